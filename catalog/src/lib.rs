@@ -1,0 +1,21 @@
+//! The Moisson domain: what a harvested record is, the vocabularies it is described
+//! with, and the oxigraph store that keeps records, their provenance and harvest jobs.
+//!
+//! `catalog` depends on no other crate of ours and never does HTTP. Its key design choice
+//! is the record registry: every harvested record lives in its own content-addressed named
+//! graph, and a small registry in the metadata graph says which graph is the current
+//! version of which (source, record) pair. A harvest writes new graphs first and flips the
+//! registry in one transaction at the end, so a failed or interrupted harvest changes
+//! nothing that readers see.
+
+pub mod model;
+pub mod store;
+pub mod vocab;
+
+pub use model::{
+    dataset_id, JobCounts, JobError, JobReport, JobStatus, RecordKind, SourceId, SourceIdError,
+};
+pub use store::{
+    record_graph_name, CatalogStore, DatasetView, DistributionView, ExportFormat, HarvestCommit,
+    RecordEntry, RecordState, RecordWriter, SourceCounts, StoreError,
+};

@@ -1,0 +1,317 @@
+//! Plain data of the domain: source ids, record kinds, harvest job reports.
+//!
+//! No I/O happens here.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The stable identifier of a harvested source: `[a-z0-9-]+`, at most 64 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SourceId(String);
+
+/// Why a string is not a valid [`SourceId`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("invalid source id {0:?}: expected 1 to 64 characters among a-z, 0-9 and -")]
+pub struct SourceIdError(pub String);
+
+impl SourceId {
+    /// Returns the id after checking it is `[a-z0-9-]{1,64}`.
+    ///
+    /// ```
+    /// use moisson_catalog::SourceId;
+    /// assert!(SourceId::new("ddt-29").is_ok());
+    /// assert!(SourceId::new("DDT 29").is_err());
+    /// ```
+    pub fn new(id: impl Into<String>) -> Result<Self, SourceIdError> {
+        let id = id.into();
+        let valid = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if valid {
+            Ok(Self(id))
+        } else {
+            Err(SourceIdError(id))
+        }
+    }
+
+    /// Returns the id as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for SourceId {
+    type Error = SourceIdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<SourceId> for String {
+    fn from(value: SourceId) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a harvested record describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A `dcat:Dataset`.
+    Dataset,
+    /// A `dcat:DataService`.
+    Service,
+    /// A `dcat:DatasetSeries` (not also typed `dcat:Dataset`).
+    Series,
+}
+
+impl RecordKind {
+    /// Returns the kind's stable name, as stored in the registry.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dataset => "dataset",
+            Self::Service => "service",
+            Self::Series => "series",
+        }
+    }
+
+    /// Returns the kind named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "dataset" => Some(Self::Dataset),
+            "service" => Some(Self::Service),
+            "series" => Some(Self::Series),
+            _ => None,
+        }
+    }
+}
+
+/// Returns the stable, URL-safe public id of a record, derived from its IRI.
+///
+/// The id reads as a slug of the IRI's last meaningful segment followed by a short hash
+/// of the whole IRI, so two IRIs never share an id in practice and the same IRI harvested
+/// from two sources is the same dataset.
+///
+/// ```
+/// let id = moisson_catalog::dataset_id("https://example.org/jdd/Zones-Humides_29");
+/// assert!(id.starts_with("zones-humides-29-"));
+/// assert_eq!(id, moisson_catalog::dataset_id("https://example.org/jdd/Zones-Humides_29"));
+/// ```
+pub fn dataset_id(iri: &str) -> String {
+    let hash = blake3::hash(iri.as_bytes()).to_hex();
+    let trimmed = iri.trim_end_matches(['/', '#']);
+    let segment = trimmed
+        .rsplit(['/', '#', ':', '='])
+        .find(|s| s.chars().any(|c| c.is_alphanumeric()))
+        .unwrap_or("");
+    let mut slug = String::with_capacity(48);
+    let mut last_dash = true;
+    for c in segment.chars().flat_map(char::to_lowercase) {
+        if slug.len() >= 40 {
+            break;
+        }
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+            last_dash = false;
+        } else if !last_dash {
+            slug.push('-');
+            last_dash = true;
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        format!("jdd-{}", &hash[..12])
+    } else {
+        format!("{slug}-{}", &hash[..12])
+    }
+}
+
+/// The outcome of a harvest job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Still running.
+    Running,
+    /// Every page was read; the registry reflects the source.
+    Ok,
+    /// Records were stored, but something prevented a complete view of the source (rejected
+    /// records, or far fewer records than before): nothing was withdrawn.
+    Partial,
+    /// Nothing could be taken; what was stored before is untouched.
+    Failed,
+}
+
+impl JobStatus {
+    /// Returns the status's stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Ok => "ok",
+            Self::Partial => "partial",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Record counts of a harvest job.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCounts {
+    /// Pages fetched.
+    pub pages: u32,
+    /// Records new to the store.
+    pub added: u64,
+    /// Records whose content changed.
+    pub updated: u64,
+    /// Records identical to the stored version (no write).
+    pub unchanged: u64,
+    /// Records withdrawn because the source no longer has them.
+    pub removed: u64,
+    /// Records rejected as malformed.
+    pub rejected: u64,
+}
+
+/// One error of a job, with where it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobError {
+    /// Where: `page 4 (https://…), record <iri>, line 12 column 8`.
+    pub location: String,
+    /// What went wrong, in one lowercase line.
+    pub message: String,
+}
+
+/// The report of one harvest job, as kept in the metadata graph and served by the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobReport {
+    /// The job's id (unique, sortable by start time).
+    pub id: String,
+    /// The source harvested.
+    pub source: String,
+    /// The outcome.
+    pub status: JobStatus,
+    /// Start time, RFC 3339.
+    pub started: String,
+    /// End time, RFC 3339 (absent while running).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished: Option<String>,
+    /// Wall time in milliseconds (absent while running).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// Counts, flattened: `pages`, `added`, `updated`, …
+    #[serde(flatten)]
+    pub counts: JobCounts,
+    /// Datasets and services the source holds after this job.
+    pub dataset_count: u64,
+    /// Data services the source holds after this job.
+    pub service_count: u64,
+    /// Why the status is not `ok`, in one line (absent when ok).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Errors with their location (capped; `errors_total` says how many there were).
+    pub errors: Vec<JobError>,
+    /// Number of errors, including those beyond the cap.
+    pub errors_total: u64,
+    /// Problems that did not stop a record from being taken (ill-typed literals…), capped.
+    #[serde(default)]
+    pub warnings: Vec<JobError>,
+    /// Number of warnings, including those beyond the cap.
+    #[serde(default)]
+    pub warnings_total: u64,
+}
+
+/// Maximum number of errors kept in one job report.
+pub const MAX_JOB_ERRORS: usize = 200;
+
+impl JobReport {
+    /// Returns a new running job for `source`, started now.
+    pub fn start(source: &SourceId) -> Self {
+        let now = chrono::Utc::now();
+        Self {
+            id: format!("{}-{}", source, now.format("%Y%m%dT%H%M%S%.3fZ")),
+            source: source.to_string(),
+            status: JobStatus::Running,
+            started: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            finished: None,
+            duration_ms: None,
+            counts: JobCounts::default(),
+            dataset_count: 0,
+            service_count: 0,
+            reason: None,
+            errors: Vec::new(),
+            errors_total: 0,
+            warnings: Vec::new(),
+            warnings_total: 0,
+        }
+    }
+
+    /// Adds an error, keeping at most [`MAX_JOB_ERRORS`] of them.
+    pub fn push_error(&mut self, location: impl Into<String>, message: impl Into<String>) {
+        self.errors_total += 1;
+        if self.errors.len() < MAX_JOB_ERRORS {
+            self.errors.push(JobError {
+                location: location.into(),
+                message: message.into(),
+            });
+        }
+    }
+
+    /// Adds a warning, keeping at most [`MAX_JOB_ERRORS`] of them.
+    pub fn push_warning(&mut self, location: impl Into<String>, message: impl Into<String>) {
+        self.warnings_total += 1;
+        if self.warnings.len() < MAX_JOB_ERRORS {
+            self.warnings.push(JobError {
+                location: location.into(),
+                message: message.into(),
+            });
+        }
+    }
+
+    /// Marks the job finished with `status` now.
+    pub fn finish(&mut self, status: JobStatus, reason: Option<String>) {
+        let now = chrono::Utc::now();
+        self.status = status;
+        self.reason = reason;
+        self.finished = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        if let Ok(started) = chrono::DateTime::parse_from_rfc3339(&self.started) {
+            let ms = (now - started.with_timezone(&chrono::Utc)).num_milliseconds();
+            self.duration_ms = Some(u64::try_from(ms).unwrap_or(0));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dataset_ids_are_url_safe_and_stable() {
+        let id = dataset_id("https://data.example.org/dataset/Zones humides (2019)/");
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+        assert!(id.starts_with("zones-humides-2019-"), "{id}");
+        assert_ne!(dataset_id("urn:a"), dataset_id("urn:b"));
+        assert!(dataset_id("urn:moisson:genid:///").starts_with("genid-"));
+        assert!(dataset_id("%%%").starts_with("jdd-"));
+    }
+
+    #[test]
+    fn job_report_serializes_flat_counts() {
+        let mut job = JobReport::start(&SourceId::new("ddt-29").expect("valid id"));
+        job.counts.added = 3;
+        job.push_error("page 1", "bad");
+        job.finish(JobStatus::Ok, None);
+        let json = serde_json::to_value(&job).expect("serializable");
+        assert_eq!(json["added"], 3);
+        assert_eq!(json["status"], "ok");
+        assert_eq!(json["errors"][0]["location"], "page 1");
+    }
+}

@@ -1,0 +1,117 @@
+//! The oxigraph store: record graphs, the record registry, page fingerprints and jobs.
+//!
+//! Invariants:
+//! - A record graph is content-addressed: its name ends with the hash of its content, so
+//!   writing it never changes what another version of the record says.
+//! - Readers (API, export, search) only see graphs the registry names as active.
+//! - The registry of a source changes in exactly one transaction per harvest
+//!   ([`CatalogStore::commit_harvest`]); a harvest that fails before that leaves at most
+//!   orphan graphs, which [`CatalogStore::collect_garbage`] removes.
+
+mod export;
+mod jobs;
+mod registry;
+mod view;
+mod writer;
+
+pub use export::ExportFormat;
+pub use registry::{HarvestCommit, RecordEntry, RecordState, SourceCounts};
+pub use view::{DatasetView, DistributionView, SourceRef};
+pub use writer::RecordWriter;
+
+use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef};
+use oxigraph::store::Store;
+use std::path::Path;
+
+use crate::vocab::moisson;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The underlying storage failed (disk, corruption, lock held by another process).
+    #[error("store unavailable: {0}")]
+    Unavailable(#[from] oxigraph::store::StorageError),
+    /// Data read back from the store is not what Moisson wrote.
+    #[error("store holds unexpected data: {0}")]
+    Corrupt(String),
+    /// Writing an export failed.
+    #[error("writing export: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StoreError {
+    /// Returns a stable code for the error (`unavailable`, `internal`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unavailable(_) | Self::Io(_) => "unavailable",
+            Self::Corrupt(_) => "internal",
+        }
+    }
+}
+
+/// The catalogue store: an oxigraph store plus Moisson's registry conventions.
+#[derive(Clone)]
+pub struct CatalogStore {
+    store: Store,
+}
+
+impl CatalogStore {
+    /// Opens (or creates) the on-disk store in `dir` (RocksDB).
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            store: Store::open(dir)?,
+        })
+    }
+
+    /// Returns a new in-memory store, for tests and offline validation.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Ok(Self {
+            store: Store::new()?,
+        })
+    }
+
+    /// Returns the underlying oxigraph store (read access for SPARQL and exports).
+    pub fn oxigraph(&self) -> &Store {
+        &self.store
+    }
+
+    /// Returns a writer that loads record graphs in batches.
+    pub fn record_writer(&self) -> RecordWriter<'_> {
+        RecordWriter::new(&self.store)
+    }
+
+    /// Returns the number of quads in the store (all graphs).
+    pub fn quad_count(&self) -> Result<usize, StoreError> {
+        Ok(self.store.len()?)
+    }
+
+    /// Flushes memtables to disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        Ok(self.store.flush()?)
+    }
+}
+
+pub(crate) fn meta_graph() -> GraphNameRef<'static> {
+    GraphNameRef::NamedNode(NamedNodeRef::new_unchecked(moisson::META_GRAPH))
+}
+
+pub(crate) fn named(iri: &'static str) -> NamedNodeRef<'static> {
+    NamedNodeRef::new_unchecked(iri)
+}
+
+/// Returns the graph name of version `content_hash` of record `record_iri` of `source`.
+///
+/// ```
+/// use moisson_catalog::store::record_graph_name;
+/// let g = record_graph_name("ddt-29", "https://example.org/jdd/1", "abc");
+/// assert!(g.as_str().starts_with("urn:moisson:record:ddt-29:"));
+/// assert!(g.as_str().ends_with(":abc"));
+/// ```
+pub fn record_graph_name(source: &str, record_iri: &str, content_hash: &str) -> NamedNode {
+    let key = blake3::hash(record_iri.as_bytes()).to_hex();
+    NamedNode::new_unchecked(format!(
+        "{}{source}:{}:{content_hash}",
+        moisson::RECORD_GRAPH_PREFIX,
+        &key[..20]
+    ))
+}

@@ -1,0 +1,142 @@
+//! The `dcat` protocol: one page of any RDF serialization, its records and its Hydra
+//! link to the next page.
+
+use moisson_catalog::{record_graph_name, CatalogStore, RecordEntry, RecordKind, StoreError};
+use std::collections::HashMap;
+use std::io::{Read, Seek};
+
+use crate::fetch::FetchedPage;
+use crate::format;
+use crate::parse::{parse_page_rereadable, ParseIssue};
+use crate::records::{extract_records, PageLinks};
+
+/// What became of one record of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// New to the store.
+    Added,
+    /// Content changed.
+    Updated,
+    /// Same content as stored.
+    Unchanged,
+}
+
+/// One record taken from a page.
+#[derive(Debug, Clone)]
+pub struct TakenRecord {
+    /// Record IRI.
+    pub iri: String,
+    /// Kind.
+    pub kind: RecordKind,
+    /// Content hash.
+    pub hash: String,
+    /// The graph holding this version.
+    pub graph: String,
+    /// What happened.
+    pub outcome: RecordOutcome,
+}
+
+/// The result of reading one page.
+pub struct PageResult {
+    /// Records taken (graphs of new versions already written).
+    pub records: Vec<TakenRecord>,
+    /// Rejected records: (record IRI, message).
+    pub rejected: Vec<(String, String)>,
+    /// Recoverable parse errors.
+    pub issues: Vec<ParseIssue>,
+    /// Ill-typed literals of taken records: (record IRI, description).
+    pub ill_typed: Vec<(String, String)>,
+    /// Paging links found.
+    pub links: PageLinks,
+    /// Quads written.
+    pub quads_written: u64,
+}
+
+/// Why a page could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// The format is unknown or the body is HTML.
+    #[error(transparent)]
+    Format(#[from] format::FormatError),
+    /// The parser stopped.
+    #[error("{}{}", .0.message, .0.position.as_ref().map(|p| format!(" at {p}")).unwrap_or_default())]
+    Syntax(ParseIssue),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Reading the spooled body failed.
+    #[error("reading spooled page: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Reads a fetched page: parses it, groups its records, compares them with `registry`
+/// (the source's registry keyed by record IRI) and writes the graphs of new versions.
+/// A record repeated on another page is written once per page at most (graphs are
+/// content-addressed, so a repeat is idempotent); the job keeps its first occurrence.
+pub fn read_page(
+    store: &CatalogStore,
+    source: &str,
+    page: &mut FetchedPage,
+    registry: &HashMap<String, RecordEntry>,
+) -> Result<PageResult, PageError> {
+    let mut file = page.body.reopen()?;
+    let mut head = Vec::with_capacity(4096);
+    file.by_ref().take(4096).read_to_end(&mut head)?;
+    let rdf_format = format::detect(page.content_type.as_deref(), &head, &page.url)?;
+    file.rewind()?;
+    let reopen = || page.body.reopen().ok();
+    let mut parsed = parse_page_rereadable(file, reopen, page.bytes, rdf_format, &page.url);
+    if let Some(fatal) = parsed.fatal.take() {
+        return Err(PageError::Syntax(fatal));
+    }
+    let extracted = extract_records(&mut parsed.graph, &parsed.poisoned);
+    let mut writer = store.record_writer();
+    let mut records = Vec::with_capacity(extracted.records.len());
+    let mut taken = std::collections::HashSet::new();
+    let mut ill_typed = Vec::new();
+    for record in &extracted.records {
+        if !taken.insert(record.iri.as_str()) {
+            continue;
+        }
+        for literal in record.ill_typed_literals(&parsed.graph) {
+            ill_typed.push((record.iri.clone(), literal));
+        }
+        let previous = registry.get(&record.iri);
+        let (outcome, graph) = match previous {
+            Some(entry) if entry.hash == record.hash => {
+                (RecordOutcome::Unchanged, entry.graph.clone())
+            }
+            other => {
+                let graph = record_graph_name(source, &record.iri, &record.hash);
+                writer.write_graph(&graph, record.materialize(&parsed.graph))?;
+                let outcome = if other.is_some() {
+                    RecordOutcome::Updated
+                } else {
+                    RecordOutcome::Added
+                };
+                (outcome, graph.into_string())
+            }
+        };
+        records.push(TakenRecord {
+            iri: record.iri.clone(),
+            kind: record.kind,
+            hash: record.hash.clone(),
+            graph,
+            outcome,
+        });
+    }
+    let quads_written = writer.finish()?;
+    let rejected = extracted
+        .rejected
+        .into_iter()
+        .map(|r| (r.iri, r.message))
+        .collect();
+    Ok(PageResult {
+        records,
+        rejected,
+        issues: parsed.issues,
+        ill_typed,
+        links: extracted.links,
+        quads_written,
+    })
+}

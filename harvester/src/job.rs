@@ -1,0 +1,491 @@
+//! One harvest job of one source, from the first page to the registry commit.
+//!
+//! Invariants:
+//! - Nothing readers see changes before [`CatalogStore::commit_harvest`], which runs once,
+//!   at the end, and only when the job did not fail.
+//! - Records are withdrawn only after a complete walk of the source that returned at
+//!   least half of the records it had; withdrawn records come back untouched when they
+//!   reappear, and are purged after the grace period.
+
+use chrono::{DateTime, Utc};
+use moisson_catalog::{
+    dataset_id, CatalogStore, HarvestCommit, JobReport, JobStatus, RecordEntry, RecordState,
+    SourceCounts,
+};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::dcat::{read_page, PageError, RecordOutcome, TakenRecord};
+use crate::events::{Progress, RecordRejected};
+use crate::fetch::Fetcher;
+use crate::source::{Protocol, Source};
+
+/// Settings of a harvest job.
+#[derive(Debug, Clone)]
+pub struct HarvestOptions {
+    /// Most pages read from one source.
+    pub max_pages: u32,
+    /// Days a withdrawn record is kept before it is removed.
+    pub grace_period_days: u32,
+    /// Below this fraction of the records it had, a source is not trusted to withdraw.
+    pub min_record_ratio: f64,
+    /// Re-read pages even when their body is byte-identical to the last harvest.
+    pub force: bool,
+}
+
+impl Default for HarvestOptions {
+    fn default() -> Self {
+        Self {
+            max_pages: 10_000,
+            grace_period_days: 7,
+            min_record_ratio: 0.5,
+            force: false,
+        }
+    }
+}
+
+const ACCEPT_RDF: &str = "text/turtle, application/ld+json;q=0.95, application/rdf+xml;q=0.9, application/n-triples;q=0.8, application/json;q=0.5, */*;q=0.1";
+
+struct JobState {
+    report: JobReport,
+    seen: HashMap<String, (TakenRecord, String)>,
+    rejected_iris: HashSet<String>,
+    pages: Vec<(String, String)>,
+    complete: bool,
+    incomplete_reason: Option<String>,
+}
+
+fn page_location(page: u32, url: &str) -> String {
+    format!("page {page} ({url})")
+}
+
+/// Harvests `source` into `store` and returns the job report (also stored).
+#[tracing::instrument(skip_all, fields(source = %source.id))]
+pub async fn harvest_source(
+    store: &CatalogStore,
+    fetcher: &Fetcher,
+    source: &Source,
+    options: &HarvestOptions,
+    progress: Arc<dyn Progress>,
+) -> JobReport {
+    let report = JobReport::start(&source.id);
+    let id = source.id.to_string();
+    if source.protocol != Protocol::Dcat {
+        let message = format!(
+            "protocol {} is not supported by this build",
+            source.protocol.as_str()
+        );
+        return fail(store, report, "source", &message, &*progress).await;
+    }
+    let running = report.clone();
+    if let Err(e) = blocking(store, move |s| s.save_job(&running)).await {
+        tracing::error!(error = %e, "saving running job");
+    }
+    let loaded = {
+        let id = id.clone();
+        blocking(store, move |s| {
+            Ok((s.registry(&id)?, s.page_fingerprints(&id)?))
+        })
+        .await
+    };
+    let (registry, fingerprints) = match loaded {
+        Ok(v) => v,
+        Err(e) => return fail(store, report, "store", &e.to_string(), &*progress).await,
+    };
+    let registry = Arc::new(registry);
+    let mut by_page: HashMap<&str, Vec<&RecordEntry>> = HashMap::new();
+    for entry in registry.values().filter(|e| e.state == RecordState::Active) {
+        by_page
+            .entry(entry.page_url.as_str())
+            .or_default()
+            .push(entry);
+    }
+    let mut state = JobState {
+        report,
+        seen: HashMap::new(),
+        rejected_iris: HashSet::new(),
+        pages: Vec::new(),
+        complete: true,
+        incomplete_reason: None,
+    };
+    let mut url = source.url.clone();
+    let mut visited: HashSet<String> = HashSet::new();
+    let origin = origin_of(&source.url);
+    let mut total_hint = None;
+    loop {
+        let page_no = state.report.counts.pages + 1;
+        visited.insert(url.clone());
+        let mut fetched = match fetcher.get(&url, ACCEPT_RDF).await {
+            Ok(p) => p,
+            Err(e) => {
+                let report = state.report;
+                return fail(
+                    store,
+                    report,
+                    &page_location(page_no, &url),
+                    &e.to_string(),
+                    &*progress,
+                )
+                .await;
+            }
+        };
+        state.report.counts.pages = page_no;
+        let fingerprint = fingerprints.get(&url).and_then(|f| f.split_once('\n'));
+        let next = if let Some((_, next)) =
+            fingerprint.filter(|(h, _)| !options.force && *h == fetched.hash.as_str())
+        {
+            // Byte-identical page: its records are the active ones the registry says came
+            // from it.
+            for entry in by_page.get(url.as_str()).into_iter().flatten() {
+                if !state.seen.contains_key(&entry.record_iri) {
+                    let taken = TakenRecord {
+                        iri: entry.record_iri.clone(),
+                        kind: entry.kind,
+                        hash: entry.hash.clone(),
+                        graph: entry.graph.clone(),
+                        outcome: RecordOutcome::Unchanged,
+                    };
+                    state
+                        .seen
+                        .insert(entry.record_iri.clone(), (taken, url.clone()));
+                }
+            }
+            state
+                .pages
+                .push((url.clone(), format!("{}\n{}", fetched.hash, next)));
+            (!next.is_empty()).then(|| next.to_owned())
+        } else {
+            let (store2, id2, registry2) = (store.clone(), id.clone(), registry.clone());
+            let page_url = fetched.url.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                let r = read_page(&store2, &id2, &mut fetched, &registry2);
+                (r, fetched.hash)
+            })
+            .await;
+            let (result, hash) = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    let report = state.report;
+                    return fail(
+                        store,
+                        report,
+                        &page_location(page_no, &url),
+                        &format!("page reader crashed: {e}"),
+                        &*progress,
+                    )
+                    .await;
+                }
+            };
+            let page = match result {
+                Ok(p) => p,
+                Err(e) => {
+                    let location = match &e {
+                        PageError::Syntax(issue) => match &issue.position {
+                            Some(p) => format!("{}, {p}", page_location(page_no, &url)),
+                            None => page_location(page_no, &url),
+                        },
+                        _ => page_location(page_no, &url),
+                    };
+                    let message = match &e {
+                        PageError::Syntax(issue) => issue.message.clone(),
+                        other => other.to_string(),
+                    };
+                    let report = state.report;
+                    return fail(store, report, &location, &message, &*progress).await;
+                }
+            };
+            for issue in &page.issues {
+                let mut location = page_location(page_no, &url);
+                if let Some(s) = &issue.subject {
+                    location.push_str(&format!(", record {s}"));
+                }
+                if let Some(p) = &issue.position {
+                    location.push_str(&format!(", {p}"));
+                }
+                state
+                    .report
+                    .push_error(location, format!("syntax error: {}", issue.message));
+            }
+            for (iri, literal) in &page.ill_typed {
+                state.report.push_warning(
+                    format!("{}, record <{iri}>", page_location(page_no, &url)),
+                    format!("ill-typed literal {literal}"),
+                );
+            }
+            for (iri, message) in &page.rejected {
+                let location = format!("{}, record {iri}", page_location(page_no, &url));
+                RecordRejected {
+                    source: &id,
+                    location: &location,
+                    message,
+                }
+                .emit();
+                state
+                    .report
+                    .push_error(location, format!("record rejected: {message}"));
+                state.report.counts.rejected += 1;
+                state
+                    .rejected_iris
+                    .insert(iri.trim_matches(['<', '>']).to_owned());
+            }
+            if page.links.total_items.is_some() {
+                total_hint = page.links.total_items;
+            }
+            let next = choose_next(&page.links.next, &page_url, &url);
+            for record in page.records {
+                if !state.seen.contains_key(&record.iri) {
+                    state.seen.insert(record.iri.clone(), (record, url.clone()));
+                }
+            }
+            state.pages.push((
+                url.clone(),
+                format!("{hash}\n{}", next.clone().unwrap_or_default()),
+            ));
+            next
+        };
+        progress.page_done(&id, page_no, state.seen.len() as u64, total_hint);
+        let Some(next) = next else { break };
+        if visited.contains(&next) {
+            state.report.push_error(
+                page_location(page_no, &url),
+                format!("paging loops back to {next}: stopped"),
+            );
+            break;
+        }
+        if origin_of(&next) != origin {
+            state.complete = false;
+            state.incomplete_reason = Some(format!(
+                "next page {next} is outside the source's host: paging stopped"
+            ));
+            state.report.push_error(
+                page_location(page_no, &url),
+                format!("next page {next} is outside the source's host: not followed"),
+            );
+            break;
+        }
+        if page_no >= options.max_pages {
+            state.complete = false;
+            state.incomplete_reason = Some(format!(
+                "page cap of {} reached: paging stopped",
+                options.max_pages
+            ));
+            state.report.push_error(
+                page_location(page_no, &url),
+                format!("page cap of {} reached", options.max_pages),
+            );
+            break;
+        }
+        url = next;
+    }
+    finish(store, state, &registry, options, &*progress).await
+}
+
+fn choose_next(
+    candidates: &[(Option<String>, String)],
+    page_url: &str,
+    requested: &str,
+) -> Option<String> {
+    let resolve = |target: &str| -> Option<String> {
+        let base = url::Url::parse(page_url).ok()?;
+        base.join(target).ok().map(|u| u.to_string())
+    };
+    // Prefer the link of the view describing this very page; else any.
+    let own = candidates.iter().find(|(from, _)| {
+        from.as_deref()
+            .is_some_and(|f| f == page_url || f == requested)
+    });
+    own.or_else(|| candidates.first())
+        .and_then(|(_, t)| resolve(t))
+}
+
+fn origin_of(url: &str) -> Option<(String, Option<u16>)> {
+    let u = url::Url::parse(url).ok()?;
+    Some((
+        u.host_str()?.to_ascii_lowercase(),
+        u.port_or_known_default(),
+    ))
+}
+
+async fn blocking<T: Send + 'static>(
+    store: &CatalogStore,
+    f: impl FnOnce(&CatalogStore) -> Result<T, moisson_catalog::StoreError> + Send + 'static,
+) -> Result<T, moisson_catalog::StoreError> {
+    let store = store.clone();
+    match tokio::task::spawn_blocking(move || f(&store)).await {
+        Ok(r) => r,
+        Err(e) => Err(moisson_catalog::StoreError::Corrupt(format!(
+            "store task crashed: {e}"
+        ))),
+    }
+}
+
+async fn fail(
+    store: &CatalogStore,
+    mut report: JobReport,
+    location: &str,
+    message: &str,
+    progress: &dyn Progress,
+) -> JobReport {
+    report.push_error(location, message);
+    report.finish(JobStatus::Failed, Some(format!("{location}: {message}")));
+    let id = report.source.clone();
+    if let Ok(counts) = blocking(store, move |s| s.source_counts(&id)).await {
+        report.dataset_count = counts.datasets;
+        report.service_count = counts.services;
+    }
+    let saved = report.clone();
+    if let Err(e) = blocking(store, move |s| s.save_job(&saved)).await {
+        tracing::error!(error = %e, "saving failed job");
+    }
+    progress.finished(&report);
+    report
+}
+
+async fn finish(
+    store: &CatalogStore,
+    mut state: JobState,
+    registry: &HashMap<String, RecordEntry>,
+    options: &HarvestOptions,
+    progress: &dyn Progress,
+) -> JobReport {
+    let now = Utc::now();
+    let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut commit = HarvestCommit::default();
+    let source = state.report.source.clone();
+    for (iri, (record, page_url)) in &state.seen {
+        let previous = registry.get(iri);
+        match (record.outcome, previous) {
+            (RecordOutcome::Unchanged, Some(prev)) => {
+                state.report.counts.unchanged += 1;
+                if prev.state == RecordState::Withdrawn || prev.page_url != *page_url {
+                    let mut entry = prev.clone();
+                    entry.state = RecordState::Active;
+                    entry.withdrawn_at = None;
+                    entry.page_url.clone_from(page_url);
+                    commit.updates.push(entry);
+                }
+            }
+            (_, prev) => {
+                if prev.is_some() {
+                    state.report.counts.updated += 1;
+                } else {
+                    state.report.counts.added += 1;
+                }
+                if let Some(prev) = prev {
+                    if prev.graph != record.graph {
+                        commit.dropped_graphs.push(prev.graph.clone());
+                    }
+                }
+                commit.upserts.push(RecordEntry {
+                    graph: record.graph.clone(),
+                    source: source.clone(),
+                    record_iri: iri.clone(),
+                    dataset_id: dataset_id(iri),
+                    kind: record.kind,
+                    hash: record.hash.clone(),
+                    page_url: page_url.clone(),
+                    first_seen: prev.map_or_else(|| now_text.clone(), |p| p.first_seen.clone()),
+                    last_changed: now_text.clone(),
+                    state: RecordState::Active,
+                    withdrawn_at: None,
+                });
+            }
+        }
+    }
+    let previously_active = registry
+        .values()
+        .filter(|e| e.state == RecordState::Active)
+        .count();
+    let returned = state.seen.len() + state.rejected_iris.len();
+    let mut reason = state.incomplete_reason.take();
+    let may_withdraw = if !state.complete {
+        false
+    } else if (returned as f64) < options.min_record_ratio * previously_active as f64 {
+        reason = Some(format!(
+            "the source returned {returned} records, fewer than half of the {previously_active} it had: nothing withdrawn"
+        ));
+        false
+    } else {
+        true
+    };
+    let grace = chrono::Duration::days(i64::from(options.grace_period_days));
+    for (iri, entry) in registry {
+        if state.seen.contains_key(iri) {
+            continue;
+        }
+        match entry.state {
+            RecordState::Active if may_withdraw && !state.rejected_iris.contains(iri) => {
+                let mut e = entry.clone();
+                e.state = RecordState::Withdrawn;
+                e.withdrawn_at = Some(now_text.clone());
+                commit.updates.push(e);
+                state.report.counts.removed += 1;
+            }
+            RecordState::Withdrawn => {
+                let expired = entry
+                    .withdrawn_at
+                    .as_deref()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .is_some_and(|t| now - t.with_timezone(&Utc) >= grace);
+                if expired {
+                    commit.purges.push(entry.clone());
+                }
+            }
+            RecordState::Active => {}
+        }
+    }
+    let status = if reason.is_some() {
+        JobStatus::Partial
+    } else if state.report.counts.rejected > 0 {
+        reason = Some(format!("{} records rejected", state.report.counts.rejected));
+        JobStatus::Partial
+    } else {
+        JobStatus::Ok
+    };
+    let mut counts = SourceCounts::default();
+    for (iri, entry) in registry {
+        if state.seen.contains_key(iri) || commit.purges.iter().any(|p| &p.record_iri == iri) {
+            continue;
+        }
+        let withdrawn = entry.state == RecordState::Withdrawn
+            || commit
+                .updates
+                .iter()
+                .any(|u| &u.record_iri == iri && u.state == RecordState::Withdrawn);
+        if !withdrawn {
+            bump(&mut counts, entry.kind);
+        }
+    }
+    for (record, _) in state.seen.values() {
+        bump(&mut counts, record.kind);
+    }
+    state.report.dataset_count = counts.datasets;
+    state.report.service_count = counts.services;
+    state.report.finish(status, reason);
+    commit.pages = std::mem::take(&mut state.pages);
+    commit.job = Some(state.report.clone());
+    let report = state.report;
+    let source_id = source.clone();
+    match blocking(store, move |s| s.commit_harvest(&source_id, &commit)).await {
+        Ok(()) => {
+            progress.finished(&report);
+            report
+        }
+        Err(e) => {
+            let mut failed = report;
+            failed.counts = moisson_catalog::JobCounts {
+                pages: failed.counts.pages,
+                ..Default::default()
+            };
+            fail(store, failed, "store commit", &e.to_string(), progress).await
+        }
+    }
+}
+
+fn bump(counts: &mut SourceCounts, kind: moisson_catalog::RecordKind) {
+    match kind {
+        moisson_catalog::RecordKind::Dataset => counts.datasets += 1,
+        moisson_catalog::RecordKind::Service => counts.services += 1,
+        moisson_catalog::RecordKind::Series => counts.series += 1,
+    }
+}

@@ -1,0 +1,318 @@
+//! Parsing one spooled page into a [`PageGraph`], with located errors.
+//!
+//! Parsers are pure: bytes in, triples and errors out. A syntax error the parser recovers
+//! from poisons the subject being described, so only the record holding it is rejected; an
+//! error the parser cannot recover from fails the page.
+
+use oxigraph::io::{JsonLdProfile, LoadedDocument, RdfFormat, RdfParseError, RdfParser};
+use oxigraph::model::{Term, Triple};
+use std::collections::HashMap;
+use std::io::Read;
+
+use crate::records::PageGraph;
+
+/// Most recoverable errors tolerated in one page before it is abandoned.
+pub const MAX_PAGE_ERRORS: usize = 1000;
+/// JSON-LD documents larger than this are parsed with the streaming profile.
+pub const JSONLD_BUFFERED_MAX_BYTES: u64 = 64 << 20;
+
+/// A located parse error.
+#[derive(Debug, Clone)]
+pub struct ParseIssue {
+    /// `line 12 column 8` when the parser knows it.
+    pub position: Option<String>,
+    /// What the parser said.
+    pub message: String,
+    /// The subject being described when it happened, as N-Triples.
+    pub subject: Option<String>,
+}
+
+/// The outcome of parsing one page.
+pub struct ParsedPage {
+    /// The triples.
+    pub graph: PageGraph,
+    /// Subjects touched by recoverable errors → message.
+    pub poisoned: HashMap<u32, String>,
+    /// Recoverable errors, located.
+    pub issues: Vec<ParseIssue>,
+    /// The error that stopped the parser, if it stopped early.
+    pub fatal: Option<ParseIssue>,
+}
+
+/// JSON-LD contexts shipped with Moisson, by the IRIs documents use to name them.
+const LOCAL_CONTEXTS: &[(&str, &str)] = &[
+    (
+        "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld",
+        include_str!("../contexts/pod-v1.1.jsonld"),
+    ),
+    (
+        "https://schema.org",
+        include_str!("../contexts/schema-org.jsonld"),
+    ),
+    (
+        "https://schema.org/",
+        include_str!("../contexts/schema-org.jsonld"),
+    ),
+    (
+        "http://schema.org",
+        include_str!("../contexts/schema-org.jsonld"),
+    ),
+    (
+        "http://schema.org/",
+        include_str!("../contexts/schema-org.jsonld"),
+    ),
+    (
+        "http://www.w3.org/ns/hydra/context.jsonld",
+        include_str!("../contexts/hydra.jsonld"),
+    ),
+    (
+        "https://www.w3.org/ns/hydra/context.jsonld",
+        include_str!("../contexts/hydra.jsonld"),
+    ),
+    (
+        "https://www.w3.org/ns/dcat.jsonld",
+        include_str!("../contexts/dcat.jsonld"),
+    ),
+    (
+        "http://www.w3.org/ns/dcat.jsonld",
+        include_str!("../contexts/dcat.jsonld"),
+    ),
+];
+
+/// Returns a JSON-LD context shipped with Moisson, or an error saying it is not available
+/// offline: Moisson never fetches a remote context during a harvest.
+pub fn load_local_context(
+    iri: &str,
+) -> Result<LoadedDocument, Box<dyn std::error::Error + Send + Sync>> {
+    let trimmed = iri.trim_end_matches('#');
+    for (name, text) in LOCAL_CONTEXTS {
+        if *name == trimmed {
+            return Ok(LoadedDocument {
+                url: (*name).to_owned(),
+                content: text.as_bytes().to_vec(),
+                format: RdfFormat::JsonLd {
+                    profile: JsonLdProfile::Context.into(),
+                },
+            });
+        }
+    }
+    Err(format!("remote json-ld context <{iri}> is not available offline (Moisson never fetches contexts during a harvest)").into())
+}
+
+fn describe(err: &RdfParseError) -> ParseIssue {
+    match err {
+        RdfParseError::Syntax(e) => ParseIssue {
+            position: e.location().map(|loc| {
+                format!(
+                    "line {} column {}",
+                    loc.start.line + 1,
+                    loc.start.column + 1
+                )
+            }),
+            message: e.to_string(),
+            subject: None,
+        },
+        RdfParseError::Io(e) => ParseIssue {
+            position: None,
+            message: format!("reading document: {e}"),
+            subject: None,
+        },
+    }
+}
+
+/// Returns the byte offset of the first XML well-formedness error of `reader`, or of its
+/// end when it ends inside an element.
+fn xml_error_offset(reader: impl Read) -> Option<u64> {
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(reader));
+    xml.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    let mut depth: i64 = 0;
+    loop {
+        match xml.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Eof) => {
+                return (depth > 0).then(|| xml.buffer_position());
+            }
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(_) => {}
+            Err(_) => return Some(xml.error_position()),
+        }
+        buf.clear();
+    }
+}
+
+/// Returns `line L column C` (1-based) of byte `offset` of `reader`.
+fn line_column(reader: impl Read, offset: u64) -> String {
+    let (mut line, mut column) = (1u64, 1u64);
+    for byte in std::io::BufReader::new(reader)
+        .bytes()
+        .take(usize::try_from(offset).unwrap_or(usize::MAX))
+    {
+        match byte {
+            Ok(b'\n') => {
+                line += 1;
+                column = 1;
+            }
+            Ok(b) if b & 0xC0 != 0x80 => column += 1,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    format!("line {line} column {column}")
+}
+
+/// Parses `reader` (a page of `len` bytes in `format`, fetched from `base_url`).
+pub fn parse_page(reader: impl Read, len: u64, format: RdfFormat, base_url: &str) -> ParsedPage {
+    parse_page_rereadable(reader, || None::<std::io::Empty>, len, format, base_url)
+}
+
+/// Like [`parse_page`], with `reopen` giving new readers over the same bytes, used to locate
+/// the errors the parser does not locate (RDF/XML).
+pub fn parse_page_rereadable<R: Read>(
+    reader: impl Read,
+    reopen: impl Fn() -> Option<R>,
+    len: u64,
+    format: RdfFormat,
+    base_url: &str,
+) -> ParsedPage {
+    let format = match format {
+        RdfFormat::JsonLd { .. } if len > JSONLD_BUFFERED_MAX_BYTES => RdfFormat::JsonLd {
+            profile: JsonLdProfile::Streaming.into(),
+        },
+        other => other,
+    };
+    let mut parser = RdfParser::from_format(format);
+    if let Ok(with_base) = parser.clone().with_base_iri(base_url) {
+        parser = with_base;
+    }
+    let mut graph = PageGraph::new();
+    let mut poisoned = HashMap::new();
+    let mut issues: Vec<ParseIssue> = Vec::new();
+    let mut last_subject: Option<Term> = None;
+    let mut pending_error: Option<ParseIssue> = None;
+    let reader = std::io::BufReader::with_capacity(1 << 16, reader);
+    let mut quads = parser
+        .for_reader(reader)
+        .with_document_loader(load_local_context);
+    loop {
+        match quads.next() {
+            None => break,
+            Some(Ok(quad)) => {
+                if let Some(issue) = pending_error.take() {
+                    issues.push(issue);
+                }
+                let subject: Term = quad.subject.clone().into();
+                if last_subject.as_ref() != Some(&subject) {
+                    last_subject = Some(subject);
+                }
+                graph.push(Triple::new(quad.subject, quad.predicate, quad.object));
+            }
+            Some(Err(err)) => {
+                let mut issue = describe(&err);
+                issue.subject = last_subject.as_ref().map(ToString::to_string);
+                if let Some(subject) = last_subject.as_ref().and_then(|s| match s {
+                    Term::NamedNode(n) => {
+                        Some(oxigraph::model::NamedOrBlankNode::NamedNode(n.clone()))
+                    }
+                    Term::BlankNode(b) => {
+                        Some(oxigraph::model::NamedOrBlankNode::BlankNode(b.clone()))
+                    }
+                    Term::Literal(_) => None,
+                }) {
+                    if let Some(id) = graph.subject_id(&subject) {
+                        poisoned.entry(id).or_insert_with(|| {
+                            format!(
+                                "{}{}",
+                                issue.message,
+                                issue
+                                    .position
+                                    .as_ref()
+                                    .map(|p| format!(" ({p})"))
+                                    .unwrap_or_default()
+                            )
+                        });
+                    }
+                }
+                if let Some(previous) = pending_error.replace(issue) {
+                    issues.push(previous);
+                }
+                if matches!(err, RdfParseError::Io(_)) || issues.len() >= MAX_PAGE_ERRORS {
+                    break;
+                }
+            }
+        }
+    }
+    // An error followed by nothing means the parser gave up there. The RDF/XML parser does
+    // not locate its errors: find the first XML well-formedness error ourselves.
+    if let Some(fatal) = pending_error.as_mut() {
+        if fatal.position.is_none() && format == RdfFormat::RdfXml {
+            let offset = reopen().and_then(xml_error_offset);
+            if let (Some(offset), Some(reader)) = (offset, reopen()) {
+                fatal.position = Some(line_column(reader, offset));
+            }
+        }
+    }
+    ParsedPage {
+        graph,
+        poisoned,
+        issues,
+        fatal: pending_error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recoverable_error_poisons_only_its_subject() {
+        let doc = "@prefix dct: <http://purl.org/dc/terms/> .\n<http://a> dct:title \"A\" .\n<http://b> dct:title \"B\" ; dct:x <bad iri> .\n<http://c> dct:title \"C\" .\n";
+        let parsed = parse_page(
+            doc.as_bytes(),
+            doc.len() as u64,
+            RdfFormat::Turtle,
+            "http://base/",
+        );
+        assert!(parsed.fatal.is_none(), "{:?}", parsed.fatal);
+        assert_eq!(parsed.issues.len(), 1);
+        assert_eq!(
+            parsed.issues[0].position.as_deref(),
+            Some("line 3 column 41")
+        );
+        assert_eq!(parsed.poisoned.len(), 1);
+        assert!(parsed.graph.len() >= 3);
+    }
+
+    #[test]
+    fn truncated_document_is_fatal_with_location() {
+        let doc = "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"http://a\">";
+        let parsed = parse_page(
+            doc.as_bytes(),
+            doc.len() as u64,
+            RdfFormat::RdfXml,
+            "http://base/",
+        );
+        let fatal = parsed.fatal.expect("fatal error");
+        assert!(fatal.position.is_some());
+    }
+
+    #[test]
+    fn remote_contexts_are_never_fetched() {
+        let doc =
+            r#"{"@context": "https://example.org/ctx.jsonld", "@id": "http://a", "title": "x"}"#;
+        let parsed = parse_page(
+            doc.as_bytes(),
+            doc.len() as u64,
+            RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfileSet::empty(),
+            },
+            "http://base/",
+        );
+        let fatal = parsed.fatal.expect("fatal error");
+        assert!(
+            fatal.message.contains("not available offline"),
+            "{}",
+            fatal.message
+        );
+    }
+}

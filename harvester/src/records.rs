@@ -1,0 +1,723 @@
+//! From the triples of one page to records: a record is one `dcat:Dataset`,
+//! `dcat:DataService` or `dcat:DatasetSeries` with the closure of what describes it
+//! (distributions, agents, contact points, locations, blank nodes, its catalog record).
+//!
+//! Invariants:
+//! - The page's triples are held once, interned (three `u32` per triple).
+//! - Blank nodes get skolem IRIs derived from the record and their own content, so an
+//!   unchanged record gets the same triples and the same content hash on every harvest.
+//! - The content hash does not depend on triple order or on blank node labels.
+
+use indexmap::IndexSet;
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};
+use std::collections::{HashMap, HashSet};
+
+use moisson_catalog::vocab::{dcat, dct, foaf, hydra, moisson, rdf};
+use moisson_catalog::RecordKind;
+
+/// Most triples one record may hold; larger records are rejected.
+pub const MAX_RECORD_TRIPLES: usize = 20_000;
+
+type Hash128 = [u8; 16];
+
+/// The triples of one page, interned.
+#[derive(Default)]
+pub struct PageGraph {
+    terms: IndexSet<Term>,
+    triples: Vec<[u32; 3]>,
+}
+
+impl PageGraph {
+    /// Returns an empty page graph.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn intern(&mut self, term: Term) -> u32 {
+        let (index, _) = self.terms.insert_full(term);
+        u32::try_from(index).expect("fewer than 2^32 distinct terms in one page")
+    }
+
+    /// Adds a triple.
+    pub fn push(&mut self, triple: Triple) {
+        let s = self.intern(triple.subject.into());
+        let p = self.intern(triple.predicate.into());
+        let o = self.intern(triple.object);
+        self.triples.push([s, p, o]);
+    }
+
+    /// Returns the number of triples added.
+    pub fn len(&self) -> usize {
+        self.triples.len()
+    }
+
+    /// Returns true when no triple was added.
+    pub fn is_empty(&self) -> bool {
+        self.triples.is_empty()
+    }
+
+    fn id_of_iri(&self, iri: &str) -> Option<u32> {
+        self.terms
+            .get_index_of(&Term::NamedNode(NamedNode::new_unchecked(iri)))
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    fn term(&self, id: u32) -> &Term {
+        &self.terms[id as usize]
+    }
+
+    /// Returns the id of the subject term `subject` if it appears in the page.
+    pub fn subject_id(&self, subject: &NamedOrBlankNode) -> Option<u32> {
+        let term: Term = subject.clone().into();
+        self.terms
+            .get_index_of(&term)
+            .and_then(|i| u32::try_from(i).ok())
+    }
+}
+
+/// One record found in a page.
+pub struct ExtractedRecord {
+    /// The record IRI (a skolem IRI when the record is a blank node).
+    pub iri: String,
+    /// What it describes.
+    pub kind: RecordKind,
+    /// Content hash, hex.
+    pub hash: String,
+    /// The record's triples, with term ids of the page graph (blank nodes still blank).
+    triples: Vec<[u32; 3]>,
+    /// Skolem IRIs of the record's blank nodes.
+    skolem: HashMap<u32, String>,
+}
+
+/// A record that could not be taken, and why.
+pub struct RejectedRecord {
+    /// The record IRI (or blank node label).
+    pub iri: String,
+    /// Why.
+    pub message: String,
+}
+
+/// What a page holds besides its records: paging links and counts.
+#[derive(Debug, Default, Clone)]
+pub struct PageLinks {
+    /// `hydra:next` / `hydra:nextPage` values (IRIs or literals), unresolved.
+    pub next: Vec<(Option<String>, String)>,
+    /// `hydra:totalItems`, when given.
+    pub total_items: Option<u64>,
+}
+
+/// The records of one page.
+pub struct PageRecords {
+    /// Records taken.
+    pub records: Vec<ExtractedRecord>,
+    /// Records rejected.
+    pub rejected: Vec<RejectedRecord>,
+    /// Paging links.
+    pub links: PageLinks,
+}
+
+impl ExtractedRecord {
+    /// Returns the record's triples with blank nodes replaced by their skolem IRIs.
+    pub fn materialize(&self, graph: &PageGraph) -> Vec<Triple> {
+        let term = |id: u32| -> Term {
+            match self.skolem.get(&id) {
+                Some(iri) => NamedNode::new_unchecked(iri.clone()).into(),
+                None => graph.term(id).clone(),
+            }
+        };
+        let mut out = Vec::with_capacity(self.triples.len());
+        for &[s, p, o] in &self.triples {
+            let subject = match term(s) {
+                Term::NamedNode(n) => NamedOrBlankNode::NamedNode(n),
+                Term::BlankNode(b) => NamedOrBlankNode::BlankNode(b),
+                Term::Literal(_) => continue,
+            };
+            let Term::NamedNode(predicate) = graph.term(p).clone() else {
+                continue;
+            };
+            out.push(Triple::new(subject, predicate, term(o)));
+        }
+        out
+    }
+
+    /// Returns the record's literals whose lexical form does not match their XSD datatype,
+    /// described as `"2010-01-35"^^xsd:date for <predicate>`.
+    pub fn ill_typed_literals(&self, graph: &PageGraph) -> Vec<String> {
+        let mut out = Vec::new();
+        for &[_, p, o] in &self.triples {
+            if let Term::Literal(l) = graph.term(o) {
+                if !lexical_form_is_valid(l.datatype().as_str(), l.value()) {
+                    let local = l
+                        .datatype()
+                        .as_str()
+                        .rsplit('#')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    out.push(format!(
+                        "{:?}^^xsd:{local} for {}",
+                        l.value(),
+                        graph.term(p)
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// Returns the number of triples of the record.
+    pub fn len(&self) -> usize {
+        self.triples.len()
+    }
+
+    /// Returns true when the record holds no triple.
+    pub fn is_empty(&self) -> bool {
+        self.triples.is_empty()
+    }
+}
+
+/// Ids of the vocabulary terms grouping needs (absent from the page when `None`).
+struct Ids {
+    rdf_type: Option<u32>,
+    dataset: Option<u32>,
+    service: Option<u32>,
+    series: Option<u32>,
+    catalog: Option<u32>,
+    primary_topic: Option<u32>,
+    identifier: Option<u32>,
+    hydra_types: Vec<u32>,
+    hydra_next: Vec<u32>,
+    hydra_total: Vec<u32>,
+    catalog_links: Vec<u32>,
+}
+
+impl Ids {
+    fn new(g: &PageGraph) -> Self {
+        let ids = |iris: &[&str]| {
+            iris.iter()
+                .filter_map(|i| g.id_of_iri(i))
+                .collect::<Vec<_>>()
+        };
+        let legacy = |local: &str| format!("{}{local}", hydra::NS_LEGACY);
+        Self {
+            rdf_type: g.id_of_iri(rdf::TYPE),
+            dataset: g.id_of_iri(dcat::DATASET),
+            service: g.id_of_iri(dcat::DATA_SERVICE),
+            series: g.id_of_iri(dcat::DATASET_SERIES),
+            catalog: g.id_of_iri(dcat::CATALOG),
+            primary_topic: g.id_of_iri(foaf::PRIMARY_TOPIC),
+            identifier: g.id_of_iri(dct::IDENTIFIER),
+            hydra_types: ids(&[
+                hydra::COLLECTION,
+                hydra::PARTIAL_COLLECTION_VIEW,
+                hydra::PAGED_COLLECTION,
+                &legacy("Collection"),
+                &legacy("PartialCollectionView"),
+                &legacy("PagedCollection"),
+            ]),
+            hydra_next: ids(&[
+                hydra::NEXT,
+                hydra::NEXT_PAGE,
+                &legacy("next"),
+                &legacy("nextPage"),
+            ]),
+            hydra_total: ids(&[hydra::TOTAL_ITEMS, &legacy("totalItems")]),
+            catalog_links: ids(&[
+                dcat::DATASET_PROP,
+                dcat::SERVICE_PROP,
+                dcat::RECORD_PROP,
+                dcat::CATALOG_PROP,
+                hydra::MEMBER,
+            ]),
+        }
+    }
+}
+
+/// Groups the page's triples into records.
+///
+/// `poisoned` holds subjects that a parse error touched: the records whose closure
+/// contains one of them are rejected with the matching message.
+pub fn extract_records(graph: &mut PageGraph, poisoned: &HashMap<u32, String>) -> PageRecords {
+    graph.triples.sort_unstable();
+    graph.triples.dedup();
+    let ids = Ids::new(graph);
+    let triples = &graph.triples;
+
+    // subject -> range of its triples
+    let mut ranges: HashMap<u32, (usize, usize)> = HashMap::new();
+    let mut start = 0;
+    while start < triples.len() {
+        let s = triples[start][0];
+        let mut end = start + 1;
+        while end < triples.len() && triples[end][0] == s {
+            end += 1;
+        }
+        ranges.insert(s, (start, end));
+        start = end;
+    }
+
+    let mut roots: Vec<(u32, RecordKind)> = Vec::new();
+    let mut structural: HashSet<u32> = HashSet::new();
+    let mut reverse_topic: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut links = PageLinks::default();
+    for &[s, p, o] in triples.iter() {
+        if Some(p) == ids.rdf_type {
+            if Some(o) == ids.dataset {
+                roots.push((s, RecordKind::Dataset));
+            } else if Some(o) == ids.service {
+                roots.push((s, RecordKind::Service));
+            } else if Some(o) == ids.series {
+                roots.push((s, RecordKind::Series));
+            } else if Some(o) == ids.catalog || ids.hydra_types.contains(&o) {
+                structural.insert(s);
+            }
+        } else if Some(p) == ids.primary_topic {
+            reverse_topic.entry(o).or_default().push(s);
+        } else if ids.hydra_next.contains(&p) {
+            let from = match graph.term(s) {
+                Term::NamedNode(n) => Some(n.as_str().to_owned()),
+                _ => None,
+            };
+            let target = match graph.term(o) {
+                Term::NamedNode(n) => n.as_str().to_owned(),
+                Term::Literal(l) => l.value().trim().to_owned(),
+                Term::BlankNode(_) => continue,
+            };
+            if !target.is_empty() {
+                links.next.push((from, target));
+            }
+        } else if ids.hydra_total.contains(&p) {
+            if let Term::Literal(l) = graph.term(o) {
+                links.total_items = l.value().trim().parse().ok().or(links.total_items);
+            }
+        } else if ids.catalog_links.contains(&p) {
+            structural.insert(s);
+        }
+    }
+    // A node typed both Dataset and Series is a Dataset; keep one root per subject.
+    roots.sort_by_key(|(s, kind)| (*s, kind_rank(*kind)));
+    roots.dedup_by_key(|(s, _)| *s);
+    let root_set: HashSet<u32> = roots.iter().map(|(s, _)| *s).collect();
+    // Records never absorb the catalogue or paging nodes, even when they are typed as such.
+    for r in &root_set {
+        structural.remove(r);
+    }
+
+    let mut hasher = TermHasher::new(graph.terms.len());
+    let mut records = Vec::with_capacity(roots.len());
+    let mut rejected = Vec::new();
+    for (root, kind) in roots {
+        let closure = match closure(
+            root,
+            triples,
+            &ranges,
+            &root_set,
+            &structural,
+            &reverse_topic,
+            graph,
+        ) {
+            Ok(c) => c,
+            Err(message) => {
+                rejected.push(RejectedRecord {
+                    iri: graph.term(root).to_string(),
+                    message,
+                });
+                continue;
+            }
+        };
+        if let Some(message) = closure.nodes.iter().find_map(|n| poisoned.get(n)) {
+            rejected.push(RejectedRecord {
+                iri: graph.term(root).to_string(),
+                message: message.clone(),
+            });
+            continue;
+        }
+        records.push(finish_record(
+            root,
+            kind,
+            closure.triples,
+            graph,
+            &ids,
+            &mut hasher,
+        ));
+    }
+    PageRecords {
+        records,
+        rejected,
+        links,
+    }
+}
+
+fn kind_rank(kind: RecordKind) -> u8 {
+    match kind {
+        RecordKind::Dataset => 0,
+        RecordKind::Service => 1,
+        RecordKind::Series => 2,
+    }
+}
+
+/// Returns false when `value` is not a valid lexical form of XSD datatype `datatype`
+/// (datatypes outside XSD's dates and numbers are always accepted).
+pub fn lexical_form_is_valid(datatype: &str, value: &str) -> bool {
+    use oxsdatatypes::{Boolean, Date, DateTime, Decimal, Double, GYear, GYearMonth, Integer};
+    use std::str::FromStr;
+    let Some(local) = datatype.strip_prefix("http://www.w3.org/2001/XMLSchema#") else {
+        return true;
+    };
+    match local {
+        "date" => Date::from_str(value).is_ok(),
+        "dateTime" => DateTime::from_str(value).is_ok(),
+        "gYear" => GYear::from_str(value).is_ok(),
+        "gYearMonth" => GYearMonth::from_str(value).is_ok(),
+        "integer" | "long" | "int" => Integer::from_str(value).is_ok(),
+        "nonNegativeInteger" | "positiveInteger" | "unsignedLong" | "unsignedInt" => {
+            Integer::from_str(value).is_ok() && !value.trim_start().starts_with('-')
+        }
+        "decimal" => Decimal::from_str(value).is_ok(),
+        "double" | "float" => Double::from_str(value).is_ok(),
+        "boolean" => Boolean::from_str(value).is_ok(),
+        _ => true,
+    }
+}
+
+struct Closure {
+    triples: Vec<[u32; 3]>,
+    nodes: Vec<u32>,
+}
+
+fn closure(
+    root: u32,
+    triples: &[[u32; 3]],
+    ranges: &HashMap<u32, (usize, usize)>,
+    roots: &HashSet<u32>,
+    structural: &HashSet<u32>,
+    reverse_topic: &HashMap<u32, Vec<u32>>,
+    graph: &PageGraph,
+) -> Result<Closure, String> {
+    let mut out = Vec::new();
+    let mut visited: Vec<u32> = vec![root];
+    let mut stack: Vec<u32> = vec![root];
+    if let Some(records) = reverse_topic.get(&root) {
+        for &r in records {
+            if !roots.contains(&r) && !structural.contains(&r) && !visited.contains(&r) {
+                visited.push(r);
+                stack.push(r);
+            }
+        }
+    }
+    while let Some(node) = stack.pop() {
+        let Some(&(start, end)) = ranges.get(&node) else {
+            continue;
+        };
+        let shared_iri = node != root && matches!(graph.term(node), Term::NamedNode(_));
+        for &t in &triples[start..end] {
+            let o = t[2];
+            // A shared described node (an agent, a concept) keeps only what describes it,
+            // not its links to other records.
+            if shared_iri && o != root && roots.contains(&o) {
+                continue;
+            }
+            out.push(t);
+            if out.len() > MAX_RECORD_TRIPLES {
+                return Err(format!(
+                    "record holds more than {MAX_RECORD_TRIPLES} triples"
+                ));
+            }
+            if o == root
+                || roots.contains(&o)
+                || structural.contains(&o)
+                || !ranges.contains_key(&o)
+                || visited.contains(&o)
+            {
+                continue;
+            }
+            visited.push(o);
+            stack.push(o);
+        }
+    }
+    Ok(Closure {
+        triples: out,
+        nodes: visited,
+    })
+}
+
+/// Hashes of terms, computed once per page.
+struct TermHasher {
+    cache: Vec<Option<Hash128>>,
+}
+
+impl TermHasher {
+    fn new(len: usize) -> Self {
+        Self {
+            cache: vec![None; len],
+        }
+    }
+
+    fn term(&mut self, graph: &PageGraph, id: u32) -> Hash128 {
+        if let Some(h) = self.cache[id as usize] {
+            return h;
+        }
+        let text = graph.term(id).to_string();
+        let h = hash128(&[text.as_bytes()]);
+        self.cache[id as usize] = Some(h);
+        h
+    }
+}
+
+fn hash128(parts: &[&[u8]]) -> Hash128 {
+    let mut hasher = blake3::Hasher::new();
+    for p in parts {
+        hasher.update(p);
+    }
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn finish_record(
+    root: u32,
+    kind: RecordKind,
+    triples: Vec<[u32; 3]>,
+    graph: &PageGraph,
+    ids: &Ids,
+    hasher: &mut TermHasher,
+) -> ExtractedRecord {
+    // Blank node signatures: hash of their sorted (predicate, object) pairs, recursively.
+    let mut by_subject: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+    for &[s, p, o] in &triples {
+        if matches!(graph.term(s), Term::BlankNode(_)) {
+            by_subject.entry(s).or_default().push((p, o));
+        }
+    }
+    let mut signatures: HashMap<u32, Hash128> = HashMap::new();
+    let blanks: Vec<u32> = by_subject.keys().copied().collect();
+    for b in &blanks {
+        let mut in_progress = Vec::new();
+        signature(
+            *b,
+            graph,
+            &by_subject,
+            &mut signatures,
+            &mut in_progress,
+            hasher,
+        );
+    }
+    // The record IRI: its own, or for a blank-node record, one minted from its identifier
+    // (stable across harvests) or else from its content.
+    let iri = match graph.term(root) {
+        Term::NamedNode(n) => n.as_str().to_owned(),
+        _ => {
+            let identifier = ids.identifier.and_then(|idp| {
+                triples.iter().find_map(|&[s, p, o]| {
+                    (s == root && p == idp).then(|| match graph.term(o) {
+                        Term::Literal(l) => l.value().to_owned(),
+                        other => other.to_string(),
+                    })
+                })
+            });
+            let basis = match identifier {
+                Some(id) => hash128(&[b"identifier|", id.as_bytes()]),
+                None => signatures.get(&root).copied().unwrap_or_default(),
+            };
+            format!("{}{}", moisson::GENID_PREFIX, hex(&basis))
+        }
+    };
+    let mut skolem: HashMap<u32, String> = HashMap::new();
+    for b in blanks {
+        if b == root {
+            skolem.insert(b, iri.clone());
+            continue;
+        }
+        let sig = signatures.get(&b).copied().unwrap_or_default();
+        let h = hash128(&[iri.as_bytes(), b"|", &sig]);
+        skolem.insert(b, format!("{}{}", moisson::GENID_PREFIX, hex(&h)));
+    }
+    // Blank nodes only used as objects (no description) still need a stable name.
+    for &[_, _, o] in &triples {
+        if matches!(graph.term(o), Term::BlankNode(_)) && !skolem.contains_key(&o) {
+            let h = hash128(&[iri.as_bytes(), b"|empty"]);
+            skolem.insert(o, format!("{}{}", moisson::GENID_PREFIX, hex(&h)));
+        }
+    }
+    if !skolem.contains_key(&root) && matches!(graph.term(root), Term::BlankNode(_)) {
+        skolem.insert(root, iri.clone());
+    }
+    let term_hash = |id: u32, hasher: &mut TermHasher| -> Hash128 {
+        match skolem.get(&id) {
+            Some(s) => hash128(&[b"<", s.as_bytes(), b">"]),
+            None => hasher.term(graph, id),
+        }
+    };
+    let mut triple_hashes: Vec<Hash128> = Vec::with_capacity(triples.len());
+    for &[s, p, o] in &triples {
+        let hs = term_hash(s, hasher);
+        let hp = term_hash(p, hasher);
+        let ho = term_hash(o, hasher);
+        triple_hashes.push(hash128(&[&hs, &hp, &ho]));
+    }
+    triple_hashes.sort_unstable();
+    triple_hashes.dedup();
+    let mut content = blake3::Hasher::new();
+    content.update(iri.as_bytes());
+    for h in &triple_hashes {
+        content.update(h);
+    }
+    let hash = content.finalize().to_hex()[..32].to_owned();
+    ExtractedRecord {
+        iri,
+        kind,
+        hash,
+        triples,
+        skolem,
+    }
+}
+
+fn signature(
+    node: u32,
+    graph: &PageGraph,
+    by_subject: &HashMap<u32, Vec<(u32, u32)>>,
+    done: &mut HashMap<u32, Hash128>,
+    in_progress: &mut Vec<u32>,
+    hasher: &mut TermHasher,
+) -> Hash128 {
+    if let Some(h) = done.get(&node) {
+        return *h;
+    }
+    if in_progress.contains(&node) || in_progress.len() > 32 {
+        return hash128(&[b"cycle"]);
+    }
+    in_progress.push(node);
+    let mut parts: Vec<Hash128> = Vec::new();
+    for &(p, o) in by_subject.get(&node).map(Vec::as_slice).unwrap_or_default() {
+        let hp = hasher.term(graph, p);
+        let ho = if matches!(graph.term(o), Term::BlankNode(_)) {
+            signature(o, graph, by_subject, done, in_progress, hasher)
+        } else {
+            hasher.term(graph, o)
+        };
+        parts.push(hash128(&[&hp, &ho]));
+    }
+    parts.sort_unstable();
+    let mut h = blake3::Hasher::new();
+    for p in &parts {
+        h.update(p);
+    }
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    in_progress.pop();
+    done.insert(node, out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::io::{RdfFormat, RdfParser};
+
+    fn page(ttl: &str) -> PageGraph {
+        let mut g = PageGraph::new();
+        for q in RdfParser::from_format(RdfFormat::Turtle).for_slice(ttl) {
+            let q = q.expect("valid turtle");
+            g.push(Triple::new(q.subject, q.predicate, q.object));
+        }
+        g
+    }
+
+    const DOC: &str = r#"
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<http://ex/cat> a dcat:Catalog ; dcat:dataset <http://ex/d1>, <http://ex/d2> ; dct:publisher <http://ex/org> .
+<http://ex/org> a foaf:Agent ; foaf:name "DDT" .
+<http://ex/d1> a dcat:Dataset ; dct:title "Un" ; dct:publisher <http://ex/org> ;
+  dcat:distribution [ a dcat:Distribution ; dcat:accessURL <http://ex/f1> ] ;
+  dct:relation <http://ex/d2> .
+<http://ex/d2> a dcat:Dataset ; dct:title "Deux" ; dct:spatial [ dcat:bbox "POLYGON((0 0,1 0,1 1,0 0))" ] .
+[] a dcat:Dataset ; dct:identifier "x-3" ; dct:title "Trois" .
+"#;
+
+    #[test]
+    fn groups_records_with_their_closure() {
+        let mut g = page(DOC);
+        let recs = extract_records(&mut g, &HashMap::new());
+        assert_eq!(recs.records.len(), 3);
+        let d1 = recs
+            .records
+            .iter()
+            .find(|r| r.iri == "http://ex/d1")
+            .expect("d1");
+        let triples = d1.materialize(&g);
+        // d1: type, title, publisher, distribution, relation + agent (2) + distribution (2)
+        assert_eq!(triples.len(), 9, "{triples:#?}");
+        assert!(triples
+            .iter()
+            .all(|t| t.subject.to_string() != "<http://ex/d2>"));
+        assert!(triples
+            .iter()
+            .all(|t| t.subject.to_string() != "<http://ex/cat>"));
+        let blank = recs
+            .records
+            .iter()
+            .find(|r| r.iri.starts_with(moisson::GENID_PREFIX))
+            .expect("blank record");
+        assert_eq!(blank.materialize(&g).len(), 3);
+    }
+
+    #[test]
+    fn hashes_and_skolem_iris_are_stable_across_labels_and_order() {
+        let other = DOC.replace(
+            "<http://ex/d2> a dcat:Dataset ; dct:title \"Deux\" ; dct:spatial [ dcat:bbox \"POLYGON((0 0,1 0,1 1,0 0))\" ] .",
+            "_:zz dcat:bbox \"POLYGON((0 0,1 0,1 1,0 0))\" . <http://ex/d2> dct:spatial _:zz ; dct:title \"Deux\" ; a dcat:Dataset .",
+        );
+        assert_ne!(other, DOC);
+        let (mut a, mut b) = (page(DOC), page(&other));
+        let ra = extract_records(&mut a, &HashMap::new());
+        let rb = extract_records(&mut b, &HashMap::new());
+        let find = |r: &PageRecords, iri: &str| -> (String, Vec<String>) {
+            let rec = r.records.iter().find(|x| x.iri == iri).expect("present");
+            let g = if std::ptr::eq(r, &ra) { &a } else { &b };
+            let mut lines: Vec<String> =
+                rec.materialize(g).iter().map(ToString::to_string).collect();
+            lines.sort();
+            (rec.hash.clone(), lines)
+        };
+        assert_eq!(find(&ra, "http://ex/d2"), find(&rb, "http://ex/d2"));
+        let mut changed = page(&DOC.replace("\"Deux\"", "\"Deux bis\""));
+        let rc = extract_records(&mut changed, &HashMap::new());
+        let h = |r: &PageRecords| {
+            r.records
+                .iter()
+                .find(|x| x.iri == "http://ex/d2")
+                .map(|x| x.hash.clone())
+        };
+        assert_ne!(h(&ra), h(&rc));
+        assert_eq!(
+            ra.records
+                .iter()
+                .find(|x| x.iri == "http://ex/d1")
+                .map(|x| &x.hash),
+            rc.records
+                .iter()
+                .find(|x| x.iri == "http://ex/d1")
+                .map(|x| &x.hash)
+        );
+    }
+
+    #[test]
+    fn poisoned_records_are_rejected_alone() {
+        let mut g = page(DOC);
+        let d2 = g.id_of_iri("http://ex/d2").expect("d2 interned");
+        let poisoned = HashMap::from([(d2, "bad literal".to_owned())]);
+        let recs = extract_records(&mut g, &poisoned);
+        assert_eq!(recs.records.len(), 2);
+        assert_eq!(recs.rejected.len(), 1);
+        assert_eq!(recs.rejected[0].message, "bad literal");
+    }
+}

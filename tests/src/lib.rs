@@ -1,0 +1,254 @@
+//! The end-to-end test sandbox: catalogue servers on loopback and a Moisson store, fetcher
+//! and API over a temporary data folder.
+//!
+//! The catalogue server answers both origin-form requests (`GET /path`) and proxy
+//! absolute-form requests (`GET http://data.test.org/…`), so a corpus file whose paging
+//! links name its real host can be served as that host: the sandbox's fetcher uses the
+//! server as its HTTP proxy.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use moisson_catalog::{CatalogStore, JobReport, SourceId};
+use moisson_harvester::{FetchOptions, Fetcher, HarvestOptions, LogProgress, Protocol, Source};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Returns `../shared` of the workspace, or `None` (after printing why) when it is absent.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+    if dir.join("corpus/MANIFEST.md").is_file() {
+        Some(dir)
+    } else {
+        println!("skipped: ../shared/corpus is absent next to the workspace");
+        None
+    }
+}
+
+/// What the catalogue server answers for one URL.
+#[derive(Clone)]
+pub enum Route {
+    /// A file, with a content type.
+    File(PathBuf, String),
+    /// Bytes, with a content type.
+    Bytes(Vec<u8>, String),
+    /// A bare status.
+    Status(u16),
+}
+
+/// Returns the content type the server gives a file, from its extension.
+pub fn content_type_for(path: &Path) -> String {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "ttl" => "text/turtle",
+        "rdf" => "application/rdf+xml",
+        "jsonld" => "application/ld+json",
+        "json" => "application/json",
+        "nt" => "application/n-triples",
+        "xml" => "application/xml",
+        _ => "application/octet-stream",
+    }
+    .into()
+}
+
+/// A catalogue server on loopback whose routes tests set.
+#[derive(Clone)]
+pub struct CatalogueServer {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub base: String,
+    routes: Arc<RwLock<HashMap<String, Route>>>,
+    hits: Arc<Mutex<Vec<String>>>,
+}
+
+impl CatalogueServer {
+    /// Starts a server with no route.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let base = format!("http://{}", listener.local_addr().expect("local addr"));
+        let server = Self {
+            base,
+            routes: Arc::new(RwLock::new(HashMap::new())),
+            hits: Arc::new(Mutex::new(Vec::new())),
+        };
+        let router = axum::Router::new()
+            .fallback(answer)
+            .with_state(server.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        server
+    }
+
+    /// Sets what `url` answers. `url` is absolute (`http://host/path?q`) or a path (`/x`).
+    pub fn set(&self, url: &str, route: Route) {
+        let key = if url.starts_with('/') {
+            format!("{}{url}", self.base)
+        } else {
+            url.to_owned()
+        };
+        self.routes.write().expect("routes lock").insert(key, route);
+    }
+
+    /// Serves `file` at `path` with the content type of its extension; returns the URL.
+    pub fn serve_file(&self, path: &str, file: &Path) -> String {
+        self.set(path, Route::File(file.to_owned(), content_type_for(file)));
+        self.url(path)
+    }
+
+    /// Returns the absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Returns the URLs requested so far.
+    pub fn hits(&self) -> Vec<String> {
+        self.hits.lock().expect("hits lock").clone()
+    }
+}
+
+async fn answer(State(server): State<CatalogueServer>, request: Request) -> Response {
+    let uri = request.uri();
+    let key = if uri.scheme().is_some() {
+        uri.to_string()
+    } else {
+        format!(
+            "{}{}",
+            server.base,
+            uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+        )
+    };
+    server.hits.lock().expect("hits lock").push(key.clone());
+    let route = server
+        .routes
+        .read()
+        .expect("routes lock")
+        .get(&key)
+        .cloned();
+    match route {
+        Some(Route::File(path, ct)) => match tokio::fs::read(&path).await {
+            Ok(bytes) => ([(header::CONTENT_TYPE, ct)], Body::from(bytes)).into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+        Some(Route::Bytes(bytes, ct)) => {
+            ([(header::CONTENT_TYPE, ct)], Body::from(bytes)).into_response()
+        }
+        Some(Route::Status(code)) => StatusCode::from_u16(code)
+            .unwrap_or(StatusCode::IM_A_TEAPOT)
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A Moisson store, fetcher and API over a temporary data folder, with a catalogue server.
+pub struct Sandbox {
+    /// The catalogue server (also the fetcher's proxy).
+    pub server: CatalogueServer,
+    /// The store.
+    pub store: CatalogStore,
+    /// The fetcher.
+    pub fetcher: Fetcher,
+    /// Harvest options.
+    pub options: HarvestOptions,
+    sources: Mutex<Vec<Source>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    /// Starts a sandbox with an on-disk (RocksDB) store.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = CatalogStore::open(&dir.path().join("store")).expect("open store");
+        let server = CatalogueServer::start().await;
+        let fetcher = Fetcher::new(FetchOptions {
+            proxy: Some(server.base.clone()),
+            retries: 0,
+            timeout_secs: 30,
+            ..FetchOptions::default()
+        })
+        .expect("fetcher");
+        Self {
+            server,
+            store,
+            fetcher,
+            options: HarvestOptions::default(),
+            sources: Mutex::new(Vec::new()),
+            _dir: dir,
+        }
+    }
+
+    /// Returns a `dcat` source named `id` at `url`, and registers it for the API.
+    pub fn source(&self, id: &str, url: &str) -> Source {
+        let source = Source {
+            id: SourceId::new(id).expect("valid test source id"),
+            name: format!("Source de test {id}"),
+            url: url.to_owned(),
+            protocol: Protocol::Dcat,
+            schedule: None,
+            publisher_kind: Some("DDT".into()),
+            territory: None,
+        };
+        let mut sources = self.sources.lock().expect("sources lock");
+        sources.retain(|s| s.id.as_str() != id);
+        sources.push(source.clone());
+        source
+    }
+
+    /// Harvests `source` now.
+    pub async fn harvest(&self, source: &Source) -> JobReport {
+        moisson_harvester::harvest_source(
+            &self.store,
+            &self.fetcher,
+            source,
+            &self.options,
+            Arc::new(LogProgress),
+        )
+        .await
+    }
+
+    /// Harvests with `options` instead of the sandbox's.
+    pub async fn harvest_with(&self, source: &Source, options: &HarvestOptions) -> JobReport {
+        moisson_harvester::harvest_source(
+            &self.store,
+            &self.fetcher,
+            source,
+            options,
+            Arc::new(LogProgress),
+        )
+        .await
+    }
+
+    /// Returns the API router over this sandbox's store and sources.
+    pub fn app(&self) -> axum::Router {
+        let state = moisson_web::AppState {
+            store: self.store.clone(),
+            sources: Arc::new(self.sources.lock().expect("sources lock").clone()),
+            harvests: Arc::new(moisson_web::Harvests {
+                fetcher: self.fetcher.clone(),
+                options: self.options.clone(),
+                running: Mutex::new(HashSet::new()),
+            }),
+            admin_token: Some("test-token".into()),
+        };
+        moisson_web::app(state)
+    }
+
+    /// GETs `path` from the API and returns (status, JSON body or `null`).
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        use tower::ServiceExt;
+        let request = axum::http::Request::get(path)
+            .body(Body::empty())
+            .expect("request");
+        let response = self.app().oneshot(request).await.expect("infallible");
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), 64 << 20)
+            .await
+            .expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}

@@ -1,0 +1,98 @@
+//! The broken corpus: each file gives a job with a clear, located error (or warning), no
+//! panic, and the data of an earlier good harvest of the same source stays intact.
+
+use moisson_catalog::JobStatus;
+use moisson_tests::{shared_dir, Route, Sandbox};
+
+use crate::support::turtle_catalogue;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_corpus_files_fail_cleanly_and_keep_earlier_data() {
+    let Some(shared) = shared_dir() else { return };
+    let dir = shared.join("corpus/broken");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("broken dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8);
+    let sandbox = Sandbox::start().await;
+    let good = turtle_catalogue(&[1, 2, 3], None, None);
+    for (i, file) in files.iter().enumerate() {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let path = format!("/broken/{i}");
+        sandbox.server.set(
+            &path,
+            Route::Bytes(good.clone().into_bytes(), "text/turtle".into()),
+        );
+        let source = sandbox.source(&format!("b{i}"), &sandbox.server.url(&path));
+        let first = sandbox.harvest(&source).await;
+        assert_eq!(first.status, JobStatus::Ok, "{name}: {first:#?}");
+        assert_eq!(first.dataset_count, 3);
+        sandbox.server.serve_file(&path, file);
+        let report = sandbox.harvest(&source).await;
+        let located: Vec<_> = report.errors.iter().chain(&report.warnings).collect();
+        assert!(
+            !located.is_empty(),
+            "{name}: no error nor warning: {report:#?}"
+        );
+        for e in &located {
+            assert!(
+                e.location.starts_with("page 1 ("),
+                "{name}: location {:?}",
+                e.location
+            );
+            assert!(!e.message.is_empty(), "{name}");
+        }
+        println!(
+            "{name}: {} — {} — {}",
+            report.status.as_str(),
+            located[0].location,
+            located[0].message
+        );
+        let counts = sandbox
+            .store
+            .source_counts(source.id.as_str())
+            .expect("counts");
+        match report.status {
+            JobStatus::Failed => {
+                assert_eq!(
+                    counts.datasets, 3,
+                    "{name}: a failed harvest must keep the earlier data"
+                );
+                assert!(report.reason.is_some());
+            }
+            JobStatus::Partial | JobStatus::Ok => {
+                assert!(counts.datasets >= 1, "{name}");
+            }
+            JobStatus::Running => panic!("{name}: job still running"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syntax_errors_are_located_by_line_and_column() {
+    let Some(shared) = shared_dir() else { return };
+    let sandbox = Sandbox::start().await;
+    let cases = [
+        ("ckanext-dcat-unbound-prefix.ttl", "line 158"),
+        ("gemini-truncated-md.xml", "line"),
+    ];
+    for (i, (file, expected)) in cases.iter().enumerate() {
+        let url = sandbox
+            .server
+            .serve_file(&format!("/s/{i}"), &shared.join("corpus/broken").join(file));
+        let report = sandbox
+            .harvest(&sandbox.source(&format!("s{i}"), &url))
+            .await;
+        assert!(
+            report.errors.iter().any(|e| e.location.contains(expected)),
+            "{file}: {report:#?}"
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! A source over several harvests: unchanged records cost no write, removed records are
+//! withdrawn then restored or purged, a source that shrinks too much or fails keeps its
+//! data.
+
+use moisson_catalog::{dataset_id, JobStatus};
+use moisson_harvester::HarvestOptions;
+use moisson_tests::{Route, Sandbox};
+
+use crate::support::turtle_catalogue;
+
+fn serve(sandbox: &Sandbox, path: &str, ids: &[u32], changed: Option<u32>) {
+    sandbox.server.set(
+        path,
+        Route::Bytes(
+            turtle_catalogue(ids, changed, None).into_bytes(),
+            "text/turtle".into(),
+        ),
+    );
+}
+
+fn record_graphs(sandbox: &Sandbox) -> Vec<String> {
+    let mut graphs: Vec<String> = sandbox
+        .store
+        .oxigraph()
+        .named_graphs()
+        .flatten()
+        .map(|g| g.to_string())
+        .filter(|g| g.starts_with("<urn:moisson:record:"))
+        .collect();
+    graphs.sort();
+    graphs
+}
+
+fn ids(n: u32) -> Vec<u32> {
+    (1..=n).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_reharvest_writes_nothing() {
+    let sandbox = Sandbox::start().await;
+    serve(&sandbox, "/cat.ttl", &ids(50), None);
+    let source = sandbox.source("same", &sandbox.server.url("/cat.ttl"));
+    let first = sandbox.harvest(&source).await;
+    assert_eq!(
+        (first.status, first.counts.added, first.dataset_count),
+        (JobStatus::Ok, 50, 50),
+        "{first:#?}"
+    );
+    let graphs = record_graphs(&sandbox);
+    assert_eq!(graphs.len(), 50);
+    let quads = sandbox.store.quad_count().expect("count");
+    // Byte-identical page: recognized by its fingerprint.
+    let second = sandbox.harvest(&source).await;
+    assert_eq!(
+        (
+            second.counts.unchanged,
+            second.counts.added,
+            second.counts.updated,
+            second.counts.removed
+        ),
+        (50, 0, 0, 0),
+        "{second:#?}"
+    );
+    // Forced re-read: parsed and hashed again, still no record write.
+    let forced = sandbox
+        .harvest_with(
+            &source,
+            &HarvestOptions {
+                force: true,
+                ..HarvestOptions::default()
+            },
+        )
+        .await;
+    assert_eq!(
+        (
+            forced.counts.unchanged,
+            forced.counts.added,
+            forced.counts.updated
+        ),
+        (50, 0, 0),
+        "{forced:#?}"
+    );
+    assert_eq!(record_graphs(&sandbox), graphs);
+    // Only the two job reports were added (4 quads each).
+    assert_eq!(sandbox.store.quad_count().expect("count"), quads + 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_record_is_replaced_without_leftovers() {
+    let sandbox = Sandbox::start().await;
+    serve(&sandbox, "/cat.ttl", &ids(10), None);
+    let source = sandbox.source("chg", &sandbox.server.url("/cat.ttl"));
+    sandbox.harvest(&source).await;
+    serve(&sandbox, "/cat.ttl", &ids(10), Some(4));
+    let report = sandbox.harvest(&source).await;
+    assert_eq!(
+        (
+            report.counts.updated,
+            report.counts.unchanged,
+            report.counts.added
+        ),
+        (1, 9, 0),
+        "{report:#?}"
+    );
+    assert_eq!(
+        record_graphs(&sandbox).len(),
+        10,
+        "the previous version's graph is dropped"
+    );
+    let view = sandbox
+        .store
+        .dataset(&dataset_id("https://ddt.example.org/jdd/4"))
+        .expect("store")
+        .expect("present");
+    assert_eq!(
+        view.title.as_deref(),
+        Some("Zones humides du Finistère n°4 (révisé)")
+    );
+    assert_eq!(sandbox.store.collect_garbage().expect("gc"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removed_record_is_withdrawn_then_restored_untouched() {
+    let sandbox = Sandbox::start().await;
+    serve(&sandbox, "/cat.ttl", &ids(10), None);
+    let source = sandbox.source("rm", &sandbox.server.url("/cat.ttl"));
+    sandbox.harvest(&source).await;
+    let gone = dataset_id("https://ddt.example.org/jdd/3");
+    let (status, body) = sandbox.get_json(&format!("/api/datasets/{gone}")).await;
+    assert_eq!(status, 200, "{body}");
+    let graphs_before = record_graphs(&sandbox);
+
+    let without: Vec<u32> = ids(10).into_iter().filter(|i| *i != 3).collect();
+    serve(&sandbox, "/cat.ttl", &without, None);
+    let report = sandbox.harvest(&source).await;
+    assert_eq!(
+        (report.status, report.counts.removed, report.dataset_count),
+        (JobStatus::Ok, 1, 9),
+        "{report:#?}"
+    );
+    let (status, _) = sandbox.get_json(&format!("/api/datasets/{gone}")).await;
+    assert_eq!(status, 404, "a withdrawn record is hidden at once");
+    let mut export = Vec::new();
+    sandbox
+        .store
+        .export(
+            moisson_catalog::ExportFormat::NTriples,
+            "urn:moisson:catalog",
+            &mut export,
+        )
+        .expect("export");
+    let export = String::from_utf8(export).expect("utf-8");
+    assert!(
+        !export.contains("https://ddt.example.org/jdd/3>"),
+        "withdrawn record exported"
+    );
+    assert!(export.contains("https://ddt.example.org/jdd/4>"));
+    assert_eq!(
+        record_graphs(&sandbox),
+        graphs_before,
+        "kept during the grace period"
+    );
+
+    serve(&sandbox, "/cat.ttl", &ids(10), None);
+    let back = sandbox.harvest(&source).await;
+    assert_eq!(
+        (
+            back.counts.added,
+            back.counts.updated,
+            back.counts.unchanged,
+            back.dataset_count
+        ),
+        (0, 0, 10, 10),
+        "{back:#?}"
+    );
+    let (status, _) = sandbox.get_json(&format!("/api/datasets/{gone}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(record_graphs(&sandbox), graphs_before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withdrawn_records_are_purged_after_the_grace_period() {
+    let mut sandbox = Sandbox::start().await;
+    sandbox.options.grace_period_days = 0;
+    serve(&sandbox, "/cat.ttl", &ids(4), None);
+    let source = sandbox.source("purge", &sandbox.server.url("/cat.ttl"));
+    sandbox.harvest(&source).await;
+    serve(&sandbox, "/cat.ttl", &ids(3), None);
+    let withdrawn = sandbox.harvest(&source).await;
+    assert_eq!(withdrawn.counts.removed, 1);
+    assert_eq!(record_graphs(&sandbox).len(), 4);
+    let purged = sandbox.harvest(&source).await;
+    assert_eq!(purged.status, JobStatus::Ok);
+    assert_eq!(
+        record_graphs(&sandbox).len(),
+        3,
+        "purged after a zero-day grace period"
+    );
+    assert_eq!(
+        sandbox
+            .store
+            .source_counts("purge")
+            .expect("counts")
+            .withdrawn,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_returning_less_than_half_withdraws_nothing() {
+    let sandbox = Sandbox::start().await;
+    serve(&sandbox, "/cat.ttl", &ids(10), None);
+    let source = sandbox.source("half", &sandbox.server.url("/cat.ttl"));
+    sandbox.harvest(&source).await;
+    serve(&sandbox, "/cat.ttl", &ids(4), None);
+    let report = sandbox.harvest(&source).await;
+    assert_eq!(
+        (report.status, report.counts.removed, report.dataset_count),
+        (JobStatus::Partial, 0, 10),
+        "{report:#?}"
+    );
+    assert!(
+        report
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("fewer than half"),
+        "{report:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_second_harvest_leaves_the_first_intact() {
+    let sandbox = Sandbox::start().await;
+    serve(&sandbox, "/cat.ttl", &ids(10), None);
+    let source = sandbox.source("fail", &sandbox.server.url("/cat.ttl"));
+    sandbox.harvest(&source).await;
+    let graphs = record_graphs(&sandbox);
+    for route in [
+        Route::Status(500),
+        Route::Bytes(
+            b"<html><body>maintenance</body></html>".to_vec(),
+            "text/html".into(),
+        ),
+        Route::Bytes(
+            turtle_catalogue(&ids(10), Some(2), None)[..900]
+                .as_bytes()
+                .to_vec(),
+            "text/turtle".into(),
+        ),
+    ] {
+        sandbox.server.set("/cat.ttl", route);
+        let report = sandbox.harvest(&source).await;
+        assert_eq!(report.status, JobStatus::Failed, "{report:#?}");
+        assert!(
+            report.errors[0].location.starts_with("page 1 ("),
+            "{report:#?}"
+        );
+        assert_eq!(report.dataset_count, 10);
+        assert_eq!(record_graphs(&sandbox), graphs);
+        assert_eq!(
+            sandbox
+                .store
+                .source_counts("fail")
+                .expect("counts")
+                .datasets,
+            10
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hydra_paging_follows_next_and_stops_on_cycles() {
+    let sandbox = Sandbox::start().await;
+    let p1 = sandbox.server.url("/p?page=1");
+    let p2 = sandbox.server.url("/p?page=2");
+    sandbox.server.set(
+        "/p?page=1",
+        Route::Bytes(
+            turtle_catalogue(&[1, 2], None, Some(&p2)).into_bytes(),
+            "text/turtle".into(),
+        ),
+    );
+    sandbox.server.set(
+        "/p?page=2",
+        Route::Bytes(
+            turtle_catalogue(&[3], None, Some(&p1)).into_bytes(),
+            "text/turtle".into(),
+        ),
+    );
+    let report = sandbox.harvest(&sandbox.source("cyc", &p1)).await;
+    assert_eq!(report.counts.pages, 2);
+    assert_eq!(report.dataset_count, 3);
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.message.contains("loops back")),
+        "{report:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_jobs_are_marked_failed_at_startup() {
+    let sandbox = Sandbox::start().await;
+    let running =
+        moisson_catalog::JobReport::start(&moisson_catalog::SourceId::new("crash").expect("id"));
+    sandbox.store.save_job(&running).expect("save");
+    assert_eq!(sandbox.store.mark_interrupted_jobs().expect("mark"), 1);
+    let job = sandbox
+        .store
+        .last_job("crash")
+        .expect("read")
+        .expect("present");
+    assert_eq!(job.status, JobStatus::Failed);
+    assert!(job.reason.as_deref().unwrap_or("").contains("interrupted"));
+}

@@ -1,0 +1,6 @@
+//! JSON API areas; each exposes `routes()`.
+
+pub mod datasets;
+pub mod health;
+pub mod home;
+pub mod sources;

@@ -1,0 +1,147 @@
+//! `GET /api/sources`, `GET /api/sources/{id}/jobs`, `POST /api/sources/{id}/harvest`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use moisson_catalog::JobReport;
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::runner;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/sources", get(list))
+        .route("/api/sources/{id}", get(one))
+        .route("/api/sources/{id}/jobs", get(jobs))
+        .route("/api/sources/{id}/harvest", post(harvest))
+}
+
+/// A source as `GET /api/sources` shows it.
+#[derive(Serialize)]
+pub struct SourceSummary {
+    id: String,
+    name: String,
+    protocol: &'static str,
+    url: String,
+    schedule: Option<String>,
+    publisher_kind: Option<String>,
+    territory: Option<String>,
+    dataset_count: u64,
+    service_count: u64,
+    series_count: u64,
+    withdrawn_count: u64,
+    /// Filled by the quality autodiagnostic (not part of this build yet).
+    quality_score: Option<f64>,
+    running: bool,
+    last_job: Option<JobReport>,
+}
+
+fn summarize(state: &AppState) -> Result<Vec<SourceSummary>, ApiError> {
+    let mut out = Vec::with_capacity(state.sources.len());
+    for s in state.sources.iter() {
+        let counts = state.store.source_counts(s.id.as_str())?;
+        out.push(SourceSummary {
+            id: s.id.to_string(),
+            name: s.name.clone(),
+            protocol: s.protocol.as_str(),
+            url: s.url.clone(),
+            schedule: s.schedule.clone(),
+            publisher_kind: s.publisher_kind.clone(),
+            territory: s.territory.clone(),
+            dataset_count: counts.datasets,
+            service_count: counts.services,
+            series_count: counts.series,
+            withdrawn_count: counts.withdrawn,
+            quality_score: None,
+            running: state.harvests.is_running(s.id.as_str()),
+            last_job: state.store.last_job(s.id.as_str())?,
+        });
+    }
+    Ok(out)
+}
+
+async fn list(State(state): State<AppState>) -> Result<Json<Vec<SourceSummary>>, ApiError> {
+    Ok(Json(
+        tokio::task::spawn_blocking(move || summarize(&state)).await??,
+    ))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<SourceSummary>, ApiError> {
+    let all = tokio::task::spawn_blocking(move || summarize(&state)).await??;
+    all.into_iter()
+        .find(|s| s.id == id)
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no source {id:?}")))
+}
+
+#[derive(Deserialize)]
+struct JobsQuery {
+    limit: Option<usize>,
+}
+
+async fn jobs(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<JobsQuery>,
+) -> Result<Json<Vec<JobReport>>, ApiError> {
+    if !state.sources.iter().any(|s| s.id.as_str() == id) {
+        return Err(ApiError::not_found(format!("no source {id:?}")));
+    }
+    let limit = q.limit.unwrap_or(50).min(1000);
+    let store = state.store.clone();
+    Ok(Json(
+        tokio::task::spawn_blocking(move || store.jobs(&id, limit)).await??,
+    ))
+}
+
+async fn harvest(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let Some(token) = state.admin_token.as_deref() else {
+        return Err(ApiError::unauthorized());
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
+        return Err(ApiError::unauthorized());
+    }
+    let Some(source) = state.sources.iter().find(|s| s.id.as_str() == id).cloned() else {
+        return Err(ApiError::not_found(format!("no source {id:?}")));
+    };
+    if !state.harvests.try_start(source.id.as_str()) {
+        return Err(ApiError::conflict(format!(
+            "a harvest of {id} is already running"
+        )));
+    }
+    let (store, harvests) = (state.store.clone(), state.harvests.clone());
+    tokio::spawn(async move {
+        runner::run_started(
+            &store,
+            &harvests,
+            &source,
+            std::sync::Arc::new(moisson_harvester::LogProgress),
+        )
+        .await;
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "source": id, "status": "running" })),
+    ))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

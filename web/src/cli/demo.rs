@@ -1,0 +1,102 @@
+//! `moisson demo`: generated catalogues served on loopback, harvested through the same
+//! path as real sources, then the site keeps running.
+
+use anyhow::Context;
+use clap::Args;
+use moisson_catalog::SourceId;
+use moisson_harvester::{demo, Protocol, Source};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::config::{Config, ConfigFile};
+use crate::{demo_server, runner};
+
+#[derive(Args)]
+pub(super) struct DemoArgs {
+    /// Port of the site.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Datasets generated in all.
+    #[arg(long, default_value_t = 5000)]
+    datasets: usize,
+    /// Harvest, print the summary and exit instead of serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+pub(super) async fn run(
+    args: DemoArgs,
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<ExitCode> {
+    let mut config = Config::from_file(ConfigFile::default(), env)?;
+    if !env.contains_key("MOISSON_DATA_DIR") {
+        config.data_dir = PathBuf::from("moisson-data");
+    }
+    // The catalogue server prefers the port after the site's, so that re-running the demo
+    // serves the same URLs (and unchanged records stay unchanged).
+    let catalogue_listener =
+        match tokio::net::TcpListener::bind(("127.0.0.1", args.port.wrapping_add(1))).await {
+            Ok(l) => l,
+            Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .context("binding the demo catalogue server")?,
+        };
+    let server = demo_server::spawn(catalogue_listener, demo::default_sources(args.datasets))?;
+    config.sources = server
+        .sources
+        .iter()
+        .map(|s| -> anyhow::Result<Source> {
+            Ok(Source {
+                id: SourceId::new(s.id.clone())?,
+                name: s.name.clone(),
+                url: server.first_page_url(s),
+                protocol: Protocol::Dcat,
+                schedule: Some("0 0 3 * * *".into()),
+                publisher_kind: Some(s.publisher_kind.clone()),
+                territory: s.territory.clone(),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let store = super::open_store(&config.data_dir)?;
+    let state = super::serve::state_for(&config, store.clone())?;
+    let listener = if args.no_serve {
+        None
+    } else {
+        let bind = format!("127.0.0.1:{}", args.port);
+        Some(
+            tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("listening on {bind} (try --port)"))?,
+        )
+    };
+    if let Some(l) = &listener {
+        println!("Moisson demo: http://{}/", l.local_addr()?);
+    }
+    println!(
+        "demo catalogues served at {} ({} sources, {} datasets), data in {}",
+        server.base_url,
+        server.sources.len(),
+        args.datasets,
+        config.data_dir.display()
+    );
+    let serving =
+        listener.map(|l| tokio::spawn(super::serve::serve_until_signal(l, state.clone())));
+    let reports = runner::run_all(
+        &store,
+        &state.harvests,
+        &config.sources,
+        config.concurrency,
+        super::progress::for_terminal(),
+    )
+    .await;
+    println!("{}", super::progress::summary_table(&reports));
+    match serving {
+        Some(handle) => {
+            println!("harvest done; serving until Ctrl-C");
+            handle.await.context("web server task")??;
+        }
+        None => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}

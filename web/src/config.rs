@@ -1,0 +1,335 @@
+//! `moisson.toml`: read into [`ConfigFile`] (serde, unknown keys refused), then validated by
+//! [`Config::load`] with the environment passed in as a map, so tests never touch the
+//! process environment.
+
+use anyhow::{anyhow, bail, Context};
+use moisson_catalog::SourceId;
+use moisson_harvester::{FetchOptions, HarvestOptions, Protocol, Source};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+/// Every environment variable that overrides a configuration key, named after its path.
+pub const ENV_VARS: &[&str] = &[
+    "MOISSON_DATA_DIR",
+    "MOISSON_SERVER_BIND",
+    "MOISSON_SERVER_ADMIN_TOKEN_ENV",
+    "MOISSON_HARVEST_GRACE_PERIOD_DAYS",
+    "MOISSON_HARVEST_MAX_PAGES",
+    "MOISSON_HARVEST_TIMEOUT_SECS",
+    "MOISSON_HARVEST_CONNECT_TIMEOUT_SECS",
+    "MOISSON_HARVEST_MAX_DOCUMENT_BYTES",
+    "MOISSON_HARVEST_RETRIES",
+    "MOISSON_HARVEST_CONCURRENCY",
+    "MOISSON_HARVEST_PROXY",
+];
+
+/// The configuration file as written.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Folder of the oxigraph store, the search index and job history.
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
+    /// The web server.
+    #[serde(default)]
+    pub server: ServerSection,
+    /// Harvest settings shared by every source.
+    #[serde(default)]
+    pub harvest: HarvestSection,
+    /// The catalogues to harvest.
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourceSection>,
+}
+
+/// `[server]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Address the web server listens on.
+    #[serde(default = "default_bind")]
+    pub bind: String,
+    /// Name of the environment variable holding the admin token; admin endpoints are
+    /// closed while it is unset or empty.
+    #[serde(default = "default_admin_token_env")]
+    pub admin_token_env: String,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            bind: default_bind(),
+            admin_token_env: default_admin_token_env(),
+        }
+    }
+}
+
+fn default_bind() -> String {
+    "127.0.0.1:8080".into()
+}
+
+fn default_admin_token_env() -> String {
+    "MOISSON_ADMIN_TOKEN".into()
+}
+
+/// `[harvest]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HarvestSection {
+    /// Days a record missing from its source stays (hidden) before it is removed.
+    pub grace_period_days: u32,
+    /// Most pages read from one source in one harvest.
+    pub max_pages: u32,
+    /// Time allowed for one HTTP request, body included.
+    pub timeout_secs: u64,
+    /// Time allowed to connect.
+    pub connect_timeout_secs: u64,
+    /// Largest page accepted, in bytes.
+    pub max_document_bytes: u64,
+    /// Retries of a failed request (network errors, 429, 5xx).
+    pub retries: u32,
+    /// Sources harvested at the same time.
+    pub concurrency: usize,
+    /// HTTP proxy for every request.
+    pub proxy: Option<String>,
+}
+
+impl Default for HarvestSection {
+    fn default() -> Self {
+        let fetch = FetchOptions::default();
+        let harvest = HarvestOptions::default();
+        Self {
+            grace_period_days: harvest.grace_period_days,
+            max_pages: harvest.max_pages,
+            timeout_secs: fetch.timeout_secs,
+            connect_timeout_secs: fetch.connect_timeout_secs,
+            max_document_bytes: fetch.max_document_bytes,
+            retries: fetch.retries,
+            concurrency: 2,
+            proxy: None,
+        }
+    }
+}
+
+/// One `[[source]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSection {
+    /// `[a-z0-9-]+`, stable.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Catalogue endpoint.
+    pub url: String,
+    /// `dcat` or `csw`.
+    #[serde(default = "default_protocol")]
+    pub protocol: String,
+    /// Cron schedule, 6 fields (sec min hour dom mon dow).
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// DREAL | DDT | operator | agency | local-authority.
+    #[serde(default)]
+    pub publisher_kind: Option<String>,
+    /// INSEE code of the source's département or région.
+    #[serde(default)]
+    pub territory: Option<String>,
+}
+
+fn default_protocol() -> String {
+    "dcat".into()
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data folder.
+    pub data_dir: PathBuf,
+    /// Bind address of the web server.
+    pub bind: String,
+    /// The admin token, when its variable is set.
+    pub admin_token: Option<String>,
+    /// Fetch settings.
+    pub fetch: FetchOptions,
+    /// Harvest settings.
+    pub harvest: HarvestOptions,
+    /// Sources harvested at the same time.
+    pub concurrency: usize,
+    /// Sources.
+    pub sources: Vec<Source>,
+}
+
+fn env_parse<T: std::str::FromStr>(
+    env: &BTreeMap<String, String>,
+    name: &str,
+    target: &mut T,
+) -> anyhow::Result<()>
+where
+    T::Err: std::fmt::Display,
+{
+    if let Some(v) = env.get(name) {
+        *target = v
+            .parse()
+            .map_err(|e| anyhow!("environment variable {name}={v:?}: {e}"))?;
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Parses and validates `text` (the content of `moisson.toml`), applying the `MOISSON_*`
+    /// overrides found in `env`.
+    pub fn load(text: &str, env: &BTreeMap<String, String>) -> anyhow::Result<Self> {
+        let file: ConfigFile =
+            toml::from_str(text).map_err(|e| anyhow!("{}", e.to_string().trim_end()))?;
+        Self::from_file(file, env)
+    }
+
+    /// Validates an already parsed file.
+    pub fn from_file(file: ConfigFile, env: &BTreeMap<String, String>) -> anyhow::Result<Self> {
+        let mut data_dir = file
+            .data_dir
+            .unwrap_or_else(|| PathBuf::from("moisson-data"));
+        if let Some(v) = env.get("MOISSON_DATA_DIR") {
+            data_dir = PathBuf::from(v);
+        }
+        let mut server = file.server;
+        if let Some(v) = env.get("MOISSON_SERVER_BIND") {
+            server.bind.clone_from(v);
+        }
+        if let Some(v) = env.get("MOISSON_SERVER_ADMIN_TOKEN_ENV") {
+            server.admin_token_env.clone_from(v);
+        }
+        let mut h = file.harvest;
+        env_parse(
+            env,
+            "MOISSON_HARVEST_GRACE_PERIOD_DAYS",
+            &mut h.grace_period_days,
+        )?;
+        env_parse(env, "MOISSON_HARVEST_MAX_PAGES", &mut h.max_pages)?;
+        env_parse(env, "MOISSON_HARVEST_TIMEOUT_SECS", &mut h.timeout_secs)?;
+        env_parse(
+            env,
+            "MOISSON_HARVEST_CONNECT_TIMEOUT_SECS",
+            &mut h.connect_timeout_secs,
+        )?;
+        env_parse(
+            env,
+            "MOISSON_HARVEST_MAX_DOCUMENT_BYTES",
+            &mut h.max_document_bytes,
+        )?;
+        env_parse(env, "MOISSON_HARVEST_RETRIES", &mut h.retries)?;
+        env_parse(env, "MOISSON_HARVEST_CONCURRENCY", &mut h.concurrency)?;
+        if let Some(v) = env.get("MOISSON_HARVEST_PROXY") {
+            h.proxy = Some(v.clone()).filter(|p| !p.is_empty());
+        }
+        if h.concurrency == 0 {
+            bail!("harvest.concurrency must be at least 1");
+        }
+        let mut seen = HashSet::new();
+        let mut sources = Vec::with_capacity(file.sources.len());
+        for s in file.sources {
+            let id = SourceId::new(s.id.clone()).with_context(|| format!("source {:?}", s.id))?;
+            if !seen.insert(id.clone()) {
+                bail!("source {id}: duplicate id");
+            }
+            let protocol = match s.protocol.as_str() {
+                "dcat" => Protocol::Dcat,
+                "csw" => Protocol::Csw,
+                other => bail!("source {id}: unknown protocol {other:?} (expected dcat or csw)"),
+            };
+            let parsed = url::Url::parse(&s.url)
+                .map_err(|e| anyhow!("source {id}: invalid url {:?}: {e}", s.url))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                bail!("source {id}: url must be http or https, got {:?}", s.url);
+            }
+            if let Some(schedule) = &s.schedule {
+                let fields = schedule.split_whitespace().count();
+                if fields != 6 {
+                    bail!("source {id}: schedule {schedule:?} must have 6 fields (sec min hour dom mon dow), found {fields}");
+                }
+            }
+            sources.push(Source {
+                id,
+                name: s.name,
+                url: s.url,
+                protocol,
+                schedule: s.schedule,
+                publisher_kind: s.publisher_kind,
+                territory: s.territory,
+            });
+        }
+        let admin_token = env
+            .get(&server.admin_token_env)
+            .filter(|t| !t.is_empty())
+            .cloned();
+        let fetch = FetchOptions {
+            connect_timeout_secs: h.connect_timeout_secs,
+            timeout_secs: h.timeout_secs,
+            max_document_bytes: h.max_document_bytes,
+            retries: h.retries,
+            proxy: h.proxy,
+            ..FetchOptions::default()
+        };
+        let harvest = HarvestOptions {
+            max_pages: h.max_pages,
+            grace_period_days: h.grace_period_days,
+            ..HarvestOptions::default()
+        };
+        Ok(Self {
+            data_dir,
+            bind: server.bind,
+            admin_token,
+            fetch,
+            harvest,
+            concurrency: h.concurrency,
+            sources,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses() {
+        let text = include_str!("../../moisson.example.toml");
+        let config = Config::load(text, &BTreeMap::new()).expect("example config is valid");
+        assert!(config.sources.len() >= 3);
+    }
+
+    #[test]
+    fn env_overrides_keys_by_path() {
+        let env = BTreeMap::from([
+            ("MOISSON_DATA_DIR".to_owned(), "/tmp/x".to_owned()),
+            ("MOISSON_SERVER_BIND".to_owned(), "0.0.0.0:9".to_owned()),
+            (
+                "MOISSON_HARVEST_GRACE_PERIOD_DAYS".to_owned(),
+                "3".to_owned(),
+            ),
+            ("TOKEN".to_owned(), "s3cret".to_owned()),
+        ]);
+        let c = Config::load("[server]\nadmin_token_env = \"TOKEN\"\n", &env).expect("valid");
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(c.bind, "0.0.0.0:9");
+        assert_eq!(c.harvest.grace_period_days, 3);
+        assert_eq!(c.admin_token.as_deref(), Some("s3cret"));
+    }
+
+    #[test]
+    fn bad_configs_say_what_and_where() {
+        let err = Config::load(
+            "[[source]]\nid = \"DDT 29\"\nname = \"x\"\nurl = \"http://a\"\n",
+            &BTreeMap::new(),
+        )
+        .expect_err("invalid id");
+        assert!(format!("{err:#}").contains("invalid source id"), "{err:#}");
+        let err = Config::load("colour = 1\n", &BTreeMap::new()).expect_err("unknown key");
+        assert!(format!("{err:#}").contains("unknown field"), "{err:#}");
+        let err = Config::load(
+            "[[source]]\nid = \"a\"\nname = \"x\"\nurl = \"http://a\"\nschedule = \"0 3 * * *\"\n",
+            &BTreeMap::new(),
+        )
+        .expect_err("5 fields");
+        assert!(format!("{err:#}").contains("6 fields"), "{err:#}");
+    }
+}

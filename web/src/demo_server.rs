@@ -1,0 +1,89 @@
+//! The loopback server of `moisson demo`: serves the generated catalogues page by page
+//! (generated on request, deterministic), answers 200 for `files/…` and 404 for `broken/…`
+//! so that link checks see realistic answers.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use moisson_harvester::demo::{self, DemoRoute, DemoSource};
+use std::sync::Arc;
+
+struct DemoState {
+    sources: Vec<DemoSource>,
+    base_url: String,
+}
+
+/// A running demo catalogue server.
+pub struct DemoServer {
+    /// Base URL, ending with `/`.
+    pub base_url: String,
+    /// The sources it serves.
+    pub sources: Vec<DemoSource>,
+}
+
+impl DemoServer {
+    /// Returns the URL of the first page of `source`.
+    pub fn first_page_url(&self, source: &DemoSource) -> String {
+        format!("{}{}", self.base_url, source.page_path(1))
+    }
+}
+
+/// Serves `sources` on `listener` in the background and returns the server's handle.
+pub fn spawn(
+    listener: tokio::net::TcpListener,
+    sources: Vec<DemoSource>,
+) -> anyhow::Result<DemoServer> {
+    let addr = listener.local_addr()?;
+    let base_url = format!("http://{addr}/");
+    let state = Arc::new(DemoState {
+        sources: sources.clone(),
+        base_url: base_url.clone(),
+    });
+    let router = Router::new().fallback(serve_path).with_state(state);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "demo catalogue server stopped");
+        }
+    });
+    Ok(DemoServer { base_url, sources })
+}
+
+async fn serve_path(State(state): State<Arc<DemoState>>, request: Request) -> Response {
+    let uri = request.uri();
+    let path = uri.path().trim_start_matches('/').to_owned();
+    let query = uri.query().map(str::to_owned);
+    let page = match demo::route(&state.sources, &path, query.as_deref()) {
+        DemoRoute::Page { source, page } => state
+            .sources
+            .iter()
+            .position(|s| s == source)
+            .map(|i| (i, page)),
+        DemoRoute::File => {
+            return (
+                [(header::CONTENT_TYPE, "application/octet-stream")],
+                "demo file\n",
+            )
+                .into_response();
+        }
+        DemoRoute::Broken | DemoRoute::NotFound => None,
+    };
+    let Some((index, page)) = page else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let generated = tokio::task::spawn_blocking(move || {
+        let source = &state.sources[index];
+        let mut body = Vec::new();
+        source
+            .write_page(page, &state.base_url, &mut body)
+            .map(|()| (body, source.format.content_type()))
+    })
+    .await;
+    match generated {
+        Ok(Ok((body, content_type))) => {
+            ([(header::CONTENT_TYPE, content_type)], Body::from(body)).into_response()
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}

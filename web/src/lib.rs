@@ -1,0 +1,16 @@
+//! Moisson's web server, JSON API and command line.
+//!
+//! `web` wires the crates: it reads the configuration, opens the store, runs harvests
+//! (then reindexes, once search exists) and serves the API. It holds no domain logic: that
+//! lives in `catalog`, `harvester` and `search`.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo_server;
+pub mod error;
+pub mod runner;
+
+pub use app::{app, AppState, Harvests};
+pub use config::Config;
