@@ -251,6 +251,15 @@ pub fn parse_page_rereadable<R: Read>(
                 fatal.position = Some(line_column(reader, offset));
             }
         }
+    } else if format == RdfFormat::RdfXml {
+        // The RDF/XML parser accepts a document that ends inside an element: check.
+        if let Some(offset) = reopen().and_then(xml_error_offset) {
+            pending_error = Some(ParseIssue {
+                position: reopen().map(|r| line_column(r, offset)),
+                message: "xml document is not well-formed (truncated or unclosed element)".into(),
+                subject: None,
+            });
+        }
     }
     ParsedPage {
         graph,
@@ -277,7 +286,7 @@ mod tests {
         assert_eq!(parsed.issues.len(), 1);
         assert_eq!(
             parsed.issues[0].position.as_deref(),
-            Some("line 3 column 41")
+            Some("line 3 column 34")
         );
         assert_eq!(parsed.poisoned.len(), 1);
         assert!(parsed.graph.len() >= 3);
@@ -286,8 +295,9 @@ mod tests {
     #[test]
     fn truncated_document_is_fatal_with_location() {
         let doc = "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"http://a\">";
-        let parsed = parse_page(
+        let parsed = parse_page_rereadable(
             doc.as_bytes(),
+            || Some(doc.as_bytes()),
             doc.len() as u64,
             RdfFormat::RdfXml,
             "http://base/",

@@ -5,12 +5,12 @@ use oxigraph::model::{NamedOrBlankNode, Term};
 use std::collections::HashSet;
 use std::path::Path;
 
-pub const DCAT_DATASET: &str = "http://www.w3.org/ns/dcat#Dataset";
-pub const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+pub(crate) const DCAT_DATASET: &str = "http://www.w3.org/ns/dcat#Dataset";
+pub(crate) const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 
 /// Returns the distinct subjects typed `dcat:Dataset` in `file`, parsed independently of
 /// the harvester's record grouping (blank nodes keyed by label, prefixed by `file`).
-pub fn dataset_subjects(file: &Path, base: &str) -> HashSet<String> {
+pub(crate) fn dataset_subjects(file: &Path, base: &str) -> HashSet<String> {
     let format = match file.extension().and_then(|e| e.to_str()) {
         Some("ttl") => RdfFormat::Turtle,
         Some("rdf" | "xml") => RdfFormat::RdfXml,
@@ -42,7 +42,7 @@ pub fn dataset_subjects(file: &Path, base: &str) -> HashSet<String> {
 
 /// Returns a Turtle catalogue of datasets numbered `ids`, with `title_suffix` appended to
 /// the title of dataset `changed` (if any), and a Hydra link to `next` (if any).
-pub fn turtle_catalogue(ids: &[u32], changed: Option<u32>, next: Option<&str>) -> String {
+pub(crate) fn turtle_catalogue(ids: &[u32], changed: Option<u32>, next: Option<&str>) -> String {
     let mut out = String::from(
         "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
 @prefix foaf: <http://xmlns.com/foaf/0.1/> .\n@prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n\

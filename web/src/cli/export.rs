@@ -3,7 +3,7 @@
 use anyhow::{anyhow, Context};
 use clap::Args;
 use moisson_catalog::ExportFormat;
-use std::io::Write;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use crate::config::Config;
