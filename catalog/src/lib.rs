@@ -9,6 +9,8 @@
 //! nothing that readers see.
 
 pub mod model;
+pub mod quality;
+pub mod shacl;
 pub mod store;
 pub mod vocab;
 

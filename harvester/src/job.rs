@@ -15,7 +15,8 @@ use moisson_catalog::{
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::dcat::{read_page, PageError, RecordOutcome, TakenRecord};
+use crate::csw::{self, CswPageError, CswPageInfo};
+use crate::dcat::{read_page, PageError, PageResult, RecordOutcome, TakenRecord};
 use crate::events::{Progress, RecordRejected};
 use crate::fetch::Fetcher;
 use crate::source::{Protocol, Source};
@@ -70,13 +71,6 @@ pub async fn harvest_source(
 ) -> JobReport {
     let report = JobReport::start(&source.id);
     let id = source.id.to_string();
-    if source.protocol != Protocol::Dcat {
-        let message = format!(
-            "protocol {} is not supported by this build",
-            source.protocol.as_str()
-        );
-        return fail(store, report, "source", &message, &*progress).await;
-    }
     let running = report.clone();
     if let Err(e) = blocking(store, move |s| s.save_job(&running)).await {
         tracing::error!(error = %e, "saving running job");
@@ -108,22 +102,46 @@ pub async fn harvest_source(
         complete: true,
         incomplete_reason: None,
     };
-    let mut url = source.url.clone();
+    // CSW: sort on the identifier until the server refuses it.
+    let mut csw_sort = true;
+    let mut url = match source.protocol {
+        Protocol::Dcat => source.url.clone(),
+        Protocol::Csw => csw::request::page_request(source, 1, csw_sort).key,
+    };
     let mut visited: HashSet<String> = HashSet::new();
     let origin = origin_of(&source.url);
     let mut total_hint = None;
     loop {
         let page_no = state.report.counts.pages + 1;
         visited.insert(url.clone());
-        let mut fetched = match fetcher.get(&url, ACCEPT_RDF).await {
+        let mut csw_request = None;
+        let fetched = match source.protocol {
+            Protocol::Dcat => fetcher
+                .get(&url, ACCEPT_RDF)
+                .await
+                .map_err(|e| e.to_string()),
+            Protocol::Csw => {
+                let start = csw::request::start_of_key(&url).unwrap_or(1);
+                match csw::fetch_page(fetcher, source, start, &mut csw_sort).await {
+                    Ok((request, page)) => {
+                        url.clone_from(&request.key);
+                        visited.insert(url.clone());
+                        csw_request = Some(request);
+                        Ok(page)
+                    }
+                    Err((request, e)) => Err(format!("{e} (request: {})", request.describe())),
+                }
+            }
+        };
+        let mut fetched = match fetched {
             Ok(p) => p,
-            Err(e) => {
+            Err(message) => {
                 let report = state.report;
                 return fail(
                     store,
                     report,
                     &page_location(page_no, &url),
-                    &e.to_string(),
+                    &message,
                     &*progress,
                 )
                 .await;
@@ -157,8 +175,20 @@ pub async fn harvest_source(
         } else {
             let (store2, id2, registry2) = (store.clone(), id.clone(), registry.clone());
             let page_url = fetched.url.clone();
+            let (protocol, endpoint) = (source.protocol, source.url.clone());
             let result = tokio::task::spawn_blocking(move || {
-                let r = read_page(&store2, &id2, &mut fetched, &registry2);
+                let r = match protocol {
+                    Protocol::Dcat => {
+                        PageRead::Dcat(read_page(&store2, &id2, &mut fetched, &registry2))
+                    }
+                    Protocol::Csw => PageRead::Csw(csw::read_page(
+                        &store2,
+                        &id2,
+                        &endpoint,
+                        &mut fetched,
+                        &registry2,
+                    )),
+                };
                 (r, fetched.hash)
             })
             .await;
@@ -176,9 +206,21 @@ pub async fn harvest_source(
                     .await;
                 }
             };
-            let page = match result {
-                Ok(p) => p,
-                Err(e) => {
+            let (page, csw_info) = match result {
+                PageRead::Dcat(Ok(p)) => (p, None),
+                PageRead::Csw(Ok((p, info))) => (p, Some(info)),
+                PageRead::Csw(Err(e)) => {
+                    let mut message = e.to_string();
+                    if matches!(e, CswPageError::Response(_)) {
+                        if let Some(request) = &csw_request {
+                            message.push_str(&format!(" (request: {})", request.describe()));
+                        }
+                    }
+                    let report = state.report;
+                    let location = page_location(page_no, &url);
+                    return fail(store, report, &location, &message, &*progress).await;
+                }
+                PageRead::Dcat(Err(e)) => {
                     let location = match &e {
                         PageError::Syntax(issue) => match &issue.position {
                             Some(p) => format!("{}, {p}", page_location(page_no, &url)),
@@ -212,6 +254,11 @@ pub async fn harvest_source(
                     format!("ill-typed literal {literal}"),
                 );
             }
+            let new_rejects = page
+                .rejected
+                .iter()
+                .filter(|(iri, _)| !state.rejected_iris.contains(iri.trim_matches(['<', '>'])))
+                .count() as u64;
             for (iri, message) in &page.rejected {
                 let location = format!("{}, record {iri}", page_location(page_no, &url));
                 RecordRejected {
@@ -228,10 +275,27 @@ pub async fn harvest_source(
                     .rejected_iris
                     .insert(iri.trim_matches(['<', '>']).to_owned());
             }
-            if page.links.total_items.is_some() {
-                total_hint = page.links.total_items;
-            }
-            let next = choose_next(&page.links.next, &page_url, &url);
+            let next = match &csw_info {
+                None => {
+                    if page.links.total_items.is_some() {
+                        total_hint = page.links.total_items;
+                    }
+                    choose_next(&page.links.next, &page_url, &url)
+                }
+                Some(info) => {
+                    if info.results.matched.is_some() {
+                        total_hint = info.results.matched;
+                    }
+                    let paging = CswPaging {
+                        url: &url,
+                        page_no,
+                        info,
+                        new_rejects,
+                        sort: csw_sort,
+                    };
+                    csw_next(source, &mut state, &page, &paging)
+                }
+            };
             for record in page.records {
                 if !state.seen.contains_key(&record.iri) {
                     state.seen.insert(record.iri.clone(), (record, url.clone()));
@@ -278,6 +342,69 @@ pub async fn harvest_source(
         url = next;
     }
     finish(store, state, &registry, options, &*progress).await
+}
+
+/// The outcome of reading one page, by protocol.
+enum PageRead {
+    Dcat(Result<PageResult, PageError>),
+    Csw(Result<(PageResult, CswPageInfo), CswPageError>),
+}
+
+/// What the job knows of a CSW page when choosing the next one.
+struct CswPaging<'a> {
+    url: &'a str,
+    page_no: u32,
+    info: &'a CswPageInfo,
+    /// Rejected records of this page not rejected on an earlier page.
+    new_rejects: u64,
+    sort: bool,
+}
+
+/// The next CSW page key, from what the page said and how many new records it brought.
+fn csw_next(
+    source: &Source,
+    state: &mut JobState,
+    page: &PageResult,
+    paging: &CswPaging<'_>,
+) -> Option<String> {
+    let CswPaging {
+        url,
+        page_no,
+        info,
+        new_rejects,
+        sort,
+    } = *paging;
+    let new_taken = page
+        .records
+        .iter()
+        .filter(|r| !state.seen.contains_key(&r.iri))
+        .count() as u64;
+    let new_records = new_taken + new_rejects;
+    let taken = (state.seen.len() + state.rejected_iris.len()) as u64 + new_taken;
+    if let Some(returned) = info.results.returned {
+        if returned != info.present {
+            state.report.push_warning(
+                page_location(page_no, url),
+                format!(
+                    "numberOfRecordsReturned says {returned} but the page holds {} records",
+                    info.present
+                ),
+            );
+        }
+    }
+    let start = csw::request::start_of_key(url).unwrap_or(1);
+    match csw::next_step(start, info, new_records, taken) {
+        csw::Step::Next(n) => Some(csw::request::page_request(source, n, sort).key),
+        csw::Step::Done => None,
+        csw::Step::Stop(reason) => {
+            state.complete = false;
+            state
+                .report
+                .push_error(page_location(page_no, url), reason.clone());
+            state.incomplete_reason = Some(reason);
+            None
+        }
+    }
 }
 
 fn choose_next(

@@ -7,12 +7,14 @@
 //! Key design choice: a page is spooled to disk and parsed once into an interned triple
 //! table; records are content-hashed so an unchanged record costs no write.
 
+pub mod csw;
 pub mod dcat;
 pub mod demo;
 pub mod events;
 pub mod fetch;
 pub mod format;
 pub mod job;
+pub mod links;
 pub mod parse;
 pub mod records;
 pub mod source;
@@ -20,4 +22,4 @@ pub mod source;
 pub use events::{LogProgress, Progress};
 pub use fetch::{FetchError, FetchOptions, Fetcher};
 pub use job::{harvest_source, HarvestOptions};
-pub use source::{Protocol, Source};
+pub use source::{CswOutputSchema, Protocol, Source};

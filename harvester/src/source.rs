@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub enum Protocol {
     /// Any RDF serialization, Hydra-paged or not.
     Dcat,
-    /// OGC CSW 2.0.2 (not yet supported by this build).
+    /// OGC CSW 2.0.2 `GetRecords`, ISO 19139 (or DCAT) records.
     Csw,
 }
 
@@ -19,6 +19,27 @@ impl Protocol {
         match self {
             Self::Dcat => "dcat",
             Self::Csw => "csw",
+        }
+    }
+}
+
+/// The `outputSchema` asked of a CSW source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CswOutputSchema {
+    /// ISO 19139 (`http://www.isotc211.org/2005/gmd`), mapped to DCAT-AP by Moisson.
+    #[default]
+    Iso19139,
+    /// DCAT (`http://www.w3.org/ns/dcat#`): GeoNetwork answers one `rdf:RDF` per record.
+    Dcat,
+}
+
+impl CswOutputSchema {
+    /// Returns the schema's name as in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Iso19139 => "iso19139",
+            Self::Dcat => "dcat",
         }
     }
 }
@@ -40,4 +61,9 @@ pub struct Source {
     pub publisher_kind: Option<String>,
     /// INSEE code of the source's territory.
     pub territory: Option<String>,
+    /// CSW sources: the `outputSchema` asked for.
+    pub csw_output_schema: CswOutputSchema,
+    /// CSW sources: an OGC filter restricting the records, as CQL text or as XML
+    /// (`<ogc:Filter>…`), so one endpoint can serve many sources.
+    pub csw_constraint: Option<String>,
 }

@@ -1,5 +1,21 @@
 //! Moisson's search index (tantivy): French analysis, facets, and the classification of
 //! records into themes, use cases and territories.
 //!
-//! Not built yet. This crate deliberately exposes nothing until the index exists, so that
-//! no caller can pretend to search; `web` wires "harvest, then reindex" once it does.
+//! `search` reads the store (`catalog`) and never fetches anything; `web` wires "harvest,
+//! then update the index". Its key design choice: one document per dataset, however many
+//! sources it was harvested from, found again through deduplication keys stored in the
+//! index itself, so that an incremental update recomputes exactly the groups a harvest
+//! touched. Each document carries the API summary, so a search never reads the store.
+
+pub mod analyzer;
+pub mod classify;
+pub mod document;
+pub mod index;
+pub mod normalize;
+pub mod query;
+pub mod schema;
+
+pub use classify::{classify, Assignment, Classification, SourceContext, SourceContexts};
+pub use document::Summary;
+pub use index::{changed_datasets, IndexStats, SearchError, SearchIndex};
+pub use query::{FacetValue, Interpretation, SearchRequest, SearchResponse, Sort};

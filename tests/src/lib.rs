@@ -152,6 +152,8 @@ pub struct Sandbox {
     pub fetcher: Fetcher,
     /// Harvest options.
     pub options: HarvestOptions,
+    /// The search index (on disk under the sandbox's folder), updated by [`Sandbox::harvest`].
+    pub index: Arc<moisson_search::SearchIndex>,
     sources: Mutex<Vec<Source>>,
     _dir: tempfile::TempDir,
 }
@@ -169,10 +171,13 @@ impl Sandbox {
             ..FetchOptions::default()
         })
         .expect("fetcher");
+        let (index, _) = moisson_search::SearchIndex::open_or_create(&dir.path().join("index"))
+            .expect("open search index");
         Self {
             server,
             store,
             fetcher,
+            index: Arc::new(index),
             options: HarvestOptions::default(),
             sources: Mutex::new(Vec::new()),
             _dir: dir,
@@ -189,6 +194,8 @@ impl Sandbox {
             schedule: None,
             publisher_kind: Some("DDT".into()),
             territory: None,
+            csw_output_schema: Default::default(),
+            csw_constraint: None,
         };
         let mut sources = self.sources.lock().expect("sources lock");
         sources.retain(|s| s.id.as_str() != id);
@@ -196,41 +203,54 @@ impl Sandbox {
         source
     }
 
-    /// Harvests `source` now.
+    /// Harvests `source` now, then updates the search index as `moisson serve` does.
     pub async fn harvest(&self, source: &Source) -> JobReport {
-        moisson_harvester::harvest_source(
-            &self.store,
-            &self.fetcher,
-            source,
-            &self.options,
-            Arc::new(LogProgress),
-        )
-        .await
+        self.harvest_with(source, &self.options).await
     }
 
-    /// Harvests with `options` instead of the sandbox's.
+    /// Harvests with `options` instead of the sandbox's, then updates the search index.
     pub async fn harvest_with(&self, source: &Source, options: &HarvestOptions) -> JobReport {
-        moisson_harvester::harvest_source(
+        let before = self.store.registry(source.id.as_str()).expect("registry");
+        let report = moisson_harvester::harvest_source(
             &self.store,
             &self.fetcher,
             source,
             options,
             Arc::new(LogProgress),
         )
-        .await
+        .await;
+        let after = self.store.registry(source.id.as_str()).expect("registry");
+        let changed = moisson_search::changed_datasets(&before, &after);
+        self.index
+            .update(&self.store, &self.source_contexts(), &changed)
+            .expect("index update");
+        report
+    }
+
+    /// Returns what classification knows of the registered sources.
+    pub fn source_contexts(&self) -> moisson_search::SourceContexts {
+        moisson_web::runner::source_contexts(&self.sources.lock().expect("sources lock"))
     }
 
     /// Returns the API router over this sandbox's store and sources.
     pub fn app(&self) -> axum::Router {
+        let sources = self.sources.lock().expect("sources lock").clone();
         let state = moisson_web::AppState {
             store: self.store.clone(),
-            sources: Arc::new(self.sources.lock().expect("sources lock").clone()),
+            sources: Arc::new(sources),
             harvests: Arc::new(moisson_web::Harvests {
                 fetcher: self.fetcher.clone(),
                 options: self.options.clone(),
                 running: Mutex::new(HashSet::new()),
+                indexing: Some(Arc::new(moisson_web::runner::Indexing {
+                    index: self.index.clone(),
+                    sources: self.source_contexts(),
+                })),
+                // Corpus links point at real hosts; tests run without network.
+                check_links: false,
             }),
             admin_token: Some("test-token".into()),
+            index: self.index.clone(),
         };
         moisson_web::app(state)
     }

@@ -3,5 +3,8 @@
 mod api;
 mod broken;
 mod corpus;
+mod csw;
 mod lifecycle;
+mod quality;
+mod search;
 mod support;

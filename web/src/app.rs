@@ -23,6 +23,8 @@ pub struct AppState {
     pub harvests: Arc<Harvests>,
     /// Admin token; admin endpoints are closed when `None`.
     pub admin_token: Option<String>,
+    /// The search index.
+    pub index: Arc<moisson_search::SearchIndex>,
 }
 
 /// What starting a harvest needs, and which sources are running.
@@ -33,6 +35,10 @@ pub struct Harvests {
     pub options: HarvestOptions,
     /// Sources with a job running now.
     pub running: Mutex<HashSet<String>>,
+    /// The search index to update after each harvest (`None`: no index, e.g. benchmarks).
+    pub indexing: Option<Arc<crate::runner::Indexing>>,
+    /// Checks distribution links after each harvest.
+    pub check_links: bool,
 }
 
 impl Harvests {
@@ -65,7 +71,9 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::health::routes())
         .merge(api::sources::routes())
+        .merge(api::quality::routes())
         .merge(api::datasets::routes())
+        .merge(api::vocab::routes())
         .merge(api::home::routes())
         .layer(TraceLayer::new_for_http())
         .layer(TimeoutLayer::with_status_code(

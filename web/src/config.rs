@@ -4,7 +4,7 @@
 
 use anyhow::{anyhow, bail, Context};
 use moisson_catalog::SourceId;
-use moisson_harvester::{FetchOptions, HarvestOptions, Protocol, Source};
+use moisson_harvester::{CswOutputSchema, FetchOptions, HarvestOptions, Protocol, Source};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -92,6 +92,8 @@ pub struct HarvestSection {
     pub concurrency: usize,
     /// HTTP proxy for every request.
     pub proxy: Option<String>,
+    /// Checks the distribution links of a source after each harvest (HEAD, cached a week).
+    pub check_links: bool,
 }
 
 impl Default for HarvestSection {
@@ -107,6 +109,7 @@ impl Default for HarvestSection {
             retries: fetch.retries,
             concurrency: 2,
             proxy: None,
+            check_links: true,
         }
     }
 }
@@ -133,6 +136,13 @@ pub struct SourceSection {
     /// INSEE code of the source's département or région.
     #[serde(default)]
     pub territory: Option<String>,
+    /// `csw` sources: `iso19139` (default) or `dcat`, the `outputSchema` asked for.
+    #[serde(default)]
+    pub csw_output_schema: Option<String>,
+    /// `csw` sources: an OGC filter restricting the records, as CQL text
+    /// (`OrganisationName = 'DDT de l''Ain'`) or XML (`<ogc:Filter>…</ogc:Filter>`).
+    #[serde(default)]
+    pub csw_constraint: Option<String>,
 }
 
 fn default_protocol() -> String {
@@ -154,6 +164,8 @@ pub struct Config {
     pub harvest: HarvestOptions,
     /// Sources harvested at the same time.
     pub concurrency: usize,
+    /// Checks distribution links after each harvest.
+    pub check_links: bool,
     /// Sources.
     pub sources: Vec<Source>,
 }
@@ -247,6 +259,24 @@ impl Config {
                     bail!("source {id}: schedule {schedule:?} must have 6 fields (sec min hour dom mon dow), found {fields}");
                 }
             }
+            let csw_output_schema = match s.csw_output_schema.as_deref() {
+                None | Some("iso19139") => CswOutputSchema::Iso19139,
+                Some("dcat") => CswOutputSchema::Dcat,
+                Some(other) => bail!(
+                    "source {id}: unknown csw_output_schema {other:?} (expected iso19139 or dcat)"
+                ),
+            };
+            let csw_constraint = s.csw_constraint.filter(|c| !c.trim().is_empty());
+            if protocol != Protocol::Csw
+                && (s.csw_output_schema.is_some() || csw_constraint.is_some())
+            {
+                bail!("source {id}: csw_output_schema and csw_constraint need protocol = \"csw\"");
+            }
+            if let Some(c) = csw_constraint.as_deref().map(str::trim) {
+                if c.starts_with('<') && !c.ends_with('>') {
+                    bail!("source {id}: csw_constraint looks like xml but does not end with '>'");
+                }
+            }
             sources.push(Source {
                 id,
                 name: s.name,
@@ -255,6 +285,8 @@ impl Config {
                 schedule: s.schedule,
                 publisher_kind: s.publisher_kind,
                 territory: s.territory,
+                csw_output_schema,
+                csw_constraint,
             });
         }
         let admin_token = env
@@ -281,6 +313,7 @@ impl Config {
             fetch,
             harvest,
             concurrency: h.concurrency,
+            check_links: h.check_links,
             sources,
         })
     }
@@ -331,5 +364,33 @@ mod tests {
         )
         .expect_err("5 fields");
         assert!(format!("{err:#}").contains("6 fields"), "{err:#}");
+        let err = Config::load(
+            "[[source]]\nid = \"a\"\nname = \"x\"\nurl = \"http://a\"\nprotocol = \"csw\"\ncsw_output_schema = \"gmd\"\n",
+            &BTreeMap::new(),
+        )
+        .expect_err("unknown schema");
+        assert!(format!("{err:#}").contains("csw_output_schema"), "{err:#}");
+        let err = Config::load(
+            "[[source]]\nid = \"a\"\nname = \"x\"\nurl = \"http://a\"\ncsw_constraint = \"Type = 'dataset'\"\n",
+            &BTreeMap::new(),
+        )
+        .expect_err("constraint on a dcat source");
+        assert!(format!("{err:#}").contains("protocol = \"csw\""), "{err:#}");
+    }
+
+    #[test]
+    fn csw_sources_read_schema_and_constraint() {
+        let c = Config::load(
+            "[[source]]\nid = \"a\"\nname = \"x\"\nurl = \"http://a/csw\"\nprotocol = \"csw\"\ncsw_output_schema = \"dcat\"\ncsw_constraint = \"OrganisationName = 'DDT 24'\"\n[[source]]\nid = \"b\"\nname = \"y\"\nurl = \"http://a/csw\"\nprotocol = \"csw\"\n",
+            &BTreeMap::new(),
+        )
+        .expect("valid");
+        assert_eq!(c.sources[0].csw_output_schema, CswOutputSchema::Dcat);
+        assert_eq!(
+            c.sources[0].csw_constraint.as_deref(),
+            Some("OrganisationName = 'DDT 24'")
+        );
+        assert_eq!(c.sources[1].csw_output_schema, CswOutputSchema::Iso19139);
+        assert_eq!(c.sources[1].csw_constraint, None);
     }
 }

@@ -7,11 +7,13 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use moisson_harvester::demo::csw::CswCatalogue;
 use moisson_harvester::demo::{self, DemoRoute, DemoSource};
 use std::sync::Arc;
 
 struct DemoState {
     sources: Vec<DemoSource>,
+    csw: Vec<CswCatalogue>,
     base_url: String,
 }
 
@@ -21,12 +23,23 @@ pub struct DemoServer {
     pub base_url: String,
     /// The sources it serves.
     pub sources: Vec<DemoSource>,
+    /// The CSW catalogues it serves.
+    pub csw: Vec<CswCatalogue>,
 }
 
 impl DemoServer {
     /// Returns the URL of the first page of `source`.
     pub fn first_page_url(&self, source: &DemoSource) -> String {
         format!("{}{}", self.base_url, source.page_path(1))
+    }
+
+    /// Returns the CSW endpoint URL of `catalogue`.
+    pub fn csw_url(&self, catalogue: &CswCatalogue) -> String {
+        format!(
+            "{}{}",
+            self.base_url,
+            catalogue.path().trim_start_matches('/')
+        )
     }
 }
 
@@ -35,10 +48,20 @@ pub fn spawn(
     listener: tokio::net::TcpListener,
     sources: Vec<DemoSource>,
 ) -> anyhow::Result<DemoServer> {
+    spawn_with_csw(listener, sources, Vec::new())
+}
+
+/// Serves `sources` and the CSW catalogues `csw` on `listener` in the background.
+pub fn spawn_with_csw(
+    listener: tokio::net::TcpListener,
+    sources: Vec<DemoSource>,
+    csw: Vec<CswCatalogue>,
+) -> anyhow::Result<DemoServer> {
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}/");
     let state = Arc::new(DemoState {
         sources: sources.clone(),
+        csw: csw.clone(),
         base_url: base_url.clone(),
     });
     let router = Router::new().fallback(serve_path).with_state(state);
@@ -47,13 +70,21 @@ pub fn spawn(
             tracing::error!(error = %e, "demo catalogue server stopped");
         }
     });
-    Ok(DemoServer { base_url, sources })
+    Ok(DemoServer {
+        base_url,
+        sources,
+        csw,
+    })
 }
 
 async fn serve_path(State(state): State<Arc<DemoState>>, request: Request) -> Response {
     let uri = request.uri();
     let path = uri.path().trim_start_matches('/').to_owned();
     let query = uri.query().map(str::to_owned);
+    if let Some(i) = crate::demo_csw::catalogue_at(&state.csw, &path) {
+        let catalogue = state.csw[i].clone();
+        return crate::demo_csw::answer(catalogue, state.base_url.clone(), request).await;
+    }
     let page = match demo::route(&state.sources, &path, query.as_deref()) {
         DemoRoute::Page { source, page } => state
             .sources

@@ -62,6 +62,20 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<moisson_search::SearchError> for ApiError {
+    fn from(err: moisson_search::SearchError) -> Self {
+        if let moisson_search::SearchError::InvalidInput(message) = err {
+            return Self::invalid_input(message);
+        }
+        tracing::error!(error = %err, "search index error");
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: err.code(),
+            message: "the search index is unavailable".into(),
+        }
+    }
+}
+
 impl From<tokio::task::JoinError> for ApiError {
     fn from(err: tokio::task::JoinError) -> Self {
         tracing::error!(error = %err, "blocking task failed");

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod demo_csw;
 pub mod demo_server;
 pub mod error;
 pub mod runner;

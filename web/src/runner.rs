@@ -2,6 +2,7 @@
 
 use moisson_catalog::{CatalogStore, JobReport};
 use moisson_harvester::{harvest_source, Progress, Source};
+use moisson_search::{changed_datasets, SearchIndex, SourceContext, SourceContexts};
 use std::sync::Arc;
 
 use crate::app::Harvests;
@@ -13,6 +14,10 @@ pub async fn run_started(
     source: &Source,
     progress: Arc<dyn Progress>,
 ) -> JobReport {
+    let before = match &harvests.indexing {
+        Some(_) => registry_of(store, source.id.as_str()).await,
+        None => None,
+    };
     let report = harvest_source(
         store,
         &harvests.fetcher,
@@ -21,8 +26,92 @@ pub async fn run_started(
         progress,
     )
     .await;
+    if let (Some(indexing), Some(before)) = (&harvests.indexing, before) {
+        update_index(store, indexing, source.id.as_str(), before).await;
+    }
+    if report.status != moisson_catalog::JobStatus::Failed {
+        if harvests.check_links {
+            check_links(store, harvests, source).await;
+        }
+        update_quality(store, source).await;
+    }
     harvests.done(source.id.as_str());
     report
+}
+
+/// The search index and what classification needs to know of the configured sources.
+pub struct Indexing {
+    /// The index.
+    pub index: Arc<SearchIndex>,
+    /// Publisher kind and territory of each configured source.
+    pub sources: SourceContexts,
+}
+
+/// Returns what classification needs to know of `sources` (publisher kind, territory).
+pub fn source_contexts(sources: &[Source]) -> SourceContexts {
+    sources
+        .iter()
+        .map(|s| {
+            (
+                s.id.as_str().to_owned(),
+                SourceContext {
+                    publisher_kind: s.publisher_kind.clone(),
+                    territory: s.territory.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+type Registry = std::collections::HashMap<String, moisson_catalog::RecordEntry>;
+
+async fn registry_of(store: &CatalogStore, source: &str) -> Option<Registry> {
+    let (store, id) = (store.clone(), source.to_owned());
+    match tokio::task::spawn_blocking(move || store.registry(&id)).await {
+        Ok(Ok(registry)) => Some(registry),
+        Ok(Err(e)) => {
+            tracing::error!(source, error = %e, "reading the registry before a harvest; the index will not be updated");
+            None
+        }
+        Err(e) => {
+            tracing::error!(source, error = %e, "registry task failed");
+            None
+        }
+    }
+}
+
+/// Re-indexes the datasets of `source` whose registry entries the harvest changed.
+async fn update_index(
+    store: &CatalogStore,
+    indexing: &Arc<Indexing>,
+    source: &str,
+    before: Registry,
+) {
+    let (store, indexing, id) = (store.clone(), indexing.clone(), source.to_owned());
+    let result = tokio::task::spawn_blocking(move || {
+        let after = store.registry(&id)?;
+        let changed = changed_datasets(&before, &after);
+        indexing
+            .index
+            .update(&store, &indexing.sources, &changed)
+            .map_err(anyhow::Error::from)
+            .map(|stats| (changed.len(), stats))
+    })
+    .await;
+    match result {
+        Ok(Ok((changed, stats))) => tracing::info!(
+            source,
+            changed,
+            records = stats.records,
+            documents = stats.documents,
+            millis = stats.millis,
+            "search index updated after harvest"
+        ),
+        Ok(Err(e)) => {
+            tracing::error!(source, error = %e, "updating the search index after a harvest")
+        }
+        Err(e) => tracing::error!(source, error = %e, "index update task failed"),
+    }
 }
 
 /// Harvests every source of `sources`, `concurrency` at a time; a source already running
@@ -69,4 +158,76 @@ pub async fn run_all(
     }
     reports.sort_by_key(|(i, _)| *i);
     reports.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Returns how the records of `source` reached us (DCAT, or our ISO 19139 mapping).
+pub fn record_origin(source: &Source) -> moisson_catalog::quality::RecordOrigin {
+    use moisson_catalog::quality::RecordOrigin;
+    match (source.protocol, source.csw_output_schema) {
+        (moisson_harvester::Protocol::Csw, moisson_harvester::CswOutputSchema::Iso19139) => {
+            RecordOrigin::Iso19139Mapping
+        }
+        _ => RecordOrigin::Dcat,
+    }
+}
+
+/// Computes and stores the quality of `source` (SHACL reused for unchanged records, one
+/// trend point), with the link-check results known so far.
+pub fn assess_quality(
+    store: &CatalogStore,
+    source: &Source,
+) -> Result<moisson_catalog::quality::SourceQualityReport, moisson_catalog::StoreError> {
+    use moisson_catalog::quality::{assess_source, Conformance, SourceAssessment};
+    let validator = crate::api::quality::validator();
+    let links = store.link_health_of_source(source.id.as_str())?;
+    let how = SourceAssessment {
+        now: chrono::Utc::now(),
+        origin: record_origin(source),
+        conformance: validator.map(|v| v as &dyn Conformance),
+        links: &links,
+    };
+    assess_source(store, source.id.as_str(), &how)
+}
+
+/// Checks the links of `source` that are due (bounded, cached); failures are logged.
+async fn check_links(store: &CatalogStore, harvests: &Harvests, source: &Source) {
+    use moisson_harvester::links::{check_source_links, LinkCheckOptions, LinkChecker};
+    let id = source.id.as_str();
+    let checker = match LinkChecker::new(harvests.fetcher.options(), LinkCheckOptions::default()) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(source = id, error = %e, "building the link checker");
+            return;
+        }
+    };
+    match check_source_links(store, &checker, id).await {
+        Ok(s) => tracing::info!(
+            source = id,
+            links = s.links,
+            checked = s.checked,
+            cached = s.cached,
+            broken = s.broken,
+            deferred = s.deferred,
+            "links checked"
+        ),
+        Err(e) => tracing::error!(source = id, error = %e, "checking links"),
+    }
+}
+
+/// Recomputes the quality of `source` after its harvest; failures are logged.
+async fn update_quality(store: &CatalogStore, source: &Source) {
+    let (store, source) = (store.clone(), source.clone());
+    let id = source.id.to_string();
+    match tokio::task::spawn_blocking(move || assess_quality(&store, &source)).await {
+        Ok(Ok(report)) => tracing::info!(
+            source = %id,
+            score = report.score,
+            records = report.record_count,
+            "quality computed after harvest"
+        ),
+        Ok(Err(e)) => {
+            tracing::error!(source = %id, error = %e, "computing quality after a harvest")
+        }
+        Err(e) => tracing::error!(source = %id, error = %e, "quality task failed"),
+    }
 }

@@ -5,7 +5,7 @@
 //! `running`) and replaced when it ends, so a crash leaves a `running` job that the next
 //! start marks failed ([`CatalogStore::mark_interrupted_jobs`]).
 
-use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use oxigraph::store::Transaction;
 
 use super::{meta_graph, named, CatalogStore, StoreError};
@@ -39,7 +39,7 @@ impl CatalogStore {
         for q in &old {
             tx.remove(q);
         }
-        let g = GraphName::from(meta_graph().into_owned());
+        let g = meta_graph().into_owned();
         let json = serde_json::to_string(job).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         tx.insert(&Quad::new(
             node.clone(),

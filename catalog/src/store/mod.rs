@@ -11,7 +11,9 @@
 mod export;
 mod jobs;
 mod registry;
+mod subjects;
 mod view;
+mod vocabularies;
 mod writer;
 
 pub use export::ExportFormat;

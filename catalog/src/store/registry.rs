@@ -6,7 +6,7 @@
 //! `moisson:hash` (the JSON entry), and `moisson:withdrawnAt` while withdrawn. Page
 //! fingerprints (`moisson:Page`) let a re-harvest skip a byte-identical page.
 
-use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -89,7 +89,7 @@ fn entry_subject(entry: &RecordEntry) -> NamedNode {
 
 fn entry_quads(entry: &RecordEntry) -> Result<Vec<Quad>, StoreError> {
     let s = entry_subject(entry);
-    let g = GraphName::from(meta_graph().into_owned());
+    let g = meta_graph().into_owned();
     let json = serde_json::to_string(entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut quads = vec![
         Quad::new(
@@ -297,7 +297,7 @@ impl CatalogStore {
                 tx.insert(&q);
             }
         }
-        let g = GraphName::from(meta_graph().into_owned());
+        let g = meta_graph().into_owned();
         for (url, hash) in &commit.pages {
             let subject = NamedNode::new_unchecked(format!(
                 "{}{source}:{}",

@@ -1,6 +1,19 @@
-//! IRI constants of the vocabularies Moisson reads and writes.
+//! The vocabularies Moisson reads and writes: IRI constants, and the controlled
+//! vocabularies records are classified into (themes, use cases, territories).
 //!
-//! Call sites use these constants, never string literals.
+//! Call sites use these constants, never string literals. The controlled vocabularies are
+//! SKOS Turtle files under `catalog/vocab/`, embedded in the binary and parsed once
+//! ([`vocabularies`]); they carry their own classification rules (keywords, matches with
+//! EU data themes, ISO 19115 topic categories and INSPIRE themes, bounding boxes).
+
+mod scheme;
+pub mod territories;
+pub mod text;
+pub mod themes;
+pub mod use_cases;
+
+pub use scheme::{vocabularies, Concept, ConceptScheme, Vocabularies, VOCABULARY_FILES};
+pub use territories::{Bbox, Territory, TerritoryLevel};
 
 /// RDF and RDFS.
 pub mod rdf {
@@ -100,6 +113,8 @@ pub mod dct {
     pub const PROVENANCE: &str = "http://purl.org/dc/terms/provenance";
     /// `dct:source`.
     pub const SOURCE: &str = "http://purl.org/dc/terms/source";
+    /// `dct:subject` (GeoDCAT-AP: ISO 19115 topic categories).
+    pub const SUBJECT: &str = "http://purl.org/dc/terms/subject";
 }
 
 /// FOAF.
@@ -126,6 +141,44 @@ pub mod vcard {
 pub mod skos {
     /// `skos:prefLabel`.
     pub const PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
+    /// `skos:Concept`.
+    pub const CONCEPT: &str = "http://www.w3.org/2004/02/skos/core#Concept";
+    /// `skos:inScheme`.
+    pub const IN_SCHEME: &str = "http://www.w3.org/2004/02/skos/core#inScheme";
+    /// `skos:broader`.
+    pub const BROADER: &str = "http://www.w3.org/2004/02/skos/core#broader";
+    /// `skos:notation`.
+    pub const NOTATION: &str = "http://www.w3.org/2004/02/skos/core#notation";
+    /// `skos:definition`.
+    pub const DEFINITION: &str = "http://www.w3.org/2004/02/skos/core#definition";
+    /// `skos:closeMatch`.
+    pub const CLOSE_MATCH: &str = "http://www.w3.org/2004/02/skos/core#closeMatch";
+    /// `skos:exactMatch`.
+    pub const EXACT_MATCH: &str = "http://www.w3.org/2004/02/skos/core#exactMatch";
+    /// `skos:relatedMatch`.
+    pub const RELATED_MATCH: &str = "http://www.w3.org/2004/02/skos/core#relatedMatch";
+}
+
+/// Moisson's own terms in its SKOS vocabulary files (`catalog/vocab/*.ttl`).
+pub mod mv {
+    /// The namespace.
+    pub const NS: &str = "urn:moisson:vocab#";
+    /// The theme scheme.
+    pub const THEMES: &str = "urn:moisson:vocab#themes";
+    /// The use-case scheme.
+    pub const USE_CASES: &str = "urn:moisson:vocab#use-cases";
+    /// The territory scheme.
+    pub const TERRITORIES: &str = "urn:moisson:vocab#territories";
+    /// A classification keyword (French phrase matched in keywords and titles).
+    pub const KEYWORD: &str = "urn:moisson:vocab#keyword";
+    /// A theme whose records serve a use case.
+    pub const THEME: &str = "urn:moisson:vocab#theme";
+    /// A territory's level (`region`, `departement`).
+    pub const LEVEL: &str = "urn:moisson:vocab#level";
+    /// A territory's bounding box, `west south east north` in WGS84 degrees.
+    pub const BBOX: &str = "urn:moisson:vocab#bbox";
+    /// Prefix of the named graphs the vocabularies are loaded into.
+    pub const GRAPH_PREFIX: &str = "urn:moisson:vocab:";
 }
 
 /// Hydra core vocabulary (paging of catalogues).

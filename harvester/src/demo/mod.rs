@@ -47,6 +47,7 @@
 //!   count the distinct `dcat:Dataset` and `dcat:DataService` subjects of all pages.
 
 mod context;
+pub mod csw;
 mod prng;
 mod record;
 mod serializer;

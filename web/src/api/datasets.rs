@@ -1,28 +1,155 @@
-//! `GET /api/datasets/{id}`: one dataset with every DCAT-AP field and its sources.
+//! `GET /api/datasets`: French full-text search with facets, filters, sorting and paging;
+//! `GET /api/datasets/{id}`: one dataset with every DCAT-AP field, its sources, and its
+//! themes, use cases and territories with the reason each was assigned.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use moisson_catalog::vocab::vocabularies;
 use moisson_catalog::DatasetView;
+use moisson_search::{classify, Classification, SearchRequest, SearchResponse, Sort};
+use serde::Serialize;
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::runner::source_contexts;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/datasets/{id}", get(one))
+    Router::new()
+        .route("/api/datasets", get(list))
+        .route("/api/datasets/{id}", get(one))
+}
+
+/// Filter parameters; each may repeat (`theme=eau&theme=risques`: either).
+const FILTERS: &[&str] = &[
+    "theme",
+    "use_case",
+    "territory",
+    "publisher",
+    "publisher_kind",
+    "source",
+    "format",
+    "license",
+    "freshness",
+    "quality",
+    "kind",
+];
+
+const DEFAULT_PAGE_SIZE: usize = 20;
+
+/// Parses the query string of `GET /api/datasets` (also used by `moisson search`).
+pub fn parse_search_query(raw: Option<&str>) -> Result<SearchRequest, ApiError> {
+    let raw = raw.unwrap_or_default();
+    if raw.len() > 8192 {
+        return Err(ApiError::invalid_input("query string too long"));
+    }
+    let mut request = SearchRequest {
+        page: 1,
+        page_size: DEFAULT_PAGE_SIZE,
+        ..SearchRequest::default()
+    };
+    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        let value = value.trim().to_owned();
+        match key.as_ref() {
+            "q" => request.q = Some(value).filter(|v| !v.is_empty()),
+            "sort" => {
+                request.sort = Sort::from_name(&value).ok_or_else(|| {
+                    ApiError::invalid_input(format!(
+                        "sort must be relevance, modified or quality, not {value:?}"
+                    ))
+                })?;
+            }
+            "page" => request.page = positive(&key, &value)?,
+            "page_size" => request.page_size = positive(&key, &value)?.min(100),
+            name if FILTERS.contains(&name) => {
+                if !value.is_empty() {
+                    request
+                        .filters
+                        .entry(name.to_owned())
+                        .or_default()
+                        .push(value);
+                }
+            }
+            other => {
+                return Err(ApiError::invalid_input(format!(
+                    "unknown parameter {other:?} (expected q, sort, page, page_size, {})",
+                    FILTERS.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(request)
+}
+
+fn positive(key: &str, value: &str) -> Result<usize, ApiError> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| ApiError::invalid_input(format!("{key} must be a positive integer")))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let request = parse_search_query(raw.as_deref())?;
+    let index = state.index.clone();
+    let response = tokio::task::spawn_blocking(move || index.search(&request)).await??;
+    Ok(Json(response))
+}
+
+/// A dataset with its classification.
+#[derive(Serialize)]
+struct DatasetDetail {
+    #[serde(flatten)]
+    view: DatasetView,
+    /// Themes, use cases and territories, each with its reasons.
+    classification: Classification,
+    /// Dataset ids of other records the search index merged with this one.
+    duplicates: Vec<String>,
+    /// Quality score out of 100, once computed.
+    quality_score: Option<f64>,
+    /// The record's quality indicators and what to fix (most recent version).
+    quality: Option<moisson_catalog::quality::RecordAssessment>,
 }
 
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<DatasetView>, ApiError> {
+) -> Result<Json<DatasetDetail>, ApiError> {
     if id.len() > 200 {
         return Err(ApiError::invalid_input("dataset id too long"));
     }
     let store = state.store.clone();
+    let index = state.index.clone();
+    let sources = state.sources.clone();
     let lookup = id.clone();
-    tokio::task::spawn_blocking(move || store.dataset(&lookup))
-        .await??
+    let detail = tokio::task::spawn_blocking(move || -> Result<Option<DatasetDetail>, ApiError> {
+        let Some(view) = store.dataset(&lookup)? else {
+            return Ok(None);
+        };
+        let classified = moisson_search::document::classification_view(&store, &view)?;
+        let classification = classify(&classified, vocabularies(), &source_contexts(&sources));
+        let summary = index.summary_of(&lookup)?;
+        let duplicates = summary
+            .map(|s| {
+                std::iter::once(s.id)
+                    .chain(s.duplicates)
+                    .filter(|d| *d != lookup)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Some(DatasetDetail {
+            view,
+            classification,
+            duplicates,
+            quality_score: None,
+            quality: crate::api::quality::dataset_quality(&store, &sources, &lookup)?,
+        }))
+    })
+    .await??;
+    detail
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no dataset {id:?}")))
 }

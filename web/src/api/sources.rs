@@ -33,7 +33,7 @@ pub struct SourceSummary {
     service_count: u64,
     series_count: u64,
     withdrawn_count: u64,
-    /// Filled by the quality autodiagnostic (not part of this build yet).
+    /// Catalogue quality score (0–100) after the last harvest, `None` before any.
     quality_score: Option<f64>,
     running: bool,
     last_job: Option<JobReport>,
@@ -55,7 +55,11 @@ fn summarize(state: &AppState) -> Result<Vec<SourceSummary>, ApiError> {
             service_count: counts.services,
             series_count: counts.series,
             withdrawn_count: counts.withdrawn,
-            quality_score: None,
+            quality_score: state
+                .store
+                .quality_trend(s.id.as_str())?
+                .last()
+                .map(|p| p.score),
             running: state.harvests.is_running(s.id.as_str()),
             last_job: state.store.last_job(s.id.as_str())?,
         });

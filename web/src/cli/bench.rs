@@ -123,6 +123,8 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         schedule: None,
         publisher_kind: None,
         territory: None,
+        csw_output_schema: Default::default(),
+        csw_constraint: None,
     };
     let mut phases = Vec::new();
     for (name, force) in [

@@ -42,7 +42,13 @@ pub(super) async fn run(
                 .await
                 .context("binding the demo catalogue server")?,
         };
-    let server = demo_server::spawn(catalogue_listener, demo::default_sources(args.datasets))?;
+    // Two geo-IDE-like CSW catalogues, each about a twentieth of the datasets.
+    let csw = demo::csw::default_catalogues((args.datasets as u64 / 20).max(10));
+    let server = demo_server::spawn_with_csw(
+        catalogue_listener,
+        demo::default_sources(args.datasets),
+        csw,
+    )?;
     config.sources = server
         .sources
         .iter()
@@ -55,11 +61,32 @@ pub(super) async fn run(
                 schedule: Some("0 0 3 * * *".into()),
                 publisher_kind: Some(s.publisher_kind.clone()),
                 territory: s.territory.clone(),
+                csw_output_schema: Default::default(),
+                csw_constraint: None,
             })
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for c in &server.csw {
+        config.sources.push(Source {
+            id: SourceId::new(c.id.clone())?,
+            name: c.name.clone(),
+            url: server.csw_url(c),
+            protocol: Protocol::Csw,
+            schedule: Some("0 0 4 * * *".into()),
+            publisher_kind: Some("DDT".into()),
+            territory: Some(c.territory.clone()),
+            csw_output_schema: moisson_harvester::CswOutputSchema::Iso19139,
+            csw_constraint: None,
+        });
+    }
     let store = super::open_store(&config.data_dir)?;
-    let state = super::serve::state_for(&config, store.clone())?;
+    let indexing = super::reindex::open_index(
+        &config.data_dir,
+        &store,
+        crate::runner::source_contexts(&config.sources),
+    )
+    .await?;
+    let state = super::serve::state_for(&config, store.clone(), indexing)?;
     let listener = if args.no_serve {
         None
     } else {
@@ -91,9 +118,12 @@ pub(super) async fn run(
     )
     .await;
     println!("{}", super::progress::summary_table(&reports));
-    if let Some(handle) = serving {
-        println!("harvest done; serving until Ctrl-C");
-        handle.await.context("web server task")??;
+    match serving {
+        Some(handle) => {
+            println!("harvest done; serving until Ctrl-C");
+            handle.await.context("web server task")??;
+        }
+        None => {}
     }
     Ok(ExitCode::SUCCESS)
 }

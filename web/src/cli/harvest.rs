@@ -38,10 +38,18 @@ pub(super) async fn run(args: HarvestArgs, config: Config) -> anyhow::Result<Exi
     let store = super::open_store(&config.data_dir)?;
     let mut options = config.harvest.clone();
     options.force = args.force;
+    let indexing = super::reindex::open_index(
+        &config.data_dir,
+        &store,
+        runner::source_contexts(&config.sources),
+    )
+    .await?;
     let harvests = Arc::new(Harvests {
         fetcher: Fetcher::new(config.fetch.clone())?,
         options,
         running: Mutex::new(HashSet::new()),
+        indexing: Some(indexing),
+        check_links: config.check_links,
     });
     let reports = runner::run_all(
         &store,

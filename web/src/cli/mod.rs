@@ -5,7 +5,11 @@ mod demo;
 mod export;
 mod harvest;
 mod progress;
+mod quality;
+mod reindex;
+mod search;
 mod serve;
+mod validate;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -40,6 +44,14 @@ enum Command {
     Export(export::ExportArgs),
     /// Benchmarks a whole harvest of a generated catalogue served over loopback.
     Bench(bench::BenchArgs),
+    /// Searches the index (French full text, themes, use cases, territories).
+    Search(search::SearchArgs),
+    /// Rebuilds the search index from the store.
+    Reindex(reindex::ReindexArgs),
+    /// Prints the quality report of a source (or all): score, dimensions, indicators, records to fix.
+    Quality(quality::QualityArgs),
+    /// Validates one DCAT-AP document (file or URL) against shapes/ and the quality indicators; exit 1 on violations.
+    Validate(validate::ValidateArgs),
 }
 
 /// Entry point of the binary.
@@ -64,6 +76,10 @@ pub fn main() -> ExitCode {
             Command::Harvest(args) => harvest::run(args, load_config(&cli.config, &env)?).await,
             Command::Export(args) => export::run(args, load_config(&cli.config, &env)?).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Search(args) => search::run(args, load_config(&cli.config, &env)?).await,
+            Command::Reindex(args) => reindex::run(args, load_config(&cli.config, &env)?).await,
+            Command::Quality(args) => quality::run(args, &cli.config, &env).await,
+            Command::Validate(args) => validate::run(args).await,
         }
     });
     match result {

@@ -21,14 +21,18 @@ pub(super) struct ServeArgs {
 pub(super) fn state_for(
     config: &Config,
     store: moisson_catalog::CatalogStore,
+    indexing: Arc<crate::runner::Indexing>,
 ) -> anyhow::Result<AppState> {
     Ok(AppState {
         store,
+        index: indexing.index.clone(),
         sources: Arc::new(config.sources.clone()),
         harvests: Arc::new(Harvests {
             fetcher: Fetcher::new(config.fetch.clone())?,
             options: config.harvest.clone(),
             running: Mutex::new(HashSet::new()),
+            indexing: Some(indexing),
+            check_links: config.check_links,
         }),
         admin_token: config.admin_token.clone(),
     })
@@ -68,7 +72,13 @@ pub(super) async fn run(args: ServeArgs, config: Config) -> anyhow::Result<ExitC
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("listening on {bind}"))?;
-    let state = state_for(&config, store)?;
+    let indexing = super::reindex::open_index(
+        &config.data_dir,
+        &store,
+        crate::runner::source_contexts(&config.sources),
+    )
+    .await?;
+    let state = state_for(&config, store, indexing)?;
     println!("Moisson: http://{}", listener.local_addr()?);
     serve_until_signal(listener, state).await?;
     Ok(ExitCode::SUCCESS)

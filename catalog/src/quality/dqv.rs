@@ -1,0 +1,424 @@
+//! Quality results in the store, as W3C DQV in the quality graph `urn:moisson:quality`.
+//!
+//! Per harvest of a source, one `dqv:QualityMeasurement` of the catalogue score and one
+//! per dimension, computed on the source node `urn:moisson:source:{id}`, dated with
+//! `prov:generatedAtTime`: these are the trend. The newest run also carries the full
+//! JSON report (`moisson:report`), older runs keep only their measurements. Each active
+//! record gets one measurement of its score, computed on the record IRI (replaced at
+//! every run). SHACL results are cached per record graph, which is content-addressed:
+//! an unchanged record is never validated twice with the same shapes.
+
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+use super::indicators::Dimension;
+use super::record::{ConformityIssue, RecordAssessment};
+use super::report::{SourceQualityReport, TrendPoint};
+use crate::store::{CatalogStore, StoreError};
+use crate::vocab::{moisson, rdf};
+
+/// The named graph holding quality measurements and caches.
+pub const QUALITY_GRAPH: &str = "urn:moisson:quality";
+/// W3C Data Quality Vocabulary terms.
+pub mod terms {
+    /// `dqv:QualityMeasurement`.
+    pub const QUALITY_MEASUREMENT: &str = "http://www.w3.org/ns/dqv#QualityMeasurement";
+    /// `dqv:Metric`.
+    pub const METRIC: &str = "http://www.w3.org/ns/dqv#Metric";
+    /// `dqv:Dimension`.
+    pub const DIMENSION: &str = "http://www.w3.org/ns/dqv#Dimension";
+    /// `dqv:computedOn`.
+    pub const COMPUTED_ON: &str = "http://www.w3.org/ns/dqv#computedOn";
+    /// `dqv:isMeasurementOf`.
+    pub const IS_MEASUREMENT_OF: &str = "http://www.w3.org/ns/dqv#isMeasurementOf";
+    /// `dqv:value`.
+    pub const VALUE: &str = "http://www.w3.org/ns/dqv#value";
+    /// `dqv:inDimension`.
+    pub const IN_DIMENSION: &str = "http://www.w3.org/ns/dqv#inDimension";
+    /// `prov:generatedAtTime`.
+    pub const GENERATED_AT_TIME: &str = "http://www.w3.org/ns/prov#generatedAtTime";
+}
+const XSD_DOUBLE: &str = "http://www.w3.org/2001/XMLSchema#double";
+const XSD_DATE_TIME: &str = "http://www.w3.org/2001/XMLSchema#dateTime";
+const CONFORMITY: &str = "urn:moisson:ns#conformity";
+const RECORD_MEASUREMENT: &str = "urn:moisson:ns#RecordMeasurement";
+const RUN_PREFIX: &str = "urn:moisson:quality:run:";
+const RECORD_PREFIX: &str = "urn:moisson:quality:record:";
+/// The metric of the overall 0–100 score.
+pub const SCORE_METRIC: &str = "urn:moisson:metric:score";
+
+/// Returns the node quality measurements of `source` are computed on.
+pub fn source_node(source: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("urn:moisson:source:{source}"))
+}
+
+fn metric_of(dimension: Dimension) -> NamedNode {
+    NamedNode::new_unchecked(format!("urn:moisson:metric:{}", dimension.id()))
+}
+
+fn graph() -> GraphName {
+    GraphName::NamedNode(NamedNode::new_unchecked(QUALITY_GRAPH))
+}
+
+fn n(iri: &str) -> NamedNodeRef<'_> {
+    NamedNodeRef::new_unchecked(iri)
+}
+
+fn double(v: f64) -> Literal {
+    Literal::new_typed_literal(v.to_string(), n(XSD_DOUBLE))
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedConformity {
+    version: String,
+    issues: Vec<ConformityIssue>,
+}
+
+impl CatalogStore {
+    /// Returns the cached SHACL results of the record graphs `graphs` for shapes
+    /// `version`; graphs without a cached result (or validated with other shapes) are
+    /// absent from the map.
+    pub fn cached_conformity(
+        &self,
+        graphs: &[&str],
+        version: &str,
+    ) -> Result<HashMap<String, Vec<ConformityIssue>>, StoreError> {
+        let mut out = HashMap::new();
+        let g = graph();
+        for graph_name in graphs {
+            let subject = NamedNode::new_unchecked(*graph_name);
+            for q in self.oxigraph().quads_for_pattern(
+                Some(subject.as_ref().into()),
+                Some(n(CONFORMITY)),
+                None,
+                Some(g.as_ref()),
+            ) {
+                if let Term::Literal(l) = q?.object {
+                    let cached: CachedConformity = serde_json::from_str(l.value())
+                        .map_err(|e| StoreError::Corrupt(format!("conformity cache: {e}")))?;
+                    if cached.version == version {
+                        out.insert((*graph_name).to_owned(), cached.issues);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores SHACL results of record graphs (replacing older ones).
+    pub fn save_conformity(
+        &self,
+        results: &[(String, Vec<ConformityIssue>)],
+        version: &str,
+    ) -> Result<(), StoreError> {
+        let g = graph();
+        let mut tx = self.oxigraph().start_transaction()?;
+        for (graph_name, issues) in results {
+            let subject = NamedNode::new_unchecked(graph_name.as_str());
+            let old: Vec<Quad> = tx
+                .quads_for_pattern(
+                    Some(subject.as_ref().into()),
+                    Some(n(CONFORMITY)),
+                    None,
+                    Some(g.as_ref()),
+                )
+                .collect::<Result<_, _>>()?;
+            for q in &old {
+                tx.remove(q);
+            }
+            let json = serde_json::to_string(&CachedConformity {
+                version: version.to_owned(),
+                issues: issues.clone(),
+            })
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.insert(&Quad::new(
+                subject,
+                n(CONFORMITY),
+                Literal::new_simple_literal(json),
+                g.clone(),
+            ));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores one quality run of `source`: the catalogue and dimension measurements (a
+    /// new trend point), the report, and one measurement per record (replacing the
+    /// previous run's).
+    pub fn save_quality_run(
+        &self,
+        report: &SourceQualityReport,
+        records: &[(String, RecordAssessment)],
+    ) -> Result<(), StoreError> {
+        let g = graph();
+        let source = report.source.as_str();
+        let source_literal = Literal::new_simple_literal(source);
+        let mut tx = self.oxigraph().start_transaction()?;
+        // Previous per-record measurements and the previous full report of this source
+        // (subjects first: a transaction is not read while another of its reads is open).
+        let subjects: Vec<NamedNode> = tx
+            .quads_for_pattern(
+                None,
+                Some(n(moisson::SOURCE)),
+                Some(source_literal.as_ref().into()),
+                Some(g.as_ref()),
+            )
+            .filter_map(|q| match q {
+                Ok(Quad {
+                    subject: NamedOrBlankNode::NamedNode(s),
+                    ..
+                }) => Some(Ok(s)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<_, _>>()?;
+        let mut stale = Vec::new();
+        for s in &subjects {
+            let predicate = if s.as_str().starts_with(RECORD_PREFIX) {
+                None
+            } else if s.as_str().starts_with(RUN_PREFIX) {
+                Some(n(moisson::REPORT))
+            } else {
+                continue;
+            };
+            stale.extend(
+                tx.quads_for_pattern(Some(s.as_ref().into()), predicate, None, Some(g.as_ref()))
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+        }
+        for q in &stale {
+            tx.remove(q);
+        }
+        let at = Literal::new_typed_literal(report.computed_at.as_str(), n(XSD_DATE_TIME));
+        let stamp = blake3::hash(report.computed_at.as_bytes()).to_hex();
+        let run = NamedNode::new_unchecked(format!("{RUN_PREFIX}{source}:{}", &stamp[..16]));
+        let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let on = source_node(source);
+        let mut quads = measurement(&run, &on, n(SCORE_METRIC), report.score, &at, &g);
+        quads.push(Quad::new(
+            run.clone(),
+            n(moisson::SOURCE),
+            source_literal.clone(),
+            g.clone(),
+        ));
+        quads.push(Quad::new(
+            run.clone(),
+            n(moisson::REPORT),
+            Literal::new_simple_literal(json),
+            g.clone(),
+        ));
+        for d in &report.dimensions {
+            let Some(score) = d.score else { continue };
+            let Some(dimension) = Dimension::ALL.into_iter().find(|x| x.id() == d.id) else {
+                continue;
+            };
+            let node = NamedNode::new_unchecked(format!("{}:{}", run.as_str(), d.id));
+            quads.extend(measurement(
+                &node,
+                &on,
+                metric_of(dimension).as_ref(),
+                score,
+                &at,
+                &g,
+            ));
+        }
+        for (_, r) in records {
+            let key = blake3::hash(r.record_iri.as_bytes()).to_hex();
+            let node = NamedNode::new_unchecked(format!("{RECORD_PREFIX}{source}:{}", &key[..24]));
+            let record = NamedNode::new_unchecked(r.record_iri.as_str());
+            quads.extend(measurement(
+                &node,
+                &record,
+                n(SCORE_METRIC),
+                r.score,
+                &at,
+                &g,
+            ));
+            quads.push(Quad::new(
+                node.clone(),
+                n(rdf::TYPE),
+                n(RECORD_MEASUREMENT),
+                g.clone(),
+            ));
+            quads.push(Quad::new(
+                node,
+                n(moisson::SOURCE),
+                source_literal.clone(),
+                g.clone(),
+            ));
+        }
+        quads.extend(metric_definitions(&g));
+        for q in &quads {
+            tx.insert(q);
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Returns the newest quality report of `source` with its trend, or `None` when
+    /// quality was never computed.
+    pub fn quality_report(&self, source: &str) -> Result<Option<SourceQualityReport>, StoreError> {
+        let g = graph();
+        let mut newest: Option<(String, String)> = None;
+        for q in self.oxigraph().quads_for_pattern(
+            None,
+            Some(n(moisson::REPORT)),
+            None,
+            Some(g.as_ref()),
+        ) {
+            let q = q?;
+            let NamedOrBlankNode::NamedNode(s) = &q.subject else {
+                continue;
+            };
+            if !s.as_str().starts_with(&format!("{RUN_PREFIX}{source}:")) {
+                continue;
+            }
+            if let Term::Literal(l) = q.object {
+                let report: SourceQualityReport = serde_json::from_str(l.value())
+                    .map_err(|e| StoreError::Corrupt(format!("quality report: {e}")))?;
+                if newest
+                    .as_ref()
+                    .is_none_or(|(at, _)| report.computed_at > *at)
+                {
+                    newest = Some((report.computed_at.clone(), l.value().to_owned()));
+                }
+            }
+        }
+        let Some((_, json)) = newest else {
+            return Ok(None);
+        };
+        let mut report: SourceQualityReport = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("quality report: {e}")))?;
+        report.trend = self.quality_trend(source)?;
+        Ok(Some(report))
+    }
+
+    /// Returns the catalogue score of `source` after each harvest, oldest first.
+    pub fn quality_trend(&self, source: &str) -> Result<Vec<TrendPoint>, StoreError> {
+        let g = graph();
+        let on = source_node(source);
+        let mut points = Vec::new();
+        for q in self.oxigraph().quads_for_pattern(
+            None,
+            Some(n(terms::COMPUTED_ON)),
+            Some(on.as_ref().into()),
+            Some(g.as_ref()),
+        ) {
+            let q = q?;
+            let subject = q.subject;
+            let is_score = self
+                .oxigraph()
+                .quads_for_pattern(
+                    Some(subject.as_ref()),
+                    Some(n(terms::IS_MEASUREMENT_OF)),
+                    Some(n(SCORE_METRIC).into()),
+                    Some(g.as_ref()),
+                )
+                .next()
+                .is_some();
+            if !is_score {
+                continue;
+            }
+            let literal_of = |p: &str| -> Result<Option<String>, StoreError> {
+                for q in self.oxigraph().quads_for_pattern(
+                    Some(subject.as_ref()),
+                    Some(n(p)),
+                    None,
+                    Some(g.as_ref()),
+                ) {
+                    if let Term::Literal(l) = q?.object {
+                        return Ok(Some(l.value().to_owned()));
+                    }
+                }
+                Ok(None)
+            };
+            let (Some(at), Some(value)) = (
+                literal_of(terms::GENERATED_AT_TIME)?,
+                literal_of(terms::VALUE)?,
+            ) else {
+                continue;
+            };
+            let score = value
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("quality measurement value {value:?}")))?;
+            points.push(TrendPoint {
+                harvested_at: at,
+                score,
+            });
+        }
+        points.sort_by(|a, b| a.harvested_at.cmp(&b.harvested_at));
+        Ok(points)
+    }
+}
+
+fn measurement(
+    node: &NamedNode,
+    on: &NamedNode,
+    metric: NamedNodeRef<'_>,
+    value: f64,
+    at: &Literal,
+    g: &GraphName,
+) -> Vec<Quad> {
+    vec![
+        Quad::new(
+            node.clone(),
+            n(rdf::TYPE),
+            n(terms::QUALITY_MEASUREMENT),
+            g.clone(),
+        ),
+        Quad::new(node.clone(), n(terms::COMPUTED_ON), on.clone(), g.clone()),
+        Quad::new(node.clone(), n(terms::IS_MEASUREMENT_OF), metric, g.clone()),
+        Quad::new(node.clone(), n(terms::VALUE), double(value), g.clone()),
+        Quad::new(
+            node.clone(),
+            n(terms::GENERATED_AT_TIME),
+            at.clone(),
+            g.clone(),
+        ),
+    ]
+}
+
+fn metric_definitions(g: &GraphName) -> Vec<Quad> {
+    let mut quads = vec![
+        Quad::new(n(SCORE_METRIC), n(rdf::TYPE), n(terms::METRIC), g.clone()),
+        Quad::new(
+            n(SCORE_METRIC),
+            n(rdf::LABEL),
+            Literal::new_language_tagged_literal_unchecked(
+                "Note de qualité des métadonnées (0–100)",
+                "fr",
+            ),
+            g.clone(),
+        ),
+    ];
+    for d in Dimension::ALL {
+        let metric = metric_of(d);
+        let dimension = NamedNode::new_unchecked(format!("urn:moisson:dimension:{}", d.id()));
+        quads.push(Quad::new(
+            metric.clone(),
+            n(rdf::TYPE),
+            n(terms::METRIC),
+            g.clone(),
+        ));
+        quads.push(Quad::new(
+            metric.clone(),
+            n(terms::IN_DIMENSION),
+            dimension.clone(),
+            g.clone(),
+        ));
+        quads.push(Quad::new(
+            dimension.clone(),
+            n(rdf::TYPE),
+            n(terms::DIMENSION),
+            g.clone(),
+        ));
+        quads.push(Quad::new(
+            dimension,
+            n(rdf::LABEL),
+            Literal::new_language_tagged_literal_unchecked(d.label(), "fr"),
+            g.clone(),
+        ));
+    }
+    quads
+}

@@ -1,0 +1,227 @@
+//! Read helpers over one record graph: values of a property, the preferred text of a
+//! literal property, the distributions of a dataset, dates.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use oxigraph::model::{Graph, NamedNodeRef, NamedOrBlankNodeRef, Quad, TermRef, TripleRef};
+
+/// A record graph indexed for lookups (triples only; the graph name is dropped).
+pub struct RecordGraph {
+    graph: Graph,
+}
+
+impl RecordGraph {
+    /// Indexes the quads of one record graph.
+    pub fn from_quads(quads: &[Quad]) -> Self {
+        let mut graph = Graph::new();
+        for q in quads {
+            graph.insert(TripleRef::new(&q.subject, &q.predicate, &q.object));
+        }
+        Self { graph }
+    }
+
+    /// Returns the indexed triples.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    pub(crate) fn objects<'a>(
+        &'a self,
+        subject: NamedOrBlankNodeRef<'a>,
+        predicate: &'a str,
+    ) -> impl Iterator<Item = TermRef<'a>> + 'a {
+        self.graph
+            .objects_for_subject_predicate(subject, NamedNodeRef::new_unchecked(predicate))
+    }
+
+    /// Returns true when `subject` has at least one non-empty value for `predicate`.
+    pub(crate) fn has(&self, subject: NamedOrBlankNodeRef<'_>, predicate: &str) -> bool {
+        self.objects(subject, predicate).any(|o| match o {
+            TermRef::Literal(l) => !l.value().trim().is_empty(),
+            _ => true,
+        })
+    }
+
+    /// Returns the value of `predicate` in the preferred language: French, then no
+    /// language, then any.
+    pub(crate) fn text(&self, subject: NamedOrBlankNodeRef<'_>, predicate: &str) -> Option<String> {
+        let mut best: Option<(u8, &str)> = None;
+        for o in self.objects(subject, predicate) {
+            let TermRef::Literal(l) = o else { continue };
+            let rank = match l.language() {
+                Some(lang) if lang.eq_ignore_ascii_case("fr") || lang.starts_with("fr-") => 0,
+                None => 1,
+                Some(_) => 2,
+            };
+            if best.is_none_or(|(r, v)| rank < r || (rank == r && l.value() < v)) {
+                best = Some((rank, l.value()));
+            }
+        }
+        best.map(|(_, v)| v.to_owned())
+    }
+
+    /// Returns the nodes `subject` links to with `predicate` (IRIs or blank nodes).
+    pub(crate) fn nodes<'a>(
+        &'a self,
+        subject: NamedOrBlankNodeRef<'a>,
+        predicate: &'a str,
+    ) -> Vec<NamedOrBlankNodeRef<'a>> {
+        let mut out: Vec<NamedOrBlankNodeRef<'a>> = Vec::new();
+        for o in self.objects(subject, predicate) {
+            let node = match o {
+                TermRef::NamedNode(n) => NamedOrBlankNodeRef::NamedNode(n),
+                TermRef::BlankNode(b) => NamedOrBlankNodeRef::BlankNode(b),
+                TermRef::Literal(_) => continue,
+            };
+            if !out.contains(&node) {
+                out.push(node);
+            }
+        }
+        out
+    }
+
+    /// Returns the IRIs or literal values of `predicate`, with whether each is an IRI.
+    pub(crate) fn values(
+        &self,
+        subject: NamedOrBlankNodeRef<'_>,
+        predicate: &str,
+    ) -> Vec<(String, bool)> {
+        self.objects(subject, predicate)
+            .filter_map(|o| match o {
+                TermRef::NamedNode(n) => Some((n.as_str().to_owned(), true)),
+                TermRef::Literal(l) if !l.value().trim().is_empty() => {
+                    Some((l.value().to_owned(), false))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A date value as read from the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DateValue {
+    /// A parseable date (a year alone counts as 1 January).
+    Valid(NaiveDate),
+    /// Present but unparseable or ill-typed.
+    Invalid,
+}
+
+/// Parses a literal date: `xsd:date`, `xsd:dateTime` (with or without zone), `YYYY-MM`
+/// or `YYYY`.
+pub(crate) fn parse_date(text: &str) -> DateValue {
+    let t = text.trim();
+    let b = t.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let strict_ymd = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10);
+    let strict_ym = t.len() == 7 && digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7);
+    if !(strict_ymd || strict_ym || (t.len() == 4 && digits(0..4))) {
+        return DateValue::Invalid;
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return DateValue::Valid(d);
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return DateValue::Valid(dt.date_naive());
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(t, format) {
+            return DateValue::Valid(dt.date());
+        }
+    }
+    // A date with a zone suffix (`2020-01-01Z`, `2020-01-01+02:00`).
+    if t.len() > 10 && t.is_char_boundary(10) {
+        let (date, zone) = t.split_at(10);
+        let zone_ok =
+            zone == "Z" || (zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')));
+        if zone_ok {
+            if let Ok(d) = NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+                return DateValue::Valid(d);
+            }
+        }
+    }
+    if t.len() == 7 {
+        if let Ok(d) = NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d") {
+            return DateValue::Valid(d);
+        }
+    }
+    if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+        if let Some(d) = t
+            .parse()
+            .ok()
+            .and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1))
+        {
+            return DateValue::Valid(d);
+        }
+    }
+    DateValue::Invalid
+}
+
+/// Removes markup tags and collapses whitespace, for length checks.
+pub(crate) fn plain_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    let mut last_space = true;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if in_tag => {}
+            c if c.is_whitespace() => {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            c => {
+                out.push(c);
+                last_space = false;
+            }
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_or_are_invalid() {
+        let d = |y, m, day| DateValue::Valid(NaiveDate::from_ymd_opt(y, m, day).expect("valid"));
+        assert_eq!(parse_date("2020-03-04"), d(2020, 3, 4));
+        assert_eq!(
+            parse_date("2020-03-04T10:00:00.123456+00:00"),
+            d(2020, 3, 4)
+        );
+        assert_eq!(parse_date("2020-03-04T10:00:00"), d(2020, 3, 4));
+        assert_eq!(parse_date("2020-03-04Z"), d(2020, 3, 4));
+        assert_eq!(parse_date("2023"), d(2023, 1, 1));
+        for bad in [
+            "",
+            "2010-01-35",
+            "2011-15-01",
+            "1999-4-4",
+            "2008-01-01T00:00:75",
+            "demain",
+        ] {
+            assert_eq!(parse_date(bad), DateValue::Invalid, "{bad}");
+        }
+    }
+
+    #[test]
+    fn plain_text_drops_tags() {
+        assert_eq!(
+            plain_text("<p>Bonjour  <b>le</b>\n monde</p>"),
+            "Bonjour le monde"
+        );
+    }
+}

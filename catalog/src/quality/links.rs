@@ -1,0 +1,151 @@
+//! Link-check results kept in the store (graph `urn:moisson:links`), one node per URL,
+//! so a catalogue's links are not re-checked at every harvest: the checker asks which
+//! URLs are older than its maximum age.
+
+use chrono::{DateTime, Utc};
+use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Term};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+use super::record::LinkHealth;
+use crate::store::{CatalogStore, StoreError};
+use crate::vocab::dcat;
+
+/// The named graph holding link-check results.
+pub const LINKS_GRAPH: &str = "urn:moisson:links";
+const LINK_CHECK: &str = "urn:moisson:ns#linkCheck";
+
+/// The result of checking one URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkCheck {
+    /// The URL checked.
+    pub url: String,
+    /// Final HTTP status, when an answer came.
+    pub status: Option<u16>,
+    /// Whether the link works.
+    pub health: LinkHealth,
+    /// Why it does not (timeout, DNS, TLS…), when no answer came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// When it was checked (RFC 3339).
+    pub checked_at: String,
+}
+
+fn node_of(url: &str) -> NamedNode {
+    let key = blake3::hash(url.as_bytes()).to_hex();
+    NamedNode::new_unchecked(format!("urn:moisson:link:{}", &key[..32]))
+}
+
+fn graph() -> GraphName {
+    GraphName::NamedNode(NamedNode::new_unchecked(LINKS_GRAPH))
+}
+
+impl CatalogStore {
+    /// Stores link-check results, replacing earlier results for the same URLs.
+    pub fn save_link_checks(&self, checks: &[LinkCheck]) -> Result<(), StoreError> {
+        let g = graph();
+        let mut tx = self.oxigraph().start_transaction()?;
+        for check in checks {
+            let node = node_of(&check.url);
+            let old: Vec<Quad> = tx
+                .quads_for_pattern(Some(node.as_ref().into()), None, None, Some(g.as_ref()))
+                .collect::<Result<_, _>>()?;
+            for q in &old {
+                tx.remove(q);
+            }
+            let json =
+                serde_json::to_string(check).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.insert(&Quad::new(
+                node,
+                NamedNodeRef::new_unchecked(LINK_CHECK),
+                Literal::new_simple_literal(json),
+                g.clone(),
+            ));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Returns the stored results for `urls` (URLs never checked are absent).
+    pub fn link_checks<'a>(
+        &self,
+        urls: impl IntoIterator<Item = &'a str>,
+    ) -> Result<HashMap<String, LinkCheck>, StoreError> {
+        let g = graph();
+        let mut out = HashMap::new();
+        for url in urls {
+            let node = node_of(url);
+            for q in self.oxigraph().quads_for_pattern(
+                Some(node.as_ref().into()),
+                Some(NamedNodeRef::new_unchecked(LINK_CHECK)),
+                None,
+                Some(g.as_ref()),
+            ) {
+                if let Term::Literal(l) = q?.object {
+                    let check: LinkCheck = serde_json::from_str(l.value())
+                        .map_err(|e| StoreError::Corrupt(format!("link check: {e}")))?;
+                    out.insert(url.to_owned(), check);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Returns every accessURL and downloadURL of the active records of `source`.
+    pub fn link_urls_of_source(&self, source: &str) -> Result<Vec<String>, StoreError> {
+        let mut urls = BTreeSet::new();
+        for entry in self.registry(source)?.into_values() {
+            if entry.state != crate::store::RecordState::Active {
+                continue;
+            }
+            let graph = NamedNodeRef::new_unchecked(&entry.graph);
+            for predicate in [dcat::ACCESS_URL, dcat::DOWNLOAD_URL] {
+                for q in self.oxigraph().quads_for_pattern(
+                    None,
+                    Some(NamedNodeRef::new_unchecked(predicate)),
+                    None,
+                    Some(GraphNameRef::NamedNode(graph)),
+                ) {
+                    if let Term::NamedNode(n) = q?.object {
+                        urls.insert(n.into_string());
+                    }
+                }
+            }
+        }
+        Ok(urls.into_iter().collect())
+    }
+
+    /// Returns the known health of every link of `source`.
+    pub fn link_health_of_source(
+        &self,
+        source: &str,
+    ) -> Result<HashMap<String, LinkHealth>, StoreError> {
+        let urls = self.link_urls_of_source(source)?;
+        Ok(self
+            .link_checks(urls.iter().map(String::as_str))?
+            .into_iter()
+            .map(|(url, check)| (url, check.health))
+            .collect())
+    }
+
+    /// Returns the URLs of `urls` with no result newer than `max_age` at `now`.
+    pub fn links_due<'a>(
+        &self,
+        urls: &'a [String],
+        now: DateTime<Utc>,
+        max_age: chrono::Duration,
+    ) -> Result<Vec<&'a str>, StoreError> {
+        let known = self.link_checks(urls.iter().map(String::as_str))?;
+        Ok(urls
+            .iter()
+            .filter(|u| {
+                known.get(u.as_str()).is_none_or(|c| {
+                    DateTime::parse_from_rfc3339(&c.checked_at)
+                        .map(|at| now.signed_duration_since(at) > max_age)
+                        .unwrap_or(true)
+                })
+            })
+            .map(String::as_str)
+            .collect())
+    }
+}

@@ -1,0 +1,40 @@
+//! The quality autodiagnostic: indicators computed on each record graph, grouped in
+//! dimensions, aggregated per record, publisher and catalogue, with French messages that
+//! tell producers what to fix, and the results kept over time as W3C DQV.
+//!
+//! Invariants:
+//! - Every indicator is documented once, in [`INDICATORS`]; nothing is scored that is
+//!   not in that table.
+//! - A failure our own mapping may have caused ([`Blame::Mapping`]) is reported but never
+//!   counted against the producer.
+//! - An indicator that could not be evaluated (no link-check result, no SHACL result)
+//!   counts neither for nor against the record.
+//! - French text lives here, never in an error's `Display`.
+
+mod dqv;
+mod graph;
+mod indicators;
+mod links;
+mod record;
+mod report;
+mod source;
+mod udata;
+mod vocabularies;
+
+pub use dqv::{source_node, terms as dqv_terms, QUALITY_GRAPH, SCORE_METRIC};
+pub use graph::RecordGraph;
+pub use indicators::{
+    mqa_rating, mqa_total_points, rating, total_points, Dimension, Entity, Indicator, IndicatorId,
+    INDICATORS,
+};
+pub use links::{LinkCheck, LINKS_GRAPH};
+pub use record::{
+    assess_record, AssessContext, Blame, ConformityIssue, IndicatorResult, LinkHealth, LinkLookup,
+    Message, NoLinks, RecordAssessment, RecordOrigin,
+};
+pub use report::{
+    build_report, message_line, DimensionScore, IndicatorRate, PublisherScore, RecordToFix,
+    ScoreBucket, SourceQualityReport, TrendPoint, RECORDS_TO_FIX_LIMIT,
+};
+pub use source::{assess_records, assess_source, duplicate_index, Conformance, SourceAssessment};
+pub use udata::UdataScore;

@@ -1,0 +1,290 @@
+//! Aggregation of record assessments into a catalogue report: score, dimensions,
+//! indicator pass rates, score distribution, publishers, records to fix.
+//!
+//! The catalogue score is the mean of its record scores; a dimension's score is the
+//! points earned in it over the points at stake, over all records; an indicator's pass
+//! rate is the mean of its values over the records where it was evaluated.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::indicators::{mqa_rating, rating, Dimension, INDICATORS};
+use super::record::{round1, Blame, Message, RecordAssessment};
+
+/// How many records to fix a report keeps (worst first).
+pub const RECORDS_TO_FIX_LIMIT: usize = 500;
+
+/// A dimension's catalogue score.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DimensionScore {
+    /// Stable id.
+    pub id: String,
+    /// French label.
+    pub label: String,
+    /// 0–100, `None` when no indicator of the dimension applied.
+    pub score: Option<f64>,
+    /// Points of the dimension.
+    pub max_points: u32,
+}
+
+/// An indicator's pass rate over the catalogue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndicatorRate {
+    /// Stable id.
+    pub id: String,
+    /// Dimension id.
+    pub dimension: String,
+    /// French label.
+    pub label: String,
+    /// Points.
+    pub points: u32,
+    /// Mean value over evaluated records (0–1), `None` when never evaluated.
+    pub pass_rate: Option<f64>,
+    /// Records where it was evaluated.
+    pub evaluated: usize,
+}
+
+/// Records whose score falls in `[from, to)` (the last bucket includes 100).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScoreBucket {
+    /// Lower bound.
+    pub from: u32,
+    /// Upper bound.
+    pub to: u32,
+    /// Number of records.
+    pub count: usize,
+}
+
+/// A publisher's mean score within the source.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PublisherScore {
+    /// Name or IRI.
+    pub publisher: String,
+    /// Mean record score.
+    pub score: f64,
+    /// Number of records.
+    pub records: usize,
+}
+
+/// One record the producer should fix.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordToFix {
+    /// Public dataset id.
+    pub id: String,
+    /// Record IRI.
+    pub iri: String,
+    /// Title.
+    pub title: String,
+    /// Record score.
+    pub score: f64,
+    /// French messages, most points first (specifics after a colon).
+    pub messages: Vec<String>,
+    /// The same messages with their indicator, blame and points.
+    pub details: Vec<Message>,
+}
+
+/// One point of the trend: the catalogue score after one harvest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrendPoint {
+    /// When the score was computed (RFC 3339).
+    pub harvested_at: String,
+    /// Catalogue score.
+    pub score: f64,
+}
+
+/// The quality report of one source.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceQualityReport {
+    /// Source id.
+    pub source: String,
+    /// When computed (RFC 3339).
+    pub computed_at: String,
+    /// 0–100.
+    pub score: f64,
+    /// `excellent`, `bon`, `suffisant`, `insuffisant` (MQA thresholds).
+    pub rating: String,
+    /// Mean MQA points per record (out of 405) and their MQA rating.
+    pub mqa_points: f64,
+    /// MQA rating of `mqa_points`.
+    pub mqa_rating: String,
+    /// Mean data.gouv.fr 9-criteria score (0–1).
+    pub udata_score: f64,
+    /// Records assessed.
+    pub record_count: usize,
+    /// Failures attributed to our mapping rather than to the producer.
+    pub mapping_artefacts: usize,
+    /// Per dimension.
+    pub dimensions: Vec<DimensionScore>,
+    /// Per indicator.
+    pub indicators: Vec<IndicatorRate>,
+    /// Distribution of record scores, 10 buckets.
+    pub score_distribution: Vec<ScoreBucket>,
+    /// Per publisher.
+    pub publishers: Vec<PublisherScore>,
+    /// Worst records first (at most [`RECORDS_TO_FIX_LIMIT`]).
+    pub records_to_fix: Vec<RecordToFix>,
+    /// One point per harvest, oldest first (filled when read from the store).
+    #[serde(default)]
+    pub trend: Vec<TrendPoint>,
+}
+
+/// Builds the report of `source` from its record assessments, paired with dataset ids.
+pub fn build_report(
+    source: &str,
+    computed_at: &str,
+    records: &[(String, RecordAssessment)],
+) -> SourceQualityReport {
+    let n = records.len();
+    let mean = |f: &dyn Fn(&RecordAssessment) -> f64| {
+        if n == 0 {
+            0.0
+        } else {
+            records.iter().map(|(_, r)| f(r)).sum::<f64>() / n as f64
+        }
+    };
+    let score = round1(mean(&|r| r.score));
+    let mqa_points = round1(mean(&|r| r.mqa_points));
+    let udata = (mean(&|r| r.udata.score) * 1000.0).round() / 1000.0;
+    SourceQualityReport {
+        source: source.to_owned(),
+        computed_at: computed_at.to_owned(),
+        score,
+        rating: rating(score).to_owned(),
+        mqa_points,
+        mqa_rating: mqa_rating(mqa_points).to_owned(),
+        udata_score: udata,
+        record_count: n,
+        mapping_artefacts: records
+            .iter()
+            .flat_map(|(_, r)| &r.messages)
+            .filter(|m| m.blame == Blame::Mapping)
+            .count(),
+        dimensions: dimensions(records),
+        indicators: indicator_rates(records),
+        score_distribution: distribution(records),
+        publishers: publishers(records),
+        records_to_fix: records_to_fix(records),
+        trend: Vec::new(),
+    }
+}
+
+fn dimensions(records: &[(String, RecordAssessment)]) -> Vec<DimensionScore> {
+    let mut out = Vec::new();
+    for d in Dimension::ALL {
+        let (mut earned, mut max) = (0.0, 0.0);
+        for (_, r) in records {
+            for i in &r.indicators {
+                if i.id.indicator().dimension == d {
+                    earned += i.earned;
+                    max += i.max;
+                }
+            }
+        }
+        out.push(DimensionScore {
+            id: d.id().to_owned(),
+            label: d.label().to_owned(),
+            score: (max > 0.0).then(|| round1(100.0 * earned / max)),
+            max_points: d.max_points(),
+        });
+    }
+    out
+}
+
+fn indicator_rates(records: &[(String, RecordAssessment)]) -> Vec<IndicatorRate> {
+    let mut sums: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    for (_, r) in records {
+        for i in &r.indicators {
+            if let Some(v) = i.value {
+                let e = sums.entry(i.id.as_str()).or_default();
+                e.0 += v;
+                e.1 += 1;
+            }
+        }
+    }
+    INDICATORS
+        .iter()
+        .map(|row| {
+            let (sum, count) = sums.get(row.key).copied().unwrap_or_default();
+            IndicatorRate {
+                id: row.key.to_owned(),
+                dimension: row.dimension.id().to_owned(),
+                label: row.label.to_owned(),
+                points: row.points,
+                pass_rate: (count > 0).then(|| (sum / count as f64 * 1000.0).round() / 1000.0),
+                evaluated: count,
+            }
+        })
+        .collect()
+}
+
+fn distribution(records: &[(String, RecordAssessment)]) -> Vec<ScoreBucket> {
+    let mut counts = [0usize; 10];
+    for (_, r) in records {
+        let bucket = ((r.score / 10.0).floor() as usize).min(9);
+        counts[bucket] += 1;
+    }
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, &count)| ScoreBucket {
+            from: i as u32 * 10,
+            to: i as u32 * 10 + 10,
+            count,
+        })
+        .collect()
+}
+
+fn publishers(records: &[(String, RecordAssessment)]) -> Vec<PublisherScore> {
+    let mut map: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+    for (_, r) in records {
+        let key = r
+            .publisher
+            .clone()
+            .unwrap_or_else(|| "(éditeur non renseigné)".to_owned());
+        let e = map.entry(key).or_default();
+        e.0 += r.score;
+        e.1 += 1;
+    }
+    let mut out: Vec<PublisherScore> = map
+        .into_iter()
+        .map(|(publisher, (sum, records))| PublisherScore {
+            publisher,
+            score: round1(sum / records as f64),
+            records,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.records
+            .cmp(&a.records)
+            .then(a.publisher.cmp(&b.publisher))
+    });
+    out
+}
+
+fn records_to_fix(records: &[(String, RecordAssessment)]) -> Vec<RecordToFix> {
+    let mut worst: Vec<&(String, RecordAssessment)> = records
+        .iter()
+        .filter(|(_, r)| r.messages.iter().any(|m| m.blame == Blame::Source))
+        .collect();
+    worst.sort_by(|a, b| a.1.score.total_cmp(&b.1.score).then(a.0.cmp(&b.0)));
+    worst.truncate(RECORDS_TO_FIX_LIMIT);
+    worst
+        .into_iter()
+        .map(|(id, r)| RecordToFix {
+            id: id.clone(),
+            iri: r.record_iri.clone(),
+            title: r.title.clone(),
+            score: r.score,
+            messages: r.messages.iter().map(message_line).collect(),
+            details: r.messages.clone(),
+        })
+        .collect()
+}
+
+/// Returns a message as one French line: advice, then the specifics.
+pub fn message_line(m: &Message) -> String {
+    match &m.detail {
+        Some(d) => format!("{} — {d}", m.text),
+        None => m.text.clone(),
+    }
+}

@@ -1,0 +1,185 @@
+//! Quality of a whole source: every active record assessed, the duplicate index built over
+//! the federated catalogue, SHACL results reused for unchanged records, the report
+//! stored as DQV.
+
+use chrono::{DateTime, Utc};
+use oxigraph::model::{GraphNameRef, NamedNodeRef, Term};
+use std::collections::{BTreeSet, HashMap};
+
+use super::graph::RecordGraph;
+use super::record::{
+    assess_record, AssessContext, ConformityIssue, LinkLookup, RecordAssessment, RecordOrigin,
+};
+use super::report::{build_report, SourceQualityReport};
+use crate::store::{CatalogStore, RecordEntry, RecordState, StoreError};
+use crate::vocab::dct;
+
+/// Validates a record graph for the DCAT-AP compliance indicator.
+pub trait Conformance: Sync {
+    /// Identifies the shapes: cached results of other versions are recomputed.
+    fn version(&self) -> &str;
+    /// Returns the SHACL results of one record graph.
+    fn check(&self, record: &RecordGraph) -> Vec<ConformityIssue>;
+}
+
+/// How to assess a source.
+pub struct SourceAssessment<'a> {
+    /// When the assessment runs (freshness is measured against its date).
+    pub now: DateTime<Utc>,
+    /// How the source's records reached us.
+    pub origin: RecordOrigin,
+    /// The validator, or `None` to leave DCAT-AP compliance not evaluated.
+    pub conformance: Option<&'a dyn Conformance>,
+    /// Link-check results.
+    pub links: &'a dyn LinkLookup,
+}
+
+/// Identifiers too generic to mean "same dataset" (copy-pasted templates).
+fn is_meaningful_identifier(id: &str) -> bool {
+    let t = id.trim();
+    let lower = t.to_lowercase();
+    t.chars().count() >= 8
+        && ![
+            "a remplir",
+            "a-remplir",
+            "à remplir",
+            "todo",
+            "identifiant",
+            "identifier",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
+}
+
+/// Returns, for each active record graph, the other sources holding a record with the
+/// same IRI or the same (meaningful) `dct:identifier`.
+pub fn duplicate_index(
+    store: &CatalogStore,
+    entries: &[RecordEntry],
+) -> Result<HashMap<String, Vec<String>>, StoreError> {
+    let mut keys_of: HashMap<&str, Vec<String>> = HashMap::with_capacity(entries.len());
+    let mut sources_of: HashMap<String, BTreeSet<&str>> = HashMap::new();
+    for e in entries.iter().filter(|e| e.state == RecordState::Active) {
+        let mut keys = vec![format!("iri:{}", e.record_iri)];
+        let graph = NamedNodeRef::new_unchecked(&e.graph);
+        let subject = NamedNodeRef::new_unchecked(&e.record_iri);
+        for q in store.oxigraph().quads_for_pattern(
+            Some(subject.into()),
+            Some(NamedNodeRef::new_unchecked(dct::IDENTIFIER)),
+            None,
+            Some(GraphNameRef::NamedNode(graph)),
+        ) {
+            if let Term::Literal(l) = q?.object {
+                if is_meaningful_identifier(l.value()) {
+                    keys.push(format!("id:{}", l.value().trim()));
+                }
+            }
+        }
+        for k in &keys {
+            sources_of.entry(k.clone()).or_default().insert(&e.source);
+        }
+        keys_of.insert(&e.graph, keys);
+    }
+    let mut out = HashMap::new();
+    for e in entries.iter().filter(|e| e.state == RecordState::Active) {
+        let mut others = BTreeSet::new();
+        for k in keys_of.get(e.graph.as_str()).into_iter().flatten() {
+            for s in sources_of.get(k).into_iter().flatten() {
+                if *s != e.source {
+                    others.insert(s.to_string());
+                }
+            }
+        }
+        if !others.is_empty() {
+            out.insert(e.graph.clone(), others.into_iter().collect());
+        }
+    }
+    Ok(out)
+}
+
+/// Assesses every active record of `source`, stores the run (DQV, trend point, report)
+/// and returns the report with its trend.
+pub fn assess_source(
+    store: &CatalogStore,
+    source: &str,
+    how: &SourceAssessment<'_>,
+) -> Result<SourceQualityReport, StoreError> {
+    let all = store.active_entries()?;
+    let duplicates = duplicate_index(store, &all)?;
+    let entries: Vec<&RecordEntry> = all.iter().filter(|e| e.source == source).collect();
+    let conformity = conformity_of(store, &entries, how.conformance)?;
+    let today = how.now.date_naive();
+    let mut records = Vec::with_capacity(entries.len());
+    let none: Vec<String> = Vec::new();
+    for e in &entries {
+        let graph = RecordGraph::from_quads(&store.graph_quads(&e.graph)?);
+        let context = AssessContext {
+            today,
+            origin: how.origin,
+            conformity: conformity.get(&e.graph).map(Vec::as_slice),
+            links: how.links,
+            duplicate_sources: duplicates.get(&e.graph).unwrap_or(&none),
+        };
+        records.push((
+            e.dataset_id.clone(),
+            assess_record(&e.record_iri, e.kind, &graph, &context),
+        ));
+    }
+    let computed_at = how.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let report = build_report(source, &computed_at, &records);
+    store.save_quality_run(&report, &records)?;
+    Ok(store.quality_report(source)?.unwrap_or(report))
+}
+
+/// Returns the SHACL results of `entries`: cached ones for unchanged record graphs, the
+/// others validated now and cached.
+fn conformity_of(
+    store: &CatalogStore,
+    entries: &[&RecordEntry],
+    conformance: Option<&dyn Conformance>,
+) -> Result<HashMap<String, Vec<ConformityIssue>>, StoreError> {
+    let Some(validator) = conformance else {
+        return Ok(HashMap::new());
+    };
+    let graphs: Vec<&str> = entries.iter().map(|e| e.graph.as_str()).collect();
+    let mut known = store.cached_conformity(&graphs, validator.version())?;
+    let mut fresh = Vec::new();
+    for e in entries {
+        if known.contains_key(&e.graph) {
+            continue;
+        }
+        let quads = store.graph_quads(&e.graph)?;
+        let issues = validator.check(&RecordGraph::from_quads(&quads));
+        fresh.push((e.graph.clone(), issues));
+    }
+    for chunk in fresh.chunks(2000) {
+        store.save_conformity(chunk, validator.version())?;
+    }
+    known.extend(fresh);
+    Ok(known)
+}
+
+/// Assesses records given as quads (offline validation of one document).
+pub fn assess_records(
+    records: &[(String, crate::model::RecordKind, Vec<oxigraph::model::Quad>)],
+    how: &SourceAssessment<'_>,
+) -> Vec<(String, RecordAssessment)> {
+    let none: Vec<String> = Vec::new();
+    let mut out = Vec::with_capacity(records.len());
+    for (iri, kind, quads) in records {
+        let graph = RecordGraph::from_quads(quads);
+        let issues = how.conformance.map(|c| c.check(&graph));
+        let context = AssessContext {
+            today: how.now.date_naive(),
+            origin: how.origin,
+            conformity: issues.as_deref(),
+            links: how.links,
+            duplicate_sources: &none,
+        };
+        out.push((
+            crate::model::dataset_id(iri),
+            assess_record(iri, *kind, &graph, &context),
+        ));
+    }
+    out
+}

@@ -1,0 +1,150 @@
+//! SHACL Core validation written over oxigraph's in-memory graphs, and Moisson's shapes.
+//!
+//! The engine covers SHACL Core: all targets (node, class with subclasses, implicit
+//! class, subjects-of, objects-of), all property paths, and every Core constraint
+//! component (value type, cardinality, range, string, property pair, logical, shape-based,
+//! `sh:closed`, `sh:hasValue`, `sh:in`). SHACL-SPARQL is not supported. It is checked
+//! against the W3C test suite (`tests/tests/quality.rs`, `check_suite`).
+//!
+//! The shapes in `shapes/` (DCAT-AP 3 core constraints written from the specification,
+//! plus Moisson's profile) are embedded at build time. They are written for one record
+//! graph at a time: nodes a record only points to (publisher, licence, themes) are not
+//! described in it, so the shapes check their node kind, not their class.
+
+mod shapes;
+mod validate;
+pub mod vocab;
+
+pub use shapes::{path_from_graph, Path, Shapes};
+pub use validate::{ValidationReport, ValidationResult};
+
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{Graph, Term};
+
+use crate::quality::{Conformance, ConformityIssue, RecordGraph};
+
+/// The shapes Moisson validates records with, as `(file name, Turtle)`.
+pub const EMBEDDED_SHAPES: [(&str, &str); 2] = [
+    (
+        "dcat-ap-3-core.ttl",
+        include_str!("../../../shapes/dcat-ap-3-core.ttl"),
+    ),
+    (
+        "moisson-profile.ttl",
+        include_str!("../../../shapes/moisson-profile.ttl"),
+    ),
+];
+
+/// Why shapes or data could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ShaclError {
+    message: String,
+}
+
+impl ShaclError {
+    pub(crate) fn shapes(message: impl Into<String>) -> Self {
+        Self {
+            message: format!("invalid shapes graph: {}", message.into()),
+        }
+    }
+
+    fn syntax(message: impl std::fmt::Display) -> Self {
+        Self {
+            message: format!("unreadable RDF: {message}"),
+        }
+    }
+}
+
+/// Parses an RDF document into a graph (named graphs are merged).
+pub fn parse_graph(bytes: &[u8], format: RdfFormat, base_iri: &str) -> Result<Graph, ShaclError> {
+    let parser = RdfParser::from_format(format)
+        .with_base_iri(base_iri)
+        .map_err(ShaclError::syntax)?;
+    let mut graph = Graph::new();
+    for quad in parser.for_slice(bytes) {
+        let quad = quad.map_err(ShaclError::syntax)?;
+        graph.insert(quad.as_ref());
+    }
+    Ok(graph)
+}
+
+/// A validator with compiled shapes.
+pub struct Validator {
+    shapes: Shapes,
+    version: String,
+}
+
+impl Validator {
+    /// Returns the validator of Moisson's embedded shapes (`shapes/`).
+    pub fn embedded() -> Result<Self, ShaclError> {
+        let texts: Vec<&str> = EMBEDDED_SHAPES.iter().map(|(_, t)| *t).collect();
+        Self::from_turtle(&texts)
+    }
+
+    /// Compiles the union of Turtle shapes documents.
+    pub fn from_turtle(texts: &[&str]) -> Result<Self, ShaclError> {
+        let mut graph = Graph::new();
+        let mut hasher = blake3::Hasher::new();
+        for text in texts {
+            hasher.update(text.as_bytes());
+            for t in parse_graph(text.as_bytes(), RdfFormat::Turtle, "urn:moisson:shapes")?.iter() {
+                graph.insert(t);
+            }
+        }
+        let version = format!("shacl-{}", &hasher.finalize().to_hex()[..16]);
+        Ok(Self {
+            shapes: Shapes::from_graph(&graph)?,
+            version,
+        })
+    }
+
+    /// Returns the compiled shapes.
+    pub fn shapes(&self) -> &Shapes {
+        &self.shapes
+    }
+
+    /// Validates `data`.
+    pub fn validate(&self, data: &Graph) -> ValidationReport {
+        self.shapes.validate(data)
+    }
+}
+
+fn term_text(t: &Term) -> String {
+    match t {
+        Term::NamedNode(n) => n.as_str().to_owned(),
+        Term::BlankNode(b) => format!("_:{}", b.as_str()),
+        Term::Literal(l) => l.value().to_owned(),
+    }
+}
+
+/// Returns a result as the quality module keeps it.
+pub fn conformity_issue(r: &ValidationResult) -> ConformityIssue {
+    ConformityIssue {
+        focus: term_text(&r.focus),
+        path: r.path.as_ref().map(|p| match p {
+            Path::Predicate(n) => n.as_str().to_owned(),
+            other => other.to_string(),
+        }),
+        constraint: r
+            .component
+            .as_str()
+            .replace("http://www.w3.org/ns/shacl#", "sh:"),
+        message: r.message("fr"),
+        severity: r.severity_name().to_owned(),
+    }
+}
+
+impl Conformance for Validator {
+    fn version(&self) -> &str {
+        &self.version
+    }
+
+    fn check(&self, record: &RecordGraph) -> Vec<ConformityIssue> {
+        self.validate(record.graph())
+            .results
+            .iter()
+            .map(conformity_issue)
+            .collect()
+    }
+}

@@ -1,0 +1,264 @@
+//! The link checker: do a source's accessURLs and downloadURLs answer?
+//!
+//! Invariants:
+//! - A file is never downloaded: a `HEAD` first, then, when the server refuses `HEAD`,
+//!   a `GET` with `Range: bytes=0-0` whose body is never read (the response is dropped
+//!   after its headers).
+//! - Concurrency is bounded globally and per host, every request has a timeout, and a
+//!   whole run has a time budget; URLs not reached stay due for the next run.
+//! - Results are stored with their date; a URL checked less than `max_age` ago is not
+//!   checked again, so a catalogue's links are not re-checked at every harvest.
+
+use chrono::Utc;
+use moisson_catalog::quality::{LinkCheck, LinkHealth};
+use moisson_catalog::{CatalogStore, StoreError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+use crate::fetch::{FetchError, FetchOptions};
+
+/// Settings of the link checker.
+#[derive(Debug, Clone)]
+pub struct LinkCheckOptions {
+    /// Requests in flight at once, all hosts together.
+    pub concurrency: usize,
+    /// Requests in flight at once to one host.
+    pub per_host: usize,
+    /// Time allowed for one request (headers only).
+    pub timeout_secs: u64,
+    /// A result younger than this is reused.
+    pub max_age: chrono::Duration,
+    /// No new check starts after this much time in one run.
+    pub time_budget: Duration,
+}
+
+impl Default for LinkCheckOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 16,
+            per_host: 2,
+            timeout_secs: 15,
+            max_age: chrono::Duration::days(7),
+            time_budget: Duration::from_secs(600),
+        }
+    }
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkCheckSummary {
+    /// Links of the source (http and https).
+    pub links: usize,
+    /// Checked in this run.
+    pub checked: usize,
+    /// Reused from an earlier run.
+    pub cached: usize,
+    /// Found broken in this run.
+    pub broken: usize,
+    /// Left for a later run (time budget spent).
+    pub deferred: usize,
+}
+
+/// Checks links with bounded concurrency.
+#[derive(Clone)]
+pub struct LinkChecker {
+    client: reqwest::Client,
+    options: LinkCheckOptions,
+    global: Arc<Semaphore>,
+    hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+}
+
+impl LinkChecker {
+    /// Builds a checker using the user agent and proxy of `fetch`.
+    pub fn new(fetch: &FetchOptions, options: LinkCheckOptions) -> Result<Self, FetchError> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(fetch.user_agent.clone())
+            .connect_timeout(Duration::from_secs(
+                fetch.connect_timeout_secs.min(options.timeout_secs),
+            ))
+            .timeout(Duration::from_secs(options.timeout_secs))
+            .redirect(reqwest::redirect::Policy::limited(10));
+        if let Some(proxy) = &fetch.proxy {
+            builder = builder.proxy(
+                reqwest::Proxy::all(proxy)
+                    .map_err(|e| FetchError::InvalidUrl(format!("{proxy}: {e}")))?,
+            );
+        }
+        let client = builder
+            .build()
+            .map_err(|e| FetchError::Network(format!("building http client: {e}")))?;
+        Ok(Self {
+            client,
+            global: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            hosts: Arc::new(Mutex::new(HashMap::new())),
+            options,
+        })
+    }
+
+    fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {
+        let mut hosts = match self.hosts.lock() {
+            Ok(h) => h,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        hosts
+            .entry(host.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.options.per_host.max(1))))
+            .clone()
+    }
+
+    /// Checks one URL: `HEAD`, then a one-byte ranged `GET` when `HEAD` is refused.
+    pub async fn check(&self, url: &str) -> LinkCheck {
+        let checked_at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let broken = |status: Option<u16>, error: Option<String>| LinkCheck {
+            url: url.to_owned(),
+            status,
+            health: LinkHealth::Broken,
+            error,
+            checked_at: checked_at.clone(),
+        };
+        let Ok(parsed) = url::Url::parse(url) else {
+            return broken(None, Some("adresse invalide".into()));
+        };
+        let host = parsed.host_str().unwrap_or_default().to_owned();
+        let Ok(_global) = self.global.clone().acquire_owned().await else {
+            return broken(None, Some("vérificateur arrêté".into()));
+        };
+        let Ok(_host) = self.host_semaphore(&host).acquire_owned().await else {
+            return broken(None, Some("vérificateur arrêté".into()));
+        };
+        let head = self.client.head(url).send().await;
+        let status = match head {
+            Ok(r) if r.status().is_success() || r.status().is_redirection() => {
+                Some(r.status().as_u16())
+            }
+            // Refused or unsupported HEAD (or any other error status): confirm with GET.
+            Ok(_) | Err(_) => None,
+        };
+        let result = match status {
+            Some(s) => Ok(s),
+            None => self
+                .client
+                .get(url)
+                .header(reqwest::header::RANGE, "bytes=0-0")
+                .send()
+                .await
+                // The body is never read: dropping the response closes it.
+                .map(|r| r.status().as_u16()),
+        };
+        match result {
+            Ok(s) if (200..400).contains(&s) => LinkCheck {
+                url: url.to_owned(),
+                status: Some(s),
+                health: LinkHealth::Ok,
+                error: None,
+                checked_at,
+            },
+            Ok(s) => broken(Some(s), None),
+            Err(e) => broken(None, Some(describe(&e))),
+        }
+    }
+
+    /// Checks every URL due among `urls` (http and https only) and stores the results.
+    pub async fn check_and_store(
+        &self,
+        store: &CatalogStore,
+        urls: Vec<String>,
+    ) -> Result<LinkCheckSummary, StoreError> {
+        let urls: Vec<String> = urls
+            .into_iter()
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            .collect();
+        let (store_for_due, all) = (store.clone(), urls.clone());
+        let max_age = self.options.max_age;
+        let due: Vec<String> =
+            tokio::task::spawn_blocking(move || -> Result<Vec<String>, StoreError> {
+                Ok(store_for_due
+                    .links_due(&all, Utc::now(), max_age)?
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect())
+            })
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("link task: {e}")))??;
+        let mut summary = LinkCheckSummary {
+            links: urls.len(),
+            cached: urls.len() - due.len(),
+            ..Default::default()
+        };
+        let deadline = Instant::now() + self.options.time_budget;
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut results = Vec::with_capacity(due.len());
+        let mut pending = due.into_iter();
+        loop {
+            // Keep at most `concurrency` × 4 tasks spawned, so memory stays bounded.
+            while tasks.len() < self.options.concurrency.max(1) * 4 {
+                let Some(url) = pending.next() else { break };
+                if Instant::now() >= deadline {
+                    summary.deferred += 1;
+                    continue;
+                }
+                let checker = self.clone();
+                tasks.spawn(async move { checker.check(&url).await });
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
+            match joined {
+                Ok(check) => results.push(check),
+                Err(e) => tracing::warn!(error = %e, "link check task failed"),
+            }
+            if results.len() >= 500 {
+                summary.checked += results.len();
+                summary.broken += results
+                    .iter()
+                    .filter(|c| c.health == LinkHealth::Broken)
+                    .count();
+                save(store, std::mem::take(&mut results)).await?;
+            }
+        }
+        summary.checked += results.len();
+        summary.broken += results
+            .iter()
+            .filter(|c| c.health == LinkHealth::Broken)
+            .count();
+        save(store, results).await?;
+        Ok(summary)
+    }
+}
+
+async fn save(store: &CatalogStore, checks: Vec<LinkCheck>) -> Result<(), StoreError> {
+    if checks.is_empty() {
+        return Ok(());
+    }
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || store.save_link_checks(&checks))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("link task: {e}")))?
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "délai dépassé".into()
+    } else if e.is_connect() {
+        "connexion impossible".into()
+    } else if e.is_redirect() {
+        "trop de redirections".into()
+    } else {
+        "erreur réseau".into()
+    }
+}
+
+/// Checks the links of `source` that are due, and stores the results.
+pub async fn check_source_links(
+    store: &CatalogStore,
+    checker: &LinkChecker,
+    source: &str,
+) -> Result<LinkCheckSummary, StoreError> {
+    let (s, id) = (store.clone(), source.to_owned());
+    let urls = tokio::task::spawn_blocking(move || s.link_urls_of_source(&id))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("link task: {e}")))??;
+    checker.check_and_store(store, urls).await
+}

@@ -1,0 +1,601 @@
+//! From harvested records to search documents: deduplication across sources and the
+//! document of one dataset.
+//!
+//! Deduplication: records are the same dataset when they share a key. Keys are the
+//! record IRI and any IRI-shaped `dct:identifier` (global), a UUID-shaped identifier
+//! (global: GeoNetwork UUIDs are how one dataset reaches many catalogues), and a plain
+//! identifier only together with its publisher (real catalogues reuse "TODO" or
+//! copy-pasted identifiers). Keys shared by implausibly many records are ignored.
+
+use moisson_catalog::vocab::text::normalize;
+use moisson_catalog::vocab::Vocabularies;
+use moisson_catalog::{CatalogStore, DatasetView, RecordEntry, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+use crate::classify::{classify, Classification, SourceContexts};
+use crate::normalize::{self, parse_date};
+
+/// One harvested record: its registry entry and its view.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The registry entry.
+    pub entry: RecordEntry,
+    /// The record's DCAT-AP fields.
+    pub view: DatasetView,
+}
+
+impl Record {
+    /// Reads the record of `entry` from the store; its `dct:subject` categories (ISO topic
+    /// categories in GeoDCAT-AP) are added to its themes for classification.
+    pub fn read(store: &CatalogStore, entry: RecordEntry) -> Result<Self, StoreError> {
+        let mut view = store.view_of(&entry)?;
+        for subject in store.record_subjects(&entry)? {
+            if !view.themes.contains(&subject) {
+                view.themes.push(subject);
+            }
+        }
+        Ok(Self { entry, view })
+    }
+}
+
+/// Returns `view` (a dataset of the store) with the `dct:subject` categories of its
+/// records added to its themes, as classification sees it.
+pub fn classification_view(
+    store: &CatalogStore,
+    view: &DatasetView,
+) -> Result<DatasetView, StoreError> {
+    let mut out = view.clone();
+    for entry in store.entries_for_dataset(&view.id)? {
+        for subject in store.record_subjects(&entry)? {
+            if !out.themes.contains(&subject) {
+                out.themes.push(subject);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A dataset as search results list it (SPEC field names).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Dataset id.
+    pub id: String,
+    /// Dataset IRI.
+    pub iri: String,
+    /// `dataset`, `service` or `series`.
+    pub kind: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Description, cut to 500 characters.
+    pub description: Option<String>,
+    /// Publisher name.
+    pub publisher: Option<String>,
+    /// Publisher kind (`ddt`, `dreal`…), when known.
+    pub publisher_kind: Option<String>,
+    /// Every source the dataset was harvested from.
+    pub sources: Vec<String>,
+    /// Theme and sub-theme slugs.
+    pub themes: Vec<String>,
+    /// Use-case slugs.
+    pub use_cases: Vec<String>,
+    /// Territory keys (`29`, `region-53`).
+    pub territories: Vec<String>,
+    /// Normalized formats.
+    pub formats: Vec<String>,
+    /// Normalized licence label.
+    pub license: Option<String>,
+    /// Modification date as given.
+    pub modified: Option<String>,
+    /// Quality score out of 100, when computed.
+    pub quality_score: Option<f64>,
+    /// Dataset ids of the records merged into this one, when there are several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<String>,
+}
+
+/// A document ready to index.
+#[derive(Debug, Clone)]
+pub struct SearchDocument {
+    /// Document id: the smallest dataset id of its records (stable while they stay).
+    pub id: String,
+    /// Dataset ids of its records.
+    pub members: Vec<String>,
+    /// Deduplication keys of its records.
+    pub keys: Vec<String>,
+    /// Title.
+    pub title: String,
+    /// Keywords, one per line.
+    pub keywords: String,
+    /// Description.
+    pub description: String,
+    /// Publisher and classification labels.
+    pub context: String,
+    /// Facet values: (dimension, value).
+    pub facets: Vec<(&'static str, String)>,
+    /// Modification date, Unix seconds.
+    pub modified: Option<i64>,
+    /// Quality score.
+    pub quality: Option<f64>,
+    /// The summary returned by searches.
+    pub summary: Summary,
+}
+
+/// Keys held by more records than this (other than IRIs) are not identity keys.
+const MAX_KEY_SHARE: usize = 1000;
+
+/// Returns the deduplication keys of a record.
+pub fn dedup_keys(view: &DatasetView) -> Vec<String> {
+    let mut keys = vec![format!("iri:{}", view.iri)];
+    for id in view.identifiers.iter().take(20) {
+        let id = id.trim();
+        if id.len() > 500 {
+            continue;
+        }
+        if id.starts_with("http://") || id.starts_with("https://") || id.starts_with("urn:") {
+            keys.push(format!("iri:{}", id.trim_end_matches('/')));
+        } else if is_uuid(id) {
+            keys.push(format!("uuid:{}", id.to_ascii_lowercase()));
+        } else if !is_placeholder(id) {
+            if let Some(publisher) = view.publisher_iri.as_ref().or(view.publisher.as_ref()) {
+                keys.push(format!(
+                    "pid:{}|{}",
+                    normalize(publisher),
+                    id.to_lowercase()
+                ));
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn is_uuid(id: &str) -> bool {
+    let id = id
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .unwrap_or(id);
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.len() == 5
+        && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn is_placeholder(id: &str) -> bool {
+    let n = normalize(id);
+    n.chars().filter(char::is_ascii_alphanumeric).count() < 3
+        || matches!(
+            n.as_str(),
+            "todo"
+                | "a remplir"
+                | "remplir"
+                | "none"
+                | "null"
+                | "nan"
+                | "inconnu"
+                | "identifiant"
+                | "identifier"
+                | "test"
+                | "xxx"
+                | "xxxx"
+                | "sans objet"
+                | "non renseigne"
+                | "undefined"
+        )
+}
+
+/// Groups records that are the same dataset (union of records sharing a key).
+pub fn group(records: Vec<Record>) -> Vec<Vec<Record>> {
+    let keys: Vec<Vec<String>> = records.iter().map(|r| dedup_keys(&r.view)).collect();
+    let ids: Vec<&str> = records
+        .iter()
+        .map(|r| r.entry.dataset_id.as_str())
+        .collect();
+    let groups = group_indices(&ids, &keys);
+    let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
+    groups
+        .into_iter()
+        .map(|members| {
+            members
+                .into_iter()
+                .filter_map(|i| slots[i].take())
+                .collect()
+        })
+        .collect()
+}
+
+/// Groups record indices: records with the same dataset id or sharing a key are one
+/// dataset. Groups come out ordered by their smallest dataset id; members in index order.
+pub fn group_indices(ids: &[&str], keys: &[Vec<String>]) -> Vec<Vec<usize>> {
+    debug_assert_eq!(ids.len(), keys.len());
+    let mut parent: Vec<usize> = (0..ids.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    fn union(parent: &mut [usize], a: usize, b: usize) {
+        let (a, b) = (find(parent, a), find(parent, b));
+        if a != b {
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        holders.entry(id).or_default().push(i);
+    }
+    for members in holders.values() {
+        for pair in members.windows(2) {
+            union(&mut parent, pair[0], pair[1]);
+        }
+    }
+    let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, ks) in keys.iter().enumerate() {
+        for k in ks {
+            holders.entry(k.as_str()).or_default().push(i);
+        }
+    }
+    for (key, members) in &holders {
+        if members.len() > MAX_KEY_SHARE && !key.starts_with("iri:") {
+            continue;
+        }
+        for pair in members.windows(2) {
+            union(&mut parent, pair[0], pair[1]);
+        }
+    }
+    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..ids.len() {
+        let root = find(&mut parent, i);
+        groups.entry(root).or_default().push(i);
+    }
+    let mut out: Vec<Vec<usize>> = groups.into_values().collect();
+    for g in &mut out {
+        g.sort_unstable();
+    }
+    let smallest = |g: &Vec<usize>| g.iter().map(|&i| ids[i]).min().unwrap_or_default();
+    out.sort_by(|a, b| smallest(a).cmp(smallest(b)));
+    out
+}
+
+/// Returns the merged view of a group: fields from the original record (the one whose
+/// IRI another record gives as identifier, else the first harvested), keywords, themes
+/// and spatial coverage from all, every source listed.
+pub fn merged_view(group: &[Record]) -> DatasetView {
+    let cited: BTreeSet<&str> = group
+        .iter()
+        .flat_map(|r| {
+            r.view
+                .identifiers
+                .iter()
+                .map(|i| i.trim().trim_end_matches('/'))
+        })
+        .collect();
+    let mut order: Vec<&Record> = group.iter().collect();
+    order.sort_by(|a, b| {
+        let a_cited = cited.contains(a.entry.record_iri.as_str());
+        let b_cited = cited.contains(b.entry.record_iri.as_str());
+        b_cited
+            .cmp(&a_cited)
+            .then_with(|| a.entry.first_seen.cmp(&b.entry.first_seen))
+            .then_with(|| a.entry.source.cmp(&b.entry.source))
+            .then_with(|| a.entry.dataset_id.cmp(&b.entry.dataset_id))
+    });
+    let mut view = order[0].view.clone();
+    for other in &order[1..] {
+        for (mine, theirs) in [
+            (&mut view.keywords, &other.view.keywords),
+            (&mut view.themes, &other.view.themes),
+            (&mut view.spatial, &other.view.spatial),
+            (&mut view.bboxes, &other.view.bboxes),
+            (&mut view.formats, &other.view.formats),
+        ] {
+            for v in theirs {
+                if !mine.contains(v) && mine.len() < 500 {
+                    mine.push(v.clone());
+                }
+            }
+        }
+        for s in &other.view.sources {
+            if !view
+                .sources
+                .iter()
+                .any(|x| x.source == s.source && x.graph == s.graph)
+            {
+                view.sources.push(s.clone());
+            }
+        }
+    }
+    view.sources.sort_by(|a, b| a.source.cmp(&b.source));
+    view
+}
+
+/// Builds the document of one group of records. `now` is Unix seconds (freshness bands).
+pub fn build_document(
+    group: &[Record],
+    vocab: &Vocabularies,
+    sources: &SourceContexts,
+    now: i64,
+) -> SearchDocument {
+    debug_assert!(!group.is_empty());
+    let view = merged_view(group);
+    let classification = classify(&view, vocab, sources);
+    let mut members: Vec<String> = group.iter().map(|r| r.entry.dataset_id.clone()).collect();
+    members.sort();
+    members.dedup();
+    let mut keys: BTreeSet<String> = BTreeSet::new();
+    for r in group {
+        keys.extend(dedup_keys(&r.view));
+    }
+    let id = members[0].clone();
+    let source_ids: Vec<String> = view
+        .sources
+        .iter()
+        .map(|s| s.source.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let configured_kind = source_ids
+        .iter()
+        .find_map(|s| sources.get(s).and_then(|c| c.publisher_kind.clone()));
+    let publisher_kind =
+        normalize::publisher_kind(configured_kind.as_deref(), view.publisher.as_deref());
+    let formats = formats_of(&view);
+    let license = view.license.as_deref().map(normalize::licence);
+    let modified = view.modified.as_deref().and_then(parse_date);
+    let quality: Option<f64> = None;
+    let facets = facets_of(&FacetInputs {
+        classification: &classification,
+        publisher: view.publisher.as_deref(),
+        publisher_kind: publisher_kind.as_ref().map(|k| k.value.as_str()),
+        sources: &source_ids,
+        formats: &formats,
+        license: license.as_ref().map(|l| l.value.as_str()),
+        freshness: normalize::freshness(modified, now).value,
+        quality,
+        kind: &view.kind,
+    });
+    let context = context_text(&view, &classification);
+    let summary = Summary {
+        id: id.clone(),
+        iri: view.iri.clone(),
+        kind: view.kind.clone(),
+        title: view.title.clone(),
+        description: view.description.as_deref().map(|d| cut(d, 500)),
+        publisher: view.publisher.clone(),
+        publisher_kind: publisher_kind.map(|k| k.value),
+        sources: source_ids,
+        themes: classification
+            .themes
+            .iter()
+            .map(|a| a.value.clone())
+            .collect(),
+        use_cases: classification
+            .use_cases
+            .iter()
+            .map(|a| a.value.clone())
+            .collect(),
+        territories: classification
+            .territories
+            .iter()
+            .map(|a| a.value.clone())
+            .collect(),
+        formats: formats.iter().map(|f| f.label.clone()).collect(),
+        license: license.map(|l| l.label),
+        modified: view.modified.clone(),
+        quality_score: quality,
+        duplicates: if members.len() > 1 {
+            members[1..].to_vec()
+        } else {
+            Vec::new()
+        },
+    };
+    SearchDocument {
+        id,
+        members,
+        keys: keys.into_iter().collect(),
+        title: view.title.clone().unwrap_or_default(),
+        keywords: view.keywords.join("\n"),
+        description: cut(view.description.as_deref().unwrap_or_default(), 20_000),
+        context,
+        facets,
+        modified,
+        quality,
+        summary,
+    }
+}
+
+fn formats_of(view: &DatasetView) -> Vec<normalize::Normalized> {
+    let mut out: Vec<normalize::Normalized> = Vec::new();
+    let raw = view.formats.iter().map(String::as_str).chain(
+        view.distributions
+            .iter()
+            .filter_map(|d| d.media_type.as_deref()),
+    );
+    for f in raw.take(100) {
+        let n = normalize::format(f);
+        if !out.iter().any(|o| o.value == n.value) {
+            out.push(n);
+        }
+    }
+    if out.iter().any(|f| f.value != "zip") {
+        // A zipped shapefile also says application/zip: the zip is not a format of its own.
+        out.retain(|f| {
+            f.value != "zip"
+                || view
+                    .formats
+                    .iter()
+                    .any(|r| normalize::format(r).value == "zip")
+        });
+    }
+    out
+}
+
+struct FacetInputs<'a> {
+    classification: &'a Classification,
+    publisher: Option<&'a str>,
+    publisher_kind: Option<&'a str>,
+    sources: &'a [String],
+    formats: &'a [normalize::Normalized],
+    license: Option<&'a str>,
+    freshness: String,
+    quality: Option<f64>,
+    kind: &'a str,
+}
+
+fn facets_of(input: &FacetInputs<'_>) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    for a in &input.classification.themes {
+        let dim = if a.parent.is_some() {
+            "subtheme"
+        } else {
+            "theme"
+        };
+        out.push((dim, a.value.clone()));
+    }
+    for a in &input.classification.use_cases {
+        out.push(("use_case", a.value.clone()));
+    }
+    for a in &input.classification.territories {
+        let dim = if a.value.starts_with("region-") {
+            "region"
+        } else {
+            "departement"
+        };
+        out.push((dim, a.value.clone()));
+    }
+    if let Some(p) = input.publisher {
+        out.push(("publisher", cut(p.trim(), 150)));
+    }
+    if let Some(k) = input.publisher_kind {
+        out.push(("publisher_kind", k.to_owned()));
+    }
+    for s in input.sources {
+        out.push(("source", s.clone()));
+    }
+    for f in input.formats {
+        out.push(("format", f.value.clone()));
+    }
+    if let Some(l) = input.license {
+        out.push(("license", l.to_owned()));
+    }
+    out.push(("freshness", input.freshness.clone()));
+    if let Some(q) = input.quality {
+        out.push(("quality", normalize::quality_band(q).value));
+    }
+    out.push(("kind", input.kind.to_owned()));
+    out
+}
+
+fn context_text(view: &DatasetView, c: &Classification) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    if let Some(p) = &view.publisher {
+        parts.push(p);
+    }
+    for a in c.themes.iter().chain(&c.use_cases).chain(&c.territories) {
+        parts.push(&a.label);
+    }
+    parts.join("\n")
+}
+
+fn cut(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moisson_catalog::{RecordKind, RecordState};
+
+    pub(crate) fn record(source: &str, iri: &str, identifier: &str, publisher: &str) -> Record {
+        let entry = RecordEntry {
+            graph: format!("urn:g:{source}:{iri}"),
+            source: source.into(),
+            record_iri: iri.into(),
+            dataset_id: moisson_catalog::dataset_id(iri),
+            kind: RecordKind::Dataset,
+            hash: "h".into(),
+            page_url: String::new(),
+            first_seen: "2026-01-01T00:00:00Z".into(),
+            last_changed: "2026-01-01T00:00:00Z".into(),
+            state: RecordState::Active,
+            withdrawn_at: None,
+        };
+        let view = DatasetView {
+            id: entry.dataset_id.clone(),
+            iri: iri.into(),
+            kind: "dataset".into(),
+            title: Some(format!("Jeu {iri}")),
+            identifiers: vec![identifier.into()],
+            publisher: Some(publisher.into()),
+            sources: vec![moisson_catalog::store::SourceRef {
+                source: source.into(),
+                first_seen: String::new(),
+                last_changed: String::new(),
+                page_url: String::new(),
+                graph: entry.graph.clone(),
+            }],
+            ..DatasetView::default()
+        };
+        Record { entry, view }
+    }
+
+    #[test]
+    fn same_iri_or_iri_identifier_merges_across_publishers() {
+        let groups = group(vec![
+            record("a", "https://x/1", "https://id/1", "DDT 29"),
+            record("b", "https://y/1", "https://id/1", "DREAL Bretagne"),
+            record("c", "https://x/1", "other", "Autre"),
+            record("d", "https://z/9", "https://id/9", "DDT 29"),
+        ]);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups.iter().map(Vec::len).max(), Some(3));
+    }
+
+    #[test]
+    fn plain_identifiers_merge_only_within_a_publisher() {
+        let groups = group(vec![
+            record("a", "https://x/1", "JDD-42", "DDT 29"),
+            record("b", "https://y/1", "JDD-42", "DDT 29"),
+            record("c", "https://z/1", "JDD-42", "DDT 56"),
+            record("d", "https://w/1", "TODO", "DDT 29"),
+            record("e", "https://v/1", "TODO", "DDT 29"),
+        ]);
+        let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+        assert_eq!(sizes.iter().sum::<usize>(), 5);
+        assert_eq!(groups.len(), 4, "{sizes:?}");
+    }
+
+    #[test]
+    fn a_uuid_merges_many_copies_into_one_document() {
+        let uuid = "0a1b2c3d-1111-2222-3333-444455556666";
+        let records: Vec<Record> = (0..181)
+            .map(|i| {
+                record(
+                    &format!("s{}", i % 7),
+                    &format!("https://copy/{i}"),
+                    uuid,
+                    &format!("P{i}"),
+                )
+            })
+            .collect();
+        let groups = group(records);
+        assert_eq!(groups.len(), 1);
+        let doc = build_document(
+            &groups[0],
+            moisson_catalog::vocab::vocabularies(),
+            &SourceContexts::new(),
+            0,
+        );
+        assert_eq!(doc.members.len(), 181);
+        assert_eq!(doc.summary.sources.len(), 7);
+        assert_eq!(doc.summary.duplicates.len(), 180);
+    }
+}

@@ -1,0 +1,419 @@
+//! The tantivy index under `data_dir/index`: open or create, full rebuild from the store,
+//! incremental update of the datasets a harvest changed.
+//!
+//! Invariants:
+//! - One writer, behind a mutex: rebuilds and updates never interleave.
+//! - A rebuild replaces every document in one commit; readers see the old index until
+//!   the commit, then the new one.
+//! - An update recomputes whole groups: every record sharing a key with a changed record
+//!   is re-read from the store, so merging and splitting duplicates stays correct.
+
+use moisson_catalog::vocab::vocabularies;
+use moisson_catalog::{CatalogStore, RecordEntry, RecordKind, StoreError};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+use tantivy::collector::DocSetCollector;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::TermQuery;
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analyzer;
+use crate::classify::SourceContexts;
+use crate::document::{
+    build_document, dedup_keys, group, group_indices, Record, SearchDocument, Summary,
+};
+use crate::schema::{self, Fields, SCHEMA_VERSION};
+
+/// Why the index could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The index files could not be read or written.
+    #[error("search index unavailable: {0}")]
+    Unavailable(String),
+    /// The store could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The request is not valid (unknown filter value, bad page…).
+    #[error("{0}")]
+    InvalidInput(String),
+}
+
+impl SearchError {
+    /// Returns a stable code (`unavailable`, `invalid_input`, `internal`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unavailable(_) => "unavailable",
+            Self::Store(e) => e.code(),
+            Self::InvalidInput(_) => "invalid_input",
+        }
+    }
+}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(err: tantivy::TantivyError) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}
+
+impl From<std::io::Error> for SearchError {
+    fn from(err: std::io::Error) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}
+
+/// What a rebuild or update did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IndexStats {
+    /// Records read from the store.
+    pub records: u64,
+    /// Documents written.
+    pub documents: u64,
+    /// Dataset ids whose documents were deleted (update only).
+    pub deleted: u64,
+    /// Wall time in milliseconds.
+    pub millis: u64,
+}
+
+/// The search index.
+pub struct SearchIndex {
+    pub(crate) reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    pub(crate) fields: Fields,
+    dir: Option<PathBuf>,
+}
+
+const VERSION_FILE: &str = "moisson-schema-version";
+const WRITER_MEMORY_BYTES: usize = 128 * 1024 * 1024;
+
+impl SearchIndex {
+    /// Opens the index in `dir`, or creates it when missing or written by an incompatible
+    /// version. Returns the index and whether it is new (and so must be rebuilt).
+    pub fn open_or_create(dir: &Path) -> Result<(Self, bool), SearchError> {
+        let version = std::fs::read_to_string(dir.join(VERSION_FILE)).ok();
+        if version.as_deref().map(str::trim) == Some(SCHEMA_VERSION) {
+            match Self::open_existing(dir) {
+                Ok(index) => return Ok((index, false)),
+                Err(e) => tracing::warn!(error = %e, "search index unreadable, rebuilding"),
+            }
+        } else if dir.join("meta.json").is_file() {
+            tracing::warn!(found = ?version, expected = SCHEMA_VERSION, "search index incompatible, rebuilding");
+        }
+        Self::create_fresh(dir).map(|index| (index, true))
+    }
+
+    /// Returns an index in memory (tests, benchmarks).
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, _) = schema::build();
+        Self::from_index(Index::create_in_ram(schema), None)
+    }
+
+    fn open_existing(dir: &Path) -> Result<Self, SearchError> {
+        let index = Index::open_in_dir(dir)?;
+        Self::from_index(index, Some(dir.to_owned()))
+    }
+
+    fn create_fresh(dir: &Path) -> Result<Self, SearchError> {
+        if dir.is_dir() {
+            // Only our own files live here: remove the old index entirely.
+            std::fs::remove_dir_all(dir)?;
+        }
+        std::fs::create_dir_all(dir)?;
+        let (schema, _) = schema::build();
+        let directory =
+            MmapDirectory::open(dir).map_err(|e| SearchError::Unavailable(e.to_string()))?;
+        let index = Index::create(directory, schema, tantivy::IndexSettings::default())?;
+        std::fs::write(dir.join(VERSION_FILE), SCHEMA_VERSION)?;
+        Self::from_index(index, Some(dir.to_owned()))
+    }
+
+    fn from_index(index: Index, dir: Option<PathBuf>) -> Result<Self, SearchError> {
+        index
+            .tokenizers()
+            .register(analyzer::FRENCH, analyzer::french());
+        let fields = schema::fields_of(&index.schema())?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY_BYTES)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            dir,
+        })
+    }
+
+    /// Returns the directory of the index (`None` in memory).
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Returns the number of documents searchable now.
+    pub fn document_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Returns the size of the index files in bytes (0 in memory).
+    pub fn size_bytes(&self) -> u64 {
+        let Some(dir) = &self.dir else { return 0 };
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| e.metadata().ok())
+                    .filter(std::fs::Metadata::is_file)
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
+    fn lock_writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
+        self.writer
+            .lock()
+            .map_err(|_| SearchError::Unavailable("index writer poisoned by a panic".into()))
+    }
+
+    /// Replaces every document with documents built from the store's active records.
+    pub fn rebuild(
+        &self,
+        store: &CatalogStore,
+        sources: &SourceContexts,
+    ) -> Result<IndexStats, SearchError> {
+        let started = Instant::now();
+        let entries: Vec<RecordEntry> = store
+            .active_entries()?
+            .into_iter()
+            .filter(|e| e.kind != RecordKind::Service)
+            .collect();
+        // Pass 1: keys of every record, to find duplicates without keeping every view.
+        let mut keys: Vec<Vec<String>> = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            keys.push(dedup_keys(&store.view_of(entry)?));
+        }
+        let ids: Vec<&str> = entries.iter().map(|e| e.dataset_id.as_str()).collect();
+        let groups = group_indices(&ids, &keys);
+        drop(keys);
+        // Pass 2: one document per group.
+        let now = chrono::Utc::now().timestamp();
+        let vocab = vocabularies();
+        let mut writer = self.lock_writer()?;
+        writer.delete_all_documents()?;
+        let mut documents = 0u64;
+        for members in groups {
+            let mut records = Vec::with_capacity(members.len());
+            for i in members {
+                records.push(Record::read(store, entries[i].clone())?);
+            }
+            let document = build_document(&records, vocab, sources, now);
+            writer.add_document(self.to_tantivy(&document))?;
+            documents += 1;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        let stats = IndexStats {
+            records: entries.len() as u64,
+            documents,
+            deleted: 0,
+            millis: started.elapsed().as_millis() as u64,
+        };
+        tracing::info!(
+            records = stats.records,
+            documents,
+            millis = stats.millis,
+            "search index rebuilt"
+        );
+        Ok(stats)
+    }
+
+    /// Re-indexes the datasets `changed` (dataset ids whose records were added, changed,
+    /// withdrawn or purged), with every record that shares a document or a key with them.
+    pub fn update(
+        &self,
+        store: &CatalogStore,
+        sources: &SourceContexts,
+        changed: &[String],
+    ) -> Result<IndexStats, SearchError> {
+        let started = Instant::now();
+        if changed.is_empty() {
+            return Ok(IndexStats::default());
+        }
+        let searcher = self.reader.searcher();
+        let mut ids: BTreeSet<String> = changed.iter().cloned().collect();
+        let mut loaded: HashSet<String> = HashSet::new();
+        let mut keys_seen: HashSet<String> = HashSet::new();
+        let mut records: Vec<Record> = Vec::new();
+        for _round in 0..16 {
+            let pending: Vec<String> = ids
+                .iter()
+                .filter(|i| !loaded.contains(*i))
+                .cloned()
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            let mut new_keys: Vec<String> = Vec::new();
+            for id in &pending {
+                loaded.insert(id.clone());
+                for entry in store.entries_for_dataset(id)? {
+                    if entry.kind == RecordKind::Service {
+                        continue;
+                    }
+                    let record = Record::read(store, entry)?;
+                    for k in dedup_keys(&record.view) {
+                        if keys_seen.insert(k.clone()) {
+                            new_keys.push(k);
+                        }
+                    }
+                    records.push(record);
+                }
+                for member in self.members_where(&searcher, self.fields.member, id)? {
+                    ids.insert(member);
+                }
+            }
+            for key in &new_keys {
+                for member in self.members_where(&searcher, self.fields.key, key)? {
+                    ids.insert(member);
+                }
+            }
+        }
+        let now = chrono::Utc::now().timestamp();
+        let vocab = vocabularies();
+        let mut writer = self.lock_writer()?;
+        for id in &ids {
+            writer.delete_term(Term::from_field_text(self.fields.member, id));
+        }
+        let record_count = records.len() as u64;
+        let mut documents = 0u64;
+        for g in group(records) {
+            let document = build_document(&g, vocab, sources, now);
+            writer.add_document(self.to_tantivy(&document))?;
+            documents += 1;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        let stats = IndexStats {
+            records: record_count,
+            documents,
+            deleted: ids.len() as u64,
+            millis: started.elapsed().as_millis() as u64,
+        };
+        tracing::info!(
+            changed = changed.len(),
+            records = stats.records,
+            documents,
+            millis = stats.millis,
+            "search index updated"
+        );
+        Ok(stats)
+    }
+
+    /// Returns the member dataset ids of the documents whose `field` holds `value`.
+    fn members_where(
+        &self,
+        searcher: &tantivy::Searcher,
+        field: tantivy::schema::Field,
+        value: &str,
+    ) -> Result<Vec<String>, SearchError> {
+        let query = TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        );
+        let found = searcher.search(&query, &DocSetCollector)?;
+        let mut out = Vec::new();
+        for address in found.into_iter().take(10_000) {
+            if let Some(summary) = self.summary_at(searcher, address)? {
+                out.push(summary.id.clone());
+                out.extend(summary.duplicates);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads the stored summary of a document.
+    pub(crate) fn summary_at(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<Option<Summary>, SearchError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let Some(json) = doc.get_first(self.fields.summary).and_then(|v| v.as_str()) else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_str(json).ok())
+    }
+
+    /// Returns the summary of the document holding dataset `id` (as its id or a member).
+    pub fn summary_of(&self, id: &str) -> Result<Option<Summary>, SearchError> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.member, id),
+            IndexRecordOption::Basic,
+        );
+        let found = searcher.search(&query, &DocSetCollector)?;
+        match found.into_iter().next() {
+            Some(address) => self.summary_at(&searcher, address),
+            None => Ok(None),
+        }
+    }
+
+    fn to_tantivy(&self, d: &SearchDocument) -> TantivyDocument {
+        let f = &self.fields;
+        let summary = serde_json::to_string(&d.summary).expect("a summary always serializes");
+        let mut document = doc!(
+            f.id => d.id.as_str(),
+            f.title => d.title.as_str(),
+            f.keywords => d.keywords.as_str(),
+            f.description => d.description.as_str(),
+            f.context => d.context.as_str(),
+            f.summary => summary,
+        );
+        for m in &d.members {
+            document.add_text(f.member, m);
+        }
+        for k in &d.keys {
+            document.add_text(f.key, k);
+        }
+        for (dim, value) in &d.facets {
+            document.add_facet(f.facets, Facet::from_path([*dim, value.as_str()]));
+        }
+        if let Some(m) = d.modified {
+            document.add_i64(f.modified, m);
+        }
+        if let Some(q) = d.quality {
+            document.add_f64(f.quality, q);
+        }
+        document
+    }
+}
+
+/// Returns the dataset ids whose registry entries differ between `before` and `after`
+/// (registries of one source keyed by record IRI): added, new version, withdrawn,
+/// restored or purged.
+pub fn changed_datasets(
+    before: &HashMap<String, RecordEntry>,
+    after: &HashMap<String, RecordEntry>,
+) -> Vec<String> {
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    for (iri, entry) in after {
+        match before.get(iri) {
+            Some(old) if old.graph == entry.graph && old.state == entry.state => {}
+            _ => {
+                out.insert(entry.dataset_id.clone());
+            }
+        }
+    }
+    for (iri, old) in before {
+        if !after.contains_key(iri) {
+            out.insert(old.dataset_id.clone());
+        }
+    }
+    out.into_iter().collect()
+}

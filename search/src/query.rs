@@ -1,0 +1,620 @@
+//! Searching: French full text with boosts (title > keywords > description > context),
+//! quoted phrases, `prefix*` queries, typo tolerance on longer words, territory names
+//! understood as filters, facet filters (OR within a dimension, AND across), facet
+//! counts, sorting and paging.
+
+use moisson_catalog::vocab::{vocabularies, TerritoryLevel};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Facet, Field, IndexRecordOption};
+use tantivy::{DocAddress, Order, Searcher, Term};
+
+use crate::analyzer;
+use crate::classify::{lookup_territory, territories_named_in, territory_by_key};
+use crate::document::Summary;
+use crate::index::{SearchError, SearchIndex};
+use crate::normalize;
+use crate::schema::DIMENSIONS;
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Best match first (most recently modified first when there is no text).
+    #[default]
+    Relevance,
+    /// Most recently modified first.
+    Modified,
+    /// Best quality score first.
+    Quality,
+}
+
+impl Sort {
+    /// Parses `relevance`, `modified` or `quality`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "relevance" | "" => Some(Self::Relevance),
+            "modified" => Some(Self::Modified),
+            "quality" => Some(Self::Quality),
+            _ => None,
+        }
+    }
+}
+
+/// A search: text, filters, sort and page.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// Free text, French.
+    pub q: Option<String>,
+    /// Filters by dimension (`theme`, `use_case`, `territory`, `publisher`, `publisher_kind`,
+    /// `source`, `format`, `license`, `freshness`, `quality`, `kind`): OR within one, AND
+    /// across.
+    pub filters: BTreeMap<String, Vec<String>>,
+    /// Order of results.
+    pub sort: Sort,
+    /// Page number, from 1.
+    pub page: usize,
+    /// Results per page (at most [`MAX_PAGE_SIZE`]).
+    pub page_size: usize,
+}
+
+/// Largest page.
+pub const MAX_PAGE_SIZE: usize = 100;
+/// Deepest result reachable by paging.
+pub const MAX_OFFSET: usize = 10_000;
+/// Longest query text.
+pub const MAX_QUERY_CHARS: usize = 500;
+
+/// One facet value with its count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FacetValue {
+    /// Value to filter with.
+    pub value: String,
+    /// French label.
+    pub label: String,
+    /// Matching datasets.
+    pub count: u64,
+    /// Parent value (theme of a sub-theme, région of a département).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+/// What the engine understood of the text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Interpretation {
+    /// Territories named in the text, applied as filters.
+    pub territories: Vec<String>,
+    /// The words searched once territory names were taken out.
+    pub text: String,
+    /// True when no dataset had every word and results match any of them.
+    pub relaxed: bool,
+}
+
+/// Search results (SPEC shape).
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    /// Matching datasets.
+    pub total: u64,
+    /// The page of results.
+    pub results: Vec<Summary>,
+    /// Counts per dimension: `theme`, `use_case`, `territory`, `publisher`, `source`,
+    /// `format`, `license`, `publisher_kind`, `freshness`, `quality`, `kind`.
+    pub facets: BTreeMap<String, Vec<FacetValue>>,
+    /// What was understood of the text.
+    pub interpreted: Interpretation,
+}
+
+impl SearchIndex {
+    /// Runs `request`.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let page = request.page.max(1);
+        let page_size = request.page_size.clamp(1, MAX_PAGE_SIZE);
+        let offset = (page - 1).saturating_mul(page_size);
+        if offset >= MAX_OFFSET {
+            return Err(SearchError::InvalidInput(format!(
+                "page too deep: at most {MAX_OFFSET} results can be paged through"
+            )));
+        }
+        let q = request.q.as_deref().unwrap_or_default().trim();
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(SearchError::InvalidInput(format!(
+                "query too long (more than {MAX_QUERY_CHARS} characters)"
+            )));
+        }
+        let mut filters = self.filter_clauses(&request.filters)?;
+        let mut interpreted = Interpretation::default();
+        let text = self.understand_territories(q, &request.filters, &mut interpreted, &mut filters);
+        interpreted.text = text.clone();
+        let searcher = self.reader.searcher();
+        let text_query = self.text_query(&text, true);
+        let mut result = self.run(
+            &searcher,
+            text_query.as_deref(),
+            &filters,
+            request.sort,
+            offset,
+            page_size,
+        )?;
+        if result.0 == 0 {
+            if let Some(relaxed) = self.text_query(&text, false) {
+                interpreted.relaxed = true;
+                result = self.run(
+                    &searcher,
+                    Some(&*relaxed),
+                    &filters,
+                    request.sort,
+                    offset,
+                    page_size,
+                )?;
+            }
+        }
+        let (total, addresses, counts) = result;
+        let mut results = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            if let Some(summary) = self.summary_at(&searcher, address)? {
+                results.push(summary);
+            }
+        }
+        Ok(SearchResponse {
+            total,
+            results,
+            facets: facet_values(&counts),
+            interpreted,
+        })
+    }
+
+    /// Returns the counts of every facet value over the whole index.
+    pub fn facet_counts(&self) -> Result<BTreeMap<String, Vec<FacetValue>>, SearchError> {
+        let searcher = self.reader.searcher();
+        let (_, _, counts) = self.run(&searcher, None, &[], Sort::Relevance, 0, 1)?;
+        Ok(facet_values(&counts))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn run(
+        &self,
+        searcher: &Searcher,
+        text: Option<&dyn Query>,
+        filters: &[Box<dyn Query>],
+        sort: Sort,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(u64, Vec<DocAddress>, FacetCounts), SearchError> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(t) = text {
+            clauses.push((Occur::Must, t.box_clone()));
+        }
+        for f in filters {
+            clauses.push((Occur::Must, f.box_clone()));
+        }
+        let query: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        let mut facets = FacetCollector::for_field("facets");
+        for dim in DIMENSIONS {
+            facets.add_facet(Facet::from_path([*dim]));
+        }
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        let addresses: Vec<DocAddress>;
+        let (count, counts);
+        match (sort, text.is_some()) {
+            (Sort::Relevance, true) => {
+                let (c, docs, f) =
+                    searcher.search(&query, &(Count, top.order_by_score(), facets))?;
+                addresses = docs.into_iter().map(|(_, a)| a).collect();
+                (count, counts) = (c, f);
+            }
+            (Sort::Quality, _) => {
+                let collector = top.order_by_fast_field::<f64>("quality", Order::Desc);
+                let (c, docs, f) = searcher.search(&query, &(Count, collector, facets))?;
+                addresses = docs.into_iter().map(|(_, a)| a).collect();
+                (count, counts) = (c, f);
+            }
+            (Sort::Modified | Sort::Relevance, _) => {
+                let collector = top.order_by_fast_field::<i64>("modified", Order::Desc);
+                let (c, docs, f) = searcher.search(&query, &(Count, collector, facets))?;
+                addresses = docs.into_iter().map(|(_, a)| a).collect();
+                (count, counts) = (c, f);
+            }
+        }
+        Ok((count as u64, addresses, counts))
+    }
+
+    /// Builds the filter clauses; unknown dimensions are refused.
+    fn filter_clauses(
+        &self,
+        filters: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Vec<Box<dyn Query>>, SearchError> {
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        for (dimension, values) in filters {
+            let values: Vec<&String> = values.iter().filter(|v| !v.trim().is_empty()).collect();
+            if values.is_empty() {
+                continue;
+            }
+            if values.len() > 50 {
+                return Err(SearchError::InvalidInput(format!(
+                    "too many values for {dimension}"
+                )));
+            }
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for value in values {
+                for path in self.facet_paths(dimension, value.trim())? {
+                    alternatives.push((Occur::Should, self.facet_term(&path)));
+                }
+            }
+            out.push(Box::new(BooleanQuery::new(alternatives)));
+        }
+        Ok(out)
+    }
+
+    fn facet_term(&self, path: &Facet) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_facet(self.fields.facets, path),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    /// Returns the facet paths a filter value designates.
+    fn facet_paths(&self, dimension: &str, value: &str) -> Result<Vec<Facet>, SearchError> {
+        let vocab = vocabularies();
+        let path = |dim: &str, v: &str| Facet::from_path([dim, v]);
+        Ok(match dimension {
+            "theme" => {
+                let concept = vocab
+                    .themes
+                    .get(value)
+                    .ok_or_else(|| SearchError::InvalidInput(format!("unknown theme {value:?}")))?;
+                let dim = if concept.parent.is_some() {
+                    "subtheme"
+                } else {
+                    "theme"
+                };
+                vec![path(dim, value)]
+            }
+            "use_case" => {
+                let concept = vocab.use_cases.get(value).ok_or_else(|| {
+                    SearchError::InvalidInput(format!("unknown use case {value:?}"))
+                })?;
+                if concept.parent.is_none() {
+                    // A France Nation Verte group: any of its use cases.
+                    vocab
+                        .use_cases
+                        .children(&concept.slug)
+                        .map(|c| path("use_case", &c.slug))
+                        .collect()
+                } else {
+                    vec![path("use_case", value)]
+                }
+            }
+            "territory" => {
+                let t = lookup_territory(vocab, value).ok_or_else(|| {
+                    SearchError::InvalidInput(format!("unknown territory {value:?}"))
+                })?;
+                vec![territory_path(t)]
+            }
+            "format" => vec![path("format", &normalize::format(value).value)],
+            "license" => {
+                let known = normalize::licence(value).value;
+                let v = if known == "autre" {
+                    value.to_owned()
+                } else {
+                    known
+                };
+                vec![path("license", &v)]
+            }
+            "publisher" | "publisher_kind" | "source" | "freshness" | "quality" | "kind" => {
+                let v = if dimension == "publisher_kind" {
+                    value.to_ascii_lowercase()
+                } else {
+                    value.to_owned()
+                };
+                vec![path(dimension, &v)]
+            }
+            other => {
+                return Err(SearchError::InvalidInput(format!(
+                    "unknown filter {other:?}"
+                )));
+            }
+        })
+    }
+
+    /// Takes territory names out of the text and turns them into filters (unless the
+    /// request already filters on territory). Returns the remaining text.
+    fn understand_territories(
+        &self,
+        q: &str,
+        filters: &BTreeMap<String, Vec<String>>,
+        interpreted: &mut Interpretation,
+        clauses: &mut Vec<Box<dyn Query>>,
+    ) -> String {
+        if q.is_empty()
+            || filters.get("territory").is_some_and(|v| !v.is_empty())
+            || q.contains('"')
+        {
+            return q.to_owned();
+        }
+        let vocab = vocabularies();
+        let named = territories_named_in(vocab, q, false);
+        if named.is_empty() {
+            return q.to_owned();
+        }
+        let mut remaining = moisson_catalog::vocab::text::normalize(q);
+        remaining = format!(" {remaining} ");
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in named {
+            interpreted.territories.push(t.key());
+            remaining = remaining.replacen(&format!(" {} ", t.normalized_name), " ", 1);
+            alternatives.push((Occur::Should, self.facet_term(&territory_path(t))));
+        }
+        clauses.push(Box::new(BooleanQuery::new(alternatives)));
+        // Keep the user's own words (with accents) that were not part of a name.
+        let kept: Vec<&str> = q
+            .split_whitespace()
+            .filter(|w| {
+                let n = moisson_catalog::vocab::text::normalize(w);
+                n.is_empty()
+                    || n.split(' ')
+                        .all(|part| remaining.contains(&format!(" {part} ")))
+            })
+            .collect();
+        kept.join(" ")
+    }
+
+    /// Builds the text query: every word must match (`all_words`) or any.
+    fn text_query(&self, text: &str, all_words: bool) -> Option<Box<dyn Query>> {
+        let mut analyzer = analyzer::french();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let occur = if all_words {
+            Occur::Must
+        } else {
+            Occur::Should
+        };
+        let (phrases, words) = split_phrases(text);
+        for phrase in phrases {
+            let tokens = analyzer::tokens(&mut analyzer, &phrase);
+            match tokens.len() {
+                0 => {}
+                1 => clauses.push((occur, self.word_query(&tokens[0], &phrase, false))),
+                _ => clauses.push((occur, self.phrase_query(&tokens))),
+            }
+        }
+        for word in words.iter().take(32) {
+            if let Some(prefix) = word.strip_suffix('*') {
+                let folded = moisson_catalog::vocab::text::normalize(prefix).replace(' ', "");
+                if folded.chars().count() >= 2 {
+                    clauses.push((occur, self.prefix_query(&folded)));
+                }
+                continue;
+            }
+            for token in analyzer::tokens(&mut analyzer, word) {
+                clauses.push((occur, self.word_query(&token, word, true)));
+            }
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    fn text_fields(&self) -> [(Field, f32); 4] {
+        let f = &self.fields;
+        [
+            (f.title, 4.0),
+            (f.keywords, 2.5),
+            (f.description, 1.0),
+            (f.context, 1.5),
+        ]
+    }
+
+    /// One word: exact stem in every text field, boosted per field; with typo tolerance
+    /// for words of 5+ letters (1 edit) and 9+ letters (2 edits), scored lower.
+    fn word_query(&self, token: &str, original: &str, fuzzy: bool) -> Box<dyn Query> {
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let letters = original.chars().filter(|c| c.is_alphanumeric()).count();
+        let distance = match letters {
+            0..=4 => 0,
+            5..=8 => 1,
+            _ => 2,
+        };
+        for (field, boost) in self.text_fields() {
+            let term = Term::from_field_text(field, token);
+            alternatives.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                    boost,
+                )),
+            ));
+            if fuzzy && distance > 0 && field != self.fields.description {
+                alternatives.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(FuzzyTermQuery::new(term, distance, true)),
+                        boost * 0.3,
+                    )),
+                ));
+            }
+        }
+        Box::new(BooleanQuery::new(alternatives))
+    }
+
+    fn phrase_query(&self, tokens: &[String]) -> Box<dyn Query> {
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in self.text_fields() {
+            let terms: Vec<Term> = tokens
+                .iter()
+                .map(|t| Term::from_field_text(field, t))
+                .collect();
+            alternatives.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), boost)),
+            ));
+        }
+        Box::new(BooleanQuery::new(alternatives))
+    }
+
+    fn prefix_query(&self, prefix: &str) -> Box<dyn Query> {
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in self.text_fields() {
+            let term = Term::from_field_text(field, prefix);
+            alternatives.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
+                    boost,
+                )),
+            ));
+        }
+        Box::new(BooleanQuery::new(alternatives))
+    }
+}
+
+fn territory_path(t: &moisson_catalog::vocab::Territory) -> Facet {
+    match t.level {
+        TerritoryLevel::Region => Facet::from_path(["region", t.key().as_str()]),
+        TerritoryLevel::Departement => Facet::from_path(["departement", t.key().as_str()]),
+    }
+}
+
+/// Splits `"quoted phrases"` from the other words.
+fn split_phrases(text: &str) -> (Vec<String>, Vec<String>) {
+    let mut phrases = Vec::new();
+    let mut words = Vec::new();
+    for (i, part) in text.split('"').enumerate() {
+        if i % 2 == 1 {
+            if !part.trim().is_empty() {
+                phrases.push(part.trim().to_owned());
+            }
+        } else {
+            words.extend(part.split_whitespace().map(str::to_owned));
+        }
+    }
+    (phrases, words)
+}
+
+/// Turns facet counts into the API's lists, with labels, most frequent first (themes and
+/// use cases in vocabulary order).
+fn facet_values(counts: &FacetCounts) -> BTreeMap<String, Vec<FacetValue>> {
+    let vocab = vocabularies();
+    let mut out: BTreeMap<String, Vec<FacetValue>> = BTreeMap::new();
+    let count_of = |dim: &str| -> BTreeMap<String, u64> {
+        counts
+            .get(Facet::from_path([dim]))
+            .filter_map(|(facet, count)| {
+                let value = facet.to_path().get(1).map(|s| (*s).to_owned())?;
+                Some((value, count))
+            })
+            .collect()
+    };
+    // Themes then sub-themes, in vocabulary order.
+    let themes = count_of("theme");
+    let subthemes = count_of("subtheme");
+    let mut theme_list = Vec::new();
+    for c in vocab.themes.concepts() {
+        let n = if c.parent.is_some() {
+            subthemes.get(&c.slug)
+        } else {
+            themes.get(&c.slug)
+        };
+        if let Some(&count) = n {
+            theme_list.push(FacetValue {
+                value: c.slug.clone(),
+                label: c.label.clone(),
+                count,
+                parent: c.parent.clone(),
+            });
+        }
+    }
+    out.insert("theme".into(), theme_list);
+    let use_cases = count_of("use_case");
+    let mut uc_list = Vec::new();
+    for c in vocab.use_cases.concepts() {
+        if let Some(&count) = use_cases.get(&c.slug) {
+            uc_list.push(FacetValue {
+                value: c.slug.clone(),
+                label: c.label.clone(),
+                count,
+                parent: c.parent.clone(),
+            });
+        }
+    }
+    out.insert("use_case".into(), uc_list);
+    let mut territories = Vec::new();
+    for (dim, _) in [("region", 0), ("departement", 1)] {
+        for (value, count) in count_of(dim) {
+            if let Some(t) = territory_by_key(vocab, &value) {
+                territories.push(FacetValue {
+                    value,
+                    label: t.name.clone(),
+                    count,
+                    parent: t.region.as_ref().map(|r| format!("region-{r}")),
+                });
+            }
+        }
+    }
+    sort_by_count(&mut territories);
+    out.insert("territory".into(), territories);
+    for dim in [
+        "publisher",
+        "publisher_kind",
+        "source",
+        "format",
+        "license",
+        "freshness",
+        "quality",
+        "kind",
+    ] {
+        let mut list: Vec<FacetValue> = count_of(dim)
+            .into_iter()
+            .map(|(value, count)| FacetValue {
+                label: label_of(dim, &value),
+                value,
+                count,
+                parent: None,
+            })
+            .collect();
+        sort_by_count(&mut list);
+        list.truncate(100);
+        out.insert(dim.into(), list);
+    }
+    out
+}
+
+fn sort_by_count(list: &mut [FacetValue]) {
+    list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+}
+
+fn label_of(dim: &str, value: &str) -> String {
+    match dim {
+        "format" => normalize::format(value).label,
+        "license" => {
+            let n = normalize::licence(value);
+            if n.value == value {
+                n.label
+            } else {
+                value.to_owned()
+            }
+        }
+        "publisher_kind" => normalize::publisher_kind(Some(value), None)
+            .map_or_else(|| value.to_owned(), |k| k.label),
+        "freshness" => normalize::FRESHNESS_BANDS
+            .iter()
+            .find(|(v, _, _)| *v == value)
+            .map_or_else(
+                || normalize::freshness(None, 0).label,
+                |(_, l, _)| (*l).to_owned(),
+            ),
+        "kind" => match value {
+            "dataset" => "Jeu de données".to_owned(),
+            "series" => "Série de jeux de données".to_owned(),
+            "service" => "Service de données".to_owned(),
+            other => other.to_owned(),
+        },
+        _ => value.to_owned(),
+    }
+}

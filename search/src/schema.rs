@@ -1,0 +1,108 @@
+//! The index schema: one document per dataset (records of the same dataset harvested
+//! from several sources are one document).
+//!
+//! Invariant: any change here bumps [`SCHEMA_VERSION`], so that an index written by an
+//! older build is found incompatible and rebuilt from the store at startup.
+
+use tantivy::schema::{
+    FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
+    STORED, STRING,
+};
+
+use crate::analyzer::FRENCH;
+
+/// Version of the schema and of the document layout; written beside the index.
+pub const SCHEMA_VERSION: &str = "moisson-search-3";
+
+/// Facet dimensions, in the order the API lists them. Each is a top-level facet path
+/// (`/theme/eau`, `/departement/29`).
+pub const DIMENSIONS: &[&str] = &[
+    "theme",
+    "subtheme",
+    "use_case",
+    "region",
+    "departement",
+    "publisher",
+    "publisher_kind",
+    "source",
+    "format",
+    "license",
+    "freshness",
+    "quality",
+    "kind",
+];
+
+/// The fields of the index.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// Document id (the dataset id of the group): exact, stored.
+    pub id: Field,
+    /// Dataset ids of every record merged into the document: exact.
+    pub member: Field,
+    /// Deduplication keys of the records (`iri:…`, `uuid:…`, `pid:…`): exact.
+    pub key: Field,
+    /// Title, French analysis.
+    pub title: Field,
+    /// Keywords, French analysis.
+    pub keywords: Field,
+    /// Description, French analysis.
+    pub description: Field,
+    /// Publisher name and theme/use-case/territory labels, French analysis.
+    pub context: Field,
+    /// Every facet value (`/theme/eau`, `/departement/29`…).
+    pub facets: Field,
+    /// Modification date, Unix seconds (fast, for sorting).
+    pub modified: Field,
+    /// Quality score out of 100 (fast, for sorting), when known.
+    pub quality: Field,
+    /// The API summary as JSON (stored).
+    pub summary: Field,
+}
+
+/// Returns the schema and its fields.
+pub fn build() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let french = |stored: bool| {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(FRENCH)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let options = TextOptions::default().set_indexing_options(indexing);
+        if stored {
+            options.set_stored()
+        } else {
+            options
+        }
+    };
+    let fields = Fields {
+        id: builder.add_text_field("id", STRING | STORED),
+        member: builder.add_text_field("member", STRING),
+        key: builder.add_text_field("key", STRING),
+        title: builder.add_text_field("title", french(false)),
+        keywords: builder.add_text_field("keywords", french(false)),
+        description: builder.add_text_field("description", french(false)),
+        context: builder.add_text_field("context", french(false)),
+        facets: builder.add_facet_field("facets", FacetOptions::default()),
+        modified: builder.add_i64_field("modified", NumericOptions::default().set_fast()),
+        quality: builder.add_f64_field("quality", NumericOptions::default().set_fast()),
+        summary: builder.add_text_field("summary", STORED),
+    };
+    (builder.build(), fields)
+}
+
+/// Returns the fields of `schema` (an index created by [`build`]).
+pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
+    let f = |name: &str| schema.get_field(name);
+    Ok(Fields {
+        id: f("id")?,
+        member: f("member")?,
+        key: f("key")?,
+        title: f("title")?,
+        keywords: f("keywords")?,
+        description: f("description")?,
+        context: f("context")?,
+        facets: f("facets")?,
+        modified: f("modified")?,
+        quality: f("quality")?,
+        summary: f("summary")?,
+    })
+}

@@ -1,0 +1,469 @@
+//! Search: French analysis, every facet and filter, deduplication across sources,
+//! incremental update and deletion after harvests, classification reasons.
+
+use moisson_catalog::dataset_id;
+use moisson_tests::{shared_dir, Route, Sandbox};
+use serde_json::Value;
+
+/// One test dataset of a Turtle catalogue.
+struct Jdd<'a> {
+    iri: &'a str,
+    identifier: &'a str,
+    title: &'a str,
+    keywords: &'a [&'a str],
+    themes: &'a [&'a str],
+    spatial: &'a str,
+    publisher: &'a str,
+    format: &'a str,
+    license: &'a str,
+    modified: &'a str,
+}
+
+const WETLANDS: Jdd<'static> = Jdd {
+    iri: "https://ddt29.example.org/jdd/zh",
+    identifier: "https://id.example.org/zh-29",
+    title: "Inventaire des zones humides du Finistère",
+    keywords: &["zones humides", "tourbières"],
+    themes: &[],
+    spatial: "<http://id.insee.fr/geo/departement/29>",
+    publisher: "DDTM du Finistère",
+    format: "ESRI Shapefile",
+    license: "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+    modified: "2026-09-01",
+};
+
+const FLOODS: Jdd<'static> = Jdd {
+    iri: "https://ddt29.example.org/jdd/ppri",
+    identifier: "PPRI-QUIMPER",
+    title: "Plan de prévention du risque inondation de Quimper",
+    keywords: &["PPRI", "inondation"],
+    themes: &[],
+    spatial: "[ a dct:Location ; dcat:bbox \"POLYGON((-4.15 47.95, -4.05 47.95, -4.05 48.05, -4.15 48.05, -4.15 47.95))\" ]",
+    publisher: "DDTM du Finistère",
+    format: "SHP",
+    license: "http://publications.europa.eu/resource/authority/licence/ODBL",
+    modified: "2020-01-15",
+};
+
+const AIR: Jdd<'static> = Jdd {
+    iri: "https://ddt29.example.org/jdd/air",
+    identifier: "AIR-1",
+    title: "Qualité de l'air : concentrations de NO2",
+    keywords: &["qualité de l'air"],
+    themes: &["http://publications.europa.eu/resource/authority/data-theme/ENVI"],
+    spatial: "<http://id.insee.fr/geo/commune/29019>",
+    publisher: "DDTM du Finistère",
+    format: "text/csv",
+    license: "https://spdx.org/licenses/etalab-2.0",
+    modified: "2025-03-01",
+};
+
+fn turtle(datasets: &[&Jdd<'_>]) -> String {
+    let mut out = String::from(
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
+         @prefix foaf: <http://xmlns.com/foaf/0.1/> .\n\
+         <https://cat.example.org/> a dcat:Catalog .\n",
+    );
+    for d in datasets {
+        let keywords: Vec<String> = d.keywords.iter().map(|k| format!("\"{k}\"@fr")).collect();
+        out.push_str(&format!(
+            "<https://cat.example.org/> dcat:dataset <{iri}> .\n<{iri}> a dcat:Dataset ;\n\
+             dct:identifier \"{identifier}\" ; dct:title \"{title}\"@fr ;\n\
+             dct:description \"Description de « {title} ».\"@fr ;\n\
+             dct:modified \"{modified}\" ; dct:license <{license}> ;\n\
+             dct:publisher [ a foaf:Agent ; foaf:name \"{publisher}\" ] ;\n\
+             dct:spatial {spatial} ;\n\
+             dcat:distribution [ a dcat:Distribution ; dcat:accessURL <{iri}/file> ; dct:format \"{format}\" ]",
+            iri = d.iri,
+            identifier = d.identifier,
+            title = d.title,
+            modified = d.modified,
+            license = d.license,
+            publisher = d.publisher,
+            spatial = d.spatial,
+            format = d.format,
+        ));
+        if !keywords.is_empty() {
+            out.push_str(&format!(" ;\n dcat:keyword {}", keywords.join(", ")));
+        }
+        for t in d.themes {
+            out.push_str(&format!(" ;\n dcat:theme <{t}>"));
+        }
+        out.push_str(" .\n");
+    }
+    out
+}
+
+fn serve(sandbox: &Sandbox, path: &str, body: String) -> String {
+    sandbox
+        .server
+        .set(path, Route::Bytes(body.into_bytes(), "text/turtle".into()));
+    sandbox.server.url(path)
+}
+
+async fn search(sandbox: &Sandbox, query: &str) -> Value {
+    let (status, body) = sandbox.get_json(&format!("/api/datasets?{query}")).await;
+    assert_eq!(status, 200, "{query}: {body}");
+    body
+}
+
+fn titles(body: &Value) -> Vec<String> {
+    body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["title"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn facet(body: &Value, dim: &str, value: &str) -> u64 {
+    body["facets"][dim]
+        .as_array()
+        .and_then(|l| l.iter().find(|f| f["value"] == value))
+        .and_then(|f| f["count"].as_u64())
+        .unwrap_or(0)
+}
+
+/// Two sources: the DDT's three datasets, and a DREAL republishing two of them (same IRI;
+/// other IRI with the same IRI-shaped identifier) plus one of its own that reuses a plain
+/// identifier of the DDT under another publisher.
+async fn two_sources() -> Sandbox {
+    let sandbox = Sandbox::start().await;
+    let ddt = serve(&sandbox, "/ddt.ttl", turtle(&[&WETLANDS, &FLOODS, &AIR]));
+    let copy = Jdd {
+        iri: "https://dreal53.example.org/jdd/zh-copie",
+        publisher: "DREAL Bretagne",
+        ..WETLANDS
+    };
+    let own = Jdd {
+        iri: "https://dreal53.example.org/jdd/ppri",
+        title: "Atlas des zones inondables de la Vilaine",
+        publisher: "DREAL Bretagne",
+        spatial: "<http://id.insee.fr/geo/departement/35>",
+        ..FLOODS
+    };
+    let dreal = serve(&sandbox, "/dreal.ttl", turtle(&[&FLOODS, &copy, &own]));
+    let s1 = sandbox.source("ddt-29", &ddt);
+    let s2 = sandbox.source("dreal-53", &dreal);
+    sandbox.harvest(&s1).await;
+    sandbox.harvest(&s2).await;
+    sandbox
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicates_across_sources_are_one_result_listing_every_source() {
+    let sandbox = two_sources().await;
+    let all = search(&sandbox, "").await;
+    assert_eq!(all["total"], 4, "{all}");
+    let floods = all["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["iri"] == FLOODS.iri)
+        .expect("floods");
+    assert_eq!(floods["sources"], serde_json::json!(["ddt-29", "dreal-53"]));
+    let wetlands = search(&sandbox, "q=tourbieres").await;
+    assert_eq!(wetlands["total"], 1, "{wetlands}");
+    assert_eq!(
+        wetlands["results"][0]["sources"],
+        serde_json::json!(["ddt-29", "dreal-53"])
+    );
+    assert_eq!(
+        wetlands["results"][0]["duplicates"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    // The DREAL's own record reuses "PPRI-QUIMPER" under another publisher: not merged.
+    let vilaine = search(&sandbox, "q=Vilaine").await;
+    assert_eq!(vilaine["total"], 1);
+    assert_eq!(
+        vilaine["results"][0]["sources"],
+        serde_json::json!(["dreal-53"])
+    );
+    assert_eq!(facet(&all, "source", "ddt-29"), 3);
+    assert_eq!(facet(&all, "source", "dreal-53"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_facet_and_filter() {
+    let sandbox = two_sources().await;
+    let all = search(&sandbox, "").await;
+    assert_eq!(facet(&all, "theme", "eau"), 1, "{}", all["facets"]["theme"]);
+    assert_eq!(facet(&all, "theme", "masses-d-eau"), 1);
+    assert_eq!(facet(&all, "theme", "prevention-des-inondations"), 2);
+    assert_eq!(
+        facet(&all, "use_case", "ppri"),
+        2,
+        "{}",
+        all["facets"]["use_case"]
+    );
+    assert_eq!(facet(&all, "use_case", "abc"), 1);
+    assert_eq!(
+        facet(&all, "territory", "region-53"),
+        4,
+        "{}",
+        all["facets"]["territory"]
+    );
+    assert_eq!(facet(&all, "territory", "29"), 3);
+    assert_eq!(facet(&all, "territory", "35"), 1);
+    assert_eq!(
+        facet(&all, "format", "shapefile"),
+        3,
+        "{}",
+        all["facets"]["format"]
+    );
+    assert_eq!(facet(&all, "format", "csv"), 1);
+    assert_eq!(
+        facet(&all, "license", "lo-2.0"),
+        2,
+        "{}",
+        all["facets"]["license"]
+    );
+    assert_eq!(facet(&all, "license", "odbl"), 2);
+    assert_eq!(facet(&all, "publisher", "DDTM du Finistère"), 3);
+    assert_eq!(facet(&all, "publisher_kind", "ddt"), 4);
+    let freshness = all["facets"]["freshness"].as_array().expect("freshness");
+    assert!(!freshness.is_empty());
+
+    for (query, expected) in [
+        ("theme=eau", 1),
+        ("theme=risques", 2),
+        ("theme=prevention-des-inondations&territory=35", 1),
+        ("use_case=ppri", 2),
+        ("use_case=transverse", 3),
+        ("territory=29", 3),
+        ("territory=region-53", 4),
+        ("territory=Finist%C3%A8re", 3),
+        ("publisher=DREAL%20Bretagne", 1),
+        ("source=dreal-53", 3),
+        ("source=ddt-29&source=dreal-53", 4),
+        ("format=SHP", 3),
+        ("format=csv", 1),
+        ("license=odbl", 2),
+        ("publisher_kind=DDT", 4),
+        ("freshness=plus-de-3-ans", 2),
+    ] {
+        let body = search(&sandbox, query).await;
+        assert_eq!(
+            body["total"],
+            expected,
+            "{query}: {}",
+            titles(&body).join(" | ")
+        );
+    }
+    let (status, err) = sandbox.get_json("/api/datasets?theme=nope").await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["code"], "invalid_input");
+    let (status, _) = sandbox.get_json("/api/datasets?colour=blue").await;
+    assert_eq!(status, 400);
+    let (status, _) = sandbox.get_json("/api/datasets?page=100000").await;
+    assert_eq!(status, 400);
+
+    let by_date = search(&sandbox, "sort=modified").await;
+    let dates: Vec<&str> = by_date["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["modified"].as_str().unwrap_or_default())
+        .collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted);
+    let page2 = search(&sandbox, "sort=modified&page=2&page_size=3").await;
+    assert_eq!(page2["results"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page2["total"], 4);
+    assert!(page2["results"][0]["quality_score"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn french_analysis_accents_plurals_elisions_typos_phrases() {
+    let sandbox = two_sources().await;
+    for (query, expected_title) in [
+        (
+            "q=ZONE%20HUMIDE",
+            "Inventaire des zones humides du Finistère",
+        ),
+        (
+            "q=zones%20humides%20en%20Bretagne",
+            "Inventaire des zones humides du Finistère",
+        ),
+        (
+            "q=qualite%20air",
+            "Qualité de l'air : concentrations de NO2",
+        ),
+        (
+            "q=l%27inondation%20Quimper",
+            "Plan de prévention du risque inondation de Quimper",
+        ),
+        (
+            "q=inondations%20quimper",
+            "Plan de prévention du risque inondation de Quimper",
+        ),
+        (
+            "q=inventiare%20tourbieres",
+            "Inventaire des zones humides du Finistère",
+        ),
+        (
+            "q=%22zones%20inondables%22",
+            "Atlas des zones inondables de la Vilaine",
+        ),
+        ("q=tourb*", "Inventaire des zones humides du Finistère"),
+    ] {
+        let body = search(&sandbox, query).await;
+        let found = titles(&body);
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some(expected_title),
+            "{query}: {found:?}"
+        );
+    }
+    let understood = search(&sandbox, "q=zones%20humides%20en%20Bretagne").await;
+    assert_eq!(
+        understood["interpreted"]["territories"],
+        serde_json::json!(["region-53"])
+    );
+    let ranked = search(&sandbox, "q=inondation").await;
+    assert_eq!(ranked["total"], 2, "{:?}", titles(&ranked));
+    let none = search(&sandbox, "q=volcan").await;
+    assert_eq!(none["total"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn harvests_update_the_index_incrementally_including_deletions() {
+    let sandbox = Sandbox::start().await;
+    let url = serve(&sandbox, "/ddt.ttl", turtle(&[&WETLANDS, &FLOODS, &AIR]));
+    let source = sandbox.source("ddt-29", &url);
+    sandbox.harvest(&source).await;
+    assert_eq!(search(&sandbox, "").await["total"], 3);
+    assert_eq!(sandbox.index.document_count(), 3);
+
+    let renamed = Jdd {
+        title: "Cartographie des tourbières du Finistère",
+        ..WETLANDS
+    };
+    serve(&sandbox, "/ddt.ttl", turtle(&[&renamed, &FLOODS]));
+    sandbox.harvest(&source).await;
+    assert_eq!(sandbox.index.document_count(), 2);
+    let body = search(&sandbox, "q=cartographie").await;
+    assert_eq!(
+        titles(&body),
+        vec!["Cartographie des tourbières du Finistère"]
+    );
+    assert_eq!(search(&sandbox, "q=inventaire").await["total"], 0);
+    assert_eq!(
+        search(&sandbox, "q=NO2").await["total"],
+        0,
+        "withdrawn records leave the index"
+    );
+
+    // The record comes back: it is searchable again.
+    serve(&sandbox, "/ddt.ttl", turtle(&[&renamed, &FLOODS, &AIR]));
+    sandbox.harvest(&source).await;
+    assert_eq!(search(&sandbox, "q=NO2").await["total"], 1);
+
+    // A rebuild from the store gives the same documents.
+    let stats = sandbox
+        .index
+        .rebuild(&sandbox.store, &sandbox.source_contexts())
+        .expect("rebuild");
+    assert_eq!(stats.documents, 3);
+    assert_eq!(search(&sandbox, "").await["total"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dataset_detail_carries_classification_reasons_and_vocabularies_count() {
+    let sandbox = two_sources().await;
+    let id = dataset_id(FLOODS.iri);
+    let (status, ds) = sandbox.get_json(&format!("/api/datasets/{id}")).await;
+    assert_eq!(status, 200, "{ds}");
+    let c = &ds["classification"];
+    let reasons = |list: &str, value: &str| -> Vec<String> {
+        c[list]
+            .as_array()
+            .and_then(|l| l.iter().find(|a| a["value"] == value))
+            .map(|a| {
+                a["reasons"]
+                    .as_array()
+                    .expect("reasons")
+                    .iter()
+                    .map(|r| r.as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        reasons("themes", "prevention-des-inondations").contains(&"mot-clé « PPRI »".to_owned()),
+        "{c}"
+    );
+    assert!(
+        reasons("use_cases", "ppri").contains(&"mot-clé « PPRI »".to_owned()),
+        "{c}"
+    );
+    assert!(
+        reasons("territories", "29")
+            .contains(&"emprise dans le département Finistère (29)".to_owned()),
+        "{c}"
+    );
+
+    let (status, themes) = sandbox.get_json("/api/themes").await;
+    assert_eq!(status, 200);
+    assert_eq!(themes.as_array().map(Vec::len), Some(14));
+    let risques = themes
+        .as_array()
+        .expect("themes")
+        .iter()
+        .find(|t| t["id"] == "risques")
+        .expect("risques");
+    assert_eq!(risques["count"], 2);
+    let (status, use_cases) = sandbox.get_json("/api/use-cases").await;
+    assert_eq!(status, 200);
+    let ppri = use_cases
+        .as_array()
+        .expect("use cases")
+        .iter()
+        .find(|u| u["id"] == "ppri")
+        .expect("ppri");
+    assert_eq!(ppri["count"], 2);
+    assert_eq!(ppri["group"], "transverse");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classification_reasons_on_real_corpus_records() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("skipped: ../shared is absent");
+        return;
+    };
+    let sandbox = Sandbox::start().await;
+    let file = shared.join("corpus/dcat-rdfxml/datara-geonetwork-dcat-f40c3860.rdf");
+    let url = sandbox.server.serve_file("/datara.rdf", &file);
+    let source = sandbox.source("datara", &url);
+    sandbox.harvest(&source).await;
+    let all = search(&sandbox, "").await;
+    assert_eq!(all["total"], 1, "{all}");
+    let id = all["results"][0]["id"].as_str().expect("id").to_owned();
+    let (status, ds) = sandbox.get_json(&format!("/api/datasets/{id}")).await;
+    assert_eq!(status, 200);
+    let c = &ds["classification"];
+    let nature = c["themes"]
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|a| a["value"] == "nature-paysages-et-biodiversite")
+        })
+        .expect("nature theme");
+    let text = nature["reasons"].to_string();
+    assert!(text.contains("catégorie ISO biota"), "{c}");
+    let region = c["territories"]
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["value"] == "region-84"))
+        .expect("Auvergne-Rhône-Alpes");
+    let text = region["reasons"].to_string();
+    assert!(
+        text.contains("emprise dans la région Auvergne-Rhône-Alpes"),
+        "{c}"
+    );
+    assert!(text.contains("thème « AUVERGNE-RHONE-ALPES »"), "{c}");
+    let by_theme = search(&sandbox, "theme=inventaires-nature-et-biodiversite&q=flore").await;
+    assert_eq!(by_theme["total"], 1, "{}", c);
+}

@@ -1,0 +1,145 @@
+//! `GET /api/sources/{id}/quality` (a catalogue's autodiagnostic) and
+//! `GET /api/quality/indicators` (the documented indicator table).
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use moisson_catalog::quality::{Dimension, SourceQualityReport, INDICATORS};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::runner;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/sources/{id}/quality", get(source_quality))
+        .route("/api/quality/indicators", get(indicators))
+}
+
+#[derive(Deserialize)]
+struct QualityQuery {
+    /// How many records to fix to list (default 100, at most 500).
+    limit: Option<usize>,
+}
+
+async fn source_quality(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<QualityQuery>,
+) -> Result<Json<SourceQualityReport>, ApiError> {
+    let Some(source) = state.sources.iter().find(|s| s.id.as_str() == id).cloned() else {
+        return Err(ApiError::not_found(format!("no source {id:?}")));
+    };
+    let store = state.store.clone();
+    let mut report =
+        tokio::task::spawn_blocking(move || match store.quality_report(source.id.as_str())? {
+            Some(report) => Ok(report),
+            // Harvested before quality existed: compute once, which stores the first point.
+            None => runner::assess_quality(&store, &source),
+        })
+        .await??;
+    report
+        .records_to_fix
+        .truncate(q.limit.unwrap_or(100).min(500));
+    Ok(Json(report))
+}
+
+async fn indicators() -> Json<serde_json::Value> {
+    let dimensions: Vec<serde_json::Value> = Dimension::ALL
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "id": d.id(),
+                "label": d.label(),
+                "max_points": d.max_points(),
+                "mqa": d.is_mqa(),
+            })
+        })
+        .collect();
+    Json(serde_json::json!({
+        "dimensions": dimensions,
+        "indicators": INDICATORS,
+        "total_points": moisson_catalog::quality::total_points(),
+        "mqa_total_points": moisson_catalog::quality::mqa_total_points(),
+    }))
+}
+
+/// Returns the validator of the embedded shapes, compiled once; `None` (logged) if the
+/// shapes do not compile, in which case DCAT-AP compliance is not evaluated.
+pub fn validator() -> Option<&'static moisson_catalog::shacl::Validator> {
+    static VALIDATOR: std::sync::OnceLock<Option<moisson_catalog::shacl::Validator>> =
+        std::sync::OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| match moisson_catalog::shacl::Validator::embedded() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::error!(error = %e, "the embedded SHACL shapes do not compile");
+                None
+            }
+        })
+        .as_ref()
+}
+
+/// Returns the quality of the dataset `id` as the producer of its most recently changed
+/// version sees it (cached SHACL results, stored link checks, other sources holding it).
+pub fn dataset_quality(
+    store: &moisson_catalog::CatalogStore,
+    sources: &[moisson_harvester::Source],
+    id: &str,
+) -> Result<Option<moisson_catalog::quality::RecordAssessment>, moisson_catalog::StoreError> {
+    use moisson_catalog::quality::{assess_record, AssessContext, Conformance, RecordGraph};
+    let mut entries = store.entries_for_dataset(id)?;
+    entries.sort_by(|a, b| b.last_changed.cmp(&a.last_changed));
+    let Some(entry) = entries.first() else {
+        return Ok(None);
+    };
+    let graph = RecordGraph::from_quads(&store.graph_quads(&entry.graph)?);
+    let conformity = match validator() {
+        Some(v) => match store
+            .cached_conformity(&[entry.graph.as_str()], v.version())?
+            .remove(&entry.graph)
+        {
+            Some(issues) => Some(issues),
+            None => Some(v.check(&graph)),
+        },
+        None => None,
+    };
+    let urls: Vec<String> = graph
+        .graph()
+        .iter()
+        .filter(|t| {
+            let p = t.predicate.as_str();
+            p == moisson_catalog::vocab::dcat::ACCESS_URL
+                || p == moisson_catalog::vocab::dcat::DOWNLOAD_URL
+        })
+        .filter_map(|t| match t.object {
+            oxigraph::model::TermRef::NamedNode(n) => Some(n.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    let links: std::collections::HashMap<String, moisson_catalog::quality::LinkHealth> = store
+        .link_checks(urls.iter().map(String::as_str))?
+        .into_iter()
+        .map(|(u, c)| (u, c.health))
+        .collect();
+    let others: Vec<String> = entries[1..].iter().map(|e| e.source.clone()).collect();
+    let origin = sources
+        .iter()
+        .find(|s| s.id.as_str() == entry.source)
+        .map(runner::record_origin)
+        .unwrap_or_default();
+    let context = AssessContext {
+        today: chrono::Utc::now().date_naive(),
+        origin,
+        conformity: conformity.as_deref(),
+        links: &links,
+        duplicate_sources: &others,
+    };
+    Ok(Some(assess_record(
+        &entry.record_iri,
+        entry.kind,
+        &graph,
+        &context,
+    )))
+}

@@ -1,0 +1,233 @@
+//! `moisson quality [SOURCE] [--format table|json|csv]`: the quality report of a source,
+//! or of every source, from the store (computed now when it never was, or on request).
+
+use anyhow::{bail, Context};
+use clap::Args;
+use moisson_catalog::quality::SourceQualityReport;
+use moisson_catalog::{CatalogStore, SourceId};
+use moisson_harvester::{Protocol, Source};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::config::{Config, ConfigFile};
+use crate::runner;
+
+#[derive(Args)]
+pub(super) struct QualityArgs {
+    /// Source id; every source when absent.
+    source: Option<String>,
+    /// table, json or csv (csv: one line per record to fix).
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Recompute now (adds a point to the trend) instead of reading the last report.
+    #[arg(long)]
+    recompute: bool,
+    /// Records to fix shown per source in the table.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+}
+
+/// The configured sources, or, without a configuration file (e.g. after `moisson demo`),
+/// the sources found in the store under `MOISSON_DATA_DIR`.
+fn config_or_store_sources(
+    path: &Path,
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<(Config, bool)> {
+    match std::fs::metadata(path) {
+        Ok(_) => Ok((super::load_config(path, env)?, true)),
+        Err(_) => {
+            let mut config = Config::from_file(ConfigFile::default(), env)?;
+            if !env.contains_key("MOISSON_DATA_DIR") {
+                config.data_dir = "moisson-data".into();
+            }
+            Ok((config, false))
+        }
+    }
+}
+
+fn stored_sources(store: &CatalogStore) -> anyhow::Result<Vec<Source>> {
+    let ids: BTreeSet<String> = store
+        .active_entries()
+        .context("reading the registry")?
+        .into_iter()
+        .map(|e| e.source)
+        .collect();
+    ids.into_iter()
+        .map(|id| {
+            Ok(Source {
+                id: SourceId::new(id.clone())?,
+                name: id,
+                url: String::new(),
+                protocol: Protocol::Dcat,
+                schedule: None,
+                publisher_kind: None,
+                territory: None,
+                csw_output_schema: Default::default(),
+                csw_constraint: None,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn run(
+    args: QualityArgs,
+    config_path: &Path,
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<ExitCode> {
+    if !matches!(args.format.as_str(), "table" | "json" | "csv") {
+        bail!(
+            "unknown format {:?} (expected table, json or csv)",
+            args.format
+        );
+    }
+    let (config, configured) = config_or_store_sources(config_path, env)?;
+    let store = super::open_store(&config.data_dir)?;
+    let mut sources = if configured {
+        config.sources.clone()
+    } else {
+        stored_sources(&store)?
+    };
+    if let Some(id) = &args.source {
+        sources.retain(|s| s.id.as_str() == id);
+        if sources.is_empty() {
+            bail!("no source {id:?} (in the configuration or the store)");
+        }
+    }
+    let recompute = args.recompute;
+    let reports =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<SourceQualityReport>> {
+            let mut out = Vec::with_capacity(sources.len());
+            for s in &sources {
+                let stored = if recompute {
+                    None
+                } else {
+                    store.quality_report(s.id.as_str())?
+                };
+                let report = match stored {
+                    Some(r) => r,
+                    None => runner::assess_quality(&store, s)
+                        .with_context(|| format!("assessing {}", s.id))?,
+                };
+                out.push(report);
+            }
+            Ok(out)
+        })
+        .await??;
+    let text = match args.format.as_str() {
+        "json" => serde_json::to_string_pretty(&reports).context("serializing")? + "\n",
+        "csv" => csv(&reports),
+        _ => table(&reports, args.limit),
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("writing to stdout")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{:5.1}", x * 100.0))
+        .unwrap_or_else(|| "    —".into())
+}
+
+/// The human report: summary per source, dimensions, indicators, worst records.
+pub(crate) fn table(reports: &[SourceQualityReport], limit: usize) -> String {
+    let mut out = String::new();
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "{} — note {:.1}/100 ({}) · MQA {:.0}/405 ({}) · data.gouv.fr {:.0} % · {} fiches · calculé le {}",
+            r.source, r.score, r.rating, r.mqa_points, r.mqa_rating, r.udata_score * 100.0, r.record_count, r.computed_at
+        );
+        if r.mapping_artefacts > 0 {
+            let _ = writeln!(
+                out,
+                "  {} écart(s) dus à notre conversion ISO 19139 → DCAT-AP, non comptés",
+                r.mapping_artefacts
+            );
+        }
+        let _ = writeln!(out, "  dimensions:");
+        for d in &r.dimensions {
+            let score = d
+                .score
+                .map(|s| format!("{s:5.1}"))
+                .unwrap_or_else(|| "    —".into());
+            let _ = writeln!(out, "    {:<28} {score}  ({} pts)", d.label, d.max_points);
+        }
+        let _ = writeln!(out, "  indicators (pass rate %):");
+        for i in &r.indicators {
+            let _ = writeln!(
+                out,
+                "    {:<13} {:<38} {:>3} pts {}",
+                i.dimension,
+                i.label,
+                i.points,
+                pct(i.pass_rate)
+            );
+        }
+        let histogram: Vec<String> = r
+            .score_distribution
+            .iter()
+            .map(|b| format!("{}–{}:{}", b.from, b.to, b.count))
+            .collect();
+        let _ = writeln!(out, "  distribution: {}", histogram.join(" "));
+        let trend: Vec<String> = r
+            .trend
+            .iter()
+            .map(|t| format!("{} {:.1}", t.harvested_at, t.score))
+            .collect();
+        let _ = writeln!(out, "  trend: {}", trend.join(" → "));
+        let _ = writeln!(out, "  records to fix (worst first):");
+        for f in r.records_to_fix.iter().take(limit) {
+            let _ = writeln!(out, "    {:5.1}  {}  {}", f.score, f.id, f.title);
+            for m in &f.messages {
+                let _ = writeln!(out, "           - {m}");
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// One line per (record to fix, message).
+fn csv(reports: &[SourceQualityReport]) -> String {
+    let mut out = String::from(
+        "source,source_score,dataset_id,title,record_score,indicator,points,blame,message\n",
+    );
+    for r in reports {
+        for f in &r.records_to_fix {
+            for m in &f.details {
+                let line = moisson_catalog::quality::message_line(m);
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{:.1},{},{}",
+                    csv_field(&r.source),
+                    r.score,
+                    csv_field(&f.id),
+                    csv_field(&f.title),
+                    f.score,
+                    m.indicator.as_str(),
+                    m.points,
+                    if m.blame == moisson_catalog::quality::Blame::Mapping {
+                        "mapping"
+                    } else {
+                        "source"
+                    },
+                    csv_field(&line)
+                );
+            }
+        }
+    }
+    out
+}

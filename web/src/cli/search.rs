@@ -1,0 +1,134 @@
+//! `moisson search QUERY [--theme T] [--use-case U] [--territory CODE] [--json]`: searches
+//! the index from the shell.
+
+use anyhow::Context;
+use clap::Args;
+use moisson_search::{SearchRequest, SearchResponse, Sort};
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use crate::config::Config;
+use crate::runner::source_contexts;
+
+#[derive(Args)]
+pub(super) struct SearchArgs {
+    /// Words to search, in French ("zones humides", "PPRI", "inond*").
+    query: Vec<String>,
+    /// Theme or sub-theme slug (e.g. `eau`, `masses-d-eau`).
+    #[arg(long)]
+    theme: Vec<String>,
+    /// Use-case slug (e.g. `ppri`, `pcaet`).
+    #[arg(long)]
+    use_case: Vec<String>,
+    /// Territory: INSEE code of a département (`29`), `region-53`, or a name.
+    #[arg(long)]
+    territory: Vec<String>,
+    /// Source id.
+    #[arg(long)]
+    source: Vec<String>,
+    /// Publisher name.
+    #[arg(long)]
+    publisher: Vec<String>,
+    /// Format (e.g. `shapefile`, `csv`).
+    #[arg(long)]
+    format: Vec<String>,
+    /// Order: relevance, modified or quality.
+    #[arg(long, default_value = "relevance")]
+    sort: String,
+    /// Page, from 1.
+    #[arg(long, default_value_t = 1)]
+    page: usize,
+    /// Results per page.
+    #[arg(long, default_value_t = 10)]
+    page_size: usize,
+    /// Prints the API's JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) async fn run(args: SearchArgs, config: Config) -> anyhow::Result<ExitCode> {
+    let sort = Sort::from_name(&args.sort).with_context(|| {
+        format!(
+            "--sort must be relevance, modified or quality, not {:?}",
+            args.sort
+        )
+    })?;
+    let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, values) in [
+        ("theme", &args.theme),
+        ("use_case", &args.use_case),
+        ("territory", &args.territory),
+        ("source", &args.source),
+        ("publisher", &args.publisher),
+        ("format", &args.format),
+    ] {
+        if !values.is_empty() {
+            filters.insert(name.to_owned(), values.clone());
+        }
+    }
+    let request = SearchRequest {
+        q: Some(args.query.join(" ")).filter(|q| !q.trim().is_empty()),
+        filters,
+        sort,
+        page: args.page,
+        page_size: args.page_size,
+    };
+    let store = super::open_store(&config.data_dir)?;
+    let indexing =
+        super::reindex::open_index(&config.data_dir, &store, source_contexts(&config.sources))
+            .await?;
+    let response = tokio::task::spawn_blocking(move || indexing.index.search(&request))
+        .await
+        .context("search task")??;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+    } else {
+        print_table(&response);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(response: &SearchResponse) {
+    let shown = response.results.len();
+    println!("{} jeux de données ({} affichés)", response.total, shown);
+    if !response.interpreted.territories.is_empty() {
+        println!(
+            "territoire compris : {} ; mots cherchés : « {} »{}",
+            response.interpreted.territories.join(", "),
+            response.interpreted.text,
+            if response.interpreted.relaxed {
+                " (au moins un des mots)"
+            } else {
+                ""
+            }
+        );
+    }
+    for (i, r) in response.results.iter().enumerate() {
+        println!(
+            "{:>3}. {}\n     {} · {} · sources {} · {}",
+            i + 1,
+            r.title.as_deref().unwrap_or("(sans titre)"),
+            r.publisher.as_deref().unwrap_or("producteur inconnu"),
+            r.modified.as_deref().unwrap_or("date inconnue"),
+            r.sources.join(", "),
+            r.id
+        );
+        println!(
+            "     thèmes : {} | cas d'usage : {} | territoires : {}",
+            r.themes.join(", "),
+            r.use_cases.join(", "),
+            r.territories.join(", ")
+        );
+    }
+    for (dim, values) in &response.facets {
+        if values.is_empty() {
+            continue;
+        }
+        let top: Vec<String> = values
+            .iter()
+            .take(6)
+            .map(|v| format!("{} ({})", v.label, v.count))
+            .collect();
+        println!("{dim}: {}", top.join(", "));
+    }
+}
