@@ -109,20 +109,7 @@ pub struct Fetcher {
 impl Fetcher {
     /// Builds the client.
     pub fn new(options: FetchOptions) -> Result<Self, FetchError> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(options.user_agent.clone())
-            .connect_timeout(Duration::from_secs(options.connect_timeout_secs))
-            .timeout(Duration::from_secs(options.timeout_secs))
-            .redirect(reqwest::redirect::Policy::limited(10));
-        if let Some(proxy) = &options.proxy {
-            builder = builder.proxy(
-                reqwest::Proxy::all(proxy)
-                    .map_err(|e| FetchError::InvalidUrl(format!("{proxy}: {e}")))?,
-            );
-        }
-        let client = builder
-            .build()
-            .map_err(|e| FetchError::Network(format!("building http client: {e}")))?;
+        let client = http_client(&options, options.connect_timeout_secs, options.timeout_secs)?;
         Ok(Self { client, options })
     }
 
@@ -250,4 +237,27 @@ fn network_error(err: &reqwest::Error) -> FetchError {
         message = format!("timed out: {message}");
     }
     FetchError::Network(message)
+}
+
+/// Builds an HTTP client with `options`' user agent and proxy, the given timeouts and at most
+/// 10 redirects (shared by page fetching and link checking).
+pub(crate) fn http_client(
+    options: &FetchOptions,
+    connect_timeout_secs: u64,
+    timeout_secs: u64,
+) -> Result<reqwest::Client, FetchError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(options.user_agent.clone())
+        .connect_timeout(Duration::from_secs(connect_timeout_secs))
+        .timeout(Duration::from_secs(timeout_secs))
+        .redirect(reqwest::redirect::Policy::limited(10));
+    if let Some(proxy) = &options.proxy {
+        builder = builder.proxy(
+            reqwest::Proxy::all(proxy)
+                .map_err(|e| FetchError::InvalidUrl(format!("{proxy}: {e}")))?,
+        );
+    }
+    builder
+        .build()
+        .map_err(|e| FetchError::Network(format!("building http client: {e}")))
 }

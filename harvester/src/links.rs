@@ -73,22 +73,11 @@ pub struct LinkChecker {
 impl LinkChecker {
     /// Builds a checker using the user agent and proxy of `fetch`.
     pub fn new(fetch: &FetchOptions, options: LinkCheckOptions) -> Result<Self, FetchError> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(fetch.user_agent.clone())
-            .connect_timeout(Duration::from_secs(
-                fetch.connect_timeout_secs.min(options.timeout_secs),
-            ))
-            .timeout(Duration::from_secs(options.timeout_secs))
-            .redirect(reqwest::redirect::Policy::limited(10));
-        if let Some(proxy) = &fetch.proxy {
-            builder = builder.proxy(
-                reqwest::Proxy::all(proxy)
-                    .map_err(|e| FetchError::InvalidUrl(format!("{proxy}: {e}")))?,
-            );
-        }
-        let client = builder
-            .build()
-            .map_err(|e| FetchError::Network(format!("building http client: {e}")))?;
+        let client = crate::fetch::http_client(
+            fetch,
+            fetch.connect_timeout_secs.min(options.timeout_secs),
+            options.timeout_secs,
+        )?;
         Ok(Self {
             client,
             global: Arc::new(Semaphore::new(options.concurrency.max(1))),

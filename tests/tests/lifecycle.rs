@@ -243,9 +243,7 @@ async fn a_failing_second_harvest_leaves_the_first_intact() {
             "text/html".into(),
         ),
         Route::Bytes(
-            turtle_catalogue(&ids(10), Some(2), None)[..900]
-                .as_bytes()
-                .to_vec(),
+            turtle_catalogue(&ids(10), Some(2), None).as_bytes()[..900].to_vec(),
             "text/turtle".into(),
         ),
     ] {

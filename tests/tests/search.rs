@@ -465,5 +465,5 @@ async fn classification_reasons_on_real_corpus_records() {
     );
     assert!(text.contains("thème « AUVERGNE-RHONE-ALPES »"), "{c}");
     let by_theme = search(&sandbox, "theme=inventaires-nature-et-biodiversite&q=flore").await;
-    assert_eq!(by_theme["total"], 1, "{}", c);
+    assert_eq!(by_theme["total"], 1, "{c}");
 }

@@ -92,7 +92,7 @@ impl Bbox {
                 _ => None,
             };
         }
-        if numbers.len() < 2 || numbers.len() % 2 != 0 {
+        if numbers.len() < 2 || !numbers.len().is_multiple_of(2) {
             return None;
         }
         let (mut w, mut s, mut e, mut n) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);

@@ -124,14 +124,14 @@ impl CswCatalogue {
             "{base_url}files/{}/wms?SERVICE=WMS&amp;REQUEST=GetCapabilities",
             self.id
         );
-        let broken = if i % 25 == 0 {
+        let broken = if i.is_multiple_of(25) {
             format!(
                 "<gmd:onLine><gmd:CI_OnlineResource><gmd:linkage><gmd:URL>{base_url}broken/{id}.csv</gmd:URL></gmd:linkage><gmd:protocol><gco:CharacterString>WWW:DOWNLOAD-1.0-http--download</gco:CharacterString></gmd:protocol></gmd:CI_OnlineResource></gmd:onLine>"
             )
         } else {
             String::new()
         };
-        let licence = if i % 3 == 0 {
+        let licence = if i.is_multiple_of(3) {
             "<gmd:otherConstraints><gco:CharacterString>Licence Ouverte version 2.0</gco:CharacterString></gmd:otherConstraints>"
         } else {
             "<gmd:otherConstraints><gmx:Anchor xlink:href=\"http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/noLimitations\">Pas de restriction d'accès public</gmx:Anchor></gmd:otherConstraints>"

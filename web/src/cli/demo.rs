@@ -118,12 +118,9 @@ pub(super) async fn run(
     )
     .await;
     println!("{}", super::progress::summary_table(&reports));
-    match serving {
-        Some(handle) => {
-            println!("harvest done; serving until Ctrl-C");
-            handle.await.context("web server task")??;
-        }
-        None => {}
+    if let Some(handle) = serving {
+        println!("harvest done; serving until Ctrl-C");
+        handle.await.context("web server task")??;
     }
     Ok(ExitCode::SUCCESS)
 }
