@@ -1,7 +1,7 @@
 //! Batched loading of record graphs.
 
 use oxigraph::model::{GraphName, NamedNode, Quad, Triple};
-use oxigraph::store::Store;
+use oxigraph::store::{BulkLoader, Store};
 
 use super::StoreError;
 
@@ -18,6 +18,8 @@ pub struct RecordWriter<'a> {
     store: &'a Store,
     batch: Vec<Quad>,
     written_quads: u64,
+    /// One bulk loader for all large batches: its SST files are ingested once, at the end.
+    loader: Option<BulkLoader<'a>>,
 }
 
 impl<'a> RecordWriter<'a> {
@@ -26,6 +28,7 @@ impl<'a> RecordWriter<'a> {
             store,
             batch: Vec::new(),
             written_quads: 0,
+            loader: None,
         }
     }
 
@@ -52,14 +55,14 @@ impl<'a> RecordWriter<'a> {
         }
         let batch = std::mem::take(&mut self.batch);
         self.written_quads += batch.len() as u64;
-        if batch.len() >= BULK_THRESHOLD {
-            let mut loader = self
-                .store
-                .bulk_loader()
-                .with_num_threads(2)
-                .with_max_memory_size_in_megabytes(512);
+        if batch.len() >= BULK_THRESHOLD || self.loader.is_some() {
+            let loader = self.loader.get_or_insert_with(|| {
+                self.store
+                    .bulk_loader()
+                    .with_num_threads(2)
+                    .with_max_memory_size_in_megabytes(512)
+            });
             loader.load_quads(batch)?;
-            loader.commit()?;
         } else {
             let mut tx = self.store.start_transaction()?;
             tx.extend(batch.iter());
@@ -71,6 +74,9 @@ impl<'a> RecordWriter<'a> {
     /// Writes what is queued and returns the number of quads written in all.
     pub fn finish(mut self) -> Result<u64, StoreError> {
         self.flush_batch()?;
+        if let Some(loader) = self.loader.take() {
+            loader.commit()?;
+        }
         Ok(self.written_quads)
     }
 }
