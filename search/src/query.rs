@@ -559,16 +559,7 @@ fn facet_values(counts: &FacetCounts) -> BTreeMap<String, Vec<FacetValue>> {
     }
     sort_by_count(&mut territories);
     out.insert("territory".into(), territories);
-    for dim in [
-        "publisher",
-        "publisher_kind",
-        "source",
-        "format",
-        "license",
-        "freshness",
-        "quality",
-        "kind",
-    ] {
+    for &dim in crate::schema::VALUE_DIMENSIONS {
         let mut list: Vec<FacetValue> = count_of(dim)
             .into_iter()
             .map(|(value, count)| FacetValue {

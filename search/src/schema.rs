@@ -14,6 +14,19 @@ use crate::analyzer::FRENCH;
 /// Version of the schema and of the document layout; written beside the index.
 pub const SCHEMA_VERSION: &str = "moisson-search-3";
 
+/// Dimensions whose facet values are the stored values themselves (no vocabulary hierarchy);
+/// also filter names of the API. The tail of [`DIMENSIONS`] (a test keeps them in step).
+pub const VALUE_DIMENSIONS: &[&str] = &[
+    "publisher",
+    "publisher_kind",
+    "source",
+    "format",
+    "license",
+    "freshness",
+    "quality",
+    "kind",
+];
+
 /// Facet dimensions, in the order the API lists them. Each is a top-level facet path
 /// (`/theme/eau`, `/departement/29`).
 pub const DIMENSIONS: &[&str] = &[
@@ -105,4 +118,14 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         quality: f("quality")?,
         summary: f("summary")?,
     })
+}
+
+#[cfg(test)]
+mod dimension_tests {
+    use super::{DIMENSIONS, VALUE_DIMENSIONS};
+
+    #[test]
+    fn value_dimensions_end_the_dimension_list() {
+        assert!(DIMENSIONS.ends_with(VALUE_DIMENSIONS));
+    }
 }

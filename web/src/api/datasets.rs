@@ -21,19 +21,12 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Filter parameters; each may repeat (`theme=eau&theme=risques`: either).
-const FILTERS: &[&str] = &[
-    "theme",
-    "use_case",
-    "territory",
-    "publisher",
-    "publisher_kind",
-    "source",
-    "format",
-    "license",
-    "freshness",
-    "quality",
-    "kind",
-];
+/// Filters over a vocabulary; the others are the index's value dimensions.
+const VOCABULARY_FILTERS: &[&str] = &["theme", "use_case", "territory"];
+
+fn is_filter(name: &str) -> bool {
+    VOCABULARY_FILTERS.contains(&name) || moisson_search::schema::VALUE_DIMENSIONS.contains(&name)
+}
 
 const DEFAULT_PAGE_SIZE: usize = 20;
 
@@ -61,7 +54,7 @@ pub fn parse_search_query(raw: Option<&str>) -> Result<SearchRequest, ApiError> 
             }
             "page" => request.page = positive(&key, &value)?,
             "page_size" => request.page_size = positive(&key, &value)?.min(100),
-            name if FILTERS.contains(&name) => {
+            name if is_filter(name) => {
                 if !value.is_empty() {
                     request
                         .filters
@@ -73,7 +66,9 @@ pub fn parse_search_query(raw: Option<&str>) -> Result<SearchRequest, ApiError> 
             other => {
                 return Err(ApiError::invalid_input(format!(
                     "unknown parameter {other:?} (expected q, sort, page, page_size, {})",
-                    FILTERS.join(", ")
+                    [VOCABULARY_FILTERS, moisson_search::schema::VALUE_DIMENSIONS]
+                        .concat()
+                        .join(", ")
                 )));
             }
         }
