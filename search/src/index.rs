@@ -8,7 +8,7 @@
 //! - An update recomputes whole groups: every record sharing a key with a changed record
 //!   is re-read from the store, so merging and splitting duplicates stays correct.
 
-use moisson_catalog::vocab::vocabularies;
+use moisson_catalog::vocab::{vocabularies, Vocabularies};
 use moisson_catalog::{CatalogStore, RecordEntry, RecordKind, StoreError};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -179,6 +179,28 @@ impl SearchIndex {
             .map_err(|_| SearchError::Unavailable("index writer poisoned by a panic".into()))
     }
 
+    /// Adds one document per group of records, commits and makes the result searchable;
+    /// returns the number of documents written.
+    fn write_groups(
+        &self,
+        mut writer: std::sync::MutexGuard<'_, IndexWriter>,
+        groups: impl Iterator<Item = Result<Vec<Record>, SearchError>>,
+        vocab: &Vocabularies,
+        sources: &SourceContexts,
+        now: i64,
+    ) -> Result<u64, SearchError> {
+        let mut documents = 0u64;
+        for records in groups {
+            let document = build_document(&records?, vocab, sources, now);
+            writer.add_document(self.to_tantivy(&document))?;
+            documents += 1;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(documents)
+    }
+
     /// Replaces every document with documents built from the store's active records.
     pub fn rebuild(
         &self,
@@ -202,21 +224,16 @@ impl SearchIndex {
         // Pass 2: one document per group.
         let now = chrono::Utc::now().timestamp();
         let vocab = vocabularies();
-        let mut writer = self.lock_writer()?;
+        let writer = self.lock_writer()?;
         writer.delete_all_documents()?;
-        let mut documents = 0u64;
-        for members in groups {
-            let mut records = Vec::with_capacity(members.len());
-            for i in members {
-                records.push(Record::read(store, entries[i].clone())?);
-            }
-            let document = build_document(&records, vocab, sources, now);
-            writer.add_document(self.to_tantivy(&document))?;
-            documents += 1;
-        }
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
+        let groups = groups.into_iter().map(|members| {
+            members
+                .into_iter()
+                .map(|i| Record::read(store, entries[i].clone()))
+                .collect::<Result<Vec<_>, StoreError>>()
+                .map_err(SearchError::from)
+        });
+        let documents = self.write_groups(writer, groups, vocab, sources, now)?;
         let stats = IndexStats {
             records: entries.len() as u64,
             documents,
@@ -285,20 +302,13 @@ impl SearchIndex {
         }
         let now = chrono::Utc::now().timestamp();
         let vocab = vocabularies();
-        let mut writer = self.lock_writer()?;
+        let writer = self.lock_writer()?;
         for id in &ids {
             writer.delete_term(Term::from_field_text(self.fields.member, id));
         }
         let record_count = records.len() as u64;
-        let mut documents = 0u64;
-        for g in group(records) {
-            let document = build_document(&g, vocab, sources, now);
-            writer.add_document(self.to_tantivy(&document))?;
-            documents += 1;
-        }
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
+        let groups = group(records).into_iter().map(Ok);
+        let documents = self.write_groups(writer, groups, vocab, sources, now)?;
         let stats = IndexStats {
             records: record_count,
             documents,
