@@ -18,6 +18,7 @@ pub use model::{
     dataset_id, JobCounts, JobError, JobReport, JobStatus, RecordKind, SourceId, SourceIdError,
 };
 pub use store::{
-    record_graph_name, CatalogStore, DatasetView, DistributionView, ExportFormat, HarvestCommit,
-    RecordEntry, RecordState, RecordWriter, SourceCounts, StoreError,
+    record_graph_name, ActiveRecord, ActiveSnapshot, CatalogStore, DatasetView, DistributionView,
+    ExportFormat, ExportWriter, HarvestCommit, RecordEntry, RecordState, RecordWriter,
+    SourceCounts, StoreError,
 };

@@ -1,12 +1,18 @@
 //! Streaming export of the active records as DCAT-AP.
+//!
+//! [`ExportWriter`] is the one serializer of exports (prefixes, formats, record graphs
+//! streamed quad by quad); [`ActiveSnapshot`] is the ordered list of active records that
+//! paged exports slice, cached until the registry changes.
 
-use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
-use oxigraph::model::{NamedNode, TripleRef};
+use chrono::{DateTime, Utc};
+use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer, WriterQuadSerializer};
+use oxigraph::model::{NamedNode, Term, TripleRef};
 use std::io::Write;
+use std::sync::Arc;
 
-use super::{named, CatalogStore, RecordEntry, StoreError};
+use super::{named, CatalogStore, RecordEntry, RecordState, StoreError};
 use crate::model::RecordKind;
-use crate::vocab::{dcat, rdf};
+use crate::vocab::{dcat, foaf, rdf};
 
 /// Serializations of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +56,7 @@ impl ExportFormat {
     }
 }
 
-const PREFIXES: [(&str, &str); 9] = [
+const PREFIXES: [(&str, &str); 10] = [
     ("dcat", "http://www.w3.org/ns/dcat#"),
     ("dct", "http://purl.org/dc/terms/"),
     ("foaf", "http://xmlns.com/foaf/0.1/"),
@@ -60,7 +66,165 @@ const PREFIXES: [(&str, &str); 9] = [
     ("adms", "http://www.w3.org/ns/adms#"),
     ("skos", "http://www.w3.org/2004/02/skos/core#"),
     ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("hydra", "http://www.w3.org/ns/hydra/core#"),
 ];
+
+/// A serializer of DCAT-AP exports: the usual prefixes, then triples as they come.
+pub struct ExportWriter<W: Write> {
+    inner: WriterQuadSerializer<W>,
+}
+
+impl ExportFormat {
+    /// Returns a writer of this format over `out`.
+    pub fn writer<W: Write>(self, out: W) -> Result<ExportWriter<W>, StoreError> {
+        let mut serializer = RdfSerializer::from_format(self.rdf_format());
+        for (prefix, iri) in PREFIXES {
+            serializer = serializer
+                .with_prefix(prefix, iri)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        }
+        Ok(ExportWriter {
+            inner: serializer.for_writer(out),
+        })
+    }
+}
+
+impl<W: Write> ExportWriter<W> {
+    /// Writes one triple.
+    pub fn triple<'a>(&mut self, triple: impl Into<TripleRef<'a>>) -> Result<(), StoreError> {
+        Ok(self.inner.serialize_triple(triple)?)
+    }
+
+    /// Writes the triples of record graph `graph` of `store`, and returns the subjects
+    /// that name `record_iri` as their `foaf:primaryTopic` (the source's own catalogue
+    /// records of it).
+    pub fn record_graph(
+        &mut self,
+        store: &CatalogStore,
+        graph: &str,
+        record_iri: &str,
+    ) -> Result<Vec<NamedNode>, StoreError> {
+        let graph = NamedNode::new_unchecked(graph);
+        let mut original_records = Vec::new();
+        for quad in store
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+        {
+            let quad = quad?;
+            if quad.predicate.as_str() == foaf::PRIMARY_TOPIC {
+                if let (oxigraph::model::NamedOrBlankNode::NamedNode(s), Term::NamedNode(o)) =
+                    (&quad.subject, &quad.object)
+                {
+                    if o.as_str() == record_iri {
+                        original_records.push(s.clone());
+                    }
+                }
+            }
+            self.inner.serialize_triple(TripleRef::new(
+                &quad.subject,
+                &quad.predicate,
+                &quad.object,
+            ))?;
+        }
+        Ok(original_records)
+    }
+
+    /// Ends the document and returns the output.
+    pub fn finish(self) -> Result<W, StoreError> {
+        Ok(self.inner.finish()?)
+    }
+}
+
+/// One active record, as paged exports list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveRecord {
+    /// The record graph of its current version.
+    pub graph: String,
+    /// The source it was harvested from.
+    pub source: String,
+    /// The record IRI.
+    pub record_iri: String,
+    /// The public dataset id.
+    pub dataset_id: String,
+    /// Dataset, service or series.
+    pub kind: RecordKind,
+    /// First harvested, RFC 3339.
+    pub first_seen: String,
+    /// Last changed by a harvest, RFC 3339.
+    pub last_changed: String,
+}
+
+/// Every active record at one registry generation, sorted by source then record IRI.
+#[derive(Debug)]
+pub struct ActiveSnapshot {
+    /// The registry generation it was read at ([`CatalogStore::registry_generation`]).
+    pub generation: u64,
+    /// The active records, sorted by source then record IRI (a stable order for paging).
+    pub records: Vec<ActiveRecord>,
+    /// A hash of the graphs of every active record in order: equal hashes, equal exports.
+    pub content_hash: String,
+    /// The latest change of the registry: a record added, changed or withdrawn.
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl CatalogStore {
+    /// Returns the active records, read again only when the registry changed since the
+    /// last call (a 100,000-record registry takes a fraction of a second to read).
+    pub fn active_snapshot(&self) -> Result<Arc<ActiveSnapshot>, StoreError> {
+        let generation = self.registry_generation();
+        if let Ok(cache) = self.active_cache.lock() {
+            if let Some(snapshot) = cache.as_ref().filter(|s| s.generation == generation) {
+                return Ok(snapshot.clone());
+            }
+        }
+        let snapshot = Arc::new(self.read_active_snapshot(generation)?);
+        if let Ok(mut cache) = self.active_cache.lock() {
+            *cache = Some(snapshot.clone());
+        }
+        Ok(snapshot)
+    }
+
+    fn read_active_snapshot(&self, generation: u64) -> Result<ActiveSnapshot, StoreError> {
+        let mut records = Vec::new();
+        let mut last_modified: Option<DateTime<Utc>> = None;
+        for entry in self.all_entries()? {
+            let changed = [Some(&entry.last_changed), entry.withdrawn_at.as_ref()];
+            for time in changed.into_iter().flatten().filter_map(|t| parse_time(t)) {
+                last_modified = last_modified.max(Some(time));
+            }
+            if entry.state != RecordState::Active {
+                continue;
+            }
+            records.push(ActiveRecord {
+                graph: entry.graph,
+                source: entry.source,
+                record_iri: entry.record_iri,
+                dataset_id: entry.dataset_id,
+                kind: entry.kind,
+                first_seen: entry.first_seen,
+                last_changed: entry.last_changed,
+            });
+        }
+        records.sort_by(|a, b| (&a.source, &a.record_iri).cmp(&(&b.source, &b.record_iri)));
+        let mut hasher = blake3::Hasher::new();
+        for r in &records {
+            hasher.update(r.graph.as_bytes());
+            hasher.update(b"\n");
+        }
+        Ok(ActiveSnapshot {
+            generation,
+            content_hash: hasher.finalize().to_hex()[..32].to_owned(),
+            records,
+            last_modified,
+        })
+    }
+}
 
 impl CatalogStore {
     /// Writes every active record, then a root `dcat:Catalog` named `catalog_iri` that
@@ -83,30 +247,13 @@ impl CatalogStore {
         entries: &[RecordEntry],
         out: W,
     ) -> Result<usize, StoreError> {
-        let mut serializer = RdfSerializer::from_format(format.rdf_format());
-        for (prefix, iri) in PREFIXES {
-            serializer = serializer
-                .with_prefix(prefix, iri)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        }
-        let mut writer = serializer.for_writer(out);
+        let mut writer = format.writer(out)?;
         for entry in entries {
-            let graph = NamedNode::new_unchecked(entry.graph.as_str());
-            for quad in self
-                .store
-                .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
-            {
-                let quad = quad?;
-                writer.serialize_triple(TripleRef::new(
-                    &quad.subject,
-                    &quad.predicate,
-                    &quad.object,
-                ))?;
-            }
+            writer.record_graph(self, &entry.graph, &entry.record_iri)?;
         }
         let catalog =
             NamedNode::new(catalog_iri).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        writer.serialize_triple(TripleRef::new(
+        writer.triple(TripleRef::new(
             &catalog,
             named(rdf::TYPE),
             named(dcat::CATALOG),
@@ -119,7 +266,7 @@ impl CatalogStore {
                 RecordKind::Service => dcat::SERVICE_PROP,
                 RecordKind::Dataset | RecordKind::Series => dcat::DATASET_PROP,
             };
-            writer.serialize_triple(TripleRef::new(&catalog, named(link), &record))?;
+            writer.triple(TripleRef::new(&catalog, named(link), &record))?;
         }
         writer.finish()?;
         Ok(entries.len())

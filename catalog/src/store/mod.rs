@@ -16,7 +16,7 @@ mod view;
 mod vocabularies;
 mod writer;
 
-pub use export::ExportFormat;
+pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
 pub use registry::{HarvestCommit, RecordEntry, RecordState, SourceCounts};
 pub use view::{DatasetView, DistributionView, SourceRef};
 pub use writer::RecordWriter;
@@ -24,6 +24,8 @@ pub use writer::RecordWriter;
 use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef};
 use oxigraph::store::Store;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::vocab::moisson;
 
@@ -55,21 +57,44 @@ impl StoreError {
 #[derive(Clone)]
 pub struct CatalogStore {
     store: Store,
+    /// Bumped by every registry change, so cached views of the registry know they are stale.
+    registry_generation: Arc<AtomicU64>,
+    /// The last snapshot of the active records, with the generation it was read at.
+    active_cache: Arc<Mutex<Option<Arc<ActiveSnapshot>>>>,
+    /// Registries read so far, per source (see [`registry`]).
+    registry_cache: Arc<registry::RegistryCache>,
 }
 
 impl CatalogStore {
     /// Opens (or creates) the on-disk store in `dir` (RocksDB).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        Ok(Self {
-            store: Store::open(dir)?,
-        })
+        let store = Self::over(Store::open(dir)?);
+        store.migrate_registry()?;
+        Ok(store)
     }
 
     /// Returns a new in-memory store, for tests and offline validation.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Ok(Self {
-            store: Store::new()?,
-        })
+        Ok(Self::over(Store::new()?))
+    }
+
+    fn over(store: Store) -> Self {
+        Self {
+            store,
+            registry_generation: Arc::new(AtomicU64::new(0)),
+            registry_cache: Arc::default(),
+            active_cache: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Returns a number that changes whenever the registry changes in this process (the
+    /// store is opened by one process at a time, so it identifies the registry's state).
+    pub fn registry_generation(&self) -> u64 {
+        self.registry_generation.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn registry_changed(&self) {
+        self.registry_generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Returns the underlying oxigraph store (read access for SPARQL and exports).

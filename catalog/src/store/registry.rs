@@ -1,14 +1,18 @@
 //! The record registry: which graph is the current version of which record of which
 //! source, and whether it is active or withdrawn.
 //!
-//! Each entry is a handful of quads in the metadata graph, about the record graph's IRI:
-//! `rdf:type moisson:RecordGraph`, `moisson:source`, `moisson:record`, `moisson:datasetId`,
-//! `moisson:hash` (the JSON entry), and `moisson:withdrawnAt` while withdrawn. Page
-//! fingerprints (`moisson:Page`) let a re-harvest skip a byte-identical page.
+//! A source's registry is stored as a few literals in the metadata graph, each holding up
+//! to [`CHUNK_ENTRIES`] entries as JSON lines, about `urn:moisson:registry:{source}`
+//! (`moisson:registryChunk`). One harvest rewrites its source's chunks in one transaction:
+//! tens of quads instead of several per record, which made the commit of a 100,000-record
+//! harvest take a minute and 800 MB. Readers go through an in-process cache with an index
+//! by dataset id. Page fingerprints (`moisson:Page`) let a re-harvest skip a byte-identical
+//! page.
 
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use super::{meta_graph, named, CatalogStore, StoreError};
 use crate::model::{JobReport, RecordKind};
@@ -83,146 +87,170 @@ pub struct SourceCounts {
     pub withdrawn: u64,
 }
 
-fn entry_subject(entry: &RecordEntry) -> NamedNode {
-    NamedNode::new_unchecked(entry.graph.clone())
+/// Registry entries per chunk literal: big enough that a 100,000-record source is ~50
+/// quads, small enough that one literal stays a few hundred kilobytes.
+const CHUNK_ENTRIES: usize = 2_000;
+
+/// The subject holding the registry chunks of `source`.
+fn registry_subject(source: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!(
+        "{}{}",
+        moisson::REGISTRY_PREFIX,
+        encode_page_key(source)
+    ))
 }
 
-fn entry_quads(entry: &RecordEntry) -> Result<Vec<Quad>, StoreError> {
-    let s = entry_subject(entry);
-    let g = meta_graph().into_owned();
-    let json = serde_json::to_string(entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut quads = vec![
-        Quad::new(
-            s.clone(),
-            named(rdf::TYPE),
-            named(moisson::RECORD_GRAPH),
-            g.clone(),
-        ),
-        Quad::new(
-            s.clone(),
-            named(moisson::SOURCE),
-            Literal::new_simple_literal(&entry.source),
-            g.clone(),
-        ),
-        Quad::new(
-            s.clone(),
-            named(moisson::RECORD),
-            record_term(&entry.record_iri),
-            g.clone(),
-        ),
-        Quad::new(
-            s.clone(),
-            named(moisson::DATASET_ID),
-            Literal::new_simple_literal(&entry.dataset_id),
-            g.clone(),
-        ),
-        Quad::new(
-            s.clone(),
-            named(moisson::HASH),
-            Literal::new_simple_literal(json),
-            g.clone(),
-        ),
-    ];
-    if let Some(at) = &entry.withdrawn_at {
-        quads.push(Quad::new(
-            s,
-            named(moisson::WITHDRAWN_AT),
-            Literal::new_simple_literal(at),
-            g,
-        ));
-    }
-    Ok(quads)
+/// The registry of one source as cached in memory: its entries and an index by dataset id.
+#[derive(Debug, Default)]
+pub(crate) struct SourceRegistry {
+    entries: Vec<RecordEntry>,
+    by_dataset: HashMap<String, Vec<usize>>,
 }
 
-fn record_term(iri: &str) -> Term {
-    match NamedNode::new(iri) {
-        Ok(n) => n.into(),
-        Err(_) => Literal::new_simple_literal(iri).into(),
+impl SourceRegistry {
+    fn new(entries: Vec<RecordEntry>) -> Self {
+        let mut by_dataset: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            by_dataset.entry(e.dataset_id.clone()).or_default().push(i);
+        }
+        Self {
+            entries,
+            by_dataset,
+        }
     }
+}
+
+/// Registries read so far, per source. The store is opened by one process at a time and
+/// every registry change goes through [`CatalogStore::commit_harvest`], which refreshes the
+/// source's entry, so the cache never goes stale.
+pub(crate) type RegistryCache = Mutex<HashMap<String, Arc<SourceRegistry>>>;
+
+/// Parses the chunk literals among `quads` into entries.
+fn entries_from_chunks(
+    quads: impl Iterator<Item = Result<Quad, oxigraph::store::StorageError>>,
+) -> Result<Vec<RecordEntry>, StoreError> {
+    let mut out = Vec::new();
+    for quad in quads {
+        let Term::Literal(l) = quad?.object else {
+            continue;
+        };
+        for line in l.value().lines().filter(|l| !l.is_empty()) {
+            out.push(
+                serde_json::from_str(line)
+                    .map_err(|e| StoreError::Corrupt(format!("registry entry: {e}")))?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Serializes entries as chunk literals of JSON lines.
+fn chunk_literals(entries: &[&RecordEntry]) -> Result<Vec<Literal>, StoreError> {
+    let mut out = Vec::with_capacity(entries.len() / CHUNK_ENTRIES + 1);
+    for chunk in entries.chunks(CHUNK_ENTRIES) {
+        let mut text = String::with_capacity(chunk.len() * 400);
+        for entry in chunk {
+            text.push_str(
+                &serde_json::to_string(entry).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            );
+            text.push('\n');
+        }
+        out.push(Literal::new_simple_literal(text));
+    }
+    Ok(out)
 }
 
 impl CatalogStore {
-    fn entries_where(
-        &self,
-        predicate: &'static str,
-        value: &str,
-    ) -> Result<Vec<RecordEntry>, StoreError> {
-        let literal = Literal::new_simple_literal(value);
-        let mut out = Vec::new();
+    /// Returns the cached registry of `source`, reading it from the store on first use.
+    fn source_registry(&self, source: &str) -> Result<Arc<SourceRegistry>, StoreError> {
+        if let Some(r) = self
+            .registry_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(source).cloned())
+        {
+            return Ok(r);
+        }
+        let subject = registry_subject(source);
+        let entries = entries_from_chunks(self.store.quads_for_pattern(
+            Some(subject.as_ref().into()),
+            Some(named(moisson::REGISTRY_CHUNK)),
+            None,
+            Some(meta_graph()),
+        ))?;
+        let registry = Arc::new(SourceRegistry::new(entries));
+        if let Ok(mut cache) = self.registry_cache.lock() {
+            cache.insert(source.to_owned(), registry.clone());
+        }
+        Ok(registry)
+    }
+
+    /// Returns the ids of every source with a registry in the store.
+    fn registry_sources(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = std::collections::BTreeSet::new();
         for quad in self.store.quads_for_pattern(
             None,
-            Some(named(predicate)),
-            Some(literal.as_ref().into()),
+            Some(named(moisson::REGISTRY_CHUNK)),
+            None,
             Some(meta_graph()),
         ) {
-            let quad = quad?;
-            if let NamedOrBlankNode::NamedNode(subject) = &quad.subject {
-                if let Some(entry) = self.entry_of(subject.as_ref())? {
-                    out.push(entry);
+            if let NamedOrBlankNode::NamedNode(s) = quad?.subject {
+                if let Some(key) = s.as_str().strip_prefix(moisson::REGISTRY_PREFIX) {
+                    out.insert(decode_page_key(key));
                 }
             }
         }
-        Ok(out)
-    }
-
-    fn entry_of(&self, graph: NamedNodeRef<'_>) -> Result<Option<RecordEntry>, StoreError> {
-        for quad in self.store.quads_for_pattern(
-            Some(graph.into()),
-            Some(named(moisson::HASH)),
-            None,
-            Some(meta_graph()),
-        ) {
-            let quad = quad?;
-            if let Term::Literal(l) = &quad.object {
-                let entry = serde_json::from_str(l.value())
-                    .map_err(|e| StoreError::Corrupt(format!("registry entry {graph}: {e}")))?;
-                return Ok(Some(entry));
-            }
-        }
-        Ok(None)
+        Ok(out.into_iter().collect())
     }
 
     /// Returns the registry of `source`, keyed by record IRI.
     pub fn registry(&self, source: &str) -> Result<HashMap<String, RecordEntry>, StoreError> {
-        let mut map = HashMap::new();
-        for entry in self.entries_where(moisson::SOURCE, source)? {
-            map.insert(entry.record_iri.clone(), entry);
-        }
-        Ok(map)
+        let registry = self.source_registry(source)?;
+        Ok(registry
+            .entries
+            .iter()
+            .map(|e| (e.record_iri.clone(), e.clone()))
+            .collect())
     }
 
-    /// Returns every active entry of every source, sorted by source then record IRI.
-    pub fn active_entries(&self) -> Result<Vec<RecordEntry>, StoreError> {
+    /// Returns every entry (active and withdrawn) of every source, sorted by source then
+    /// record IRI.
+    pub fn all_entries(&self) -> Result<Vec<RecordEntry>, StoreError> {
         let mut out = Vec::new();
-        for quad in
-            self.store
-                .quads_for_pattern(None, Some(named(moisson::HASH)), None, Some(meta_graph()))
-        {
-            let quad = quad?;
-            if let Term::Literal(l) = &quad.object {
-                let entry: RecordEntry = serde_json::from_str(l.value())
-                    .map_err(|e| StoreError::Corrupt(format!("registry entry: {e}")))?;
-                if entry.state == RecordState::Active {
-                    out.push(entry);
-                }
-            }
+        for source in self.registry_sources()? {
+            out.extend(self.source_registry(&source)?.entries.iter().cloned());
         }
         out.sort_by(|a, b| (&a.source, &a.record_iri).cmp(&(&b.source, &b.record_iri)));
         Ok(out)
     }
 
+    /// Returns every active entry of every source, sorted by source then record IRI.
+    pub fn active_entries(&self) -> Result<Vec<RecordEntry>, StoreError> {
+        let mut out = self.all_entries()?;
+        out.retain(|e| e.state == RecordState::Active);
+        Ok(out)
+    }
+
     /// Returns the active entries whose public id is `dataset_id` (one per source holding it).
     pub fn entries_for_dataset(&self, dataset_id: &str) -> Result<Vec<RecordEntry>, StoreError> {
-        let mut entries = self.entries_where(moisson::DATASET_ID, dataset_id)?;
-        entries.retain(|e| e.state == RecordState::Active);
-        entries.sort_by(|a, b| a.source.cmp(&b.source));
-        Ok(entries)
+        let mut out = Vec::new();
+        for source in self.registry_sources()? {
+            let registry = self.source_registry(&source)?;
+            for &i in registry.by_dataset.get(dataset_id).into_iter().flatten() {
+                let entry = &registry.entries[i];
+                if entry.state == RecordState::Active {
+                    out.push(entry.clone());
+                }
+            }
+        }
+        out.sort_by(|a, b| a.source.cmp(&b.source));
+        Ok(out)
     }
 
     /// Returns how many active and withdrawn records `source` holds.
     pub fn source_counts(&self, source: &str) -> Result<SourceCounts, StoreError> {
         let mut counts = SourceCounts::default();
-        for entry in self.entries_where(moisson::SOURCE, source)? {
+        for entry in &self.source_registry(source)?.entries {
             match (entry.state, entry.kind) {
                 (RecordState::Withdrawn, _) => counts.withdrawn += 1,
                 (RecordState::Active, RecordKind::Dataset) => counts.datasets += 1,
@@ -258,65 +286,64 @@ impl CatalogStore {
     }
 
     /// Applies one harvest's registry changes, and stores its job report, atomically.
+    ///
+    /// The source's registry is rewritten as a few chunk literals in the same transaction as
+    /// the page fingerprints and the job report: a commit costs tens of quads whatever the
+    /// number of records, and readers see the old registry or the new one, never a mix.
     pub fn commit_harvest(&self, source: &str, commit: &HarvestCommit) -> Result<(), StoreError> {
+        let subject = registry_subject(source);
         let mut tx = self.store.start_transaction()?;
-        for entry in commit
-            .upserts
-            .iter()
-            .chain(&commit.updates)
-            .chain(&commit.purges)
-        {
-            let subject = entry_subject(entry);
-            let old: Vec<Quad> = tx
-                .quads_for_pattern(
-                    Some(subject.as_ref().into()),
-                    None,
-                    None,
-                    Some(meta_graph()),
-                )
-                .collect::<Result<_, _>>()?;
-            for q in &old {
-                tx.remove(q);
-            }
-        }
+        let old_chunks: Vec<Quad> = tx
+            .quads_for_pattern(
+                Some(subject.as_ref().into()),
+                Some(named(moisson::REGISTRY_CHUNK)),
+                None,
+                Some(meta_graph()),
+            )
+            .collect::<Result<_, _>>()?;
+        let mut by_graph: BTreeMap<String, RecordEntry> =
+            entries_from_chunks(old_chunks.iter().cloned().map(Ok))?
+                .into_iter()
+                .map(|e| (e.graph.clone(), e))
+                .collect();
         for graph in &commit.dropped_graphs {
-            let node = NamedNode::new_unchecked(graph.clone());
-            let old: Vec<Quad> = tx
-                .quads_for_pattern(Some(node.as_ref().into()), None, None, Some(meta_graph()))
-                .collect::<Result<_, _>>()?;
-            for q in &old {
-                tx.remove(q);
-            }
-            tx.remove_named_graph(node.as_ref())?;
+            by_graph.remove(graph);
+            tx.remove_named_graph(NamedNodeRef::new_unchecked(graph))?;
         }
         for entry in &commit.purges {
-            tx.remove_named_graph(entry_subject(entry).as_ref())?;
+            by_graph.remove(&entry.graph);
+            tx.remove_named_graph(NamedNodeRef::new_unchecked(&entry.graph))?;
         }
         for entry in commit.upserts.iter().chain(&commit.updates) {
-            for q in entry_quads(entry)? {
-                tx.insert(&q);
-            }
+            by_graph.insert(entry.graph.clone(), entry.clone());
         }
+        for q in &old_chunks {
+            tx.remove(q);
+        }
+        let entries: Vec<&RecordEntry> = by_graph.values().collect();
         let g = meta_graph().into_owned();
+        for literal in chunk_literals(&entries)? {
+            tx.insert(&Quad::new(
+                subject.clone(),
+                named(moisson::REGISTRY_CHUNK),
+                literal,
+                g.clone(),
+            ));
+        }
         for (url, hash) in &commit.pages {
-            let subject = NamedNode::new_unchecked(format!(
+            let page = NamedNode::new_unchecked(format!(
                 "{}{source}:{}",
                 moisson::PAGE_PREFIX,
                 encode_page_key(url)
             ));
             let old: Vec<Quad> = tx
-                .quads_for_pattern(
-                    Some(subject.as_ref().into()),
-                    None,
-                    None,
-                    Some(meta_graph()),
-                )
+                .quads_for_pattern(Some(page.as_ref().into()), None, None, Some(meta_graph()))
                 .collect::<Result<_, _>>()?;
             for q in &old {
                 tx.remove(q);
             }
             tx.insert(&Quad::new(
-                subject,
+                page,
                 named(moisson::PAGE_HASH),
                 Literal::new_simple_literal(hash),
                 g.clone(),
@@ -326,21 +353,19 @@ impl CatalogStore {
             self.job_into_tx(&mut tx, job)?;
         }
         tx.commit()?;
+        let registry = Arc::new(SourceRegistry::new(by_graph.into_values().collect()));
+        if let Ok(mut cache) = self.registry_cache.lock() {
+            cache.insert(source.to_owned(), registry);
+        }
+        self.registry_changed();
         Ok(())
     }
 
     /// Removes record graphs that no registry entry names (left by an interrupted harvest)
     /// and returns how many were removed.
     pub fn collect_garbage(&self) -> Result<usize, StoreError> {
-        let mut referenced = std::collections::HashSet::new();
-        for quad in
-            self.store
-                .quads_for_pattern(None, Some(named(moisson::HASH)), None, Some(meta_graph()))
-        {
-            if let NamedOrBlankNode::NamedNode(s) = quad?.subject {
-                referenced.insert(s.into_string());
-            }
-        }
+        let referenced: HashSet<String> =
+            self.all_entries()?.into_iter().map(|e| e.graph).collect();
         let mut orphans = Vec::new();
         for graph in self.store.named_graphs() {
             if let NamedOrBlankNode::NamedNode(g) = graph? {
@@ -355,6 +380,71 @@ impl CatalogStore {
             self.store.remove_named_graph(g)?;
         }
         Ok(orphans.len())
+    }
+
+    /// Converts a registry stored by earlier versions (a handful of quads per entry) into
+    /// chunks; returns how many entries were converted.
+    pub(crate) fn migrate_registry(&self) -> Result<usize, StoreError> {
+        let legacy = self
+            .store
+            .quads_for_pattern(
+                None,
+                Some(named(rdf::TYPE)),
+                Some(named(moisson::RECORD_GRAPH).into()),
+                Some(meta_graph()),
+            )
+            .next()
+            .transpose()?;
+        if legacy.is_none() {
+            return Ok(0);
+        }
+        let mut by_source: BTreeMap<String, Vec<RecordEntry>> = BTreeMap::new();
+        let mut subjects = Vec::new();
+        for quad in
+            self.store
+                .quads_for_pattern(None, Some(named(moisson::HASH)), None, Some(meta_graph()))
+        {
+            let quad = quad?;
+            let Term::Literal(l) = &quad.object else {
+                continue;
+            };
+            let entry: RecordEntry = serde_json::from_str(l.value())
+                .map_err(|e| StoreError::Corrupt(format!("legacy registry entry: {e}")))?;
+            subjects.push(quad.subject.clone());
+            by_source
+                .entry(entry.source.clone())
+                .or_default()
+                .push(entry);
+        }
+        let mut tx = self.store.start_transaction()?;
+        for subject in &subjects {
+            let old: Vec<Quad> = tx
+                .quads_for_pattern(Some(subject.as_ref()), None, None, Some(meta_graph()))
+                .collect::<Result<_, _>>()?;
+            for q in &old {
+                tx.remove(q);
+            }
+        }
+        let g = meta_graph().into_owned();
+        let mut converted = 0;
+        for (source, entries) in &by_source {
+            converted += entries.len();
+            let refs: Vec<&RecordEntry> = entries.iter().collect();
+            for literal in chunk_literals(&refs)? {
+                tx.insert(&Quad::new(
+                    registry_subject(source),
+                    named(moisson::REGISTRY_CHUNK),
+                    literal,
+                    g.clone(),
+                ));
+            }
+        }
+        tx.commit()?;
+        if let Ok(mut cache) = self.registry_cache.lock() {
+            cache.clear();
+        }
+        self.registry_changed();
+        Ok(converted)
     }
 
     /// Returns true when graph `graph` holds at least one quad.
@@ -403,6 +493,80 @@ fn decode_page_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry(source: &str, n: usize) -> RecordEntry {
+        RecordEntry {
+            graph: format!("urn:moisson:record:{source}:{n}"),
+            source: source.into(),
+            record_iri: format!("http://example.org/d/{n}"),
+            dataset_id: format!("id{n}"),
+            kind: RecordKind::Dataset,
+            hash: format!("h{n}"),
+            page_url: "http://example.org/catalog".into(),
+            first_seen: "2026-01-01T00:00:00Z".into(),
+            last_changed: "2026-01-01T00:00:00Z".into(),
+            state: RecordState::Active,
+            withdrawn_at: None,
+        }
+    }
+
+    #[test]
+    fn a_legacy_registry_is_converted_to_chunks() {
+        let store = CatalogStore::in_memory().expect("store");
+        let g = meta_graph().into_owned();
+        for n in 0..3 {
+            let e = entry(if n == 2 { "b" } else { "a" }, n);
+            let s = NamedNode::new_unchecked(e.graph.clone());
+            let json = serde_json::to_string(&e).expect("json");
+            for (p, o) in [
+                (
+                    rdf::TYPE,
+                    Term::from(named(moisson::RECORD_GRAPH).into_owned()),
+                ),
+                (
+                    moisson::SOURCE,
+                    Literal::new_simple_literal(&e.source).into(),
+                ),
+                (moisson::HASH, Literal::new_simple_literal(json).into()),
+            ] {
+                store
+                    .store
+                    .insert(&Quad::new(s.clone(), named(p), o, g.clone()))
+                    .expect("insert");
+            }
+        }
+        assert_eq!(store.migrate_registry().expect("migrate"), 3);
+        assert_eq!(store.registry("a").expect("a").len(), 2);
+        assert_eq!(store.entries_for_dataset("id2").expect("b")[0].source, "b");
+        assert_eq!(
+            store.store.len().expect("len"),
+            2,
+            "one chunk per source, nothing else"
+        );
+        assert_eq!(store.migrate_registry().expect("again"), 0);
+    }
+
+    #[test]
+    fn a_large_registry_is_a_few_chunks_and_commits_replace_them() {
+        let store = CatalogStore::in_memory().expect("store");
+        let upserts: Vec<RecordEntry> = (0..5_000).map(|n| entry("a", n)).collect();
+        let commit = HarvestCommit {
+            upserts,
+            ..HarvestCommit::default()
+        };
+        store.commit_harvest("a", &commit).expect("commit");
+        assert_eq!(store.store.len().expect("len"), 3);
+        let dropped = HarvestCommit {
+            dropped_graphs: vec!["urn:moisson:record:a:7".into()],
+            ..HarvestCommit::default()
+        };
+        store.commit_harvest("a", &dropped).expect("commit");
+        store.registry_cache.lock().expect("cache").clear();
+        let registry = store.registry("a").expect("registry");
+        assert_eq!(registry.len(), 4_999);
+        assert!(!registry.contains_key("http://example.org/d/7"));
+        assert_eq!(store.source_counts("a").expect("counts").datasets, 4_999);
+    }
 
     #[test]
     fn page_keys_round_trip() {

@@ -125,6 +125,8 @@ pub mod foaf {
     pub const PRIMARY_TOPIC: &str = "http://xmlns.com/foaf/0.1/primaryTopic";
     /// `foaf:homepage`.
     pub const HOMEPAGE: &str = "http://xmlns.com/foaf/0.1/homepage";
+    /// `foaf:Agent`.
+    pub const AGENT: &str = "http://xmlns.com/foaf/0.1/Agent";
 }
 
 /// vCard.
@@ -236,6 +238,10 @@ pub mod moisson {
     pub const JOB_PREFIX: &str = "urn:moisson:job:";
     /// Prefix of page fingerprint IRIs.
     pub const PAGE_PREFIX: &str = "urn:moisson:page:";
+    /// Prefix of the subjects holding a source's registry chunks.
+    pub const REGISTRY_PREFIX: &str = "urn:moisson:registry:";
+    /// A chunk of a source's registry: JSON lines of entries.
+    pub const REGISTRY_CHUNK: &str = "urn:moisson:ns#registryChunk";
     /// Class of registry entries (a record graph).
     pub const RECORD_GRAPH: &str = "urn:moisson:ns#RecordGraph";
     /// Class of harvest jobs.
