@@ -8,3 +8,4 @@ mod lifecycle;
 mod quality;
 mod search;
 mod support;
+mod web;

@@ -74,7 +74,8 @@ pub fn app(state: AppState) -> Router {
         .merge(api::quality::routes())
         .merge(api::datasets::routes())
         .merge(api::vocab::routes())
-        .merge(api::home::routes())
+        .merge(crate::ui::routes())
+        .fallback(crate::ui::not_found)
         .layer(TraceLayer::new_for_http())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

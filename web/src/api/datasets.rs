@@ -96,54 +96,60 @@ async fn list(
 
 /// A dataset with its classification.
 #[derive(Serialize)]
-struct DatasetDetail {
+pub struct DatasetDetail {
+    /// Every DCAT-AP field the store reads.
     #[serde(flatten)]
-    view: DatasetView,
+    pub view: DatasetView,
     /// Themes, use cases and territories, each with its reasons.
-    classification: Classification,
+    pub classification: Classification,
     /// Dataset ids of other records the search index merged with this one.
-    duplicates: Vec<String>,
+    pub duplicates: Vec<String>,
     /// Quality score out of 100, once computed.
-    quality_score: Option<f64>,
+    pub quality_score: Option<f64>,
     /// The record's quality indicators and what to fix (most recent version).
-    quality: Option<moisson_catalog::quality::RecordAssessment>,
+    pub quality: Option<moisson_catalog::quality::RecordAssessment>,
+}
+
+/// Reads the dataset `id` with its classification, duplicates and quality (blocking);
+/// shared by `GET /api/datasets/{id}` and the dataset page.
+pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail>, ApiError> {
+    if id.len() > 200 {
+        return Err(ApiError::invalid_input("dataset id too long"));
+    }
+    let Some(view) = state.store.dataset(id)? else {
+        return Ok(None);
+    };
+    let classified = moisson_search::document::classification_view(&state.store, &view)?;
+    let classification = classify(
+        &classified,
+        vocabularies(),
+        &source_contexts(&state.sources),
+    );
+    let summary = state.index.summary_of(id)?;
+    let quality_score = summary.as_ref().and_then(|s| s.quality_score);
+    let duplicates = summary
+        .map(|s| {
+            std::iter::once(s.id)
+                .chain(s.duplicates)
+                .filter(|d| d != id)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(DatasetDetail {
+        view,
+        classification,
+        duplicates,
+        quality_score,
+        quality: crate::api::quality::dataset_quality(&state.store, &state.sources, id)?,
+    }))
 }
 
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<DatasetDetail>, ApiError> {
-    if id.len() > 200 {
-        return Err(ApiError::invalid_input("dataset id too long"));
-    }
-    let store = state.store.clone();
-    let index = state.index.clone();
-    let sources = state.sources.clone();
     let lookup = id.clone();
-    let detail = tokio::task::spawn_blocking(move || -> Result<Option<DatasetDetail>, ApiError> {
-        let Some(view) = store.dataset(&lookup)? else {
-            return Ok(None);
-        };
-        let classified = moisson_search::document::classification_view(&store, &view)?;
-        let classification = classify(&classified, vocabularies(), &source_contexts(&sources));
-        let summary = index.summary_of(&lookup)?;
-        let duplicates = summary
-            .map(|s| {
-                std::iter::once(s.id)
-                    .chain(s.duplicates)
-                    .filter(|d| *d != lookup)
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Some(DatasetDetail {
-            view,
-            classification,
-            duplicates,
-            quality_score: None,
-            quality: crate::api::quality::dataset_quality(&store, &sources, &lookup)?,
-        }))
-    })
-    .await??;
+    let detail = tokio::task::spawn_blocking(move || dataset_detail(&state, &lookup)).await??;
     detail
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no dataset {id:?}")))

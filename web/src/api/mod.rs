@@ -2,7 +2,6 @@
 
 pub mod datasets;
 pub mod health;
-pub mod home;
 pub mod quality;
 pub mod sources;
 pub mod vocab;

@@ -32,17 +32,66 @@ async fn source_quality(
         return Err(ApiError::not_found(format!("no source {id:?}")));
     };
     let store = state.store.clone();
-    let mut report =
-        tokio::task::spawn_blocking(move || match store.quality_report(source.id.as_str())? {
-            Some(report) => Ok(report),
-            // Harvested before quality existed: compute once, which stores the first point.
-            None => runner::assess_quality(&store, &source),
-        })
-        .await??;
+    let mut report = tokio::task::spawn_blocking(move || source_report(&store, &source)).await??;
     report
         .records_to_fix
         .truncate(q.limit.unwrap_or(100).min(500));
     Ok(Json(report))
+}
+
+/// Returns the last quality report of `source`; a source harvested before quality existed
+/// is assessed once now, which stores the first point of its trend.
+pub fn source_report(
+    store: &moisson_catalog::CatalogStore,
+    source: &moisson_harvester::Source,
+) -> Result<SourceQualityReport, moisson_catalog::StoreError> {
+    match store.quality_report(source.id.as_str())? {
+        Some(report) => Ok(report),
+        None => runner::assess_quality(store, source),
+    }
+}
+
+/// Quotes a CSV field when it needs it.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The records to fix of `reports` as CSV: one line per (record to fix, message); used by
+/// `moisson quality --format csv` and the dashboard's download.
+pub fn records_to_fix_csv(reports: &[SourceQualityReport]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "source,source_score,dataset_id,title,record_score,indicator,points,blame,message\n",
+    );
+    for r in reports {
+        for f in &r.records_to_fix {
+            for m in &f.details {
+                let line = moisson_catalog::quality::message_line(m);
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{:.1},{},{}",
+                    csv_field(&r.source),
+                    r.score,
+                    csv_field(&f.id),
+                    csv_field(&f.title),
+                    f.score,
+                    m.indicator.as_str(),
+                    m.points,
+                    if m.blame == moisson_catalog::quality::Blame::Mapping {
+                        "mapping"
+                    } else {
+                        "source"
+                    },
+                    csv_field(&line)
+                );
+            }
+        }
+    }
+    out
 }
 
 async fn indicators() -> Json<serde_json::Value> {

@@ -22,24 +22,25 @@ pub fn routes() -> Router<AppState> {
 /// A source as `GET /api/sources` shows it.
 #[derive(Serialize)]
 pub struct SourceSummary {
-    id: String,
-    name: String,
-    protocol: &'static str,
-    url: String,
-    schedule: Option<String>,
-    publisher_kind: Option<String>,
-    territory: Option<String>,
-    dataset_count: u64,
-    service_count: u64,
-    series_count: u64,
-    withdrawn_count: u64,
+    pub id: String,
+    pub name: String,
+    pub protocol: &'static str,
+    pub url: String,
+    pub schedule: Option<String>,
+    pub publisher_kind: Option<String>,
+    pub territory: Option<String>,
+    pub dataset_count: u64,
+    pub service_count: u64,
+    pub series_count: u64,
+    pub withdrawn_count: u64,
     /// Catalogue quality score (0–100) after the last harvest, `None` before any.
-    quality_score: Option<f64>,
-    running: bool,
-    last_job: Option<JobReport>,
+    pub quality_score: Option<f64>,
+    pub running: bool,
+    pub last_job: Option<JobReport>,
 }
 
-fn summarize(state: &AppState) -> Result<Vec<SourceSummary>, ApiError> {
+/// Summarizes every configured source (blocking); shared by the API and the catalogues page.
+pub fn summarize(state: &AppState) -> Result<Vec<SourceSummary>, ApiError> {
     let mut out = Vec::with_capacity(state.sources.len());
     for s in state.sources.iter() {
         let counts = state.store.source_counts(s.id.as_str())?;

@@ -118,7 +118,7 @@ pub(super) async fn run(
         .await??;
     let text = match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&reports).context("serializing")? + "\n",
-        "csv" => csv(&reports),
+        "csv" => crate::api::quality::records_to_fix_csv(&reports),
         _ => table(&reports, args.limit),
     };
     std::io::stdout()
@@ -188,46 +188,6 @@ pub(crate) fn table(reports: &[SourceQualityReport], limit: usize) -> String {
             }
         }
         out.push('\n');
-    }
-    out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-/// One line per (record to fix, message).
-fn csv(reports: &[SourceQualityReport]) -> String {
-    let mut out = String::from(
-        "source,source_score,dataset_id,title,record_score,indicator,points,blame,message\n",
-    );
-    for r in reports {
-        for f in &r.records_to_fix {
-            for m in &f.details {
-                let line = moisson_catalog::quality::message_line(m);
-                let _ = writeln!(
-                    out,
-                    "{},{},{},{},{},{},{:.1},{},{}",
-                    csv_field(&r.source),
-                    r.score,
-                    csv_field(&f.id),
-                    csv_field(&f.title),
-                    f.score,
-                    m.indicator.as_str(),
-                    m.points,
-                    if m.blame == moisson_catalog::quality::Blame::Mapping {
-                        "mapping"
-                    } else {
-                        "source"
-                    },
-                    csv_field(&line)
-                );
-            }
-        }
     }
     out
 }

@@ -1,0 +1,360 @@
+//! `/catalogues`: every harvested source; `/catalogues/{id}`: one catalogue's quality
+//! dashboard (score, dimensions, trend, distribution of record scores, indicator pass
+//! rates, records to fix, harvest history); `/catalogues/{id}/a-corriger.csv`: the records
+//! to fix as CSV.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use moisson_catalog::quality::SourceQualityReport;
+use moisson_catalog::{JobReport, JobStatus, SourceCounts};
+use moisson_harvester::Source;
+
+use super::components::{breadcrumb, external_link, quality_badge, score_band, search_href};
+use super::layout::{page as layout_page, Nav};
+use super::{blocking, charts, fr, Page, UiError};
+use crate::api::quality::{records_to_fix_csv, source_report};
+use crate::api::sources::{summarize, SourceSummary};
+use crate::app::AppState;
+
+/// Records to fix listed on the page (the CSV has them all).
+const RECORDS_SHOWN: usize = 50;
+/// Harvests listed in the history.
+const JOBS_SHOWN: usize = 20;
+
+pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiError> {
+    let sources = blocking(move || Ok(summarize(&state)?)).await?;
+    Ok(Page::ok(layout_page(
+        "Catalogues moissonnés",
+        Nav::Catalogues,
+        html! {
+            div.container {
+                h1 { "Catalogues moissonnés" }
+                p.lead { "Chaque catalogue est moissonné selon sa planification. Son score de qualité résume la complétude et la justesse de ses fiches ; son tableau de bord dit quoi corriger." }
+                div.table-wrap {
+                    table {
+                        caption { (sources.len()) " catalogues" }
+                        thead { tr {
+                            th scope="col" { "Catalogue" }
+                            th scope="col" { "Protocole" }
+                            th scope="col" { "Planification" }
+                            th scope="col" { "Dernière moisson" }
+                            th scope="col" { "Jeux de données" }
+                            th scope="col" { "Services" }
+                            th scope="col" { "Retirés" }
+                            th scope="col" { "Qualité" }
+                        } }
+                        tbody { @for s in &sources { (source_row(s)) } }
+                    }
+                }
+            }
+        },
+    )))
+}
+
+fn protocol_label(protocol: &str) -> &'static str {
+    match protocol {
+        "csw" => "CSW (ISO 19139)",
+        _ => "DCAT-AP",
+    }
+}
+
+fn job_summary(job: Option<&JobReport>, running: bool) -> Markup {
+    html! {
+        @if running { span.status.status-running { "en cours" } br; }
+        @match job {
+            Some(j) => {
+                span class={ "status " (status_class(j.status)) } { (fr::job_status(j.status)) }
+                " " span.muted { (fr::date_time(j.finished.as_deref().unwrap_or(&j.started))) }
+            }
+            None => { "jamais moissonné" }
+        }
+    }
+}
+
+fn status_class(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Ok => "status-ok",
+        JobStatus::Partial => "status-partial",
+        JobStatus::Failed => "status-missing",
+        JobStatus::Running => "status-running",
+    }
+}
+
+fn source_row(s: &SourceSummary) -> Markup {
+    html! {
+        tr {
+            th scope="row" { a href={ "/catalogues/" (s.id) } { (s.name) } }
+            td { (protocol_label(s.protocol)) }
+            td { (schedule_label(s.schedule.as_deref())) }
+            td { (job_summary(s.last_job.as_ref(), s.running)) }
+            td.num { a href=(search_href(&[("source", s.id.as_str())])) { (fr::int(s.dataset_count)) } }
+            td.num { (fr::int(s.service_count)) }
+            td.num { (fr::int(s.withdrawn_count)) }
+            td { (quality_badge(s.quality_score)) }
+        }
+    }
+}
+
+/// Describes the usual cron schedules (`sec min hour * * *`) in French; others as given.
+fn schedule_label(schedule: Option<&str>) -> String {
+    let Some(cron) = schedule else {
+        return "à la demande".into();
+    };
+    let parts: Vec<&str> = cron.split_whitespace().collect();
+    match parts.as_slice() {
+        [_, min, hour, "*", "*", "*" | "?"] => match (hour.parse::<u8>(), min.parse::<u8>()) {
+            (Ok(h), Ok(m)) => format!("chaque jour à {h} h {m:02} UTC"),
+            _ => cron.to_owned(),
+        },
+        _ => cron.to_owned(),
+    }
+}
+
+/// What the dashboard shows.
+struct Dashboard {
+    source: Source,
+    counts: SourceCounts,
+    report: SourceQualityReport,
+    jobs: Vec<JobReport>,
+}
+
+fn find_source(state: &AppState, id: &str) -> Result<Source, UiError> {
+    state
+        .sources
+        .iter()
+        .find(|s| s.id.as_str() == id)
+        .cloned()
+        .ok_or_else(UiError::not_found)
+}
+
+pub(crate) async fn dashboard_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Page, UiError> {
+    let source = find_source(&state, &id)?;
+    let markup = blocking(move || {
+        let d = Dashboard {
+            counts: state.store.source_counts(source.id.as_str())?,
+            report: source_report(&state.store, &source)?,
+            jobs: state.store.jobs(source.id.as_str(), JOBS_SHOWN)?,
+            source,
+        };
+        Ok(render(&d))
+    })
+    .await?;
+    Ok(Page::ok(markup))
+}
+
+pub(crate) async fn csv_download(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let source = find_source(&state, &id)?;
+    let body =
+        blocking(move || Ok(records_to_fix_csv(&[source_report(&state.store, &source)?]))).await?;
+    let disposition = format!("attachment; filename=\"{id}-fiches-a-corriger.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn render(d: &Dashboard) -> Markup {
+    let s = &d.source;
+    layout_page(
+        &format!("Qualité du catalogue {}", s.name),
+        Nav::Catalogues,
+        html! {
+            div.container {
+                (breadcrumb(&[("/", "Accueil"), ("/catalogues", "Catalogues")], &s.name))
+                h1 { (s.name) }
+                dl.facts.facts-inline {
+                    dt { "Protocole" } dd { (protocol_label(s.protocol.as_str())) }
+                    dt { "Adresse" } dd { (external_link(&s.url, &s.url)) }
+                    dt { "Planification" } dd { (schedule_label(s.schedule.as_deref())) }
+                    dt { "Contenu" } dd {
+                        a href=(search_href(&[("source", s.id.as_str())])) { (fr::datasets(d.counts.datasets)) }
+                        ", " (fr::int(d.counts.services)) " services, " (fr::int(d.counts.withdrawn)) " retirés"
+                    }
+                }
+                (score_summary(&d.report))
+                (charts_section(&d.report))
+                (indicators(&d.report))
+                (records_to_fix(s, &d.report))
+                (history(&d.jobs))
+            }
+        },
+    )
+}
+
+fn score_summary(r: &SourceQualityReport) -> Markup {
+    let (class, word) = score_band(r.score);
+    html! {
+        section.score-card aria-labelledby="score" {
+            h2 #score { "Score de qualité des métadonnées" }
+            p.big-score { span class={ "badge badge-large " (class) } { (fr::decimal(r.score)) "\u{a0}/\u{a0}100" } " " span { "qualité " (word) } }
+            ul.score-notes {
+                li { (fr::int(r.record_count as u64)) " fiches évaluées le " (fr::date_time(&r.computed_at)) }
+                li { "Méthode MQA (data.europa.eu) : " (fr::decimal(r.mqa_points)) " points sur 405 en moyenne (" (r.mqa_rating) ")" }
+                li { "Score data.gouv.fr (9 critères) : " (fr::percent(r.udata_score)) }
+                @if r.mapping_artefacts > 0 {
+                    li { (fr::int(r.mapping_artefacts as u64)) " défauts peuvent venir de notre conversion ISO 19139 → DCAT-AP : ils ne sont pas comptés contre le producteur." }
+                }
+            }
+        }
+    }
+}
+
+fn charts_section(r: &SourceQualityReport) -> Markup {
+    let dims: Vec<(String, Option<f64>)> = r
+        .dimensions
+        .iter()
+        .map(|d| (d.label.clone(), d.score))
+        .collect();
+    let trend: Vec<(String, f64)> = r
+        .trend
+        .iter()
+        .rev()
+        .take(60)
+        .rev()
+        .map(|p| (p.harvested_at.clone(), p.score))
+        .collect();
+    let buckets: Vec<(String, usize)> = r
+        .score_distribution
+        .iter()
+        .map(|b| (format!("{}–{}", b.from, b.to), b.count))
+        .collect();
+    html! {
+        div.chart-grid {
+            section aria-labelledby="dimensions" {
+                h2 #dimensions { "Score par dimension" }
+                (charts::score_bars("Score sur 100 de chaque dimension de qualité", &dims))
+            }
+            section aria-labelledby="evolution" {
+                h2 #evolution { "Évolution du score" }
+                (charts::trend("Score du catalogue après chaque moisson", &trend))
+            }
+            section aria-labelledby="repartition" {
+                h2 #repartition { "Répartition des fiches par score" }
+                (charts::histogram("Nombre de fiches par tranche de score sur 100", &buckets))
+            }
+        }
+    }
+}
+
+fn indicators(r: &SourceQualityReport) -> Markup {
+    html! {
+        section aria-labelledby="indicateurs" {
+            h2 #indicateurs { "Taux de réussite par indicateur" }
+            div.table-wrap {
+                table {
+                    caption { "Part des fiches qui satisfont chaque indicateur" }
+                    thead { tr {
+                        th scope="col" { "Indicateur" }
+                        th scope="col" { "Dimension" }
+                        th scope="col" { "Points" }
+                        th scope="col" { "Fiches évaluées" }
+                        th scope="col" { "Réussite" }
+                    } }
+                    tbody {
+                        @for i in &r.indicators {
+                            tr {
+                                th scope="row" { (i.label) }
+                                td { (r.dimensions.iter().find(|d| d.id == i.dimension).map_or(i.dimension.as_str(), |d| d.label.as_str())) }
+                                td.num { (i.points) }
+                                td.num { (fr::int(i.evaluated as u64)) }
+                                td.num { (i.pass_rate.map_or_else(|| "non évalué".to_owned(), fr::percent)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn records_to_fix(s: &Source, r: &SourceQualityReport) -> Markup {
+    html! {
+        section aria-labelledby="a-corriger" {
+            h2 #a-corriger { "Fiches à corriger" }
+            p {
+                (fr::int(r.records_to_fix.len() as u64)) " fiches ont au moins un point à corriger (les moins bonnes d'abord). "
+                a.button href={ "/catalogues/" (s.id) "/a-corriger.csv" } download { "Télécharger la liste (CSV)" }
+            }
+            ol.fix-list {
+                @for f in r.records_to_fix.iter().take(RECORDS_SHOWN) {
+                    li {
+                        a href={ "/jeux-de-donnees/" (f.id) } { (if f.title.is_empty() { "Fiche sans titre" } else { f.title.as_str() }) }
+                        " " (quality_badge(Some(f.score)))
+                        ul { @for m in f.messages.iter().take(8) { li { (m) } } }
+                    }
+                }
+            }
+            @if r.records_to_fix.len() > RECORDS_SHOWN {
+                p.muted { "Les " (fr::int((r.records_to_fix.len() - RECORDS_SHOWN) as u64)) " autres sont dans le fichier CSV." }
+            }
+        }
+    }
+}
+
+fn history(jobs: &[JobReport]) -> Markup {
+    html! {
+        section aria-labelledby="historique" {
+            h2 #historique { "Historique des moissons" }
+            @if jobs.is_empty() {
+                p.muted { "Ce catalogue n'a pas encore été moissonné." }
+            } @else {
+                div.table-wrap {
+                    table {
+                        caption { "Les " (jobs.len()) " dernières moissons, la plus récente d'abord" }
+                        thead { tr {
+                            th scope="col" { "Début" }
+                            th scope="col" { "Résultat" }
+                            th scope="col" { "Durée" }
+                            th scope="col" { "Pages" }
+                            th scope="col" { "Ajoutées" }
+                            th scope="col" { "Modifiées" }
+                            th scope="col" { "Inchangées" }
+                            th scope="col" { "Retirées" }
+                            th scope="col" { "Rejetées" }
+                            th scope="col" { "Erreurs" }
+                        } }
+                        tbody {
+                            @for j in jobs {
+                                tr {
+                                    th scope="row" { (fr::date_time(&j.started)) }
+                                    td { span class={ "status " (status_class(j.status)) } { (fr::job_status(j.status)) } }
+                                    td.num { (j.duration_ms.map_or_else(String::new, fr::duration_ms)) }
+                                    td.num { (j.counts.pages) }
+                                    td.num { (fr::int(j.counts.added)) }
+                                    td.num { (fr::int(j.counts.updated)) }
+                                    td.num { (fr::int(j.counts.unchanged)) }
+                                    td.num { (fr::int(j.counts.removed)) }
+                                    td.num { (fr::int(j.counts.rejected)) }
+                                    td.num { (fr::int(j.errors_total.max(j.errors.len() as u64))) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @for j in jobs.iter().filter(|j| !j.errors.is_empty() || j.reason.is_some()).take(5) {
+                    details.job-errors {
+                        summary { "Moisson du " (fr::date_time(&j.started)) " : " (fr::int(j.errors_total.max(j.errors.len() as u64))) " erreur(s)" }
+                        @if let Some(reason) = &j.reason { p { "Motif : " (reason) } }
+                        ul {
+                            @for e in j.errors.iter().take(50) {
+                                li { strong { (e.location) } " — " (e.message) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! Pieces several pages share: links with query strings, quality badges, vocabulary
+//! labels, breadcrumbs and paging.
+
+use maud::{html, Markup};
+use moisson_catalog::vocab::vocabularies;
+
+use super::fr;
+
+/// The parameters of a search URL, in order; builds the links of facets, filters, sorting
+/// and paging so that every state of the search page is a shareable URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Params(pub(crate) Vec<(String, String)>);
+
+impl Params {
+    /// Parses a query string, keeping non-empty values.
+    pub(crate) fn parse(raw: Option<&str>) -> Self {
+        Self(
+            url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.trim().to_owned()))
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
+        )
+    }
+
+    /// Returns the first value of `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Returns true when `key=value` is present.
+    pub(crate) fn has(&self, key: &str, value: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == key && v == value)
+    }
+
+    /// Returns a copy with `key=value` added and the page reset.
+    pub(crate) fn with(&self, key: &str, value: &str) -> Self {
+        let mut out = self.without_key("page");
+        if !out.has(key, value) {
+            out.0.push((key.to_owned(), value.to_owned()));
+        }
+        out
+    }
+
+    /// Returns a copy without `key=value`, the page reset.
+    pub(crate) fn without(&self, key: &str, value: &str) -> Self {
+        let mut out = self.without_key("page");
+        out.0.retain(|(k, v)| !(k == key && v == value));
+        out
+    }
+
+    /// Returns a copy without any value of `key`.
+    pub(crate) fn without_key(&self, key: &str) -> Self {
+        Self(self.0.iter().filter(|(k, _)| k != key).cloned().collect())
+    }
+
+    /// Returns a copy with `key` set to `value` alone.
+    pub(crate) fn set(&self, key: &str, value: &str) -> Self {
+        let mut out = self.without_key(key);
+        out.0.push((key.to_owned(), value.to_owned()));
+        out
+    }
+
+    /// Returns the query string, without `?`.
+    pub(crate) fn query(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.0 {
+            s.append_pair(k, v);
+        }
+        s.finish()
+    }
+
+    /// Returns `path?query` (or `path` alone when there is no parameter).
+    pub(crate) fn href(&self, path: &str) -> String {
+        if self.0.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", self.query())
+        }
+    }
+}
+
+/// The link to a search with the given parameters.
+pub(crate) fn search_href(params: &[(&str, &str)]) -> String {
+    Params(
+        params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+    .href("/recherche")
+}
+
+/// Returns the CSS class and French word of a score out of 100.
+pub(crate) fn score_band(score: f64) -> (&'static str, &'static str) {
+    match score {
+        s if s >= 75.0 => ("score-good", "bonne"),
+        s if s >= 50.0 => ("score-fair", "moyenne"),
+        s if s >= 25.0 => ("score-weak", "faible"),
+        _ => ("score-bad", "insuffisante"),
+    }
+}
+
+/// A quality badge: « Qualité 71,5 / 100 », coloured by band, readable without colour.
+pub(crate) fn quality_badge(score: Option<f64>) -> Markup {
+    match score {
+        Some(s) => {
+            let (class, word) = score_band(s);
+            html! {
+                span class={ "badge " (class) } title={ "Qualité des métadonnées " (word) } {
+                    "Qualité " (fr::decimal(s)) "\u{a0}/\u{a0}100"
+                }
+            }
+        }
+        None => html! { span.badge.score-none { "Qualité non évaluée" } },
+    }
+}
+
+/// Returns the French label of a theme or sub-theme slug.
+pub(crate) fn theme_label(slug: &str) -> String {
+    vocabularies()
+        .themes
+        .get(slug)
+        .map_or_else(|| slug.to_owned(), |c| c.label.clone())
+}
+
+/// Returns the French label of a use-case slug.
+pub(crate) fn use_case_label(slug: &str) -> String {
+    vocabularies()
+        .use_cases
+        .get(slug)
+        .map_or_else(|| slug.to_owned(), |c| c.label.clone())
+}
+
+/// Returns the French name of a territory key (`29`, `region-53`).
+pub(crate) fn territory_label(key: &str) -> String {
+    moisson_search::classify::territory_by_key(vocabularies(), key)
+        .map_or_else(|| key.to_owned(), |t| t.name.clone())
+}
+
+/// A breadcrumb: links, then the current page.
+pub(crate) fn breadcrumb(links: &[(&str, &str)], current: &str) -> Markup {
+    html! {
+        nav.breadcrumb aria-label="Fil d'Ariane" {
+            ol {
+                @for (href, label) in links {
+                    li { a href=(href) { (label) } }
+                }
+                li aria-current="page" { (current) }
+            }
+        }
+    }
+}
+
+/// Paging links: previous, a window of pages, next.
+pub(crate) fn pagination(params: &Params, path: &str, page: usize, pages: usize) -> Markup {
+    if pages <= 1 {
+        return html! {};
+    }
+    let first = page.saturating_sub(2).max(1);
+    let last = (first + 4).min(pages);
+    let href = |n: usize| params.set("page", &n.to_string()).href(path);
+    html! {
+        nav.pagination aria-label="Pagination" {
+            ul {
+                @if page > 1 {
+                    li { a href=(href(page - 1)) rel="prev" { "‹ Précédente" } }
+                }
+                @if first > 1 {
+                    li { a href=(href(1)) aria-label="Page 1" { "1" } }
+                    @if first > 2 { li.ellipsis aria-hidden="true" { "…" } }
+                }
+                @for n in first..=last {
+                    li {
+                        @if n == page {
+                            a href=(href(n)) aria-current="page" aria-label={ "Page " (n) } { (n) }
+                        } @else {
+                            a href=(href(n)) aria-label={ "Page " (n) } { (n) }
+                        }
+                    }
+                }
+                @if page < pages {
+                    li { a href=(href(page + 1)) rel="next" { "Suivante ›" } }
+                }
+            }
+        }
+    }
+}
+
+/// An external link (harvested URL): shown only for http(s), opened in place.
+pub(crate) fn external_link(url: &str, label: &str) -> Markup {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        html! { a href=(url) rel="noopener noreferrer nofollow" { (label) } }
+    } else {
+        html! { (label) }
+    }
+}
+
+/// Cuts harvested text to `max` characters, at a word boundary, with an ellipsis.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_build_shareable_links() {
+        let p = Params::parse(Some("q=zones+humides&theme=eau&page=3"));
+        assert_eq!(p.get("q"), Some("zones humides"));
+        let added = p.with("territory", "29");
+        assert_eq!(
+            added.href("/recherche"),
+            "/recherche?q=zones+humides&theme=eau&territory=29"
+        );
+        assert_eq!(
+            added.without("theme", "eau").query(),
+            "q=zones+humides&territory=29"
+        );
+        assert_eq!(
+            p.set("page", "4").query(),
+            "q=zones+humides&theme=eau&page=4"
+        );
+        assert_eq!(Params::default().href("/recherche"), "/recherche");
+    }
+
+    #[test]
+    fn truncation_keeps_whole_words() {
+        assert_eq!(truncate("abc def ghi", 20), "abc def ghi");
+        assert_eq!(truncate("abc def ghi", 9), "abc def…");
+    }
+
+    #[test]
+    fn only_web_links_are_links() {
+        assert!(external_link("javascript:alert(1)", "x")
+            .into_string()
+            .eq("x"));
+        assert!(external_link("https://a.fr/x?a=1&b=2", "x")
+            .into_string()
+            .contains("href=\"https://a.fr/x?a=1&amp;b=2\""));
+    }
+}

@@ -1,0 +1,416 @@
+//! `GET /jeux-de-donnees/{id}`: what DCAT-AP says of a dataset, in plain French; why it is
+//! in each theme and use case; its quality indicators with the fixes; every source it
+//! was harvested from. `…/notice.ttl` and `…/notice.jsonld`: its record graphs as RDF.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use moisson_catalog::quality::{Blame, RecordAssessment};
+use moisson_catalog::vocab::Bbox;
+use moisson_catalog::{DatasetView, ExportFormat};
+use moisson_search::{Assignment, Classification};
+use std::collections::BTreeMap;
+
+use super::components::{breadcrumb, external_link, quality_badge, search_href, territory_label};
+use super::layout::{page as layout_page, Nav};
+use super::{blocking, charts, fr, Page, UiError};
+use crate::api::datasets::{dataset_detail, DatasetDetail};
+use crate::app::AppState;
+
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Page, UiError> {
+    let markup = blocking(move || {
+        let detail = dataset_detail(&state, &id)?.ok_or_else(UiError::not_found)?;
+        let names: BTreeMap<String, String> = state
+            .sources
+            .iter()
+            .map(|s| (s.id.as_str().to_owned(), s.name.clone()))
+            .collect();
+        Ok(render(&detail, &names))
+    })
+    .await?;
+    Ok(Page::ok(markup))
+}
+
+pub(crate) async fn turtle(state: State<AppState>, id: Path<String>) -> Result<Response, UiError> {
+    notice(state, id, ExportFormat::Turtle).await
+}
+
+pub(crate) async fn jsonld(state: State<AppState>, id: Path<String>) -> Result<Response, UiError> {
+    notice(state, id, ExportFormat::JsonLd).await
+}
+
+/// The record graphs of one dataset (one per source holding it), with a root catalogue.
+async fn notice(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    format: ExportFormat,
+) -> Result<Response, UiError> {
+    if id.len() > 200 {
+        return Err(UiError::bad_request());
+    }
+    let body = blocking(move || {
+        let entries = state.store.entries_for_dataset(&id)?;
+        if entries.is_empty() {
+            return Err(UiError::not_found());
+        }
+        let mut out = Vec::new();
+        state
+            .store
+            .export_entries(format, "urn:moisson:catalog", &entries, &mut out)?;
+        Ok(out)
+    })
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.media_type()),
+            (header::CONTENT_DISPOSITION, "inline"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn render(d: &DatasetDetail, names: &BTreeMap<String, String>) -> Markup {
+    let v = &d.view;
+    let title = v.title.as_deref().unwrap_or("Jeu de données sans titre");
+    layout_page(
+        title,
+        Nav::Search,
+        html! {
+            div.container {
+                (breadcrumb(&[("/", "Accueil"), ("/recherche", "Recherche")], title))
+                h1 { (title) }
+                p.result-meta {
+                    span.kind { (kind_label(&v.kind)) }
+                    @if let Some(p) = &v.publisher { span { "Publié par " (p) } }
+                    (quality_badge(d.quality_score.or(d.quality.as_ref().map(|q| q.score))))
+                }
+                div.dataset-layout {
+                    div.dataset-main {
+                        (description(v))
+                        (facts(v, &d.classification))
+                        (distributions(v))
+                        (classification(&d.classification))
+                        @if let Some(q) = &d.quality { (quality(q)) }
+                    }
+                    aside.dataset-side aria-label="Carte et provenance" {
+                        (map(v, &d.classification))
+                        (provenance(d, names))
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "service" => "Service de données",
+        "series" => "Série de jeux de données",
+        _ => "Jeu de données",
+    }
+}
+
+fn description(v: &DatasetView) -> Markup {
+    html! {
+        section aria-labelledby="description" {
+            h2 #description { "Description" }
+            @match &v.description {
+                Some(text) => {
+                    @for para in text.split("\n\n").filter(|p| !p.trim().is_empty()).take(50) {
+                        p { (para.trim()) }
+                    }
+                }
+                None => p.muted { "Le producteur n'a pas fourni de description." },
+            }
+            @if !v.keywords.is_empty() {
+                ul.keywords aria-label="Mots-clés" {
+                    @for k in v.keywords.iter().take(60) {
+                        li { a.chip href=(search_href(&[("q", k.as_str())])) { (k) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A row of the facts list, shown only when there is a value.
+fn fact(label: &str, value: Option<Markup>) -> Markup {
+    match value {
+        Some(v) => html! { dt { (label) } dd { (v) } },
+        None => html! {},
+    }
+}
+
+fn facts(v: &DatasetView, c: &Classification) -> Markup {
+    let contact = match (&v.contact_name, &v.contact_email) {
+        (None, None) => None,
+        (name, email) => Some(html! {
+            @if let Some(n) = name { (n) " " }
+            @if let Some(e) = email.as_deref().filter(|e| e.contains('@') && !e.contains(char::is_whitespace)) {
+                a href={ "mailto:" (e) } { (e) }
+            }
+        }),
+    };
+    let temporal = match (&v.temporal_start, &v.temporal_end) {
+        (None, None) => None,
+        (Some(s), None) => Some(html! { "depuis le " (fr::date(s)) }),
+        (None, Some(e)) => Some(html! { "jusqu'au " (fr::date(e)) }),
+        (Some(s), Some(e)) => Some(html! { "du " (fr::date(s)) " au " (fr::date(e)) }),
+    };
+    let territories: Vec<String> = c.territories.iter().map(|t| t.label.clone()).collect();
+    let licence = v.license.as_ref().map(|l| {
+        let label = moisson_search::normalize::licence(l).label;
+        html! { (external_link(l, &label)) }
+    });
+    html! {
+        section aria-labelledby="en-bref" {
+            h2 #en-bref { "En bref" }
+            dl.facts {
+                (fact("Producteur", v.publisher.as_ref().map(|p| html! { (p) })))
+                (fact("Contact", contact))
+                (fact("Couverture géographique", (!territories.is_empty()).then(|| html! { (territories.join(", ")) })))
+                (fact("Couverture temporelle", temporal))
+                (fact("Fréquence de mise à jour", v.accrual_periodicity.as_ref().map(|f| html! { (fr::frequency(f)) })))
+                (fact("Date de publication", v.issued.as_ref().map(|d| html! { (fr::date(d)) })))
+                (fact("Dernière mise à jour", v.modified.as_ref().map(|d| html! { (fr::date(d)) })))
+                (fact("Licence", licence))
+                (fact("Conditions d'accès", v.access_rights.as_ref().map(|a| html! { (external_link(a, a)) })))
+                (fact("Page du jeu de données", v.landing_page.as_ref().map(|l| external_link(l, l))))
+                (fact("Conforme à", (!v.conforms_to.is_empty()).then(|| html! { (v.conforms_to.join(", ")) })))
+                (fact("Langues", (!v.languages.is_empty()).then(|| html! { (v.languages.iter().map(|l| language(l)).collect::<Vec<_>>().join(", ")) })))
+                (fact("Identifiants", (!v.identifiers.is_empty()).then(|| html! { (v.identifiers.join(", ")) })))
+                (fact("Adresse (IRI)", Some(html! { code { (v.iri) } })))
+            }
+        }
+    }
+}
+
+fn language(raw: &str) -> String {
+    match raw
+        .rsplit('/')
+        .next()
+        .unwrap_or(raw)
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "FRA" | "FR" => "français".into(),
+        "ENG" | "EN" => "anglais".into(),
+        "DEU" | "DE" => "allemand".into(),
+        "BRE" | "BR" => "breton".into(),
+        _ => raw.to_owned(),
+    }
+}
+
+fn distributions(v: &DatasetView) -> Markup {
+    html! {
+        section aria-labelledby="distributions" {
+            h2 #distributions { "Téléchargements et services" }
+            @if v.distributions.is_empty() && v.endpoint_urls.is_empty() {
+                p.muted { "Aucune distribution n'est décrite : le producteur ne dit pas où obtenir les données." }
+            } @else {
+                div.table-wrap {
+                    table {
+                        caption { "Distributions décrites par le producteur" }
+                        thead { tr {
+                            th scope="col" { "Nom" }
+                            th scope="col" { "Format" }
+                            th scope="col" { "Lien" }
+                            th scope="col" { "Taille" }
+                        } }
+                        tbody {
+                            @for dist in v.distributions.iter().take(200) {
+                                tr {
+                                    th scope="row" { (dist.title.as_deref().unwrap_or("Distribution sans titre")) }
+                                    td { (dist.format.as_deref().or(dist.media_type.as_deref()).map_or_else(|| "non précisé".to_owned(), |f| moisson_search::normalize::format(f).label)) }
+                                    td {
+                                        @for u in dist.download_urls.iter().take(3) { (external_link(u, "Télécharger")) " " }
+                                        @for u in dist.access_urls.iter().take(3) { (external_link(u, "Accéder")) " " }
+                                    }
+                                    td { (dist.byte_size.as_deref().and_then(|b| b.parse::<u64>().ok()).map_or_else(String::new, size)) }
+                                }
+                            }
+                            @for u in v.endpoint_urls.iter().take(20) {
+                                tr {
+                                    th scope="row" { "Point d'accès du service" }
+                                    td { "service" }
+                                    td { (external_link(u, "Accéder")) }
+                                    td {}
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..=1023 => format!("{} o", fr::int(bytes)),
+        1024..=1_048_575 => format!("{} Ko", fr::decimal(bytes as f64 / 1024.0)),
+        1_048_576..=1_073_741_823 => format!("{} Mo", fr::decimal(bytes as f64 / 1_048_576.0)),
+        _ => format!("{} Go", fr::decimal(bytes as f64 / 1_073_741_824.0)),
+    }
+}
+
+fn assignments(title: &str, base: &str, items: &[Assignment]) -> Markup {
+    html! {
+        h3 { (title) }
+        @if items.is_empty() {
+            p.muted { "Aucun." }
+        } @else {
+            ul.reasons {
+                @for a in items {
+                    li {
+                        a href={ (base) (a.value) } { (a.label) }
+                        @if !a.reasons.is_empty() {
+                            ul { @for r in a.reasons.iter().take(5) { li { (r) } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn classification(c: &Classification) -> Markup {
+    html! {
+        section aria-labelledby="classement" {
+            h2 #classement { "Pourquoi ce jeu de données est classé ici" }
+            p { "Moisson range chaque fiche dans des thèmes, des cas d'usage et des territoires à partir de ses mots-clés, de son titre et de son catalogue d'origine. Voici les raisons retenues." }
+            (assignments("Thèmes", "/themes/", &c.themes))
+            (assignments("Cas d'usage", "/cas-d-usage/", &c.use_cases))
+            h3 { "Territoires" }
+            @if c.territories.is_empty() {
+                p.muted { "Aucun territoire reconnu." }
+            } @else {
+                ul.reasons {
+                    @for t in &c.territories {
+                        li {
+                            a href=(search_href(&[("territory", t.value.as_str())])) { (t.label) }
+                            @if !t.reasons.is_empty() { ul { @for r in t.reasons.iter().take(5) { li { (r) } } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn quality(q: &RecordAssessment) -> Markup {
+    let messages: Vec<_> = q.messages.iter().take(40).collect();
+    html! {
+        section aria-labelledby="qualite" {
+            h2 #qualite { "Qualité des métadonnées" }
+            p { "Score : " strong { (fr::decimal(q.score)) "\u{a0}/\u{a0}100" } " (" (moisson_catalog::quality::rating(q.score)) "), "
+                "soit " (fr::decimal(q.mqa_points)) " points sur 405 selon la méthode MQA de data.europa.eu." }
+            @if !messages.is_empty() {
+                h3 { "À corriger par le producteur" }
+                ol.fixes {
+                    @for m in messages {
+                        li {
+                            (m.text)
+                            @if let Some(d) = &m.detail { " — " span.detail { (d) } }
+                            " " span.points { "(+" (fr::decimal(m.points)) "\u{a0}points)" }
+                            @if m.blame == Blame::Mapping { " " span.note { "Peut venir de la conversion ISO 19139 : non compté." } }
+                        }
+                    }
+                }
+            }
+            div.table-wrap {
+                table {
+                    caption { "Indicateurs de qualité de cette fiche" }
+                    thead { tr {
+                        th scope="col" { "Indicateur" }
+                        th scope="col" { "Dimension" }
+                        th scope="col" { "Résultat" }
+                        th scope="col" { "Points" }
+                    } }
+                    tbody {
+                        @for r in &q.indicators {
+                            @let ind = r.id.indicator();
+                            tr {
+                                th scope="row" { (ind.label) }
+                                td { (ind.dimension.label()) }
+                                td { @match r.value {
+                                    None => "non évalué",
+                                    Some(v) if v >= 1.0 => "réussi",
+                                    Some(v) if v <= 0.0 => "échoué",
+                                    Some(v) => (format!("{} réussi", fr::percent(v))),
+                                } }
+                                td { (fr::decimal(r.earned)) " / " (fr::decimal(r.max)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn map(v: &DatasetView, c: &Classification) -> Markup {
+    let bbox = v
+        .bboxes
+        .iter()
+        .chain(v.spatial.iter())
+        .find_map(|b| Bbox::parse_literal(b).or_else(|| Bbox::parse_plain(b)));
+    let (bbox, place) = match bbox {
+        Some(b) => (Some(b), "emprise déclarée".to_owned()),
+        None => {
+            // Else the box of the first territory it was classified in.
+            let t = c.territories.first().and_then(|t| {
+                moisson_search::classify::territory_by_key(
+                    moisson_catalog::vocab::vocabularies(),
+                    &t.value,
+                )
+            });
+            (
+                t.map(|t| t.bbox),
+                t.map(|t| territory_label(&t.key())).unwrap_or_default(),
+            )
+        }
+    };
+    match bbox.and_then(|b| charts::bbox_map(&b, &place)) {
+        Some(svg) => {
+            html! { section aria-labelledby="carte" { h2 #carte { "Couverture géographique" } (svg) } }
+        }
+        None => html! {},
+    }
+}
+
+fn provenance(d: &DatasetDetail, names: &BTreeMap<String, String>) -> Markup {
+    let v = &d.view;
+    html! {
+        section aria-labelledby="provenance" {
+            h2 #provenance { "Provenance" }
+            p { "Moisson a moissonné cette fiche depuis " (v.sources.len()) " catalogue" @if v.sources.len() > 1 { "s" } " :" }
+            ul.sources {
+                @for s in &v.sources {
+                    li {
+                        a href={ "/catalogues/" (s.source) } { (names.get(&s.source).map_or(s.source.as_str(), String::as_str)) }
+                        br;
+                        span.muted { "vue pour la première fois le " (fr::date(&s.first_seen)) ", modifiée le " (fr::date(&s.last_changed)) }
+                        br;
+                        (external_link(&s.page_url, "page du catalogue d'origine"))
+                    }
+                }
+            }
+            @if !d.duplicates.is_empty() {
+                h3 { "Autres fiches du même jeu de données" }
+                ul { @for id in d.duplicates.iter().take(20) { li { a href={ "/jeux-de-donnees/" (id) } { (id) } } } }
+            }
+            h3 { "Notice complète" }
+            ul {
+                li { a href={ "/jeux-de-donnees/" (v.id) "/notice.ttl" } type="text/turtle" { "DCAT-AP en Turtle" } }
+                li { a href={ "/jeux-de-donnees/" (v.id) "/notice.jsonld" } type="application/ld+json" { "DCAT-AP en JSON-LD" } }
+                li { a href={ "/api/datasets/" (v.id) } type="application/json" { "API JSON" } }
+            }
+        }
+    }
+}

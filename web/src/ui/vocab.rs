@@ -1,0 +1,368 @@
+//! Theme and use-case pages: `/themes`, `/themes/{slug}`, `/cas-d-usage`, and
+//! `/cas-d-usage/{slug}?territory=…` with the gap view: for a chosen territory, which of
+//! the kinds of data the use case needs exist in the catalogue, and which are missing.
+
+use axum::extract::{Path, Query, State};
+use maud::{html, Markup};
+use moisson_catalog::vocab::{vocabularies, Concept, Territory, TerritoryLevel};
+use moisson_search::{FacetValue, SearchRequest, Sort, Summary};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use super::components::{breadcrumb, quality_badge, search_href, Params};
+use super::home::{count_in, territory_select};
+use super::layout::{page as layout_page, Nav};
+use super::needs::{needs_of, Need};
+use super::{blocking, fr, Page, UiError};
+use crate::app::AppState;
+
+pub(crate) async fn themes_page(State(state): State<AppState>) -> Result<Page, UiError> {
+    let facets = blocking(move || Ok(state.index.facet_counts()?)).await?;
+    let scheme = &vocabularies().themes;
+    Ok(Page::ok(layout_page(
+        "Thèmes",
+        Nav::Themes,
+        html! {
+            div.container {
+                h1 { "Thèmes" }
+                p.lead { "Les 14 thèmes Ecosphères, construits à partir de l'arborescence COVADIS, et leurs sous-thèmes." }
+                @for top in scheme.top_concepts() {
+                    section.theme-block {
+                        h2 { a href={ "/themes/" (top.slug) } { (top.label) } " " span.count { "(" (fr::int(count_in(&facets, "theme", &top.slug))) ")" } }
+                        (concept_list(scheme.children(&top.slug), "/themes/", &facets, "theme"))
+                    }
+                }
+            }
+        },
+    )))
+}
+
+/// A list of concepts with their dataset counts.
+fn concept_list<'a>(
+    concepts: impl Iterator<Item = &'a Concept>,
+    base: &str,
+    facets: &BTreeMap<String, Vec<FacetValue>>,
+    dimension: &str,
+) -> Markup {
+    html! {
+        ul.concepts {
+            @for c in concepts {
+                li { a href={ (base) (c.slug) } { (c.label) } " " span.count { "(" (fr::int(count_in(facets, dimension, &c.slug))) ")" } }
+            }
+        }
+    }
+}
+
+/// The newest datasets of a search, and the total.
+fn newest(
+    state: &AppState,
+    filters: BTreeMap<String, Vec<String>>,
+) -> Result<(u64, Vec<Summary>), UiError> {
+    let response = state.index.search(&SearchRequest {
+        filters,
+        sort: Sort::Modified,
+        page: 1,
+        page_size: 8,
+        ..SearchRequest::default()
+    })?;
+    Ok((response.total, response.results))
+}
+
+fn summary_list(items: &[Summary]) -> Markup {
+    html! {
+        ul.compact-results {
+            @for s in items {
+                li {
+                    a href={ "/jeux-de-donnees/" (s.id) } { (s.title.as_deref().unwrap_or("Sans titre")) }
+                    " " (quality_badge(s.quality_score))
+                    @if let Some(m) = &s.modified { " " span.muted { "mis à jour le " (fr::date(m)) } }
+                }
+            }
+        }
+    }
+}
+
+pub(crate) async fn theme_page(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Page, UiError> {
+    let scheme = &vocabularies().themes;
+    let concept = scheme.get(&slug).ok_or_else(UiError::not_found)?.clone();
+    let filter = BTreeMap::from([("theme".to_owned(), vec![slug.clone()])]);
+    let (facets, (total, latest)) =
+        blocking(move || Ok((state.index.facet_counts()?, newest(&state, filter)?))).await?;
+    let parent = concept.parent.as_deref().and_then(|p| scheme.get(p));
+    let use_cases: Vec<&Concept> = vocabularies()
+        .use_cases
+        .concepts()
+        .iter()
+        .filter(|u| {
+            u.themes
+                .iter()
+                .any(|t| *t == concept.slug || scheme.path(t).contains(&concept.slug.as_str()))
+        })
+        .collect();
+    let mut links = vec![("/", "Accueil"), ("/themes", "Thèmes")];
+    let parent_href = parent.map(|p| format!("/themes/{}", p.slug));
+    if let (Some(p), Some(href)) = (parent, parent_href.as_deref()) {
+        links.push((href, p.label.as_str()));
+    }
+    Ok(Page::ok(layout_page(
+        &concept.label,
+        Nav::Themes,
+        html! {
+            div.container {
+                (breadcrumb(&links, &concept.label))
+                h1 { (concept.label) }
+                p.lead { a.button href=(search_href(&[("theme", concept.slug.as_str())])) { "Voir les " (fr::datasets(total)) } }
+                @let children: Vec<&Concept> = scheme.children(&concept.slug).collect();
+                @if !children.is_empty() {
+                    section aria-labelledby="sous-themes" {
+                        h2 #sous-themes { "Sous-thèmes" }
+                        (concept_list(children.into_iter(), "/themes/", &facets, "theme"))
+                    }
+                }
+                @if !use_cases.is_empty() {
+                    section aria-labelledby="usages" {
+                        h2 #usages { "Cas d'usage que ce thème sert" }
+                        (concept_list(use_cases.into_iter(), "/cas-d-usage/", &facets, "use_case"))
+                    }
+                }
+                section aria-labelledby="recents" {
+                    h2 #recents { "Derniers jeux de données mis à jour" }
+                    (summary_list(&latest))
+                }
+            }
+        },
+    )))
+}
+
+pub(crate) async fn use_cases_page(State(state): State<AppState>) -> Result<Page, UiError> {
+    let facets = blocking(move || Ok(state.index.facet_counts()?)).await?;
+    let scheme = &vocabularies().use_cases;
+    Ok(Page::ok(layout_page(
+        "Cas d'usage",
+        Nav::UseCases,
+        html! {
+            div.container {
+                h1 { "Cas d'usage" }
+                p.lead { "Ce que préparent les collectivités et les services de l'État, regroupé selon les thèmes de France Nation Verte. Chaque cas d'usage montre, pour votre territoire, les données disponibles et celles qui manquent." }
+                @for group in scheme.top_concepts() {
+                    @let children: Vec<&Concept> = scheme.children(&group.slug).collect();
+                    @if !children.is_empty() {
+                        section.theme-block {
+                            h2 { (group.label) }
+                            (concept_list(children.into_iter(), "/cas-d-usage/", &facets, "use_case"))
+                        }
+                    }
+                }
+            }
+        },
+    )))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct GapQuery {
+    territory: Option<String>,
+}
+
+/// One line of the gap view.
+struct GapLine {
+    need: &'static Need,
+    count: u64,
+    href: String,
+}
+
+/// What the use-case page shows.
+struct UseCaseView {
+    concept: Concept,
+    territory: Option<Territory>,
+    lines: Vec<GapLine>,
+    total: u64,
+    latest: Vec<Summary>,
+}
+
+/// The territory filter values of a gap view: the territory, plus the région of a
+/// département (its data cover it too), plus the départements of a région.
+fn territory_values(t: &Territory) -> Vec<String> {
+    let vocab = vocabularies();
+    let mut values = vec![t.key()];
+    match t.level {
+        TerritoryLevel::Departement => {
+            if let Some(r) = &t.region {
+                values.push(format!("region-{r}"));
+            }
+        }
+        TerritoryLevel::Region => values.extend(
+            vocab
+                .territories
+                .iter()
+                .filter(|d| d.region.as_deref() == Some(t.code.as_str()))
+                .map(Territory::key),
+        ),
+    }
+    values
+}
+
+/// Counts, for each kind of data `slug` needs, the datasets of `territory` (all of France
+/// when `None`). A search that only matched some of the words counts as missing.
+fn gap_lines(
+    state: &AppState,
+    slug: &str,
+    territory: Option<&Territory>,
+) -> Result<Vec<GapLine>, UiError> {
+    let values = territory.map(territory_values).unwrap_or_default();
+    let mut lines = Vec::new();
+    for need in needs_of(slug) {
+        let mut filters = BTreeMap::new();
+        if !values.is_empty() {
+            filters.insert("territory".to_owned(), values.clone());
+        }
+        let response = state.index.search(&SearchRequest {
+            q: Some(need.query.to_owned()),
+            filters,
+            page: 1,
+            page_size: 1,
+            ..SearchRequest::default()
+        })?;
+        let count = if response.interpreted.relaxed {
+            0
+        } else {
+            response.total
+        };
+        let mut params = Params(vec![("q".to_owned(), need.query.to_owned())]);
+        for v in &values {
+            params.0.push(("territory".to_owned(), v.clone()));
+        }
+        lines.push(GapLine {
+            need,
+            count,
+            href: params.href("/recherche"),
+        });
+    }
+    Ok(lines)
+}
+
+pub(crate) async fn use_case_page(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<GapQuery>,
+) -> Result<Page, UiError> {
+    let vocab = vocabularies();
+    let concept = vocab
+        .use_cases
+        .get(&slug)
+        .filter(|c| c.parent.is_some())
+        .ok_or_else(UiError::not_found)?
+        .clone();
+    let territory = match query.territory.as_deref().filter(|t| !t.is_empty()) {
+        Some(key) => Some(
+            moisson_search::classify::territory_by_key(vocab, key)
+                .ok_or_else(UiError::bad_request)?
+                .clone(),
+        ),
+        None => None,
+    };
+    let view = blocking(move || {
+        let lines = gap_lines(&state, &concept.slug, territory.as_ref())?;
+        let mut filters = BTreeMap::from([("use_case".to_owned(), vec![concept.slug.clone()])]);
+        if let Some(t) = &territory {
+            filters.insert("territory".to_owned(), territory_values(t));
+        }
+        let (total, latest) = newest(&state, filters)?;
+        Ok(UseCaseView {
+            concept,
+            territory,
+            lines,
+            total,
+            latest,
+        })
+    })
+    .await?;
+    Ok(Page::ok(render_use_case(&view)))
+}
+
+fn short_name(c: &Concept) -> String {
+    // "Plan climat-air-énergie territorial (PCAET)" → "PCAET".
+    c.label
+        .rsplit_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .filter(|s| s.len() <= 12 && !s.contains(' '))
+        .map_or_else(|| c.label.clone(), str::to_owned)
+}
+
+fn render_use_case(v: &UseCaseView) -> Markup {
+    let c = &v.concept;
+    let group = c
+        .parent
+        .as_deref()
+        .and_then(|p| vocabularies().use_cases.get(p));
+    let place = v.territory.as_ref().map(|t| match t.level {
+        TerritoryLevel::Region => format!("en région {}", t.name),
+        TerritoryLevel::Departement => format!("dans le département {} ({})", t.name, t.code),
+    });
+    let found = v.lines.iter().filter(|l| l.count > 0).count();
+    let mut search = Params(vec![("use_case".to_owned(), c.slug.clone())]);
+    if let Some(t) = &v.territory {
+        for value in territory_values(t) {
+            search.0.push(("territory".to_owned(), value));
+        }
+    }
+    html! {
+        (layout_page(&c.label, Nav::UseCases, html! {
+            div.container {
+                (breadcrumb(&[("/", "Accueil"), ("/cas-d-usage", "Cas d'usage")], &c.label))
+                h1 { (c.label) }
+                @if let Some(g) = group { p.muted { "France Nation Verte : " (g.label) } }
+                @if let Some(d) = &c.definition { p.lead { (d) } }
+                section.gap aria-labelledby="lacunes" {
+                    h2 #lacunes {
+                        "Pour votre " (short_name(c)) ", voici les données disponibles et celles qui manquent"
+                        @if let Some(p) = &place { " " (p) }
+                    }
+                    form.inline-form action={ "/cas-d-usage/" (c.slug) } method="get" {
+                        label for="territoire-usage" { "Votre territoire" }
+                        (territory_select("territoire-usage", v.territory.as_ref().map(|t| t.key()).as_deref()))
+                        button type="submit" { "Afficher" }
+                    }
+                    p {
+                        strong { (found) " type" @if found > 1 { "s" } " de données sur " (v.lines.len()) }
+                        " disponible" @if found > 1 { "s" }
+                        @match &place { Some(p) => { " " (p) }, None => { " en France (choisissez un territoire pour voir ses lacunes)" } }
+                        "."
+                    }
+                    div.table-wrap {
+                        table.gap-table {
+                            caption { "Données nécessaires au " (short_name(c)) " et jeux de données trouvés" }
+                            thead { tr {
+                                th scope="col" { "Type de données" }
+                                th scope="col" { "Situation" }
+                                th scope="col" { "Jeux de données" }
+                            } }
+                            tbody {
+                                @for l in &v.lines {
+                                    tr {
+                                        th scope="row" { (l.need.label) }
+                                        @if l.count > 0 {
+                                            td { span.status.status-ok { "✓ Disponible" } }
+                                            td { a href=(l.href) { (fr::datasets(l.count)) } }
+                                        } @else {
+                                            td { span.status.status-missing { "✗ Manquant" } }
+                                            td { "Aucun jeu de données trouvé" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    p.muted { "Les jeux de données nationaux sans territoire déclaré ne sont pas comptés. Une donnée manquante ici peut exister sans être décrite dans un catalogue moissonné : signalez-la à son producteur." }
+                }
+                section aria-labelledby="classes" {
+                    h2 #classes { "Jeux de données classés dans ce cas d'usage" }
+                    p { a.button href=(search.href("/recherche")) { "Voir les " (fr::datasets(v.total)) } }
+                    (summary_list(&v.latest))
+                }
+            }
+        }))
+    }
+}
