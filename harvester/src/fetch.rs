@@ -15,12 +15,17 @@ pub struct FetchOptions {
     pub connect_timeout_secs: u64,
     /// Time allowed for one whole request, body included.
     pub timeout_secs: u64,
-    /// Largest body accepted, in bytes.
+    /// Largest body accepted, in bytes (counted after decompression).
     pub max_document_bytes: u64,
     /// Attempts after the first one, for network errors, 429 and 5xx answers.
     pub retries: u32,
     /// First backoff delay, doubled at each retry.
     pub backoff_millis: u64,
+    /// Longest wait before a retry, whether from the backoff or a `Retry-After` header;
+    /// a server asking for more is not retried.
+    pub max_retry_wait_secs: u64,
+    /// Redirects followed for one request.
+    pub max_redirects: usize,
     /// `User-Agent` header.
     pub user_agent: String,
     /// HTTP proxy for every request, if any.
@@ -37,6 +42,8 @@ impl Default for FetchOptions {
             max_document_bytes: 1 << 30,
             retries: 2,
             backoff_millis: 1000,
+            max_retry_wait_secs: 120,
+            max_redirects: 10,
             user_agent: format!(
                 "Moisson/{} (metadata harvester; +https://ecologie.data.gouv.fr)",
                 env!("CARGO_PKG_VERSION")
@@ -57,13 +64,20 @@ pub enum FetchError {
         status: u16,
         /// The URL requested.
         url: String,
+        /// The wait the server asked for (`Retry-After`), if any.
+        retry_after: Option<Duration>,
     },
     /// The body is larger than allowed.
-    #[error("body larger than {limit} bytes")]
+    #[error("body of {url} larger than {limit} bytes: download stopped")]
     TooLarge {
         /// The limit.
         limit: u64,
+        /// The URL requested.
+        url: String,
     },
+    /// Too many redirects, or a redirect loop.
+    #[error("{0}")]
+    Redirect(String),
     /// Connection, TLS, timeout or protocol error.
     #[error("{0}")]
     Network(String),
@@ -80,7 +94,9 @@ impl FetchError {
         match self {
             Self::Status { status, .. } => *status == 429 || *status >= 500,
             Self::Network(_) => true,
-            Self::TooLarge { .. } | Self::InvalidUrl(_) | Self::Spool(_) => false,
+            Self::TooLarge { .. } | Self::Redirect(_) | Self::InvalidUrl(_) | Self::Spool(_) => {
+                false
+            }
         }
     }
 }
@@ -97,6 +113,47 @@ pub struct FetchedPage {
     pub bytes: u64,
     /// blake3 hash of the body, hex.
     pub hash: String,
+    /// The validators the server gave, for a conditional GET next time.
+    pub validators: Validators,
+}
+
+/// HTTP cache validators of a page (`ETag`, `Last-Modified`), as the server sent them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// Returns true when neither validator is known.
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+
+    fn from_headers(headers: &reqwest::header::HeaderMap) -> Self {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && v.len() <= 256)
+                .map(str::to_owned)
+        };
+        Self {
+            etag: text(reqwest::header::ETAG),
+            last_modified: text(reqwest::header::LAST_MODIFIED),
+        }
+    }
+}
+
+/// The answer to a conditional GET.
+pub enum Conditional {
+    /// The page changed (or the server ignores validators): its new body.
+    Changed(FetchedPage),
+    /// `304 Not Modified`: the page is as it was.
+    NotModified,
 }
 
 /// The HTTP client shared by every harvest.
@@ -120,9 +177,40 @@ impl Fetcher {
 
     /// GETs `url` with `accept`, retrying transient failures.
     pub async fn get(&self, url: &str, accept: &str) -> Result<FetchedPage, FetchError> {
+        match self
+            .get_if_changed(url, accept, &Validators::default())
+            .await?
+        {
+            Conditional::Changed(page) => Ok(page),
+            Conditional::NotModified => Err(FetchError::Status {
+                status: 304,
+                url: url.to_owned(),
+                retry_after: None,
+            }),
+        }
+    }
+
+    /// GETs `url` with `accept`, sending `known` validators (`If-None-Match`,
+    /// `If-Modified-Since`) so that an unchanged page costs a `304` and no body.
+    pub async fn get_if_changed(
+        &self,
+        url: &str,
+        accept: &str,
+        known: &Validators,
+    ) -> Result<Conditional, FetchError> {
         self.send_with_retries(
-            || self.client.get(url).header(reqwest::header::ACCEPT, accept),
+            || {
+                let mut request = self.client.get(url).header(reqwest::header::ACCEPT, accept);
+                if let Some(etag) = &known.etag {
+                    request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+                }
+                if let Some(date) = &known.last_modified {
+                    request = request.header(reqwest::header::IF_MODIFIED_SINCE, date);
+                }
+                request
+            },
             url,
+            !known.is_empty(),
         )
         .await
     }
@@ -135,43 +223,52 @@ impl Fetcher {
         body: String,
         accept: &str,
     ) -> Result<FetchedPage, FetchError> {
-        self.send_with_retries(
-            || {
-                self.client
-                    .post(url)
-                    .header(reqwest::header::CONTENT_TYPE, content_type)
-                    .header(reqwest::header::ACCEPT, accept)
-                    .body(body.clone())
-            },
-            url,
-        )
-        .await
+        let answer = self
+            .send_with_retries(
+                || {
+                    self.client
+                        .post(url)
+                        .header(reqwest::header::CONTENT_TYPE, content_type)
+                        .header(reqwest::header::ACCEPT, accept)
+                        .body(body.clone())
+                },
+                url,
+                false,
+            )
+            .await?;
+        match answer {
+            Conditional::Changed(page) => Ok(page),
+            Conditional::NotModified => Err(FetchError::Status {
+                status: 304,
+                url: url.to_owned(),
+                retry_after: None,
+            }),
+        }
     }
 
     async fn send_with_retries(
         &self,
         request: impl Fn() -> reqwest::RequestBuilder,
         url: &str,
-    ) -> Result<FetchedPage, FetchError> {
+        conditional: bool,
+    ) -> Result<Conditional, FetchError> {
         let parsed = url::Url::parse(url).map_err(|_| FetchError::InvalidUrl(url.to_owned()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(FetchError::InvalidUrl(url.to_owned()));
         }
         let mut attempt = 0;
         loop {
-            match self.send_once(request(), url).await {
-                Ok(page) => return Ok(page),
-                Err(err) if err.is_transient() && attempt < self.options.retries => {
-                    let delay = self
-                        .options
-                        .backoff_millis
-                        .saturating_mul(1 << attempt.min(10));
-                    tracing::warn!(url, attempt, error = %err, "fetch failed, retrying");
-                    tokio::time::sleep(Duration::from_millis(delay)).await;
-                    attempt += 1;
-                }
+            let err = match self.send_once(request(), url, conditional).await {
+                Ok(answer) => return Ok(answer),
+                Err(err) if err.is_transient() && attempt < self.options.retries => err,
                 Err(err) => return Err(err),
-            }
+            };
+            let Some(delay) = retry_delay(&self.options, attempt, &err) else {
+                return Err(err);
+            };
+            tracing::warn!(url, attempt, error = %err, delay_ms = delay.as_millis() as u64, "fetch failed, retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
         }
     }
 
@@ -179,18 +276,27 @@ impl Fetcher {
         &self,
         request: reqwest::RequestBuilder,
         url: &str,
-    ) -> Result<FetchedPage, FetchError> {
-        let mut response = request.send().await.map_err(|e| network_error(&e))?;
+        conditional: bool,
+    ) -> Result<Conditional, FetchError> {
+        let mut response = request.send().await.map_err(|e| network_error(&e, url))?;
         let status = response.status();
+        if conditional && status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Conditional::NotModified);
+        }
         if !status.is_success() {
             return Err(FetchError::Status {
                 status: status.as_u16(),
                 url: url.to_owned(),
+                retry_after: retry_after(response.headers()),
             });
         }
         let limit = self.options.max_document_bytes;
+        let too_large = || FetchError::TooLarge {
+            limit,
+            url: url.to_owned(),
+        };
         if response.content_length().is_some_and(|len| len > limit) {
-            return Err(FetchError::TooLarge { limit });
+            return Err(too_large());
         }
         let final_url = response.url().to_string();
         let content_type = response
@@ -198,6 +304,7 @@ impl Fetcher {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let validators = Validators::from_headers(response.headers());
         let mut body = match &self.options.spool_dir {
             Some(dir) => tempfile::NamedTempFile::new_in(dir)?,
             None => tempfile::NamedTempFile::new()?,
@@ -205,27 +312,63 @@ impl Fetcher {
         let mut writer = std::io::BufWriter::with_capacity(1 << 16, body.as_file_mut());
         let mut hasher = blake3::Hasher::new();
         let mut bytes = 0u64;
-        while let Some(chunk) = response.chunk().await.map_err(|e| network_error(&e))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| network_error(&e, url))? {
             bytes += chunk.len() as u64;
             if bytes > limit {
-                return Err(FetchError::TooLarge { limit });
+                return Err(too_large());
             }
             hasher.update(&chunk);
             writer.write_all(&chunk)?;
         }
         writer.flush()?;
         drop(writer);
-        Ok(FetchedPage {
+        Ok(Conditional::Changed(FetchedPage {
             url: final_url,
             content_type,
             body,
             bytes,
             hash: hasher.finalize().to_hex().to_string(),
-        })
+            validators,
+        }))
     }
 }
 
-fn network_error(err: &reqwest::Error) -> FetchError {
+/// The wait before retry number `attempt + 1` after `err`: the server's `Retry-After` when
+/// it gave one, else exponential backoff; `None` when the wait would exceed
+/// `max_retry_wait_secs` (the server asked for more than we are willing to wait).
+fn retry_delay(options: &FetchOptions, attempt: u32, err: &FetchError) -> Option<Duration> {
+    let cap = Duration::from_secs(options.max_retry_wait_secs);
+    if let FetchError::Status {
+        retry_after: Some(asked),
+        ..
+    } = err
+    {
+        return (*asked <= cap).then_some(*asked);
+    }
+    let backoff = Duration::from_millis(
+        options
+            .backoff_millis
+            .saturating_mul(1u64 << attempt.min(20)),
+    );
+    Some(backoff.min(cap))
+}
+
+/// Parses `Retry-After` (delay in seconds, or an HTTP date).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+fn network_error(err: &reqwest::Error, url: &str) -> FetchError {
     let mut message = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(s) = source {
@@ -233,14 +376,20 @@ fn network_error(err: &reqwest::Error) -> FetchError {
         message.push_str(&s.to_string());
         source = s.source();
     }
+    if !message.contains(url) {
+        message = format!("{url}: {message}");
+    }
+    if err.is_redirect() {
+        return FetchError::Redirect(message);
+    }
     if err.is_timeout() {
         message = format!("timed out: {message}");
     }
     FetchError::Network(message)
 }
 
-/// Builds an HTTP client with `options`' user agent and proxy, the given timeouts and at most
-/// 10 redirects (shared by page fetching and link checking).
+/// Builds an HTTP client with `options`' user agent, proxy and redirect cap, and the given
+/// timeouts (shared by page fetching and link checking).
 pub(crate) fn http_client(
     options: &FetchOptions,
     connect_timeout_secs: u64,
@@ -250,7 +399,7 @@ pub(crate) fn http_client(
         .user_agent(options.user_agent.clone())
         .connect_timeout(Duration::from_secs(connect_timeout_secs))
         .timeout(Duration::from_secs(timeout_secs))
-        .redirect(reqwest::redirect::Policy::limited(10));
+        .redirect(reqwest::redirect::Policy::limited(options.max_redirects));
     if let Some(proxy) = &options.proxy {
         builder = builder.proxy(
             reqwest::Proxy::all(proxy)

@@ -14,11 +14,13 @@ use moisson_catalog::{
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 use crate::csw::{self, CswPageError, CswPageInfo};
 use crate::dcat::{read_page, PageError, PageResult, RecordOutcome, TakenRecord};
 use crate::events::{Progress, RecordRejected};
-use crate::fetch::Fetcher;
+use crate::fetch::{Conditional, Fetcher, Validators};
 use crate::source::{Protocol, Source};
 
 /// Settings of a harvest job.
@@ -32,6 +34,12 @@ pub struct HarvestOptions {
     pub min_record_ratio: f64,
     /// Re-read pages even when their body is byte-identical to the last harvest.
     pub force: bool,
+    /// Wall-time budget of one job, in seconds (0: none). When it is spent, paging stops:
+    /// what was read is committed, nothing is withdrawn, and the job is `partial`.
+    pub max_job_secs: u64,
+    /// Cancelled when the process stops: a running job then ends `failed` (interrupted) at
+    /// its next step and commits nothing.
+    pub shutdown: CancellationToken,
 }
 
 impl Default for HarvestOptions {
@@ -41,6 +49,8 @@ impl Default for HarvestOptions {
             grace_period_days: 7,
             min_record_ratio: 0.5,
             force: false,
+            max_job_secs: 4 * 3600,
+            shutdown: CancellationToken::new(),
         }
     }
 }
@@ -54,6 +64,87 @@ struct JobState {
     pages: Vec<(String, String)>,
     complete: bool,
     incomplete_reason: Option<String>,
+}
+
+/// Why a job ended at the fault of neither the source nor the store.
+pub const INTERRUPTED_BY_SHUTDOWN: &str =
+    "interrupted: the server stopped before the harvest ended; nothing was changed";
+
+/// What the store remembers of a page between harvests: the body hash, the next page it
+/// pointed to, and the HTTP validators the server gave (for a conditional GET).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PageMemo {
+    hash: String,
+    next: String,
+    validators: Validators,
+}
+
+impl PageMemo {
+    /// Reads `hash\nnext[\netag\nlast-modified]`.
+    fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.split('\n');
+        let hash = parts.next().filter(|h| !h.is_empty())?.to_owned();
+        let next = parts.next().unwrap_or_default().to_owned();
+        let mut field = || parts.next().filter(|v| !v.is_empty()).map(str::to_owned);
+        let validators = Validators {
+            etag: field(),
+            last_modified: field(),
+        };
+        Some(Self {
+            hash,
+            next,
+            validators,
+        })
+    }
+
+    fn encode(&self) -> String {
+        let Self {
+            hash,
+            next,
+            validators,
+        } = self;
+        if validators.is_empty() {
+            return format!("{hash}\n{next}");
+        }
+        format!(
+            "{hash}\n{next}\n{}\n{}",
+            validators.etag.as_deref().unwrap_or_default(),
+            validators.last_modified.as_deref().unwrap_or_default()
+        )
+    }
+
+    fn next_page(&self) -> Option<String> {
+        (!self.next.is_empty()).then(|| self.next.clone())
+    }
+}
+
+/// A fetched page: unchanged since the last harvest, or a body to read.
+enum PageState {
+    Unchanged(PageMemo),
+    Fetched(crate::fetch::FetchedPage),
+}
+
+/// Why a job stopped before its next page.
+enum Halt {
+    /// The process is stopping.
+    Shutdown,
+    /// `max_job_secs` is spent.
+    Budget,
+}
+
+/// Waits until `options`' shutdown or the job's `deadline`.
+async fn halted(options: &HarvestOptions, deadline: Option<tokio::time::Instant>) -> Halt {
+    let budget = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        biased;
+        () = options.shutdown.cancelled() => Halt::Shutdown,
+        () = budget => Halt::Budget,
+    }
 }
 
 fn page_location(page: u32, url: &str) -> String {
@@ -111,209 +202,267 @@ pub async fn harvest_source(
     let mut visited: HashSet<String> = HashSet::new();
     let origin = origin_of(&source.url);
     let mut total_hint = None;
+    let deadline = (options.max_job_secs > 0)
+        .then(|| tokio::time::Instant::now() + Duration::from_secs(options.max_job_secs));
     loop {
         let page_no = state.report.counts.pages + 1;
         visited.insert(url.clone());
         let mut csw_request = None;
-        let fetched = match source.protocol {
-            Protocol::Dcat => fetcher
-                .get(&url, ACCEPT_RDF)
-                .await
-                .map_err(|e| e.to_string()),
-            Protocol::Csw => {
-                let start = csw::request::start_of_key(&url).unwrap_or(1);
-                match csw::fetch_page(fetcher, source, start, &mut csw_sort).await {
-                    Ok((request, page)) => {
-                        url.clone_from(&request.key);
-                        visited.insert(url.clone());
-                        csw_request = Some(request);
-                        Ok(page)
+        let stored = fingerprints.get(&url);
+        let memo = stored.and_then(|f| PageMemo::decode(f));
+        let known = match &memo {
+            Some(m) if !options.force => m.validators.clone(),
+            _ => Validators::default(),
+        };
+        let fetch = async {
+            match source.protocol {
+                Protocol::Dcat => fetcher
+                    .get_if_changed(&url, ACCEPT_RDF, &known)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Protocol::Csw => {
+                    let start = csw::request::start_of_key(&url).unwrap_or(1);
+                    match csw::fetch_page(fetcher, source, start, &mut csw_sort).await {
+                        Ok((request, page)) => {
+                            csw_request = Some(request);
+                            Ok(Conditional::Changed(page))
+                        }
+                        Err((request, e)) => Err(format!("{e} (request: {})", request.describe())),
                     }
-                    Err((request, e)) => Err(format!("{e} (request: {})", request.describe())),
                 }
             }
         };
-        let mut fetched = match fetched {
-            Ok(p) => p,
-            Err(message) => {
+        let fetched = tokio::select! {
+            biased;
+            halt = halted(options, deadline) => Err(halt),
+            fetched = fetch => Ok(fetched),
+        };
+        if let Some(request) = &csw_request {
+            url.clone_from(&request.key);
+            visited.insert(url.clone());
+        }
+        let location = page_location(page_no, &url);
+        let fetched = match fetched {
+            Ok(Ok(p)) => p,
+            Err(Halt::Shutdown) => {
                 let report = state.report;
                 return fail(
                     store,
                     report,
-                    &page_location(page_no, &url),
-                    &message,
+                    &location,
+                    INTERRUPTED_BY_SHUTDOWN,
                     &*progress,
                 )
                 .await;
             }
+            Err(Halt::Budget) => {
+                let message = format!(
+                    "time budget of {} s spent: paging stopped",
+                    options.max_job_secs
+                );
+                // After the first page, what was read is kept (the job is partial).
+                if page_no > 1 {
+                    mark_incomplete(&mut state, &location, &message);
+                    break;
+                }
+                let report = state.report;
+                return fail(store, report, &location, &message, &*progress).await;
+            }
+            Ok(Err(message)) => {
+                // After the first page, what was read is kept (the job is partial).
+                if page_no > 1 {
+                    mark_incomplete(&mut state, &location, &message);
+                    break;
+                }
+                let report = state.report;
+                return fail(store, report, &location, &message, &*progress).await;
+            }
         };
         state.report.counts.pages = page_no;
-        let fingerprint = fingerprints.get(&url).and_then(|f| f.split_once('\n'));
-        let next = if let Some((_, next)) =
-            fingerprint.filter(|(h, _)| !options.force && *h == fetched.hash.as_str())
-        {
-            // Byte-identical page: its records are the active ones the registry says came
-            // from it.
-            for entry in by_page.get(url.as_str()).into_iter().flatten() {
-                if !state.seen.contains_key(&entry.record_iri) {
-                    let taken = TakenRecord {
-                        iri: entry.record_iri.clone(),
-                        kind: entry.kind,
-                        hash: entry.hash.clone(),
-                        graph: entry.graph.clone(),
-                        outcome: RecordOutcome::Unchanged,
-                    };
-                    state
-                        .seen
-                        .insert(entry.record_iri.clone(), (taken, url.clone()));
-                }
+        // An unchanged page: `304 Not Modified`, or a body byte-identical to last time.
+        let page = match (fetched, &memo) {
+            (Conditional::NotModified, Some(m)) => PageState::Unchanged(m.clone()),
+            (Conditional::NotModified, None) => {
+                let report = state.report;
+                let message = "the server answered 304 Not Modified to an unconditional request";
+                return fail(store, report, &location, message, &*progress).await;
             }
-            state
-                .pages
-                .push((url.clone(), format!("{}\n{}", fetched.hash, next)));
-            (!next.is_empty()).then(|| next.to_owned())
-        } else {
-            let (store2, id2, registry2) = (store.clone(), id.clone(), registry.clone());
-            let page_url = fetched.url.clone();
-            let (protocol, endpoint) = (source.protocol, source.url.clone());
-            let result = tokio::task::spawn_blocking(move || {
-                let r = match protocol {
-                    Protocol::Dcat => {
-                        PageRead::Dcat(read_page(&store2, &id2, &mut fetched, &registry2))
-                    }
-                    Protocol::Csw => PageRead::Csw(csw::read_page(
-                        &store2,
-                        &id2,
-                        &endpoint,
-                        &mut fetched,
-                        &registry2,
-                    )),
+            (Conditional::Changed(page), Some(m)) if !options.force && m.hash == page.hash => {
+                let memo = PageMemo {
+                    validators: page.validators.clone(),
+                    ..m.clone()
                 };
-                (r, fetched.hash)
-            })
-            .await;
-            let (result, hash) = match result {
-                Ok(r) => r,
-                Err(e) => {
-                    let report = state.report;
-                    return fail(
-                        store,
-                        report,
-                        &page_location(page_no, &url),
-                        &format!("page reader crashed: {e}"),
-                        &*progress,
-                    )
-                    .await;
+                PageState::Unchanged(memo)
+            }
+            (Conditional::Changed(page), _) => PageState::Fetched(page),
+        };
+        let next = match page {
+            PageState::Unchanged(memo) => {
+                // Byte-identical page: its records are the active ones the registry says came
+                // from it.
+                for entry in by_page.get(url.as_str()).into_iter().flatten() {
+                    if !state.seen.contains_key(&entry.record_iri) {
+                        let taken = TakenRecord {
+                            iri: entry.record_iri.clone(),
+                            kind: entry.kind,
+                            hash: entry.hash.clone(),
+                            graph: entry.graph.clone(),
+                            outcome: RecordOutcome::Unchanged,
+                        };
+                        state
+                            .seen
+                            .insert(entry.record_iri.clone(), (taken, url.clone()));
+                    }
                 }
-            };
-            let (page, csw_info) = match result {
-                PageRead::Dcat(Ok(p)) => (p, None),
-                PageRead::Csw(Ok((p, info))) => (p, Some(info)),
-                PageRead::Csw(Err(e)) => {
-                    let mut message = e.to_string();
-                    if matches!(e, CswPageError::Response(_)) {
-                        if let Some(request) = &csw_request {
-                            message.push_str(&format!(" (request: {})", request.describe()));
+                let next = memo.next_page();
+                remember_page(&mut state, &url, stored, memo);
+                next
+            }
+            PageState::Fetched(mut fetched) => {
+                let validators = fetched.validators.clone();
+                let (store2, id2, registry2) = (store.clone(), id.clone(), registry.clone());
+                let page_url = fetched.url.clone();
+                let (protocol, endpoint) = (source.protocol, source.url.clone());
+                let result = tokio::task::spawn_blocking(move || {
+                    let r = match protocol {
+                        Protocol::Dcat => {
+                            PageRead::Dcat(read_page(&store2, &id2, &mut fetched, &registry2))
                         }
-                    }
-                    let report = state.report;
-                    let location = page_location(page_no, &url);
-                    return fail(store, report, &location, &message, &*progress).await;
-                }
-                PageRead::Dcat(Err(e)) => {
-                    let location = match &e {
-                        PageError::Syntax(issue) => match &issue.position {
-                            Some(p) => format!("{}, {p}", page_location(page_no, &url)),
-                            None => page_location(page_no, &url),
-                        },
-                        _ => page_location(page_no, &url),
+                        Protocol::Csw => PageRead::Csw(csw::read_page(
+                            &store2,
+                            &id2,
+                            &endpoint,
+                            &mut fetched,
+                            &registry2,
+                        )),
                     };
-                    let message = match &e {
-                        PageError::Syntax(issue) => issue.message.clone(),
-                        other => other.to_string(),
-                    };
-                    let report = state.report;
-                    return fail(store, report, &location, &message, &*progress).await;
-                }
-            };
-            for issue in &page.issues {
-                let mut location = page_location(page_no, &url);
-                if let Some(s) = &issue.subject {
-                    location.push_str(&format!(", record {s}"));
-                }
-                if let Some(p) = &issue.position {
-                    location.push_str(&format!(", {p}"));
-                }
-                state
-                    .report
-                    .push_error(location, format!("syntax error: {}", issue.message));
-            }
-            for (iri, literal) in &page.ill_typed {
-                state.report.push_warning(
-                    format!("{}, record <{iri}>", page_location(page_no, &url)),
-                    format!("ill-typed literal {literal}"),
-                );
-            }
-            let new_rejects = page
-                .rejected
-                .iter()
-                .filter(|(iri, _)| !state.rejected_iris.contains(iri.trim_matches(['<', '>'])))
-                .count() as u64;
-            for (iri, message) in &page.rejected {
-                let location = format!("{}, record {iri}", page_location(page_no, &url));
-                RecordRejected {
-                    source: &id,
-                    location: &location,
-                    message,
-                }
-                .emit();
-                state
-                    .report
-                    .push_error(location, format!("record rejected: {message}"));
-                state.report.counts.rejected += 1;
-                state
-                    .rejected_iris
-                    .insert(iri.trim_matches(['<', '>']).to_owned());
-            }
-            let next = match &csw_info {
-                None => {
-                    if page.links.total_items.is_some() {
-                        total_hint = page.links.total_items;
+                    (r, fetched.hash)
+                })
+                .await;
+                let (result, hash) = match result {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let report = state.report;
+                        return fail(
+                            store,
+                            report,
+                            &page_location(page_no, &url),
+                            &format!("page reader crashed: {e}"),
+                            &*progress,
+                        )
+                        .await;
                     }
-                    choose_next(&page.links.next, &page_url, &url)
-                }
-                Some(info) => {
-                    if info.results.matched.is_some() {
-                        total_hint = info.results.matched;
+                };
+                let (page, csw_info) = match result {
+                    PageRead::Dcat(Ok(p)) => (p, None),
+                    PageRead::Csw(Ok((p, info))) => (p, Some(info)),
+                    PageRead::Csw(Err(e)) => {
+                        let mut message = e.to_string();
+                        if matches!(e, CswPageError::Response(_)) {
+                            if let Some(request) = &csw_request {
+                                message.push_str(&format!(" (request: {})", request.describe()));
+                            }
+                        }
+                        let report = state.report;
+                        let location = page_location(page_no, &url);
+                        return fail(store, report, &location, &message, &*progress).await;
                     }
-                    let paging = CswPaging {
-                        url: &url,
-                        page_no,
-                        info,
-                        new_rejects,
-                        sort: csw_sort,
-                    };
-                    csw_next(source, &mut state, &page, &paging)
+                    PageRead::Dcat(Err(e)) => {
+                        let location = match &e {
+                            PageError::Syntax(issue) => match &issue.position {
+                                Some(p) => format!("{}, {p}", page_location(page_no, &url)),
+                                None => page_location(page_no, &url),
+                            },
+                            _ => page_location(page_no, &url),
+                        };
+                        let message = match &e {
+                            PageError::Syntax(issue) => issue.message.clone(),
+                            other => other.to_string(),
+                        };
+                        let report = state.report;
+                        return fail(store, report, &location, &message, &*progress).await;
+                    }
+                };
+                for issue in &page.issues {
+                    let mut location = page_location(page_no, &url);
+                    if let Some(s) = &issue.subject {
+                        location.push_str(&format!(", record {s}"));
+                    }
+                    if let Some(p) = &issue.position {
+                        location.push_str(&format!(", {p}"));
+                    }
+                    state
+                        .report
+                        .push_error(location, format!("syntax error: {}", issue.message));
                 }
-            };
-            for record in page.records {
-                if !state.seen.contains_key(&record.iri) {
-                    state.seen.insert(record.iri.clone(), (record, url.clone()));
+                for (iri, literal) in &page.ill_typed {
+                    state.report.push_warning(
+                        format!("{}, record <{iri}>", page_location(page_no, &url)),
+                        format!("ill-typed literal {literal}"),
+                    );
                 }
+                let new_rejects = page
+                    .rejected
+                    .iter()
+                    .filter(|(iri, _)| !state.rejected_iris.contains(iri.trim_matches(['<', '>'])))
+                    .count() as u64;
+                for (iri, message) in &page.rejected {
+                    let location = format!("{}, record {iri}", page_location(page_no, &url));
+                    RecordRejected {
+                        source: &id,
+                        location: &location,
+                        message,
+                    }
+                    .emit();
+                    state
+                        .report
+                        .push_error(location, format!("record rejected: {message}"));
+                    state.report.counts.rejected += 1;
+                    state
+                        .rejected_iris
+                        .insert(iri.trim_matches(['<', '>']).to_owned());
+                }
+                let next = match &csw_info {
+                    None => {
+                        if page.links.total_items.is_some() {
+                            total_hint = page.links.total_items;
+                        }
+                        choose_next(&page.links.next, &page_url, &url)
+                    }
+                    Some(info) => {
+                        if info.results.matched.is_some() {
+                            total_hint = info.results.matched;
+                        }
+                        let paging = CswPaging {
+                            url: &url,
+                            page_no,
+                            info,
+                            new_rejects,
+                            sort: csw_sort,
+                        };
+                        csw_next(source, &mut state, &page, &paging)
+                    }
+                };
+                for record in page.records {
+                    if !state.seen.contains_key(&record.iri) {
+                        state.seen.insert(record.iri.clone(), (record, url.clone()));
+                    }
+                }
+                let memo = PageMemo {
+                    hash,
+                    next: next.clone().unwrap_or_default(),
+                    validators,
+                };
+                remember_page(&mut state, &url, stored, memo);
+                next
             }
-            state.pages.push((
-                url.clone(),
-                format!("{hash}\n{}", next.clone().unwrap_or_default()),
-            ));
-            next
         };
         progress.page_done(&id, page_no, state.seen.len() as u64, total_hint);
         let Some(next) = next else { break };
         if visited.contains(&next) {
-            state.report.push_error(
-                page_location(page_no, &url),
-                format!("paging loops back to {next}: stopped"),
-            );
+            // Pages may have been skipped: what was read is kept, nothing is withdrawn.
+            let message = format!("paging loops back to {next}: stopped");
+            mark_incomplete(&mut state, &page_location(page_no, &url), &message);
             break;
         }
         if origin_of(&next) != origin {
@@ -342,6 +491,22 @@ pub async fn harvest_source(
         url = next;
     }
     finish(store, state, &registry, options, &*progress).await
+}
+
+/// Records why paging stopped early: the job commits what it read, withdraws nothing and
+/// ends `partial`.
+fn mark_incomplete(state: &mut JobState, location: &str, message: &str) {
+    state.report.push_error(location, message);
+    state.complete = false;
+    state.incomplete_reason = Some(format!("{location}: {message}"));
+}
+
+/// Queues the fingerprint of page `url` for the commit, unless the store already holds it.
+fn remember_page(state: &mut JobState, url: &str, stored: Option<&String>, memo: PageMemo) {
+    let text = memo.encode();
+    if stored != Some(&text) {
+        state.pages.push((url.to_owned(), text));
+    }
 }
 
 /// The outcome of reading one page, by protocol.

@@ -10,6 +10,7 @@
 pub mod csw;
 pub mod dcat;
 pub mod demo;
+pub mod entities;
 pub mod events;
 pub mod fetch;
 pub mod format;

@@ -181,6 +181,20 @@ pub fn parse_page_rereadable<R: Read>(
         },
         other => other,
     };
+    if format == RdfFormat::RdfXml {
+        if let Some(Err(bomb)) = reopen().map(crate::entities::check_entities) {
+            return ParsedPage {
+                graph: PageGraph::new(),
+                poisoned: HashMap::new(),
+                issues: Vec::new(),
+                fatal: Some(ParseIssue {
+                    position: reopen().map(|r| line_column(r, bomb.offset)),
+                    message: bomb.message,
+                    subject: None,
+                }),
+            };
+        }
+    }
     let mut parser = RdfParser::from_format(format);
     if let Ok(with_base) = parser.clone().with_base_iri(base_url) {
         parser = with_base;

@@ -248,6 +248,8 @@ impl Sandbox {
                 })),
                 // Corpus links point at real hosts; tests run without network.
                 check_links: false,
+                limits: moisson_web::app::Limits::new(4, 4),
+                live: Default::default(),
             }),
             admin_token: Some("test-token".into()),
             index: self.index.clone(),

@@ -3,7 +3,7 @@
 use axum::Router;
 use moisson_catalog::CatalogStore;
 use moisson_harvester::{Fetcher, HarvestOptions, Source};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -39,6 +39,113 @@ pub struct Harvests {
     pub indexing: Option<Arc<crate::runner::Indexing>>,
     /// Checks distribution links after each harvest.
     pub check_links: bool,
+    /// How many harvests may run at once, in all and per host.
+    pub limits: Limits,
+    /// Progress of the running jobs, for `/api/sources`.
+    pub live: Arc<LiveJobs>,
+}
+
+/// The global and per-host limits on harvests running at the same time.
+pub struct Limits {
+    global: Arc<tokio::sync::Semaphore>,
+    per_host: usize,
+    hosts: Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
+}
+
+/// The slots a running harvest holds; dropping them frees them.
+pub struct Slots {
+    _host: tokio::sync::OwnedSemaphorePermit,
+    _global: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Limits {
+    /// At most `global` harvests at once, and `per_host` on one host.
+    pub fn new(global: usize, per_host: usize) -> Self {
+        Self {
+            global: Arc::new(tokio::sync::Semaphore::new(global.max(1))),
+            per_host: per_host.max(1),
+            hosts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits for a slot on the host of `url` (first), then a global one.
+    pub async fn acquire(&self, url: &str) -> Slots {
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default();
+        let host = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            hosts
+                .entry(host)
+                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.per_host)))
+                .clone()
+        };
+        // The semaphores are never closed.
+        let closed = "harvest limits are never closed";
+        let host = host.acquire_owned().await.expect(closed);
+        let global = self.global.clone().acquire_owned().await.expect(closed);
+        Slots {
+            _host: host,
+            _global: global,
+        }
+    }
+}
+
+/// Progress of a running job, as `/api/sources` shows it.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct LiveJob {
+    /// False while the job waits for a free slot (global or per-host limit).
+    pub started: bool,
+    /// Pages read so far.
+    pub pages: u32,
+    /// Records read so far.
+    pub records: u64,
+    /// Records the source announced, if it did.
+    pub total: Option<u64>,
+}
+
+/// Progress of the running jobs, by source.
+#[derive(Default)]
+pub struct LiveJobs {
+    jobs: Mutex<HashMap<String, LiveJob>>,
+}
+
+impl LiveJobs {
+    /// Returns the progress of the job of `source`, if one runs.
+    pub fn get(&self, source: &str) -> Option<LiveJob> {
+        self.lock().get(source).copied()
+    }
+
+    /// Sets the progress of the job of `source`.
+    pub fn set(&self, source: &str, job: LiveJob) {
+        self.lock().insert(source.to_owned(), job);
+    }
+
+    /// Forgets the job of `source`.
+    pub fn remove(&self, source: &str) {
+        self.lock().remove(source);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, LiveJob>> {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl moisson_harvester::Progress for LiveJobs {
+    fn page_done(&self, source: &str, page: u32, records: u64, total: Option<u64>) {
+        self.set(
+            source,
+            LiveJob {
+                started: true,
+                pages: page,
+                records,
+                total,
+            },
+        );
+    }
+
+    fn finished(&self, _report: &moisson_catalog::JobReport) {}
 }
 
 impl Harvests {
@@ -52,8 +159,28 @@ impl Harvests {
 
     /// Marks `source` no longer running.
     pub fn done(&self, source: &str) {
+        self.live.remove(source);
         if let Ok(mut r) = self.running.lock() {
             r.remove(source);
+        }
+    }
+
+    /// Returns how many jobs run (or wait for a slot) now.
+    pub fn running_count(&self) -> usize {
+        self.running.lock().map(|r| r.len()).unwrap_or(0)
+    }
+
+    /// Waits until no job runs, at most `timeout`; returns true when none runs.
+    pub async fn wait_idle(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.running_count() == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

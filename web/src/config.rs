@@ -22,6 +22,14 @@ pub const ENV_VARS: &[&str] = &[
     "MOISSON_HARVEST_RETRIES",
     "MOISSON_HARVEST_CONCURRENCY",
     "MOISSON_HARVEST_PROXY",
+    "MOISSON_HARVEST_PER_HOST_CONCURRENCY",
+    "MOISSON_HARVEST_MAX_JOB_SECS",
+    "MOISSON_HARVEST_MAX_RETRY_WAIT_SECS",
+    "MOISSON_HARVEST_MAX_REDIRECTS",
+    "MOISSON_SCHEDULER_ENABLED",
+    "MOISSON_SCHEDULER_JITTER_SECS",
+    "MOISSON_SCHEDULER_CATCH_UP",
+    "MOISSON_SCHEDULER_SHUTDOWN_GRACE_SECS",
 ];
 
 /// The configuration file as written.
@@ -37,6 +45,9 @@ pub struct ConfigFile {
     /// Harvest settings shared by every source.
     #[serde(default)]
     pub harvest: HarvestSection,
+    /// Scheduled harvesting by `moisson serve`.
+    #[serde(default)]
+    pub scheduler: SchedulerSection,
     /// The catalogues to harvest.
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceSection>,
@@ -94,6 +105,64 @@ pub struct HarvestSection {
     pub proxy: Option<String>,
     /// Checks the distribution links of a source after each harvest (HEAD, cached a week).
     pub check_links: bool,
+    /// Harvests of sources on one host running at the same time.
+    pub per_host_concurrency: usize,
+    /// Wall-time budget of one harvest job, in seconds (0: none).
+    pub max_job_secs: u64,
+    /// Longest wait before retrying a request (backoff or `Retry-After`), in seconds.
+    pub max_retry_wait_secs: u64,
+    /// Redirects followed for one request.
+    pub max_redirects: usize,
+}
+
+/// `[scheduler]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerSection {
+    /// Runs each source on its `schedule` in `moisson serve`.
+    pub enabled: bool,
+    /// Largest random delay added to each scheduled run, in seconds.
+    pub jitter_secs: u64,
+    /// On start, a run missed while the server was down runs once, at once.
+    pub catch_up: bool,
+    /// On SIGINT/SIGTERM, time running harvests get to finish before they are aborted.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for SchedulerSection {
+    fn default() -> Self {
+        let s = SchedulerOptions::default();
+        Self {
+            enabled: s.enabled,
+            jitter_secs: s.jitter_secs,
+            catch_up: s.catch_up,
+            shutdown_grace_secs: s.shutdown_grace_secs,
+        }
+    }
+}
+
+/// Validated `[scheduler]` settings.
+#[derive(Debug, Clone)]
+pub struct SchedulerOptions {
+    /// Runs each source on its `schedule`.
+    pub enabled: bool,
+    /// Largest random delay added to each scheduled run, in seconds.
+    pub jitter_secs: u64,
+    /// A run missed while the server was down runs once at start.
+    pub catch_up: bool,
+    /// Time running harvests get to finish on shutdown, in seconds.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for SchedulerOptions {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            jitter_secs: 30,
+            catch_up: true,
+            shutdown_grace_secs: 30,
+        }
+    }
 }
 
 impl Default for HarvestSection {
@@ -110,6 +179,10 @@ impl Default for HarvestSection {
             concurrency: 2,
             proxy: None,
             check_links: true,
+            per_host_concurrency: 1,
+            max_job_secs: harvest.max_job_secs,
+            max_retry_wait_secs: fetch.max_retry_wait_secs,
+            max_redirects: fetch.max_redirects,
         }
     }
 }
@@ -164,8 +237,12 @@ pub struct Config {
     pub harvest: HarvestOptions,
     /// Sources harvested at the same time.
     pub concurrency: usize,
+    /// Harvests of sources on one host running at the same time.
+    pub per_host_concurrency: usize,
     /// Checks distribution links after each harvest.
     pub check_links: bool,
+    /// Scheduled harvesting.
+    pub scheduler: SchedulerOptions,
     /// Sources.
     pub sources: Vec<Source>,
 }
@@ -233,9 +310,33 @@ impl Config {
         if let Some(v) = env.get("MOISSON_HARVEST_PROXY") {
             h.proxy = Some(v.clone()).filter(|p| !p.is_empty());
         }
+        env_parse(
+            env,
+            "MOISSON_HARVEST_PER_HOST_CONCURRENCY",
+            &mut h.per_host_concurrency,
+        )?;
+        env_parse(env, "MOISSON_HARVEST_MAX_JOB_SECS", &mut h.max_job_secs)?;
+        env_parse(
+            env,
+            "MOISSON_HARVEST_MAX_RETRY_WAIT_SECS",
+            &mut h.max_retry_wait_secs,
+        )?;
+        env_parse(env, "MOISSON_HARVEST_MAX_REDIRECTS", &mut h.max_redirects)?;
         if h.concurrency == 0 {
             bail!("harvest.concurrency must be at least 1");
         }
+        if h.per_host_concurrency == 0 {
+            bail!("harvest.per_host_concurrency must be at least 1");
+        }
+        let mut sc = file.scheduler;
+        env_parse(env, "MOISSON_SCHEDULER_ENABLED", &mut sc.enabled)?;
+        env_parse(env, "MOISSON_SCHEDULER_JITTER_SECS", &mut sc.jitter_secs)?;
+        env_parse(env, "MOISSON_SCHEDULER_CATCH_UP", &mut sc.catch_up)?;
+        env_parse(
+            env,
+            "MOISSON_SCHEDULER_SHUTDOWN_GRACE_SECS",
+            &mut sc.shutdown_grace_secs,
+        )?;
         let mut seen = HashSet::new();
         let mut sources = Vec::with_capacity(file.sources.len());
         for s in file.sources {
@@ -254,10 +355,7 @@ impl Config {
                 bail!("source {id}: url must be http or https, got {:?}", s.url);
             }
             if let Some(schedule) = &s.schedule {
-                let fields = schedule.split_whitespace().count();
-                if fields != 6 {
-                    bail!("source {id}: schedule {schedule:?} must have 6 fields (sec min hour dom mon dow), found {fields}");
-                }
+                parse_schedule(schedule).map_err(|e| anyhow!("source {id}: {e}"))?;
             }
             let csw_output_schema = match s.csw_output_schema.as_deref() {
                 None | Some("iso19139") => CswOutputSchema::Iso19139,
@@ -299,11 +397,14 @@ impl Config {
             max_document_bytes: h.max_document_bytes,
             retries: h.retries,
             proxy: h.proxy,
+            max_retry_wait_secs: h.max_retry_wait_secs,
+            max_redirects: h.max_redirects,
             ..FetchOptions::default()
         };
         let harvest = HarvestOptions {
             max_pages: h.max_pages,
             grace_period_days: h.grace_period_days,
+            max_job_secs: h.max_job_secs,
             ..HarvestOptions::default()
         };
         Ok(Self {
@@ -313,10 +414,30 @@ impl Config {
             fetch,
             harvest,
             concurrency: h.concurrency,
+            per_host_concurrency: h.per_host_concurrency,
             check_links: h.check_links,
+            scheduler: SchedulerOptions {
+                enabled: sc.enabled,
+                jitter_secs: sc.jitter_secs,
+                catch_up: sc.catch_up,
+                shutdown_grace_secs: sc.shutdown_grace_secs,
+            },
             sources,
         })
     }
+}
+
+/// Parses a 6-field cron expression (sec min hour dom mon dow), saying what is wrong.
+pub fn parse_schedule(expression: &str) -> anyhow::Result<cron::Schedule> {
+    let fields = expression.split_whitespace().count();
+    if fields != 6 {
+        bail!(
+            "schedule {expression:?} must have 6 fields (sec min hour dom mon dow), found {fields}"
+        );
+    }
+    expression
+        .parse::<cron::Schedule>()
+        .map_err(|e| anyhow!("schedule {expression:?} is not a valid cron expression: {e}"))
 }
 
 #[cfg(test)]
@@ -364,6 +485,16 @@ mod tests {
         )
         .expect_err("5 fields");
         assert!(format!("{err:#}").contains("6 fields"), "{err:#}");
+        let err = Config::load(
+            "[[source]]\nid = \"ddt-29\"\nname = \"x\"\nurl = \"http://a\"\nschedule = \"0 61 3 * * *\"\n",
+            &BTreeMap::new(),
+        )
+        .expect_err("minute 61");
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("source ddt-29") && text.contains("not a valid cron expression"),
+            "{text}"
+        );
         let err = Config::load(
             "[[source]]\nid = \"a\"\nname = \"x\"\nurl = \"http://a\"\nprotocol = \"csw\"\ncsw_output_schema = \"gmd\"\n",
             &BTreeMap::new(),

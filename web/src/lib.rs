@@ -12,6 +12,7 @@ pub mod demo_csw;
 pub mod demo_server;
 pub mod error;
 pub mod runner;
+pub mod scheduler;
 pub mod ui;
 
 pub use app::{app, AppState, Harvests};

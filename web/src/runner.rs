@@ -7,13 +7,25 @@ use std::sync::Arc;
 
 use crate::app::Harvests;
 
-/// Harvests `source`, whose slot in the running set the caller already took.
+/// Harvests `source`, whose slot in the running set the caller already took, once a
+/// global and a per-host slot are free (see [`crate::app::Limits`]).
 pub async fn run_started(
     store: &CatalogStore,
     harvests: &Harvests,
     source: &Source,
     progress: Arc<dyn Progress>,
 ) -> JobReport {
+    let id = source.id.as_str();
+    harvests.live.set(id, crate::app::LiveJob::default());
+    let _slots = harvests.limits.acquire(&source.url).await;
+    harvests.live.set(
+        id,
+        crate::app::LiveJob {
+            started: true,
+            ..Default::default()
+        },
+    );
+    let progress: Arc<dyn Progress> = Arc::new(Tee(progress, harvests.live.clone()));
     let before = match &harvests.indexing {
         Some(_) => registry_of(store, source.id.as_str()).await,
         None => None,
@@ -29,7 +41,8 @@ pub async fn run_started(
     if let (Some(indexing), Some(before)) = (&harvests.indexing, before) {
         update_index(store, indexing, source.id.as_str(), before).await;
     }
-    if report.status != moisson_catalog::JobStatus::Failed {
+    let stopping = harvests.options.shutdown.is_cancelled();
+    if report.status != moisson_catalog::JobStatus::Failed && !stopping {
         if harvests.check_links {
             check_links(store, harvests, source).await;
         }
@@ -37,6 +50,21 @@ pub async fn run_started(
     }
     harvests.done(source.id.as_str());
     report
+}
+
+/// Sends progress to two receivers (the caller's, and the live view of `/api/sources`).
+struct Tee(Arc<dyn Progress>, Arc<crate::app::LiveJobs>);
+
+impl Progress for Tee {
+    fn page_done(&self, source: &str, page: u32, records: u64, total: Option<u64>) {
+        self.0.page_done(source, page, records, total);
+        self.1.page_done(source, page, records, total);
+    }
+
+    fn finished(&self, report: &JobReport) {
+        self.0.finished(report);
+        self.1.finished(report);
+    }
 }
 
 /// The search index and what classification needs to know of the configured sources.

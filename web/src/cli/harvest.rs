@@ -50,6 +50,8 @@ pub(super) async fn run(args: HarvestArgs, config: Config) -> anyhow::Result<Exi
         running: Mutex::new(HashSet::new()),
         indexing: Some(indexing),
         check_links: config.check_links,
+        limits: crate::app::Limits::new(config.concurrency, config.per_host_concurrency),
+        live: Default::default(),
     });
     let reports = runner::run_all(
         &store,

@@ -1,11 +1,19 @@
-//! `moisson serve`: the web server (scheduled harvesting comes with the scheduler).
+//! `moisson serve`: the web server and the scheduler.
+//!
+//! Shutdown (SIGINT/SIGTERM): scheduling stops and the server stops accepting connections;
+//! running harvests get `scheduler.shutdown_grace_secs` to finish, then are aborted (each
+//! ends `failed`, interrupted, having changed nothing); the process exits at most
+//! [`ABORT_WAIT`] later whatever happens.
 
 use anyhow::Context;
 use clap::Args;
 use moisson_harvester::Fetcher;
 use std::collections::HashSet;
+use std::future::IntoFuture;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 use crate::app::{app, AppState, Harvests};
 use crate::config::Config;
@@ -33,6 +41,8 @@ pub(super) fn state_for(
             running: Mutex::new(HashSet::new()),
             indexing: Some(indexing),
             check_links: config.check_links,
+            limits: crate::app::Limits::new(config.concurrency, config.per_host_concurrency),
+            live: Default::default(),
         }),
         admin_token: config.admin_token.clone(),
     })
@@ -66,6 +76,34 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Time aborted harvests get to record their failure before the process exits anyway.
+pub(super) const ABORT_WAIT: Duration = Duration::from_secs(10);
+
+/// Lets running harvests finish within `grace`, then aborts them and waits at most
+/// [`ABORT_WAIT`] for them to record it. Returns how many were aborted.
+pub(super) async fn stop_harvests(harvests: &Harvests, grace: Duration) -> usize {
+    let running = harvests.running_count();
+    if running > 0 {
+        tracing::info!(
+            jobs = running,
+            grace_secs = grace.as_secs(),
+            "waiting for running harvests"
+        );
+    }
+    if harvests.wait_idle(grace).await {
+        return 0;
+    }
+    let aborted = harvests.running_count();
+    tracing::warn!(jobs = aborted, "aborting running harvests");
+    harvests.options.shutdown.cancel();
+    if !harvests.wait_idle(ABORT_WAIT).await {
+        tracing::error!(
+            "harvests still running after the abort: the next start marks them interrupted"
+        );
+    }
+    aborted
+}
+
 pub(super) async fn run(args: ServeArgs, config: Config) -> anyhow::Result<ExitCode> {
     let store = super::open_store(&config.data_dir)?;
     let bind = args.bind.unwrap_or_else(|| config.bind.clone());
@@ -79,7 +117,44 @@ pub(super) async fn run(args: ServeArgs, config: Config) -> anyhow::Result<ExitC
     )
     .await?;
     let state = state_for(&config, store, indexing)?;
+    let stop = CancellationToken::new();
+    let _scheduler = crate::scheduler::spawn(
+        state.store.clone(),
+        state.harvests.clone(),
+        &config.sources,
+        &config.scheduler,
+        stop.clone(),
+    )?;
     println!("Moisson: http://{}", listener.local_addr()?);
-    serve_until_signal(listener, state).await?;
+    let harvests = state.harvests.clone();
+    let server = axum::serve(listener, app(state))
+        .with_graceful_shutdown(stop.clone().cancelled_owned())
+        .into_future();
+    let mut server = tokio::spawn(server);
+    tokio::select! {
+        () = shutdown_signal() => {}
+        served = &mut server => {
+            stop.cancel();
+            stop_harvests(&harvests, Duration::ZERO).await;
+            served.context("server task")?.context("serving http")?;
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    let started = Instant::now();
+    stop.cancel();
+    let grace = Duration::from_secs(config.scheduler.shutdown_grace_secs);
+    let aborted = stop_harvests(&harvests, grace).await;
+    // Open HTTP connections get what is left of the grace delay (at least a second).
+    let left = grace
+        .saturating_sub(started.elapsed())
+        .max(Duration::from_secs(1));
+    if tokio::time::timeout(left, server).await.is_err() {
+        tracing::warn!("http connections still open at exit");
+    }
+    tracing::info!(
+        aborted,
+        millis = started.elapsed().as_millis() as u64,
+        "stopped"
+    );
     Ok(ExitCode::SUCCESS)
 }
