@@ -14,6 +14,7 @@ pub mod index;
 pub mod normalize;
 pub mod query;
 pub mod schema;
+pub mod select;
 
 pub use classify::{classify, Assignment, Classification, SourceContext, SourceContexts};
 pub use document::Summary;

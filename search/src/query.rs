@@ -226,7 +226,7 @@ impl SearchIndex {
     }
 
     /// Builds the filter clauses; unknown dimensions are refused.
-    fn filter_clauses(
+    pub(crate) fn filter_clauses(
         &self,
         filters: &BTreeMap<String, Vec<String>>,
     ) -> Result<Vec<Box<dyn Query>>, SearchError> {

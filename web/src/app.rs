@@ -202,6 +202,8 @@ pub fn app(state: AppState) -> Router {
         .merge(api::datasets::routes())
         .merge(api::vocab::routes())
         .merge(crate::ui::routes())
+        .merge(api::catalog::routes())
+        .merge(api::sparql::routes())
         .fallback(crate::ui::not_found)
         .layer(TraceLayer::new_for_http())
         .layer(TimeoutLayer::with_status_code(

@@ -41,6 +41,15 @@ impl ApiError {
         }
     }
 
+    /// Any status with a stable code (406 `not_acceptable`, 503 `timeout`…).
+    pub fn with_status(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
     /// 400.
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self {

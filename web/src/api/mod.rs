@@ -1,7 +1,11 @@
 //! JSON API areas; each exposes `routes()`.
 
+pub mod catalog;
+pub mod conneg;
 pub mod datasets;
 pub mod health;
 pub mod quality;
 pub mod sources;
+pub mod sparql;
+pub mod sparql_dataset;
 pub mod vocab;

@@ -1,0 +1,1 @@
+//! `/api/openapi.json`, `/api/docs` and `/metrics`.

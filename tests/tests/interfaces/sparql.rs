@@ -1,0 +1,1 @@
+//! `/sparql`: protocol variants, formats, read-only, limits, and agreement with the API.
