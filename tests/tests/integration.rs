@@ -4,6 +4,7 @@ mod api;
 mod broken;
 mod corpus;
 mod csw;
+mod faults;
 mod interfaces;
 mod lifecycle;
 mod quality;
