@@ -3,6 +3,7 @@
 mod api;
 mod broken;
 mod corpus;
+mod crash;
 mod csw;
 mod faults;
 mod interfaces;

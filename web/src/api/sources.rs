@@ -36,6 +36,10 @@ pub struct SourceSummary {
     /// Catalogue quality score (0–100) after the last harvest, `None` before any.
     pub quality_score: Option<f64>,
     pub running: bool,
+    /// Progress of the running job (absent when none runs): `started` is false while it
+    /// waits for a free slot, then pages and records read so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<crate::app::LiveJob>,
     pub last_job: Option<JobReport>,
 }
 
@@ -62,6 +66,7 @@ pub fn summarize(state: &AppState) -> Result<Vec<SourceSummary>, ApiError> {
                 .last()
                 .map(|p| p.score),
             running: state.harvests.is_running(s.id.as_str()),
+            progress: state.harvests.live.get(s.id.as_str()),
             last_job: state.store.last_job(s.id.as_str())?,
         });
     }
