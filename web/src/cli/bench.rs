@@ -1,8 +1,10 @@
 //! `moisson bench`: end-to-end harvest benchmark. Writes a generated catalogue (or takes
-//! `--file`), serves it over loopback, harvests it into a fresh on-disk store, then
-//! re-harvests it unchanged (byte-identical, then forced re-parse), and reports wall time,
-//! datasets/s and peak RSS of each phase. With `--rdflib PYTHON`, times rdflib's parse of
-//! the same file in a child process, for a ratio measured in one run.
+//! `--file`), serves it over loopback (with an `ETag`, answering `304` to a matching
+//! `If-None-Match`), harvests it into a fresh on-disk store, then re-harvests it unchanged
+//! (conditional GET, then without validators: byte-identical body, then forced re-parse),
+//! and reports wall time, datasets/s, peak RSS, HTTP requests, bytes served and records
+//! written of each phase. With `--rdflib PYTHON`, times rdflib's parse of the same file in
+//! a child process, for a ratio measured in one run.
 
 use anyhow::{bail, Context};
 use axum::body::Body;
@@ -17,6 +19,7 @@ use moisson_harvester::{
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -41,6 +44,17 @@ struct Phase {
     seconds: f64,
     peak_rss_mb: f64,
     report: JobReport,
+    requests: u64,
+    bytes_served: u64,
+    quads_after: usize,
+}
+
+/// What the loopback server counts, and whether it gives validators.
+#[derive(Default)]
+struct Served {
+    requests: AtomicU64,
+    bytes: AtomicU64,
+    no_validators: AtomicBool,
 }
 
 /// Returns the peak resident set size of this process, in MiB.
@@ -82,29 +96,8 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/catalog.ttl", listener.local_addr()?);
-    let served = file.clone();
-    tokio::spawn(async move {
-        let router = axum::Router::new().route(
-            "/catalog.ttl",
-            axum::routing::get(move || {
-                let served = served.clone();
-                async move {
-                    match tokio::fs::File::open(&served).await {
-                        Ok(f) => {
-                            let stream = tokio_util::io::ReaderStream::with_capacity(f, 1 << 16);
-                            (
-                                [(header::CONTENT_TYPE, "text/turtle")],
-                                Body::from_stream(stream),
-                            )
-                                .into_response()
-                        }
-                        Err(_) => axum::http::StatusCode::NOT_FOUND.into_response(),
-                    }
-                }
-            }),
-        );
-        let _ = axum::serve(listener, router).await;
-    });
+    let served = Arc::new(Served::default());
+    spawn_server(listener, file.clone(), served.clone())?;
     let store_dir = work.join("bench-store");
     if store_dir.is_dir() {
         std::fs::remove_dir_all(&store_dir)
@@ -127,11 +120,17 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         csw_constraint: None,
     };
     let mut phases = Vec::new();
-    for (name, force) in [
-        ("first harvest", false),
-        ("re-harvest, byte-identical", false),
-        ("re-harvest, forced re-parse", true),
+    for (name, force, validators) in [
+        ("first harvest", false, true),
+        ("re-harvest, 304 not modified", false, true),
+        ("re-harvest, byte-identical", false, false),
+        ("re-harvest, forced re-parse", true, false),
     ] {
+        served.no_validators.store(!validators, Ordering::SeqCst);
+        let (requests, bytes) = (
+            served.requests.load(Ordering::SeqCst),
+            served.bytes.load(Ordering::SeqCst),
+        );
         reset_peak_rss();
         let options = HarvestOptions {
             force,
@@ -149,6 +148,9 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             seconds,
             peak_rss_mb: peak_rss_mb(),
             report,
+            requests: served.requests.load(Ordering::SeqCst) - requests,
+            bytes_served: served.bytes.load(Ordering::SeqCst) - bytes,
+            quads_after: store.quad_count()?,
         });
     }
     let datasets = phases[0].report.dataset_count;
@@ -160,24 +162,37 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         store.quad_count()?
     );
     println!(
-        "{:<30} {:>9} {:>12} {:>13} {:>8} {:>10}",
-        "phase", "seconds", "datasets/s", "peak RSS MiB", "added", "unchanged"
+        "{:<30} {:>9} {:>12} {:>13} {:>9} {:>10} {:>16} {:>10} {:>12}",
+        "phase",
+        "seconds",
+        "datasets/s",
+        "peak RSS MiB",
+        "requests",
+        "MB served",
+        "records written",
+        "unchanged",
+        "quads after"
     );
     for p in &phases {
+        let c = &p.report.counts;
         println!(
-            "{:<30} {:>9.2} {:>12.0} {:>13.0} {:>8} {:>10}",
+            "{:<30} {:>9.2} {:>12.0} {:>13.0} {:>9} {:>10.1} {:>16} {:>10} {:>12}",
             p.name,
             p.seconds,
             datasets as f64 / p.seconds,
             p.peak_rss_mb,
-            p.report.counts.added,
-            p.report.counts.unchanged
+            p.requests,
+            p.bytes_served as f64 / 1e6,
+            c.added + c.updated + c.removed,
+            c.unchanged,
+            p.quads_after
         );
     }
     println!(
-        "first harvest / byte-identical re-harvest: {:.1}x; first / forced re-parse: {:.1}x",
+        "first harvest / 304 re-harvest: {:.0}x; / byte-identical re-harvest: {:.1}x; / forced re-parse: {:.1}x",
         phases[0].seconds / phases[1].seconds,
-        phases[0].seconds / phases[2].seconds
+        phases[0].seconds / phases[2].seconds,
+        phases[0].seconds / phases[3].seconds
     );
     if let Some(python) = &args.rdflib {
         let started = Instant::now();
@@ -197,6 +212,60 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves `file` at `/catalog.ttl` with an `ETag` (from its size and modification time,
+/// unless `served.no_validators`), answering `304` to a matching `If-None-Match`.
+fn spawn_server(
+    listener: tokio::net::TcpListener,
+    file: PathBuf,
+    served: Arc<Served>,
+) -> anyhow::Result<()> {
+    let meta = std::fs::metadata(&file).with_context(|| format!("reading {}", file.display()))?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let etag = format!("\"{:x}-{modified:x}\"", meta.len());
+    let len = meta.len();
+    let handler = move |headers: axum::http::HeaderMap| {
+        let (file, served, etag) = (file.clone(), served.clone(), etag.clone());
+        async move {
+            served.requests.fetch_add(1, Ordering::SeqCst);
+            let validators = !served.no_validators.load(Ordering::SeqCst);
+            let matches = headers
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v == etag);
+            if validators && matches {
+                return axum::http::StatusCode::NOT_MODIFIED.into_response();
+            }
+            match tokio::fs::File::open(&file).await {
+                Ok(f) => {
+                    served.bytes.fetch_add(len, Ordering::SeqCst);
+                    let stream = tokio_util::io::ReaderStream::with_capacity(f, 1 << 16);
+                    let mut response = (
+                        [(header::CONTENT_TYPE, "text/turtle")],
+                        Body::from_stream(stream),
+                    )
+                        .into_response();
+                    if validators {
+                        if let Ok(value) = etag.parse() {
+                            response.headers_mut().insert(header::ETAG, value);
+                        }
+                    }
+                    response
+                }
+                Err(_) => axum::http::StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    };
+    tokio::spawn(async move {
+        let router = axum::Router::new().route("/catalog.ttl", axum::routing::get(handler));
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(())
 }
 
 fn file_mb(path: &Path) -> f64 {
