@@ -195,6 +195,7 @@ impl Harvests {
 
 /// Builds the router with every area and the shared layers.
 pub fn app(state: AppState) -> Router {
+    let http_metrics = Arc::new(crate::metrics::HttpMetrics::default());
     Router::new()
         .merge(api::health::routes())
         .merge(api::sources::routes())
@@ -204,7 +205,14 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::ui::routes())
         .merge(api::catalog::routes())
         .merge(api::sparql::routes())
+        .merge(api::openapi::routes())
+        .merge(crate::metrics::routes())
         .fallback(crate::ui::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            http_metrics.clone(),
+            crate::metrics::track,
+        ))
+        .layer(axum::Extension(http_metrics))
         .layer(TraceLayer::new_for_http())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -1,1 +1,257 @@
 //! `/sparql`: protocol variants, formats, read-only, limits, and agreement with the API.
+
+use axum::body::Body;
+use axum::http::Request;
+use axum::Extension;
+use moisson_tests::{Route, Sandbox};
+use moisson_web::api::sparql::SparqlLimits;
+use std::time::{Duration, Instant};
+
+use super::{get, send};
+use crate::support::turtle_catalogue;
+
+async fn sandbox_with(ids: &[u32]) -> Sandbox {
+    let sandbox = Sandbox::start().await;
+    sandbox.server.set(
+        "/ddt.ttl",
+        Route::Bytes(
+            turtle_catalogue(ids, None, None).into_bytes(),
+            "text/turtle".into(),
+        ),
+    );
+    let source = sandbox.source("ddt-29", &sandbox.server.url("/ddt.ttl"));
+    sandbox.harvest(&source).await;
+    sandbox
+}
+
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+const COUNT_DATASETS: &str =
+    "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }";
+
+fn first_binding(reply: &super::Reply, variable: &str) -> String {
+    let json = reply.json();
+    json["results"]["bindings"][0][variable]["value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {variable} in {json}"))
+        .to_owned()
+}
+
+fn post(uri: &str, content_type: &str, body: String) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sparql_protocol_variants_and_result_formats() {
+    let sandbox = sandbox_with(&[1, 2, 3, 4, 5]).await;
+    let app = sandbox.app();
+    let q = encode(COUNT_DATASETS);
+
+    let reply = get(&app, &format!("/sparql?query={q}"), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(
+        reply.header("content-type").as_deref(),
+        Some("application/sparql-results+json")
+    );
+    assert_eq!(first_binding(&reply, "n"), "5");
+
+    let reply = send(
+        &app,
+        post(
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            format!("query={q}"),
+        ),
+    )
+    .await;
+    assert_eq!(first_binding(&reply, "n"), "5");
+    let reply = send(
+        &app,
+        post("/sparql", "application/sparql-query", COUNT_DATASETS.into()),
+    )
+    .await;
+    assert_eq!(first_binding(&reply, "n"), "5");
+
+    for (accept, media, needle) in [
+        (
+            "application/sparql-results+xml",
+            "application/sparql-results+xml",
+            "<sparql",
+        ),
+        ("text/csv", "text/csv", "n\r\n5"),
+        (
+            "text/tab-separated-values",
+            "text/tab-separated-values",
+            "?n\n5",
+        ),
+    ] {
+        let reply = get(&app, &format!("/sparql?query={q}"), &[("accept", accept)]).await;
+        assert_eq!(reply.header("content-type").as_deref(), Some(media));
+        assert!(reply.text().contains(needle), "{accept}: {}", reply.text());
+    }
+    let reply = get(&app, &format!("/sparql?query={q}&format=csv"), &[]).await;
+    assert_eq!(reply.header("content-type").as_deref(), Some("text/csv"));
+
+    let construct = encode(
+        "CONSTRUCT { ?d <http://purl.org/dc/terms/title> ?t } WHERE { ?d <http://purl.org/dc/terms/title> ?t }",
+    );
+    let reply = get(&app, &format!("/sparql?query={construct}"), &[]).await;
+    assert_eq!(reply.header("content-type").as_deref(), Some("text/turtle"));
+    assert!(reply.text().contains("Zones humides du Finistère n°3"));
+    let reply = get(
+        &app,
+        &format!("/sparql?query={construct}"),
+        &[("accept", "application/n-triples")],
+    )
+    .await;
+    assert_eq!(reply.text().lines().count(), 5, "{}", reply.text());
+
+    let ask = encode("ASK { ?s ?p ?o }");
+    let reply = get(&app, &format!("/sparql?query={ask}"), &[]).await;
+    assert_eq!(reply.json()["boolean"], true);
+
+    assert_eq!(get(&app, "/sparql?query=SELEKT", &[]).await.status, 400);
+    assert_eq!(get(&app, "/sparql", &[]).await.status, 400);
+    let form = get(&app, "/sparql", &[("accept", "text/html")]).await;
+    assert_eq!(form.status, 200);
+    assert!(form.text().contains("<form") && !form.text().contains("<script"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sparql_is_read_only_and_sees_only_active_records() {
+    let sandbox = sandbox_with(&[1, 2, 3, 4, 5]).await;
+    let app = sandbox.app();
+    let update = "INSERT DATA { <http://x.org/s> <http://x.org/p> <http://x.org/o> }";
+    let refused = [
+        post(
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            format!("update={}", encode(update)),
+        ),
+        post("/sparql", "application/sparql-update", update.into()),
+        post("/sparql", "application/sparql-query", update.into()),
+    ];
+    for request in refused {
+        let reply = send(&app, request).await;
+        assert_eq!(reply.status, 403, "{}", reply.text());
+    }
+    for hidden in ["urn:moisson:meta", "urn:moisson:registry"] {
+        let q = encode(&format!(
+            "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{hidden}\")) }}"
+        ));
+        let reply = get(&app, &format!("/sparql?query={q}"), &[]).await;
+        assert_eq!(first_binding(&reply, "n"), "0", "{hidden} leaks");
+    }
+    let q = encode("ASK { GRAPH <urn:moisson:meta> { ?s ?p ?o } }");
+    assert_eq!(
+        get(&app, &format!("/sparql?query={q}"), &[]).await.json()["boolean"],
+        false
+    );
+    let q = encode("SELECT * WHERE { ?s <urn:moisson:ns#hash> ?o } LIMIT 1");
+    let reply = get(&app, &format!("/sparql?query={q}"), &[]).await;
+    assert_eq!(reply.json()["results"]["bindings"], serde_json::json!([]));
+
+    // A withdrawn record disappears from SPARQL.
+    sandbox.server.set(
+        "/ddt.ttl",
+        Route::Bytes(
+            turtle_catalogue(&[1, 2, 3, 4], None, None).into_bytes(),
+            "text/turtle".into(),
+        ),
+    );
+    let source = sandbox.source("ddt-29", &sandbox.server.url("/ddt.ttl"));
+    sandbox.harvest(&source).await;
+    let reply = get(
+        &sandbox.app(),
+        &format!("/sparql?query={}", encode(COUNT_DATASETS)),
+        &[],
+    )
+    .await;
+    assert_eq!(first_binding(&reply, "n"), "4");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sparql_counts_per_theme_agree_with_the_themes_api() {
+    let sandbox = super::harvested_sandbox().await;
+    let app = sandbox.app();
+    let q = encode(
+        "SELECT ?theme (COUNT(DISTINCT ?d) AS ?n) WHERE { \
+         GRAPH <urn:moisson:classification> { ?d <http://www.w3.org/ns/dcat#theme> ?theme } } \
+         GROUP BY ?theme",
+    );
+    let reply = get(&app, &format!("/sparql?query={q}"), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let mut counted = std::collections::BTreeMap::new();
+    for b in reply.json()["results"]["bindings"]
+        .as_array()
+        .expect("bindings")
+    {
+        counted.insert(
+            b["theme"]["value"].as_str().expect("theme").to_owned(),
+            b["n"]["value"]
+                .as_str()
+                .expect("n")
+                .parse::<u64>()
+                .expect("count"),
+        );
+    }
+    let (_, themes) = sandbox.get_json("/api/themes").await;
+    let mut compared = 0;
+    for top in themes.as_array().expect("themes") {
+        let subs = top["sub_themes"].as_array().cloned().unwrap_or_default();
+        for t in std::iter::once(top).chain(subs.iter()) {
+            let iri = t["iri"].as_str().expect("iri");
+            let api = t["count"].as_u64().expect("count");
+            assert_eq!(counted.get(iri).copied().unwrap_or(0), api, "theme {iri}");
+            compared += u64::from(api > 0);
+        }
+    }
+    assert!(compared >= 2, "too few themes with datasets: {counted:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_past_the_time_limit_fails_while_the_server_answers_others() {
+    let sandbox = sandbox_with(&(1..=40).collect::<Vec<_>>()).await;
+    let app = sandbox.app().layer(Extension(SparqlLimits {
+        timeout: Duration::from_millis(800),
+        max_results: 3,
+    }));
+    let slow = encode("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }");
+    let started = Instant::now();
+    let long = {
+        let app = app.clone();
+        tokio::spawn(async move { get(&app, &format!("/sparql?query={slow}"), &[]).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let health = get(&app, "/healthz", &[]).await;
+    assert_eq!(health.status, 200);
+    let quick = get(
+        &app,
+        &format!("/sparql?query={}", encode("ASK { ?s ?p ?o }")),
+        &[],
+    )
+    .await;
+    assert_eq!(quick.status, 200, "{}", quick.text());
+    assert!(
+        !long.is_finished(),
+        "other requests were answered while the slow query ran"
+    );
+    let reply = long.await.expect("task");
+    assert_eq!(reply.status, 503, "{}", reply.text());
+    assert_eq!(reply.json()["error"]["code"], "timeout");
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "cancelled late: {elapsed:?}"
+    );
+
+    let all = encode("SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }");
+    let reply = get(&app, &format!("/sparql?query={all}"), &[]).await;
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert!(reply.text().contains("more than 3 results"));
+}

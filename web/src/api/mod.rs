@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod conneg;
 pub mod datasets;
 pub mod health;
+pub mod openapi;
 pub mod quality;
 pub mod sources;
 pub mod sparql;
