@@ -8,7 +8,7 @@ use std::io::{Read, Seek};
 use crate::fetch::FetchedPage;
 use crate::format;
 use crate::parse::{parse_page_rereadable, ParseIssue};
-use crate::records::{extract_records, PageLinks};
+use crate::records::{extract_records, PageGraph, PageLinks};
 
 /// What became of one record of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +89,23 @@ pub fn read_page(
     if let Some(fatal) = parsed.fatal.take() {
         return Err(PageError::Syntax(fatal));
     }
-    let extracted = extract_records(&mut parsed.graph, &parsed.poisoned);
+    let mut result = store_records(store, source, &mut parsed.graph, &parsed.poisoned, registry)?;
+    result.issues = parsed.issues;
+    Ok(result)
+}
+
+/// Groups `graph` into records (leaving out those whose subject a parse error poisoned),
+/// compares each with `registry` (the source's registry keyed by record IRI) and writes
+/// the graphs of new versions. A record repeated on the page is taken once. The step every
+/// protocol shares once it has a page's triples.
+pub(crate) fn store_records(
+    store: &CatalogStore,
+    source: &str,
+    graph: &mut PageGraph,
+    poisoned: &HashMap<u32, String>,
+    registry: &HashMap<String, RecordEntry>,
+) -> Result<PageResult, StoreError> {
+    let extracted = extract_records(graph, poisoned);
     let mut writer = store.record_writer();
     let mut records = Vec::with_capacity(extracted.records.len());
     let mut taken = std::collections::HashSet::new();
@@ -98,43 +114,41 @@ pub fn read_page(
         if !taken.insert(record.iri.as_str()) {
             continue;
         }
-        for literal in record.ill_typed_literals(&parsed.graph) {
+        for literal in record.ill_typed_literals(graph) {
             ill_typed.push((record.iri.clone(), literal));
         }
-        let previous = registry.get(&record.iri);
-        let (outcome, graph) = match previous {
+        let (outcome, graph_name) = match registry.get(&record.iri) {
             Some(entry) if entry.hash == record.hash => {
                 (RecordOutcome::Unchanged, entry.graph.clone())
             }
-            other => {
-                let graph = record_graph_name(source, &record.iri, &record.hash);
-                writer.write_graph(&graph, record.materialize(&parsed.graph))?;
-                let outcome = if other.is_some() {
+            previous => {
+                let name = record_graph_name(source, &record.iri, &record.hash);
+                writer.write_graph(&name, record.materialize(graph))?;
+                let outcome = if previous.is_some() {
                     RecordOutcome::Updated
                 } else {
                     RecordOutcome::Added
                 };
-                (outcome, graph.into_string())
+                (outcome, name.into_string())
             }
         };
         records.push(TakenRecord {
             iri: record.iri.clone(),
             kind: record.kind,
             hash: record.hash.clone(),
-            graph,
+            graph: graph_name,
             outcome,
         });
     }
     let quads_written = writer.finish()?;
-    let rejected = extracted
-        .rejected
-        .into_iter()
-        .map(|r| (r.iri, r.message))
-        .collect();
     Ok(PageResult {
         records,
-        rejected,
-        issues: parsed.issues,
+        rejected: extracted
+            .rejected
+            .into_iter()
+            .map(|r| (r.iri, r.message))
+            .collect(),
+        issues: Vec::new(),
         ill_typed,
         links: extracted.links,
         quads_written,

@@ -291,8 +291,59 @@ impl CatalogStore {
     /// the page fingerprints and the job report: a commit costs tens of quads whatever the
     /// number of records, and readers see the old registry or the new one, never a mix.
     pub fn commit_harvest(&self, source: &str, commit: &HarvestCommit) -> Result<(), StoreError> {
-        let subject = registry_subject(source);
         let mut tx = self.store.start_transaction()?;
+        let registry_changes = !(commit.upserts.is_empty()
+            && commit.updates.is_empty()
+            && commit.purges.is_empty()
+            && commit.dropped_graphs.is_empty());
+        let rewritten = if registry_changes {
+            Some(self.rewrite_registry_in_tx(&mut tx, source, commit)?)
+        } else {
+            None
+        };
+        let g = meta_graph().into_owned();
+        for (url, hash) in &commit.pages {
+            let page = NamedNode::new_unchecked(format!(
+                "{}{source}:{}",
+                moisson::PAGE_PREFIX,
+                encode_page_key(url)
+            ));
+            let old: Vec<Quad> = tx
+                .quads_for_pattern(Some(page.as_ref().into()), None, None, Some(meta_graph()))
+                .collect::<Result<_, _>>()?;
+            for q in &old {
+                tx.remove(q);
+            }
+            tx.insert(&Quad::new(
+                page,
+                named(moisson::PAGE_HASH),
+                Literal::new_simple_literal(hash),
+                g.clone(),
+            ));
+        }
+        if let Some(job) = &commit.job {
+            self.job_into_tx(&mut tx, job)?;
+        }
+        tx.commit()?;
+        if let Some(entries) = rewritten {
+            let registry = Arc::new(SourceRegistry::new(entries));
+            if let Ok(mut cache) = self.registry_cache.lock() {
+                cache.insert(source.to_owned(), registry);
+            }
+            self.registry_changed();
+        }
+        Ok(())
+    }
+
+    /// Applies `commit`'s entry changes to the registry of `source` inside `tx`: the
+    /// source's chunks are read, changed and written back. Returns the new entries.
+    fn rewrite_registry_in_tx(
+        &self,
+        tx: &mut oxigraph::store::Transaction<'_>,
+        source: &str,
+        commit: &HarvestCommit,
+    ) -> Result<Vec<RecordEntry>, StoreError> {
+        let subject = registry_subject(source);
         let old_chunks: Vec<Quad> = tx
             .quads_for_pattern(
                 Some(subject.as_ref().into()),
@@ -330,35 +381,7 @@ impl CatalogStore {
                 g.clone(),
             ));
         }
-        for (url, hash) in &commit.pages {
-            let page = NamedNode::new_unchecked(format!(
-                "{}{source}:{}",
-                moisson::PAGE_PREFIX,
-                encode_page_key(url)
-            ));
-            let old: Vec<Quad> = tx
-                .quads_for_pattern(Some(page.as_ref().into()), None, None, Some(meta_graph()))
-                .collect::<Result<_, _>>()?;
-            for q in &old {
-                tx.remove(q);
-            }
-            tx.insert(&Quad::new(
-                page,
-                named(moisson::PAGE_HASH),
-                Literal::new_simple_literal(hash),
-                g.clone(),
-            ));
-        }
-        if let Some(job) = &commit.job {
-            self.job_into_tx(&mut tx, job)?;
-        }
-        tx.commit()?;
-        let registry = Arc::new(SourceRegistry::new(by_graph.into_values().collect()));
-        if let Ok(mut cache) = self.registry_cache.lock() {
-            cache.insert(source.to_owned(), registry);
-        }
-        self.registry_changed();
-        Ok(())
+        Ok(by_graph.into_values().collect())
     }
 
     /// Removes record graphs that no registry entry names (left by an interrupted harvest)

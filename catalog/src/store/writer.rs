@@ -60,7 +60,7 @@ impl<'a> RecordWriter<'a> {
                 self.store
                     .bulk_loader()
                     .with_num_threads(2)
-                    .with_max_memory_size_in_megabytes(512)
+                    .with_max_memory_size_in_megabytes(256)
             });
             loader.load_quads(batch)?;
         } else {

@@ -13,14 +13,14 @@ pub mod request;
 pub mod response;
 mod vocab;
 
-use moisson_catalog::{record_graph_name, CatalogStore, RecordEntry, StoreError};
+use moisson_catalog::{CatalogStore, RecordEntry, StoreError};
 use oxigraph::io::{RdfFormat, RdfParser};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use crate::dcat::{PageResult, RecordOutcome, TakenRecord};
+use crate::dcat::{store_records, PageResult};
 use crate::fetch::{FetchError, FetchedPage, Fetcher};
 use crate::parse::ParseIssue;
-use crate::records::{extract_records, PageGraph, PageLinks};
+use crate::records::PageGraph;
 use crate::source::Source;
 use request::{Method, PageRequest};
 use response::{RawRecord, ResponseError, SearchResults};
@@ -193,68 +193,11 @@ pub fn read_page(
             }
         }
     })?;
-    let mut result = store_records(store, source, &mut graph, registry)?;
+    let mut result = store_records(store, source, &mut graph, &HashMap::new(), registry)?;
     rejected.append(&mut result.rejected);
     result.rejected = rejected;
     result.issues = issues;
     Ok((result, CswPageInfo { results, present }))
-}
-
-/// Groups `graph` into records and writes the new versions (as `dcat::read_page` does).
-fn store_records(
-    store: &CatalogStore,
-    source: &str,
-    graph: &mut PageGraph,
-    registry: &HashMap<String, RecordEntry>,
-) -> Result<PageResult, CswPageError> {
-    let extracted = extract_records(graph, &HashMap::new());
-    let mut writer = store.record_writer();
-    let mut records = Vec::with_capacity(extracted.records.len());
-    let mut taken = HashSet::new();
-    let mut ill_typed = Vec::new();
-    for record in &extracted.records {
-        if !taken.insert(record.iri.as_str()) {
-            continue;
-        }
-        for literal in record.ill_typed_literals(graph) {
-            ill_typed.push((record.iri.clone(), literal));
-        }
-        let (outcome, graph_name) = match registry.get(&record.iri) {
-            Some(entry) if entry.hash == record.hash => {
-                (RecordOutcome::Unchanged, entry.graph.clone())
-            }
-            previous => {
-                let name = record_graph_name(source, &record.iri, &record.hash);
-                writer.write_graph(&name, record.materialize(graph))?;
-                let outcome = if previous.is_some() {
-                    RecordOutcome::Updated
-                } else {
-                    RecordOutcome::Added
-                };
-                (outcome, name.into_string())
-            }
-        };
-        records.push(TakenRecord {
-            iri: record.iri.clone(),
-            kind: record.kind,
-            hash: record.hash.clone(),
-            graph: graph_name,
-            outcome,
-        });
-    }
-    let quads_written = writer.finish()?;
-    Ok(PageResult {
-        records,
-        rejected: extracted
-            .rejected
-            .into_iter()
-            .map(|r| (r.iri, r.message))
-            .collect(),
-        issues: Vec::new(),
-        ill_typed,
-        links: PageLinks::default(),
-        quads_written,
-    })
 }
 
 /// What to do after a page.
