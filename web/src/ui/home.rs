@@ -60,7 +60,7 @@ fn render(home: &Home) -> Markup {
                         "Moisson rassemble les catalogues des DREAL, DDT, opérateurs et collectivités : "
                         "cherchez par thème, par cas d'usage ou par territoire, et voyez la qualité de chaque fiche."
                     }
-                    form.big-search role="search" action="/recherche" method="get" {
+                    form.big-search role="search" aria-label="Recherche principale" action="/recherche" method="get" {
                         label for="recherche-accueil" { "Que cherchez-vous ?" }
                         div.input-row {
                             input #recherche-accueil type="search" name="q" placeholder="Ex. : zones humides Finistère, PPRI, bruit routier";

@@ -54,7 +54,7 @@ fn header(nav: Nav) -> Markup {
                     span.brand-name { "Moisson" }
                     span.brand-tagline { "Données environnementales des territoires" }
                 }
-                form.header-search role="search" action="/recherche" method="get" {
+                form.header-search role="search" aria-label="Recherche rapide" action="/recherche" method="get" {
                     label.sr-only for="recherche-entete" { "Rechercher un jeu de données" }
                     input #recherche-entete type="search" name="q" placeholder="Rechercher un jeu de données";
                     button type="submit" { "Rechercher" }

@@ -1,8 +1,9 @@
 //! The kinds of data each use case needs, as the gap view lists them: a French label and
 //! the search that finds that kind of data. Built from the use-case definitions of
-//! `catalog/vocab/use-cases.ttl` (and `reference/vocabularies.md`). Each query is an
-//! exact phrase (quoted), so that a count is what the linked search shows, without typo
-//! tolerance inflating it.
+//! `catalog/vocab/use-cases.ttl` (and `reference/vocabularies.md`). The count shown is
+//! the total of the linked search. A query is an exact phrase (quoted) when it has no
+//! French stop word; otherwise its words are required without quotes, because the index
+//! drops stop words and a quoted phrase containing one never matches.
 //!
 //! This table is presentation knowledge of the gap view; when other parts need it (the
 //! API, the CLI), it belongs in the use-case vocabulary as one more property per concept.
@@ -20,16 +21,13 @@ const fn need(label: &'static str, query: &'static str) -> Need {
 }
 
 const PCAET: &[Need] = &[
-    need(
-        "Émissions de gaz à effet de serre",
-        "\"gaz à effet de serre\"",
-    ),
-    need("Consommations d'énergie", "\"consommations d'énergie\""),
+    need("Émissions de gaz à effet de serre", "gaz effet serre"),
+    need("Consommations d'énergie", "consommations énergie"),
     need(
         "Production d'énergies renouvelables",
         "\"énergie renouvelable\"",
     ),
-    need("Qualité de l'air", "\"qualité de l'air\""),
+    need("Qualité de l'air", "qualité air"),
     need("Précarité énergétique", "\"précarité énergétique\""),
     need("Séquestration carbone", "\"séquestration carbone\""),
     need(
@@ -42,26 +40,23 @@ const PPRI: &[Need] = &[
     need("Atlas des zones inondables (AZI)", "\"zones inondables\""),
     need(
         "Territoires à risque important d'inondation (TRI)",
-        "\"risque important d'inondation\"",
+        "risque important inondation",
     ),
     need(
         "Enveloppes approchées des inondations potentielles (EAIP)",
         "\"inondations potentielles\"",
     ),
-    need("Repères de crues", "\"repères de crues\""),
+    need("Repères de crues", "repères crues"),
     need("Plans de prévention approuvés (PPRI)", "\"PPRI\""),
     need("Submersion marine", "\"submersion marine\""),
-    need("Cours d'eau", "\"cours d'eau\""),
-    need(
-        "Modèle numérique de terrain",
-        "\"modèle numérique de terrain\"",
-    ),
+    need("Cours d'eau", "cours eau"),
+    need("Modèle numérique de terrain", "modèle numérique terrain"),
 ];
 
 const BILAN_CARBONE: &[Need] = &[
-    need("Émissions de GES par secteur", "\"émissions de GES\""),
+    need("Émissions de GES par secteur", "émissions GES"),
     need("Bilan carbone du territoire", "\"bilan carbone\""),
-    need("Consommations d'énergie", "\"consommations d'énergie\""),
+    need("Consommations d'énergie", "consommations énergie"),
     need(
         "Stockage et séquestration du carbone",
         "\"séquestration carbone\"",
@@ -72,7 +67,7 @@ const ABC: &[Need] = &[
     need("ZNIEFF", "\"ZNIEFF\""),
     need("Sites Natura 2000", "\"Natura 2000\""),
     need("Zones humides", "\"zones humides\""),
-    need("Trame verte et bleue", "\"trame verte et bleue\""),
+    need("Trame verte et bleue", "trame verte bleue"),
     need("Espèces protégées", "\"espèces protégées\""),
     need("Observations naturalistes", "\"observations naturalistes\""),
     need("Haies et bocage", "\"haies\""),
@@ -96,11 +91,11 @@ const RENOVATION: &[Need] = &[
 ];
 
 const SOBRIETE_FONCIERE: &[Need] = &[
-    need("Occupation du sol", "\"occupation du sol\""),
+    need("Occupation du sol", "occupation sol"),
     need("Artificialisation des sols", "\"artificialisation\""),
     need(
         "Consommation d'espaces naturels, agricoles et forestiers",
-        "\"consommation d'espaces\"",
+        "consommation espaces",
     ),
     need("Friches", "\"friches\""),
 ];
@@ -108,26 +103,23 @@ const SOBRIETE_FONCIERE: &[Need] = &[
 const PLANIFICATION: &[Need] = &[
     need(
         "Plans locaux d'urbanisme (PLU, PLUi)",
-        "\"plan local d'urbanisme\"",
+        "plan local urbanisme",
     ),
-    need(
-        "Documents d'urbanisme en vigueur",
-        "\"documents d'urbanisme\"",
-    ),
+    need("Documents d'urbanisme en vigueur", "documents urbanisme"),
     need(
         "Servitudes d'utilité publique",
-        "\"servitudes d'utilité publique\"",
+        "servitudes utilité publique",
     ),
     need("Schémas de cohérence territoriale (SCoT)", "\"SCoT\""),
 ];
 
 const EAU: &[Need] = &[
-    need("Masses d'eau", "\"masses d'eau\""),
-    need("Cours d'eau", "\"cours d'eau\""),
-    need("Qualité des eaux", "\"qualité des cours d'eau\""),
+    need("Masses d'eau", "masses eau"),
+    need("Cours d'eau", "cours eau"),
+    need("Qualité des eaux", "qualité cours eau"),
     need("Zones humides", "\"zones humides\""),
     need("Zones vulnérables aux nitrates", "\"nitrates\""),
-    need("Obstacles à l'écoulement", "\"obstacles à l'écoulement\""),
+    need("Obstacles à l'écoulement", "obstacles écoulement"),
 ];
 
 const ENR: &[Need] = &[
@@ -136,7 +128,7 @@ const ENR: &[Need] = &[
     need("Potentiel solaire", "\"potentiel solaire\""),
     need(
         "Zones d'accélération des énergies renouvelables",
-        "\"zones d'accélération\"",
+        "zones accélération",
     ),
     need(
         "Installations de production d'énergie renouvelable",
@@ -146,9 +138,9 @@ const ENR: &[Need] = &[
 
 const MOBILITE: &[Need] = &[
     need("Aménagements cyclables", "\"cyclables\""),
-    need("Transports collectifs", "\"transports en commun\""),
+    need("Transports collectifs", "transports commun"),
     need("Covoiturage", "\"covoiturage\""),
-    need("Bornes de recharge (IRVE)", "\"bornes de recharge\""),
+    need("Bornes de recharge (IRVE)", "bornes recharge"),
 ];
 
 const RISQUES_TECHNO: &[Need] = &[
@@ -169,7 +161,7 @@ const RISQUES_TECHNO: &[Need] = &[
 ];
 
 const TRAIT_DE_COTE: &[Need] = &[
-    need("Évolution du trait de côte", "\"trait de côte\""),
+    need("Évolution du trait de côte", "trait côte"),
     need("Érosion côtière", "\"érosion côtière\""),
     need("Submersion marine", "\"submersion marine\""),
     need("Domaine public maritime", "\"domaine public maritime\""),
@@ -196,12 +188,9 @@ const AGRICULTURE: &[Need] = &[
 ];
 
 const AIR: &[Need] = &[
-    need(
-        "Stations de mesure de la qualité de l'air",
-        "\"qualité de l'air\"",
-    ),
+    need("Stations de mesure de la qualité de l'air", "qualité air"),
     need("Concentrations de polluants (NO2, particules)", "\"NO2\""),
-    need("Cartes de bruit", "\"cartes de bruit\""),
+    need("Cartes de bruit", "cartes bruit"),
     need(
         "Classement sonore des infrastructures",
         "\"classement sonore\"",
@@ -245,6 +234,30 @@ mod tests {
                 "use case {} lists no kinds of data for the gap view",
                 c.slug
             );
+        }
+    }
+
+    #[test]
+    fn quoted_queries_keep_every_word() {
+        // The index drops stop words, so a quoted phrase with one never matches.
+        let mut analyzer = moisson_search::analyzer::french();
+        let scheme = &moisson_catalog::vocab::vocabularies().use_cases;
+        for c in scheme.concepts() {
+            for need in needs_of(&c.slug) {
+                if let Some(phrase) = need
+                    .query
+                    .strip_prefix('"')
+                    .and_then(|q| q.strip_suffix('"'))
+                {
+                    let tokens = moisson_search::analyzer::tokens(&mut analyzer, phrase);
+                    assert_eq!(
+                        tokens.len(),
+                        phrase.split_whitespace().count(),
+                        "{}: {phrase:?} has a stop word",
+                        c.slug
+                    );
+                }
+            }
         }
     }
 }

@@ -157,7 +157,7 @@ fn page_count(total: u64) -> usize {
 /// The text box; the filters in force travel as hidden fields.
 fn search_form(params: &Params) -> Markup {
     html! {
-        form.big-search role="search" action="/recherche" method="get" {
+        form.big-search role="search" aria-label="Recherche principale" action="/recherche" method="get" {
             label for="recherche" { "Mots-clés" }
             div.input-row {
                 input #recherche type="search" name="q" value=(params.get("q").unwrap_or_default());

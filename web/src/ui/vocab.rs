@@ -182,26 +182,12 @@ struct UseCaseView {
     latest: Vec<Summary>,
 }
 
-/// The territory filter values of a gap view: the territory, plus the région of a
-/// département (its data cover it too), plus the départements of a région.
+/// The territory filter of a gap view. A dataset of a département also carries its
+/// région, so a région's filter covers its départements; a département's filter keeps to
+/// the datasets classified in it (those of the neighbouring départements would otherwise
+/// count through the région).
 fn territory_values(t: &Territory) -> Vec<String> {
-    let vocab = vocabularies();
-    let mut values = vec![t.key()];
-    match t.level {
-        TerritoryLevel::Departement => {
-            if let Some(r) = &t.region {
-                values.push(format!("region-{r}"));
-            }
-        }
-        TerritoryLevel::Region => values.extend(
-            vocab
-                .territories
-                .iter()
-                .filter(|d| d.region.as_deref() == Some(t.code.as_str()))
-                .map(Territory::key),
-        ),
-    }
-    values
+    vec![t.key()]
 }
 
 /// Counts, for each kind of data `slug` needs, the datasets of `territory` (all of France
@@ -355,7 +341,7 @@ fn render_use_case(v: &UseCaseView) -> Markup {
                             }
                         }
                     }
-                    p.muted { "Les jeux de données nationaux sans territoire déclaré ne sont pas comptés. Une donnée manquante ici peut exister sans être décrite dans un catalogue moissonné : signalez-la à son producteur." }
+                    p.muted { "Sont comptés les jeux de données classés dans ce territoire ; ceux de portée nationale, ou régionale pour un département, ne le sont pas. Une donnée manquante ici peut exister sans être décrite dans un catalogue moissonné : signalez-la à son producteur." }
                 }
                 section aria-labelledby="classes" {
                     h2 #classes { "Jeux de données classés dans ce cas d'usage" }
