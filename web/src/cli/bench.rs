@@ -58,7 +58,7 @@ struct Served {
 }
 
 /// Returns the peak resident set size of this process, in MiB.
-fn peak_rss_mb() -> f64 {
+pub(super) fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
@@ -68,7 +68,7 @@ fn peak_rss_mb() -> f64 {
 }
 
 /// Resets the peak RSS counter (Linux), so each phase reports its own peak.
-fn reset_peak_rss() {
+pub(super) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 

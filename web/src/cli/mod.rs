@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand. Errors print as one line, `error: …`.
 
 mod bench;
+mod bench_csw;
 mod demo;
 mod export;
 mod harvest;
@@ -44,6 +45,8 @@ enum Command {
     Export(export::ExportArgs),
     /// Benchmarks a whole harvest of a generated catalogue served over loopback.
     Bench(bench::BenchArgs),
+    /// Benchmarks a paged CSW harvest of generated ISO 19139 records next to the dcat protocol.
+    BenchCsw(bench_csw::BenchCswArgs),
     /// Searches the index (French full text, themes, use cases, territories).
     Search(search::SearchArgs),
     /// Rebuilds the search index from the store.
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
             Command::Harvest(args) => harvest::run(args, load_config(&cli.config, &env)?).await,
             Command::Export(args) => export::run(args, load_config(&cli.config, &env)?).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::BenchCsw(args) => bench_csw::run(args).await,
             Command::Search(args) => search::run(args, load_config(&cli.config, &env)?).await,
             Command::Reindex(args) => reindex::run(args, load_config(&cli.config, &env)?).await,
             Command::Quality(args) => quality::run(args, &cli.config, &env).await,
