@@ -33,6 +33,8 @@ pub(super) async fn run(
     if !env.contains_key("MOISSON_DATA_DIR") {
         config.data_dir = PathBuf::from("moisson-data");
     }
+    // Every demo source is on our own loopback server: the per-host politeness limit is moot.
+    config.per_host_concurrency = config.concurrency;
     // The catalogue server prefers the port after the site's, so that re-running the demo
     // serves the same URLs (and unchanged records stay unchanged).
     let catalogue_listener =

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Soak test of scheduled harvesting (not part of ./scripts/test.sh: it takes 10 minutes).
+#
+# Generates SOAK_SOURCES Turtle catalogues (SOAK_DATASETS datasets each), serves them with
+# python3's http.server on loopback (it gives Last-Modified and answers 304), runs
+# `moisson serve` with every source on a one-minute schedule for SOAK_SECS seconds while
+# rewriting a few catalogues each minute (so some harvests change records), samples the
+# server's RSS every 10 s, then stops it with SIGTERM and reports: jobs run by status,
+# failures, RSS at start, end and peak, and the shutdown time.
+#
+#   cargo build --release --workspace && ./scripts/soak.sh
+#   SOAK_SECS=120 SOAK_SOURCES=10 ./scripts/soak.sh      # a shorter run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${MOISSON_BIN:-target/release/moisson}
+SECS=${SOAK_SECS:-600}
+SOURCES=${SOAK_SOURCES:-50}
+DATASETS=${SOAK_DATASETS:-500}
+CHANGED_PER_MINUTE=${SOAK_CHANGED_PER_MINUTE:-5}
+[ -x "$BIN" ] || { echo "error: $BIN is missing: cargo build --release --workspace" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "error: python3 is needed for the catalogue server" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/moisson-soak.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# One catalogue: datasets with a revision number in their title (bumped to change them).
+generate() { # file revision
+    python3 - "$1" "$2" "$DATASETS" <<'PY'
+import sys
+path, revision, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+name = path.rsplit("/", 1)[-1].removesuffix(".ttl")
+out = ["@prefix dcat: <http://www.w3.org/ns/dcat#> .", "@prefix dct: <http://purl.org/dc/terms/> .",
+       "@prefix foaf: <http://xmlns.com/foaf/0.1/> .",
+       f"<https://{name}.example.org/catalogue> a dcat:Catalog ; dct:title \"Catalogue {name}\"@fr ."]
+for i in range(count):
+    iri = f"https://{name}.example.org/jdd/{i}"
+    rev = f" (révision {revision})" if i % 50 == 0 else ""
+    out.append(f"<https://{name}.example.org/catalogue> dcat:dataset <{iri}> .")
+    out.append(f"<{iri}> a dcat:Dataset ; dct:identifier \"{name}-{i}\" ; "
+               f"dct:title \"Zones humides, lot {i}{rev}\"@fr ; "
+               f"dct:description \"Inventaire des zones humides du lot {i}.\"@fr ; "
+               f"dct:publisher [ a foaf:Agent ; foaf:name \"DDT {name}\" ] ; "
+               f"dcat:keyword \"eau\", \"zones humides\" ; "
+               f"dcat:distribution [ a dcat:Distribution ; dcat:accessURL <https://{name}.example.org/files/{i}.zip> ; dct:format \"SHP\" ] .")
+open(path + ".tmp", "w").write("\n".join(out) + "\n")
+PY
+    mv "$1.tmp" "$1"
+}
+
+mkdir -p "$WORK/www"
+for i in $(seq 1 "$SOURCES"); do generate "$WORK/www/s$i.ttl" 0; done
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$WORK/www" >"$WORK/www.log" 2>&1 &
+PIDS+=($!)
+
+{
+    echo "data_dir = \"$WORK/data\""
+    echo "[server]"
+    echo "bind = \"127.0.0.1:0\""
+    echo "[harvest]"
+    echo "check_links = false"
+    echo "concurrency = 4"
+    echo "per_host_concurrency = 4"
+    echo "timeout_secs = 30"
+    echo "[scheduler]"
+    echo "jitter_secs = 10"
+    echo "shutdown_grace_secs = 30"
+    for i in $(seq 1 "$SOURCES"); do
+        echo "[[source]]"
+        echo "id = \"s$i\""
+        echo "name = \"Source $i\""
+        echo "url = \"http://127.0.0.1:$PORT/s$i.ttl\""
+        echo "schedule = \"0 * * * * *\""
+    done
+} >"$WORK/moisson.toml"
+
+"$BIN" serve --config "$WORK/moisson.toml" >"$WORK/serve.out" 2>"$WORK/serve.log" &
+SERVE=$!
+PIDS+=($SERVE)
+for _ in $(seq 1 100); do grep -q '^Moisson: http://' "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
+API=$(sed -n 's/^Moisson: //p' "$WORK/serve.out")
+[ -n "$API" ] || { echo "error: moisson serve did not start" >&2; cat "$WORK/serve.log" >&2; exit 1; }
+echo "soak: $SOURCES sources x $DATASETS datasets, every minute, for $SECS s; api $API; work $WORK"
+
+rss() { awk '/^VmRSS:/ {print int($2/1024)}' "/proc/$SERVE/status"; }
+echo "elapsed_s,rss_mib" >"$WORK/rss.csv"
+START=$(date +%s)
+NEXT_CHANGE=$((START + 60))
+REVISION=0
+while :; do
+    NOW=$(date +%s)
+    ELAPSED=$((NOW - START))
+    [ "$ELAPSED" -ge "$SECS" ] && break
+    kill -0 "$SERVE" 2>/dev/null || { echo "error: moisson serve died" >&2; tail -20 "$WORK/serve.log" >&2; exit 1; }
+    echo "$ELAPSED,$(rss)" >>"$WORK/rss.csv"
+    if [ "$NOW" -ge "$NEXT_CHANGE" ]; then
+        REVISION=$((REVISION + 1))
+        for _ in $(seq 1 "$CHANGED_PER_MINUTE"); do
+            generate "$WORK/www/s$(( (RANDOM % SOURCES) + 1 )).ttl" "$REVISION"
+        done
+        NEXT_CHANGE=$((NEXT_CHANGE + 60))
+    fi
+    sleep 10
+done
+END_RSS=$(rss)
+
+# Every job of every source, counted by status.
+python3 - "$API" "$SOURCES" <<'PY'
+import json, sys, urllib.request
+api, sources = sys.argv[1], int(sys.argv[2])
+counts, failures, durations = {}, [], []
+for i in range(1, sources + 1):
+    jobs = json.load(urllib.request.urlopen(f"{api}/api/sources/s{i}/jobs?limit=1000"))
+    for job in jobs:
+        counts[job["status"]] = counts.get(job["status"], 0) + 1
+        if job["status"] == "failed":
+            failures.append(f"s{i}: {job.get('reason')}")
+        if "duration_ms" in job:
+            durations.append(job["duration_ms"])
+total = sum(counts.values())
+print(f"jobs: {total} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+if durations:
+    durations.sort()
+    print(f"job duration: median {durations[len(durations)//2]} ms, max {durations[-1]} ms")
+for f in failures[:10]:
+    print("failed:", f)
+PY
+
+T0=$(date +%s%N)
+kill -TERM "$SERVE"
+wait "$SERVE" || true
+T1=$(date +%s%N)
+echo "shutdown after SIGTERM: $(( (T1 - T0) / 1000000 )) ms"
+python3 - "$WORK/rss.csv" "$END_RSS" <<'PY'
+import csv, sys
+rows = [(int(r["elapsed_s"]), int(r["rss_mib"])) for r in csv.DictReader(open(sys.argv[1])) if r["rss_mib"]]
+print("rss MiB: start %d, end %s, peak %d" % (rows[0][1], sys.argv[2], max(r for _, r in rows)))
+# One sample a minute, to see a trend.
+print("rss by minute:", " ".join(f"{t // 60}m:{r}" for t, r in rows if t % 60 < 10))
+PY
+grep -c 'harvest finished\|harvest failed' "$WORK/serve.log" | sed 's/^/log lines of finished jobs: /'
