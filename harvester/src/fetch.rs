@@ -410,3 +410,56 @@ pub(crate) fn http_client(
         .build()
         .map_err(|e| FetchError::Network(format!("building http client: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_error(retry_after: Option<u64>) -> FetchError {
+        FetchError::Status {
+            status: 503,
+            url: "http://x/".into(),
+            retry_after: retry_after.map(Duration::from_secs),
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_and_retry_after_is_capped() {
+        let options = FetchOptions {
+            backoff_millis: 100,
+            max_retry_wait_secs: 60,
+            ..FetchOptions::default()
+        };
+        let network = FetchError::Network("reset".into());
+        let delays: Vec<_> = (0..3).map(|a| retry_delay(&options, a, &network)).collect();
+        assert_eq!(
+            delays,
+            [100, 200, 400].map(|ms| Some(Duration::from_millis(ms)))
+        );
+        assert_eq!(
+            retry_delay(&options, 30, &network),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            retry_delay(&options, 0, &status_error(Some(7))),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(retry_delay(&options, 0, &status_error(Some(3600))), None);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::RETRY_AFTER, "12".parse().expect("value"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(12)));
+        let past = "Wed, 21 Oct 2015 07:28:00 GMT";
+        headers.insert(reqwest::header::RETRY_AFTER, past.parse().expect("value"));
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
+        headers.insert(reqwest::header::RETRY_AFTER, soon.parse().expect("value"));
+        let wait = retry_after(&headers).expect("a date");
+        assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30));
+        headers.insert(reqwest::header::RETRY_AFTER, "soon".parse().expect("value"));
+        assert_eq!(retry_after(&headers), None);
+    }
+}

@@ -781,3 +781,27 @@ fn bump(counts: &mut SourceCounts, kind: moisson_catalog::RecordKind) {
         moisson_catalog::RecordKind::Series => counts.series += 1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_memos_round_trip_and_read_the_old_form() {
+        let old = PageMemo::decode("abc\nhttp://x/?page=2").expect("old form");
+        assert_eq!(old.validators, Validators::default());
+        assert_eq!(old.next_page().as_deref(), Some("http://x/?page=2"));
+        assert_eq!(old.encode(), "abc\nhttp://x/?page=2");
+        let memo = PageMemo {
+            hash: "abc".into(),
+            next: String::new(),
+            validators: Validators {
+                etag: Some("\"v1\"".into()),
+                last_modified: None,
+            },
+        };
+        assert_eq!(PageMemo::decode(&memo.encode()), Some(memo.clone()));
+        assert_eq!(memo.next_page(), None);
+        assert_eq!(PageMemo::decode(""), None);
+    }
+}

@@ -9,6 +9,7 @@ mod faults;
 mod interfaces;
 mod lifecycle;
 mod quality;
+mod scheduler;
 mod search;
 mod support;
 mod web;

@@ -54,8 +54,16 @@ pub struct Limits {
 
 /// The slots a running harvest holds; dropping them frees them.
 pub struct Slots {
-    _host: tokio::sync::OwnedSemaphorePermit,
+    host: Option<tokio::sync::OwnedSemaphorePermit>,
     _global: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Slots {
+    /// Frees the host slot once the job no longer talks to the source's host (indexing and
+    /// quality still hold the global one).
+    pub fn release_host(&mut self) {
+        self.host = None;
+    }
 }
 
 impl Limits {
@@ -86,7 +94,7 @@ impl Limits {
         let host = host.acquire_owned().await.expect(closed);
         let global = self.global.clone().acquire_owned().await.expect(closed);
         Slots {
-            _host: host,
+            host: Some(host),
             _global: global,
         }
     }

@@ -17,7 +17,7 @@ pub async fn run_started(
 ) -> JobReport {
     let id = source.id.as_str();
     harvests.live.set(id, crate::app::LiveJob::default());
-    let _slots = harvests.limits.acquire(&source.url).await;
+    let mut slots = harvests.limits.acquire(&source.url).await;
     harvests.live.set(
         id,
         crate::app::LiveJob {
@@ -38,6 +38,7 @@ pub async fn run_started(
         progress,
     )
     .await;
+    slots.release_host();
     if let (Some(indexing), Some(before)) = (&harvests.indexing, before) {
         update_index(store, indexing, source.id.as_str(), before).await;
     }
