@@ -182,3 +182,45 @@ async fn a_run_missed_while_down_runs_once_at_start() {
     );
     assert_eq!(jobs[0].status, JobStatus::Ok);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_starts_no_queued_job_and_lets_the_running_one_finish() {
+    let bench = Scheduled::start(1).await;
+    let running = bench.source("running", "0 0 0 1 1 *", Duration::from_millis(800));
+    let queued = bench.source("queued", "0 0 0 1 1 *", Duration::ZERO);
+    let start = |source: Source| {
+        let (store, harvests) = (bench.store.clone(), bench.harvests.clone());
+        assert!(harvests.try_start(source.id.as_str()));
+        tokio::spawn(async move {
+            moisson_web::runner::run_started(
+                &store,
+                &harvests,
+                &source,
+                Arc::new(moisson_harvester::LogProgress),
+            )
+            .await
+        })
+    };
+    let first = start(running);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = start(queued);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let live = bench
+        .harvests
+        .live
+        .get("queued")
+        .expect("queued job listed");
+    assert!(!live.started, "waits for the host slot");
+    bench.harvests.limits.close();
+    let queued = second.await.expect("task");
+    assert_eq!(queued.status, JobStatus::Failed);
+    assert!(queued
+        .reason
+        .as_deref()
+        .unwrap_or("")
+        .contains("not started"));
+    assert!(bench.jobs("queued").is_empty(), "nothing stored for it");
+    let running = first.await.expect("task");
+    assert_eq!(running.status, JobStatus::Ok, "{running:#?}");
+    assert_eq!(bench.harvests.running_count(), 0);
+}

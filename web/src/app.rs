@@ -49,7 +49,8 @@ pub struct Harvests {
 pub struct Limits {
     global: Arc<tokio::sync::Semaphore>,
     per_host: usize,
-    hosts: Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    /// Per-host semaphores; `None` once closed.
+    hosts: Mutex<Option<HashMap<String, Arc<tokio::sync::Semaphore>>>>,
 }
 
 /// The slots a running harvest holds; dropping them frees them.
@@ -72,12 +73,13 @@ impl Limits {
         Self {
             global: Arc::new(tokio::sync::Semaphore::new(global.max(1))),
             per_host: per_host.max(1),
-            hosts: Mutex::new(HashMap::new()),
+            hosts: Mutex::new(Some(HashMap::new())),
         }
     }
 
-    /// Waits for a slot on the host of `url` (first), then a global one.
-    pub async fn acquire(&self, url: &str) -> Slots {
+    /// Waits for a slot on the host of `url` (first), then a global one; `None` once the
+    /// limits are closed (the server is stopping: no new harvest starts).
+    pub async fn acquire(&self, url: &str) -> Option<Slots> {
         let host = url::Url::parse(url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
@@ -85,17 +87,25 @@ impl Limits {
         let host = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
             hosts
+                .as_mut()?
                 .entry(host)
                 .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.per_host)))
                 .clone()
         };
-        // The semaphores are never closed.
-        let closed = "harvest limits are never closed";
-        let host = host.acquire_owned().await.expect(closed);
-        let global = self.global.clone().acquire_owned().await.expect(closed);
-        Slots {
+        let host = host.acquire_owned().await.ok()?;
+        let global = self.global.clone().acquire_owned().await.ok()?;
+        Some(Slots {
             host: Some(host),
             _global: global,
+        })
+    }
+
+    /// Refuses every slot from now on, to jobs waiting for one too; running jobs keep theirs.
+    pub fn close(&self) {
+        self.global.close();
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        for semaphore in hosts.take().into_iter().flat_map(HashMap::into_values) {
+            semaphore.close();
         }
     }
 }

@@ -17,7 +17,14 @@ pub async fn run_started(
 ) -> JobReport {
     let id = source.id.as_str();
     harvests.live.set(id, crate::app::LiveJob::default());
-    let mut slots = harvests.limits.acquire(&source.url).await;
+    let Some(mut slots) = harvests.limits.acquire(&source.url).await else {
+        harvests.done(id);
+        let mut report = JobReport::start(&source.id);
+        let reason = "not started: the server is stopping";
+        report.push_error("harvest", reason);
+        report.finish(moisson_catalog::JobStatus::Failed, Some(reason.into()));
+        return report;
+    };
     harvests.live.set(
         id,
         crate::app::LiveJob {

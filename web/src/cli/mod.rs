@@ -86,6 +86,9 @@ pub fn main() -> ExitCode {
             Command::Validate(args) => validate::run(args).await,
         }
     });
+    // Blocking tasks still running once the command is done (a page an aborted harvest was
+    // parsing) do not hold the exit: the store's commit model makes any exit point safe.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     match result {
         Ok(code) => code,
         Err(err) => {

@@ -82,6 +82,8 @@ pub(super) const ABORT_WAIT: Duration = Duration::from_secs(10);
 /// Lets running harvests finish within `grace`, then aborts them and waits at most
 /// [`ABORT_WAIT`] for them to record it. Returns how many were aborted.
 pub(super) async fn stop_harvests(harvests: &Harvests, grace: Duration) -> usize {
+    // Jobs waiting for a slot do not start.
+    harvests.limits.close();
     let running = harvests.running_count();
     if running > 0 {
         tracing::info!(
