@@ -1,7 +1,8 @@
 //! French analysis: tokens split on anything not alphanumeric (so elisions such as `l'`,
 //! `d'`, `qu'` become separate tokens, dropped as stop words), lowercased, French stop
-//! words removed, French Snowball stemming (plurals and inflections), then accents folded
-//! so that "Écologie", "ecologie" and "écologies" meet.
+//! words removed, accents folded, then French Snowball stemming (plurals and inflections),
+//! so that "Écologie", "ecologie" and "écologies" meet. Folding comes first so that a word
+//! typed without its accents stems like the accented one ("tourbieres" and "tourbières").
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -26,8 +27,8 @@ pub fn french() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(48))
         .filter(LowerCaser)
         .filter(StopWordFilter::remove(stop_words()))
-        .filter(Stemmer::new(Language::French))
         .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::French))
         .build()
 }
 
@@ -100,6 +101,12 @@ mod tests {
         assert_eq!(analyze("zones humides"), analyze("zone humide"));
         assert_eq!(analyze("inondations"), analyze("inondation"));
         assert_eq!(analyze("rivières"), analyze("rivière"));
+    }
+
+    #[test]
+    fn words_typed_without_accents_stem_like_accented_ones() {
+        assert_eq!(analyze("tourbieres"), analyze("tourbières"));
+        assert_eq!(analyze("electricite"), analyze("électricité"));
     }
 
     #[test]

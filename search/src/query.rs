@@ -411,16 +411,24 @@ impl SearchIndex {
         ]
     }
 
-    /// One word: exact stem in every text field, boosted per field; with typo tolerance
-    /// for words of 5+ letters (1 edit) and 9+ letters (2 edits), scored lower.
+    /// One word: exact stem in every text field, boosted per field; with typo tolerance,
+    /// scored lower, only for words the index does not know, 1 edit from 5 letters and 2
+    /// from 9, counted on the stem since edits apply to stems: « inondation » (stem
+    /// « inond ») is 2 edits from « incendie » (« incend »), so tolerance on known words or
+    /// on the word's length found every fire dataset for a flood query.
     fn word_query(&self, token: &str, original: &str, fuzzy: bool) -> Box<dyn Query> {
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let letters = original.chars().filter(|c| c.is_alphanumeric()).count();
+        let letters = original
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .count()
+            .min(token.chars().count());
         let distance = match letters {
             0..=4 => 0,
             5..=8 => 1,
             _ => 2,
         };
+        let fuzzy = fuzzy && distance > 0 && !self.is_known(token);
         for (field, boost) in self.text_fields() {
             let term = Term::from_field_text(field, token);
             alternatives.push((
@@ -430,7 +438,7 @@ impl SearchIndex {
                     boost,
                 )),
             ));
-            if fuzzy && distance > 0 && field != self.fields.description {
+            if fuzzy && field != self.fields.description {
                 alternatives.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(
@@ -441,6 +449,19 @@ impl SearchIndex {
             }
         }
         Box::new(BooleanQuery::new(alternatives))
+    }
+
+    /// Returns true when `token` is an exact term of some title, keywords or description.
+    fn is_known(&self, token: &str) -> bool {
+        let searcher = self.reader.searcher();
+        let f = &self.fields;
+        [f.title, f.keywords, f.description]
+            .into_iter()
+            .any(|field| {
+                searcher
+                    .doc_freq(&Term::from_field_text(field, token))
+                    .is_ok_and(|n| n > 0)
+            })
     }
 
     fn phrase_query(&self, tokens: &[String]) -> Box<dyn Query> {
@@ -511,7 +532,7 @@ fn facet_values(counts: &FacetCounts) -> BTreeMap<String, Vec<FacetValue>> {
             })
             .collect()
     };
-    // Themes then sub-themes, in vocabulary order.
+    // Themes with their sub-themes, ordered by count (see `sort_hierarchically`).
     let themes = count_of("theme");
     let subthemes = count_of("subtheme");
     let mut theme_list = Vec::new();
@@ -530,6 +551,7 @@ fn facet_values(counts: &FacetCounts) -> BTreeMap<String, Vec<FacetValue>> {
             });
         }
     }
+    sort_hierarchically(&mut theme_list);
     out.insert("theme".into(), theme_list);
     let use_cases = count_of("use_case");
     let mut uc_list = Vec::new();
@@ -543,6 +565,7 @@ fn facet_values(counts: &FacetCounts) -> BTreeMap<String, Vec<FacetValue>> {
             });
         }
     }
+    sort_hierarchically(&mut uc_list);
     out.insert("use_case".into(), uc_list);
     let mut territories = Vec::new();
     for (dim, _) in [("region", 0), ("departement", 1)] {
@@ -557,7 +580,7 @@ fn facet_values(counts: &FacetCounts) -> BTreeMap<String, Vec<FacetValue>> {
             }
         }
     }
-    sort_by_count(&mut territories);
+    sort_hierarchically(&mut territories);
     out.insert("territory".into(), territories);
     for &dim in crate::schema::VALUE_DIMENSIONS {
         let mut list: Vec<FacetValue> = count_of(dim)
@@ -574,6 +597,29 @@ fn facet_values(counts: &FacetCounts) -> BTreeMap<String, Vec<FacetValue>> {
         out.insert(dim.into(), list);
     }
     out
+}
+
+/// Orders top-level values by count, each followed by its children by count (children
+/// whose parent is not in the list come last, by count): the order a facet is shown in.
+fn sort_hierarchically(list: &mut Vec<FacetValue>) {
+    sort_by_count(list);
+    let present: std::collections::HashSet<String> = list.iter().map(|v| v.value.clone()).collect();
+    let (tops, children): (Vec<FacetValue>, Vec<FacetValue>) = std::mem::take(list)
+        .into_iter()
+        .partition(|v| v.parent.as_ref().is_none_or(|p| !present.contains(p)));
+    let (tops, orphans): (Vec<FacetValue>, Vec<FacetValue>) =
+        tops.into_iter().partition(|v| v.parent.is_none());
+    for top in tops {
+        let value = top.value.clone();
+        list.push(top);
+        list.extend(
+            children
+                .iter()
+                .filter(|c| c.parent.as_deref() == Some(value.as_str()))
+                .cloned(),
+        );
+    }
+    list.extend(orphans);
 }
 
 fn sort_by_count(list: &mut [FacetValue]) {
@@ -607,5 +653,44 @@ fn label_of(dim: &str, value: &str) -> String {
             other => other.to_owned(),
         },
         _ => value.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(value: &str, count: u64, parent: Option<&str>) -> FacetValue {
+        FacetValue {
+            value: value.into(),
+            label: value.into(),
+            count,
+            parent: parent.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn facets_list_parents_by_count_each_followed_by_its_children() {
+        let mut list = vec![
+            value("climat", 3, None),
+            value("changement-climatique", 3, Some("climat")),
+            value("risques", 200, None),
+            value("inondations", 150, Some("risques")),
+            value("technologiques", 180, Some("risques")),
+            value("orphan", 500, Some("absent")),
+        ];
+        sort_hierarchically(&mut list);
+        let order: Vec<&str> = list.iter().map(|v| v.value.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "risques",
+                "technologiques",
+                "inondations",
+                "climat",
+                "changement-climatique",
+                "orphan"
+            ]
+        );
     }
 }

@@ -467,3 +467,31 @@ async fn classification_reasons_on_real_corpus_records() {
     let by_theme = search(&sandbox, "theme=inventaires-nature-et-biodiversite&q=flore").await;
     assert_eq!(by_theme["total"], 1, "{c}");
 }
+
+/// Typo tolerance is for words the index does not know, measured on the stem: « inondation »
+/// (stem « inond ») must not find « incendies » (stem « incend », two edits away), while a
+/// real typo still finds its word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typo_tolerance_does_not_turn_floods_into_fires() {
+    let sandbox = Sandbox::start().await;
+    let fires = Jdd {
+        iri: "https://ddt29.example.org/jdd/dfci",
+        identifier: "https://id.example.org/dfci-29",
+        title: "Massifs forestiers exposés au risque incendie",
+        keywords: &["incendies de forêt"],
+        ..AIR
+    };
+    let url = serve(&sandbox, "/dfci.ttl", turtle(&[&FLOODS, &fires]));
+    let source = sandbox.source("ddt-29", &url);
+    sandbox.harvest(&source).await;
+    let floods = search(&sandbox, "q=inondation").await;
+    assert_eq!(
+        titles(&floods),
+        vec!["Plan de prévention du risque inondation de Quimper"]
+    );
+    let typo = search(&sandbox, "q=incandies").await;
+    assert_eq!(
+        titles(&typo),
+        vec!["Massifs forestiers exposés au risque incendie"]
+    );
+}
