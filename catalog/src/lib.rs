@@ -19,6 +19,6 @@ pub use model::{
 };
 pub use store::{
     record_graph_name, ActiveRecord, ActiveSnapshot, CatalogStore, DatasetView, DistributionView,
-    ExportFormat, ExportWriter, HarvestCommit, RecordEntry, RecordState, RecordWriter,
-    SourceCounts, StoreError,
+    ExportFormat, ExportWriter, HarvestCommit, HarvestWriter, RecordEntry, RecordState,
+    RecordWriter, SourceCounts, StoreError,
 };

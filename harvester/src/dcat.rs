@@ -1,7 +1,7 @@
 //! The `dcat` protocol: one page of any RDF serialization, its records and its Hydra
 //! link to the next page.
 
-use moisson_catalog::{record_graph_name, CatalogStore, RecordEntry, RecordKind, StoreError};
+use moisson_catalog::{record_graph_name, HarvestWriter, RecordEntry, RecordKind, StoreError};
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 
@@ -70,11 +70,12 @@ pub enum PageError {
 }
 
 /// Reads a fetched page: parses it, groups its records, compares them with `registry`
-/// (the source's registry keyed by record IRI) and writes the graphs of new versions.
+/// (the source's registry keyed by record IRI) and hands the graphs of new versions to
+/// the harvest's `writer`.
 /// A record repeated on another page is written once per page at most (graphs are
 /// content-addressed, so a repeat is idempotent); the job keeps its first occurrence.
 pub fn read_page(
-    store: &CatalogStore,
+    writer: &HarvestWriter,
     source: &str,
     page: &mut FetchedPage,
     registry: &HashMap<String, RecordEntry>,
@@ -89,24 +90,30 @@ pub fn read_page(
     if let Some(fatal) = parsed.fatal.take() {
         return Err(PageError::Syntax(fatal));
     }
-    let mut result = store_records(store, source, &mut parsed.graph, &parsed.poisoned, registry)?;
+    let mut result = store_records(
+        writer,
+        source,
+        &mut parsed.graph,
+        &parsed.poisoned,
+        registry,
+    )?;
     result.issues = parsed.issues;
     Ok(result)
 }
 
 /// Groups `graph` into records (leaving out those whose subject a parse error poisoned),
-/// compares each with `registry` (the source's registry keyed by record IRI) and writes
-/// the graphs of new versions. A record repeated on the page is taken once. The step every
-/// protocol shares once it has a page's triples.
+/// compares each with `registry` (the source's registry keyed by record IRI) and hands the
+/// graphs of new versions to `writer`. A record repeated on the page is taken once. The
+/// step every protocol shares once it has a page's triples.
 pub(crate) fn store_records(
-    store: &CatalogStore,
+    writer: &HarvestWriter,
     source: &str,
     graph: &mut PageGraph,
     poisoned: &HashMap<u32, String>,
     registry: &HashMap<String, RecordEntry>,
 ) -> Result<PageResult, StoreError> {
     let extracted = extract_records(graph, poisoned);
-    let mut writer = store.record_writer();
+    let mut quads_written = 0;
     let mut records = Vec::with_capacity(extracted.records.len());
     let mut taken = std::collections::HashSet::new();
     let mut ill_typed = Vec::new();
@@ -123,7 +130,7 @@ pub(crate) fn store_records(
             }
             previous => {
                 let name = record_graph_name(source, &record.iri, &record.hash);
-                writer.write_graph(&name, record.materialize(graph))?;
+                quads_written += writer.write_graph(&name, record.materialize(graph))?;
                 let outcome = if previous.is_some() {
                     RecordOutcome::Updated
                 } else {
@@ -140,7 +147,6 @@ pub(crate) fn store_records(
             outcome,
         });
     }
-    let quads_written = writer.finish()?;
     Ok(PageResult {
         records,
         rejected: extracted

@@ -178,6 +178,11 @@ pub async fn harvest_source(
         Err(e) => return fail(store, report, "store", &e.to_string(), &*progress).await,
     };
     let registry = Arc::new(registry);
+    // One writer for the whole harvest: new record versions of every page in one bulk load.
+    let writer = match store.harvest_writer() {
+        Ok(w) => Arc::new(w),
+        Err(e) => return fail(store, report, "store", &e.to_string(), &*progress).await,
+    };
     let mut by_page: HashMap<&str, Vec<&RecordEntry>> = HashMap::new();
     for entry in registry.values().filter(|e| e.state == RecordState::Active) {
         by_page
@@ -320,16 +325,16 @@ pub async fn harvest_source(
             }
             PageState::Fetched(mut fetched) => {
                 let validators = fetched.validators.clone();
-                let (store2, id2, registry2) = (store.clone(), id.clone(), registry.clone());
+                let (writer2, id2, registry2) = (writer.clone(), id.clone(), registry.clone());
                 let page_url = fetched.url.clone();
                 let (protocol, endpoint) = (source.protocol, source.url.clone());
                 let result = tokio::task::spawn_blocking(move || {
                     let r = match protocol {
                         Protocol::Dcat => {
-                            PageRead::Dcat(read_page(&store2, &id2, &mut fetched, &registry2))
+                            PageRead::Dcat(read_page(&writer2, &id2, &mut fetched, &registry2))
                         }
                         Protocol::Csw => PageRead::Csw(csw::read_page(
-                            &store2,
+                            &writer2,
                             &id2,
                             &endpoint,
                             &mut fetched,
@@ -489,6 +494,16 @@ pub async fn harvest_source(
             break;
         }
         url = next;
+    }
+    // The new record versions must all be in the store before the registry names them.
+    let written = tokio::task::spawn_blocking(move || writer.finish()).await;
+    let error = match written {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(e) => Some(format!("store writer crashed: {e}")),
+    };
+    if let Some(error) = error {
+        return fail(store, state.report, "store write", &error, &*progress).await;
     }
     finish(store, state, &registry, options, &*progress).await
 }
@@ -735,15 +750,23 @@ async fn finish(
         JobStatus::Ok
     };
     let mut counts = SourceCounts::default();
+    let purged: HashSet<&str> = commit
+        .purges
+        .iter()
+        .map(|p| p.record_iri.as_str())
+        .collect();
+    let withdrawn_now: HashSet<&str> = commit
+        .updates
+        .iter()
+        .filter(|u| u.state == RecordState::Withdrawn)
+        .map(|u| u.record_iri.as_str())
+        .collect();
     for (iri, entry) in registry {
-        if state.seen.contains_key(iri) || commit.purges.iter().any(|p| &p.record_iri == iri) {
+        if state.seen.contains_key(iri) || purged.contains(iri.as_str()) {
             continue;
         }
-        let withdrawn = entry.state == RecordState::Withdrawn
-            || commit
-                .updates
-                .iter()
-                .any(|u| &u.record_iri == iri && u.state == RecordState::Withdrawn);
+        let withdrawn =
+            entry.state == RecordState::Withdrawn || withdrawn_now.contains(iri.as_str());
         if !withdrawn {
             bump(&mut counts, entry.kind);
         }

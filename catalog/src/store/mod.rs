@@ -19,7 +19,7 @@ mod writer;
 pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
 pub use registry::{HarvestCommit, RecordEntry, RecordState, SourceCounts};
 pub use view::{DatasetView, DistributionView, SourceRef};
-pub use writer::RecordWriter;
+pub use writer::{HarvestWriter, RecordWriter};
 
 use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef};
 use oxigraph::store::Store;
@@ -100,6 +100,11 @@ impl CatalogStore {
     /// Returns the underlying oxigraph store (read access for SPARQL and exports).
     pub fn oxigraph(&self) -> &Store {
         &self.store
+    }
+
+    /// Returns a writer for the record graphs of one whole harvest (see [`HarvestWriter`]).
+    pub fn harvest_writer(&self) -> Result<HarvestWriter, StoreError> {
+        HarvestWriter::spawn(self.store.clone())
     }
 
     /// Returns a writer that loads record graphs in batches.

@@ -2,6 +2,9 @@
 
 use oxigraph::model::{GraphName, NamedNode, Quad, Triple};
 use oxigraph::store::{BulkLoader, Store};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
 
 use super::StoreError;
 
@@ -39,9 +42,17 @@ impl<'a> RecordWriter<'a> {
         triples: Vec<Triple>,
     ) -> Result<(), StoreError> {
         let graph_name = GraphName::NamedNode(graph.clone());
-        for t in triples {
-            self.batch.push(t.in_graph(graph_name.clone()));
-        }
+        self.push(
+            triples
+                .into_iter()
+                .map(|t| t.in_graph(graph_name.clone()))
+                .collect(),
+        )
+    }
+
+    /// Queues quads; writes a batch when enough are queued.
+    pub fn push(&mut self, quads: Vec<Quad>) -> Result<(), StoreError> {
+        self.batch.extend(quads);
         if self.batch.len() >= BATCH_QUADS {
             self.flush_batch()?;
         }
@@ -78,5 +89,77 @@ impl<'a> RecordWriter<'a> {
             loader.commit()?;
         }
         Ok(self.written_quads)
+    }
+}
+
+/// The record graphs of one whole harvest, written by a thread of their own that owns a
+/// [`RecordWriter`]: pages hand it the new versions as they are read, so a paged harvest
+/// of 100,000 records ends in one bulk load (one transaction when small) instead of one
+/// transaction per page, each with its write-ahead log and memtable growth.
+///
+/// Nothing is visible to readers before the registry names the graphs, so [`Self::finish`]
+/// must return before the harvest commits. A harvest that fails drops the writer: the
+/// thread still writes what it was given, graphs no registry names, which
+/// [`super::CatalogStore::collect_garbage`] removes.
+pub struct HarvestWriter {
+    sender: Mutex<Option<SyncSender<Vec<Quad>>>>,
+    thread: Mutex<Option<JoinHandle<Result<u64, StoreError>>>>,
+}
+
+impl HarvestWriter {
+    pub(crate) fn spawn(store: Store) -> Result<Self, StoreError> {
+        // A few pages of records in flight at most: the reader waits for the writer.
+        let (sender, receiver) = sync_channel::<Vec<Quad>>(1024);
+        let thread = std::thread::Builder::new()
+            .name("moisson-writer".into())
+            .spawn(move || {
+                let mut writer = RecordWriter::new(&store);
+                for quads in receiver {
+                    writer.push(quads)?;
+                }
+                writer.finish()
+            })?;
+        Ok(Self {
+            sender: Mutex::new(Some(sender)),
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Queues `triples` as the content of graph `graph`; returns the number of quads queued.
+    pub fn write_graph(&self, graph: &NamedNode, triples: Vec<Triple>) -> Result<u64, StoreError> {
+        let graph_name = GraphName::NamedNode(graph.clone());
+        let quads: Vec<Quad> = triples
+            .into_iter()
+            .map(|t| t.in_graph(graph_name.clone()))
+            .collect();
+        let count = quads.len() as u64;
+        let sender = self
+            .sender
+            .lock()
+            .ok()
+            .and_then(|s| s.clone())
+            .ok_or_else(|| StoreError::Corrupt("the harvest writer is already finished".into()))?;
+        // A send fails only once the thread stopped on an error, which `finish` returns.
+        sender.send(quads).map_err(|_| {
+            StoreError::Corrupt(
+                "the store writer stopped on an error (see the job's store error)".into(),
+            )
+        })?;
+        Ok(count)
+    }
+
+    /// Writes everything queued and waits for it: the graphs are then in the store.
+    /// Returns the number of quads written.
+    pub fn finish(&self) -> Result<u64, StoreError> {
+        if let Ok(mut sender) = self.sender.lock() {
+            sender.take();
+        }
+        let handle = self.thread.lock().ok().and_then(|mut t| t.take());
+        match handle {
+            Some(h) => h
+                .join()
+                .map_err(|_| StoreError::Corrupt("the store writer thread panicked".into()))?,
+            None => Ok(0),
+        }
     }
 }

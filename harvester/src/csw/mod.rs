@@ -13,7 +13,7 @@ pub mod request;
 pub mod response;
 mod vocab;
 
-use moisson_catalog::{CatalogStore, RecordEntry, StoreError};
+use moisson_catalog::{HarvestWriter, RecordEntry, StoreError};
 use oxigraph::io::{RdfFormat, RdfParser};
 use std::collections::HashMap;
 
@@ -110,7 +110,7 @@ fn is_exception_report(page: &FetchedPage) -> bool {
 /// pipeline, compares them with `registry` and writes the graphs of new versions.
 /// `endpoint` is the source's URL (record IRIs are built on it).
 pub fn read_page(
-    store: &CatalogStore,
+    writer: &HarvestWriter,
     source: &str,
     endpoint: &str,
     page: &mut FetchedPage,
@@ -193,7 +193,7 @@ pub fn read_page(
             }
         }
     })?;
-    let mut result = store_records(store, source, &mut graph, &HashMap::new(), registry)?;
+    let mut result = store_records(writer, source, &mut graph, &HashMap::new(), registry)?;
     rejected.append(&mut result.rejected);
     result.rejected = rejected;
     result.issues = issues;
