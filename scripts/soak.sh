@@ -17,6 +17,8 @@ SECS=${SOAK_SECS:-600}
 SOURCES=${SOAK_SOURCES:-50}
 DATASETS=${SOAK_DATASETS:-500}
 CHANGED_PER_MINUTE=${SOAK_CHANGED_PER_MINUTE:-5}
+# The server's log, the RSS samples and the summary are kept here (the data is not).
+REPORT=${SOAK_REPORT_DIR:-/tmp/moisson-soak-report}
 [ -x "$BIN" ] || { echo "error: $BIN is missing: cargo build --release --workspace" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "error: python3 is needed for the catalogue server" >&2; exit 1; }
 
@@ -25,6 +27,8 @@ PIDS=()
 cleanup() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    mkdir -p "$REPORT"
+    cp "$WORK/serve.log" "$WORK/rss.csv" "$REPORT/" 2>/dev/null || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -144,4 +148,5 @@ print("rss MiB: start %d, end %s, peak %d" % (rows[0][1], sys.argv[2], max(r for
 # One sample a minute, to see a trend.
 print("rss by minute:", " ".join(f"{t // 60}m:{r}" for t, r in rows if t % 60 < 10))
 PY
-grep -c 'harvest finished\|harvest failed' "$WORK/serve.log" | sed 's/^/log lines of finished jobs: /'
+echo "scheduled runs skipped (source still running or queued): $(grep -c 'scheduled harvest skipped' "$WORK/serve.log" || true)"
+echo "logs and RSS samples: $REPORT"
