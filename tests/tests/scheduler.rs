@@ -122,6 +122,9 @@ async fn runs_on_schedule_without_overlapping_a_slow_source() {
     bench.run(&[slow, fast], Duration::from_millis(3500)).await;
     let fast_jobs = bench.jobs("fast");
     assert!(fast_jobs.len() >= 3, "{}", fast_jobs.len());
+    // Unchanged re-harvests do not recompute (nor store) the quality again the same day.
+    let trend = bench.store.quality_trend("fast").expect("trend");
+    assert_eq!(trend.len(), 1, "{trend:?}");
     let slow_jobs = bench.jobs("slow");
     assert!(
         (1..=3).contains(&slow_jobs.len()),

@@ -54,7 +54,9 @@ pub async fn run_started(
         if harvests.check_links {
             check_links(store, harvests, source).await;
         }
-        update_quality(store, source).await;
+        if quality_due(store, source, &report).await {
+            update_quality(store, source).await;
+        }
     }
     harvests.done(source.id.as_str());
     report
@@ -248,6 +250,25 @@ async fn check_links(store: &CatalogStore, harvests: &Harvests, source: &Source)
         ),
         Err(e) => tracing::error!(source = id, error = %e, "checking links"),
     }
+}
+
+/// Whether the quality of `source` must be recomputed after `report`: always when the
+/// harvest changed records; for an unchanged source at most once a day (the indicators'
+/// clock has a day's granularity), so that an unchanged harvest writes nothing.
+async fn quality_due(store: &CatalogStore, source: &Source, report: &JobReport) -> bool {
+    let c = &report.counts;
+    if c.added + c.updated + c.removed > 0 {
+        return true;
+    }
+    let (store, id) = (store.clone(), source.id.to_string());
+    let last = match tokio::task::spawn_blocking(move || store.quality_trend(&id)).await {
+        Ok(Ok(points)) => points.last().map(|p| p.harvested_at.clone()),
+        _ => None,
+    };
+    let today = chrono::Utc::now().date_naive();
+    !last
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .is_some_and(|t| t.with_timezone(&chrono::Utc).date_naive() == today)
 }
 
 /// Recomputes the quality of `source` after its harvest; failures are logged.
