@@ -302,3 +302,35 @@ async fn errors_are_french_pages() {
     assert_eq!(status, 404);
     assert_eq!(json["error"]["code"], "not_found");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_follows_each_harvest() {
+    let sandbox = harvested().await;
+    let app = sandbox.app();
+    let dashboard = |app: axum::Router| async move {
+        let request = Request::get("/catalogues/ddt-29")
+            .body(Body::empty())
+            .expect("request");
+        let response = app.oneshot(request).await.expect("infallible");
+        let bytes = axum::body::to_bytes(response.into_body(), 64 << 20)
+            .await
+            .expect("body");
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let first = dashboard(app.clone()).await;
+    assert_eq!(first.matches("<circle").count(), 1, "one point of trend");
+    // A second harvest that changes a record, then its quality: the same server shows it.
+    let ids: Vec<u32> = (1..=25).collect();
+    sandbox.server.set(
+        "/cat.ttl",
+        Route::Bytes(
+            turtle_catalogue(&ids, Some(3), None).into_bytes(),
+            "text/turtle".into(),
+        ),
+    );
+    let source = sandbox.source("ddt-29", &sandbox.server.url("/cat.ttl"));
+    sandbox.harvest(&source).await;
+    moisson_web::runner::assess_quality(&sandbox.store, &source).expect("quality");
+    let second = dashboard(app).await;
+    assert_eq!(second.matches("<circle").count(), 2, "two points of trend");
+}
