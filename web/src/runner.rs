@@ -266,9 +266,8 @@ async fn quality_due(store: &CatalogStore, source: &Source, report: &JobReport) 
         _ => None,
     };
     let today = chrono::Utc::now().date_naive();
-    !last
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-        .is_some_and(|t| t.with_timezone(&chrono::Utc).date_naive() == today)
+    last.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .is_none_or(|t| t.with_timezone(&chrono::Utc).date_naive() != today)
 }
 
 /// Recomputes the quality of `source` after its harvest; failures are logged.
