@@ -23,6 +23,16 @@ pub(super) async fn open_index(
     store: &CatalogStore,
     sources: SourceContexts,
 ) -> anyhow::Result<Arc<Indexing>> {
+    open_index_then(data_dir, store, sources, true).await
+}
+
+/// [`open_index`], rebuilding a new index only when `rebuild_if_new`.
+async fn open_index_then(
+    data_dir: &Path,
+    store: &CatalogStore,
+    sources: SourceContexts,
+    rebuild_if_new: bool,
+) -> anyhow::Result<Arc<Indexing>> {
     let dir = data_dir.join("index");
     let store = store.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<Arc<Indexing>> {
@@ -31,7 +41,7 @@ pub(super) async fn open_index(
             .context("loading the vocabularies into the store")?;
         let (index, fresh) = SearchIndex::open_or_create(&dir)
             .with_context(|| format!("opening the search index in {}", dir.display()))?;
-        if fresh {
+        if fresh && rebuild_if_new {
             tracing::info!(dir = %dir.display(), "search index missing or incompatible: rebuilding from the store");
             index
                 .rebuild(&store, &sources)
@@ -49,7 +59,8 @@ pub(super) async fn open_index(
 pub(super) async fn run(_args: ReindexArgs, config: Config) -> anyhow::Result<ExitCode> {
     let store = super::open_store(&config.data_dir)?;
     let sources = source_contexts(&config.sources);
-    let indexing = open_index(&config.data_dir, &store, sources).await?;
+    // Rebuilt once, below, whether the index was there or not.
+    let indexing = open_index_then(&config.data_dir, &store, sources, false).await?;
     let started = Instant::now();
     let stats = tokio::task::spawn_blocking(move || {
         let stats = indexing.index.rebuild(&store, &indexing.sources);
