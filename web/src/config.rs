@@ -14,6 +14,8 @@ pub const ENV_VARS: &[&str] = &[
     "MOISSON_DATA_DIR",
     "MOISSON_SERVER_BIND",
     "MOISSON_SERVER_ADMIN_TOKEN_ENV",
+    "MOISSON_SERVER_SPARQL_TIMEOUT_SECS",
+    "MOISSON_SERVER_SPARQL_MAX_RESULTS",
     "MOISSON_HARVEST_GRACE_PERIOD_DAYS",
     "MOISSON_HARVEST_MAX_PAGES",
     "MOISSON_HARVEST_TIMEOUT_SECS",
@@ -64,6 +66,22 @@ pub struct ServerSection {
     /// closed while it is unset or empty.
     #[serde(default = "default_admin_token_env")]
     pub admin_token_env: String,
+    /// Time one SPARQL query may run, in seconds.
+    #[serde(default = "default_sparql_timeout_secs")]
+    pub sparql_timeout_secs: u64,
+    /// Most solutions or triples one SPARQL query may return.
+    #[serde(default = "default_sparql_max_results")]
+    pub sparql_max_results: usize,
+}
+
+fn default_sparql_timeout_secs() -> u64 {
+    crate::api::sparql::SparqlLimits::default()
+        .timeout
+        .as_secs()
+}
+
+fn default_sparql_max_results() -> usize {
+    crate::api::sparql::SparqlLimits::default().max_results
 }
 
 impl Default for ServerSection {
@@ -71,6 +89,8 @@ impl Default for ServerSection {
         Self {
             bind: default_bind(),
             admin_token_env: default_admin_token_env(),
+            sparql_timeout_secs: default_sparql_timeout_secs(),
+            sparql_max_results: default_sparql_max_results(),
         }
     }
 }
@@ -245,6 +265,8 @@ pub struct Config {
     pub scheduler: SchedulerOptions,
     /// Sources.
     pub sources: Vec<Source>,
+    /// Limits of one SPARQL query (`[server] sparql_timeout_secs`, `sparql_max_results`).
+    pub sparql: crate::api::sparql::SparqlLimits,
 }
 
 fn env_parse<T: std::str::FromStr>(
@@ -286,6 +308,19 @@ impl Config {
         }
         if let Some(v) = env.get("MOISSON_SERVER_ADMIN_TOKEN_ENV") {
             server.admin_token_env.clone_from(v);
+        }
+        env_parse(
+            env,
+            "MOISSON_SERVER_SPARQL_TIMEOUT_SECS",
+            &mut server.sparql_timeout_secs,
+        )?;
+        env_parse(
+            env,
+            "MOISSON_SERVER_SPARQL_MAX_RESULTS",
+            &mut server.sparql_max_results,
+        )?;
+        if server.sparql_timeout_secs == 0 || server.sparql_max_results == 0 {
+            bail!("server.sparql_timeout_secs and server.sparql_max_results must be at least 1");
         }
         let mut h = file.harvest;
         env_parse(
@@ -423,6 +458,10 @@ impl Config {
                 shutdown_grace_secs: sc.shutdown_grace_secs,
             },
             sources,
+            sparql: crate::api::sparql::SparqlLimits {
+                timeout: std::time::Duration::from_secs(server.sparql_timeout_secs),
+                max_results: server.sparql_max_results,
+            },
         })
     }
 }

@@ -129,7 +129,7 @@ pub(super) async fn run(args: ServeArgs, config: Config) -> anyhow::Result<ExitC
     )?;
     println!("Moisson: http://{}", listener.local_addr()?);
     let harvests = state.harvests.clone();
-    let server = axum::serve(listener, app(state))
+    let server = axum::serve(listener, app(state).layer(axum::Extension(config.sparql)))
         .with_graceful_shutdown(stop.clone().cancelled_owned())
         .into_future();
     let mut server = tokio::spawn(server);
