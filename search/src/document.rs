@@ -23,6 +23,8 @@ pub struct Record {
     pub entry: RecordEntry,
     /// The record's DCAT-AP fields.
     pub view: DatasetView,
+    /// Its score (0–100) at the last quality run of its source, if any.
+    pub quality: Option<f64>,
 }
 
 impl Record {
@@ -35,7 +37,12 @@ impl Record {
                 view.themes.push(subject);
             }
         }
-        Ok(Self { entry, view })
+        let quality = store.record_score(&entry.source, &entry.record_iri)?;
+        Ok(Self {
+            entry,
+            view,
+            quality,
+        })
     }
 }
 
@@ -347,7 +354,13 @@ pub fn build_document(
     let formats = formats_of(&view);
     let license = view.license.as_deref().map(normalize::licence);
     let modified = view.modified.as_deref().and_then(parse_date);
-    let quality: Option<f64> = None;
+    // The best score among the copies: the badge says how good the best source is.
+    let quality = group
+        .iter()
+        .filter_map(|r| r.quality)
+        .fold(None, |best: Option<f64>, q| {
+            Some(best.map_or(q, |b| b.max(q)))
+        });
     let facets = facets_of(&FacetInputs {
         classification: &classification,
         publisher: view.publisher.as_deref(),
@@ -544,7 +557,11 @@ mod tests {
             }],
             ..DatasetView::default()
         };
-        Record { entry, view }
+        Record {
+            entry,
+            view,
+            quality: None,
+        }
     }
 
     #[test]

@@ -495,3 +495,33 @@ async fn typo_tolerance_does_not_turn_floods_into_fires() {
         vec!["Massifs forestiers exposés au risque incendie"]
     );
 }
+
+/// Results carry the score of their source's last quality run (the badge, the quality
+/// facet and `sort=quality` depend on it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_carry_the_score_of_the_last_quality_run() {
+    let sandbox = Sandbox::start().await;
+    let url = serve(&sandbox, "/ddt.ttl", turtle(&[&WETLANDS, &FLOODS]));
+    let source = sandbox.source("ddt-29", &url);
+    sandbox.harvest(&source).await;
+    let before = search(&sandbox, "").await;
+    assert!(before["results"][0]["quality_score"].is_null(), "{before}");
+    moisson_web::runner::assess_quality(&sandbox.store, &source).expect("quality run");
+    sandbox
+        .index
+        .rebuild(&sandbox.store, &sandbox.source_contexts())
+        .expect("rebuild");
+    let after = search(&sandbox, "sort=quality").await;
+    let scores: Vec<f64> = after["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["quality_score"].as_f64().expect("a score"))
+        .collect();
+    assert_eq!(scores.len(), 2, "{after}");
+    assert!(
+        scores.iter().all(|q| (0.0..=100.0).contains(q)),
+        "{scores:?}"
+    );
+    assert!(scores[0] >= scores[1], "sorted by quality: {scores:?}");
+}

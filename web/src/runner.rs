@@ -46,9 +46,6 @@ pub async fn run_started(
     )
     .await;
     slots.release_host();
-    if let (Some(indexing), Some(before)) = (&harvests.indexing, before) {
-        update_index(store, indexing, source.id.as_str(), before).await;
-    }
     let stopping = harvests.options.shutdown.is_cancelled();
     if report.status != moisson_catalog::JobStatus::Failed && !stopping {
         if harvests.check_links {
@@ -57,6 +54,10 @@ pub async fn run_started(
         if quality_due(store, source, &report).await {
             update_quality(store, source).await;
         }
+    }
+    // After the quality run, so that re-indexed records carry their new score.
+    if let (Some(indexing), Some(before)) = (&harvests.indexing, before) {
+        update_index(store, indexing, source.id.as_str(), before).await;
     }
     harvests.done(source.id.as_str());
     report

@@ -256,6 +256,25 @@ impl CatalogStore {
         Ok(())
     }
 
+    /// Returns the score (0–100) the last quality run of `source` gave record
+    /// `record_iri`, or `None` before any run.
+    pub fn record_score(&self, source: &str, record_iri: &str) -> Result<Option<f64>, StoreError> {
+        let key = blake3::hash(record_iri.as_bytes()).to_hex();
+        let node = NamedNode::new_unchecked(format!("{RECORD_PREFIX}{source}:{}", &key[..24]));
+        let g = graph();
+        for quad in self.oxigraph().quads_for_pattern(
+            Some(node.as_ref().into()),
+            Some(n(terms::VALUE)),
+            None,
+            Some(g.as_ref()),
+        ) {
+            if let Term::Literal(l) = quad?.object {
+                return Ok(l.value().parse().ok());
+            }
+        }
+        Ok(None)
+    }
+
     /// Returns the newest quality report of `source` with its trend, or `None` when
     /// quality was never computed.
     pub fn quality_report(&self, source: &str) -> Result<Option<SourceQualityReport>, StoreError> {
