@@ -57,6 +57,25 @@ struct Served {
     no_validators: AtomicBool,
 }
 
+/// Opens an empty store in `work/name` (removing an earlier one) and a fetcher spooling
+/// to `work`.
+pub(super) fn fresh_store_and_fetcher(
+    work: &Path,
+    name: &str,
+) -> anyhow::Result<(CatalogStore, Fetcher)> {
+    let store_dir = work.join(name);
+    if store_dir.is_dir() {
+        std::fs::remove_dir_all(&store_dir)
+            .with_context(|| format!("removing {}", store_dir.display()))?;
+    }
+    let store = CatalogStore::open(&store_dir)?;
+    let fetcher = Fetcher::new(FetchOptions {
+        spool_dir: Some(work.to_owned()),
+        ..FetchOptions::default()
+    })?;
+    Ok((store, fetcher))
+}
+
 /// Returns the peak resident set size of this process, in MiB.
 pub(super) fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -98,16 +117,7 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let url = format!("http://{}/catalog.ttl", listener.local_addr()?);
     let served = Arc::new(Served::default());
     spawn_server(listener, file.clone(), served.clone())?;
-    let store_dir = work.join("bench-store");
-    if store_dir.is_dir() {
-        std::fs::remove_dir_all(&store_dir)
-            .with_context(|| format!("removing {}", store_dir.display()))?;
-    }
-    let store = CatalogStore::open(&store_dir)?;
-    let fetcher = Fetcher::new(FetchOptions {
-        spool_dir: Some(work.clone()),
-        ..FetchOptions::default()
-    })?;
+    let (store, fetcher) = fresh_store_and_fetcher(&work, "bench-store")?;
     let source = Source {
         id: SourceId::new("bench")?,
         name: "bench".into(),

@@ -4,19 +4,18 @@
 
 use anyhow::{bail, Context};
 use clap::Args;
-use moisson_catalog::{CatalogStore, SourceId};
+use moisson_catalog::SourceId;
 use moisson_harvester::demo::csw::CswCatalogue;
 use moisson_harvester::demo::{self, DemoFormat};
 use moisson_harvester::{
-    harvest_source, CswOutputSchema, FetchOptions, Fetcher, HarvestOptions, LogProgress, Protocol,
-    Source,
+    harvest_source, CswOutputSchema, HarvestOptions, LogProgress, Protocol, Source,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::bench::{peak_rss_mb, reset_peak_rss};
+use super::bench::{fresh_store_and_fetcher, peak_rss_mb, reset_peak_rss};
 
 #[derive(Args)]
 pub(super) struct BenchCswArgs {
@@ -61,16 +60,7 @@ pub(super) async fn run(args: BenchCswArgs) -> anyhow::Result<ExitCode> {
         vec![turtle.clone()],
         vec![catalogue.clone()],
     )?;
-    let store_dir = work.join("bench-csw-store");
-    if store_dir.is_dir() {
-        std::fs::remove_dir_all(&store_dir)
-            .with_context(|| format!("removing {}", store_dir.display()))?;
-    }
-    let store = CatalogStore::open(&store_dir)?;
-    let fetcher = Fetcher::new(FetchOptions {
-        spool_dir: Some(work.clone()),
-        ..FetchOptions::default()
-    })?;
+    let (store, fetcher) = fresh_store_and_fetcher(&work, "bench-csw-store")?;
     let sources = [
         source("bench-csw", server.csw_url(&catalogue), Protocol::Csw)?,
         source("bench-dcat", server.first_page_url(&turtle), Protocol::Dcat)?,
