@@ -11,6 +11,7 @@
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::indicators::Dimension;
 use super::record::{ConformityIssue, RecordAssessment};
@@ -42,9 +43,15 @@ pub mod terms {
 const XSD_DOUBLE: &str = "http://www.w3.org/2001/XMLSchema#double";
 const XSD_DATE_TIME: &str = "http://www.w3.org/2001/XMLSchema#dateTime";
 const CONFORMITY: &str = "urn:moisson:ns#conformity";
-const RECORD_MEASUREMENT: &str = "urn:moisson:ns#RecordMeasurement";
 const RUN_PREFIX: &str = "urn:moisson:quality:run:";
+/// Per-record measurements of earlier versions (one dqv:QualityMeasurement per record,
+/// ~7 quads each, rewritten by every run); removed when a source's next run is stored.
 const RECORD_PREFIX: &str = "urn:moisson:quality:record:";
+/// The record scores of a source's last run: chunks of `record IRI <TAB> score` lines.
+const RECORD_SCORES: &str = "urn:moisson:ns#recordScores";
+const SCORES_PREFIX: &str = "urn:moisson:quality:scores:";
+/// Record scores per chunk literal.
+const SCORES_PER_CHUNK: usize = 5_000;
 /// The metric of the overall 0–100 score.
 pub const SCORE_METRIC: &str = "urn:moisson:metric:score";
 
@@ -223,28 +230,23 @@ impl CatalogStore {
                 &g,
             ));
         }
-        for (_, r) in records {
-            let key = blake3::hash(r.record_iri.as_bytes()).to_hex();
-            let node = NamedNode::new_unchecked(format!("{RECORD_PREFIX}{source}:{}", &key[..24]));
-            let record = NamedNode::new_unchecked(r.record_iri.as_str());
-            quads.extend(measurement(
-                &node,
-                &record,
-                n(SCORE_METRIC),
-                r.score,
-                &at,
-                &g,
-            ));
+        // Record scores: a few chunk literals per source instead of a measurement per record.
+        let scores_node = NamedNode::new_unchecked(format!("{SCORES_PREFIX}{source}"));
+        stale_scores(&mut tx, &scores_node, &g)?;
+        let mut scores: HashMap<String, f64> = HashMap::with_capacity(records.len());
+        for chunk in records.chunks(SCORES_PER_CHUNK) {
+            let mut text = String::with_capacity(chunk.len() * 80);
+            for (_, r) in chunk {
+                if r.record_iri.contains(['\t', '\n']) {
+                    continue;
+                }
+                text.push_str(&format!("{}\t{}\n", r.record_iri, r.score));
+                scores.insert(r.record_iri.clone(), r.score);
+            }
             quads.push(Quad::new(
-                node.clone(),
-                n(rdf::TYPE),
-                n(RECORD_MEASUREMENT),
-                g.clone(),
-            ));
-            quads.push(Quad::new(
-                node,
-                n(moisson::SOURCE),
-                source_literal.clone(),
+                scores_node.clone(),
+                n(RECORD_SCORES),
+                Literal::new_simple_literal(text),
                 g.clone(),
             ));
         }
@@ -253,26 +255,37 @@ impl CatalogStore {
             tx.insert(q);
         }
         tx.commit()?;
+        self.cache_record_scores(source, Arc::new(scores));
         Ok(())
     }
 
     /// Returns the score (0–100) the last quality run of `source` gave record
     /// `record_iri`, or `None` before any run.
     pub fn record_score(&self, source: &str, record_iri: &str) -> Result<Option<f64>, StoreError> {
-        let key = blake3::hash(record_iri.as_bytes()).to_hex();
-        let node = NamedNode::new_unchecked(format!("{RECORD_PREFIX}{source}:{}", &key[..24]));
-        let g = graph();
+        if let Some(scores) = self.cached_record_scores(source) {
+            return Ok(scores.get(record_iri).copied());
+        }
+        let node = NamedNode::new_unchecked(format!("{SCORES_PREFIX}{source}"));
+        let mut scores = HashMap::new();
         for quad in self.oxigraph().quads_for_pattern(
             Some(node.as_ref().into()),
-            Some(n(terms::VALUE)),
+            Some(n(RECORD_SCORES)),
             None,
-            Some(g.as_ref()),
+            Some(graph().as_ref()),
         ) {
             if let Term::Literal(l) = quad?.object {
-                return Ok(l.value().parse().ok());
+                for line in l.value().lines() {
+                    if let Some((iri, score)) = line.split_once('\t') {
+                        if let Ok(score) = score.parse::<f64>() {
+                            scores.insert(iri.to_owned(), score);
+                        }
+                    }
+                }
             }
         }
-        Ok(None)
+        let found = scores.get(record_iri).copied();
+        self.cache_record_scores(source, Arc::new(scores));
+        Ok(found)
     }
 
     /// Returns the newest quality report of `source` with its trend, or `None` when
@@ -369,6 +382,26 @@ impl CatalogStore {
         points.sort_by(|a, b| a.harvested_at.cmp(&b.harvested_at));
         Ok(points)
     }
+}
+
+/// Removes the record-score chunks of `node` inside `tx`.
+fn stale_scores(
+    tx: &mut oxigraph::store::Transaction<'_>,
+    node: &NamedNode,
+    g: &GraphName,
+) -> Result<(), StoreError> {
+    let old: Vec<Quad> = tx
+        .quads_for_pattern(
+            Some(node.as_ref().into()),
+            Some(n(RECORD_SCORES)),
+            None,
+            Some(g.as_ref()),
+        )
+        .collect::<Result<_, _>>()?;
+    for q in &old {
+        tx.remove(q);
+    }
+    Ok(())
 }
 
 fn measurement(

@@ -23,6 +23,7 @@ pub use writer::{HarvestWriter, RecordWriter};
 
 use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef};
 use oxigraph::store::Store;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -63,6 +64,8 @@ pub struct CatalogStore {
     active_cache: Arc<Mutex<Option<Arc<ActiveSnapshot>>>>,
     /// Registries read so far, per source (see [`registry`]).
     registry_cache: Arc<registry::RegistryCache>,
+    /// Record scores of each source's last quality run, per source, as read or written.
+    record_scores: Arc<Mutex<HashMap<String, Arc<HashMap<String, f64>>>>>,
 }
 
 impl CatalogStore {
@@ -83,6 +86,7 @@ impl CatalogStore {
             store,
             registry_generation: Arc::new(AtomicU64::new(0)),
             registry_cache: Arc::default(),
+            record_scores: Arc::default(),
             active_cache: Arc::new(Mutex::new(None)),
         }
     }
@@ -91,6 +95,16 @@ impl CatalogStore {
     /// store is opened by one process at a time, so it identifies the registry's state).
     pub fn registry_generation(&self) -> u64 {
         self.registry_generation.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn cached_record_scores(&self, source: &str) -> Option<Arc<HashMap<String, f64>>> {
+        self.record_scores.lock().ok()?.get(source).cloned()
+    }
+
+    pub(crate) fn cache_record_scores(&self, source: &str, scores: Arc<HashMap<String, f64>>) {
+        if let Ok(mut cache) = self.record_scores.lock() {
+            cache.insert(source.to_owned(), scores);
+        }
     }
 
     pub(crate) fn registry_changed(&self) {
