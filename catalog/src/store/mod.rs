@@ -54,6 +54,9 @@ impl StoreError {
     }
 }
 
+/// Record IRI → score (0–100) of one source's last quality run.
+pub(crate) type RecordScores = HashMap<String, f64>;
+
 /// The catalogue store: an oxigraph store plus Moisson's registry conventions.
 #[derive(Clone)]
 pub struct CatalogStore {
@@ -65,7 +68,7 @@ pub struct CatalogStore {
     /// Registries read so far, per source (see [`registry`]).
     registry_cache: Arc<registry::RegistryCache>,
     /// Record scores of each source's last quality run, per source, as read or written.
-    record_scores: Arc<Mutex<HashMap<String, Arc<HashMap<String, f64>>>>>,
+    record_scores: Arc<Mutex<HashMap<String, Arc<RecordScores>>>>,
 }
 
 impl CatalogStore {
@@ -97,11 +100,11 @@ impl CatalogStore {
         self.registry_generation.load(Ordering::Acquire)
     }
 
-    pub(crate) fn cached_record_scores(&self, source: &str) -> Option<Arc<HashMap<String, f64>>> {
+    pub(crate) fn cached_record_scores(&self, source: &str) -> Option<Arc<RecordScores>> {
         self.record_scores.lock().ok()?.get(source).cloned()
     }
 
-    pub(crate) fn cache_record_scores(&self, source: &str, scores: Arc<HashMap<String, f64>>) {
+    pub(crate) fn cache_record_scores(&self, source: &str, scores: Arc<RecordScores>) {
         if let Ok(mut cache) = self.record_scores.lock() {
             cache.insert(source.to_owned(), scores);
         }
