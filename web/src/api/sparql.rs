@@ -202,10 +202,22 @@ async fn answer(
             token.cancel();
         })
     };
-    let result = tokio::task::spawn_blocking(move || {
-        evaluate(&state, &query, &request, &headers, &limits, token, deadline)
-    })
-    .await;
+    let task = tokio::task::spawn_blocking({
+        let token = token.clone();
+        move || evaluate(&state, &query, &request, &headers, &limits, token, deadline)
+    });
+    // The evaluator sees the cancellation only between quads it reads: a large join under
+    // load may take seconds to notice. The client gets its answer at the deadline anyway
+    // (plus a short grace for results being serialized); the thread stops on its own.
+    let grace = Duration::from_millis(250);
+    let result = match tokio::time::timeout_at((deadline + grace).into(), task).await {
+        Ok(joined) => joined,
+        Err(_) => {
+            token.cancel();
+            timer.abort();
+            return Err(timeout_error(&limits));
+        }
+    };
     timer.abort();
     let answer = result??;
     Ok(([(header::CONTENT_TYPE, answer.media_type)], answer.body).into_response())
