@@ -210,13 +210,10 @@ async fn answer(
     // load may take seconds to notice. The client gets its answer at the deadline anyway
     // (plus a short grace for results being serialized); the thread stops on its own.
     let grace = Duration::from_millis(250);
-    let result = match tokio::time::timeout_at((deadline + grace).into(), task).await {
-        Ok(joined) => joined,
-        Err(_) => {
-            token.cancel();
-            timer.abort();
-            return Err(timeout_error(&limits));
-        }
+    let Ok(result) = tokio::time::timeout_at((deadline + grace).into(), task).await else {
+        token.cancel();
+        timer.abort();
+        return Err(timeout_error(&limits));
     };
     timer.abort();
     let answer = result??;
