@@ -11,7 +11,7 @@
 
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use super::{meta_graph, named, CatalogStore, StoreError};
@@ -120,10 +120,19 @@ impl SourceRegistry {
     }
 }
 
-/// Registries read so far, per source. The store is opened by one process at a time and
-/// every registry change goes through [`CatalogStore::commit_harvest`], which refreshes the
-/// source's entry, so the cache never goes stale.
-pub(crate) type RegistryCache = Mutex<HashMap<String, Arc<SourceRegistry>>>;
+/// Registries read so far, per source, and the list of sources once read. The store is
+/// opened by one process at a time and every registry change goes through
+/// [`CatalogStore::commit_harvest`], which refreshes both, so the cache never goes stale.
+#[derive(Debug, Default)]
+pub(crate) struct CachedRegistries {
+    /// Every source with a registry (listing them decodes every chunk, megabytes at 100k
+    /// records: it is done once, not at each dataset lookup).
+    sources: Option<BTreeSet<String>>,
+    by_source: HashMap<String, Arc<SourceRegistry>>,
+}
+
+/// See [`CachedRegistries`].
+pub(crate) type RegistryCache = Mutex<CachedRegistries>;
 
 /// Parses the chunk literals among `quads` into entries.
 fn entries_from_chunks(
@@ -167,7 +176,7 @@ impl CatalogStore {
             .registry_cache
             .lock()
             .ok()
-            .and_then(|c| c.get(source).cloned())
+            .and_then(|c| c.by_source.get(source).cloned())
         {
             return Ok(r);
         }
@@ -180,14 +189,22 @@ impl CatalogStore {
         ))?;
         let registry = Arc::new(SourceRegistry::new(entries));
         if let Ok(mut cache) = self.registry_cache.lock() {
-            cache.insert(source.to_owned(), registry.clone());
+            cache.by_source.insert(source.to_owned(), registry.clone());
         }
         Ok(registry)
     }
 
     /// Returns the ids of every source with a registry in the store.
     fn registry_sources(&self) -> Result<Vec<String>, StoreError> {
-        let mut out = std::collections::BTreeSet::new();
+        if let Some(sources) = self
+            .registry_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.sources.clone())
+        {
+            return Ok(sources.into_iter().collect());
+        }
+        let mut out = BTreeSet::new();
         for quad in self.store.quads_for_pattern(
             None,
             Some(named(moisson::REGISTRY_CHUNK)),
@@ -199,6 +216,9 @@ impl CatalogStore {
                     out.insert(decode_page_key(key));
                 }
             }
+        }
+        if let Ok(mut cache) = self.registry_cache.lock() {
+            cache.sources = Some(out.clone());
         }
         Ok(out.into_iter().collect())
     }
@@ -328,7 +348,10 @@ impl CatalogStore {
         if let Some(entries) = rewritten {
             let registry = Arc::new(SourceRegistry::new(entries));
             if let Ok(mut cache) = self.registry_cache.lock() {
-                cache.insert(source.to_owned(), registry);
+                cache.by_source.insert(source.to_owned(), registry);
+                if let Some(sources) = cache.sources.as_mut() {
+                    sources.insert(source.to_owned());
+                }
             }
             self.registry_changed();
         }
@@ -464,7 +487,7 @@ impl CatalogStore {
         }
         tx.commit()?;
         if let Ok(mut cache) = self.registry_cache.lock() {
-            cache.clear();
+            *cache = CachedRegistries::default();
         }
         self.registry_changed();
         Ok(converted)
@@ -584,11 +607,25 @@ mod tests {
             ..HarvestCommit::default()
         };
         store.commit_harvest("a", &dropped).expect("commit");
-        store.registry_cache.lock().expect("cache").clear();
+        *store.registry_cache.lock().expect("cache") = CachedRegistries::default();
         let registry = store.registry("a").expect("registry");
         assert_eq!(registry.len(), 4_999);
         assert!(!registry.contains_key("http://example.org/d/7"));
         assert_eq!(store.source_counts("a").expect("counts").datasets, 4_999);
+    }
+
+    #[test]
+    fn a_source_committed_after_the_list_was_cached_is_found() {
+        let store = CatalogStore::in_memory().expect("store");
+        let commit = |source: &str, n: usize| HarvestCommit {
+            upserts: vec![entry(source, n)],
+            ..HarvestCommit::default()
+        };
+        store.commit_harvest("a", &commit("a", 1)).expect("a");
+        assert_eq!(store.entries_for_dataset("id1").expect("a").len(), 1);
+        store.commit_harvest("b", &commit("b", 2)).expect("b");
+        assert_eq!(store.entries_for_dataset("id2").expect("b")[0].source, "b");
+        assert_eq!(store.active_entries().expect("all").len(), 2);
     }
 
     #[test]
