@@ -67,3 +67,25 @@ pub struct Source {
     /// (`<ogc:Filter>…`), so one endpoint can serve many sources.
     pub csw_constraint: Option<String>,
 }
+
+impl Source {
+    /// A source with no schedule, publisher kind, territory or CSW settings.
+    pub fn new(
+        id: SourceId,
+        name: impl Into<String>,
+        url: impl Into<String>,
+        protocol: Protocol,
+    ) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            url: url.into(),
+            protocol,
+            schedule: None,
+            publisher_kind: None,
+            territory: None,
+            csw_output_schema: CswOutputSchema::default(),
+            csw_constraint: None,
+        }
+    }
+}

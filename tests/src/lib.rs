@@ -16,6 +16,16 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
+/// Peak resident set size of this process (`VmHWM`), in MiB; 0 where /proc is absent.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
 /// Returns `../shared` of the workspace, or `None` (after printing why) when it is absent.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
@@ -187,15 +197,13 @@ impl Sandbox {
     /// Returns a `dcat` source named `id` at `url`, and registers it for the API.
     pub fn source(&self, id: &str, url: &str) -> Source {
         let source = Source {
-            id: SourceId::new(id).expect("valid test source id"),
-            name: format!("Source de test {id}"),
-            url: url.to_owned(),
-            protocol: Protocol::Dcat,
-            schedule: None,
             publisher_kind: Some("DDT".into()),
-            territory: None,
-            csw_output_schema: Default::default(),
-            csw_constraint: None,
+            ..Source::new(
+                SourceId::new(id).expect("valid test source id"),
+                format!("Source de test {id}"),
+                url,
+                Protocol::Dcat,
+            )
         };
         let mut sources = self.sources.lock().expect("sources lock");
         sources.retain(|s| s.id.as_str() != id);

@@ -249,15 +249,14 @@ impl Harness {
 
 fn csw_source(id: &str, url: &str) -> Source {
     Source {
-        id: SourceId::new(id).expect("valid test source id"),
-        name: format!("Source CSW {id}"),
-        url: url.to_owned(),
-        protocol: Protocol::Csw,
-        schedule: None,
         publisher_kind: Some("DDT".into()),
-        territory: None,
         csw_output_schema: CswOutputSchema::Iso19139,
-        csw_constraint: None,
+        ..Source::new(
+            SourceId::new(id).expect("valid test source id"),
+            format!("Source CSW {id}"),
+            url,
+            Protocol::Csw,
+        )
     }
 }
 
@@ -732,15 +731,8 @@ async fn a_second_harvest_finds_every_record_unchanged() {
     assert_eq!(third.counts.added + third.counts.updated, 0);
 }
 
-/// Peak resident set size of this process, in MiB (Linux).
-fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
-}
-
-/// `cargo test --release -p moisson-tests csw_throughput -- --ignored --nocapture`
+/// `cargo test --workspace csw_throughput -- --ignored --nocapture` (the release figures come
+/// from `moisson bench-csw`)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run on demand"]
 async fn csw_throughput_50k() {
@@ -759,10 +751,10 @@ async fn csw_throughput_50k() {
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(report.dataset_count, records, "{report:#?}");
     println!(
-        "csw harvest: {records} records, {} pages, {seconds:.1} s, {:.0} records/s, peak rss {} MiB",
+        "csw harvest: {records} records, {} pages, {seconds:.1} s, {:.0} records/s, peak rss {:.0} MiB",
         report.counts.pages,
         records as f64 / seconds,
-        peak_rss_mib().unwrap_or(0)
+        moisson_tests::peak_rss_mib()
     );
     // The dcat protocol on the same machine and build, for comparison: the demo generator's
     // Turtle catalogue of the same size, unpaged, served over loopback.
@@ -780,10 +772,10 @@ async fn csw_throughput_50k() {
     let report = harness.harvest(&dcat).await;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "dcat harvest: {} datasets, {seconds:.1} s, {:.0} datasets/s, peak rss {} MiB",
+        "dcat harvest: {} datasets, {seconds:.1} s, {:.0} datasets/s, peak rss {:.0} MiB",
         report.dataset_count,
         report.dataset_count as f64 / seconds,
-        peak_rss_mib().unwrap_or(0)
+        moisson_tests::peak_rss_mib()
     );
 }
 

@@ -301,16 +301,6 @@ fn billion_laughs() -> String {
     doc
 }
 
-/// Peak resident set size of this process, in MiB.
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 /// Store, fetcher with short timeouts, and the fault server.
 struct Bench {
     server: FaultServer,
@@ -349,17 +339,12 @@ impl Bench {
     }
 
     fn source(&self, id: &str) -> Source {
-        Source {
-            id: SourceId::new(id).expect("id"),
-            name: id.to_owned(),
-            url: self.server.url("/cat.ttl"),
-            protocol: Protocol::Dcat,
-            schedule: None,
-            publisher_kind: None,
-            territory: None,
-            csw_output_schema: Default::default(),
-            csw_constraint: None,
-        }
+        Source::new(
+            SourceId::new(id).expect("id"),
+            id.to_owned(),
+            self.server.url("/cat.ttl"),
+            Protocol::Dcat,
+        )
     }
 
     async fn harvest(&self, source: &Source) -> JobReport {
@@ -430,7 +415,7 @@ async fn fault_case(
     let started = Instant::now();
     let report = bench.harvest(&source).await;
     let elapsed = started.elapsed();
-    let rss = peak_rss_mib();
+    let rss = moisson_tests::peak_rss_mib();
     let text = std::iter::once(report.reason.clone().unwrap_or_default())
         .chain(
             report

@@ -151,17 +151,12 @@ async fn demo_defects_are_caught_by_their_indicators() {
     let checker = LinkChecker::new(&fetch, LinkCheckOptions::default()).expect("checker");
     let mut reports = Vec::new();
     for demo in &server.sources {
-        let source = Source {
-            id: moisson_catalog::SourceId::new(demo.id.clone()).expect("demo id"),
-            name: demo.name.clone(),
-            url: server.first_page_url(demo),
-            protocol: Protocol::Dcat,
-            schedule: None,
-            publisher_kind: None,
-            territory: None,
-            csw_output_schema: Default::default(),
-            csw_constraint: None,
-        };
+        let source = Source::new(
+            moisson_catalog::SourceId::new(demo.id.clone()).expect("demo id"),
+            demo.name.clone(),
+            server.first_page_url(demo),
+            Protocol::Dcat,
+        );
         let job = moisson_harvester::harvest_source(
             &store,
             &fetcher,

@@ -58,15 +58,13 @@ impl Scheduled {
             )],
         );
         Source {
-            id: SourceId::new(id).expect("id"),
-            name: id.to_owned(),
-            url: self.server.url(&path),
-            protocol: Protocol::Dcat,
             schedule: Some(schedule.to_owned()),
-            publisher_kind: None,
-            territory: None,
-            csw_output_schema: Default::default(),
-            csw_constraint: None,
+            ..Source::new(
+                SourceId::new(id).expect("id"),
+                id,
+                self.server.url(&path),
+                Protocol::Dcat,
+            )
         }
     }
 

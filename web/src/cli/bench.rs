@@ -118,17 +118,7 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let served = Arc::new(Served::default());
     spawn_server(listener, file.clone(), served.clone())?;
     let (store, fetcher) = fresh_store_and_fetcher(&work, "bench-store")?;
-    let source = Source {
-        id: SourceId::new("bench")?,
-        name: "bench".into(),
-        url,
-        protocol: Protocol::Dcat,
-        schedule: None,
-        publisher_kind: None,
-        territory: None,
-        csw_output_schema: Default::default(),
-        csw_constraint: None,
-    };
+    let source = Source::new(SourceId::new("bench")?, "bench", url, Protocol::Dcat);
     let mut phases = Vec::new();
     for (name, force, validators) in [
         ("first harvest", false, true),

@@ -7,9 +7,7 @@ use clap::Args;
 use moisson_catalog::SourceId;
 use moisson_harvester::demo::csw::CswCatalogue;
 use moisson_harvester::demo::{self, DemoFormat};
-use moisson_harvester::{
-    harvest_source, CswOutputSchema, HarvestOptions, LogProgress, Protocol, Source,
-};
+use moisson_harvester::{harvest_source, HarvestOptions, LogProgress, Protocol, Source};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -28,17 +26,7 @@ pub(super) struct BenchCswArgs {
 }
 
 fn source(id: &str, url: String, protocol: Protocol) -> anyhow::Result<Source> {
-    Ok(Source {
-        id: SourceId::new(id)?,
-        name: id.into(),
-        url,
-        protocol,
-        schedule: None,
-        publisher_kind: None,
-        territory: None,
-        csw_output_schema: CswOutputSchema::default(),
-        csw_constraint: None,
-    })
+    Ok(Source::new(SourceId::new(id)?, id, url, protocol))
 }
 
 pub(super) async fn run(args: BenchCswArgs) -> anyhow::Result<ExitCode> {

@@ -57,17 +57,12 @@ fn stored_sources(store: &CatalogStore) -> anyhow::Result<Vec<Source>> {
         .collect();
     ids.into_iter()
         .map(|id| {
-            Ok(Source {
-                id: SourceId::new(id.clone())?,
-                name: id,
-                url: String::new(),
-                protocol: Protocol::Dcat,
-                schedule: None,
-                publisher_kind: None,
-                territory: None,
-                csw_output_schema: Default::default(),
-                csw_constraint: None,
-            })
+            Ok(Source::new(
+                SourceId::new(id.clone())?,
+                id,
+                String::new(),
+                Protocol::Dcat,
+            ))
         })
         .collect()
 }
