@@ -1,7 +1,7 @@
 //! The `dcat` protocol: one page of any RDF serialization, its records and its Hydra
 //! link to the next page.
 
-use moisson_catalog::{record_graph_name, HarvestWriter, RecordEntry, RecordKind, StoreError};
+use moisson_catalog::{record_graph_name, HarvestWriter, RecordKind, Registry, StoreError};
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 
@@ -78,7 +78,7 @@ pub fn read_page(
     writer: &HarvestWriter,
     source: &str,
     page: &mut FetchedPage,
-    registry: &HashMap<String, RecordEntry>,
+    registry: &Registry,
 ) -> Result<PageResult, PageError> {
     let mut file = page.body.reopen()?;
     let mut head = Vec::with_capacity(4096);
@@ -110,7 +110,7 @@ pub(crate) fn store_records(
     source: &str,
     graph: &mut PageGraph,
     poisoned: &HashMap<u32, String>,
-    registry: &HashMap<String, RecordEntry>,
+    registry: &Registry,
 ) -> Result<PageResult, StoreError> {
     let extracted = extract_records(graph, poisoned);
     let mut quads_written = 0;

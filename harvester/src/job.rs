@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use moisson_catalog::{
     dataset_id, CatalogStore, HarvestCommit, JobReport, JobStatus, RecordEntry, RecordState,
-    SourceCounts,
+    Registry, SourceCounts,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -651,7 +651,7 @@ async fn fail(
 async fn finish(
     store: &CatalogStore,
     mut state: JobState,
-    registry: &HashMap<String, RecordEntry>,
+    registry: &Registry,
     options: &HarvestOptions,
     progress: &dyn Progress,
 ) -> JobReport {
@@ -716,7 +716,7 @@ async fn finish(
         true
     };
     let grace = chrono::Duration::days(i64::from(options.grace_period_days));
-    for (iri, entry) in registry {
+    for (iri, entry) in registry.iter() {
         if state.seen.contains_key(iri) {
             continue;
         }
@@ -761,12 +761,11 @@ async fn finish(
         .filter(|u| u.state == RecordState::Withdrawn)
         .map(|u| u.record_iri.as_str())
         .collect();
-    for (iri, entry) in registry {
-        if state.seen.contains_key(iri) || purged.contains(iri.as_str()) {
+    for (iri, entry) in registry.iter() {
+        if state.seen.contains_key(iri) || purged.contains(iri) {
             continue;
         }
-        let withdrawn =
-            entry.state == RecordState::Withdrawn || withdrawn_now.contains(iri.as_str());
+        let withdrawn = entry.state == RecordState::Withdrawn || withdrawn_now.contains(iri);
         if !withdrawn {
             bump(&mut counts, entry.kind);
         }

@@ -80,10 +80,21 @@ const FRENCH_STOP_WORDS: &[&str] = &[
 
 /// Returns the tokens `analyzer` makes of `text`, in order.
 pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    positioned_tokens(analyzer, text)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// Returns the tokens `analyzer` makes of `text` with their positions: removed stop words
+/// leave gaps, as they do in the index, so a phrase keeps its shape ("zones humides de
+/// Bretagne" matches a title with any one word between "humides" and "Bretagne").
+pub fn positioned_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while stream.advance() {
-        out.push(stream.token().text.clone());
+        let token = stream.token();
+        out.push((token.position, token.text.clone()));
     }
     out
 }
@@ -114,6 +125,13 @@ mod tests {
         assert_eq!(analyze("Écologie"), analyze("ecologie"));
         assert_eq!(analyze("ÉNERGIE"), analyze("énergie"));
         assert_eq!(analyze("Qualité"), analyze("qualite"));
+    }
+
+    #[test]
+    fn stop_words_leave_a_gap_in_positions() {
+        let tokens = positioned_tokens(&mut french(), "zones humides de Bretagne");
+        let positions: Vec<usize> = tokens.iter().map(|(p, _)| *p).collect();
+        assert_eq!(positions, vec![0, 1, 3]);
     }
 
     #[test]

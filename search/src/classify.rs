@@ -14,7 +14,7 @@ use moisson_catalog::vocab::themes::{
 use moisson_catalog::vocab::{Bbox, ConceptScheme, Territory, TerritoryLevel, Vocabularies};
 use moisson_catalog::DatasetView;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What Moisson knows of a source beyond its records (from the configuration).
 #[derive(Debug, Clone, Default)]
@@ -123,19 +123,97 @@ impl<'a> RecordText<'a> {
             title: view.title.as_deref().map(|t| (t, normalize(t))),
         }
     }
+}
+
+/// Rules of at most this many words are looked up among the phrases of a record; longer
+/// ones are searched for.
+const MAX_RULE_WORDS: usize = 10;
+
+/// Every phrase (run of up to [`MAX_RULE_WORDS`] whole words) of a record's keywords and
+/// title, so that matching ~1,100 keyword rules costs one lookup each instead of a
+/// substring search in every keyword (which was most of the time of an index build).
+struct Phrases<'t> {
+    text: &'t RecordText<'t>,
+    /// Phrase → indices of the keywords holding it.
+    in_keywords: HashMap<&'t str, Vec<usize>>,
+    in_title: HashSet<&'t str>,
+}
+
+/// Calls `f` with every run of up to [`MAX_RULE_WORDS`] words of normalized `text`, as
+/// slices of it (word boundaries are single spaces, as in [`contains_phrase`]).
+fn for_each_phrase<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices(' ').map(|(i, _)| i + 1))
+        .collect();
+    let ends: Vec<usize> = text
+        .match_indices(' ')
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    for (i, &start) in starts.iter().enumerate() {
+        for &end in ends.iter().skip(i).take(MAX_RULE_WORDS) {
+            f(&text[start..end]);
+        }
+    }
+}
+
+impl<'t> Phrases<'t> {
+    fn of(text: &'t RecordText<'t>) -> Self {
+        let mut in_keywords: HashMap<&'t str, Vec<usize>> = HashMap::new();
+        for (i, (_, kw)) in text.keywords.iter().enumerate() {
+            for_each_phrase(kw, |phrase| {
+                let holders = in_keywords.entry(phrase).or_default();
+                if holders.last() != Some(&i) {
+                    holders.push(i);
+                }
+            });
+        }
+        let mut in_title = HashSet::new();
+        if let Some((_, title)) = &text.title {
+            for_each_phrase(title, |phrase| {
+                in_title.insert(phrase);
+            });
+        }
+        Self {
+            text,
+            in_keywords,
+            in_title,
+        }
+    }
 
     /// Adds `slug` to `out` for every keyword rule of `rules` found in keywords or title.
     fn match_rules(&self, slug: &str, rules: &[String], out: &mut Assignments) {
         for rule in rules {
-            for (raw, kw) in &self.keywords {
-                if contains_phrase(kw, rule) {
-                    out.add(slug, format!("mot-clé « {} »", raw.trim()));
-                }
+            if rule.is_empty() {
+                continue;
             }
-            if let Some((_, title)) = &self.title {
-                if contains_phrase(title, rule) {
-                    out.add(slug, format!("titre : « {} »", rule_text(rule)));
-                }
+            let long = rule.split(' ').count() > MAX_RULE_WORDS;
+            let keywords: Vec<usize> = if long {
+                (0..self.text.keywords.len())
+                    .filter(|&i| contains_phrase(&self.text.keywords[i].1, rule))
+                    .collect()
+            } else {
+                self.in_keywords
+                    .get(rule.as_str())
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            for i in keywords {
+                out.add(
+                    slug,
+                    format!("mot-clé « {} »", self.text.keywords[i].0.trim()),
+                );
+            }
+            let in_title = if long {
+                self.text
+                    .title
+                    .as_ref()
+                    .is_some_and(|(_, t)| contains_phrase(t, rule))
+            } else {
+                self.in_title.contains(rule.as_str())
+            };
+            if in_title {
+                out.add(slug, format!("titre : « {} »", rule_text(rule)));
             }
         }
     }
@@ -154,9 +232,10 @@ pub fn classify(
     sources: &SourceContexts,
 ) -> Classification {
     let text = RecordText::of(view);
-    let themes = classify_themes(view, &text, &vocab.themes);
-    let theme_slugs: Vec<&str> = themes.iter().map(|a| a.value.as_str()).collect();
-    let use_cases = classify_use_cases(&text, &theme_slugs, vocab);
+    let phrases = Phrases::of(&text);
+    let (themes, explicit) = classify_themes(view, &phrases, &vocab.themes);
+    let explicit: Vec<&str> = explicit.iter().map(String::as_str).collect();
+    let use_cases = classify_use_cases(&phrases, &explicit, vocab);
     let territories = classify_territories(view, vocab, sources);
     Classification {
         themes,
@@ -165,11 +244,13 @@ pub fn classify(
     }
 }
 
+/// Returns the themes of `view` and, among them, those the record states itself (its
+/// `dcat:theme` and categories, not our keyword rules), with their broader themes.
 fn classify_themes(
     view: &DatasetView,
-    text: &RecordText<'_>,
+    text: &Phrases<'_>,
     scheme: &ConceptScheme,
-) -> Vec<Assignment> {
+) -> (Vec<Assignment>, Vec<String>) {
     let mut found = Assignments::default();
     let mut fallback = Assignments::default();
     for theme in view.themes.iter().take(100) {
@@ -197,13 +278,20 @@ fn classify_themes(
             }
         }
     }
+    let mut explicit: Vec<String> = found.by_value.keys().cloned().collect();
     for concept in scheme.concepts() {
         text.match_rules(&concept.slug, &concept.keywords, &mut found);
     }
     if found.is_empty() {
+        explicit = fallback.by_value.keys().cloned().collect();
         found = fallback;
     }
-    found.into_concepts(scheme)
+    let parents: Vec<String> = explicit
+        .iter()
+        .filter_map(|slug| scheme.get(slug)?.parent.clone())
+        .collect();
+    explicit.extend(parents);
+    (found.into_concepts(scheme), explicit)
 }
 
 /// Returns the French reason for an explicit theme value and the IRI to match with
@@ -338,8 +426,11 @@ const ISO_TOPIC_CATEGORIES: &[&str] = &[
     "utilitiesCommunication",
 ];
 
+/// Use cases come from their own keyword rules, or from a theme the record states itself:
+/// a theme our keyword rules gave is not enough ("submersion marine" makes a record part of
+/// flood prevention, not data for a PPRI).
 fn classify_use_cases(
-    text: &RecordText<'_>,
+    text: &Phrases<'_>,
     themes: &[&str],
     vocab: &Vocabularies,
 ) -> Vec<Assignment> {
@@ -735,6 +826,92 @@ mod tests {
             .find(|a| a.value == "transport-et-deplacements")
             .expect("tran");
         assert_eq!(tran.reasons, vec!["thème EU TRAN".to_owned()]);
+    }
+
+    #[test]
+    fn phrase_lookup_agrees_with_phrase_search() {
+        let texts = [
+            "plan de prevention du risque inondation",
+            "zones humides",
+            "a  b c",
+            "riviere rive",
+            "",
+        ];
+        let needles = [
+            "inondation",
+            "risque inondation",
+            "plan de prevention",
+            "prevention du risque inondation",
+            "rive",
+            "riv",
+            "a  b",
+            "b c",
+            "zones humides",
+            "humide",
+        ];
+        for text in texts {
+            let mut phrases = HashSet::new();
+            for_each_phrase(text, |p| {
+                phrases.insert(p);
+            });
+            for needle in needles {
+                assert_eq!(
+                    phrases.contains(needle),
+                    contains_phrase(text, needle),
+                    "{needle:?} in {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn use_cases_need_their_own_keywords_or_a_stated_theme() {
+        let coastal = DatasetView {
+            title: Some("Indicateur national de l'érosion côtière".into()),
+            keywords: vec!["littoral".into(), "submersion marine".into()],
+            ..DatasetView::default()
+        };
+        let c = classify(&coastal, vocabularies(), &SourceContexts::new());
+        assert!(values(&c.themes).contains(&"prevention-des-inondations"));
+        let uses = values(&c.use_cases);
+        assert!(uses.contains(&"trait-de-cote"), "{uses:?}");
+        assert!(!uses.contains(&"ppri"), "{uses:?}");
+        let stated = DatasetView {
+            themes: vec![vocabularies()
+                .themes
+                .get("prevention-des-inondations")
+                .expect("theme")
+                .iri
+                .clone()],
+            ..DatasetView::default()
+        };
+        let c = classify(&stated, vocabularies(), &SourceContexts::new());
+        let ppri = c
+            .use_cases
+            .iter()
+            .find(|a| a.value == "ppri")
+            .expect("ppri");
+        assert_eq!(
+            ppri.reasons,
+            vec!["thème « Prévention des inondations »".to_owned()]
+        );
+    }
+
+    #[test]
+    fn air_quality_stations_are_not_water_data() {
+        let air = DatasetView {
+            title: Some("Stations de mesure de la qualité de l'air".into()),
+            ..DatasetView::default()
+        };
+        let themes = classify(&air, vocabularies(), &SourceContexts::new()).themes;
+        assert!(values(&themes).contains(&"qualite-de-l-air"), "{themes:?}");
+        assert!(!values(&themes).contains(&"eau"), "{themes:?}");
+        let water = DatasetView {
+            title: Some("Stations de mesure de la qualité des cours d'eau".into()),
+            ..DatasetView::default()
+        };
+        let themes = classify(&water, vocabularies(), &SourceContexts::new()).themes;
+        assert!(values(&themes).contains(&"eau"), "{themes:?}");
     }
 
     #[test]

@@ -31,8 +31,8 @@ impl Record {
     /// Reads the record of `entry` from the store; its `dct:subject` categories (ISO topic
     /// categories in GeoDCAT-AP) are added to its themes for classification.
     pub fn read(store: &CatalogStore, entry: RecordEntry) -> Result<Self, StoreError> {
-        let mut view = store.view_of(&entry)?;
-        for subject in store.record_subjects(&entry)? {
+        let (mut view, subjects) = store.view_and_subjects(&entry)?;
+        for subject in subjects {
             if !view.themes.contains(&subject) {
                 view.themes.push(subject);
             }

@@ -9,8 +9,8 @@
 //!   is re-read from the store, so merging and splitting duplicates stays correct.
 
 use moisson_catalog::vocab::{vocabularies, Vocabularies};
-use moisson_catalog::{CatalogStore, RecordEntry, RecordKind, StoreError};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use moisson_catalog::{CatalogStore, RecordEntry, RecordKind, Registry, StoreError};
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -83,7 +83,12 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     pub(crate) fields: Fields,
     dir: Option<PathBuf>,
+    /// Answers and facet counts of recent searches (see [`crate::cache`]).
+    pub(crate) cache: crate::cache::SearchCache,
 }
+
+/// Answers (and facet counts) kept per searcher generation.
+const CACHED_SEARCHES: usize = 1024;
 
 const VERSION_FILE: &str = "moisson-schema-version";
 const WRITER_MEMORY_BYTES: usize = 128 * 1024 * 1024;
@@ -145,12 +150,24 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             fields,
             dir,
+            cache: crate::cache::SearchCache::new(CACHED_SEARCHES),
         })
     }
 
     /// Returns the directory of the index (`None` in memory).
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
+    }
+
+    /// Keeps at most `entries` answers (and facet counts) until the index changes; 0 turns
+    /// the cache off.
+    pub fn set_cache_capacity(&self, entries: usize) {
+        self.cache.set_capacity(entries);
+    }
+
+    /// Returns the hit counts of the search cache since start.
+    pub fn cache_stats(&self) -> crate::cache::CacheStats {
+        self.cache.stats()
     }
 
     /// Returns the number of documents searchable now.
@@ -407,12 +424,9 @@ impl SearchIndex {
 /// Returns the dataset ids whose registry entries differ between `before` and `after`
 /// (registries of one source keyed by record IRI): added, new version, withdrawn,
 /// restored or purged.
-pub fn changed_datasets(
-    before: &HashMap<String, RecordEntry>,
-    after: &HashMap<String, RecordEntry>,
-) -> Vec<String> {
+pub fn changed_datasets(before: &Registry, after: &Registry) -> Vec<String> {
     let mut out: BTreeSet<String> = BTreeSet::new();
-    for (iri, entry) in after {
+    for (iri, entry) in after.iter() {
         match before.get(iri) {
             Some(old) if old.graph == entry.graph && old.state == entry.state => {}
             _ => {
@@ -420,7 +434,7 @@ pub fn changed_datasets(
             }
         }
     }
-    for (iri, old) in before {
+    for (iri, old) in before.iter() {
         if !after.contains_key(iri) {
             out.insert(old.dataset_id.clone());
         }

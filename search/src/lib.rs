@@ -8,6 +8,7 @@
 //! touched. Each document carries the API summary, so a search never reads the store.
 
 pub mod analyzer;
+mod cache;
 pub mod classify;
 pub mod document;
 pub mod index;
@@ -16,6 +17,7 @@ pub mod query;
 pub mod schema;
 pub mod select;
 
+pub use cache::CacheStats;
 pub use classify::{classify, Assignment, Classification, SourceContext, SourceContexts};
 pub use document::Summary;
 pub use index::{changed_datasets, IndexStats, SearchError, SearchIndex};

@@ -6,6 +6,7 @@
 use moisson_catalog::vocab::{vocabularies, TerritoryLevel};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
@@ -14,6 +15,7 @@ use tantivy::schema::{Facet, Field, IndexRecordOption};
 use tantivy::{DocAddress, Order, Searcher, Term};
 
 use crate::analyzer;
+use crate::cache::{AnswerKey, QueryKey};
 use crate::classify::{lookup_territory, territories_named_in, territory_by_key};
 use crate::document::Summary;
 use crate::index::{SearchError, SearchIndex};
@@ -124,19 +126,28 @@ impl SearchIndex {
                 "query too long (more than {MAX_QUERY_CHARS} characters)"
             )));
         }
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let query_key = QueryKey::of(request);
+        let answer_key = AnswerKey::of(&query_key, request);
+        if let Some(answer) = self.cache.answer(generation, &answer_key) {
+            return Ok((*answer).clone());
+        }
         let mut filters = self.filter_clauses(&request.filters)?;
         let mut interpreted = Interpretation::default();
         let text = self.understand_territories(q, &request.filters, &mut interpreted, &mut filters);
         interpreted.text = text.clone();
-        let searcher = self.reader.searcher();
+        // Facet counts known for this text and these filters are not counted again.
+        let known_facets = self.cache.facets(generation, &query_key);
+        let want_facets = known_facets.is_none();
         let text_query = self.text_query(&text, true);
         let mut result = self.run(
             &searcher,
             text_query.as_deref(),
             &filters,
             request.sort,
-            offset,
-            page_size,
+            (offset, page_size),
+            want_facets,
         )?;
         if result.0 == 0 {
             if let Some(relaxed) = self.text_query(&text, false) {
@@ -146,33 +157,47 @@ impl SearchIndex {
                     Some(&*relaxed),
                     &filters,
                     request.sort,
-                    offset,
-                    page_size,
+                    (offset, page_size),
+                    want_facets,
                 )?;
             }
         }
         let (total, addresses, counts) = result;
+        let facets = match (known_facets, counts) {
+            (Some(known), _) => known,
+            (None, counts) => {
+                let facets = Arc::new(counts.as_ref().map(facet_values).unwrap_or_default());
+                self.cache
+                    .keep_facets(generation, query_key, facets.clone());
+                facets
+            }
+        };
         let mut results = Vec::with_capacity(addresses.len());
         for address in addresses {
             if let Some(summary) = self.summary_at(&searcher, address)? {
                 results.push(summary);
             }
         }
-        Ok(SearchResponse {
+        let answer = SearchResponse {
             total,
             results,
-            facets: facet_values(&counts),
+            facets: (*facets).clone(),
             interpreted,
-        })
+        };
+        self.cache
+            .keep_answer(generation, answer_key, Arc::new(answer.clone()));
+        Ok(answer)
     }
 
     /// Returns the counts of every facet value over the whole index.
     pub fn facet_counts(&self) -> Result<BTreeMap<String, Vec<FacetValue>>, SearchError> {
         let searcher = self.reader.searcher();
-        let (_, _, counts) = self.run(&searcher, None, &[], Sort::Relevance, 0, 1)?;
-        Ok(facet_values(&counts))
+        let (_, _, counts) = self.run(&searcher, None, &[], Sort::Relevance, (0, 1), true)?;
+        Ok(counts.as_ref().map(facet_values).unwrap_or_default())
     }
 
+    /// Runs one query: its count, the page `(offset, limit)` and, when `with_facets`, the
+    /// facet counts of every match.
     #[allow(clippy::type_complexity)]
     fn run(
         &self,
@@ -180,9 +205,9 @@ impl SearchIndex {
         text: Option<&dyn Query>,
         filters: &[Box<dyn Query>],
         sort: Sort,
-        offset: usize,
-        limit: usize,
-    ) -> Result<(u64, Vec<DocAddress>, FacetCounts), SearchError> {
+        (offset, limit): (usize, usize),
+        with_facets: bool,
+    ) -> Result<(u64, Vec<DocAddress>, Option<FacetCounts>), SearchError> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(t) = text {
             clauses.push((Occur::Must, t.box_clone()));
@@ -195,10 +220,13 @@ impl SearchIndex {
         } else {
             Box::new(BooleanQuery::new(clauses))
         };
-        let mut facets = FacetCollector::for_field("facets");
-        for dim in DIMENSIONS {
-            facets.add_facet(Facet::from_path([*dim]));
-        }
+        let facets = with_facets.then(|| {
+            let mut facets = FacetCollector::for_field("facets");
+            for dim in DIMENSIONS {
+                facets.add_facet(Facet::from_path([*dim]));
+            }
+            facets
+        });
         let top = TopDocs::with_limit(limit).and_offset(offset);
         let addresses: Vec<DocAddress>;
         let (count, counts);
@@ -376,10 +404,10 @@ impl SearchIndex {
         };
         let (phrases, words) = split_phrases(text);
         for phrase in phrases {
-            let tokens = analyzer::tokens(&mut analyzer, &phrase);
+            let tokens = analyzer::positioned_tokens(&mut analyzer, &phrase);
             match tokens.len() {
                 0 => {}
-                1 => clauses.push((occur, self.word_query(&tokens[0], &phrase, false))),
+                1 => clauses.push((occur, self.word_query(&tokens[0].1, &phrase, false))),
                 _ => clauses.push((occur, self.phrase_query(&tokens))),
             }
         }
@@ -464,16 +492,20 @@ impl SearchIndex {
             })
     }
 
-    fn phrase_query(&self, tokens: &[String]) -> Box<dyn Query> {
+    /// A phrase over positioned tokens (stop words left gaps, as in the index).
+    fn phrase_query(&self, tokens: &[(usize, String)]) -> Box<dyn Query> {
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, boost) in self.text_fields() {
-            let terms: Vec<Term> = tokens
+            let terms: Vec<(usize, Term)> = tokens
                 .iter()
-                .map(|t| Term::from_field_text(field, t))
+                .map(|(position, t)| (*position, Term::from_field_text(field, t)))
                 .collect();
             alternatives.push((
                 Occur::Should,
-                Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), boost)),
+                Box::new(BoostQuery::new(
+                    Box::new(PhraseQuery::new_with_offset(terms)),
+                    boost,
+                )),
             ));
         }
         Box::new(BooleanQuery::new(alternatives))

@@ -419,7 +419,7 @@ async fn every_iso_corpus_record_is_harvested_through_a_paged_csw_server() {
         }
         // DCAT-AP's mandatory constraints (sh:minCount in the official shapes) on each
         // mapped record, checked by our SHACL engine.
-        for (iri, entry) in harness.store.registry(&id).expect("registry") {
+        for (iri, entry) in harness.store.registry(&id).expect("registry").iter() {
             let graph = oxigraph::model::NamedNode::new_unchecked(entry.graph.clone());
             let quads: Vec<oxigraph::model::Quad> = harness
                 .store

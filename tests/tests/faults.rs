@@ -363,9 +363,9 @@ impl Bench {
         self.store
             .registry(source.id.as_str())
             .expect("registry")
-            .into_values()
+            .values()
             .filter(|e| e.state == RecordState::Active)
-            .map(|e| (e.record_iri, e.graph))
+            .map(|e| (e.record_iri.clone(), e.graph.clone()))
             .collect()
     }
 }

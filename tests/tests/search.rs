@@ -309,6 +309,15 @@ async fn french_analysis_accents_plurals_elisions_typos_phrases() {
             "Atlas des zones inondables de la Vilaine",
         ),
         ("q=tourb*", "Inventaire des zones humides du Finistère"),
+        // Phrases with stop words inside: the gaps they leave match the title's.
+        (
+            "q=%22zones%20inondables%20de%20la%20Vilaine%22",
+            "Atlas des zones inondables de la Vilaine",
+        ),
+        (
+            "q=%22qualit%C3%A9%20de%20l%27air%22",
+            "Qualité de l'air : concentrations de NO2",
+        ),
     ] {
         let body = search(&sandbox, query).await;
         let found = titles(&body);
@@ -368,6 +377,30 @@ async fn harvests_update_the_index_incrementally_including_deletions() {
         .rebuild(&sandbox.store, &sandbox.source_contexts())
         .expect("rebuild");
     assert_eq!(stats.documents, 3);
+    assert_eq!(search(&sandbox, "").await["total"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_searches_reuse_answers_until_the_index_changes() {
+    let sandbox = Sandbox::start().await;
+    let url = serve(&sandbox, "/ddt.ttl", turtle(&[&WETLANDS, &FLOODS]));
+    let source = sandbox.source("ddt-29", &url);
+    sandbox.harvest(&source).await;
+    let start = sandbox.index.cache_stats();
+    let first = search(&sandbox, "q=finistere&page_size=1").await;
+    let again = search(&sandbox, "q=finistere&page_size=1").await;
+    assert_eq!(first, again);
+    let after = sandbox.index.cache_stats();
+    assert_eq!(after.answer_hits, start.answer_hits + 1, "{after:?}");
+    // Another page or order of the same search counts no facet again.
+    let next = search(&sandbox, "q=finistere&page_size=1&page=2&sort=modified").await;
+    assert_eq!(next["facets"], first["facets"]);
+    assert_eq!(next["total"], first["total"]);
+    assert_eq!(sandbox.index.cache_stats().facet_hits, after.facet_hits + 1);
+    // A harvest commits the index: nothing computed before it is served after it.
+    assert_eq!(search(&sandbox, "").await["total"], 2);
+    serve(&sandbox, "/ddt.ttl", turtle(&[&WETLANDS, &FLOODS, &AIR]));
+    sandbox.harvest(&source).await;
     assert_eq!(search(&sandbox, "").await["total"], 3);
 }
 

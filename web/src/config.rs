@@ -16,6 +16,7 @@ pub const ENV_VARS: &[&str] = &[
     "MOISSON_SERVER_ADMIN_TOKEN_ENV",
     "MOISSON_SERVER_SPARQL_TIMEOUT_SECS",
     "MOISSON_SERVER_SPARQL_MAX_RESULTS",
+    "MOISSON_SERVER_SEARCH_CACHE_ENTRIES",
     "MOISSON_HARVEST_GRACE_PERIOD_DAYS",
     "MOISSON_HARVEST_MAX_PAGES",
     "MOISSON_HARVEST_TIMEOUT_SECS",
@@ -72,6 +73,13 @@ pub struct ServerSection {
     /// Most solutions or triples one SPARQL query may return.
     #[serde(default = "default_sparql_max_results")]
     pub sparql_max_results: usize,
+    /// Search answers (and facet counts) kept until the index changes; 0 turns it off.
+    #[serde(default = "default_search_cache_entries")]
+    pub search_cache_entries: usize,
+}
+
+fn default_search_cache_entries() -> usize {
+    1024
 }
 
 fn default_sparql_timeout_secs() -> u64 {
@@ -91,6 +99,7 @@ impl Default for ServerSection {
             admin_token_env: default_admin_token_env(),
             sparql_timeout_secs: default_sparql_timeout_secs(),
             sparql_max_results: default_sparql_max_results(),
+            search_cache_entries: default_search_cache_entries(),
         }
     }
 }
@@ -267,6 +276,8 @@ pub struct Config {
     pub sources: Vec<Source>,
     /// Limits of one SPARQL query (`[server] sparql_timeout_secs`, `sparql_max_results`).
     pub sparql: crate::api::sparql::SparqlLimits,
+    /// Search answers kept until the index changes (`[server] search_cache_entries`).
+    pub search_cache_entries: usize,
 }
 
 fn env_parse<T: std::str::FromStr>(
@@ -318,6 +329,11 @@ impl Config {
             env,
             "MOISSON_SERVER_SPARQL_MAX_RESULTS",
             &mut server.sparql_max_results,
+        )?;
+        env_parse(
+            env,
+            "MOISSON_SERVER_SEARCH_CACHE_ENTRIES",
+            &mut server.search_cache_entries,
         )?;
         if server.sparql_timeout_secs == 0 || server.sparql_max_results == 0 {
             bail!("server.sparql_timeout_secs and server.sparql_max_results must be at least 1");
@@ -462,6 +478,7 @@ impl Config {
                 timeout: std::time::Duration::from_secs(server.sparql_timeout_secs),
                 max_results: server.sparql_max_results,
             },
+            search_cache_entries: server.search_cache_entries,
         })
     }
 }

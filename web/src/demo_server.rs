@@ -9,10 +9,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use moisson_harvester::demo::csw::CswCatalogue;
 use moisson_harvester::demo::{self, DemoRoute, DemoSource};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 struct DemoState {
     sources: Vec<DemoSource>,
+    /// The revision served (see [`DemoSource::revision`]).
+    revision: Arc<AtomicU64>,
     csw: Vec<CswCatalogue>,
     base_url: String,
 }
@@ -25,9 +28,21 @@ pub struct DemoServer {
     pub sources: Vec<DemoSource>,
     /// The CSW catalogues it serves.
     pub csw: Vec<CswCatalogue>,
+    revision: Arc<AtomicU64>,
 }
 
 impl DemoServer {
+    /// Serves revision `revision` of every DCAT source from now on (see
+    /// [`DemoSource::revision`]).
+    pub fn set_revision(&self, revision: u64) {
+        self.revision.store(revision, Ordering::SeqCst);
+    }
+
+    /// Returns the revision served.
+    pub fn revision(&self) -> u64 {
+        self.revision.load(Ordering::SeqCst)
+    }
+
     /// Returns the URL of the first page of `source`.
     pub fn first_page_url(&self, source: &DemoSource) -> String {
         format!("{}{}", self.base_url, source.page_path(1))
@@ -59,8 +74,10 @@ pub fn spawn_with_csw(
 ) -> anyhow::Result<DemoServer> {
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}/");
+    let revision = Arc::new(AtomicU64::new(0));
     let state = Arc::new(DemoState {
         sources: sources.clone(),
+        revision: revision.clone(),
         csw: csw.clone(),
         base_url: base_url.clone(),
     });
@@ -74,6 +91,7 @@ pub fn spawn_with_csw(
         base_url,
         sources,
         csw,
+        revision,
     })
 }
 
@@ -104,7 +122,8 @@ async fn serve_path(State(state): State<Arc<DemoState>>, request: Request) -> Re
         return StatusCode::NOT_FOUND.into_response();
     };
     let generated = tokio::task::spawn_blocking(move || {
-        let source = &state.sources[index];
+        let mut source = state.sources[index].clone();
+        source.revision = state.revision.load(Ordering::SeqCst);
         let mut body = Vec::new();
         source
             .write_page(page, &state.base_url, &mut body)

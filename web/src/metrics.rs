@@ -322,6 +322,28 @@ fn harvest_and_storage(state: &AppState) -> Result<String, ApiError> {
         "moisson_index_documents {}",
         state.index.document_count()
     );
+    let cache = state.index.cache_stats();
+    header_lines(
+        &mut out,
+        "moisson_search_cache_total",
+        "counter",
+        "Searches by cache outcome: answer (whole answer reused), facets (facet counts reused), computed.",
+    );
+    let _ = writeln!(
+        out,
+        "moisson_search_cache_total{{outcome=\"answer\"}} {}",
+        cache.answer_hits
+    );
+    let _ = writeln!(
+        out,
+        "moisson_search_cache_total{{outcome=\"facets\"}} {}",
+        cache.facet_hits
+    );
+    let _ = writeln!(
+        out,
+        "moisson_search_cache_total{{outcome=\"computed\"}} {}",
+        cache.answer_misses.saturating_sub(cache.facet_hits)
+    );
     Ok(out)
 }
 

@@ -102,7 +102,7 @@ pub fn source_contexts(sources: &[Source]) -> SourceContexts {
         .collect()
 }
 
-type Registry = std::collections::HashMap<String, moisson_catalog::RecordEntry>;
+use moisson_catalog::Registry;
 
 async fn registry_of(store: &CatalogStore, source: &str) -> Option<Registry> {
     let (store, id) = (store.clone(), source.to_owned());
@@ -218,7 +218,7 @@ pub fn assess_quality(
 ) -> Result<moisson_catalog::quality::SourceQualityReport, moisson_catalog::StoreError> {
     use moisson_catalog::quality::{assess_source, Conformance, SourceAssessment};
     let validator = crate::api::quality::validator();
-    let links = store.link_health_of_source(source.id.as_str())?;
+    let links = store.stored_links();
     let how = SourceAssessment {
         now: chrono::Utc::now(),
         origin: record_origin(source),

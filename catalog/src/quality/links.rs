@@ -3,11 +3,11 @@
 //! URLs are older than its maximum age.
 
 use chrono::{DateTime, Utc};
-use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Term};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
-use super::record::LinkHealth;
+use super::record::{LinkHealth, LinkLookup};
 use crate::store::{CatalogStore, StoreError};
 use crate::vocab::dcat;
 
@@ -94,38 +94,32 @@ impl CatalogStore {
     /// Returns every accessURL and downloadURL of the active records of `source`.
     pub fn link_urls_of_source(&self, source: &str) -> Result<Vec<String>, StoreError> {
         let mut urls = BTreeSet::new();
-        for entry in self.registry(source)?.into_values() {
+        let registry = self.registry(source)?;
+        for entry in registry.values() {
             if entry.state != crate::store::RecordState::Active {
                 continue;
             }
-            let graph = NamedNodeRef::new_unchecked(&entry.graph);
-            for predicate in [dcat::ACCESS_URL, dcat::DOWNLOAD_URL] {
-                for q in self.oxigraph().quads_for_pattern(
-                    None,
-                    Some(NamedNodeRef::new_unchecked(predicate)),
-                    None,
-                    Some(GraphNameRef::NamedNode(graph)),
-                ) {
-                    if let Term::NamedNode(n) = q?.object {
-                        urls.insert(n.into_string());
+            // The record's compact copy: one read, where a pattern per predicate cost a
+            // dictionary read per term.
+            self.for_each_value(
+                &entry.graph,
+                &[dcat::ACCESS_URL, dcat::DOWNLOAD_URL],
+                |_, _, object| {
+                    if let Term::NamedNode(n) = object {
+                        if !urls.contains(n.as_str()) {
+                            urls.insert(n.as_str().to_owned());
+                        }
                     }
-                }
-            }
+                },
+            )?;
         }
         Ok(urls.into_iter().collect())
     }
 
-    /// Returns the known health of every link of `source`.
-    pub fn link_health_of_source(
-        &self,
-        source: &str,
-    ) -> Result<HashMap<String, LinkHealth>, StoreError> {
-        let urls = self.link_urls_of_source(source)?;
-        Ok(self
-            .link_checks(urls.iter().map(String::as_str))?
-            .into_iter()
-            .map(|(url, check)| (url, check.health))
-            .collect())
+    /// Returns a lookup of the stored link checks, read as records ask for them (a quality
+    /// run then reads each record once, instead of once more to list its links).
+    pub fn stored_links(&self) -> StoredLinks<'_> {
+        StoredLinks { store: self }
     }
 
     /// Returns the URLs of `urls` with no result newer than `max_age` at `now`.
@@ -147,5 +141,23 @@ impl CatalogStore {
             })
             .map(String::as_str)
             .collect())
+    }
+}
+
+/// The link checks of the store, looked up one URL at a time (see
+/// [`CatalogStore::stored_links`]); a URL the store cannot read is reported unknown.
+pub struct StoredLinks<'a> {
+    store: &'a CatalogStore,
+}
+
+impl LinkLookup for StoredLinks<'_> {
+    fn health(&self, url: &str) -> Option<LinkHealth> {
+        match self.store.link_checks([url]) {
+            Ok(mut checks) => checks.remove(url).map(|c| c.health),
+            Err(e) => {
+                tracing::warn!(url, error = %e, "reading a link check");
+                None
+            }
+        }
     }
 }

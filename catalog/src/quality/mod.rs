@@ -27,7 +27,7 @@ pub use indicators::{
     mqa_rating, mqa_total_points, rating, total_points, Dimension, Entity, Indicator, IndicatorId,
     INDICATORS,
 };
-pub use links::{LinkCheck, LINKS_GRAPH};
+pub use links::{LinkCheck, StoredLinks, LINKS_GRAPH};
 pub use record::{
     assess_record, AssessContext, Blame, ConformityIssue, IndicatorResult, LinkHealth, LinkLookup,
     Message, NoLinks, RecordAssessment, RecordOrigin,

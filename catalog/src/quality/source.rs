@@ -3,7 +3,7 @@
 //! stored as DQV.
 
 use chrono::{DateTime, Utc};
-use oxigraph::model::{GraphNameRef, NamedNodeRef, Term};
+use oxigraph::model::Term;
 use std::collections::{BTreeSet, HashMap};
 
 use super::graph::RecordGraph;
@@ -61,20 +61,14 @@ pub fn duplicate_index(
     let mut sources_of: HashMap<String, BTreeSet<&str>> = HashMap::new();
     for e in entries.iter().filter(|e| e.state == RecordState::Active) {
         let mut keys = vec![format!("iri:{}", e.record_iri)];
-        let graph = NamedNodeRef::new_unchecked(&e.graph);
-        let subject = NamedNodeRef::new_unchecked(&e.record_iri);
-        for q in store.oxigraph().quads_for_pattern(
-            Some(subject.into()),
-            Some(NamedNodeRef::new_unchecked(dct::IDENTIFIER)),
-            None,
-            Some(GraphNameRef::NamedNode(graph)),
-        ) {
-            if let Term::Literal(l) = q?.object {
+        store.for_each_value(&e.graph, &[dct::IDENTIFIER], |subject, _, object| {
+            let about_record = matches!(subject, Term::NamedNode(s) if s.as_str() == e.record_iri);
+            if let (true, Term::Literal(l)) = (about_record, object) {
                 if is_meaningful_identifier(l.value()) {
                     keys.push(format!("id:{}", l.value().trim()));
                 }
             }
-        }
+        })?;
         for k in &keys {
             sources_of.entry(k.clone()).or_default().insert(&e.source);
         }
@@ -107,16 +101,31 @@ pub fn assess_source(
     let all = store.active_entries()?;
     let duplicates = duplicate_index(store, &all)?;
     let entries: Vec<&RecordEntry> = all.iter().filter(|e| e.source == source).collect();
-    let conformity = conformity_of(store, &entries, how.conformance)?;
+    // SHACL results of unchanged record graphs are reused; the others are computed below,
+    // from the same read of the record as its indicators, and cached.
+    let known = match how.conformance {
+        Some(validator) => {
+            let graphs: Vec<&str> = entries.iter().map(|e| e.graph.as_str()).collect();
+            store.cached_conformity(&graphs, validator.version())?
+        }
+        None => HashMap::new(),
+    };
+    let mut fresh: Vec<(String, Vec<ConformityIssue>)> = Vec::new();
     let today = how.now.date_naive();
     let mut records = Vec::with_capacity(entries.len());
     let none: Vec<String> = Vec::new();
     for e in &entries {
         let graph = RecordGraph::from_quads(&store.graph_quads(&e.graph)?);
+        let computed = match (how.conformance, known.contains_key(&e.graph)) {
+            (Some(validator), false) => Some(validator.check(&graph)),
+            _ => None,
+        };
         let context = AssessContext {
             today,
             origin: how.origin,
-            conformity: conformity.get(&e.graph).map(Vec::as_slice),
+            conformity: computed
+                .as_deref()
+                .or_else(|| known.get(&e.graph).map(Vec::as_slice)),
             links: how.links,
             duplicate_sources: duplicates.get(&e.graph).unwrap_or(&none),
         };
@@ -124,39 +133,19 @@ pub fn assess_source(
             e.dataset_id.clone(),
             assess_record(&e.record_iri, e.kind, &graph, &context),
         ));
+        if let Some(issues) = computed {
+            fresh.push((e.graph.clone(), issues));
+        }
+    }
+    if let Some(validator) = how.conformance {
+        for chunk in fresh.chunks(2000) {
+            store.save_conformity(chunk, validator.version())?;
+        }
     }
     let computed_at = how.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let report = build_report(source, &computed_at, &records);
     store.save_quality_run(&report, &records)?;
     Ok(store.quality_report(source)?.unwrap_or(report))
-}
-
-/// Returns the SHACL results of `entries`: cached ones for unchanged record graphs, the
-/// others validated now and cached.
-fn conformity_of(
-    store: &CatalogStore,
-    entries: &[&RecordEntry],
-    conformance: Option<&dyn Conformance>,
-) -> Result<HashMap<String, Vec<ConformityIssue>>, StoreError> {
-    let Some(validator) = conformance else {
-        return Ok(HashMap::new());
-    };
-    let graphs: Vec<&str> = entries.iter().map(|e| e.graph.as_str()).collect();
-    let mut known = store.cached_conformity(&graphs, validator.version())?;
-    let mut fresh = Vec::new();
-    for e in entries {
-        if known.contains_key(&e.graph) {
-            continue;
-        }
-        let quads = store.graph_quads(&e.graph)?;
-        let issues = validator.check(&RecordGraph::from_quads(&quads));
-        fresh.push((e.graph.clone(), issues));
-    }
-    for chunk in fresh.chunks(2000) {
-        store.save_conformity(chunk, validator.version())?;
-    }
-    known.extend(fresh);
-    Ok(known)
 }
 
 /// Assesses records given as quads (offline validation of one document).

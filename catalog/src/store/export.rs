@@ -104,13 +104,8 @@ impl<W: Write> ExportWriter<W> {
         graph: &str,
         record_iri: &str,
     ) -> Result<Vec<NamedNode>, StoreError> {
-        let graph = NamedNode::new_unchecked(graph);
         let mut original_records = Vec::new();
-        for quad in store
-            .store
-            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
-        {
-            let quad = quad?;
+        for quad in store.graph_quads(graph)? {
             if quad.predicate.as_str() == foaf::PRIMARY_TOPIC {
                 if let (oxigraph::model::NamedOrBlankNode::NamedNode(s), Term::NamedNode(o)) =
                     (&quad.subject, &quad.object)

@@ -8,6 +8,7 @@
 //!   ([`CatalogStore::commit_harvest`]); a harvest that fails before that leaves at most
 //!   orphan graphs, which [`CatalogStore::collect_garbage`] removes.
 
+mod blob;
 mod export;
 mod jobs;
 mod registry;
@@ -17,7 +18,7 @@ mod vocabularies;
 mod writer;
 
 pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
-pub use registry::{HarvestCommit, RecordEntry, RecordState, SourceCounts};
+pub use registry::{HarvestCommit, RecordEntry, RecordState, Registry, SourceCounts};
 pub use view::{DatasetView, DistributionView, SourceRef};
 pub use writer::{HarvestWriter, RecordWriter};
 

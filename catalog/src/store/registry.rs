@@ -105,18 +105,75 @@ fn registry_subject(source: &str) -> NamedNode {
 pub(crate) struct SourceRegistry {
     entries: Vec<RecordEntry>,
     by_dataset: HashMap<String, Vec<usize>>,
+    /// Record IRI → its entry (the last one when, against the invariants, there are two).
+    by_iri: HashMap<String, usize>,
 }
 
 impl SourceRegistry {
     fn new(entries: Vec<RecordEntry>) -> Self {
         let mut by_dataset: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_iri: HashMap<String, usize> = HashMap::with_capacity(entries.len());
         for (i, e) in entries.iter().enumerate() {
             by_dataset.entry(e.dataset_id.clone()).or_default().push(i);
+            by_iri.insert(e.record_iri.clone(), i);
         }
         Self {
             entries,
             by_dataset,
+            by_iri,
         }
+    }
+}
+
+/// The registry of one source keyed by record IRI, as of one moment: a handle on the cached
+/// entries, so a harvest of 1,000,000 records does not copy them (it did, three times).
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    inner: Arc<SourceRegistry>,
+}
+
+impl Registry {
+    /// Builds a registry from entries (tests, and sources without one yet).
+    pub fn from_entries(entries: Vec<RecordEntry>) -> Self {
+        Self {
+            inner: Arc::new(SourceRegistry::new(entries)),
+        }
+    }
+
+    /// Returns the entry of record `record_iri`.
+    pub fn get(&self, record_iri: &str) -> Option<&RecordEntry> {
+        self.inner
+            .by_iri
+            .get(record_iri)
+            .map(|&i| &self.inner.entries[i])
+    }
+
+    /// Whether record `record_iri` has an entry.
+    pub fn contains_key(&self, record_iri: &str) -> bool {
+        self.inner.by_iri.contains_key(record_iri)
+    }
+
+    /// Returns the number of records.
+    pub fn len(&self) -> usize {
+        self.inner.by_iri.len()
+    }
+
+    /// Whether there is no record.
+    pub fn is_empty(&self) -> bool {
+        self.inner.by_iri.is_empty()
+    }
+
+    /// Returns every (record IRI, entry), in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &RecordEntry)> + '_ {
+        self.inner
+            .by_iri
+            .iter()
+            .map(|(iri, &i)| (iri.as_str(), &self.inner.entries[i]))
+    }
+
+    /// Returns every entry, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &RecordEntry> + '_ {
+        self.inner.by_iri.values().map(|&i| &self.inner.entries[i])
     }
 }
 
@@ -223,14 +280,11 @@ impl CatalogStore {
         Ok(out.into_iter().collect())
     }
 
-    /// Returns the registry of `source`, keyed by record IRI.
-    pub fn registry(&self, source: &str) -> Result<HashMap<String, RecordEntry>, StoreError> {
-        let registry = self.source_registry(source)?;
-        Ok(registry
-            .entries
-            .iter()
-            .map(|e| (e.record_iri.clone(), e.clone()))
-            .collect())
+    /// Returns the registry of `source`, keyed by record IRI (shared, not copied).
+    pub fn registry(&self, source: &str) -> Result<Registry, StoreError> {
+        Ok(Registry {
+            inner: self.source_registry(source)?,
+        })
     }
 
     /// Returns every entry (active and withdrawn) of every source, sorted by source then
@@ -382,10 +436,12 @@ impl CatalogStore {
                 .collect();
         for graph in &commit.dropped_graphs {
             by_graph.remove(graph);
+            super::blob::remove_copy_in_tx(tx, NamedNodeRef::new_unchecked(graph))?;
             tx.remove_named_graph(NamedNodeRef::new_unchecked(graph))?;
         }
         for entry in &commit.purges {
             by_graph.remove(&entry.graph);
+            super::blob::remove_copy_in_tx(tx, NamedNodeRef::new_unchecked(&entry.graph))?;
             tx.remove_named_graph(NamedNodeRef::new_unchecked(&entry.graph))?;
         }
         for entry in commit.upserts.iter().chain(&commit.updates) {
@@ -423,6 +479,8 @@ impl CatalogStore {
             }
         }
         for g in &orphans {
+            // The copy first: a crash in between leaves an orphan graph, collected next time.
+            self.remove_copy(g.as_ref())?;
             self.store.remove_named_graph(g)?;
         }
         Ok(orphans.len())

@@ -1,38 +1,47 @@
 //! The subject categories of a record (`dct:subject`: GeoDCAT-AP writes ISO 19115 topic
 //! categories there), which classification reads beside `dcat:theme`.
 
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, Term};
+use oxigraph::model::{NamedOrBlankNode, Quad, Term};
 
 use super::{CatalogStore, RecordEntry, StoreError};
 use crate::vocab::dct;
+
+/// At most this many subject values are kept per record.
+const MAX_SUBJECTS: usize = 50;
+
+/// Returns the `dct:subject` values of `record_iri` among `quads` (IRIs or literal values,
+/// distinct, at most 50).
+pub(crate) fn subjects_in(quads: &[Quad], record_iri: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for q in quads {
+        let NamedOrBlankNode::NamedNode(s) = &q.subject else {
+            continue;
+        };
+        if s.as_str() != record_iri || q.predicate.as_str() != dct::SUBJECT {
+            continue;
+        }
+        let value = match &q.object {
+            Term::NamedNode(n) => n.as_str(),
+            Term::Literal(l) => l.value(),
+            Term::BlankNode(_) => continue,
+        };
+        if !out.iter().any(|v| v == value) {
+            out.push(value.to_owned());
+        }
+        if out.len() >= MAX_SUBJECTS {
+            break;
+        }
+    }
+    out
+}
 
 impl CatalogStore {
     /// Returns the `dct:subject` values of the record of `entry` (IRIs or literal values),
     /// at most 50.
     pub fn record_subjects(&self, entry: &RecordEntry) -> Result<Vec<String>, StoreError> {
-        let Ok(subject) = NamedNode::new(entry.record_iri.as_str()) else {
-            return Ok(Vec::new());
-        };
-        let graph = NamedNode::new_unchecked(entry.graph.as_str());
-        let mut out = Vec::new();
-        for quad in self.store.quads_for_pattern(
-            Some(subject.as_ref().into()),
-            Some(NamedNodeRef::new_unchecked(dct::SUBJECT)),
-            None,
-            Some(GraphNameRef::NamedNode(graph.as_ref())),
-        ) {
-            let value = match quad?.object {
-                Term::NamedNode(n) => n.into_string(),
-                Term::Literal(l) => l.value().to_owned(),
-                Term::BlankNode(_) => continue,
-            };
-            if !out.contains(&value) {
-                out.push(value);
-            }
-            if out.len() >= 50 {
-                break;
-            }
-        }
-        Ok(out)
+        Ok(subjects_in(
+            &self.graph_quads(&entry.graph)?,
+            &entry.record_iri,
+        ))
     }
 }

@@ -1,6 +1,6 @@
 //! A dataset as the API shows it: DCAT-AP fields read from its record graphs.
 
-use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, Term};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -342,9 +342,17 @@ pub(crate) fn build_view(entry: &RecordEntry, quads: Vec<Quad>) -> DatasetView {
 }
 
 impl CatalogStore {
-    /// Returns the quads of graph `graph`.
+    /// Returns the quads of graph `graph`: from its compact copy when it has one (one
+    /// lookup), else read quad by quad.
     pub fn graph_quads(&self, graph: &str) -> Result<Vec<Quad>, StoreError> {
         let node = NamedNode::new_unchecked(graph);
+        if let Some(triples) = self.record_copy(&node)? {
+            let name = GraphName::NamedNode(node);
+            return Ok(triples
+                .into_iter()
+                .map(|t| t.in_graph(name.clone()))
+                .collect());
+        }
         Ok(self
             .store
             .quads_for_pattern(
@@ -358,7 +366,18 @@ impl CatalogStore {
 
     /// Returns the view of registry entry `entry`.
     pub fn view_of(&self, entry: &RecordEntry) -> Result<DatasetView, StoreError> {
-        let mut view = build_view(entry, self.graph_quads(&entry.graph)?);
+        Ok(self.view_and_subjects(entry)?.0)
+    }
+
+    /// Returns the view of registry entry `entry` and the `dct:subject` values of its
+    /// record (IRIs or literal values, at most 50), read together.
+    pub fn view_and_subjects(
+        &self,
+        entry: &RecordEntry,
+    ) -> Result<(DatasetView, Vec<String>), StoreError> {
+        let quads = self.graph_quads(&entry.graph)?;
+        let subjects = super::subjects::subjects_in(&quads, &entry.record_iri);
+        let mut view = build_view(entry, quads);
         view.sources.push(SourceRef {
             source: entry.source.clone(),
             first_seen: entry.first_seen.clone(),
@@ -366,7 +385,7 @@ impl CatalogStore {
             page_url: entry.page_url.clone(),
             graph: entry.graph.clone(),
         });
-        Ok(view)
+        Ok((view, subjects))
     }
 
     /// Returns the dataset with public id `id`, merged over every source that holds it

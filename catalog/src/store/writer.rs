@@ -13,6 +13,17 @@ const BATCH_QUADS: usize = 250_000;
 /// Batches at least this large use the bulk loader (SST files); smaller ones a transaction.
 const BULK_THRESHOLD: usize = 50_000;
 
+/// Returns the quads of record graph `graph` holding `triples`, followed by its compact
+/// copy (see [`super::blob`]).
+fn graph_quads_with_copy(graph: &NamedNode, triples: Vec<Triple>) -> Vec<Quad> {
+    let copy = super::blob::blob_quad(graph, &triples);
+    let graph_name = GraphName::NamedNode(graph.clone());
+    let mut quads: Vec<Quad> = Vec::with_capacity(triples.len() + 1);
+    quads.extend(triples.into_iter().map(|t| t.in_graph(graph_name.clone())));
+    quads.push(copy);
+    quads
+}
+
 /// Loads record graphs into the store in batches.
 ///
 /// Graphs are content-addressed, so loading is idempotent and never changes what readers
@@ -41,13 +52,7 @@ impl<'a> RecordWriter<'a> {
         graph: &NamedNode,
         triples: Vec<Triple>,
     ) -> Result<(), StoreError> {
-        let graph_name = GraphName::NamedNode(graph.clone());
-        self.push(
-            triples
-                .into_iter()
-                .map(|t| t.in_graph(graph_name.clone()))
-                .collect(),
-        )
+        self.push(graph_quads_with_copy(graph, triples))
     }
 
     /// Queues quads; writes a batch when enough are queued.
@@ -127,12 +132,8 @@ impl HarvestWriter {
 
     /// Queues `triples` as the content of graph `graph`; returns the number of quads queued.
     pub fn write_graph(&self, graph: &NamedNode, triples: Vec<Triple>) -> Result<u64, StoreError> {
-        let graph_name = GraphName::NamedNode(graph.clone());
-        let quads: Vec<Quad> = triples
-            .into_iter()
-            .map(|t| t.in_graph(graph_name.clone()))
-            .collect();
-        let count = quads.len() as u64;
+        let count = triples.len() as u64;
+        let quads = graph_quads_with_copy(graph, triples);
         let sender = self
             .sender
             .lock()

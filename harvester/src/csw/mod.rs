@@ -13,7 +13,7 @@ pub mod request;
 pub mod response;
 mod vocab;
 
-use moisson_catalog::{HarvestWriter, RecordEntry, StoreError};
+use moisson_catalog::{HarvestWriter, Registry, StoreError};
 use oxigraph::io::{RdfFormat, RdfParser};
 use std::collections::HashMap;
 
@@ -114,7 +114,7 @@ pub fn read_page(
     source: &str,
     endpoint: &str,
     page: &mut FetchedPage,
-    registry: &HashMap<String, RecordEntry>,
+    registry: &Registry,
 ) -> Result<(PageResult, CswPageInfo), CswPageError> {
     let file = page.body.reopen()?;
     let mut graph = PageGraph::new();

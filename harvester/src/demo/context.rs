@@ -189,6 +189,7 @@ mod tests {
             page_size: None,
             datasets,
             seed: 1,
+            revision: 0,
         }
     }
 

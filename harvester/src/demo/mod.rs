@@ -119,6 +119,9 @@ pub struct DemoSource {
     pub page_size: Option<usize>,
     pub datasets: usize,
     pub seed: u64,
+    /// `0` for the catalogue as first published; `n` updates the `dct:modified` of `n`
+    /// datasets in every hundred (benchmarks of incremental harvests and index updates).
+    pub revision: u64,
 }
 
 /// Absolute page URLs of the Hydra view of one page.
@@ -391,6 +394,7 @@ pub fn default_sources(total_datasets: usize) -> Vec<DemoSource> {
             page_size: preset.page_size,
             datasets: share(preset.weight) + extra,
             seed: prng::fnv1a(preset.id),
+            revision: 0,
         });
     }
     sources
@@ -408,6 +412,7 @@ pub fn benchmark_source(datasets: usize, format: DemoFormat) -> DemoSource {
         page_size: None,
         datasets,
         seed: prng::fnv1a("dreal-bretagne"),
+        revision: 0,
     }
 }
 

@@ -288,6 +288,12 @@ impl Dataset {
         if defects.contains(Defect::FutureDates) {
             modified = rng.between(days_from_civil(2031, 1, 1), days_from_civil(2035, 1, 1));
         }
+        // A revised catalogue updates `revision` datasets in every hundred: one day later
+        // per revision (the rest of the record, drawn before, is unchanged).
+        let revision = context.source.revision;
+        if revision > 0 && (index % 100) < revision.min(100) as usize {
+            modified += revision as i64;
+        }
         issued = issued.min(modified);
         let multilingual = rng.percent(8);
         let mut dataset = Self {
@@ -726,6 +732,7 @@ mod tests {
             page_size: None,
             datasets,
             seed: fnv1a(id),
+            revision: 0,
         }
     }
 

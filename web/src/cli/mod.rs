@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_csw;
+mod bench_search;
 mod demo;
 mod export;
 mod harvest;
@@ -47,6 +48,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Benchmarks a paged CSW harvest of generated ISO 19139 records next to the dcat protocol.
     BenchCsw(bench_csw::BenchCswArgs),
+    /// Benchmarks quality, index build and the incremental update after a 1 % revision, at scale.
+    BenchSearch(bench_search::BenchSearchArgs),
     /// Searches the index (French full text, themes, use cases, territories).
     Search(search::SearchArgs),
     /// Rebuilds the search index from the store.
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
             Command::Export(args) => export::run(args, load_config(&cli.config, &env)?).await,
             Command::Bench(args) => bench::run(args).await,
             Command::BenchCsw(args) => bench_csw::run(args).await,
+            Command::BenchSearch(args) => bench_search::run(args).await,
             Command::Search(args) => search::run(args, load_config(&cli.config, &env)?).await,
             Command::Reindex(args) => reindex::run(args, load_config(&cli.config, &env)?).await,
             Command::Quality(args) => quality::run(args, &cli.config, &env).await,

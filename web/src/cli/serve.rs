@@ -118,6 +118,9 @@ pub(super) async fn run(args: ServeArgs, config: Config) -> anyhow::Result<ExitC
         crate::runner::source_contexts(&config.sources),
     )
     .await?;
+    indexing
+        .index
+        .set_cache_capacity(config.search_cache_entries);
     let state = state_for(&config, store, indexing)?;
     let stop = CancellationToken::new();
     let _scheduler = crate::scheduler::spawn(

@@ -6,9 +6,9 @@
 use anyhow::{bail, Context};
 use clap::Args;
 use moisson_catalog::quality::{
-    assess_records, message_line, Conformance, NoLinks, RecordGraph, RecordOrigin, SourceAssessment,
+    assess_record, message_line, AssessContext, NoLinks, RecordGraph, RecordOrigin,
 };
-use moisson_catalog::shacl::conformity_issue;
+use moisson_catalog::shacl::{conformity_issue, Validator};
 use moisson_harvester::{format, parse, records, Fetcher};
 use oxigraph::model::{GraphName, Quad};
 use std::fmt::Write as _;
@@ -25,6 +25,10 @@ pub(super) struct ValidateArgs {
     /// The document is an ISO 19139 → DCAT-AP mapping output (mapping artefacts are not scored).
     #[arg(long)]
     mapped: bool,
+    /// Validate against these SHACL shapes (Turtle files, e.g. the official DCAT-AP 3.0.1
+    /// shapes) instead of Moisson's `shapes/`; repeat for several files.
+    #[arg(long = "shapes", value_name = "TURTLE_FILE")]
+    shapes: Vec<std::path::PathBuf>,
 }
 
 /// Largest document read from a file.
@@ -96,19 +100,52 @@ struct RecordOutcome {
     messages: Vec<String>,
 }
 
+/// Exit codes: 0 when every record conforms, 1 when a record has a SHACL violation or the
+/// document cannot be read as RDF, 2 when the check itself could not run (missing file,
+/// unreachable URL, shapes that do not compile), so a CI step can tell the two apart.
 pub(super) async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    match check(args).await {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+async fn check(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     if !matches!(args.format.as_str(), "table" | "json") {
         bail!("unknown format {:?} (expected table or json)", args.format);
     }
     let document = read_document(&args.file_or_url).await?;
     let target = args.file_or_url.clone();
+    let custom = if args.shapes.is_empty() {
+        None
+    } else {
+        let mut texts = Vec::with_capacity(args.shapes.len());
+        for path in &args.shapes {
+            texts.push(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the shapes {}", path.display()))?,
+            );
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        Some(Validator::from_turtle(&refs).context("compiling the given SHACL shapes")?)
+    };
     let origin = if args.mapped {
         RecordOrigin::Iso19139Mapping
     } else {
         RecordOrigin::Dcat
     };
-    let outcome =
-        tokio::task::spawn_blocking(move || validate(&target, &document, origin)).await??;
+    let outcome = tokio::task::spawn_blocking(move || {
+        let validator = match &custom {
+            Some(v) => v,
+            None => crate::api::quality::validator()
+                .context("the embedded SHACL shapes do not compile")?,
+        };
+        validate(&target, &document, origin, validator)
+    })
+    .await??;
     let text = if args.format == "json" {
         serde_json::to_string_pretty(&outcome).context("serializing")? + "\n"
     } else {
@@ -125,10 +162,26 @@ pub(super) async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn validate(target: &str, document: &Document, origin: RecordOrigin) -> anyhow::Result<Outcome> {
+fn validate(
+    target: &str,
+    document: &Document,
+    origin: RecordOrigin,
+    validator: &Validator,
+) -> anyhow::Result<Outcome> {
     let head = &document.bytes[..document.bytes.len().min(4096)];
-    let rdf_format = format::detect(document.content_type.as_deref(), head, &document.base)
-        .with_context(|| format!("{target}: not an RDF document"))?;
+    let rdf_format = match format::detect(document.content_type.as_deref(), head, &document.base) {
+        Ok(f) => f,
+        Err(e) => {
+            return Ok(Outcome {
+                document: target.to_owned(),
+                conforms: false,
+                violations: 0,
+                parse_issues: vec![format!("{target}: not an RDF document ({e})")],
+                rejected: Vec::new(),
+                records: Vec::new(),
+            })
+        }
+    };
     let mut page = parse::parse_page(
         &document.bytes[..],
         document.bytes.len() as u64,
@@ -148,37 +201,36 @@ fn validate(target: &str, document: &Document, origin: RecordOrigin) -> anyhow::
         ));
     }
     let extracted = records::extract_records(&mut page.graph, &page.poisoned);
-    let validator =
-        crate::api::quality::validator().context("the embedded SHACL shapes do not compile")?;
-    let mut inputs = Vec::with_capacity(extracted.records.len());
+    let today = chrono::Utc::now().date_naive();
+    let mut records = Vec::with_capacity(extracted.records.len());
+    let mut violations = 0;
     for r in &extracted.records {
         let quads: Vec<Quad> = r
             .materialize(&page.graph)
             .into_iter()
             .map(|t| t.in_graph(GraphName::DefaultGraph))
             .collect();
-        inputs.push((r.iri.clone(), r.kind, quads));
-    }
-    let how = SourceAssessment {
-        now: chrono::Utc::now(),
-        origin,
-        conformance: Some(validator as &dyn Conformance),
-        links: &NoLinks,
-    };
-    let assessed = assess_records(&inputs, &how);
-    let mut records = Vec::with_capacity(inputs.len());
-    let mut violations = 0;
-    for ((_, _, quads), (_, a)) in inputs.iter().zip(&assessed) {
-        let report = validator.validate(RecordGraph::from_quads(quads).graph());
+        let graph = RecordGraph::from_quads(&quads);
+        // One SHACL run per record: its results are the report and feed the indicators.
+        let report = validator.validate(graph.graph());
         violations += report.violations();
+        let shacl: Vec<_> = report.results.iter().map(conformity_issue).collect();
+        let context = AssessContext {
+            today,
+            origin,
+            conformity: Some(&shacl),
+            links: &NoLinks,
+            duplicate_sources: &[],
+        };
+        let a = assess_record(&r.iri, r.kind, &graph, &context);
         records.push(RecordOutcome {
-            iri: a.record_iri.clone(),
-            title: a.title.clone(),
+            iri: a.record_iri,
+            title: a.title,
             score: a.score,
             mqa_points: a.mqa_points,
             udata_score: a.udata.score,
-            shacl: report.results.iter().map(conformity_issue).collect(),
             messages: a.messages.iter().map(message_line).collect(),
+            shacl,
         });
     }
     let rejected: Vec<String> = extracted

@@ -1,0 +1,490 @@
+//! A compact copy of each record graph, kept beside it so that reading a record costs one
+//! index lookup instead of one dictionary lookup per term.
+//!
+//! oxigraph stores every term longer than a few bytes in a dictionary: decoding one quad
+//! of a record graph costs up to four RocksDB point reads, and a record of 50 triples about
+//! 150. The search index, quality runs, the API and `/catalog` read whole record graphs,
+//! so at 100,000 records reading dominated everything else (profiled: tantivy was ~1 %).
+//!
+//! Invariants:
+//! - The copy of record graph `g` is one literal, object of `<g> moisson:triples` in graph
+//!   [`BLOB_GRAPH`], written in the same batch as the graph and removed with it.
+//! - It holds exactly the graph's triples; a missing or unreadable copy (a store written by
+//!   an earlier version, a crash between removals) falls back to reading the quads.
+//! - The blob graph is not a record graph: readers, exports and SPARQL never see it.
+//!
+//! Format (UTF-8, length-prefixed so no value needs escaping):
+//! `m1 {terms} {triples}\n`, then each distinct term as a tag (`I` IRI, `B` blank node,
+//! `L` plain literal, `T` typed literal, `G` language-tagged literal) followed by
+//! `{bytes}:{text}` (and, for `T` and `G`, a second `{bytes}:{datatype or language}`),
+//! then each triple as three term numbers `s p o` ended by `\n`.
+
+use oxigraph::model::GraphNameRef;
+use oxigraph::model::{
+    BlankNode, GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
+};
+use oxigraph::store::Transaction;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use super::{CatalogStore, StoreError};
+
+/// The graph holding the compact copies.
+pub(crate) const BLOB_GRAPH: &str = "urn:moisson:blobs";
+/// The predicate linking a record graph name to its copy.
+pub(crate) const BLOB_PREDICATE: &str = "urn:moisson:triples";
+const MAGIC: &str = "m1 ";
+
+fn push_text(out: &mut String, text: &str) {
+    let _ = write!(out, "{}:", text.len());
+    out.push_str(text);
+}
+
+/// Encodes `triples` (the content of one record graph).
+pub(crate) fn encode(triples: &[Triple]) -> String {
+    let mut ids: HashMap<TermKey<'_>, usize> = HashMap::with_capacity(triples.len() * 2);
+    let mut terms = String::with_capacity(triples.len() * 64);
+    let mut body = String::with_capacity(triples.len() * 12);
+    for t in triples {
+        let s = intern(&mut ids, &mut terms, TermKey::of_subject(&t.subject));
+        let p = intern(&mut ids, &mut terms, TermKey::Iri(t.predicate.as_str()));
+        let o = intern(&mut ids, &mut terms, TermKey::of_term(&t.object));
+        let _ = writeln!(body, "{s} {p} {o}");
+    }
+    let mut out = String::with_capacity(terms.len() + body.len() + 24);
+    let _ = writeln!(out, "{MAGIC}{} {}", ids.len(), triples.len());
+    out.push_str(&terms);
+    out.push_str(&body);
+    out
+}
+
+/// Returns the number of `key`, writing the term to `terms` the first time.
+fn intern<'a>(
+    ids: &mut HashMap<TermKey<'a>, usize>,
+    terms: &mut String,
+    key: TermKey<'a>,
+) -> usize {
+    let next = ids.len();
+    *ids.entry(key).or_insert_with(|| {
+        key.write(terms);
+        next
+    })
+}
+
+/// A term as the encoder interns it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum TermKey<'a> {
+    Iri(&'a str),
+    Blank(&'a str),
+    Plain(&'a str),
+    Typed(&'a str, &'a str),
+    Tagged(&'a str, &'a str),
+}
+
+impl<'a> TermKey<'a> {
+    fn of_subject(s: &'a NamedOrBlankNode) -> Self {
+        match s {
+            NamedOrBlankNode::NamedNode(n) => Self::Iri(n.as_str()),
+            NamedOrBlankNode::BlankNode(b) => Self::Blank(b.as_str()),
+        }
+    }
+
+    fn of_term(t: &'a Term) -> Self {
+        match t {
+            Term::NamedNode(n) => Self::Iri(n.as_str()),
+            Term::BlankNode(b) => Self::Blank(b.as_str()),
+            Term::Literal(l) => match l.language() {
+                Some(lang) => Self::Tagged(l.value(), lang),
+                None if l.datatype().as_str() == XSD_STRING => Self::Plain(l.value()),
+                None => Self::Typed(l.value(), l.datatype().as_str()),
+            },
+        }
+    }
+
+    fn write(self, out: &mut String) {
+        match self {
+            Self::Iri(v) => {
+                out.push('I');
+                push_text(out, v);
+            }
+            Self::Blank(v) => {
+                out.push('B');
+                push_text(out, v);
+            }
+            Self::Plain(v) => {
+                out.push('L');
+                push_text(out, v);
+            }
+            Self::Typed(v, d) => {
+                out.push('T');
+                push_text(out, v);
+                push_text(out, d);
+            }
+            Self::Tagged(v, l) => {
+                out.push('G');
+                push_text(out, v);
+                push_text(out, l);
+            }
+        }
+    }
+}
+
+const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
+
+/// A record graph as read from its copy: each distinct term once, triples as term numbers
+/// (checked when read: subjects are IRIs or blank nodes, predicates IRIs).
+pub(crate) struct CompactGraph {
+    terms: Vec<Term>,
+    triples: Vec<[u32; 3]>,
+}
+
+impl CompactGraph {
+    /// Returns every (subject, predicate, object), without copying a term.
+    pub(crate) fn triples(&self) -> impl Iterator<Item = (&Term, &NamedNode, &Term)> + '_ {
+        self.triples.iter().filter_map(|&[s, p, o]| {
+            let Term::NamedNode(predicate) = &self.terms[p as usize] else {
+                return None;
+            };
+            Some((&self.terms[s as usize], predicate, &self.terms[o as usize]))
+        })
+    }
+
+    /// Returns the triples as owned values.
+    pub(crate) fn into_triples(self) -> Vec<Triple> {
+        self.triples
+            .iter()
+            .filter_map(|&[s, p, o]| {
+                let subject = match &self.terms[s as usize] {
+                    Term::NamedNode(n) => NamedOrBlankNode::NamedNode(n.clone()),
+                    Term::BlankNode(b) => NamedOrBlankNode::BlankNode(b.clone()),
+                    Term::Literal(_) => return None,
+                };
+                let Term::NamedNode(predicate) = &self.terms[p as usize] else {
+                    return None;
+                };
+                Some(Triple::new(
+                    subject,
+                    predicate.clone(),
+                    self.terms[o as usize].clone(),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Reads what [`encode`] wrote; `None` when `text` is not such a copy.
+#[cfg(test)]
+pub(crate) fn decode(text: &str) -> Option<Vec<Triple>> {
+    decode_compact(text).map(CompactGraph::into_triples)
+}
+
+/// Reads what [`encode`] wrote, without copying terms; `None` when `text` is not such a copy.
+pub(crate) fn decode_compact(text: &str) -> Option<CompactGraph> {
+    let rest = text.strip_prefix(MAGIC)?;
+    let (header, mut rest) = rest.split_once('\n')?;
+    let (term_count, triple_count) = header.split_once(' ')?;
+    let term_count: usize = term_count.parse().ok()?;
+    let triple_count: usize = triple_count.parse().ok()?;
+    // Every term takes at least 3 bytes and every triple 6: bound allocations by the size.
+    if term_count > text.len() / 3 || triple_count > text.len() / 6 {
+        return None;
+    }
+    let mut terms: Vec<Term> = Vec::with_capacity(term_count);
+    for _ in 0..term_count {
+        let tag = rest.as_bytes().first().copied()?;
+        let (value, after) = take_text(&rest[1..])?;
+        rest = after;
+        let term: Term = match tag {
+            b'I' => NamedNode::new_unchecked(value).into(),
+            b'B' => BlankNode::new_unchecked(value).into(),
+            b'L' => Literal::new_simple_literal(value).into(),
+            b'T' => {
+                let (datatype, after) = take_text(rest)?;
+                rest = after;
+                Literal::new_typed_literal(value, NamedNodeRef::new_unchecked(datatype)).into()
+            }
+            b'G' => {
+                let (language, after) = take_text(rest)?;
+                rest = after;
+                Literal::new_language_tagged_literal_unchecked(value, language).into()
+            }
+            _ => return None,
+        };
+        terms.push(term);
+    }
+    let mut triples = Vec::with_capacity(triple_count);
+    for line in rest.lines() {
+        let mut numbers = line.split(' ').map(|n| n.parse::<u32>().ok());
+        let (Some(Some(s)), Some(Some(p)), Some(Some(o)), None) = (
+            numbers.next(),
+            numbers.next(),
+            numbers.next(),
+            numbers.next(),
+        ) else {
+            return None;
+        };
+        let subject_ok = matches!(
+            terms.get(s as usize)?,
+            Term::NamedNode(_) | Term::BlankNode(_)
+        );
+        let predicate_ok = matches!(terms.get(p as usize)?, Term::NamedNode(_));
+        if !subject_ok || !predicate_ok || o as usize >= terms.len() {
+            return None;
+        }
+        triples.push([s, p, o]);
+    }
+    (triples.len() == triple_count).then_some(CompactGraph { terms, triples })
+}
+
+/// Splits `{bytes}:{text}` off the front of `input`.
+fn take_text(input: &str) -> Option<(&str, &str)> {
+    let (len, rest) = input.split_once(':')?;
+    if len.is_empty() || len.len() > 10 {
+        return None;
+    }
+    let len: usize = len.parse().ok()?;
+    Some((rest.get(..len)?, rest.get(len..)?))
+}
+
+impl CatalogStore {
+    /// Returns the triples of record graph `graph` from its compact copy, or `None` when it
+    /// has no readable copy.
+    pub(crate) fn record_copy(&self, graph: &NamedNode) -> Result<Option<Vec<Triple>>, StoreError> {
+        Ok(self.compact_copy(graph)?.map(CompactGraph::into_triples))
+    }
+
+    /// Returns record graph `graph` from its compact copy, terms not copied, or `None`.
+    pub(crate) fn compact_copy(
+        &self,
+        graph: &NamedNode,
+    ) -> Result<Option<CompactGraph>, StoreError> {
+        for quad in self.store.quads_for_pattern(
+            Some(graph.as_ref().into()),
+            Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
+            None,
+            Some(blob_graph()),
+        ) {
+            if let Term::Literal(l) = quad?.object {
+                if let Some(compact) = decode_compact(l.value()) {
+                    return Ok(Some(compact));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Calls `f` with the subject and object of every triple of record graph `graph` whose
+    /// predicate is one of `predicates` (from the compact copy when there is one).
+    pub fn for_each_value(
+        &self,
+        graph: &str,
+        predicates: &[&str],
+        mut f: impl FnMut(&Term, &str, &Term),
+    ) -> Result<(), StoreError> {
+        let node = NamedNode::new_unchecked(graph);
+        if let Some(compact) = self.compact_copy(&node)? {
+            for (s, p, o) in compact.triples() {
+                if predicates.contains(&p.as_str()) {
+                    f(s, p.as_str(), o);
+                }
+            }
+            return Ok(());
+        }
+        for predicate in predicates {
+            for quad in self.store.quads_for_pattern(
+                None,
+                Some(NamedNodeRef::new_unchecked(predicate)),
+                None,
+                Some(GraphNameRef::NamedNode(node.as_ref())),
+            ) {
+                let quad = quad?;
+                let subject: Term = quad.subject.into();
+                f(&subject, predicate, &quad.object);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the compact copy of graph `graph` (the graph itself is removed by the caller).
+    pub(crate) fn remove_copy(&self, graph: NamedNodeRef<'_>) -> Result<(), StoreError> {
+        let mut tx = self.store.start_transaction()?;
+        remove_copy_in_tx(&mut tx, graph)?;
+        Ok(tx.commit()?)
+    }
+}
+
+/// Removes, inside `tx`, the compact copy of graph `graph`.
+pub(crate) fn remove_copy_in_tx(
+    tx: &mut Transaction<'_>,
+    graph: NamedNodeRef<'_>,
+) -> Result<(), StoreError> {
+    let copies: Vec<Quad> = tx
+        .quads_for_pattern(
+            Some(graph.into()),
+            Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
+            None,
+            Some(blob_graph()),
+        )
+        .collect::<Result<_, _>>()?;
+    for q in &copies {
+        tx.remove(q);
+    }
+    Ok(())
+}
+
+fn blob_graph() -> GraphNameRef<'static> {
+    GraphNameRef::NamedNode(NamedNodeRef::new_unchecked(BLOB_GRAPH))
+}
+
+/// Returns the quad that holds the copy of graph `graph` with content `triples`.
+pub(crate) fn blob_quad(graph: &NamedNode, triples: &[Triple]) -> Quad {
+    Quad::new(
+        graph.clone(),
+        NamedNode::new_unchecked(BLOB_PREDICATE),
+        Literal::new_simple_literal(encode(triples)),
+        GraphName::NamedNode(NamedNode::new_unchecked(BLOB_GRAPH)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::io::{RdfFormat, RdfParser};
+    use proptest::prelude::*;
+
+    fn parse(turtle: &str) -> Vec<Triple> {
+        RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(turtle.as_bytes())
+            .map(|q| Triple::from(q.expect("valid turtle")))
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_of_term_round_trips() {
+        let triples = parse(
+            r#"@prefix dct: <http://purl.org/dc/terms/> .
+            @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+            <https://ex.org/d/1> dct:title "Zones humides"@fr, "Wetlands"@en-GB, "plain" ;
+                dct:modified "2024-01-02"^^xsd:date ;
+                dct:description "multi\nline: 12:34 with \"quotes\" and ünïcödé 🌊" ;
+                dct:identifier "" ;
+                dct:publisher [ dct:title "DDT 29" ] ;
+                dct:spatial <urn:x:1> .
+            "#,
+        );
+        let text = encode(&triples);
+        let back = decode(&text).expect("decodes");
+        let sort = |mut v: Vec<Triple>| {
+            v.sort_by_key(|t| t.to_string());
+            v
+        };
+        assert_eq!(sort(back), sort(triples));
+    }
+
+    #[test]
+    fn repeated_terms_are_written_once() {
+        let triples =
+            parse("<https://ex.org/a> <https://ex.org/p> <https://ex.org/b>, <https://ex.org/c> .");
+        let text = encode(&triples);
+        assert_eq!(text.matches("https://ex.org/a").count(), 1);
+        assert_eq!(text.matches("https://ex.org/p").count(), 1);
+    }
+
+    #[test]
+    fn damaged_copies_are_refused() {
+        let triples = parse("<https://ex.org/a> <https://ex.org/p> \"v\" .");
+        let text = encode(&triples);
+        assert!(decode(&text[..text.len() - 2]).is_none());
+        assert!(decode(&text.replace("m1", "m9")).is_none());
+        assert!(decode("m1 99999999 1\nI3:abc0 0 0\n").is_none());
+        assert!(decode("m1 1 1\nI3:abc0 0 5\n").is_none());
+        assert!(decode("m1 1 1\nL3:abc0 0 0\n").is_none(), "literal subject");
+    }
+
+    fn store_with_graph(triples: &[Triple]) -> (CatalogStore, NamedNode) {
+        let store = CatalogStore::in_memory().expect("store");
+        let graph = NamedNode::new_unchecked("urn:moisson:record:a:k:h1");
+        let mut writer = store.record_writer();
+        writer.write_graph(&graph, triples.to_vec()).expect("write");
+        writer.finish().expect("finish");
+        (store, graph)
+    }
+
+    fn scanned(store: &CatalogStore, graph: &NamedNode) -> Vec<String> {
+        let mut out: Vec<String> = store
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            .map(|q| q.expect("quad").to_string())
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_written_graph_reads_back_the_same_from_its_copy() {
+        let triples = parse(
+            r#"@prefix dct: <http://purl.org/dc/terms/> .
+            <https://ex.org/d/1> dct:title "Haies"@fr ; dct:publisher [ dct:title "DDT" ] ."#,
+        );
+        let (store, graph) = store_with_graph(&triples);
+        assert!(store.record_copy(&graph).expect("read").is_some());
+        let mut read: Vec<String> = store
+            .graph_quads(graph.as_str())
+            .expect("quads")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        read.sort();
+        assert_eq!(read, scanned(&store, &graph));
+        assert_eq!(read.len(), 3);
+        // A store without copies (written by an earlier version) reads the quads.
+        store.remove_copy(graph.as_ref()).expect("remove");
+        assert!(store.record_copy(&graph).expect("read").is_none());
+        assert_eq!(store.graph_quads(graph.as_str()).expect("quads").len(), 3);
+    }
+
+    #[test]
+    fn copies_go_with_their_graph() {
+        let triples = parse("<https://ex.org/d/1> <https://ex.org/p> \"v\" .");
+        // Dropped by a harvest commit.
+        let (store, graph) = store_with_graph(&triples);
+        let commit = crate::store::HarvestCommit {
+            dropped_graphs: vec![graph.as_str().to_owned()],
+            ..Default::default()
+        };
+        store.commit_harvest("a", &commit).expect("commit");
+        assert!(store.record_copy(&graph).expect("read").is_none());
+        assert!(scanned(&store, &graph).is_empty());
+        // Collected as an orphan (no registry names it).
+        let (store, graph) = store_with_graph(&triples);
+        assert_eq!(store.collect_garbage().expect("gc"), 1);
+        assert!(store.record_copy(&graph).expect("read").is_none());
+        let blobs = store
+            .store
+            .quads_for_pattern(None, None, None, Some(blob_graph()))
+            .count();
+        assert_eq!(blobs, 0);
+    }
+
+    proptest! {
+        #[test]
+        fn any_literal_text_round_trips(value in ".*", lang in "[a-z]{2}(-[A-Z]{2})?") {
+            let s = NamedNode::new_unchecked("https://ex.org/s");
+            let p = NamedNode::new_unchecked("https://ex.org/p");
+            let triples = vec![
+                Triple::new(s.clone(), p.clone(), Literal::new_simple_literal(value.clone())),
+                Triple::new(
+                    s.clone(),
+                    p.clone(),
+                    Literal::new_language_tagged_literal_unchecked(value.clone(), lang),
+                ),
+                Triple::new(
+                    s,
+                    p,
+                    Literal::new_typed_literal(value, NamedNodeRef::new_unchecked("https://ex.org/dt")),
+                ),
+            ];
+            prop_assert_eq!(decode(&encode(&triples)), Some(triples));
+        }
+    }
+}
