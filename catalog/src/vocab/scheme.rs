@@ -232,7 +232,9 @@ fn concepts_of(subjects: &Subjects, scheme: &str) -> Result<Vec<(String, Concept
             keywords,
             close_matches,
             related_matches,
-            themes: slugs_of(mv::THEME).unwrap_or_default(),
+            // Theme IRIs here (they are concepts of another scheme), slugs once resolved
+            // by `parse_vocabularies`.
+            themes: iri_values(props, mv::THEME).map(str::to_owned).collect(),
         };
         out.push((iri.clone(), concept));
     }
@@ -305,9 +307,26 @@ fn parse_vocabularies() -> Result<Vocabularies, String> {
             .map(|(_, t)| *t)
             .ok_or_else(|| format!("no vocabulary file {name}"))
     };
+    let themes = scheme_in_file_order(file("themes")?, mv::THEMES)?;
+    let mut use_cases = scheme_in_file_order(file("use-cases")?, mv::USE_CASES)?;
+    let slug_of: HashMap<&str, &str> = themes
+        .concepts()
+        .iter()
+        .map(|c| (c.iri.as_str(), c.slug.as_str()))
+        .collect();
+    for concept in &mut use_cases.concepts {
+        let mut slugs = Vec::with_capacity(concept.themes.len());
+        for iri in &concept.themes {
+            let slug = slug_of
+                .get(iri.as_str())
+                .ok_or_else(|| format!("{}: mv:theme {iri} is not a theme", concept.iri))?;
+            slugs.push((*slug).to_owned());
+        }
+        concept.themes = slugs;
+    }
     Ok(Vocabularies {
-        themes: scheme_in_file_order(file("themes")?, mv::THEMES)?,
-        use_cases: scheme_in_file_order(file("use-cases")?, mv::USE_CASES)?,
+        themes,
+        use_cases,
         territories: territories_of(file("territories")?)?,
     })
 }
@@ -322,7 +341,11 @@ mod tests {
         assert_eq!(v.themes.top_concepts().count(), 14);
         assert_eq!(v.themes.concepts().len(), 96);
         assert_eq!(v.territories.len(), 18 + 101);
-        assert!(v.use_cases.get("ppri").is_some());
+        assert_eq!(
+            v.use_cases.get("ppri").map(|c| c.themes.clone()),
+            Some(vec!["prevention-des-inondations".to_owned()]),
+            "use cases name the themes that serve them"
+        );
         assert!(v.use_cases.get("pcaet").is_some());
         assert!(v.use_cases.get("abc").is_some());
         assert!(v.use_cases.get("bilan-carbone").is_some());
