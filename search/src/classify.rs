@@ -898,6 +898,18 @@ mod tests {
     }
 
     #[test]
+    fn a_seveso_threshold_is_not_a_weir() {
+        let seveso = DatasetView {
+            title: Some("Établissements Seveso seuil haut – Crozon".into()),
+            keywords: vec!["Seveso".into(), "PPRT".into()],
+            ..DatasetView::default()
+        };
+        let themes = classify(&seveso, vocabularies(), &SourceContexts::new()).themes;
+        assert!(!values(&themes).contains(&"eau"), "{themes:?}");
+        assert!(values(&themes).contains(&"prevention-des-risques-technologiques"));
+    }
+
+    #[test]
     fn air_quality_stations_are_not_water_data() {
         let air = DatasetView {
             title: Some("Stations de mesure de la qualité de l'air".into()),
