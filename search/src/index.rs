@@ -196,6 +196,27 @@ impl SearchIndex {
             .map_err(|_| SearchError::Unavailable("index writer poisoned by a panic".into()))
     }
 
+    /// Merges every segment into one and makes it searchable. A rebuild of 1,000,000
+    /// documents leaves about ten segments, and every query sets up its scorers in each
+    /// (a fifth of a search's time at that size); incremental updates then add small ones,
+    /// which tantivy's merge policy folds in.
+    fn merge_segments(&self) -> Result<(), SearchError> {
+        let mut writer = self.lock_writer()?;
+        let segments = writer.index().searchable_segment_ids()?;
+        if segments.len() > 1 {
+            let started = Instant::now();
+            writer.merge(&segments).wait()?;
+            tracing::info!(
+                segments = segments.len(),
+                millis = started.elapsed().as_millis() as u64,
+                "search index segments merged"
+            );
+        }
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
     /// Adds one document per group of records, commits and makes the result searchable;
     /// returns the number of documents written.
     fn write_groups(
@@ -251,6 +272,7 @@ impl SearchIndex {
                 .map_err(SearchError::from)
         });
         let documents = self.write_groups(writer, groups, vocab, sources, now)?;
+        self.merge_segments()?;
         let stats = IndexStats {
             records: entries.len() as u64,
             documents,

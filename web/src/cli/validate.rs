@@ -202,9 +202,7 @@ fn validate(
     }
     let extracted = records::extract_records(&mut page.graph, &page.poisoned);
     let today = chrono::Utc::now().date_naive();
-    let mut records = Vec::with_capacity(extracted.records.len());
-    let mut violations = 0;
-    for r in &extracted.records {
+    let check = |r: &records::ExtractedRecord| -> (usize, RecordOutcome) {
         let quads: Vec<Quad> = r
             .materialize(&page.graph)
             .into_iter()
@@ -213,7 +211,6 @@ fn validate(
         let graph = RecordGraph::from_quads(&quads);
         // One SHACL run per record: its results are the report and feed the indicators.
         let report = validator.validate(graph.graph());
-        violations += report.violations();
         let shacl: Vec<_> = report.results.iter().map(conformity_issue).collect();
         let context = AssessContext {
             today,
@@ -223,7 +220,7 @@ fn validate(
             duplicate_sources: &[],
         };
         let a = assess_record(&r.iri, r.kind, &graph, &context);
-        records.push(RecordOutcome {
+        let outcome = RecordOutcome {
             iri: a.record_iri,
             title: a.title,
             score: a.score,
@@ -231,8 +228,29 @@ fn validate(
             udata_score: a.udata.score,
             messages: a.messages.iter().map(message_line).collect(),
             shacl,
-        });
+        };
+        (report.violations(), outcome)
+    };
+    // Records are independent: checked on every core, in document order.
+    let check = &check;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = extracted.records.len().div_ceil(threads).max(1);
+    let checked: Vec<(usize, RecordOutcome)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = extracted
+            .records
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(check).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    if checked.len() != extracted.records.len() {
+        anyhow::bail!("{target}: a record check failed unexpectedly");
     }
+    let violations = checked.iter().map(|(v, _)| v).sum::<usize>();
+    let records: Vec<RecordOutcome> = checked.into_iter().map(|(_, o)| o).collect();
     let rejected: Vec<String> = extracted
         .rejected
         .iter()
