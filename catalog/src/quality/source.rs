@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use oxigraph::model::Term;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::graph::RecordGraph;
 use super::record::{
@@ -59,21 +60,35 @@ pub fn duplicate_index(
 ) -> Result<HashMap<String, Vec<String>>, StoreError> {
     let mut keys_of: HashMap<&str, Vec<String>> = HashMap::with_capacity(entries.len());
     let mut sources_of: HashMap<String, BTreeSet<&str>> = HashMap::new();
+    // Identifiers of graphs read by an earlier run are reused: only changed records are read.
+    let mut known = store.take_identifiers();
+    let mut current: HashMap<String, Arc<[String]>> = HashMap::with_capacity(entries.len());
     for e in entries.iter().filter(|e| e.state == RecordState::Active) {
-        let mut keys = vec![format!("iri:{}", e.record_iri)];
-        store.for_each_value(&e.graph, &[dct::IDENTIFIER], |subject, _, object| {
-            let about_record = matches!(subject, Term::NamedNode(s) if s.as_str() == e.record_iri);
-            if let (true, Term::Literal(l)) = (about_record, object) {
-                if is_meaningful_identifier(l.value()) {
-                    keys.push(format!("id:{}", l.value().trim()));
-                }
+        let identifiers = match known.remove(&e.graph) {
+            Some(ids) => ids,
+            None => {
+                let mut ids = Vec::new();
+                store.for_each_value(&e.graph, &[dct::IDENTIFIER], |subject, _, object| {
+                    let about_record =
+                        matches!(subject, Term::NamedNode(s) if s.as_str() == e.record_iri);
+                    if let (true, Term::Literal(l)) = (about_record, object) {
+                        if is_meaningful_identifier(l.value()) {
+                            ids.push(l.value().trim().to_owned());
+                        }
+                    }
+                })?;
+                Arc::from(ids)
             }
-        })?;
+        };
+        let mut keys = vec![format!("iri:{}", e.record_iri)];
+        keys.extend(identifiers.iter().map(|i| format!("id:{i}")));
+        current.insert(e.graph.clone(), identifiers);
         for k in &keys {
             sources_of.entry(k.clone()).or_default().insert(&e.source);
         }
         keys_of.insert(&e.graph, keys);
     }
+    store.keep_identifiers(current);
     let mut out = HashMap::new();
     for e in entries.iter().filter(|e| e.state == RecordState::Active) {
         let mut others = BTreeSet::new();

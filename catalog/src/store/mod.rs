@@ -70,6 +70,10 @@ pub struct CatalogStore {
     registry_cache: Arc<registry::RegistryCache>,
     /// Record scores of each source's last quality run, per source, as read or written.
     record_scores: Arc<Mutex<HashMap<String, Arc<RecordScores>>>>,
+    /// Meaningful `dct:identifier` values of the active record graphs as last read by a
+    /// quality run (graphs are content-addressed, so they never go stale): a source's run
+    /// then reads only the records that changed, not every record of every source.
+    identifiers: Arc<Mutex<HashMap<String, Arc<[String]>>>>,
 }
 
 impl CatalogStore {
@@ -91,6 +95,7 @@ impl CatalogStore {
             registry_generation: Arc::new(AtomicU64::new(0)),
             registry_cache: Arc::default(),
             record_scores: Arc::default(),
+            identifiers: Arc::default(),
             active_cache: Arc::new(Mutex::new(None)),
         }
     }
@@ -108,6 +113,21 @@ impl CatalogStore {
     pub(crate) fn cache_record_scores(&self, source: &str, scores: Arc<RecordScores>) {
         if let Ok(mut cache) = self.record_scores.lock() {
             cache.insert(source.to_owned(), scores);
+        }
+    }
+
+    /// Takes the identifiers cached by the last quality run (see `identifiers`).
+    pub(crate) fn take_identifiers(&self) -> HashMap<String, Arc<[String]>> {
+        self.identifiers
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
+    }
+
+    /// Keeps the identifiers of the active record graphs for the next quality run.
+    pub(crate) fn keep_identifiers(&self, identifiers: HashMap<String, Arc<[String]>>) {
+        if let Ok(mut cache) = self.identifiers.lock() {
+            *cache = identifiers;
         }
     }
 
