@@ -769,6 +769,25 @@ mod tests {
     }
 
     #[test]
+    fn a_revision_changes_one_dataset_in_a_hundred() {
+        let first = source("ddt-29", "DDT", Some("29"), 1000);
+        let revised = DemoSource {
+            revision: 1,
+            ..first.clone()
+        };
+        let (a, b) = (
+            Context::new(&first, "http://127.0.0.1:1/"),
+            Context::new(&revised, "http://127.0.0.1:1/"),
+        );
+        let changed: Vec<usize> = (0..1000)
+            .filter(|&i| Dataset::draw(&a, i).0.modified != Dataset::draw(&b, i).0.modified)
+            .collect();
+        assert_eq!(changed.len(), 10);
+        assert!(changed.iter().all(|i| i % 100 == 0), "{changed:?}");
+        assert_eq!(Dataset::draw(&a, 7).0.iri, Dataset::draw(&b, 7).0.iri);
+    }
+
+    #[test]
     fn bracketed_titles_carry_the_departement_code() {
         let title = compose_title(
             "Zones humides effectives",
