@@ -39,22 +39,22 @@ impl<K: Hash + Eq + Clone, V: Clone> Bounded<K, V> {
         }
     }
 
-    fn get(&mut self, generation: u64, key: &K) -> Option<V> {
+    /// Empties the map when `generation` is not the one its entries were computed on.
+    fn at(&mut self, generation: u64) -> &mut Self {
         if generation != self.generation {
             self.map.clear();
             self.order.clear();
             self.generation = generation;
-            return None;
         }
-        self.map.get(key).cloned()
+        self
+    }
+
+    fn get(&mut self, generation: u64, key: &K) -> Option<V> {
+        self.at(generation).map.get(key).cloned()
     }
 
     fn put(&mut self, generation: u64, key: K, value: V) {
-        if generation != self.generation {
-            self.map.clear();
-            self.order.clear();
-            self.generation = generation;
-        }
+        self.at(generation);
         if self.capacity == 0 {
             return;
         }

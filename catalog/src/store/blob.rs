@@ -151,22 +151,14 @@ impl CompactGraph {
 
     /// Returns the triples as owned values.
     pub(crate) fn into_triples(self) -> Vec<Triple> {
-        self.triples
-            .iter()
-            .filter_map(|&[s, p, o]| {
-                let subject = match &self.terms[s as usize] {
+        self.triples()
+            .filter_map(|(s, p, o)| {
+                let subject = match s {
                     Term::NamedNode(n) => NamedOrBlankNode::NamedNode(n.clone()),
                     Term::BlankNode(b) => NamedOrBlankNode::BlankNode(b.clone()),
                     Term::Literal(_) => return None,
                 };
-                let Term::NamedNode(predicate) = &self.terms[p as usize] else {
-                    return None;
-                };
-                Some(Triple::new(
-                    subject,
-                    predicate.clone(),
-                    self.terms[o as usize].clone(),
-                ))
+                Some(Triple::new(subject, p.clone(), o.clone()))
             })
             .collect()
     }

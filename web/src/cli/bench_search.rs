@@ -94,6 +94,26 @@ async fn timed<T: Send + 'static>(
     Ok((out, started.elapsed().as_secs_f64(), peak_rss_mb()))
 }
 
+/// Computes and stores the quality of `source` once, timed.
+async fn quality_step(
+    name: &str,
+    store: &CatalogStore,
+    source: &Source,
+) -> anyhow::Result<(Step, moisson_catalog::quality::SourceQualityReport)> {
+    let (s, src) = (store.clone(), source.clone());
+    let (report, seconds, rss) =
+        timed(move || Ok(crate::runner::assess_quality(&s, &src)?)).await?;
+    let step = Step {
+        name: name.to_owned(),
+        seconds,
+        items: report.record_count as u64,
+        unit: "records",
+        peak_rss_mb: rss,
+        detail: String::new(),
+    };
+    Ok((step, report))
+}
+
 /// Harvests `source` once, timed; fails unless the job ends `ok`.
 async fn harvest_step(
     name: &str,
@@ -200,16 +220,15 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
         });
     }
     if !args.no_quality {
-        let (s, src) = (store.clone(), source.clone());
-        let (report, seconds, rss) =
-            timed(move || Ok(crate::runner::assess_quality(&s, &src)?)).await?;
+        let (step, report) = quality_step(
+            "quality, every record (SHACL + indicators)",
+            &store,
+            &source,
+        )
+        .await?;
         steps.push(Step {
-            name: "quality, every record (SHACL + indicators)".into(),
-            seconds,
-            items: report.record_count as u64,
-            unit: "records",
-            peak_rss_mb: rss,
             detail: format!("score {:.1}", report.score),
+            ..step
         });
     }
     let index_dir = work.join("index");
@@ -273,16 +292,10 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
         ),
     });
     if !args.no_quality {
-        let (s, src) = (store.clone(), source.clone());
-        let (report, seconds, rss) =
-            timed(move || Ok(crate::runner::assess_quality(&s, &src)?)).await?;
+        let (step, _) = quality_step("quality rerun after it", &store, &source).await?;
         steps.push(Step {
-            name: "quality rerun after it".into(),
-            seconds,
-            items: report.record_count as u64,
-            unit: "records",
-            peak_rss_mb: rss,
             detail: "SHACL only for changed records".into(),
+            ..step
         });
     }
     print_steps(&steps);
