@@ -7,7 +7,7 @@
 //! vocabulary order.
 
 use moisson_catalog::vocab::territories::key_of_insee_iri;
-use moisson_catalog::vocab::text::{contains_phrase, normalize};
+use moisson_catalog::vocab::text::normalize;
 use moisson_catalog::vocab::themes::{
     EU_DATA_THEME_PREFIX, INSPIRE_THEME_PREFIX, ISO_TOPIC_CATEGORY_PREFIX,
 };
@@ -125,8 +125,7 @@ impl<'a> RecordText<'a> {
     }
 }
 
-/// Rules of at most this many words are looked up among the phrases of a record; longer
-/// ones are searched for.
+/// The longest keyword rule of the vocabularies, in words (a test keeps them within it).
 const MAX_RULE_WORDS: usize = 10;
 
 /// Every phrase (run of up to [`MAX_RULE_WORDS`] whole words) of a record's keywords and
@@ -140,7 +139,8 @@ struct Phrases<'t> {
 }
 
 /// Calls `f` with every run of up to [`MAX_RULE_WORDS`] words of normalized `text`, as
-/// slices of it (word boundaries are single spaces, as in [`contains_phrase`]).
+/// slices of it (word boundaries are single spaces, as in
+/// [`moisson_catalog::vocab::text::contains_phrase`]).
 fn for_each_phrase<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     let starts: Vec<usize> = std::iter::once(0)
         .chain(text.match_indices(' ').map(|(i, _)| i + 1))
@@ -184,35 +184,13 @@ impl<'t> Phrases<'t> {
     /// Adds `slug` to `out` for every keyword rule of `rules` found in keywords or title.
     fn match_rules(&self, slug: &str, rules: &[String], out: &mut Assignments) {
         for rule in rules {
-            if rule.is_empty() {
-                continue;
-            }
-            let long = rule.split(' ').count() > MAX_RULE_WORDS;
-            let keywords: Vec<usize> = if long {
-                (0..self.text.keywords.len())
-                    .filter(|&i| contains_phrase(&self.text.keywords[i].1, rule))
-                    .collect()
-            } else {
-                self.in_keywords
-                    .get(rule.as_str())
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            for i in keywords {
+            for &i in self.in_keywords.get(rule.as_str()).into_iter().flatten() {
                 out.add(
                     slug,
                     format!("mot-clé « {} »", self.text.keywords[i].0.trim()),
                 );
             }
-            let in_title = if long {
-                self.text
-                    .title
-                    .as_ref()
-                    .is_some_and(|(_, t)| contains_phrase(t, rule))
-            } else {
-                self.in_title.contains(rule.as_str())
-            };
-            if in_title {
+            if self.in_title.contains(rule.as_str()) {
                 out.add(slug, format!("titre : « {} »", rule_text(rule)));
             }
         }
@@ -826,6 +804,23 @@ mod tests {
             .find(|a| a.value == "transport-et-deplacements")
             .expect("tran");
         assert_eq!(tran.reasons, vec!["thème EU TRAN".to_owned()]);
+    }
+
+    use moisson_catalog::vocab::text::contains_phrase;
+
+    #[test]
+    fn every_keyword_rule_fits_the_phrase_lookup() {
+        let v = vocabularies();
+        for concept in v.themes.concepts().iter().chain(v.use_cases.concepts()) {
+            for rule in &concept.keywords {
+                assert!(!rule.is_empty(), "{}: empty rule", concept.slug);
+                assert!(
+                    rule.split(' ').count() <= MAX_RULE_WORDS,
+                    "{}: rule {rule:?} is longer than {MAX_RULE_WORDS} words",
+                    concept.slug
+                );
+            }
+        }
     }
 
     #[test]

@@ -133,13 +133,6 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Builds a registry from entries (tests, and sources without one yet).
-    pub fn from_entries(entries: Vec<RecordEntry>) -> Self {
-        Self {
-            inner: Arc::new(SourceRegistry::new(entries)),
-        }
-    }
-
     /// Returns the entry of record `record_iri`.
     pub fn get(&self, record_iri: &str) -> Option<&RecordEntry> {
         self.inner
