@@ -189,11 +189,20 @@ impl SearchIndex {
         Ok(answer)
     }
 
-    /// Returns the counts of every facet value over the whole index.
+    /// Returns the counts of every facet value over the whole index (the home page, the
+    /// theme and use-case lists): the same counts as an empty search, shared with it in the
+    /// cache, so they are counted once per index generation, not at every page view.
     pub fn facet_counts(&self) -> Result<BTreeMap<String, Vec<FacetValue>>, SearchError> {
         let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = QueryKey::of(&SearchRequest::default());
+        if let Some(facets) = self.cache.facets(generation, &key) {
+            return Ok((*facets).clone());
+        }
         let (_, _, counts) = self.run(&searcher, None, &[], Sort::Relevance, (0, 1), true)?;
-        Ok(counts.as_ref().map(facet_values).unwrap_or_default())
+        let facets = Arc::new(counts.as_ref().map(facet_values).unwrap_or_default());
+        self.cache.keep_facets(generation, key, facets.clone());
+        Ok((*facets).clone())
     }
 
     /// Runs one query: its count, the page `(offset, limit)` and, when `with_facets`, the

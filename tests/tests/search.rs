@@ -397,11 +397,18 @@ async fn repeated_searches_reuse_answers_until_the_index_changes() {
     assert_eq!(next["facets"], first["facets"]);
     assert_eq!(next["total"], first["total"]);
     assert_eq!(sandbox.index.cache_stats().facet_hits, after.facet_hits + 1);
-    // A harvest commits the index: nothing computed before it is served after it.
+    // A harvest commits the index: nothing computed before it is served after it, neither
+    // answers nor the whole-index counts of the home page (cached as the empty search's).
+    let datasets = |sandbox: &Sandbox| -> u64 {
+        let counts = sandbox.index.facet_counts().expect("counts");
+        counts["kind"].iter().map(|v| v.count).sum()
+    };
     assert_eq!(search(&sandbox, "").await["total"], 2);
+    assert_eq!(datasets(&sandbox), 2);
     serve(&sandbox, "/ddt.ttl", turtle(&[&WETLANDS, &FLOODS, &AIR]));
     sandbox.harvest(&source).await;
     assert_eq!(search(&sandbox, "").await["total"], 3);
+    assert_eq!(datasets(&sandbox), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
