@@ -87,7 +87,8 @@ impl<'a> RecordWriter<'a> {
         Ok(())
     }
 
-    /// Writes what is queued and returns the number of quads written in all.
+    /// Writes what is queued and returns the number of quads written in all (the record
+    /// graphs and their compact copies).
     pub fn finish(mut self) -> Result<u64, StoreError> {
         self.flush_batch()?;
         if let Some(loader) = self.loader.take() {
