@@ -2,8 +2,20 @@
 # The README's test command: every crate's unit tests and the end-to-end tests.
 # Tests that need ../shared (the real-catalogue corpus) skip with a printed reason when it
 # is absent.
+# Prerequisites are checked first (and installed when run as root): the build's, plus
+# Chromium and Node.js for the browser test unless MOISSON_SKIP_BROWSER is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/prereqs.sh
+if [ -n "${MOISSON_SKIP_BROWSER:-}" ]; then
+  moisson_prereqs
+else
+  moisson_prereqs --tests
+  if [ ! -d tests/browser/node_modules ]; then
+    echo "== npm ci (tests/browser)"
+    (cd tests/browser && npm ci --no-audit --no-fund) || echo "npm ci failed: the browser test will be skipped"
+  fi
+fi
 cargo test --workspace "$@"
 
 # The web front in a real browser (tests/browser): headless Chromium walks the demo site,

@@ -32,6 +32,9 @@ pub struct FetchOptions {
     pub proxy: Option<String>,
     /// Folder for spooled bodies (the system's temporary folder when `None`).
     pub spool_dir: Option<PathBuf>,
+    /// Lets the link checker reach loopback, private and link-local addresses (tests, the
+    /// demo, intranet deployments). Off by default: see [`crate::netguard`].
+    pub allow_private_addresses: bool,
 }
 
 impl Default for FetchOptions {
@@ -50,6 +53,7 @@ impl Default for FetchOptions {
             ),
             proxy: None,
             spool_dir: None,
+            allow_private_addresses: false,
         }
     }
 }
@@ -164,9 +168,16 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    /// Builds the client.
+    /// Builds the client. Redirects stay on the site first asked (see
+    /// [`crate::netguard::check_redirect`]): the operator chose the source's host, a page
+    /// does not choose another one.
     pub fn new(options: FetchOptions) -> Result<Self, FetchError> {
-        let client = http_client(&options, options.connect_timeout_secs, options.timeout_secs)?;
+        let client = http_client(
+            &options,
+            options.connect_timeout_secs,
+            options.timeout_secs,
+            Reach::SameSite,
+        )?;
         Ok(Self { client, options })
     }
 
@@ -388,18 +399,41 @@ fn network_error(err: &reqwest::Error, url: &str) -> FetchError {
     FetchError::Network(message)
 }
 
+/// Where a client may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Page fetches: the configured host, and redirects on its site only.
+    SameSite,
+    /// Link checks: any public address (any address with `allow_private_addresses`),
+    /// checked on the resolved address of every connection and every redirect.
+    PublicOnly,
+}
+
 /// Builds an HTTP client with `options`' user agent, proxy and redirect cap, and the given
 /// timeouts (shared by page fetching and link checking).
 pub(crate) fn http_client(
     options: &FetchOptions,
     connect_timeout_secs: u64,
     timeout_secs: u64,
+    reach: Reach,
 ) -> Result<reqwest::Client, FetchError> {
+    let allow_private = options.allow_private_addresses;
+    let policy = match reach {
+        Reach::SameSite => crate::netguard::redirect_policy(options.max_redirects, true, true),
+        Reach::PublicOnly => {
+            crate::netguard::redirect_policy(options.max_redirects, false, allow_private)
+        }
+    };
     let mut builder = reqwest::Client::builder()
         .user_agent(options.user_agent.clone())
         .connect_timeout(Duration::from_secs(connect_timeout_secs))
         .timeout(Duration::from_secs(timeout_secs))
-        .redirect(reqwest::redirect::Policy::limited(options.max_redirects));
+        .redirect(policy);
+    if reach == Reach::PublicOnly {
+        if let Some(resolver) = crate::netguard::resolver(allow_private) {
+            builder = builder.dns_resolver(resolver);
+        }
+    }
     if let Some(proxy) = &options.proxy {
         builder = builder.proxy(
             reqwest::Proxy::all(proxy)

@@ -61,9 +61,23 @@ struct JobState {
     report: JobReport,
     seen: HashMap<String, (TakenRecord, String)>,
     rejected_iris: HashSet<String>,
+    /// Rejected records without a usable IRI: they may be any of the source's records.
+    unidentified_rejects: u64,
     pages: Vec<(String, String)>,
     complete: bool,
     incomplete_reason: Option<String>,
+}
+
+/// The key under which a rejected record is remembered in a job, and whether it names the
+/// record: a record rejected before its IRI was known ("record 3 of the page") is keyed by
+/// its page too, so that the same position on two pages counts twice.
+fn reject_key(iri: &str, page_no: u32) -> (String, bool) {
+    let bare = iri.trim_matches(['<', '>']);
+    if oxigraph::model::NamedNode::new(bare).is_ok() {
+        (bare.to_owned(), true)
+    } else {
+        (format!("{bare} (page {page_no})"), false)
+    }
 }
 
 /// Why a job ended at the fault of neither the source nor the store.
@@ -194,6 +208,7 @@ pub async fn harvest_source(
         report,
         seen: HashMap::new(),
         rejected_iris: HashSet::new(),
+        unidentified_rejects: 0,
         pages: Vec::new(),
         complete: true,
         incomplete_reason: None,
@@ -409,7 +424,7 @@ pub async fn harvest_source(
                 let new_rejects = page
                     .rejected
                     .iter()
-                    .filter(|(iri, _)| !state.rejected_iris.contains(iri.trim_matches(['<', '>'])))
+                    .filter(|(iri, _)| !state.rejected_iris.contains(&reject_key(iri, page_no).0))
                     .count() as u64;
                 for (iri, message) in &page.rejected {
                     let location = format!("{}, record {iri}", page_location(page_no, &url));
@@ -423,9 +438,10 @@ pub async fn harvest_source(
                         .report
                         .push_error(location, format!("record rejected: {message}"));
                     state.report.counts.rejected += 1;
-                    state
-                        .rejected_iris
-                        .insert(iri.trim_matches(['<', '>']).to_owned());
+                    let (key, identified) = reject_key(iri, page_no);
+                    if state.rejected_iris.insert(key) && !identified {
+                        state.unidentified_rejects += 1;
+                    }
                 }
                 let next = match &csw_info {
                     None => {
@@ -705,7 +721,20 @@ async fn finish(
         .count();
     let returned = state.seen.len() + state.rejected_iris.len();
     let mut reason = state.incomplete_reason.take();
+    // When the guard refuses to withdraw, what the pages hold disagrees with what stays
+    // active: their fingerprints are not kept, so that the next harvest reads them again
+    // (and says so again) instead of taking them as unchanged.
+    let mut guarded = true;
     let may_withdraw = if !state.complete {
+        guarded = false;
+        false
+    } else if state.unidentified_rejects > 0 && previously_active > 0 {
+        // A rejected record whose IRI is unknown may be any record the source had: none of
+        // them can be withdrawn safely.
+        reason = Some(format!(
+            "{} records rejected without an identifier: nothing withdrawn",
+            state.unidentified_rejects
+        ));
         false
     } else if (returned as f64) < options.min_record_ratio * previously_active as f64 {
         reason = Some(format!(
@@ -713,6 +742,7 @@ async fn finish(
         ));
         false
     } else {
+        guarded = false;
         true
     };
     let grace = chrono::Duration::days(i64::from(options.grace_period_days));
@@ -776,6 +806,9 @@ async fn finish(
     state.report.dataset_count = counts.datasets;
     state.report.service_count = counts.services;
     state.report.finish(status, reason);
+    if guarded {
+        state.pages.clear();
+    }
     commit.pages = std::mem::take(&mut state.pages);
     commit.job = Some(state.report.clone());
     let report = state.report;

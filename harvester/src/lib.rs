@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod format;
 pub mod job;
 pub mod links;
+pub mod netguard;
 pub mod parse;
 pub mod records;
 pub mod source;

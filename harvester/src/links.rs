@@ -68,6 +68,8 @@ pub struct LinkChecker {
     options: LinkCheckOptions,
     global: Arc<Semaphore>,
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    allow_private: bool,
+    through_proxy: bool,
 }
 
 impl LinkChecker {
@@ -77,9 +79,12 @@ impl LinkChecker {
             fetch,
             fetch.connect_timeout_secs.min(options.timeout_secs),
             options.timeout_secs,
+            crate::fetch::Reach::PublicOnly,
         )?;
         Ok(Self {
             client,
+            allow_private: fetch.allow_private_addresses,
+            through_proxy: fetch.proxy.is_some(),
             global: Arc::new(Semaphore::new(options.concurrency.max(1))),
             hosts: Arc::new(Mutex::new(HashMap::new())),
             options,
@@ -110,6 +115,16 @@ impl LinkChecker {
         let Ok(parsed) = url::Url::parse(url) else {
             return broken(None, Some("adresse invalide".into()));
         };
+        // A harvested URL never makes us reach a private address (the resolver and the
+        // redirect policy check the rest); the result says only that it was refused, not
+        // whether something answers there.
+        let mut refusal = crate::netguard::check_literal(&parsed, self.allow_private).err();
+        if refusal.is_none() && self.through_proxy && !self.allow_private {
+            refusal = crate::netguard::check_through_proxy(&parsed).await.err();
+        }
+        if refusal.is_some() {
+            return broken(None, Some(REFUSED.into()));
+        }
         let host = parsed.host_str().unwrap_or_default().to_owned();
         let Ok(_global) = self.global.clone().acquire_owned().await else {
             return broken(None, Some("vérificateur arrêté".into()));
@@ -227,7 +242,17 @@ async fn save(store: &CatalogStore, checks: Vec<LinkCheck>) -> Result<(), StoreE
         .map_err(|e| StoreError::Corrupt(format!("link task: {e}")))?
 }
 
+/// The result of a link pointing at a non-public address (never checked).
+const REFUSED: &str = "adresse non publique : lien non vérifié";
+
 fn describe(e: &reqwest::Error) -> String {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<crate::netguard::Refusal>().is_some() {
+            return REFUSED.into();
+        }
+        source = s.source();
+    }
     if e.is_timeout() {
         "délai dépassé".into()
     } else if e.is_connect() {

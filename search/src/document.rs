@@ -270,7 +270,8 @@ pub fn group_indices(ids: &[&str], keys: &[Vec<String>]) -> Vec<Vec<usize>> {
 }
 
 /// Returns the merged view of a group: fields from the original record (the one whose
-/// IRI another record gives as identifier, else the first harvested), keywords, themes
+/// IRI another record gives as identifier, else the copy of the source owning the IRI's
+/// site, else the first harvested: [`moisson_catalog::order_copies`]), keywords, themes
 /// and spatial coverage from all, every source listed.
 pub fn merged_view(group: &[Record]) -> DatasetView {
     let cited: BTreeSet<&str> = group
@@ -288,8 +289,7 @@ pub fn merged_view(group: &[Record]) -> DatasetView {
         let b_cited = cited.contains(b.entry.record_iri.as_str());
         b_cited
             .cmp(&a_cited)
-            .then_with(|| a.entry.first_seen.cmp(&b.entry.first_seen))
-            .then_with(|| a.entry.source.cmp(&b.entry.source))
+            .then_with(|| moisson_catalog::order_copies(&a.entry, &b.entry))
             .then_with(|| a.entry.dataset_id.cmp(&b.entry.dataset_id))
     });
     let mut view = order[0].view.clone();

@@ -46,6 +46,8 @@ pub enum Route {
     Bytes(Vec<u8>, String),
     /// A bare status.
     Status(u16),
+    /// A `302 Found` to this URL.
+    Redirect(String),
 }
 
 /// Returns the content type the server gives a file, from its extension.
@@ -148,6 +150,7 @@ async fn answer(State(server): State<CatalogueServer>, request: Request) -> Resp
         Some(Route::Status(code)) => StatusCode::from_u16(code)
             .unwrap_or(StatusCode::IM_A_TEAPOT)
             .into_response(),
+        Some(Route::Redirect(to)) => (StatusCode::FOUND, [(header::LOCATION, to)]).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -178,6 +181,8 @@ impl Sandbox {
             proxy: Some(server.base.clone()),
             retries: 0,
             timeout_secs: 30,
+            // Every catalogue and link of the tests is on loopback.
+            allow_private_addresses: true,
             ..FetchOptions::default()
         })
         .expect("fetcher");

@@ -999,3 +999,44 @@ async fn three_real_records_map_field_by_field() {
         Some(&*format!("{EU}frequency/ANNUAL"))
     );
 }
+
+/// Records present but rejected count as present for the « fewer than half » guard: a
+/// source whose records suddenly all fail to map, without an identifier to tell which
+/// records they are, withdraws nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_rejected_without_identifier_withdraw_nothing() {
+    let harness = Harness::new();
+    let cat = catalogue(4);
+    let page = cat.answer(1, 10, "http://h/");
+    let server = CswServer::start(Content::Fixed(page.clone().into_bytes()), Quirk::None).await;
+    let source = csw_source("unmapped-later", &server.url);
+    let first = harness.harvest(&source).await;
+    assert_eq!((first.status, first.dataset_count), (JobStatus::Ok, 4));
+    // The same records, every one now without its fileIdentifier: all rejected.
+    let mut broken = page;
+    for i in 0..4 {
+        let id = cat.file_identifier(i);
+        broken = broken.replace(
+            &format!("<gmd:fileIdentifier><gco:CharacterString>{id}</gco:CharacterString></gmd:fileIdentifier>"),
+            "",
+        );
+    }
+    let changed = CswServer::start(Content::Fixed(broken.into_bytes()), Quirk::None).await;
+    let source = Source {
+        url: changed.url.clone(),
+        ..source
+    };
+    let second = harness.harvest(&source).await;
+    assert_eq!(second.counts.rejected, 4, "{second:#?}");
+    assert_eq!(second.counts.removed, 0, "{second:#?}");
+    assert_eq!(second.status, JobStatus::Partial);
+    assert!(
+        second
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("without an identifier"),
+        "{second:#?}"
+    );
+    assert_eq!(second.dataset_count, 4, "{second:#?}");
+}

@@ -11,5 +11,7 @@ mod lifecycle;
 mod quality;
 mod scheduler;
 mod search;
+mod shared_iri;
+mod ssrf;
 mod support;
 mod web;

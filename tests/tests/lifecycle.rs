@@ -227,6 +227,35 @@ async fn a_source_returning_less_than_half_withdraws_nothing() {
             .contains("fewer than half"),
         "{report:#?}"
     );
+    // The same short page again (byte-identical): the state stays visible, not `ok`.
+    for _ in 0..2 {
+        let again = sandbox.harvest(&source).await;
+        assert_eq!(
+            (again.status, again.counts.removed, again.dataset_count),
+            (JobStatus::Partial, 0, 10),
+            "{again:#?}"
+        );
+        assert!(
+            again
+                .reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("fewer than half"),
+            "{again:#?}"
+        );
+    }
+    // Once the source serves its records again, its page is recognised as unchanged.
+    serve(&sandbox, "/cat.ttl", &ids(10), None);
+    let restored = sandbox.harvest(&source).await;
+    assert_eq!(
+        (
+            restored.status,
+            restored.dataset_count,
+            restored.counts.unchanged
+        ),
+        (JobStatus::Ok, 10, 10),
+        "{restored:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

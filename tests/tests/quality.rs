@@ -145,6 +145,7 @@ async fn demo_defects_are_caught_by_their_indicators() {
     let fetch = FetchOptions {
         retries: 0,
         timeout_secs: 30,
+        allow_private_addresses: true,
         ..FetchOptions::default()
     };
     let fetcher = Fetcher::new(fetch.clone()).expect("fetcher");

@@ -29,6 +29,8 @@ pub const ENV_VARS: &[&str] = &[
     "MOISSON_HARVEST_MAX_JOB_SECS",
     "MOISSON_HARVEST_MAX_RETRY_WAIT_SECS",
     "MOISSON_HARVEST_MAX_REDIRECTS",
+    "MOISSON_HARVEST_CHECK_LINKS",
+    "MOISSON_HARVEST_ALLOW_PRIVATE_ADDRESSES",
     "MOISSON_SCHEDULER_ENABLED",
     "MOISSON_SCHEDULER_JITTER_SECS",
     "MOISSON_SCHEDULER_CATCH_UP",
@@ -142,6 +144,9 @@ pub struct HarvestSection {
     pub max_retry_wait_secs: u64,
     /// Redirects followed for one request.
     pub max_redirects: usize,
+    /// Lets link checks reach loopback, private and link-local addresses (off: a
+    /// harvested URL never makes Moisson connect to its own network).
+    pub allow_private_addresses: bool,
 }
 
 /// `[scheduler]`.
@@ -212,6 +217,7 @@ impl Default for HarvestSection {
             max_job_secs: harvest.max_job_secs,
             max_retry_wait_secs: fetch.max_retry_wait_secs,
             max_redirects: fetch.max_redirects,
+            allow_private_addresses: fetch.allow_private_addresses,
         }
     }
 }
@@ -373,6 +379,12 @@ impl Config {
             &mut h.max_retry_wait_secs,
         )?;
         env_parse(env, "MOISSON_HARVEST_MAX_REDIRECTS", &mut h.max_redirects)?;
+        env_parse(env, "MOISSON_HARVEST_CHECK_LINKS", &mut h.check_links)?;
+        env_parse(
+            env,
+            "MOISSON_HARVEST_ALLOW_PRIVATE_ADDRESSES",
+            &mut h.allow_private_addresses,
+        )?;
         if h.concurrency == 0 {
             bail!("harvest.concurrency must be at least 1");
         }
@@ -450,6 +462,7 @@ impl Config {
             proxy: h.proxy,
             max_retry_wait_secs: h.max_retry_wait_secs,
             max_redirects: h.max_redirects,
+            allow_private_addresses: h.allow_private_addresses,
             ..FetchOptions::default()
         };
         let harvest = HarvestOptions {
@@ -505,6 +518,29 @@ mod tests {
         let text = include_str!("../../moisson.example.toml");
         let config = Config::load(text, &BTreeMap::new()).expect("example config is valid");
         assert!(config.sources.len() >= 3);
+    }
+
+    /// Every key has its environment override, and both are documented: the example
+    /// configuration names every key, the README every variable.
+    #[test]
+    fn every_override_is_documented() {
+        let example = include_str!("../../moisson.example.toml");
+        let readme = include_str!("../../README.md");
+        for var in ENV_VARS {
+            assert!(readme.contains(var), "README.md does not mention {var}");
+            let key = var
+                .trim_start_matches("MOISSON_")
+                .splitn(2, '_')
+                .last()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if *var != "MOISSON_DATA_DIR" {
+                assert!(
+                    example.contains(&format!("{key} =")),
+                    "moisson.example.toml does not document `{key}` ({var})"
+                );
+            }
+        }
     }
 
     #[test]

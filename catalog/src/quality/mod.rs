@@ -34,7 +34,10 @@ pub use record::{
 };
 pub use report::{
     build_report, message_line, DimensionScore, IndicatorRate, PublisherScore, RecordToFix,
-    ScoreBucket, SourceQualityReport, TrendPoint, RECORDS_TO_FIX_LIMIT,
+    ScoreBucket, SharedRecord, SourceQualityReport, TrendPoint, RECORDS_TO_FIX_LIMIT,
+    SHARED_RECORDS_LIMIT,
 };
-pub use source::{assess_records, assess_source, duplicate_index, Conformance, SourceAssessment};
+pub use source::{
+    assess_records, assess_source, duplicate_index, shared_records, Conformance, SourceAssessment,
+};
 pub use udata::UdataScore;

@@ -83,6 +83,25 @@ pub struct RecordToFix {
     pub details: Vec<Message>,
 }
 
+/// A record whose IRI another source publishes too: one copy is shown on the dataset's
+/// page (the owner of the IRI's site, else the earliest harvested), the others are listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedRecord {
+    /// Public dataset id.
+    pub id: String,
+    /// Record IRI.
+    pub iri: String,
+    /// The other sources publishing the same IRI.
+    pub other_sources: Vec<String>,
+    /// The source whose copy the dataset page shows.
+    pub shown_from: String,
+    /// True when every copy has the same content.
+    pub same_content: bool,
+}
+
+/// Shared records listed in a report at most (the total is given apart).
+pub const SHARED_RECORDS_LIMIT: usize = 200;
+
 /// One point of the trend: the catalogue score after one harvest.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrendPoint {
@@ -123,6 +142,12 @@ pub struct SourceQualityReport {
     pub publishers: Vec<PublisherScore>,
     /// Worst records first (at most [`RECORDS_TO_FIX_LIMIT`]).
     pub records_to_fix: Vec<RecordToFix>,
+    /// Records whose IRI another source publishes too (at most [`SHARED_RECORDS_LIMIT`]).
+    #[serde(default)]
+    pub shared_records: Vec<SharedRecord>,
+    /// How many records of the source share their IRI with another source.
+    #[serde(default)]
+    pub shared_records_total: usize,
     /// One point per harvest, oldest first (filled when read from the store).
     #[serde(default)]
     pub trend: Vec<TrendPoint>,
@@ -164,6 +189,8 @@ pub fn build_report(
         score_distribution: distribution(records),
         publishers: publishers(records),
         records_to_fix: records_to_fix(records),
+        shared_records: Vec::new(),
+        shared_records_total: 0,
         trend: Vec::new(),
     }
 }

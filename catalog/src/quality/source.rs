@@ -4,14 +4,14 @@
 
 use chrono::{DateTime, Utc};
 use oxigraph::model::Term;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::graph::RecordGraph;
 use super::record::{
     assess_record, AssessContext, ConformityIssue, LinkLookup, RecordAssessment, RecordOrigin,
 };
-use super::report::{build_report, SourceQualityReport};
+use super::report::{build_report, SharedRecord, SourceQualityReport, SHARED_RECORDS_LIMIT};
 use crate::store::{CatalogStore, RecordEntry, RecordState, StoreError};
 use crate::vocab::dct;
 
@@ -106,6 +106,48 @@ pub fn duplicate_index(
     Ok(out)
 }
 
+/// The records of `source` whose IRI another source publishes too, with the copy shown
+/// (at most [`SHARED_RECORDS_LIMIT`]), and their number.
+pub fn shared_records(active: &[RecordEntry], source: &str) -> (Vec<SharedRecord>, usize) {
+    let mine: HashSet<&str> = active
+        .iter()
+        .filter(|e| e.source == source)
+        .map(|e| e.record_iri.as_str())
+        .collect();
+    let mut copies: HashMap<&str, Vec<&RecordEntry>> = HashMap::new();
+    for e in active
+        .iter()
+        .filter(|e| mine.contains(e.record_iri.as_str()))
+    {
+        copies.entry(e.record_iri.as_str()).or_default().push(e);
+    }
+    let mut shared: Vec<SharedRecord> = copies
+        .into_iter()
+        .filter(|(_, c)| c.iter().any(|e| e.source != source))
+        .map(|(iri, mut c)| {
+            c.sort_by(|a, b| crate::store::order_copies(a, b));
+            SharedRecord {
+                id: c[0].dataset_id.clone(),
+                iri: iri.to_owned(),
+                other_sources: c
+                    .iter()
+                    .filter(|e| e.source != source)
+                    .map(|e| e.source.clone())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+                shown_from: c[0].source.clone(),
+                same_content: c.iter().all(|e| e.hash == c[0].hash),
+            }
+        })
+        .collect();
+    let total = shared.len();
+    // Conflicts first (different content), then by IRI.
+    shared.sort_by(|a, b| a.same_content.cmp(&b.same_content).then(a.iri.cmp(&b.iri)));
+    shared.truncate(SHARED_RECORDS_LIMIT);
+    (shared, total)
+}
+
 /// Assesses every active record of `source`, stores the run (DQV, trend point, report)
 /// and returns the report with its trend.
 pub fn assess_source(
@@ -158,7 +200,8 @@ pub fn assess_source(
         }
     }
     let computed_at = how.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let report = build_report(source, &computed_at, &records);
+    let mut report = build_report(source, &computed_at, &records);
+    (report.shared_records, report.shared_records_total) = shared_records(&all, source);
     store.save_quality_run(&report, &records)?;
     Ok(store.quality_report(source)?.unwrap_or(report))
 }

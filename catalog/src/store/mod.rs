@@ -18,7 +18,7 @@ mod vocabularies;
 mod writer;
 
 pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
-pub use registry::{HarvestCommit, RecordEntry, RecordState, Registry, SourceCounts};
+pub use registry::{order_copies, HarvestCommit, RecordEntry, RecordState, Registry, SourceCounts};
 pub use view::{DatasetView, DistributionView, SourceRef};
 pub use writer::{HarvestWriter, RecordWriter};
 

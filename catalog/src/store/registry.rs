@@ -56,6 +56,47 @@ pub struct RecordEntry {
     pub withdrawn_at: Option<String>,
 }
 
+impl RecordEntry {
+    /// Returns true when the record was read from the site its IRI is on (`www.` aside,
+    /// or one host a subdomain of the other): that source owns the IRI, and its copy is
+    /// the one shown when several sources publish the same IRI.
+    pub fn owns_its_iri(&self) -> bool {
+        fn site(url: &str) -> Option<String> {
+            let (scheme, rest) = url.split_once("://")?;
+            if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+                return None;
+            }
+            let authority = rest.split(['/', '?', '#']).next()?;
+            let host_port = authority.rsplit('@').next()?;
+            let host = host_port.split(':').next()?.trim_end_matches('.');
+            if host.is_empty() {
+                return None;
+            }
+            let host = host.to_ascii_lowercase();
+            Some(host.strip_prefix("www.").map(str::to_owned).unwrap_or(host))
+        }
+        match (site(&self.record_iri), site(&self.page_url)) {
+            (Some(iri), Some(page)) => {
+                iri == page
+                    || iri.ends_with(&format!(".{page}"))
+                    || page.ends_with(&format!(".{iri}"))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Orders the copies of one record held by several sources, the copy to show first: the
+/// source that owns the IRI's site, then the earliest harvested, then by source id. A
+/// source that republishes another's IRI never replaces the owner's title and links.
+pub fn order_copies(a: &RecordEntry, b: &RecordEntry) -> std::cmp::Ordering {
+    b.owns_its_iri()
+        .cmp(&a.owns_its_iri())
+        .then_with(|| a.first_seen.cmp(&b.first_seen))
+        .then_with(|| a.source.cmp(&b.source))
+        .then_with(|| a.record_iri.cmp(&b.record_iri))
+}
+
 /// What one harvest changes in the registry, applied in one transaction.
 #[derive(Debug, Default)]
 pub struct HarvestCommit {
@@ -605,6 +646,54 @@ mod tests {
             state: RecordState::Active,
             withdrawn_at: None,
         }
+    }
+
+    #[test]
+    fn the_owner_of_an_iri_site_is_shown_first_then_the_earliest() {
+        let copy = |source: &str, page: &str, first_seen: &str| RecordEntry {
+            source: source.into(),
+            record_iri: "https://data.ddt29.fr/dataset/ppri".into(),
+            page_url: page.into(),
+            first_seen: first_seen.into(),
+            ..entry(source, 1)
+        };
+        let owner = copy(
+            "ddt-29",
+            "https://www.data.ddt29.fr/catalog.ttl",
+            "2026-03-01T00:00:00Z",
+        );
+        let early = copy(
+            "aggregator",
+            "https://agg.example.org/dcat",
+            "2025-01-01T00:00:00Z",
+        );
+        let late = copy(
+            "mirror",
+            "https://mirror.example.org/dcat",
+            "2026-06-01T00:00:00Z",
+        );
+        assert!(owner.owns_its_iri());
+        assert!(!early.owns_its_iri());
+        let mut copies = vec![late.clone(), early.clone(), owner.clone()];
+        copies.sort_by(order_copies);
+        let order: Vec<&str> = copies.iter().map(|c| c.source.as_str()).collect();
+        assert_eq!(order, ["ddt-29", "aggregator", "mirror"]);
+        // Without an owner, the earliest harvested copy comes first, whatever changed last.
+        let mut copies = vec![late, early];
+        copies.sort_by(order_copies);
+        assert_eq!(copies[0].source, "aggregator");
+        let sub = copy(
+            "geo",
+            "https://geo.data.ddt29.fr/csw",
+            "2026-09-01T00:00:00Z",
+        );
+        assert!(sub.owns_its_iri(), "a subdomain of the IRI's site owns it");
+        let other = copy(
+            "x",
+            "https://ddt29.fr.evil.example/",
+            "2026-09-01T00:00:00Z",
+        );
+        assert!(!other.owns_its_iri());
     }
 
     #[test]

@@ -389,13 +389,14 @@ impl CatalogStore {
     }
 
     /// Returns the dataset with public id `id`, merged over every source that holds it
-    /// (fields come from the most recently changed version), or `None`.
+    /// (fields come from the copy [`super::order_copies`] puts first: the source owning
+    /// the IRI's site, else the earliest), or `None`.
     pub fn dataset(&self, id: &str) -> Result<Option<DatasetView>, StoreError> {
         let mut entries = self.entries_for_dataset(id)?;
         if entries.is_empty() {
             return Ok(None);
         }
-        entries.sort_by(|a, b| b.last_changed.cmp(&a.last_changed));
+        entries.sort_by(super::order_copies);
         let mut view = self.view_of(&entries[0])?;
         for other in &entries[1..] {
             view.sources.push(SourceRef {

@@ -130,8 +130,8 @@ pub fn validator() -> Option<&'static moisson_catalog::shacl::Validator> {
         .as_ref()
 }
 
-/// Returns the quality of the dataset `id` as the producer of its most recently changed
-/// version sees it (cached SHACL results, stored link checks, other sources holding it).
+/// Returns the quality of the dataset `id` as the producer of the copy shown on its page
+/// sees it ([`moisson_catalog::order_copies`]) (cached SHACL results, stored link checks, other sources holding it).
 pub fn dataset_quality(
     store: &moisson_catalog::CatalogStore,
     sources: &[moisson_harvester::Source],
@@ -139,7 +139,7 @@ pub fn dataset_quality(
 ) -> Result<Option<moisson_catalog::quality::RecordAssessment>, moisson_catalog::StoreError> {
     use moisson_catalog::quality::{assess_record, AssessContext, Conformance, RecordGraph};
     let mut entries = store.entries_for_dataset(id)?;
-    entries.sort_by(|a, b| b.last_changed.cmp(&a.last_changed));
+    entries.sort_by(moisson_catalog::order_copies);
     let Some(entry) = entries.first() else {
         return Ok(None);
     };

@@ -35,6 +35,8 @@ pub(super) async fn run(
     }
     // Every demo source is on our own loopback server: the per-host politeness limit is moot.
     config.per_host_concurrency = config.concurrency;
+    // The demo's distribution links point at that loopback server too.
+    config.fetch.allow_private_addresses = true;
     // The catalogue server prefers the port after the site's, so that re-running the demo
     // serves the same URLs (and unchanged records stay unchanged).
     let catalogue_listener =

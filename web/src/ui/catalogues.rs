@@ -231,6 +231,7 @@ fn render(d: &Dashboard) -> Markup {
                 (charts_section(&d.report))
                 (indicators(&d.report))
                 (records_to_fix(s, &d.report))
+                (shared_records(s, &d.report))
                 (history(&d.jobs))
             }
         },
@@ -342,6 +343,38 @@ fn records_to_fix(s: &Source, r: &SourceQualityReport) -> Markup {
             }
             @if r.records_to_fix.len() > RECORDS_SHOWN {
                 p.muted { "Les " (fr::int((r.records_to_fix.len() - RECORDS_SHOWN) as u64)) " autres sont dans le fichier CSV." }
+            }
+        }
+    }
+}
+
+/// Records whose IRI another source publishes too: which copy the dataset page shows.
+fn shared_records(s: &Source, r: &SourceQualityReport) -> Markup {
+    if r.shared_records_total == 0 {
+        return html! {};
+    }
+    html! {
+        section aria-labelledby="partagees" {
+            h2 #partagees { "Fiches publiées aussi par d'autres catalogues" }
+            p {
+                (fr::int(r.shared_records_total as u64))
+                " fiches de ce catalogue ont le même identifiant (IRI) qu'une fiche d'un autre catalogue. "
+                "La page du jeu de données montre la copie du catalogue qui détient le domaine de l'IRI, "
+                "sinon la plus ancienne ; les autres copies sont listées sous « Provenance »."
+            }
+            ul {
+                @for f in &r.shared_records {
+                    li {
+                        a href={ "/jeux-de-donnees/" (f.id) } { (f.iri) }
+                        " — aussi dans : " (f.other_sources.join(", "))
+                        @if f.shown_from == s.id.as_str() { " ; copie affichée : celle de ce catalogue" }
+                        @else { " ; copie affichée : celle de " (f.shown_from) }
+                        @if !f.same_content { " ; " strong { "contenus différents" } }
+                    }
+                }
+            }
+            @if r.shared_records_total > r.shared_records.len() {
+                p.muted { "Les " (fr::int((r.shared_records_total - r.shared_records.len()) as u64)) " autres ne sont pas listées ici." }
             }
         }
     }
