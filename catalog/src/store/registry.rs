@@ -674,12 +674,12 @@ mod tests {
         );
         assert!(owner.owns_its_iri());
         assert!(!early.owns_its_iri());
-        let mut copies = vec![late.clone(), early.clone(), owner.clone()];
+        let mut copies = [late.clone(), early.clone(), owner.clone()];
         copies.sort_by(order_copies);
         let order: Vec<&str> = copies.iter().map(|c| c.source.as_str()).collect();
         assert_eq!(order, ["ddt-29", "aggregator", "mirror"]);
         // Without an owner, the earliest harvested copy comes first, whatever changed last.
-        let mut copies = vec![late, early];
+        let mut copies = [late, early];
         copies.sort_by(order_copies);
         assert_eq!(copies[0].source, "aggregator");
         let sub = copy(
