@@ -195,6 +195,41 @@ macro_rules! indicator {
     };
 }
 
+/// Advice in the terms of an ISO 19139 producer (the GIS team editing a GeoNetwork or
+/// Géo-IDE record), for records Moisson mapped from ISO 19139: the element to fill, not
+/// the DCAT property it becomes. `None` when the DCAT advice applies as it is.
+pub fn iso_advice(id: IndicatorId) -> Option<&'static str> {
+    Some(match id {
+        IndicatorId::Keywords => "Ajoutez des mots-clés (gmd:descriptiveKeywords/gmd:MD_Keywords/gmd:keyword) : ils permettent de trouver le jeu de données par la recherche.",
+        IndicatorId::Themes => "Ajoutez un mot-clé de thème INSPIRE (gmd:descriptiveKeywords avec le thésaurus « GEMET - INSPIRE themes ») ou une catégorie ISO (gmd:topicCategory) : les portails filtrent par thème.",
+        IndicatorId::Spatial => "Indiquez l'emprise géographique (gmd:extent/gmd:EX_Extent : gmd:EX_GeographicBoundingBox, ou gmd:EX_GeographicDescription avec le code INSEE) : c'est le premier filtre des collectivités.",
+        IndicatorId::Temporal => "Indiquez la période couverte (gmd:extent/gmd:EX_Extent/gmd:temporalElement) : sans elle, on ne sait pas si les données sont d'actualité.",
+        IndicatorId::AccessUrlStatus => "Corrigez l'adresse de la ressource en ligne (gmd:distributionInfo/…/gmd:CI_OnlineResource/gmd:linkage) qui ne répond pas.",
+        IndicatorId::DownloadUrl => "Ajoutez une ressource en ligne de téléchargement direct (gmd:CI_OnlineResource avec le protocole WWW:DOWNLOAD-1.0-http--download et l'adresse du fichier).",
+        IndicatorId::DownloadUrlStatus => "Corrigez l'adresse de téléchargement (gmd:CI_OnlineResource/gmd:linkage, protocole WWW:DOWNLOAD) qui ne répond pas.",
+        IndicatorId::Format => "Indiquez le format de distribution (gmd:distributionFormat/gmd:MD_Format/gmd:name, par exemple « ESRI Shapefile », « GeoPackage »).",
+        IndicatorId::MediaType | IndicatorId::FormatVocabulary => "Nommez le format de distribution (gmd:distributionFormat/gmd:MD_Format/gmd:name) par son nom usuel (« GeoPackage », « CSV », « ESRI Shapefile ») plutôt qu'un texte libre.",
+        IndicatorId::NonProprietary => "Proposez aussi un format ouvert (gmd:distributionFormat : GeoPackage, GeoJSON, CSV…) ou un service WFS : un format propriétaire impose un logiciel payant.",
+        IndicatorId::MachineReadable => "Proposez un format lisible par machine (gmd:distributionFormat : GeoPackage, CSV, ou un service WFS) : un PDF ou une image ne permettent pas de traiter les données.",
+        IndicatorId::License | IndicatorId::LicenseVocabulary => "Indiquez la licence dans gmd:resourceConstraints/gmd:MD_LegalConstraints/gmd:otherConstraints, de préférence avec un gmx:Anchor vers son adresse officielle (par exemple la Licence Ouverte d'Etalab).",
+        IndicatorId::AccessRights | IndicatorId::AccessRightsVocabulary => "Précisez les conditions d'accès (gmd:resourceConstraints/gmd:MD_LegalConstraints/gmd:accessConstraints et gmd:otherConstraints, par exemple « Pas de restriction d'accès public » de la directive INSPIRE).",
+        IndicatorId::ContactPoint | IndicatorId::ContactEmail => "Renseignez un contact de la ressource (gmd:identificationInfo/…/gmd:pointOfContact/gmd:CI_ResponsibleParty avec gmd:role « pointOfContact » et une adresse gmd:electronicMailAddress valide).",
+        IndicatorId::Publisher => "Indiquez l'éditeur (gmd:pointOfContact/gmd:CI_ResponsibleParty avec gmd:role « publisher » et gmd:organisationName).",
+        IndicatorId::Rights => "Décrivez les droits et mentions obligatoires (gmd:resourceConstraints/gmd:MD_LegalConstraints/gmd:otherConstraints).",
+        IndicatorId::ByteSize => "Indiquez la taille du fichier (gmd:distributionInfo/gmd:MD_DigitalTransferOptions/gmd:transferSize, en Mo).",
+        IndicatorId::Issued => "Indiquez la date de publication (gmd:citation/gmd:CI_Citation/gmd:date avec gmd:dateType « publication »).",
+        IndicatorId::Modified => "Indiquez la date de dernière révision (gmd:citation/gmd:CI_Citation/gmd:date avec gmd:dateType « revision ») : c'est la première chose que regarde un réutilisateur.",
+        IndicatorId::Periodicity => "Déclarez la fréquence de mise à jour (gmd:resourceMaintenance/gmd:MD_MaintenanceInformation/gmd:maintenanceAndUpdateFrequency).",
+        IndicatorId::UpdateOnSchedule => "Mettez à jour la date de révision (gmd:CI_Citation/gmd:date « revision ») au rythme de la fréquence déclarée (gmd:maintenanceAndUpdateFrequency), ou corrigez cette fréquence.",
+        IndicatorId::ValidDates => "Corrigez les dates de la fiche (gmd:CI_Citation/gmd:date, gmd:temporalElement) invalides ou dans le futur.",
+        IndicatorId::MetadataAge => "Relisez et mettez à jour la fiche : sa date de métadonnées (gmd:dateStamp) a plus de 3 ans.",
+        IndicatorId::TitleQuality => "Donnez un titre explicite en langage courant (gmd:citation/gmd:CI_Citation/gmd:title), pas un nom de fichier ni un titre en majuscules.",
+        IndicatorId::DescriptionLength => "Rédigez un résumé d'au moins quelques phrases (gmd:abstract) : contenu, méthode, limites d'usage.",
+        IndicatorId::UniqueAcrossSources => "Ce jeu de données est publié par plusieurs catalogues : gardez le même identifiant de ressource (gmd:fileIdentifier, gmd:MD_Identifier) dans chacun pour qu'ils soient reconnus comme une seule fiche.",
+        IndicatorId::DcatApCompliance => return None,
+    })
+}
+
 /// Every indicator, grouped by dimension in display order.
 #[rustfmt::skip]
 pub static INDICATORS: &[Indicator] = &[
@@ -299,11 +334,11 @@ pub static INDICATORS: &[Indicator] = &[
         "Mettez à jour le jeu de données ou corrigez sa fréquence déclarée : la dernière mise à jour est bien plus ancienne que la fréquence annoncée, le jeu paraît abandonné.",
         false, "moisson"),
     indicator!(ValidDates, "valid_dates", "Dates valides", Freshness, 10, Dataset, "dct:issued, dct:modified, dct:temporal",
-        "passes when every date parses (xsd:date, xsd:dateTime or year), none lies in the future, issued ≤ modified and temporal start ≤ end",
+        "passes when every date parses (xsd:date, xsd:dateTime or year), none lies in the future, issued ≤ modified (DCAT records only: in ISO 19139 a publication after the last revision is normal) and temporal start ≤ end",
         "Corrigez les dates invalides ou dans le futur : une date erronée fausse les tris et les filtres par date.",
         false, "moisson"),
-    indicator!(MetadataAge, "metadata_age", "Fiche récente", Freshness, 5, Dataset, "dct:modified",
-        "passes when the description was modified (or issued) less than 3 years ago",
+    indicator!(MetadataAge, "metadata_age", "Fiche récente", Freshness, 5, Dataset, "dct:modified of the dcat:CatalogRecord (ISO gmd:dateStamp), else of the dataset",
+        "passes when the metadata record itself (its catalogue record's dct:modified, ISO gmd:dateStamp) was updated less than 3 years ago; without a catalogue record date, the dataset's modified (or issued) date",
         "Relisez et mettez à jour la fiche : elle n'a pas été modifiée depuis plus de 3 ans.",
         false, "moisson"),
     indicator!(TitleQuality, "title_quality", "Titre explicite", Clarity, 15, Dataset, "dct:title",

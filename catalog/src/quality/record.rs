@@ -260,7 +260,7 @@ pub fn assess_record(
     conformity(&mut b, context.conformity);
     reusability(&mut b, graph, focus, &facts);
     contextuality(&mut b, graph, focus);
-    freshness(&mut b, graph, focus, &facts, context.today);
+    freshness(&mut b, graph, focus, &facts, context);
     clarity(&mut b, graph, focus, &facts, context.duplicate_sources);
 
     let udata = udata_score(&facts, context.today, context.links);
@@ -349,6 +349,11 @@ impl Builder {
         };
         if value < 1.0 {
             let text = match blame {
+                Blame::Source if self.origin == RecordOrigin::Iso19139Mapping => {
+                    super::indicators::iso_advice(id)
+                        .unwrap_or(row.advice)
+                        .to_owned()
+                }
                 Blame::Source => row.advice.to_owned(),
                 Blame::Mapping => format!(
                     "{} (Peut-être une perte de notre conversion ISO 19139 → DCAT-AP : non compté dans votre note.)",
@@ -644,8 +649,9 @@ fn freshness(
     g: &RecordGraph,
     focus: NamedOrBlankNodeRef<'_>,
     facts: &DatasetFacts,
-    today: NaiveDate,
+    context: &AssessContext<'_>,
 ) {
+    let today = context.today;
     let detail = match &facts.frequency {
         Some(Err(iri)) => Some(format!("fréquence non reconnue : <{iri}>")),
         _ => None,
@@ -684,7 +690,7 @@ fn freshness(
         _ => b.set(IndicatorId::UpdateOnSchedule, None, None),
     }
 
-    let problems = date_problems(g, focus, today);
+    let problems = date_problems(g, focus, today, context.origin);
     let detail = (!problems.is_empty()).then(|| problems.join(" ; "));
     b.set(
         IndicatorId::ValidDates,
@@ -692,7 +698,22 @@ fn freshness(
         detail,
     );
 
-    let reference = modified.or_else(|| {
+    // « Fiche récente » is about the metadata record: its catalogue record's date (ISO
+    // gmd:dateStamp is mapped there) first, the resource's dates only without one.
+    let record_date = g
+        .graph()
+        .subjects_for_predicate_object(
+            NamedNodeRef::new_unchecked(foaf::PRIMARY_TOPIC),
+            TermRef::from(focus),
+        )
+        .filter_map(|record| {
+            match parse_date(g.values(record, dct::MODIFIED).first()?.0.as_str()) {
+                DateValue::Valid(d) if d <= today + chrono::Duration::days(1) => Some(d),
+                _ => None,
+            }
+        })
+        .max();
+    let reference = record_date.or(modified).or_else(|| {
         g.values(focus, dct::ISSUED)
             .first()
             .and_then(|(v, _)| match parse_date(v) {
@@ -718,7 +739,12 @@ fn freshness(
     }
 }
 
-fn date_problems(g: &RecordGraph, focus: NamedOrBlankNodeRef<'_>, today: NaiveDate) -> Vec<String> {
+fn date_problems(
+    g: &RecordGraph,
+    focus: NamedOrBlankNodeRef<'_>,
+    today: NaiveDate,
+    origin: RecordOrigin,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let mut check =
         |label: &str, subject: NamedOrBlankNodeRef<'_>, predicate: &str| -> Option<NaiveDate> {
@@ -747,7 +773,9 @@ fn date_problems(g: &RecordGraph, focus: NamedOrBlankNodeRef<'_>, today: NaiveDa
             .or_else(|| check("fin de période", period, SCHEMA_END_DATE));
         periods.push((start, end));
     }
-    if let (Some(i), Some(m)) = (issued, modified) {
+    // In ISO 19139 a resource is often published after its last revision (a PLU revised,
+    // then approved): the order is a defect only in DCAT, where modified is the latest.
+    if let (Some(i), Some(m), RecordOrigin::Dcat) = (issued, modified, origin) {
         if i > m {
             problems.push(format!(
                 "publication ({i}) postérieure à la mise à jour ({m})"
@@ -1105,6 +1133,123 @@ mod tests {
             detail.contains("futur") && detail.contains("invalide"),
             "{detail}"
         );
+    }
+
+    /// ISO 19139: a publication after the last revision is normal (a PLU revised, then
+    /// approved); in DCAT, issued after modified stays a defect.
+    #[test]
+    fn publication_after_revision_is_valid_in_iso_records_only() {
+        let ttl = r#"<https://ex.org/jdd/4> a dcat:Dataset ; dct:title "Plan local d'urbanisme de Brest" ;
+            dct:issued "2024-06-01"^^xsd:date ; dct:modified "2023-11-15"^^xsd:date ."#;
+        let iso = assess(
+            "https://ex.org/jdd/4",
+            ttl,
+            &NoLinks,
+            &[],
+            RecordOrigin::Iso19139Mapping,
+        );
+        assert_eq!(value(&iso, IndicatorId::ValidDates), Some(1.0));
+        let dcat = assess(
+            "https://ex.org/jdd/4",
+            ttl,
+            &NoLinks,
+            &[],
+            RecordOrigin::Dcat,
+        );
+        assert_eq!(value(&dcat, IndicatorId::ValidDates), Some(0.0));
+    }
+
+    /// « Fiche récente » reads the metadata record's own date (CatalogRecord dct:modified,
+    /// where ISO gmd:dateStamp is mapped), not the resource's.
+    #[test]
+    fn metadata_age_reads_the_catalogue_record_date() {
+        let old_resource = r#"<https://ex.org/jdd/5> a dcat:Dataset ; dct:title "Carrières de l'Ille-et-Vilaine" ;
+            dct:modified "2012-03-01"^^xsd:date ."#;
+        let stale = assess(
+            "https://ex.org/jdd/5",
+            old_resource,
+            &NoLinks,
+            &[],
+            RecordOrigin::Iso19139Mapping,
+        );
+        assert_eq!(value(&stale, IndicatorId::MetadataAge), Some(0.0));
+        let with_record = format!(
+            "{old_resource}\n<https://ex.org/jdd/5#record> a dcat:CatalogRecord ; foaf:primaryTopic <https://ex.org/jdd/5> ; dct:modified \"2026-05-04\"^^xsd:date ."
+        );
+        let fresh = assess(
+            "https://ex.org/jdd/5",
+            &with_record,
+            &NoLinks,
+            &[],
+            RecordOrigin::Iso19139Mapping,
+        );
+        assert_eq!(value(&fresh, IndicatorId::MetadataAge), Some(1.0));
+        // The other way round: a recent resource date with a record untouched for years.
+        let old_record = r#"<https://ex.org/jdd/6> a dcat:Dataset ; dct:title "Carrières de l'Ille-et-Vilaine" ;
+            dct:modified "2026-03-01"^^xsd:date .
+            <https://ex.org/jdd/6#record> foaf:primaryTopic <https://ex.org/jdd/6> ; dct:modified "2015-01-01"^^xsd:date ."#;
+        let a = assess(
+            "https://ex.org/jdd/6",
+            old_record,
+            &NoLinks,
+            &[],
+            RecordOrigin::Dcat,
+        );
+        assert_eq!(value(&a, IndicatorId::MetadataAge), Some(0.0));
+    }
+
+    /// An ISO producer is told which ISO 19139 element to fill, in their own terms.
+    #[test]
+    fn iso_records_get_advice_in_iso_terms() {
+        let ttl = r#"<https://ex.org/jdd/7> a dcat:Dataset ; dct:title "Servitudes d'utilité publique du Morbihan" ."#;
+        let iso = assess(
+            "https://ex.org/jdd/7",
+            ttl,
+            &NoLinks,
+            &[],
+            RecordOrigin::Iso19139Mapping,
+        );
+        let contact = iso
+            .messages
+            .iter()
+            .find(|m| m.indicator == IndicatorId::ContactPoint)
+            .expect("contact message");
+        assert!(
+            contact.text.contains("gmd:pointOfContact"),
+            "{}",
+            contact.text
+        );
+        assert!(!contact.text.contains("dcat:"), "{}", contact.text);
+        let dcat = assess(
+            "https://ex.org/jdd/7",
+            ttl,
+            &NoLinks,
+            &[],
+            RecordOrigin::Dcat,
+        );
+        let contact = dcat
+            .messages
+            .iter()
+            .find(|m| m.indicator == IndicatorId::ContactPoint)
+            .expect("contact message");
+        assert!(
+            contact.text.contains("dcat:contactPoint"),
+            "{}",
+            contact.text
+        );
+        // Every indicator but SHACL compliance has ISO advice without DCAT vocabulary.
+        for row in INDICATORS {
+            if let Some(advice) = super::super::indicators::iso_advice(row.id) {
+                assert!(
+                    advice.contains("gmd:") || advice.contains("gmx:"),
+                    "{advice}"
+                );
+                assert!(
+                    !advice.contains("dcat:") && !advice.contains("dct:"),
+                    "{advice}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -55,7 +55,9 @@ const FORMATS: &[(&str, bool, bool, &[&str])] = &[
     ("WMTS_SRVC", true, false, &["wmts", "ogc:wmts"]),
     ("ZIP", true, false, &["zip", "application/zip", "application/x-zip-compressed"]),
     ("PDF", true, false, &["pdf", "application/pdf"]),
-    ("HTML", true, false, &["html", "text/html", "www:link", "www:link-1.0-http--link"]),
+    ("HTML", true, false, &["html", "text/html"]),
+    // An ISO 19139 protocol for a web page, not a file format: it proves nothing open.
+    ("WWW_LINK", false, false, &["www:link", "www:link-1.0-http--link", "www:link-1.0-http--related"]),
     ("TXT", true, false, &["txt", "text/plain"]),
     ("ODT", true, false, &["odt", "application/vnd.oasis.opendocument.text"]),
     ("PNG", true, false, &["png", "image/png"]),
@@ -316,6 +318,11 @@ mod tests {
         );
         assert!(media.is_controlled());
         assert_eq!(media.facts().map(|f| f.code), Some("GEOJSON"));
+        // A web-link protocol is not an open format.
+        let link = FormatValue::classify("WWW:LINK", false)
+            .facts()
+            .expect("www:link is known");
+        assert!(!link.non_proprietary && !link.machine_readable);
         assert_eq!(
             FormatValue::classify("OGC:WMS", false)
                 .facts()

@@ -148,3 +148,45 @@ impl Conformance for Validator {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Moisson's profile rules inform (warnings); they never cost the DCAT-AP compliance
+    /// indicator, which counts violations only.
+    #[test]
+    fn profile_rules_are_warnings_not_violations() {
+        let record = r#"
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
+<http://example.org/d/1> a dcat:Dataset ;
+  dct:title "Zones humides du bassin de l'Odet"@fr ;
+  dct:description "Inventaire des zones humides du bassin versant de l'Odet réalisé par le syndicat de bassin, à l'échelle du 1:5000, mis à jour chaque année."@fr ;
+  dct:publisher [ a foaf:Agent ; foaf:name "DDTM du Finistère" ] ;
+  dcat:contactPoint [ a vcard:Kind ; vcard:fn "Service eau" ; vcard:hasEmail <mailto:eau@example.org> ] ;
+  dcat:distribution [ a dcat:Distribution ; dcat:accessURL <http://example.org/d/1.zip> ] .
+"#;
+        let graph = parse_graph(record.as_bytes(), RdfFormat::Turtle, "http://example.org/")
+            .expect("test record");
+        let validator = Validator::embedded().expect("embedded shapes");
+        let issues: Vec<ConformityIssue> = validator
+            .validate(&graph)
+            .results
+            .iter()
+            .map(conformity_issue)
+            .collect();
+        let violations: Vec<&ConformityIssue> = issues
+            .iter()
+            .filter(|i| i.severity == "violation")
+            .collect();
+        assert!(violations.is_empty(), "{violations:#?}");
+        assert!(
+            issues.iter().any(|i| i.severity == "warning"
+                && i.path.as_deref() == Some("http://purl.org/dc/terms/spatial")),
+            "{issues:#?}"
+        );
+    }
+}
