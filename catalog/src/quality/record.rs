@@ -1252,6 +1252,35 @@ mod tests {
         }
     }
 
+    /// Link checks not run: the accessibility dimension is « non mesuré », not 100 on the
+    /// few points that could be measured; the other dimensions keep their score.
+    #[test]
+    fn a_dimension_mostly_unmeasured_has_no_score() {
+        let a = assess(
+            "https://ex.org/jdd/1",
+            GOOD,
+            &NoLinks,
+            &[],
+            RecordOrigin::Dcat,
+        );
+        let report =
+            super::super::report::build_report("s", "2026-10-01T00:00:00Z", &[("1".into(), a)]);
+        let access = report
+            .dimensions
+            .iter()
+            .find(|d| d.id == Dimension::Accessibility.id())
+            .expect("accessibility");
+        assert_eq!(access.score, None, "{access:?}");
+        assert!(access.measured_share.is_some_and(|s| s < 0.5), "{access:?}");
+        let findability = report
+            .dimensions
+            .iter()
+            .find(|d| d.id == Dimension::Findability.id())
+            .expect("findability");
+        assert!(findability.score.is_some(), "{findability:?}");
+        assert_eq!(findability.measured_share, Some(1.0));
+    }
+
     #[test]
     fn title_problems() {
         assert_eq!(title_problem("Zones humides du Finistère"), None);

@@ -21,11 +21,19 @@ pub struct DimensionScore {
     pub id: String,
     /// French label.
     pub label: String,
-    /// 0–100, `None` when no indicator of the dimension applied.
+    /// 0–100 over the points that were measured, `None` when less than half of the
+    /// dimension's points could be measured (« non mesuré »: link checks off or not yet
+    /// run, no distribution…), so that a dimension never shows 100 on a few points.
     pub score: Option<f64>,
     /// Points of the dimension.
     pub max_points: u32,
+    /// Share of the dimension's points (over every record) that were measured, 0–1.
+    #[serde(default)]
+    pub measured_share: Option<f64>,
 }
+
+/// A dimension measured on less than this share of its points has no score.
+pub const MIN_MEASURED_SHARE: f64 = 0.5;
 
 /// An indicator's pass rate over the catalogue.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -207,11 +215,15 @@ fn dimensions(records: &[(String, RecordAssessment)]) -> Vec<DimensionScore> {
                 }
             }
         }
+        let possible = f64::from(d.max_points()) * records.len() as f64;
+        let share = (possible > 0.0).then(|| (max / possible).min(1.0));
+        let measured = share.is_some_and(|s| s >= MIN_MEASURED_SHARE);
         out.push(DimensionScore {
             id: d.id().to_owned(),
             label: d.label().to_owned(),
-            score: (max > 0.0).then(|| round1(100.0 * earned / max)),
+            score: (max > 0.0 && measured).then(|| round1(100.0 * earned / max)),
             max_points: d.max_points(),
+            measured_share: share.map(|s| (s * 1000.0).round() / 1000.0),
         });
     }
     out

@@ -149,7 +149,7 @@ pub(crate) fn table(reports: &[SourceQualityReport], limit: usize) -> String {
             let score = d
                 .score
                 .map(|s| format!("{s:5.1}"))
-                .unwrap_or_else(|| "    —".into());
+                .unwrap_or_else(|| "non mesuré".into());
             let _ = writeln!(out, "    {:<28} {score}  ({} pts)", d.label, d.max_points);
         }
         let _ = writeln!(out, "  indicators (pass rate %):");

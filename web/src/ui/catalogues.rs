@@ -239,7 +239,35 @@ fn render(d: &Dashboard) -> Markup {
 }
 
 fn score_summary(r: &SourceQualityReport) -> Markup {
+    if r.record_count == 0 {
+        return html! {
+            section.score-card aria-labelledby="score" {
+                h2 #score { "Score de qualité des métadonnées" }
+                p.big-score { span { "Non mesuré" } }
+                p { "Aucune fiche de ce catalogue n'a encore été évaluée : le score sera calculé après une moisson réussie." }
+            }
+        };
+    }
     let (class, word) = score_band(r.score);
+    let partial: Vec<String> = r
+        .dimensions
+        .iter()
+        .filter_map(|d| {
+            let share = d.measured_share?;
+            (share < 0.999).then(|| match d.score {
+                Some(_) => format!(
+                    "{} : mesurée sur {} de ses points",
+                    d.label,
+                    fr::percent(share)
+                ),
+                None => format!(
+                    "{} : non mesurée ({} de ses points seulement)",
+                    d.label,
+                    fr::percent(share)
+                ),
+            })
+        })
+        .collect();
     html! {
         section.score-card aria-labelledby="score" {
             h2 #score { "Score de qualité des métadonnées" }
@@ -248,6 +276,9 @@ fn score_summary(r: &SourceQualityReport) -> Markup {
                 li { (fr::int(r.record_count as u64)) " fiches évaluées le " (fr::date_time(&r.computed_at)) }
                 li { "Méthode MQA (data.europa.eu) : " (fr::decimal(r.mqa_points)) " points sur 405 en moyenne (" (r.mqa_rating) ")" }
                 li { "Score data.gouv.fr (9 critères) : " (fr::percent(r.udata_score)) }
+                @if !partial.is_empty() {
+                    li { "Le score porte sur ce qui a pu être mesuré (liens non encore vérifiés, informations sans objet) — " (partial.join(" ; ")) "." }
+                }
                 @if r.mapping_artefacts > 0 {
                     li { (fr::int(r.mapping_artefacts as u64)) " défauts peuvent venir de notre conversion ISO 19139 → DCAT-AP : ils ne sont pas comptés contre le producteur." }
                 }

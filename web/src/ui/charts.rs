@@ -11,7 +11,7 @@ const BLUE: &str = "#000091";
 const GREY: &str = "#e5e5e5";
 const TEXT: &str = "#161616";
 
-/// Horizontal bars of scores out of 100, one per labelled item (`None`: not evaluated).
+/// Horizontal bars of scores out of 100, one per labelled item (`None`: not measured).
 pub(crate) fn score_bars(caption: &str, items: &[(String, Option<f64>)]) -> Markup {
     let row = 30.0;
     let label_w = 230.0;
@@ -21,7 +21,7 @@ pub(crate) fn score_bars(caption: &str, items: &[(String, Option<f64>)]) -> Mark
         .iter()
         .map(|(l, v)| match v {
             Some(v) => format!("{l} : {} sur 100", fr::decimal(*v)),
-            None => format!("{l} : non évalué"),
+            None => format!("{l} : non mesuré"),
         })
         .collect::<Vec<_>>()
         .join(" ; ");
@@ -37,7 +37,7 @@ pub(crate) fn score_bars(caption: &str, items: &[(String, Option<f64>)]) -> Mark
                         rect x=(label_w) y=(y + 4.0) width=(format!("{:.1}", bar_w * v.clamp(0.0, 100.0) / 100.0)) height="20" fill=(BLUE) {}
                         text x=(label_w + bar_w + 8.0) y=(y + 19.0) font-size="14" fill=(TEXT) { (fr::decimal(*v)) }
                     } @else {
-                        text x=(label_w + bar_w + 8.0) y=(y + 19.0) font-size="14" fill=(TEXT) { "–" }
+                        text x=(label_w + bar_w + 8.0) y=(y + 19.0) font-size="12" fill=(TEXT) { "non mesuré" }
                     }
                 }
             }
