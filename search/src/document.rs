@@ -353,7 +353,14 @@ pub fn build_document(
         normalize::publisher_kind(configured_kind.as_deref(), view.publisher.as_deref());
     let formats = formats_of(&view);
     let license = view.license.as_deref().map(normalize::licence);
-    let modified = view.modified.as_deref().and_then(parse_date);
+    // A modification date in the future is a metadata defect (the quality indicator
+    // « Dates valides » flags it): it neither ranks first in « Derniers mis à jour » nor
+    // makes the dataset « fresh »; the date as given is still shown.
+    let modified = view
+        .modified
+        .as_deref()
+        .and_then(parse_date)
+        .filter(|m| *m <= now + 86_400);
     // The best score among the copies: the badge says how good the best source is.
     let quality = group
         .iter()

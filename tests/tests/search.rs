@@ -565,3 +565,44 @@ async fn results_carry_the_score_of_the_last_quality_run() {
     );
     assert!(scores[0] >= scores[1], "sorted by quality: {scores:?}");
 }
+
+/// A date in the future is a defect: it never heads « Derniers mis à jour » (sort by
+/// modification date), and the quality run flags it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn future_dates_never_rank_first() {
+    let sandbox = Sandbox::start().await;
+    let body = "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\
+        <https://cat.example.org/d/futur> a dcat:Dataset ; dct:title \"Bruit routier daté de 2034\"@fr ;\n\
+          dct:modified \"2034-05-01\"^^xsd:date .\n\
+        <https://cat.example.org/d/recent> a dcat:Dataset ; dct:title \"Bruit ferroviaire mis à jour\"@fr ;\n\
+          dct:modified \"2026-01-15\"^^xsd:date .\n\
+        <https://cat.example.org/d/ancien> a dcat:Dataset ; dct:title \"Bruit aérien ancien\"@fr ;\n\
+          dct:modified \"2019-03-01\"^^xsd:date .\n"
+        .to_owned();
+    let url = serve(&sandbox, "/dates.ttl", body);
+    let source = sandbox.source("dates", &url);
+    sandbox.harvest(&source).await;
+    for query in ["sort=modified", "q=bruit&sort=modified", ""] {
+        let found = search(&sandbox, query).await;
+        assert_eq!(
+            titles(&found),
+            [
+                "Bruit ferroviaire mis à jour",
+                "Bruit aérien ancien",
+                "Bruit routier daté de 2034"
+            ],
+            "{query}: {found}"
+        );
+    }
+    let report = moisson_web::runner::assess_quality(&sandbox.store, &source).expect("quality");
+    let dates = report
+        .indicators
+        .iter()
+        .find(|i| i.id == "valid_dates")
+        .expect("valid_dates indicator");
+    assert!(
+        dates.pass_rate.is_some_and(|r| r < 1.0),
+        "the future date is flagged: {dates:?}"
+    );
+}
