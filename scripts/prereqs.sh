@@ -38,7 +38,7 @@ moisson_prereqs() {
       echo "== installing ${missing[*]}"
       local apt_opts=(-o Acquire::Retries=1 -o Acquire::http::Timeout=20 -o Acquire::https::Timeout=20)
       if ! apt-get "${apt_opts[@]}" update -qq || ! DEBIAN_FRONTEND=noninteractive \
-          apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+          apt-get "${apt_opts[@]}" install -y -qq "${missing[@]}" >/dev/null; then
         echo "error: could not install ${missing[*]} with apt-get (no package mirror reachable?)" >&2
         return 1
       fi
