@@ -30,7 +30,8 @@ moisson_prereqs() {
   command -v ccache >/dev/null 2>&1 || missing+=(ccache)
   if [ "$tests" = 1 ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
-    command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
   fi
 
   if [ "${#missing[@]}" -gt 0 ]; then
