@@ -20,5 +20,5 @@ pub use model::{
 pub use store::{
     record_graph_name, ActiveRecord, ActiveSnapshot, CatalogStore, DatasetView, DistributionView,
     ExportFormat, ExportWriter, HarvestCommit, HarvestWriter, RecordEntry, RecordState,
-    RecordWriter, Registry, SourceCounts, StoreError,
+    RecordWriter, Registry, SourceCounts, StoreError, writable_term,
 };

@@ -152,6 +152,9 @@ async fn answer(State(server): State<CatalogueServer>, request: Request) -> Resp
     }
 }
 
+/// The public URL of the sandbox's API (`[server] public_url`).
+pub const PUBLIC_URL: &str = "http://moisson.test";
+
 /// A Moisson store, fetcher and API over a temporary data folder, with a catalogue server.
 pub struct Sandbox {
     /// The catalogue server (also the fetcher's proxy).
@@ -262,7 +265,15 @@ impl Sandbox {
             admin_token: Some("test-token".into()),
             index: self.index.clone(),
         };
-        moisson_web::app(state)
+        // `/catalog` mints its IRIs under the configured public URL, never the Host header.
+        moisson_web::app(state).layer(axum::Extension(
+            moisson_web::api::catalog::PublicUrl::new(PUBLIC_URL).expect("a valid URL"),
+        ))
+    }
+
+    /// Returns the data folder (`store/` and `index/` below it).
+    pub fn data_dir(&self) -> &Path {
+        self._dir.path()
     }
 
     /// GETs `path` from the API and returns (status, JSON body or `null`).
