@@ -2,4 +2,5 @@
 //! take the public server down nor corrupt what it republishes.
 
 mod exports;
+mod requests;
 mod server;

@@ -172,7 +172,7 @@ fn method_label(method: &axum::http::Method) -> &'static str {
     KNOWN
         .iter()
         .find(|(known, _)| known == method)
-        .map_or("other", |(_, label)| label)
+        .map_or("other", |(_, label)| *label)
 }
 
 pub fn routes() -> Router<AppState> {

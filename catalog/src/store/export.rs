@@ -103,7 +103,7 @@ impl ExportFormat {
 impl<W: Write> ExportWriter<W> {
     /// Writes one triple, or skips it (and counts it) when the format cannot write it.
     pub fn triple<'a>(&mut self, triple: impl Into<TripleRef<'a>>) -> Result<(), StoreError> {
-        let triple = triple.into();
+        let triple: TripleRef<'a> = triple.into();
         if !super::writable::writable(self.format, triple) {
             self.skipped += 1;
             return Ok(());

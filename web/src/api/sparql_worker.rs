@@ -104,17 +104,21 @@ pub(crate) async fn evaluate_in_worker(
         max_results: limits.max_results,
     };
     let mut child = spawn(worker, limits)?;
-    let exchange = exchange(&mut child, &head, &classification, limits);
-    let Ok(result) = tokio::time::timeout_at((deadline + GRACE).into(), exchange).await else {
-        // Kills and reaps: the worker stops using a core now.
-        let _ = child.kill().await;
-        return Err(timeout_error(limits));
-    };
-    let (status, output) = match result {
-        Ok(done) => done,
-        Err(err) => {
+    let outcome = tokio::time::timeout_at(
+        (deadline + GRACE).into(),
+        exchange(&mut child, &head, &classification, limits),
+    )
+    .await;
+    let (status, output) = match outcome {
+        Ok(Ok(done)) => done,
+        Ok(Err(err)) => {
             let _ = child.kill().await;
             return Err(err);
+        }
+        Err(_) => {
+            // Kills and reaps: the worker stops using a core now.
+            let _ = child.kill().await;
+            return Err(timeout_error(limits));
         }
     };
     read_reply(status, &output, limits)
