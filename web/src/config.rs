@@ -579,7 +579,8 @@ fn server_limits(
     if server.header_timeout_secs == 0 {
         bail!("server.header_timeout_secs must be at least 1");
     }
-    if server.max_connections == 0 || server.max_connections > crate::http_server::MAX_MAX_CONNECTIONS
+    if server.max_connections == 0
+        || server.max_connections > crate::http_server::MAX_MAX_CONNECTIONS
     {
         bail!(
             "server.max_connections must be between 1 and {}",
@@ -587,8 +588,9 @@ fn server_limits(
         );
     }
     match &server.public_url {
-        Some(url) => crate::api::catalog::PublicUrl::new(url)
-            .map_err(|e| anyhow!("server.public_url: {e}")),
+        Some(url) => {
+            crate::api::catalog::PublicUrl::new(url).map_err(|e| anyhow!("server.public_url: {e}"))
+        }
         None => Ok(crate::api::catalog::PublicUrl::from_bind(&server.bind)),
     }
 }
@@ -650,9 +652,18 @@ mod tests {
         );
         assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080");
         let env = BTreeMap::from([
-            ("MOISSON_SERVER_SPARQL_CONCURRENCY".to_owned(), "3".to_owned()),
-            ("MOISSON_SERVER_SPARQL_MEMORY_MB".to_owned(), "256".to_owned()),
-            ("MOISSON_SERVER_HEADER_TIMEOUT_SECS".to_owned(), "4".to_owned()),
+            (
+                "MOISSON_SERVER_SPARQL_CONCURRENCY".to_owned(),
+                "3".to_owned(),
+            ),
+            (
+                "MOISSON_SERVER_SPARQL_MEMORY_MB".to_owned(),
+                "256".to_owned(),
+            ),
+            (
+                "MOISSON_SERVER_HEADER_TIMEOUT_SECS".to_owned(),
+                "4".to_owned(),
+            ),
             ("MOISSON_SERVER_MAX_CONNECTIONS".to_owned(), "99".to_owned()),
             (
                 "MOISSON_SERVER_PUBLIC_URL".to_owned(),

@@ -87,8 +87,10 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let connection =
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
+        let connection = builder.serve_connection(
+            TokioIo::new(stream),
+            TowerToHyperService::new(router.clone()),
+        );
         let stop = stop.clone();
         tokio::spawn(async move {
             let _slot = slot;
@@ -133,12 +135,19 @@ mod tests {
             max_connections: 4,
         };
         let stop = CancellationToken::new();
-        let server = tokio::spawn(serve(listener, router, limits, stop.clone().cancelled_owned()));
+        let server = tokio::spawn(serve(
+            listener,
+            router,
+            limits,
+            stop.clone().cancelled_owned(),
+        ));
         // Four half-written requests take every slot…
         let mut idle = Vec::new();
         for _ in 0..4 {
             let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-            s.write_all(b"GET /h HTTP/1.1\r\nHost:").await.expect("send");
+            s.write_all(b"GET /h HTTP/1.1\r\nHost:")
+                .await
+                .expect("send");
             idle.push(s);
         }
         // …until the header timeout closes them: then a request is answered.
@@ -146,8 +155,14 @@ mod tests {
         let answer = tokio::time::timeout(Duration::from_secs(5), health(addr))
             .await
             .expect("answered once the slow connections are closed");
-        assert!(answer.contains("200 OK") && answer.ends_with("ok"), "{answer}");
-        assert!(started.elapsed() >= Duration::from_millis(200), "the cap held");
+        assert!(
+            answer.contains("200 OK") && answer.ends_with("ok"),
+            "{answer}"
+        );
+        assert!(
+            started.elapsed() >= Duration::from_millis(200),
+            "the cap held"
+        );
         for mut s in idle {
             let mut buf = [0u8; 64];
             // Closed by the server (EOF, or a 408 then EOF).

@@ -37,9 +37,8 @@ const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
 
 /// Returns true when `triple` can be written in `format` as it is.
 pub(crate) fn writable(format: ExportFormat, triple: TripleRef<'_>) -> bool {
-    let terms_valid = subject_valid(triple.subject)
-        && iri_valid(triple.predicate)
-        && term_valid(triple.object);
+    let terms_valid =
+        subject_valid(triple.subject) && iri_valid(triple.predicate) && term_valid(triple.object);
     terms_valid && (format != ExportFormat::RdfXml || rdf_xml_writable(triple))
 }
 
@@ -159,8 +158,14 @@ mod tests {
             split_qname("http://purl.org/dc/terms/title"),
             ("http://purl.org/dc/terms/", "title")
         );
-        assert_eq!(split_qname("http://ex.org/p/123"), ("http://ex.org/p/123", ""));
-        assert_eq!(split_qname("http://ex.org/p/a1"), ("http://ex.org/p/", "a1"));
+        assert_eq!(
+            split_qname("http://ex.org/p/123"),
+            ("http://ex.org/p/123", "")
+        );
+        assert_eq!(
+            split_qname("http://ex.org/p/a1"),
+            ("http://ex.org/p/", "a1")
+        );
         assert_eq!(split_qname("urn:isbn:foo"), ("urn:isbn:", "foo"));
     }
 
@@ -182,23 +187,38 @@ mod tests {
         let typed = triple(
             "http://ex.org/s",
             rdf::TYPE,
-            NamedNode::new_unchecked("http://ex.org/class/42").as_ref().into(),
+            NamedNode::new_unchecked("http://ex.org/class/42")
+                .as_ref()
+                .into(),
         );
         assert!(!writable(ExportFormat::RdfXml, typed.as_ref()));
         let control = Literal::new_simple_literal("a\u{1}b");
-        let t = triple("http://ex.org/s", "http://ex.org/ns#p", control.as_ref().into());
+        let t = triple(
+            "http://ex.org/s",
+            "http://ex.org/ns#p",
+            control.as_ref().into(),
+        );
         assert!(!writable(ExportFormat::RdfXml, t.as_ref()));
         assert!(writable(ExportFormat::NTriples, t.as_ref()));
     }
 
     #[test]
     fn invalid_terms_are_refused_by_every_format() {
-        let forged = NamedNode::new_unchecked("http://x.org/a> <http://x.org/p> \"f\" .\n<http://x.org/b");
+        let forged =
+            NamedNode::new_unchecked("http://x.org/a> <http://x.org/p> \"f\" .\n<http://x.org/b");
         let o = NamedNode::new_unchecked("http://ex.org/o");
         let cases = [
-            Triple::new(forged.clone(), NamedNode::new_unchecked("http://ex.org/p"), o.clone()),
+            Triple::new(
+                forged.clone(),
+                NamedNode::new_unchecked("http://ex.org/p"),
+                o.clone(),
+            ),
             Triple::new(o.clone(), forged.clone(), o.clone()),
-            Triple::new(o.clone(), NamedNode::new_unchecked("http://ex.org/p"), forged.clone()),
+            Triple::new(
+                o.clone(),
+                NamedNode::new_unchecked("http://ex.org/p"),
+                forged.clone(),
+            ),
             Triple::new(
                 BlankNode::new_unchecked("a b"),
                 NamedNode::new_unchecked("http://ex.org/p"),

@@ -103,7 +103,11 @@ async fn catalog_counts(app: &axum::Router, format: &str) -> (usize, Vec<String>
         )
         .await;
         assert_eq!(reply.status, 200, "{format} page {page}: {}", reply.text());
-        let triples = parse_strictly(&reply.body, rdf_format(format), &format!("{format} page {page}"));
+        let triples = parse_strictly(
+            &reply.body,
+            rdf_format(format),
+            &format!("{format} page {page}"),
+        );
         assert!(
             triples.iter().all(|t| !t.to_string().contains("forged")),
             "{format}: a forged triple"

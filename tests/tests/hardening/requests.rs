@@ -57,7 +57,10 @@ async fn issue_13_requests_cannot_inject_through_headers_links_or_methods() {
     let reply = get(
         &app,
         "/catalog?format=ntriples",
-        &[("x-forwarded-proto", "https"), ("x-forwarded-host", "evil.example")],
+        &[
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "evil.example"),
+        ],
     )
     .await;
     let text = reply.text();
@@ -88,7 +91,9 @@ async fn issue_13_requests_cannot_inject_through_headers_links_or_methods() {
             }
         }
     }
-    let page = get(&app, &format!("/jeux-de-donnees/{id}"), &[]).await.text();
+    let page = get(&app, &format!("/jeux-de-donnees/{id}"), &[])
+        .await
+        .text();
     assert!(!page.contains("href=\"javascript:") && !page.contains("href=\"data:"));
 
     // Invented methods share one `other` label in the metrics.

@@ -183,7 +183,10 @@ fn children(pid: u32) -> Vec<u32> {
     };
     for task in tasks.flatten() {
         let text = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-        out.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+        out.extend(
+            text.split_whitespace()
+                .filter_map(|p| p.parse::<u32>().ok()),
+        );
     }
     out
 }
@@ -219,12 +222,13 @@ fn watch(addr: String, pid: u32, stop: CancellationToken) -> Arc<Mutex<Watch>> {
                 )
                 .await;
                 let took = started.elapsed();
-                let mut w = seen.lock().expect("watch lock");
-                w.max_health = w.max_health.max(took);
-                if !matches!(&reply, Ok(r) if r.status == 200) {
-                    w.health_failures += 1;
+                {
+                    let mut w = seen.lock().expect("watch lock");
+                    w.max_health = w.max_health.max(took);
+                    if !matches!(&reply, Ok(r) if r.status == 200) {
+                        w.health_failures += 1;
+                    }
                 }
-                drop(w);
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
@@ -236,15 +240,16 @@ fn watch(addr: String, pid: u32, stop: CancellationToken) -> Arc<Mutex<Watch>> {
             let mut first_seen: HashMap<u32, Instant> = HashMap::new();
             while !stop.is_cancelled() {
                 let workers = children(pid);
-                let mut w = seen.lock().expect("watch lock");
-                w.max_server_rss = w.max_server_rss.max(proc_mib(pid, "VmRSS:"));
-                w.max_workers = w.max_workers.max(workers.len());
-                for worker in &workers {
-                    w.max_worker_rss = w.max_worker_rss.max(proc_mib(*worker, "VmRSS:"));
-                    let since = *first_seen.entry(*worker).or_insert_with(Instant::now);
-                    w.max_worker_life = w.max_worker_life.max(since.elapsed());
+                {
+                    let mut w = seen.lock().expect("watch lock");
+                    w.max_server_rss = w.max_server_rss.max(proc_mib(pid, "VmRSS:"));
+                    w.max_workers = w.max_workers.max(workers.len());
+                    for worker in &workers {
+                        w.max_worker_rss = w.max_worker_rss.max(proc_mib(*worker, "VmRSS:"));
+                        let since = *first_seen.entry(*worker).or_insert_with(Instant::now);
+                        w.max_worker_life = w.max_worker_life.max(since.elapsed());
+                    }
                 }
-                drop(w);
                 first_seen.retain(|p, _| workers.contains(p));
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -256,9 +261,13 @@ fn watch(addr: String, pid: u32, stop: CancellationToken) -> Arc<Mutex<Watch>> {
 
 /// The worst queries we could write, by name.
 fn worst_queries() -> Vec<(&'static str, String)> {
-    let mut doubling = String::from("SELECT (STRLEN(?x40) AS ?n) WHERE {\n BIND(\"abcdefgh\" AS ?x0)\n");
+    let mut doubling =
+        String::from("SELECT (STRLEN(?x40) AS ?n) WHERE {\n BIND(\"abcdefgh\" AS ?x0)\n");
     for i in 1..=40 {
-        doubling.push_str(&format!(" BIND(CONCAT(?x{p}, ?x{p}) AS ?x{i})\n", p = i - 1));
+        doubling.push_str(&format!(
+            " BIND(CONCAT(?x{p}, ?x{p}) AS ?x{i})\n",
+            p = i - 1
+        ));
     }
     doubling.push('}');
     let hundred: String = (1..=100).map(|n| format!("{n} ")).collect();
@@ -378,7 +387,10 @@ async fn issue_13_worst_sparql_queries_leave_the_server_alive_and_answering() {
         let (reply, took) = task.await.expect("task");
         assert_eq!(reply.status, 503, "{}", reply.body);
         if reply.body.contains("\"busy\"") {
-            assert_eq!(reply.headers.get("retry-after").map(String::as_str), Some("1"));
+            assert_eq!(
+                reply.headers.get("retry-after").map(String::as_str),
+                Some("1")
+            );
             assert!(took < Duration::from_millis(500), "refused late: {took:?}");
             busy += 1;
         }
@@ -392,8 +404,16 @@ async fn issue_13_worst_sparql_queries_leave_the_server_alive_and_answering() {
     let w = seen.lock().expect("watch lock");
     println!("watch: {w:?}; server RSS before {rss_before:.0} MiB");
     assert_eq!(w.health_failures, 0, "/healthz failed");
-    assert!(w.max_health < Duration::from_secs(1), "/healthz took {:?}", w.max_health);
-    assert!(w.max_workers <= SPARQL_CONCURRENCY, "{} workers at once", w.max_workers);
+    assert!(
+        w.max_health < Duration::from_secs(1),
+        "/healthz took {:?}",
+        w.max_health
+    );
+    assert!(
+        w.max_workers <= SPARQL_CONCURRENCY,
+        "{} workers at once",
+        w.max_workers
+    );
     assert!(
         w.max_worker_life < Duration::from_secs(SPARQL_TIMEOUT_SECS + 1),
         "a worker lived {:?}",
@@ -466,7 +486,10 @@ async fn issue_13_idle_and_half_written_connections_cannot_starve_the_server() {
     )
     .await
     .expect("/healthz answers behind the crowd");
-    println!("/healthz behind {crowd} slow connections: {} ms", started.elapsed().as_millis());
+    println!(
+        "/healthz behind {crowd} slow connections: {} ms",
+        started.elapsed().as_millis()
+    );
     assert_eq!(reply.status, 200);
     // Every slow connection was closed by the server.
     for mut stream in held {
@@ -484,7 +507,10 @@ async fn issue_13_idle_and_half_written_connections_cannot_starve_the_server() {
     }
     // With the crowd gone, answers are immediate again.
     let started = Instant::now();
-    assert_eq!(http(&server.addr, "GET", "/healthz", None).await.status, 200);
+    assert_eq!(
+        http(&server.addr, "GET", "/healthz", None).await.status,
+        200
+    );
     assert!(started.elapsed() < Duration::from_secs(1));
     assert!(server.alive());
     assert!(open_files(server.pid) <= files_before + 4);

@@ -761,7 +761,10 @@ mod tests {
         assert!(PublicUrl::new("ftp://x.org").is_err());
         assert!(PublicUrl::new("http://x.org/?a=b").is_err());
         assert!(PublicUrl::new("x.org").is_err());
-        assert_eq!(PublicUrl::from_bind("0.0.0.0:9000").as_str(), "http://localhost:9000");
+        assert_eq!(
+            PublicUrl::from_bind("0.0.0.0:9000").as_str(),
+            "http://localhost:9000"
+        );
         assert_eq!(PublicUrl::from_bind("127.0.0.1:8080"), PublicUrl::default());
         assert_eq!(PublicUrl::from_bind("[::]:80").as_str(), "http://localhost");
     }

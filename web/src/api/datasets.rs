@@ -153,8 +153,14 @@ fn take_unsafe_links(view: &mut DatasetView) -> Vec<UnsafeLink> {
     view.landing_page = landing.pop();
     sift("endpoint_urls".into(), &mut view.endpoint_urls);
     for (i, d) in view.distributions.iter_mut().enumerate() {
-        sift(format!("distributions[{i}].access_urls"), &mut d.access_urls);
-        sift(format!("distributions[{i}].download_urls"), &mut d.download_urls);
+        sift(
+            format!("distributions[{i}].access_urls"),
+            &mut d.access_urls,
+        );
+        sift(
+            format!("distributions[{i}].download_urls"),
+            &mut d.download_urls,
+        );
     }
     out
 }
@@ -234,7 +240,11 @@ mod tests {
         let fields: Vec<&str> = taken.iter().map(|l| l.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["landing_page", "endpoint_urls", "distributions[0].download_urls"]
+            [
+                "landing_page",
+                "endpoint_urls",
+                "distributions[0].download_urls"
+            ]
         );
         assert!(taken.iter().all(|l| l.is_unsafe));
     }

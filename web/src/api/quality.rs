@@ -207,7 +207,10 @@ mod tests {
     #[test]
     fn csv_cells_never_start_a_formula() {
         assert_eq!(csv_field("Zones humides"), "Zones humides");
-        assert_eq!(csv_field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
         assert_eq!(csv_field("+33 1 23"), "'+33 1 23");
         assert_eq!(csv_field("-2+3"), "'-2+3");
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");

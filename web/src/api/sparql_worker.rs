@@ -250,7 +250,10 @@ fn unavailable() -> ApiError {
 
 /// Media types a worker may answer with (the ones `/sparql` offers).
 fn known_media_type(name: &str) -> Option<&'static str> {
-    super::sparql::MEDIA_TYPES.iter().copied().find(|m| *m == name)
+    super::sparql::MEDIA_TYPES
+        .iter()
+        .copied()
+        .find(|m| *m == name)
 }
 
 /// Error codes a worker may report; anything else is `internal`.
@@ -265,7 +268,11 @@ fn known_code(code: &str) -> &'static str {
         "memory_limit",
         "not_found",
     ];
-    CODES.iter().copied().find(|c| *c == code).unwrap_or("internal")
+    CODES
+        .iter()
+        .copied()
+        .find(|c| *c == code)
+        .unwrap_or("internal")
 }
 
 /// Runs the worker: caps itself, reads the request from stdin, answers on stdout.
@@ -276,10 +283,20 @@ pub fn run_worker(args: &WorkerArgs) -> ExitCode {
     }
     let started = Instant::now();
     let (status, code, message, body) = match serve_one(&args.store, started) {
-        Ok(answer) => (200, answer.media_type.to_owned(), String::new(), answer.body),
+        Ok(answer) => (
+            200,
+            answer.media_type.to_owned(),
+            String::new(),
+            answer.body,
+        ),
         Err(err) => {
             let (status, code, message) = err.parts();
-            (status.as_u16(), code.to_owned(), message.to_owned(), Vec::new())
+            (
+                status.as_u16(),
+                code.to_owned(),
+                message.to_owned(),
+                Vec::new(),
+            )
         }
     };
     let reply = WorkerReply {
