@@ -243,8 +243,14 @@ impl Sandbox {
         moisson_web::runner::source_contexts(&self.sources.lock().expect("sources lock"))
     }
 
-    /// Returns the API router over this sandbox's store and sources.
+    /// Returns the API router over this sandbox's store and sources, at [`PUBLIC_URL`].
     pub fn app(&self) -> axum::Router {
+        self.app_at(PUBLIC_URL)
+    }
+
+    /// Returns the API router with `public_url` as its `[server] public_url` (a test that
+    /// serves it on a socket gives the socket's address, so that its links lead back).
+    pub fn app_at(&self, public_url: &str) -> axum::Router {
         let sources = self.sources.lock().expect("sources lock").clone();
         let state = moisson_web::AppState {
             store: self.store.clone(),
@@ -267,7 +273,7 @@ impl Sandbox {
         };
         // `/catalog` mints its IRIs under the configured public URL, never the Host header.
         moisson_web::app(state).layer(axum::Extension(
-            moisson_web::api::catalog::PublicUrl::new(PUBLIC_URL).expect("a valid URL"),
+            moisson_web::api::catalog::PublicUrl::new(public_url).expect("a valid URL"),
         ))
     }
 
