@@ -352,7 +352,14 @@ async fn issue_13_worst_sparql_queries_leave_the_server_alive_and_answering() {
     for (name, query) in worst_queries() {
         let (reply, took) = sparql(&server.addr, &query).await;
         let code = serde_json::from_str::<serde_json::Value>(&reply.body)
-            .map(|j| j["error"]["code"].as_str().unwrap_or("").to_owned())
+            .map(|j| {
+                let e = &j["error"];
+                format!(
+                    "{} {}",
+                    e["code"].as_str().unwrap_or(""),
+                    e["message"].as_str().unwrap_or("")
+                )
+            })
             .unwrap_or_default();
         let w = seen.lock().expect("watch lock");
         println!(
