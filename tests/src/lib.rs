@@ -155,6 +155,9 @@ async fn answer(State(server): State<CatalogueServer>, request: Request) -> Resp
     }
 }
 
+/// The public URL of the sandbox's API (`[server] public_url`).
+pub const PUBLIC_URL: &str = "http://moisson.test";
+
 /// A Moisson store, fetcher and API over a temporary data folder, with a catalogue server.
 pub struct Sandbox {
     /// The catalogue server (also the fetcher's proxy).
@@ -245,8 +248,14 @@ impl Sandbox {
         moisson_web::runner::source_contexts(&self.sources.lock().expect("sources lock"))
     }
 
-    /// Returns the API router over this sandbox's store and sources.
+    /// Returns the API router over this sandbox's store and sources, at [`PUBLIC_URL`].
     pub fn app(&self) -> axum::Router {
+        self.app_at(PUBLIC_URL)
+    }
+
+    /// Returns the API router with `public_url` as its `[server] public_url` (a test that
+    /// serves it on a socket gives the socket's address, so that its links lead back).
+    pub fn app_at(&self, public_url: &str) -> axum::Router {
         let sources = self.sources.lock().expect("sources lock").clone();
         let state = moisson_web::AppState {
             store: self.store.clone(),
@@ -267,7 +276,15 @@ impl Sandbox {
             admin_token: Some("test-token".into()),
             index: self.index.clone(),
         };
-        moisson_web::app(state)
+        // `/catalog` mints its IRIs under the configured public URL, never the Host header.
+        moisson_web::app(state).layer(axum::Extension(
+            moisson_web::api::catalog::PublicUrl::new(public_url).expect("a valid URL"),
+        ))
+    }
+
+    /// Returns the data folder (`store/` and `index/` below it).
+    pub fn data_dir(&self) -> &Path {
+        self._dir.path()
     }
 
     /// GETs `path` from the API and returns (status, JSON body or `null`).

@@ -6,6 +6,7 @@ mod corpus;
 mod crash;
 mod csw;
 mod faults;
+mod hardening;
 mod interfaces;
 mod lifecycle;
 mod quality;

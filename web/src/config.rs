@@ -17,6 +17,11 @@ pub const ENV_VARS: &[&str] = &[
     "MOISSON_SERVER_SPARQL_TIMEOUT_SECS",
     "MOISSON_SERVER_SPARQL_MAX_RESULTS",
     "MOISSON_SERVER_SEARCH_CACHE_ENTRIES",
+    "MOISSON_SERVER_SPARQL_CONCURRENCY",
+    "MOISSON_SERVER_SPARQL_MEMORY_MB",
+    "MOISSON_SERVER_HEADER_TIMEOUT_SECS",
+    "MOISSON_SERVER_MAX_CONNECTIONS",
+    "MOISSON_SERVER_PUBLIC_URL",
     "MOISSON_HARVEST_GRACE_PERIOD_DAYS",
     "MOISSON_HARVEST_MAX_PAGES",
     "MOISSON_HARVEST_TIMEOUT_SECS",
@@ -78,6 +83,43 @@ pub struct ServerSection {
     /// Search answers (and facet counts) kept until the index changes; 0 turns it off.
     #[serde(default = "default_search_cache_entries")]
     pub search_cache_entries: usize,
+    /// SPARQL queries evaluated at the same time (each in a worker process); others are
+    /// answered 503 with `Retry-After` at once.
+    #[serde(default = "default_sparql_concurrency")]
+    pub sparql_concurrency: usize,
+    /// Memory budget of one SPARQL query, in MiB: its worker process's data segment, and
+    /// the largest answer the server reads back. The server itself grows by at most
+    /// `sparql_concurrency` times this.
+    #[serde(default = "default_sparql_memory_mb")]
+    pub sparql_memory_mb: u64,
+    /// Time a connection has to send a whole request head (also closes idle keep-alive
+    /// connections), in seconds.
+    #[serde(default = "default_header_timeout_secs")]
+    pub header_timeout_secs: u64,
+    /// HTTP connections open at once; more wait in the kernel's queue.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// The address the public reaches the server at (`https://moisson.example.fr`): every
+    /// IRI `/catalog` mints starts with it. Default: `http://{bind}`, an unspecified
+    /// address (`0.0.0.0`) read as `localhost`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+}
+
+fn default_sparql_concurrency() -> usize {
+    crate::api::sparql::DEFAULT_CONCURRENCY
+}
+
+fn default_sparql_memory_mb() -> u64 {
+    crate::api::sparql::DEFAULT_MEMORY_MB
+}
+
+fn default_header_timeout_secs() -> u64 {
+    crate::http_server::DEFAULT_HEADER_TIMEOUT_SECS
+}
+
+fn default_max_connections() -> usize {
+    crate::http_server::DEFAULT_MAX_CONNECTIONS
 }
 
 fn default_search_cache_entries() -> usize {
@@ -102,6 +144,11 @@ impl Default for ServerSection {
             sparql_timeout_secs: default_sparql_timeout_secs(),
             sparql_max_results: default_sparql_max_results(),
             search_cache_entries: default_search_cache_entries(),
+            sparql_concurrency: default_sparql_concurrency(),
+            sparql_memory_mb: default_sparql_memory_mb(),
+            header_timeout_secs: default_header_timeout_secs(),
+            max_connections: default_max_connections(),
+            public_url: None,
         }
     }
 }
@@ -284,6 +331,10 @@ pub struct Config {
     pub sparql: crate::api::sparql::SparqlLimits,
     /// Search answers kept until the index changes (`[server] search_cache_entries`).
     pub search_cache_entries: usize,
+    /// Connection limits (`[server] header_timeout_secs`, `max_connections`).
+    pub connections: crate::http_server::ConnectionLimits,
+    /// The public address `/catalog` mints IRIs under (`[server] public_url`).
+    pub public_url: crate::api::catalog::PublicUrl,
 }
 
 fn env_parse<T: std::str::FromStr>(
@@ -344,6 +395,7 @@ impl Config {
         if server.sparql_timeout_secs == 0 || server.sparql_max_results == 0 {
             bail!("server.sparql_timeout_secs and server.sparql_max_results must be at least 1");
         }
+        let public_url = server_limits(&mut server, env)?;
         let mut h = file.harvest;
         env_parse(
             env,
@@ -490,9 +542,69 @@ impl Config {
             sparql: crate::api::sparql::SparqlLimits {
                 timeout: std::time::Duration::from_secs(server.sparql_timeout_secs),
                 max_results: server.sparql_max_results,
+                memory_mb: server.sparql_memory_mb,
+                ..crate::api::sparql::SparqlLimits::with_concurrency(server.sparql_concurrency)
             },
             search_cache_entries: server.search_cache_entries,
+            connections: crate::http_server::ConnectionLimits {
+                header_timeout: std::time::Duration::from_secs(server.header_timeout_secs),
+                max_connections: server.max_connections,
+            },
+            public_url,
         })
+    }
+}
+
+/// Applies the overrides of the `[server]` limits and checks them; returns the public URL.
+fn server_limits(
+    server: &mut ServerSection,
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<crate::api::catalog::PublicUrl> {
+    env_parse(
+        env,
+        "MOISSON_SERVER_SPARQL_CONCURRENCY",
+        &mut server.sparql_concurrency,
+    )?;
+    env_parse(
+        env,
+        "MOISSON_SERVER_SPARQL_MEMORY_MB",
+        &mut server.sparql_memory_mb,
+    )?;
+    env_parse(
+        env,
+        "MOISSON_SERVER_HEADER_TIMEOUT_SECS",
+        &mut server.header_timeout_secs,
+    )?;
+    env_parse(
+        env,
+        "MOISSON_SERVER_MAX_CONNECTIONS",
+        &mut server.max_connections,
+    )?;
+    if let Some(v) = env.get("MOISSON_SERVER_PUBLIC_URL") {
+        server.public_url = Some(v.clone()).filter(|u| !u.is_empty());
+    }
+    if server.sparql_concurrency == 0 || server.sparql_concurrency > 1024 {
+        bail!("server.sparql_concurrency must be between 1 and 1024");
+    }
+    if !(64..=1024 * 1024).contains(&server.sparql_memory_mb) {
+        bail!("server.sparql_memory_mb must be between 64 and 1048576");
+    }
+    if server.header_timeout_secs == 0 {
+        bail!("server.header_timeout_secs must be at least 1");
+    }
+    if server.max_connections == 0
+        || server.max_connections > crate::http_server::MAX_MAX_CONNECTIONS
+    {
+        bail!(
+            "server.max_connections must be between 1 and {}",
+            crate::http_server::MAX_MAX_CONNECTIONS
+        );
+    }
+    match &server.public_url {
+        Some(url) => {
+            crate::api::catalog::PublicUrl::new(url).map_err(|e| anyhow!("server.public_url: {e}"))
+        }
+        None => Ok(crate::api::catalog::PublicUrl::from_bind(&server.bind)),
     }
 }
 
@@ -559,6 +671,56 @@ mod tests {
         assert_eq!(c.bind, "0.0.0.0:9");
         assert_eq!(c.harvest.grace_period_days, 3);
         assert_eq!(c.admin_token.as_deref(), Some("s3cret"));
+        assert_eq!(c.public_url.as_str(), "http://localhost:9");
+    }
+
+    #[test]
+    fn server_limits_have_safe_defaults_and_overrides() {
+        let c = Config::load("", &BTreeMap::new()).expect("valid");
+        assert_eq!(c.sparql.memory_mb, crate::api::sparql::DEFAULT_MEMORY_MB);
+        assert_eq!(
+            c.sparql.slots.available_permits(),
+            crate::api::sparql::DEFAULT_CONCURRENCY
+        );
+        assert_eq!(
+            c.connections,
+            crate::http_server::ConnectionLimits::default()
+        );
+        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080");
+        let env = BTreeMap::from([
+            (
+                "MOISSON_SERVER_SPARQL_CONCURRENCY".to_owned(),
+                "3".to_owned(),
+            ),
+            (
+                "MOISSON_SERVER_SPARQL_MEMORY_MB".to_owned(),
+                "256".to_owned(),
+            ),
+            (
+                "MOISSON_SERVER_HEADER_TIMEOUT_SECS".to_owned(),
+                "4".to_owned(),
+            ),
+            ("MOISSON_SERVER_MAX_CONNECTIONS".to_owned(), "99".to_owned()),
+            (
+                "MOISSON_SERVER_PUBLIC_URL".to_owned(),
+                "https://moisson.example.fr/".to_owned(),
+            ),
+        ]);
+        let c = Config::load("", &env).expect("valid");
+        assert_eq!(c.sparql.slots.available_permits(), 3);
+        assert_eq!(c.sparql.memory_mb, 256);
+        assert_eq!(c.connections.header_timeout.as_secs(), 4);
+        assert_eq!(c.connections.max_connections, 99);
+        assert_eq!(c.public_url.as_str(), "https://moisson.example.fr");
+        for bad in [
+            "[server]\nsparql_concurrency = 0\n",
+            "[server]\nsparql_memory_mb = 1\n",
+            "[server]\nheader_timeout_secs = 0\n",
+            "[server]\nmax_connections = 0\n",
+            "[server]\npublic_url = \"javascript:alert(1)\"\n",
+        ] {
+            assert!(Config::load(bad, &BTreeMap::new()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -50,6 +50,11 @@ impl ApiError {
         }
     }
 
+    /// Returns the status, the code and the message.
+    pub fn parts(&self) -> (StatusCode, &'static str, &str) {
+        (self.status, self.code, &self.message)
+    }
+
     /// 400.
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self {

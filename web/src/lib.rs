@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo_csw;
 pub mod demo_server;
 pub mod error;
+pub mod http_server;
 pub mod metrics;
 pub mod runner;
 pub mod scheduler;

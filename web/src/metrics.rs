@@ -138,7 +138,7 @@ pub async fn track(
     request: Request,
     next: Next,
 ) -> Response {
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -152,6 +152,27 @@ pub async fn track(
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// The `method` label of a request: the standard methods by name, any other `other`, so
+/// that a client inventing method names cannot grow the number of series.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    const KNOWN: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::HEAD, "HEAD"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::DELETE, "DELETE"),
+        (Method::PATCH, "PATCH"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(known, _)| known == method)
+        .map_or("other", |(_, label)| *label)
 }
 
 pub fn routes() -> Router<AppState> {
@@ -380,5 +401,16 @@ mod tests {
         assert!(out.contains("x_bucket{route=\"/a\",le=\"+Inf\"} 2\n"));
         assert!(out.contains("x_count{route=\"/a\"} 2\n"));
         assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        use axum::http::Method;
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+        for name in ["FOO", "GETX", "X-ATTACK-1", "PROPFIND"] {
+            let method = Method::from_bytes(name.as_bytes()).expect("a valid token");
+            assert_eq!(method_label(&method), "other", "{name}");
+        }
     }
 }

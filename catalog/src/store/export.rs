@@ -3,6 +3,12 @@
 //! [`ExportWriter`] is the one serializer of exports (prefixes, formats, record graphs
 //! streamed quad by quad); [`ActiveSnapshot`] is the ordered list of active records that
 //! paged exports slice, cached until the registry changes.
+//!
+//! Invariant: an export is always well-formed and holds no forged triple. A triple the
+//! format cannot write as it is (an invalid IRI, a predicate RDF/XML cannot name…, see
+//! [`super::writable`]) is skipped and counted ([`ExportWriter::skipped`]); the writer
+//! then ends the document with a comment saying how many were (Turtle, N-Triples,
+//! RDF/XML; JSON-LD has no comments).
 
 use chrono::{DateTime, Utc};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer, WriterQuadSerializer};
@@ -69,9 +75,12 @@ const PREFIXES: [(&str, &str); 10] = [
     ("hydra", "http://www.w3.org/ns/hydra/core#"),
 ];
 
-/// A serializer of DCAT-AP exports: the usual prefixes, then triples as they come.
+/// A serializer of DCAT-AP exports: the usual prefixes, then triples as they come,
+/// skipping (and counting) those the format cannot write.
 pub struct ExportWriter<W: Write> {
     inner: WriterQuadSerializer<W>,
+    format: ExportFormat,
+    skipped: u64,
 }
 
 impl ExportFormat {
@@ -85,14 +94,26 @@ impl ExportFormat {
         }
         Ok(ExportWriter {
             inner: serializer.for_writer(out),
+            format: self,
+            skipped: 0,
         })
     }
 }
 
 impl<W: Write> ExportWriter<W> {
-    /// Writes one triple.
+    /// Writes one triple, or skips it (and counts it) when the format cannot write it.
     pub fn triple<'a>(&mut self, triple: impl Into<TripleRef<'a>>) -> Result<(), StoreError> {
+        let triple: TripleRef<'a> = triple.into();
+        if !super::writable::writable(self.format, triple) {
+            self.skipped += 1;
+            return Ok(());
+        }
         Ok(self.inner.serialize_triple(triple)?)
+    }
+
+    /// Returns how many triples were skipped because the format cannot write them.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
     }
 
     /// Writes the triples of record graph `graph` of `store`, and returns the subjects
@@ -115,18 +136,28 @@ impl<W: Write> ExportWriter<W> {
                     }
                 }
             }
-            self.inner.serialize_triple(TripleRef::new(
-                &quad.subject,
-                &quad.predicate,
-                &quad.object,
-            ))?;
+            self.triple(TripleRef::new(&quad.subject, &quad.predicate, &quad.object))?;
         }
         Ok(original_records)
     }
 
-    /// Ends the document and returns the output.
+    /// Ends the document and returns the output. When triples were skipped, a comment
+    /// after the document says how many (formats with comments).
     pub fn finish(self) -> Result<W, StoreError> {
-        Ok(self.inner.finish()?)
+        let mut out = self.inner.finish()?;
+        if self.skipped > 0 {
+            let note = format!(
+                "{} triples skipped: not writable in this format (invalid IRI or term, or a \
+                 predicate RDF/XML cannot name)",
+                self.skipped
+            );
+            match self.format {
+                ExportFormat::Turtle | ExportFormat::NTriples => writeln!(out, "# {note}")?,
+                ExportFormat::RdfXml => writeln!(out, "<!-- {note} -->")?,
+                ExportFormat::JsonLd => {}
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -262,6 +293,12 @@ impl CatalogStore {
                 RecordKind::Dataset | RecordKind::Series => dcat::DATASET_PROP,
             };
             writer.triple(TripleRef::new(&catalog, named(link), &record))?;
+        }
+        if writer.skipped() > 0 {
+            tracing::warn!(
+                triples = writer.skipped(),
+                "export: triples not writable in this format were skipped"
+            );
         }
         writer.finish()?;
         Ok(entries.len())

@@ -15,11 +15,13 @@ mod registry;
 mod subjects;
 mod view;
 mod vocabularies;
+mod writable;
 mod writer;
 
 pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
 pub use registry::{order_copies, HarvestCommit, RecordEntry, RecordState, Registry, SourceCounts};
 pub use view::{DatasetView, DistributionView, SourceRef};
+pub use writable::writable_term;
 pub use writer::{HarvestWriter, RecordWriter};
 
 use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef};
@@ -82,6 +84,15 @@ impl CatalogStore {
         let store = Self::over(Store::open(dir)?);
         store.migrate_registry()?;
         Ok(store)
+    }
+
+    /// Opens the on-disk store in `dir` read-only, as it is at this moment: the SPARQL
+    /// worker processes read it beside the server that writes it. RocksDB gives such a
+    /// reader no guarantee while another process writes (a compaction may remove a file it
+    /// needs), so a reader must be short-lived and may fail; it never writes, so it cannot
+    /// harm the store.
+    pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
+        Ok(Self::over(Store::open_read_only(dir)?))
     }
 
     /// Returns a new in-memory store, for tests and offline validation.

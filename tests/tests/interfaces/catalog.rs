@@ -83,7 +83,7 @@ async fn a_second_moisson_harvesting_catalog_gets_the_same_datasets() {
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
-    let app = first.app();
+    let app = first.app_at(&format!("http://{address}"));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });

@@ -220,6 +220,7 @@ async fn a_query_past_the_time_limit_fails_while_the_server_answers_others() {
     let app = sandbox.app().layer(Extension(SparqlLimits {
         timeout: Duration::from_millis(800),
         max_results: 3,
+        ..SparqlLimits::default()
     }));
     let slow = encode("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }");
     let started = Instant::now();

@@ -13,13 +13,18 @@
 //!   while the registry does not change; the ETag changes whenever a page's bytes would.
 //! - A page is written record by record while the client reads it: memory does not grow
 //!   with the page or the catalogue.
+//! - Every IRI Moisson mints starts with the configured [`PublicUrl`] (`[server]
+//!   public_url`), never with what a request's `Host` or `X-Forwarded-*` headers say.
+//! - A page is always well-formed: a harvested triple the format cannot write is skipped
+//!   and counted, and a comment ends the page saying how many (see
+//!   [`moisson_catalog::ExportWriter`]).
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use chrono::{DateTime, Utc};
 use moisson_catalog::vocab::{dcat, dct, foaf, hydra, rdf, skos, vocabularies, xsd};
 use moisson_catalog::{
@@ -160,8 +165,63 @@ fn choose_format(request: &CatalogRequest, headers: &HeaderMap) -> Result<Export
         .map_or(ExportFormat::Turtle, |(_, f)| *f))
 }
 
+/// The public address of the server (`[server] public_url`), which every IRI minted by
+/// `/catalog` starts with; the server takes it from an `Extension<PublicUrl>` layer when
+/// there is one, else [`PublicUrl::default`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// Checks `url`: an absolute `http` or `https` URL without query or fragment; a
+    /// trailing `/` is dropped.
+    pub fn new(url: &str) -> Result<Self, String> {
+        let parsed = url::Url::parse(url).map_err(|e| format!("invalid url {url:?}: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(format!("{url:?} must be an http or https URL with a host"));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty()
+        {
+            return Err(format!(
+                "{url:?} must not have a query, a fragment or credentials"
+            ));
+        }
+        Ok(Self(parsed.as_str().trim_end_matches('/').to_owned()))
+    }
+
+    /// The URL a server listening on `bind` is reached at from this machine:
+    /// `http://{bind}`, with an unspecified address (`0.0.0.0`, `[::]`) read as
+    /// `localhost`. A public deployment sets `[server] public_url` instead.
+    pub fn from_bind(bind: &str) -> Self {
+        let port = bind.rsplit_once(':').map_or("", |(_, p)| p);
+        let host = bind.rsplit_once(':').map_or(bind, |(h, _)| h);
+        let host = match host {
+            "" | "0.0.0.0" | "[::]" | "::" => "localhost",
+            other => other,
+        };
+        let text = if port.is_empty() {
+            format!("http://{host}")
+        } else {
+            format!("http://{host}:{port}")
+        };
+        Self::new(&text).unwrap_or_else(|_| Self::default())
+    }
+
+    /// Returns the URL, without a trailing `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for PublicUrl {
+    /// The address of the default `[server] bind`, `http://127.0.0.1:8080`.
+    fn default() -> Self {
+        Self("http://127.0.0.1:8080".into())
+    }
+}
+
 /// Returns `http(s)://host` of the request, from `Host` (checked to be a plain host and
-/// port, so that no header can inject into the IRIs we mint).
+/// port, so that no header can inject into the IRIs we mint). `/catalog` no longer uses
+/// it (see [`PublicUrl`]); it stays for links that only need to reach this server.
 pub fn public_base(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
@@ -255,13 +315,14 @@ impl Links {
 
 async fn catalog(
     State(state): State<AppState>,
+    public_url: Option<Extension<PublicUrl>>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let request = parse_request(raw.as_deref())?;
     let format = choose_format(&request, &headers)?;
     let links = Links {
-        base: public_base(&headers),
+        base: public_url.map(|u| u.0).unwrap_or_default().0,
         query: request.canonical_query(),
         page: request.page,
         page_size: request.page_size,
@@ -434,6 +495,13 @@ fn stream_page(store: CatalogStore, format: ExportFormat, plan: PagePlan, links:
     tokio::task::spawn_blocking(move || {
         let written = format.writer(writer).and_then(|mut out| {
             write_page(&store, &plan, &links, &mut out)?;
+            if out.skipped() > 0 {
+                tracing::warn!(
+                    triples = out.skipped(),
+                    page = links.page,
+                    "catalog: triples not writable in this format were skipped"
+                );
+            }
             let mut inner = out.finish()?;
             inner.flush()?;
             Ok(())
@@ -682,6 +750,23 @@ mod tests {
             parse_request(Some("format=ttl")).expect("valid").format,
             Some("turtle")
         );
+    }
+
+    #[test]
+    fn public_urls_are_checked_and_derived_from_bind() {
+        assert_eq!(
+            PublicUrl::new("https://moisson.example.fr/").map(|u| u.0),
+            Ok("https://moisson.example.fr".to_owned())
+        );
+        assert!(PublicUrl::new("ftp://x.org").is_err());
+        assert!(PublicUrl::new("http://x.org/?a=b").is_err());
+        assert!(PublicUrl::new("x.org").is_err());
+        assert_eq!(
+            PublicUrl::from_bind("0.0.0.0:9000").as_str(),
+            "http://localhost:9000"
+        );
+        assert_eq!(PublicUrl::from_bind("127.0.0.1:8080"), PublicUrl::default());
+        assert_eq!(PublicUrl::from_bind("[::]:80").as_str(), "http://localhost");
     }
 
     #[test]

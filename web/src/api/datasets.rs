@@ -108,6 +108,61 @@ pub struct DatasetDetail {
     pub quality_score: Option<f64>,
     /// The record's quality indicators and what to fix (most recent version).
     pub quality: Option<moisson_catalog::quality::RecordAssessment>,
+    /// Harvested values of link fields that are not `http`, `https` or `ftp` URLs
+    /// (`javascript:`, `data:`…): taken out of those fields, so that no client renders
+    /// them as links, and listed here as they were.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unsafe_links: Vec<UnsafeLink>,
+}
+
+/// A link field value taken out of its field because its scheme is not safe to follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnsafeLink {
+    /// Where it was: `landing_page`, `endpoint_urls`, `distributions[2].download_urls`…
+    pub field: String,
+    /// The value as harvested.
+    pub value: String,
+    /// Always true.
+    #[serde(rename = "unsafe")]
+    pub is_unsafe: bool,
+}
+
+/// True for the URLs a link field may hold: absolute `http`, `https` or `ftp` URLs.
+pub fn is_safe_link(url: &str) -> bool {
+    url::Url::parse(url.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "ftp"))
+}
+
+/// Takes the values of link fields that are not safe links out of `view`.
+fn take_unsafe_links(view: &mut DatasetView) -> Vec<UnsafeLink> {
+    let mut out = Vec::new();
+    let mut sift = |field: String, values: &mut Vec<String>| {
+        values.retain(|v| {
+            let safe = is_safe_link(v);
+            if !safe {
+                out.push(UnsafeLink {
+                    field: field.clone(),
+                    value: v.clone(),
+                    is_unsafe: true,
+                });
+            }
+            safe
+        });
+    };
+    let mut landing: Vec<String> = view.landing_page.take().into_iter().collect();
+    sift("landing_page".into(), &mut landing);
+    view.landing_page = landing.pop();
+    sift("endpoint_urls".into(), &mut view.endpoint_urls);
+    for (i, d) in view.distributions.iter_mut().enumerate() {
+        sift(
+            format!("distributions[{i}].access_urls"),
+            &mut d.access_urls,
+        );
+        sift(
+            format!("distributions[{i}].download_urls"),
+            &mut d.download_urls,
+        );
+    }
+    out
 }
 
 /// Reads the dataset `id` with its classification, duplicates and quality (blocking);
@@ -116,9 +171,10 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
     if id.len() > 200 {
         return Err(ApiError::invalid_input("dataset id too long"));
     }
-    let Some(view) = state.store.dataset(id)? else {
+    let Some(mut view) = state.store.dataset(id)? else {
         return Ok(None);
     };
+    let unsafe_links = take_unsafe_links(&mut view);
     let classified = moisson_search::document::classification_view(&state.store, &view)?;
     let classification = classify(
         &classified,
@@ -141,6 +197,7 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
         duplicates,
         quality_score,
         quality: crate::api::quality::dataset_quality(&state.store, &state.sources, id)?,
+        unsafe_links,
     }))
 }
 
@@ -153,4 +210,42 @@ async fn one(
     detail
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no dataset {id:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moisson_catalog::DistributionView;
+
+    #[test]
+    fn unsafe_links_leave_the_link_fields() {
+        assert!(is_safe_link("https://x.org/a.csv") && is_safe_link("ftp://x.org/a"));
+        assert!(!is_safe_link("javascript:alert(1)") && !is_safe_link(" JavaScript:x"));
+        assert!(!is_safe_link("data:text/html,<script>") && !is_safe_link("/relative"));
+        let mut view = DatasetView {
+            landing_page: Some("javascript:alert(1)".into()),
+            endpoint_urls: vec!["https://x.org/wfs".into(), "vbscript:x".into()],
+            distributions: vec![DistributionView {
+                access_urls: vec!["https://x.org/".into()],
+                download_urls: vec!["data:text/html,x".into()],
+                ..DistributionView::default()
+            }],
+            ..DatasetView::default()
+        };
+        let taken = take_unsafe_links(&mut view);
+        assert_eq!(view.landing_page, None);
+        assert_eq!(view.endpoint_urls, vec!["https://x.org/wfs"]);
+        assert_eq!(view.distributions[0].access_urls, vec!["https://x.org/"]);
+        assert!(view.distributions[0].download_urls.is_empty());
+        let fields: Vec<&str> = taken.iter().map(|l| l.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "landing_page",
+                "endpoint_urls",
+                "distributions[0].download_urls"
+            ]
+        );
+        assert!(taken.iter().all(|l| l.is_unsafe));
+    }
 }

@@ -9,4 +9,5 @@ pub mod quality;
 pub mod sources;
 pub mod sparql;
 pub mod sparql_dataset;
+pub mod sparql_worker;
 pub mod vocab;

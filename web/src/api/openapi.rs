@@ -5,7 +5,7 @@
 //! (an end-to-end test compares the table with the routes the code declares and the
 //! router answers).
 
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use maud::{html, Markup, DOCTYPE};
@@ -393,7 +393,8 @@ async fn openapi() -> Json<Value> {
 }
 
 async fn docs() -> Response {
-    Html(docs_page().into_string()).into_response()
+    // A page like the others: same Content-Security-Policy.
+    crate::ui::Page::ok(docs_page()).into_response()
 }
 
 fn docs_page() -> Markup {

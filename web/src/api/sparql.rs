@@ -6,15 +6,23 @@
 //! refused. Results are JSON, XML, CSV or TSV (SELECT, ASK) and Turtle, N-Triples, RDF/XML
 //! or JSON-LD (CONSTRUCT, DESCRIBE), chosen by `?format=` or `Accept`.
 //!
-//! Limits: a query runs on a blocking thread and is cancelled at its deadline (oxigraph
-//! checks the cancellation token at every quad it reads), and at most
-//! [`SparqlLimits::max_results`] results are produced, else the query fails: results are
-//! complete or absent, never silently cut.
+//! Limits:
+//! - At most [`SparqlLimits::slots`] queries are evaluated at once; any other is answered
+//!   `503` with `Retry-After` at once, never queued.
+//! - `moisson serve` evaluates each query in a worker process (see
+//!   [`super::sparql_worker`]): the server never parses or evaluates query text itself, so
+//!   no query can crash it, grow it, or keep a core busy past its deadline (the worker is
+//!   killed then, and its CPU time and data segment are capped by rlimits).
+//! - Without a worker (handler tests, embedding), the query runs on a blocking thread of
+//!   this process, cancelled at its deadline (the evaluator checks the token at every quad
+//!   it reads), holding its slot until it actually stops.
+//! - At most [`SparqlLimits::max_results`] results are produced, else the query fails:
+//!   results are complete or absent, never silently cut.
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use maud::{html, Markup, DOCTYPE};
@@ -22,7 +30,10 @@ use moisson_catalog::ExportFormat;
 use oxigraph::model::{GraphName, NamedNode};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
 use super::conneg::{negotiate, not_acceptable};
 use super::sparql_dataset::{classification_of, ActiveDataset};
@@ -34,13 +45,49 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Limits of one query; the server takes them from an `Extension<SparqlLimits>` layer
-/// when there is one, else the defaults.
-#[derive(Debug, Clone, Copy)]
+/// when there is one, else the defaults (with slots of their own for each request).
+#[derive(Debug, Clone)]
 pub struct SparqlLimits {
     /// Time a query may run.
     pub timeout: Duration,
     /// Most solutions or triples a query may return.
     pub max_results: usize,
+    /// Queries evaluated at the same time, shared by every clone of these limits.
+    pub slots: Arc<Semaphore>,
+    /// Memory budget of one query, in MiB: the worker's data segment (heap) limit, and the
+    /// largest answer the server reads back from it.
+    pub memory_mb: u64,
+    /// The worker process evaluating queries; `None` evaluates them in this process.
+    pub worker: Option<SparqlWorker>,
+}
+
+/// How to start a SPARQL worker process: `{program} sparql-worker --store {store_dir} …`.
+#[derive(Debug, Clone)]
+pub struct SparqlWorker {
+    /// The `moisson` binary.
+    pub program: PathBuf,
+    /// The store folder (`data_dir/store`), opened read-only by the worker.
+    pub store_dir: PathBuf,
+}
+
+/// Default of `[server] sparql_concurrency`.
+pub const DEFAULT_CONCURRENCY: usize = 2;
+/// Default of `[server] sparql_memory_mb`.
+pub const DEFAULT_MEMORY_MB: u64 = 1024;
+
+impl SparqlLimits {
+    /// Limits with `concurrency` slots, the other settings by default.
+    pub fn with_concurrency(concurrency: usize) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            ..Self::default()
+        }
+    }
+
+    /// Largest answer read back from a worker, in bytes.
+    pub(crate) fn max_answer_bytes(&self) -> u64 {
+        self.memory_mb.saturating_mul(1024 * 1024)
+    }
 }
 
 impl Default for SparqlLimits {
@@ -48,6 +95,9 @@ impl Default for SparqlLimits {
         Self {
             timeout: Duration::from_secs(10),
             max_results: 10_000,
+            slots: Arc::new(Semaphore::new(DEFAULT_CONCURRENCY)),
+            memory_mb: DEFAULT_MEMORY_MB,
+            worker: None,
         }
     }
 }
@@ -70,13 +120,26 @@ const GRAPH_FORMATS: [(&str, &str); 4] = [
     ("jsonld", "application/ld+json"),
 ];
 
-/// A protocol request once decoded.
-#[derive(Debug, Default)]
-struct ProtocolRequest {
-    query: Option<String>,
-    format: Option<String>,
-    default_graphs: Vec<String>,
-    named_graphs: Vec<String>,
+/// Every media type a query may be answered with.
+pub(crate) const MEDIA_TYPES: [&str; 9] = [
+    SOLUTION_FORMATS[0].1,
+    SOLUTION_FORMATS[1].1,
+    SOLUTION_FORMATS[2].1,
+    SOLUTION_FORMATS[3].1,
+    SOLUTION_FORMATS[4].1,
+    GRAPH_FORMATS[0].1,
+    GRAPH_FORMATS[1].1,
+    GRAPH_FORMATS[2].1,
+    GRAPH_FORMATS[3].1,
+];
+
+/// A protocol request once decoded (also what a worker process receives).
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ProtocolRequest {
+    pub(crate) query: Option<String>,
+    pub(crate) format: Option<String>,
+    pub(crate) default_graphs: Vec<String>,
+    pub(crate) named_graphs: Vec<String>,
 }
 
 fn refuse_update() -> ApiError {
@@ -111,7 +174,7 @@ async fn get_query(
     let mut request = ProtocolRequest::default();
     read_params(raw.as_deref().unwrap_or_default(), &mut request)?;
     if request.query.is_none() && wants_html(&headers) {
-        return Ok(Html(form_page().into_string()).into_response());
+        return Ok(crate::ui::Page::ok(form_page()).into_response());
     }
     answer(
         state,
@@ -174,9 +237,9 @@ fn wants_html(headers: &HeaderMap) -> bool {
 }
 
 /// What a query produced, serialized.
-struct Answer {
-    media_type: &'static str,
-    body: Vec<u8>,
+pub(crate) struct Answer {
+    pub(crate) media_type: &'static str,
+    pub(crate) body: Vec<u8>,
 }
 
 async fn answer(
@@ -185,14 +248,50 @@ async fn answer(
     headers: HeaderMap,
     request: ProtocolRequest,
 ) -> Result<Response, ApiError> {
-    let query = request
+    let query_len = request
         .query
-        .clone()
+        .as_deref()
         .filter(|q| !q.trim().is_empty())
-        .ok_or_else(|| ApiError::invalid_input("missing query parameter"))?;
-    if query.len() > MAX_QUERY_BYTES {
+        .ok_or_else(|| ApiError::invalid_input("missing query parameter"))?
+        .len();
+    if query_len > MAX_QUERY_BYTES {
         return Err(ApiError::invalid_input("query too long"));
     }
+    let Ok(slot) = limits.slots.clone().try_acquire_owned() else {
+        return Ok(busy());
+    };
+    let answer = match limits.worker.clone() {
+        Some(worker) => {
+            super::sparql_worker::evaluate_in_worker(&worker, &state, &limits, &headers, request)
+                .await?
+        }
+        None => evaluate_here(state, limits, headers, request, slot).await?,
+    };
+    Ok(([(header::CONTENT_TYPE, answer.media_type)], answer.body).into_response())
+}
+
+/// `503` with `Retry-After`: every slot is taken.
+fn busy() -> Response {
+    let mut response = ApiError::with_status(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "too many SPARQL queries are running: retry in a moment",
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    response
+}
+
+/// Evaluates on a blocking thread of this process, which keeps `slot` until it stops.
+async fn evaluate_here(
+    state: AppState,
+    limits: SparqlLimits,
+    headers: HeaderMap,
+    request: ProtocolRequest,
+    slot: tokio::sync::OwnedSemaphorePermit,
+) -> Result<Answer, ApiError> {
     let token = CancellationToken::new();
     let deadline = Instant::now() + limits.timeout;
     let timer = {
@@ -204,7 +303,14 @@ async fn answer(
     };
     let task = tokio::task::spawn_blocking({
         let token = token.clone();
-        move || evaluate(&state, &query, &request, &headers, &limits, token, deadline)
+        let limits = limits.clone();
+        move || {
+            let _slot = slot;
+            let snapshot = state.store.active_snapshot()?;
+            let classification = classification_of(&state.index)?;
+            let dataset = ActiveDataset::new(&state.store, &snapshot, classification);
+            evaluate(dataset, &request, &headers, &limits, token, deadline)
+        }
     });
     // The evaluator sees the cancellation only between quads it reads: a large join under
     // load may take seconds to notice. The client gets its answer at the deadline anyway
@@ -216,11 +322,10 @@ async fn answer(
         return Err(timeout_error(&limits));
     };
     timer.abort();
-    let answer = result??;
-    Ok(([(header::CONTENT_TYPE, answer.media_type)], answer.body).into_response())
+    result?
 }
 
-fn timeout_error(limits: &SparqlLimits) -> ApiError {
+pub(crate) fn timeout_error(limits: &SparqlLimits) -> ApiError {
     ApiError::with_status(
         StatusCode::SERVICE_UNAVAILABLE,
         "timeout",
@@ -248,16 +353,17 @@ fn evaluation_error(err: QueryEvaluationError, limits: &SparqlLimits) -> ApiErro
     }
 }
 
-/// Parses, evaluates and serializes the query on the calling (blocking) thread.
-fn evaluate(
-    state: &AppState,
-    query: &str,
+/// Parses, evaluates and serializes the query of `request` over `dataset` on the calling
+/// (blocking) thread.
+pub(crate) fn evaluate(
+    dataset: ActiveDataset,
     request: &ProtocolRequest,
     headers: &HeaderMap,
     limits: &SparqlLimits,
     token: CancellationToken,
     deadline: Instant,
 ) -> Result<Answer, ApiError> {
+    let query = request.query.as_deref().unwrap_or_default();
     let mut prepared = SparqlEvaluator::new()
         .with_cancellation_token(token)
         .parse_query(query)
@@ -270,9 +376,6 @@ fn evaluate(
             }
         })?;
     set_dataset(prepared.dataset_mut(), request)?;
-    let snapshot = state.store.active_snapshot()?;
-    let classification = classification_of(&state.index)?;
-    let dataset = ActiveDataset::new(&state.store, &snapshot, classification);
     let results = prepared
         .on_queryable_dataset(dataset)
         .execute()
@@ -289,12 +392,26 @@ fn evaluate(
             let (name, media_type) = pick(&SOLUTION_FORMATS, request, headers)?;
             let variables = solutions.variables().to_vec();
             let mut rows = Vec::new();
+            let mut skipped = 0u64;
             for solution in solutions {
                 check_time()?;
-                rows.push(solution.map_err(|e| evaluation_error(e, limits))?);
+                let solution = solution.map_err(|e| evaluation_error(e, limits))?;
+                // A term no syntax can write as it is (an invalid IRI stored by a bug)
+                // would forge rows in CSV, TSV or XML: its row is left out, and counted.
+                if !solution
+                    .iter()
+                    .all(|(_, term)| moisson_catalog::writable_term(term.as_ref()))
+                {
+                    skipped += 1;
+                    continue;
+                }
+                rows.push(solution);
                 if rows.len() > limits.max_results {
                     return Err(too_many(limits));
                 }
+            }
+            if skipped > 0 {
+                tracing::warn!(rows = skipped, "sparql: rows with unwritable terms skipped");
             }
             let mut out = QueryResultsSerializer::from_format(results_format(name))
                 .serialize_solutions_to_writer(Vec::new(), variables)
@@ -335,7 +452,7 @@ fn evaluate(
     }
 }
 
-fn internal(err: std::io::Error) -> ApiError {
+pub(crate) fn internal(err: std::io::Error) -> ApiError {
     ApiError::from(moisson_catalog::StoreError::Io(err))
 }
 

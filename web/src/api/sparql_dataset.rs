@@ -18,7 +18,7 @@ use oxigraph::model::{
 use oxigraph::store::{StorageError, Store};
 use spareval::{InternalQuad, QueryableDataset};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// The IRI of the classification graph.
 pub const CLASSIFICATION_GRAPH: &str = "urn:moisson:classification";
@@ -38,6 +38,16 @@ pub struct Classification {
     triples: Vec<(u32, u8, u16)>,
     subject_index: HashMap<String, u32>,
     object_index: HashMap<String, u16>,
+    /// [`Classification::to_wire`], computed once.
+    wire: OnceLock<Arc<Vec<u8>>>,
+}
+
+/// A classification as the SPARQL worker process receives it (JSON).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ClassificationWire<S> {
+    subjects: Vec<S>,
+    objects: Vec<S>,
+    triples: Vec<(u32, u8, u16)>,
 }
 
 impl Classification {
@@ -50,6 +60,7 @@ impl Classification {
             triples: Vec::new(),
             subject_index: HashMap::new(),
             object_index: HashMap::new(),
+            wire: OnceLock::new(),
         };
         index.for_each_summary(|summary| {
             let Ok(subject) = NamedNode::new(summary.iri.as_str()) else {
@@ -83,6 +94,60 @@ impl Classification {
             }
         })?;
         Ok(out)
+    }
+
+    /// Returns the classification encoded for a SPARQL worker process (computed once).
+    pub fn to_wire(&self) -> Arc<Vec<u8>> {
+        self.wire
+            .get_or_init(|| {
+                let wire = ClassificationWire {
+                    subjects: self.subjects.iter().map(NamedNode::as_str).collect(),
+                    objects: self.objects.iter().map(NamedNode::as_str).collect(),
+                    triples: self.triples.clone(),
+                };
+                Arc::new(serde_json::to_vec(&wire).expect("strings and numbers serialize"))
+            })
+            .clone()
+    }
+
+    /// Decodes [`Classification::to_wire`], checking every IRI and index.
+    pub fn from_wire(bytes: &[u8]) -> Result<Self, String> {
+        let wire: ClassificationWire<String> =
+            serde_json::from_slice(bytes).map_err(|e| format!("classification: {e}"))?;
+        let iris = |names: Vec<String>| {
+            names
+                .into_iter()
+                .map(|n| NamedNode::new(n).map_err(|e| format!("classification IRI: {e}")))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let subjects = iris(wire.subjects)?;
+        let objects = iris(wire.objects)?;
+        let mut subject_index = HashMap::with_capacity(subjects.len());
+        for (i, n) in subjects.iter().enumerate() {
+            let i = u32::try_from(i).map_err(|_| "classification: too many subjects")?;
+            subject_index.insert(n.as_str().to_owned(), i);
+        }
+        let mut object_index = HashMap::with_capacity(objects.len());
+        for (i, n) in objects.iter().enumerate() {
+            let i = u16::try_from(i).map_err(|_| "classification: too many objects")?;
+            object_index.insert(n.as_str().to_owned(), i);
+        }
+        let valid = |&(s, p, o): &(u32, u8, u16)| {
+            (s as usize) < subjects.len()
+                && usize::from(p) < CLASSIFICATION_PREDICATES.len()
+                && usize::from(o) < objects.len()
+        };
+        if !wire.triples.iter().all(valid) || !wire.triples.is_sorted_by_key(|t| t.0) {
+            return Err("classification: triples out of range or unsorted".into());
+        }
+        Ok(Self {
+            subjects,
+            objects,
+            triples: wire.triples,
+            subject_index,
+            object_index,
+            wire: OnceLock::new(),
+        })
     }
 
     fn intern_object(&mut self, iri: &str) -> u16 {

@@ -37,6 +37,10 @@ pub(super) async fn run(
     config.per_host_concurrency = config.concurrency;
     // The demo's distribution links point at that loopback server too.
     config.fetch.allow_private_addresses = true;
+    if !env.contains_key("MOISSON_SERVER_PUBLIC_URL") {
+        config.public_url =
+            crate::api::catalog::PublicUrl::from_bind(&format!("127.0.0.1:{}", args.port));
+    }
     // The catalogue server prefers the port after the site's, so that re-running the demo
     // serves the same URLs (and unchanged records stay unchanged).
     let catalogue_listener =
@@ -111,8 +115,11 @@ pub(super) async fn run(
         args.datasets,
         config.data_dir.display()
     );
-    let serving =
-        listener.map(|l| tokio::spawn(super::serve::serve_until_signal(l, state.clone())));
+    let serving = listener.map(|l| {
+        let state = state.clone();
+        let config = config.clone();
+        tokio::spawn(async move { super::serve::serve_until_signal(l, state, &config).await })
+    });
     let reports = runner::run_all(
         &store,
         &state.harvests,

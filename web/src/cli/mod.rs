@@ -58,12 +58,19 @@ enum Command {
     Quality(quality::QualityArgs),
     /// Validates one DCAT-AP document (file or URL) against shapes/ and the quality indicators; exit 1 on violations.
     Validate(validate::ValidateArgs),
+    /// Evaluates one SPARQL query for `moisson serve` (stdin to stdout, capped); internal.
+    #[command(name = "sparql-worker", hide = true)]
+    SparqlWorker(crate::api::sparql_worker::WorkerArgs),
 }
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
+    // A worker runs without the async runtime: fewer threads and allocations under its caps.
+    if let Command::SparqlWorker(args) = &cli.command {
+        return crate::api::sparql_worker::run_worker(args);
+    }
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -88,6 +95,7 @@ pub fn main() -> ExitCode {
             Command::Reindex(args) => reindex::run(args, load_config(&cli.config, &env)?).await,
             Command::Quality(args) => quality::run(args, &cli.config, &env).await,
             Command::Validate(args) => validate::run(args).await,
+            Command::SparqlWorker(args) => Ok(crate::api::sparql_worker::run_worker(&args)),
         }
     });
     // Blocking tasks still running once the command is done (a page an aborted harvest was

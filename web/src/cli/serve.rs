@@ -9,7 +9,6 @@ use anyhow::Context;
 use clap::Args;
 use moisson_harvester::Fetcher;
 use std::collections::HashSet;
-use std::future::IntoFuture;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -48,15 +47,28 @@ pub(super) fn state_for(
     })
 }
 
+/// The application with the settings of `config`: SPARQL limits (queries evaluated by
+/// worker processes of this binary) and the public URL.
+pub(super) fn configured_app(state: AppState, config: &Config) -> anyhow::Result<axum::Router> {
+    let mut sparql = config.sparql.clone();
+    sparql.worker = Some(crate::api::sparql::SparqlWorker {
+        program: std::env::current_exe().context("locating the moisson binary")?,
+        store_dir: config.data_dir.join("store"),
+    });
+    Ok(app(state)
+        .layer(axum::Extension(sparql))
+        .layer(axum::Extension(config.public_url.clone())))
+}
+
 /// Serves `state` on `listener` until SIGINT/SIGTERM.
 pub(super) async fn serve_until_signal(
     listener: tokio::net::TcpListener,
     state: AppState,
+    config: &Config,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving http")
+    let router = configured_app(state, config)?;
+    crate::http_server::serve(listener, router, config.connections, shutdown_signal()).await;
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -132,16 +144,20 @@ pub(super) async fn run(args: ServeArgs, config: Config) -> anyhow::Result<ExitC
     )?;
     println!("Moisson: http://{}", listener.local_addr()?);
     let harvests = state.harvests.clone();
-    let server = axum::serve(listener, app(state).layer(axum::Extension(config.sparql)))
-        .with_graceful_shutdown(stop.clone().cancelled_owned())
-        .into_future();
+    let router = configured_app(state, &config)?;
+    let server = crate::http_server::serve(
+        listener,
+        router,
+        config.connections,
+        stop.clone().cancelled_owned(),
+    );
     let mut server = tokio::spawn(server);
     tokio::select! {
         () = shutdown_signal() => {}
         served = &mut server => {
             stop.cancel();
             stop_harvests(&harvests, Duration::ZERO).await;
-            served.context("server task")?.context("serving http")?;
+            served.context("server task")?;
             return Ok(ExitCode::FAILURE);
         }
     }
