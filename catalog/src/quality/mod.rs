@@ -24,8 +24,8 @@ mod vocabularies;
 pub use dqv::{source_node, terms as dqv_terms, QUALITY_GRAPH, SCORE_METRIC};
 pub use graph::RecordGraph;
 pub use indicators::{
-    mqa_rating, mqa_total_points, rating, total_points, Dimension, Entity, Indicator, IndicatorId,
-    INDICATORS,
+    iso_advice, mqa_rating, mqa_total_points, rating, total_points, Dimension, Entity, Indicator,
+    IndicatorId, INDICATORS,
 };
 pub use links::{LinkCheck, StoredLinks, LINKS_GRAPH};
 pub use record::{
@@ -34,8 +34,8 @@ pub use record::{
 };
 pub use report::{
     build_report, message_line, DimensionScore, IndicatorRate, PublisherScore, RecordToFix,
-    ScoreBucket, SharedRecord, SourceQualityReport, TrendPoint, RECORDS_TO_FIX_LIMIT,
-    SHARED_RECORDS_LIMIT,
+    ScoreBucket, SharedRecord, SourceQualityReport, TrendPoint, MIN_MEASURED_SHARE,
+    RECORDS_TO_FIX_LIMIT, SHARED_RECORDS_LIMIT,
 };
 pub use source::{
     assess_records, assess_source, duplicate_index, shared_records, Conformance, SourceAssessment,
