@@ -6,6 +6,8 @@ mod corpus;
 mod crash;
 mod csw;
 mod faults;
+mod fuzz;
+mod hostile;
 mod interfaces;
 mod lifecycle;
 mod quality;
