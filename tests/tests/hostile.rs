@@ -171,10 +171,7 @@ async fn issue_13_over_long_literals_are_not_stored() {
             "text/turtle".into(),
         ),
     );
-    let source = sandbox.source(
-        "huge-literal",
-        &sandbox.server.url("/hostile/huge-literal"),
-    );
+    let source = sandbox.source("huge-literal", &sandbox.server.url("/hostile/huge-literal"));
     let report = sandbox.harvest(&source).await;
     assert_eq!(report.status, JobStatus::Ok, "{report:#?}");
     let warning = report
