@@ -7,8 +7,9 @@ use std::io::{Read, Seek};
 
 use crate::fetch::FetchedPage;
 use crate::format;
+use crate::limits::ParseLimits;
 use crate::parse::{parse_page_rereadable, ParseIssue};
-use crate::records::{extract_records, PageGraph, PageLinks};
+use crate::records::{extract_records_within, PageGraph, PageLinks};
 
 /// What became of one record of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +47,9 @@ pub struct PageResult {
     pub issues: Vec<ParseIssue>,
     /// Ill-typed literals of taken records: (record IRI, description).
     pub ill_typed: Vec<(String, String)>,
+    /// What was left out of taken records (over-long literals, invalid IRIs): (record IRI,
+    /// message for the producer).
+    pub warnings: Vec<(String, String)>,
     /// Paging links found.
     pub links: PageLinks,
     /// Quads written.
@@ -71,7 +75,7 @@ pub enum PageError {
 
 /// Reads a fetched page: parses it, groups its records, compares them with `registry`
 /// (the source's registry keyed by record IRI) and hands the graphs of new versions to
-/// the harvest's `writer`.
+/// the harvest's `writer`, everything within `limits`.
 /// A record repeated on another page is written once per page at most (graphs are
 /// content-addressed, so a repeat is idempotent); the job keeps its first occurrence.
 pub fn read_page(
@@ -79,6 +83,7 @@ pub fn read_page(
     source: &str,
     page: &mut FetchedPage,
     registry: &Registry,
+    limits: &ParseLimits,
 ) -> Result<PageResult, PageError> {
     let mut file = page.body.reopen()?;
     let mut head = Vec::with_capacity(4096);
@@ -86,7 +91,7 @@ pub fn read_page(
     let rdf_format = format::detect(page.content_type.as_deref(), &head, &page.url)?;
     file.rewind()?;
     let reopen = || page.body.reopen().ok();
-    let mut parsed = parse_page_rereadable(file, reopen, page.bytes, rdf_format, &page.url);
+    let mut parsed = parse_page_rereadable(file, reopen, page.bytes, rdf_format, &page.url, limits);
     if let Some(fatal) = parsed.fatal.take() {
         return Err(PageError::Syntax(fatal));
     }
@@ -96,6 +101,7 @@ pub fn read_page(
         &mut parsed.graph,
         &parsed.poisoned,
         registry,
+        limits,
     )?;
     result.issues = parsed.issues;
     Ok(result)
@@ -111,8 +117,9 @@ pub(crate) fn store_records(
     graph: &mut PageGraph,
     poisoned: &HashMap<u32, String>,
     registry: &Registry,
+    limits: &ParseLimits,
 ) -> Result<PageResult, StoreError> {
-    let extracted = extract_records(graph, poisoned);
+    let extracted = extract_records_within(graph, poisoned, limits);
     let mut quads_written = 0;
     let mut records = Vec::with_capacity(extracted.records.len());
     let mut taken = std::collections::HashSet::new();
@@ -156,6 +163,11 @@ pub(crate) fn store_records(
             .collect(),
         issues: Vec::new(),
         ill_typed,
+        warnings: extracted
+            .warnings
+            .into_iter()
+            .map(|w| (w.iri, w.message))
+            .collect(),
         links: extracted.links,
         quads_written,
     })

@@ -21,6 +21,7 @@ use crate::csw::{self, CswPageError, CswPageInfo};
 use crate::dcat::{read_page, PageError, PageResult, RecordOutcome, TakenRecord};
 use crate::events::{Progress, RecordRejected};
 use crate::fetch::{Conditional, Fetcher, Validators};
+use crate::limits::ParseLimits;
 use crate::source::{Protocol, Source};
 
 /// Settings of a harvest job.
@@ -40,6 +41,8 @@ pub struct HarvestOptions {
     /// Cancelled when the process stops: a running job then ends `failed` (interrupted) at
     /// its next step and commits nothing.
     pub shutdown: CancellationToken,
+    /// What one page may make the harvester do or hold (nesting, literal size, expansion).
+    pub limits: ParseLimits,
 }
 
 impl Default for HarvestOptions {
@@ -51,6 +54,7 @@ impl Default for HarvestOptions {
             force: false,
             max_job_secs: 4 * 3600,
             shutdown: CancellationToken::new(),
+            limits: ParseLimits::default(),
         }
     }
 }
@@ -163,6 +167,15 @@ async fn halted(options: &HarvestOptions, deadline: Option<tokio::time::Instant>
 
 fn page_location(page: u32, url: &str) -> String {
     format!("page {page} ({url})")
+}
+
+/// `<iri>` for a bare IRI; N-Triples terms and descriptions as they are.
+fn bracketed(iri: &str) -> String {
+    if iri.starts_with(['<', '_', '(', '"']) {
+        iri.to_owned()
+    } else {
+        format!("<{iri}>")
+    }
 }
 
 /// Harvests `source` into `store` and returns the job report (also stored).
@@ -343,17 +356,23 @@ pub async fn harvest_source(
                 let (writer2, id2, registry2) = (writer.clone(), id.clone(), registry.clone());
                 let page_url = fetched.url.clone();
                 let (protocol, endpoint) = (source.protocol, source.url.clone());
+                let limits = options.limits;
                 let result = tokio::task::spawn_blocking(move || {
                     let r = match protocol {
-                        Protocol::Dcat => {
-                            PageRead::Dcat(read_page(&writer2, &id2, &mut fetched, &registry2))
-                        }
+                        Protocol::Dcat => PageRead::Dcat(read_page(
+                            &writer2,
+                            &id2,
+                            &mut fetched,
+                            &registry2,
+                            &limits,
+                        )),
                         Protocol::Csw => PageRead::Csw(csw::read_page(
                             &writer2,
                             &id2,
                             &endpoint,
                             &mut fetched,
                             &registry2,
+                            &limits,
                         )),
                     };
                     (r, fetched.hash)
@@ -414,6 +433,16 @@ pub async fn harvest_source(
                     state
                         .report
                         .push_error(location, format!("syntax error: {}", issue.message));
+                }
+                for (iri, message) in &page.warnings {
+                    state.report.push_warning(
+                        format!(
+                            "{}, record {}",
+                            page_location(page_no, &url),
+                            bracketed(iri)
+                        ),
+                        message.clone(),
+                    );
                 }
                 for (iri, literal) in &page.ill_typed {
                     state.report.push_warning(

@@ -10,18 +10,21 @@
 pub mod csw;
 pub mod dcat;
 pub mod demo;
-pub mod entities;
 pub mod events;
 pub mod fetch;
 pub mod format;
 pub mod job;
+pub mod limits;
 pub mod links;
+pub mod nesting;
 pub mod netguard;
 pub mod parse;
 pub mod records;
 pub mod source;
+pub mod xml_guard;
 
 pub use events::{LogProgress, Progress};
 pub use fetch::{FetchError, FetchOptions, Fetcher};
 pub use job::{harvest_source, HarvestOptions};
+pub use limits::ParseLimits;
 pub use source::{CswOutputSchema, Protocol, Source};

@@ -3,12 +3,20 @@
 //! Parsers are pure: bytes in, triples and errors out. A syntax error the parser recovers
 //! from poisons the subject being described, so only the record holding it is rejected; an
 //! error the parser cannot recover from fails the page.
+//!
+//! Before a byte reaches a parser, the page's [`ParseLimits`] apply: RDF/XML goes through
+//! [`crate::xml_guard`] first (element depth, entity expansion); JSON-LD and the Turtle
+//! family stream through a [`NestingGuard`] that stops them before the first bracket past
+//! `max_nesting_depth`. A refused page yields no triple and one located fatal error. Over-long
+//! literals are left out of the graph ([`PageGraph::push_within`]).
 
 use oxigraph::io::{JsonLdProfile, LoadedDocument, RdfFormat, RdfParseError, RdfParser};
 use oxigraph::model::{Term, Triple};
 use std::collections::HashMap;
 use std::io::Read;
 
+use crate::limits::ParseLimits;
+use crate::nesting::{NestingGuard, NestingSyntax, RefusalSlot};
 use crate::records::PageGraph;
 
 /// Most recoverable errors tolerated in one page before it is abandoned.
@@ -161,19 +169,52 @@ fn line_column(reader: impl Read, offset: u64) -> String {
     format!("line {line} column {column}")
 }
 
-/// Parses `reader` (a page of `len` bytes in `format`, fetched from `base_url`).
-pub fn parse_page(reader: impl Read, len: u64, format: RdfFormat, base_url: &str) -> ParsedPage {
-    parse_page_rereadable(reader, || None::<std::io::Empty>, len, format, base_url)
+/// Parses `bytes` (a page in `format`, fetched from `base_url`) within the default
+/// [`ParseLimits`].
+pub fn parse_page(bytes: &[u8], len: u64, format: RdfFormat, base_url: &str) -> ParsedPage {
+    parse_page_rereadable(
+        bytes,
+        || Some(bytes),
+        len,
+        format,
+        base_url,
+        &ParseLimits::default(),
+    )
 }
 
-/// Like [`parse_page`], with `reopen` giving new readers over the same bytes, used to locate
-/// the errors the parser does not locate (RDF/XML).
+/// Returns the bracket grammar of `format`, `None` for XML (checked by the XML guard).
+fn nesting_syntax(format: RdfFormat) -> Option<NestingSyntax> {
+    match format {
+        RdfFormat::RdfXml => None,
+        RdfFormat::JsonLd { .. } => Some(NestingSyntax::Json),
+        _ => Some(NestingSyntax::Turtle),
+    }
+}
+
+/// A page refused before parsing: no triple, one located fatal error.
+fn refused(position: Option<String>, message: String) -> ParsedPage {
+    ParsedPage {
+        graph: PageGraph::new(),
+        poisoned: HashMap::new(),
+        issues: Vec::new(),
+        fatal: Some(ParseIssue {
+            position,
+            message,
+            subject: None,
+        }),
+    }
+}
+
+/// Parses `reader` (a page of `len` bytes in `format`, fetched from `base_url`) within
+/// `limits`; `reopen` gives new readers over the same bytes, for the XML guard and to
+/// locate the errors the parser does not locate (RDF/XML).
 pub fn parse_page_rereadable<R: Read>(
     reader: impl Read,
     reopen: impl Fn() -> Option<R>,
     len: u64,
     format: RdfFormat,
     base_url: &str,
+    limits: &ParseLimits,
 ) -> ParsedPage {
     let format = match format {
         RdfFormat::JsonLd { .. } if len > JSONLD_BUFFERED_MAX_BYTES => RdfFormat::JsonLd {
@@ -182,19 +223,65 @@ pub fn parse_page_rereadable<R: Read>(
         other => other,
     };
     if format == RdfFormat::RdfXml {
-        if let Some(Err(bomb)) = reopen().map(crate::entities::check_entities) {
-            return ParsedPage {
-                graph: PageGraph::new(),
-                poisoned: HashMap::new(),
-                issues: Vec::new(),
-                fatal: Some(ParseIssue {
-                    position: reopen().map(|r| line_column(r, bomb.offset)),
-                    message: bomb.message,
-                    subject: None,
-                }),
-            };
+        let Some(copy) = reopen() else {
+            return refused(
+                None,
+                "reading document: the page cannot be read twice, so it cannot be checked before parsing".into(),
+            );
+        };
+        if let Err(refusal) = crate::xml_guard::check_xml(copy, limits) {
+            return refused(
+                reopen().map(|r| line_column(r, refusal.offset)),
+                refusal.message,
+            );
         }
     }
+    let (reader, nesting): (Box<dyn Read + '_>, Option<RefusalSlot>) = match nesting_syntax(format)
+    {
+        Some(syntax) => {
+            let (guard, slot) = NestingGuard::new(reader, syntax, limits.max_nesting_depth);
+            (Box::new(guard), Some(slot))
+        }
+        None => (Box::new(reader), None),
+    };
+    let mut parsed = run_parser(reader, format, base_url, limits);
+    if let Some(refusal) = nesting.and_then(|slot| slot.borrow_mut().take()) {
+        return refused(Some(refusal.position()), refusal.to_string());
+    }
+    // An error followed by nothing means the parser gave up there. The RDF/XML parser does
+    // not locate its errors: find the first XML well-formedness error ourselves.
+    if format == RdfFormat::RdfXml {
+        locate_xml_error(&mut parsed.fatal, &reopen);
+    }
+    parsed
+}
+
+/// Completes the fatal error of an RDF/XML page with its location, or reports a document
+/// that ends inside an element (which the RDF/XML parser accepts).
+fn locate_xml_error<R: Read>(fatal: &mut Option<ParseIssue>, reopen: &impl Fn() -> Option<R>) {
+    if let Some(fatal) = fatal.as_mut() {
+        if fatal.position.is_none() {
+            let offset = reopen().and_then(xml_error_offset);
+            if let (Some(offset), Some(reader)) = (offset, reopen()) {
+                fatal.position = Some(line_column(reader, offset));
+            }
+        }
+    } else if let Some(offset) = reopen().and_then(xml_error_offset) {
+        *fatal = Some(ParseIssue {
+            position: reopen().map(|r| line_column(r, offset)),
+            message: "xml document is not well-formed (truncated or unclosed element)".into(),
+            subject: None,
+        });
+    }
+}
+
+/// Runs oxigraph's parser over `reader`, keeping what it reads within `limits`.
+fn run_parser(
+    reader: impl Read,
+    format: RdfFormat,
+    base_url: &str,
+    limits: &ParseLimits,
+) -> ParsedPage {
     let mut parser = RdfParser::from_format(format);
     if let Ok(with_base) = parser.clone().with_base_iri(base_url) {
         parser = with_base;
@@ -219,7 +306,10 @@ pub fn parse_page_rereadable<R: Read>(
                 if last_subject.as_ref() != Some(&subject) {
                     last_subject = Some(subject);
                 }
-                graph.push(Triple::new(quad.subject, quad.predicate, quad.object));
+                graph.push_within(
+                    Triple::new(quad.subject, quad.predicate, quad.object),
+                    limits.max_literal_bytes,
+                );
             }
             Some(Err(err)) => {
                 let mut issue = describe(&err);
@@ -256,25 +346,6 @@ pub fn parse_page_rereadable<R: Read>(
             }
         }
     }
-    // An error followed by nothing means the parser gave up there. The RDF/XML parser does
-    // not locate its errors: find the first XML well-formedness error ourselves.
-    if let Some(fatal) = pending_error.as_mut() {
-        if fatal.position.is_none() && format == RdfFormat::RdfXml {
-            let offset = reopen().and_then(xml_error_offset);
-            if let (Some(offset), Some(reader)) = (offset, reopen()) {
-                fatal.position = Some(line_column(reader, offset));
-            }
-        }
-    } else if format == RdfFormat::RdfXml {
-        // The RDF/XML parser accepts a document that ends inside an element: check.
-        if let Some(offset) = reopen().and_then(xml_error_offset) {
-            pending_error = Some(ParseIssue {
-                position: reopen().map(|r| line_column(r, offset)),
-                message: "xml document is not well-formed (truncated or unclosed element)".into(),
-                subject: None,
-            });
-        }
-    }
     ParsedPage {
         graph,
         poisoned,
@@ -309,15 +380,116 @@ mod tests {
     #[test]
     fn truncated_document_is_fatal_with_location() {
         let doc = "<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"http://a\">";
-        let parsed = parse_page_rereadable(
+        let parsed = parse_page(
             doc.as_bytes(),
-            || Some(doc.as_bytes()),
             doc.len() as u64,
             RdfFormat::RdfXml,
             "http://base/",
         );
         let fatal = parsed.fatal.expect("fatal error");
         assert!(fatal.position.is_some());
+    }
+
+    fn assert_refused_too_deep(parsed: &ParsedPage) {
+        let fatal = parsed.fatal.as_ref().expect("refused");
+        assert!(
+            fatal.message.contains("nested deeper than 64"),
+            "{}",
+            fatal.message
+        );
+        assert!(fatal.position.is_some(), "{fatal:?}");
+        assert!(parsed.graph.is_empty());
+    }
+
+    #[test]
+    fn deep_json_ld_is_refused_before_the_parser_recurses() {
+        let levels = 5000;
+        let doc = format!(
+            "{}\"x\"{}",
+            r#"{"@id": "http://ex/a", "http://ex/p": "#.repeat(levels),
+            "}".repeat(levels)
+        );
+        let parsed = parse_page(
+            doc.as_bytes(),
+            doc.len() as u64,
+            RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfileSet::empty(),
+            },
+            "http://base/",
+        );
+        assert_refused_too_deep(&parsed);
+        let fatal = parsed.fatal.expect("refused");
+        assert_eq!(fatal.position.as_deref(), Some("line 1 column 2433"));
+    }
+
+    #[test]
+    fn deep_turtle_and_rdf_xml_are_refused() {
+        let levels = 5000;
+        let ttl = format!(
+            "<http://ex/a> <http://ex/p> {}\"x\"{} .\n",
+            "[ <http://ex/p> ".repeat(levels),
+            " ]".repeat(levels)
+        );
+        let parsed = parse_page(
+            ttl.as_bytes(),
+            ttl.len() as u64,
+            RdfFormat::Turtle,
+            "http://base/",
+        );
+        assert_refused_too_deep(&parsed);
+        let collections = format!(
+            "<http://ex/a> <http://ex/p> {}{} .",
+            "(".repeat(levels),
+            ")".repeat(levels)
+        );
+        let parsed = parse_page(
+            collections.as_bytes(),
+            collections.len() as u64,
+            RdfFormat::Turtle,
+            "http://base/",
+        );
+        assert_refused_too_deep(&parsed);
+        let xml = format!(
+            "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:ex=\"http://ex/\"><rdf:Description rdf:about=\"http://ex/a\">{}{}</rdf:Description></rdf:RDF>",
+            "<ex:p><rdf:Description>".repeat(levels),
+            "</rdf:Description></ex:p>".repeat(levels)
+        );
+        let parsed = parse_page(
+            xml.as_bytes(),
+            xml.len() as u64,
+            RdfFormat::RdfXml,
+            "http://base/",
+        );
+        let fatal = parsed.fatal.expect("refused");
+        assert!(
+            fatal.message.contains("nested deeper than 64"),
+            "{}",
+            fatal.message
+        );
+        assert_eq!(fatal.position.as_deref(), Some("line 1 column 842"));
+        assert!(parsed.graph.is_empty());
+    }
+
+    #[test]
+    fn over_long_literals_are_left_out() {
+        let doc = format!(
+            "<http://ex/a> <http://ex/title> \"court\" ; <http://ex/description> \"{}\" .",
+            "é".repeat(40)
+        );
+        let limits = ParseLimits {
+            max_literal_bytes: 64,
+            ..ParseLimits::default()
+        };
+        let parsed = parse_page_rereadable(
+            doc.as_bytes(),
+            || Some(doc.as_bytes()),
+            doc.len() as u64,
+            RdfFormat::Turtle,
+            "http://base/",
+            &limits,
+        );
+        assert!(parsed.fatal.is_none());
+        assert_eq!((parsed.graph.len(), parsed.graph.dropped_count()), (1, 1));
     }
 
     #[test]

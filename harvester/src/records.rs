@@ -7,6 +7,11 @@
 //! - Blank nodes get skolem IRIs derived from the record and their own content, so an
 //!   unchanged record gets the same triples and the same content hash on every harvest.
 //! - The content hash does not depend on triple order or on blank node labels.
+//! - No literal or IRI longer than `max_literal_bytes` enters the page graph; each one
+//!   left out becomes a warning of the record that would have held it.
+//! - The records of a page hold at most `max_expansion_ratio` times the page's triples
+//!   (a node shared by many records is copied into each): past that budget, the records
+//!   that would copy more are rejected, so a small page cannot fill the store.
 
 use indexmap::IndexSet;
 use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};
@@ -15,16 +20,25 @@ use std::collections::{HashMap, HashSet};
 use moisson_catalog::vocab::{dcat, dct, foaf, hydra, moisson, rdf};
 use moisson_catalog::RecordKind;
 
+use crate::limits::ParseLimits;
+
 /// Most triples one record may hold; larger records are rejected.
 pub const MAX_RECORD_TRIPLES: usize = 20_000;
 
 type Hash128 = [u8; 16];
+
+/// Notes kept of the triples left out of one page for an over-long term.
+const MAX_DROPPED_NOTES: usize = 1000;
 
 /// The triples of one page, interned.
 #[derive(Default)]
 pub struct PageGraph {
     terms: IndexSet<Term>,
     triples: Vec<[u32; 3]>,
+    /// Triples left out for an over-long term: (subject id when kept, message).
+    dropped: Vec<(Option<u32>, String)>,
+    /// Triples left out, counting those beyond the notes kept.
+    dropped_total: usize,
 }
 
 impl PageGraph {
@@ -44,6 +58,51 @@ impl PageGraph {
         let p = self.intern(triple.predicate.into());
         let o = self.intern(triple.object);
         self.triples.push([s, p, o]);
+    }
+
+    /// Adds a triple unless one of its terms is longer than `max_term_bytes` (a literal's
+    /// value or an IRI, in UTF-8 bytes); a triple left out is noted for a warning of the
+    /// record holding its subject, and false is returned.
+    pub fn push_within(&mut self, triple: Triple, max_term_bytes: usize) -> bool {
+        let subject_len = match &triple.subject {
+            NamedOrBlankNode::NamedNode(n) => n.as_str().len(),
+            NamedOrBlankNode::BlankNode(b) => b.as_str().len(),
+        };
+        let (what, len) = match &triple.object {
+            Term::Literal(l) => ("littéral", l.value().len()),
+            Term::NamedNode(n) => ("IRI d'objet", n.as_str().len()),
+            Term::BlankNode(b) => ("nœud anonyme", b.as_str().len()),
+        };
+        let (what, len) = [
+            (what, len),
+            ("IRI de sujet", subject_len),
+            ("IRI de propriété", triple.predicate.as_str().len()),
+        ]
+        .into_iter()
+        .max_by_key(|(_, len)| *len)
+        .unwrap_or((what, len));
+        if len <= max_term_bytes {
+            self.push(triple);
+            return true;
+        }
+        self.dropped_total += 1;
+        if self.dropped.len() < MAX_DROPPED_NOTES {
+            let subject =
+                (subject_len <= max_term_bytes).then(|| self.intern(triple.subject.into()));
+            let predicate: String = triple.predicate.as_str().chars().take(200).collect();
+            self.dropped.push((
+                subject,
+                format!(
+                    "triplet ignoré pour <{predicate}> : son {what} fait {len} octets, plus que la limite max_literal_bytes ({max_term_bytes} octets) ; il n'est pas enregistré"
+                ),
+            ));
+        }
+        false
+    }
+
+    /// Returns how many triples were left out for an over-long term.
+    pub fn dropped_count(&self) -> usize {
+        self.dropped_total
     }
 
     /// Returns the number of triples added.
@@ -86,7 +145,7 @@ pub struct ExtractedRecord {
     /// The record's triples, with term ids of the page graph (blank nodes still blank).
     triples: Vec<[u32; 3]>,
     /// Skolem IRIs of the record's blank nodes.
-    skolem: HashMap<u32, String>,
+    skolem: HashMap<u32, NamedNode>,
 }
 
 /// A record that could not be taken, and why.
@@ -106,12 +165,22 @@ pub struct PageLinks {
     pub total_items: Option<u64>,
 }
 
+/// A warning about one record (or a subject outside any record) of a page.
+pub struct RecordWarning {
+    /// The record IRI, or the subject (N-Triples) when no record holds it.
+    pub iri: String,
+    /// What was left out and why, for the producer (French).
+    pub message: String,
+}
+
 /// The records of one page.
 pub struct PageRecords {
     /// Records taken.
     pub records: Vec<ExtractedRecord>,
     /// Records rejected.
     pub rejected: Vec<RejectedRecord>,
+    /// What was left out of the records taken.
+    pub warnings: Vec<RecordWarning>,
     /// Paging links.
     pub links: PageLinks,
 }
@@ -121,7 +190,7 @@ impl ExtractedRecord {
     pub fn materialize(&self, graph: &PageGraph) -> Vec<Triple> {
         let term = |id: u32| -> Term {
             match self.skolem.get(&id) {
-                Some(iri) => NamedNode::new_unchecked(iri.clone()).into(),
+                Some(iri) => iri.clone().into(),
                 None => graph.term(id).clone(),
             }
         };
@@ -233,11 +302,22 @@ impl Ids {
     }
 }
 
+/// Groups the page's triples into records, within the default [`ParseLimits`].
+pub fn extract_records(graph: &mut PageGraph, poisoned: &HashMap<u32, String>) -> PageRecords {
+    extract_records_within(graph, poisoned, &ParseLimits::default())
+}
+
 /// Groups the page's triples into records.
 ///
 /// `poisoned` holds subjects that a parse error touched: the records whose closure
-/// contains one of them are rejected with the matching message.
-pub fn extract_records(graph: &mut PageGraph, poisoned: &HashMap<u32, String>) -> PageRecords {
+/// contains one of them are rejected with the matching message. Records are taken in
+/// page order until they hold `limits.expansion_budget` triples in all; the records that
+/// would go past it are rejected.
+pub fn extract_records_within(
+    graph: &mut PageGraph,
+    poisoned: &HashMap<u32, String>,
+    limits: &ParseLimits,
+) -> PageRecords {
     graph.triples.sort_unstable();
     graph.triples.dedup();
     let ids = Ids::new(graph);
@@ -306,18 +386,41 @@ pub fn extract_records(graph: &mut PageGraph, poisoned: &HashMap<u32, String>) -
     let mut hasher = TermHasher::new(graph.terms.len());
     let mut records = Vec::with_capacity(roots.len());
     let mut rejected = Vec::new();
+    let mut warnings = Vec::new();
+    let mut dropped: HashMap<u32, Vec<&str>> = HashMap::new();
+    let mut dropped_elsewhere: Vec<(Option<u32>, &str)> = Vec::new();
+    for (subject, message) in &graph.dropped {
+        match subject {
+            Some(s) => dropped.entry(*s).or_default().push(message.as_str()),
+            None => dropped_elsewhere.push((None, message.as_str())),
+        }
+    }
+    let mut noted: HashSet<u32> = HashSet::new();
+    let budget = limits.expansion_budget(triples.len());
+    let mut held = 0u64;
+    let groups = Groups {
+        triples,
+        ranges: &ranges,
+        roots: &root_set,
+        structural: &structural,
+        reverse_topic: &reverse_topic,
+        graph,
+    };
     for (root, kind) in roots {
-        let closure = match closure(
-            root,
-            triples,
-            &ranges,
-            &root_set,
-            &structural,
-            &reverse_topic,
-            graph,
-        ) {
+        let remaining = usize::try_from(budget.saturating_sub(held)).unwrap_or(usize::MAX);
+        let closure = match groups.closure(root, remaining) {
             Ok(c) => c,
-            Err(message) => {
+            Err(too_large) => {
+                let message = match too_large {
+                    TooLarge::Record => {
+                        format!("record holds more than {MAX_RECORD_TRIPLES} triples")
+                    }
+                    TooLarge::Page => format!(
+                        "la page dépasse son budget d'expansion : ses fiches recopieraient plus de {budget} triplets pour {} triplets lus (limite max_expansion_ratio = {}) ; un nœud partagé par de nombreuses fiches y est recopié dans chacune, cette fiche n'est pas enregistrée",
+                        triples.len(),
+                        limits.max_expansion_ratio
+                    ),
+                };
                 rejected.push(RejectedRecord {
                     iri: graph.term(root).to_string(),
                     message,
@@ -332,18 +435,49 @@ pub fn extract_records(graph: &mut PageGraph, poisoned: &HashMap<u32, String>) -
             });
             continue;
         }
-        records.push(finish_record(
-            root,
-            kind,
-            closure.triples,
-            graph,
-            &ids,
-            &mut hasher,
-        ));
+        held = held.saturating_add(closure.triples.len() as u64);
+        let record = finish_record(root, kind, closure.triples, graph, &ids, &mut hasher);
+        if !dropped.is_empty() {
+            for node in &closure.nodes {
+                for message in dropped.get(node).into_iter().flatten() {
+                    noted.insert(*node);
+                    warnings.push(RecordWarning {
+                        iri: record.iri.clone(),
+                        message: (*message).to_owned(),
+                    });
+                }
+            }
+        }
+        records.push(record);
+    }
+    for (subject, messages) in &dropped {
+        if !noted.contains(subject) {
+            dropped_elsewhere.extend(messages.iter().map(|m| (Some(*subject), *m)));
+        }
+    }
+    for (subject, message) in dropped_elsewhere {
+        warnings.push(RecordWarning {
+            iri: subject.map_or_else(
+                || "(sujet trop long)".to_owned(),
+                |s| graph.term(s).to_string(),
+            ),
+            message: message.to_owned(),
+        });
+    }
+    let beyond_notes = graph.dropped_total.saturating_sub(graph.dropped.len());
+    if beyond_notes > 0 {
+        warnings.push(RecordWarning {
+            iri: "(page)".to_owned(),
+            message: format!(
+                "{beyond_notes} autres triplets ignorés pour un terme plus long que la limite max_literal_bytes ({} octets)",
+                limits.max_literal_bytes
+            ),
+        });
     }
     PageRecords {
         records,
         rejected,
+        warnings,
         links,
     }
 }
@@ -382,63 +516,80 @@ pub fn lexical_form_is_valid(datatype: &str, value: &str) -> bool {
 
 struct Closure {
     triples: Vec<[u32; 3]>,
+    /// The nodes described, root first.
     nodes: Vec<u32>,
 }
 
-fn closure(
-    root: u32,
-    triples: &[[u32; 3]],
-    ranges: &HashMap<u32, (usize, usize)>,
-    roots: &HashSet<u32>,
-    structural: &HashSet<u32>,
-    reverse_topic: &HashMap<u32, Vec<u32>>,
-    graph: &PageGraph,
-) -> Result<Closure, String> {
-    let mut out = Vec::new();
-    let mut visited: Vec<u32> = vec![root];
-    let mut stack: Vec<u32> = vec![root];
-    if let Some(records) = reverse_topic.get(&root) {
-        for &r in records {
-            if !roots.contains(&r) && !structural.contains(&r) && !visited.contains(&r) {
-                visited.push(r);
-                stack.push(r);
+/// Why a record's closure was not taken.
+enum TooLarge {
+    /// More than [`MAX_RECORD_TRIPLES`].
+    Record,
+    /// More than what is left of the page's expansion budget.
+    Page,
+}
+
+/// What grouping knows of a page.
+struct Groups<'a> {
+    triples: &'a [[u32; 3]],
+    /// Subject → range of its triples.
+    ranges: &'a HashMap<u32, (usize, usize)>,
+    roots: &'a HashSet<u32>,
+    structural: &'a HashSet<u32>,
+    reverse_topic: &'a HashMap<u32, Vec<u32>>,
+    graph: &'a PageGraph,
+}
+
+impl Groups<'_> {
+    /// The closure of `root`, given up past `MAX_RECORD_TRIPLES` or `budget` triples.
+    fn closure(&self, root: u32, budget: usize) -> Result<Closure, TooLarge> {
+        let mut out = Vec::new();
+        let mut visited: HashSet<u32> = HashSet::from([root]);
+        let mut nodes: Vec<u32> = vec![root];
+        let mut stack: Vec<u32> = vec![root];
+        if let Some(records) = self.reverse_topic.get(&root) {
+            for &r in records {
+                if !self.roots.contains(&r) && !self.structural.contains(&r) && visited.insert(r) {
+                    nodes.push(r);
+                    stack.push(r);
+                }
             }
         }
-    }
-    while let Some(node) = stack.pop() {
-        let Some(&(start, end)) = ranges.get(&node) else {
-            continue;
-        };
-        let shared_iri = node != root && matches!(graph.term(node), Term::NamedNode(_));
-        for &t in &triples[start..end] {
-            let o = t[2];
-            // A shared described node (an agent, a concept) keeps only what describes it,
-            // not its links to other records.
-            if shared_iri && o != root && roots.contains(&o) {
+        while let Some(node) = stack.pop() {
+            let Some(&(start, end)) = self.ranges.get(&node) else {
                 continue;
+            };
+            let shared_iri = node != root && matches!(self.graph.term(node), Term::NamedNode(_));
+            for &t in &self.triples[start..end] {
+                let o = t[2];
+                // A shared described node (an agent, a concept) keeps only what describes
+                // it, not its links to other records.
+                if shared_iri && o != root && self.roots.contains(&o) {
+                    continue;
+                }
+                out.push(t);
+                if out.len() > MAX_RECORD_TRIPLES {
+                    return Err(TooLarge::Record);
+                }
+                if out.len() > budget {
+                    return Err(TooLarge::Page);
+                }
+                if o == root
+                    || self.roots.contains(&o)
+                    || self.structural.contains(&o)
+                    || !self.ranges.contains_key(&o)
+                    || !visited.insert(o)
+                {
+                    continue;
+                }
+                nodes.push(o);
+                stack.push(o);
             }
-            out.push(t);
-            if out.len() > MAX_RECORD_TRIPLES {
-                return Err(format!(
-                    "record holds more than {MAX_RECORD_TRIPLES} triples"
-                ));
-            }
-            if o == root
-                || roots.contains(&o)
-                || structural.contains(&o)
-                || !ranges.contains_key(&o)
-                || visited.contains(&o)
-            {
-                continue;
-            }
-            visited.push(o);
-            stack.push(o);
         }
+        Ok(Closure {
+            triples: out,
+            nodes,
+        })
     }
-    Ok(Closure {
-        triples: out,
-        nodes: visited,
-    })
 }
 
 /// Hashes of terms, computed once per page.
@@ -480,6 +631,12 @@ fn hex(bytes: &[u8]) -> String {
         s.push_str(&format!("{b:02x}"));
     }
     s
+}
+
+/// The skolem IRI of hash `h`: checked, though only a constant prefix and hex digits.
+fn skolem_iri(h: &Hash128) -> NamedNode {
+    NamedNode::new(format!("{}{}", moisson::GENID_PREFIX, hex(h)))
+        .expect("a constant prefix and hex digits make an IRI")
 }
 
 fn finish_record(
@@ -530,29 +687,33 @@ fn finish_record(
             format!("{}{}", moisson::GENID_PREFIX, hex(&basis))
         }
     };
-    let mut skolem: HashMap<u32, String> = HashMap::new();
+    let mut skolem: HashMap<u32, NamedNode> = HashMap::new();
+    let root_skolem = || {
+        NamedNode::new(iri.as_str())
+            .expect("a blank-node record's IRI is a constant prefix and hex digits")
+    };
     for b in blanks {
         if b == root {
-            skolem.insert(b, iri.clone());
+            skolem.insert(b, root_skolem());
             continue;
         }
         let sig = signatures.get(&b).copied().unwrap_or_default();
         let h = hash128(&[iri.as_bytes(), b"|", &sig]);
-        skolem.insert(b, format!("{}{}", moisson::GENID_PREFIX, hex(&h)));
+        skolem.insert(b, skolem_iri(&h));
     }
     // Blank nodes only used as objects (no description) still need a stable name.
     for &[_, _, o] in &triples {
         if matches!(graph.term(o), Term::BlankNode(_)) && !skolem.contains_key(&o) {
             let h = hash128(&[iri.as_bytes(), b"|empty"]);
-            skolem.insert(o, format!("{}{}", moisson::GENID_PREFIX, hex(&h)));
+            skolem.insert(o, skolem_iri(&h));
         }
     }
     if !skolem.contains_key(&root) && matches!(graph.term(root), Term::BlankNode(_)) {
-        skolem.insert(root, iri.clone());
+        skolem.insert(root, root_skolem());
     }
     let term_hash = |id: u32, hasher: &mut TermHasher| -> Hash128 {
         match skolem.get(&id) {
-            Some(s) => hash128(&[b"<", s.as_bytes(), b">"]),
+            Some(s) => hash128(&[b"<", s.as_str().as_bytes(), b">"]),
             None => hasher.term(graph, id),
         }
     };
@@ -708,6 +869,74 @@ mod tests {
                 .find(|x| x.iri == "http://ex/d1")
                 .map(|x| &x.hash)
         );
+    }
+
+    #[test]
+    fn a_shared_node_is_copied_within_the_page_budget() {
+        let mut ttl = String::from("@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .\n<http://ex/org> a foaf:Agent");
+        for i in 0..100 {
+            ttl.push_str(&format!(" ; foaf:nick \"n{i}\""));
+        }
+        ttl.push_str(" .\n");
+        for i in 0..500 {
+            ttl.push_str(&format!(
+                "<http://ex/d{i}> a dcat:Dataset ; dct:publisher <http://ex/org> .\n"
+            ));
+        }
+        let mut g = page(&ttl);
+        let limits = ParseLimits {
+            max_expansion_ratio: 2,
+            ..ParseLimits::default()
+        };
+        let recs = extract_records_within(&mut g, &HashMap::new(), &limits);
+        let held: usize = recs.records.iter().map(ExtractedRecord::len).sum();
+        assert!(held as u64 <= limits.expansion_budget(g.len()), "{held}");
+        assert_eq!(recs.records.len(), 118);
+        assert_eq!(recs.records.len() + recs.rejected.len(), 500);
+        assert!(
+            recs.rejected[0].message.contains("budget d'expansion"),
+            "{}",
+            recs.rejected[0].message
+        );
+        // The default ratio takes a hundred of them: 100 copies of 103 triples stay under
+        // 10 times the page's 301 triples plus 10,000.
+        let end = ttl.find("<http://ex/d100>").expect("dataset 100");
+        let mut g = page(&ttl[..end]);
+        let all = extract_records(&mut g, &HashMap::new());
+        assert_eq!((all.records.len(), all.rejected.len()), (100, 0));
+    }
+
+    #[test]
+    fn over_long_terms_become_warnings_of_their_record() {
+        let mut g = PageGraph::new();
+        let long = "x".repeat(2000);
+        let d = NamedNode::new_unchecked("http://ex/d");
+        let ty = NamedNode::new_unchecked(rdf::TYPE);
+        let title = NamedNode::new_unchecked(dct::TITLE);
+        let description = NamedNode::new_unchecked(dct::DESCRIPTION);
+        let class = NamedNode::new_unchecked(dcat::DATASET);
+        assert!(g.push_within(Triple::new(d.clone(), ty, class), 1024));
+        assert!(g.push_within(
+            Triple::new(
+                d.clone(),
+                title,
+                oxigraph::model::Literal::new_simple_literal("T")
+            ),
+            1024
+        ));
+        assert!(!g.push_within(
+            Triple::new(
+                d,
+                description,
+                oxigraph::model::Literal::new_simple_literal(long)
+            ),
+            1024
+        ));
+        let recs = extract_records(&mut g, &HashMap::new());
+        assert_eq!(recs.records[0].len(), 2);
+        assert_eq!(recs.warnings.len(), 1);
+        assert_eq!(recs.warnings[0].iri, "http://ex/d");
+        assert!(recs.warnings[0].message.contains("2000 octets"));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use anyhow::{anyhow, bail, Context};
 use moisson_catalog::SourceId;
-use moisson_harvester::{CswOutputSchema, FetchOptions, HarvestOptions, Protocol, Source};
+use moisson_harvester::{
+    CswOutputSchema, FetchOptions, HarvestOptions, ParseLimits, Protocol, Source,
+};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -36,6 +38,9 @@ pub const ENV_VARS: &[&str] = &[
     "MOISSON_HARVEST_MAX_REDIRECTS",
     "MOISSON_HARVEST_CHECK_LINKS",
     "MOISSON_HARVEST_ALLOW_PRIVATE_ADDRESSES",
+    "MOISSON_HARVEST_MAX_NESTING_DEPTH",
+    "MOISSON_HARVEST_MAX_LITERAL_BYTES",
+    "MOISSON_HARVEST_MAX_EXPANSION_RATIO",
     "MOISSON_SCHEDULER_ENABLED",
     "MOISSON_SCHEDULER_JITTER_SECS",
     "MOISSON_SCHEDULER_CATCH_UP",
@@ -194,6 +199,15 @@ pub struct HarvestSection {
     /// Lets link checks reach loopback, private and link-local addresses (off: a
     /// harvested URL never makes Moisson connect to its own network).
     pub allow_private_addresses: bool,
+    /// Deepest nesting of a page (JSON objects and arrays, Turtle `[ ]` and `( )`, XML
+    /// elements); a page nested deeper is refused with its line and column.
+    pub max_nesting_depth: usize,
+    /// Longest literal (or IRI) stored, in bytes; a longer one is left out with a record
+    /// warning, and an RDF/XML value that entities would grow past it refuses the page.
+    pub max_literal_bytes: usize,
+    /// The records of a page hold at most this many times the page's triples (plus 10,000):
+    /// past it, the records that would copy a shared node again are rejected.
+    pub max_expansion_ratio: u32,
 }
 
 /// `[scheduler]`.
@@ -265,6 +279,9 @@ impl Default for HarvestSection {
             max_retry_wait_secs: fetch.max_retry_wait_secs,
             max_redirects: fetch.max_redirects,
             allow_private_addresses: fetch.allow_private_addresses,
+            max_nesting_depth: harvest.limits.max_nesting_depth,
+            max_literal_bytes: harvest.limits.max_literal_bytes,
+            max_expansion_ratio: harvest.limits.max_expansion_ratio,
         }
     }
 }
@@ -437,6 +454,30 @@ impl Config {
             "MOISSON_HARVEST_ALLOW_PRIVATE_ADDRESSES",
             &mut h.allow_private_addresses,
         )?;
+        env_parse(
+            env,
+            "MOISSON_HARVEST_MAX_NESTING_DEPTH",
+            &mut h.max_nesting_depth,
+        )?;
+        env_parse(
+            env,
+            "MOISSON_HARVEST_MAX_LITERAL_BYTES",
+            &mut h.max_literal_bytes,
+        )?;
+        env_parse(
+            env,
+            "MOISSON_HARVEST_MAX_EXPANSION_RATIO",
+            &mut h.max_expansion_ratio,
+        )?;
+        if !(8..=4096).contains(&h.max_nesting_depth) {
+            bail!("harvest.max_nesting_depth must be between 8 and 4096");
+        }
+        if h.max_literal_bytes < 1024 {
+            bail!("harvest.max_literal_bytes must be at least 1024");
+        }
+        if h.max_expansion_ratio == 0 {
+            bail!("harvest.max_expansion_ratio must be at least 1");
+        }
         if h.concurrency == 0 {
             bail!("harvest.concurrency must be at least 1");
         }
@@ -521,6 +562,11 @@ impl Config {
             max_pages: h.max_pages,
             grace_period_days: h.grace_period_days,
             max_job_secs: h.max_job_secs,
+            limits: ParseLimits {
+                max_nesting_depth: h.max_nesting_depth,
+                max_literal_bytes: h.max_literal_bytes,
+                max_expansion_ratio: h.max_expansion_ratio,
+            },
             ..HarvestOptions::default()
         };
         Ok(Self {
@@ -720,6 +766,49 @@ mod tests {
             "[server]\npublic_url = \"javascript:alert(1)\"\n",
         ] {
             assert!(Config::load(bad, &BTreeMap::new()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parse_limits_have_safe_defaults_and_env_overrides() {
+        let c = Config::load("", &BTreeMap::new()).expect("valid");
+        assert_eq!(c.harvest.limits, ParseLimits::default());
+        let env = BTreeMap::from([
+            (
+                "MOISSON_HARVEST_MAX_NESTING_DEPTH".to_owned(),
+                "32".to_owned(),
+            ),
+            (
+                "MOISSON_HARVEST_MAX_LITERAL_BYTES".to_owned(),
+                "4096".to_owned(),
+            ),
+            (
+                "MOISSON_HARVEST_MAX_EXPANSION_RATIO".to_owned(),
+                "3".to_owned(),
+            ),
+        ]);
+        let c = Config::load(
+            "[harvest]
+max_nesting_depth = 100
+",
+            &env,
+        )
+        .expect("valid");
+        assert_eq!(
+            c.harvest.limits,
+            ParseLimits {
+                max_nesting_depth: 32,
+                max_literal_bytes: 4096,
+                max_expansion_ratio: 3,
+            }
+        );
+        for bad in [
+            "[harvest]\nmax_nesting_depth = 100000\n",
+            "[harvest]\nmax_literal_bytes = 10\n",
+            "[harvest]\nmax_expansion_ratio = 0\n",
+        ] {
+            let err = Config::load(bad, &BTreeMap::new()).expect_err(bad);
+            assert!(format!("{err:#}").contains("harvest.max_"), "{err:#}");
         }
     }
 

@@ -102,3 +102,42 @@ fn a_check_that_cannot_run_exits_2() {
     let out = validate(&[&doc, "--shapes", &bad_shapes]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
+
+/// Issue 13: a 35 KB JSON-LD document nested 5,000 levels aborted the process (exit 134,
+/// stack overflow); an RDF/XML entity bomb and deep Turtle must not either. Each is
+/// refused with its location and exit 1.
+#[test]
+fn issue_13_hostile_documents_exit_1_with_their_location() {
+    let dir = tempfile::tempdir().expect("temp");
+    let levels = 5000;
+    let jsonld = format!(
+        "{}\"x\"{}",
+        r#"{"@id": "https://example.org/a", "https://example.org/p": "#.repeat(levels),
+        "}".repeat(levels)
+    );
+    let turtle = format!(
+        "<https://example.org/a> <https://example.org/p> {}\"x\"{} .\n",
+        "[ <https://example.org/p> ".repeat(levels),
+        " ]".repeat(levels)
+    );
+    let mut bomb = String::from("<?xml version=\"1.0\"?>\n<!doctype rdf:RDF [\n<!-- ] -->\n<!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n");
+    for (name, previous) in [("b", "a"), ("c", "b"), ("d", "c"), ("e", "d"), ("f", "e")] {
+        bomb.push_str(&format!(
+            "<!ENTITY {name} \"{}\">\n",
+            format!("&{previous};").repeat(40)
+        ));
+    }
+    bomb.push_str("]>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:dct=\"http://purl.org/dc/terms/\"><rdf:Description rdf:about=\"https://example.org/a\"><dct:title>&f;</dct:title></rdf:Description></rdf:RDF>\n");
+    for (name, text, expected) in [
+        ("deep.jsonld", jsonld, "nested deeper than 64"),
+        ("deep.ttl", turtle, "nested deeper than 64"),
+        ("bomb.rdf", bomb, "entity expansion bomb"),
+    ] {
+        let doc = write(dir.path(), name, &text);
+        let out = validate(&[&doc]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{name}: {out:?}");
+        assert!(stdout.contains(expected), "{name}: {stdout}");
+        assert!(stdout.contains("line "), "{name}: {stdout}");
+    }
+}

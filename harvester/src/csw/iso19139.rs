@@ -6,6 +6,11 @@
 //! returns the ISO record the triples come from. The catalogue record (metadata about the
 //! metadata) is `<that IRI#record>`. Everything else is a blank node, skolemized later by
 //! [`crate::records`].
+//!
+//! Every IRI built from the record's text (anchors, licences, access rights, e-mail
+//! addresses, identifiers) is checked: an invalid one is left out with a warning for the
+//! producer, so no harvested text can end an IRI early and forge triples in an export.
+//! Only predicates and datatypes, all constants, are built unchecked.
 
 use moisson_catalog::vocab::{dcat, dct, foaf, rdf, skos, vcard, xsd};
 use moisson_catalog::RecordKind;
@@ -24,6 +29,8 @@ pub struct Mapped {
     pub kind: RecordKind,
     /// The triples.
     pub triples: Vec<Triple>,
+    /// What was left out of the record, for the producer (French).
+    pub warnings: Vec<String>,
 }
 
 /// Why a record could not be mapped.
@@ -42,10 +49,25 @@ type Node = NamedOrBlankNode;
 struct Out {
     triples: Vec<Triple>,
     lang: Option<&'static str>,
+    warnings: Vec<String>,
+}
+
+/// Most characters of a harvested value quoted in a warning.
+const QUOTED_CHARS: usize = 120;
+
+/// `text` quoted for a warning: at most [`QUOTED_CHARS`] characters, control characters
+/// escaped.
+fn quoted(text: &str) -> String {
+    let mut out: String = text.chars().take(QUOTED_CHARS).collect::<String>();
+    if text.chars().nth(QUOTED_CHARS).is_some() {
+        out.push('…');
+    }
+    format!("{out:?}")
 }
 
 impl Out {
-    fn push(&mut self, s: &Node, p: &str, o: impl Into<Term>) {
+    /// `p` is one of Moisson's vocabulary constants, never harvested text.
+    fn push(&mut self, s: &Node, p: &'static str, o: impl Into<Term>) {
         self.triples.push(Triple::new(
             s.clone(),
             NamedNode::new_unchecked(p),
@@ -53,12 +75,19 @@ impl Out {
         ));
     }
 
-    fn iri(&mut self, s: &Node, p: &str, o: &str) {
-        self.push(s, p, NamedNode::new_unchecked(o));
+    /// Adds `<o>` when it is a valid IRI, else leaves it out with a warning.
+    fn iri(&mut self, s: &Node, p: &'static str, o: &str) {
+        match NamedNode::new(o) {
+            Ok(node) => self.push(s, p, node),
+            Err(e) => self.warnings.push(format!(
+                "IRI invalide ignorée pour <{p}> : {} ({e})",
+                quoted(o)
+            )),
+        }
     }
 
     /// Adds `o` when it is a valid absolute IRI (after light repair); returns whether it did.
-    fn link(&mut self, s: &Node, p: &str, o: &str) -> bool {
+    fn link(&mut self, s: &Node, p: &'static str, o: &str) -> bool {
         match checked_iri(o) {
             Some(n) => {
                 self.push(s, p, n);
@@ -68,12 +97,12 @@ impl Out {
         }
     }
 
-    fn text(&mut self, s: &Node, p: &str, text: &str) {
+    fn text(&mut self, s: &Node, p: &'static str, text: &str) {
         self.push(s, p, Literal::new_simple_literal(text));
     }
 
     /// A literal tagged with the record's language.
-    fn tagged(&mut self, s: &Node, p: &str, text: &str) {
+    fn tagged(&mut self, s: &Node, p: &'static str, text: &str) {
         let literal = match self.lang {
             Some(l) => Literal::new_language_tagged_literal_unchecked(text, l),
             None => Literal::new_simple_literal(text),
@@ -81,7 +110,7 @@ impl Out {
         self.push(s, p, literal);
     }
 
-    fn tagged_with(&mut self, s: &Node, p: &str, text: &str, lang: Option<&'static str>) {
+    fn tagged_with(&mut self, s: &Node, p: &'static str, text: &str, lang: Option<&'static str>) {
         match lang {
             Some(l) => self.push(
                 s,
@@ -92,7 +121,7 @@ impl Out {
         }
     }
 
-    fn date(&mut self, s: &Node, p: &str, text: &str) -> bool {
+    fn date(&mut self, s: &Node, p: &'static str, text: &str) -> bool {
         match date_literal(text) {
             Some(l) => {
                 self.push(s, p, l);
@@ -102,7 +131,7 @@ impl Out {
         }
     }
 
-    fn blank(&mut self, s: &Node, p: &str, class: &str) -> Node {
+    fn blank(&mut self, s: &Node, p: &'static str, class: &'static str) -> Node {
         let node: Node = BlankNode::default().into();
         self.push(s, p, node.clone());
         self.iri(&node, rdf::TYPE, class);
@@ -125,7 +154,7 @@ fn checked_iri(text: &str) -> Option<NamedNode> {
 /// A typed literal for an ISO date or date-time, or `None` when the text is not one.
 fn date_literal(text: &str) -> Option<Literal> {
     let t = text.trim();
-    let datatype = match t.len() {
+    let datatype: &'static str = match t.len() {
         4 => "http://www.w3.org/2001/XMLSchema#gYear",
         7 => "http://www.w3.org/2001/XMLSchema#gYearMonth",
         10 => xsd::DATE,
@@ -175,6 +204,7 @@ pub fn map_record(md: &Element, endpoint: &str) -> Result<Mapped, Unmappable> {
     let mut out = Out {
         triples: Vec::with_capacity(128),
         lang: locales.default,
+        warnings: Vec::new(),
     };
     let r: Node = NamedNode::new(&iri)
         .map_err(|e| fail(&format!("record iri {iri:?} is invalid: {e}")))?
@@ -295,6 +325,7 @@ pub fn map_record(md: &Element, endpoint: &str) -> Result<Mapped, Unmappable> {
         iri,
         kind,
         triples: out.triples,
+        warnings: out.warnings,
     })
 }
 
@@ -326,7 +357,7 @@ impl Locales {
     }
 
     /// Adds the `gmd:PT_FreeText` translations of `element` with their language tags.
-    fn translations(&self, element: Option<&Element>, out: &mut Out, s: &Node, p: &str) {
+    fn translations(&self, element: Option<&Element>, out: &mut Out, s: &Node, p: &'static str) {
         let Some(element) = element else { return };
         for text in element.all(&["PT_FreeText", "textGroup", "LocalisedCharacterString"]) {
             let tag = text
@@ -388,7 +419,16 @@ fn map_dates(citation: &Element, r: &Node, out: &mut Out) {
 }
 
 fn map_catalog_record(md: &Element, iri: &str, id: &str, r: &Node, out: &mut Out) {
-    let record: Node = NamedNode::new_unchecked(format!("{iri}#record")).into();
+    let record: Node = match NamedNode::new(format!("{iri}#record")) {
+        Ok(node) => node.into(),
+        Err(e) => {
+            out.warnings.push(format!(
+                "fiche de catalogue (dcat:CatalogRecord) ignorée : son IRI {} n'est pas valide ({e})",
+                quoted(&format!("{iri}#record"))
+            ));
+            return;
+        }
+    };
     out.iri(&record, rdf::TYPE, dcat::CATALOG_RECORD);
     out.push(&record, foaf::PRIMARY_TOPIC, r.clone());
     out.text(&record, dct::IDENTIFIER, id);
@@ -634,8 +674,16 @@ fn map_constraints(ident: &Element, r: &Node, out: &mut Out) -> Rights {
                         access_done = true;
                     }
                 } else if let Some(licence) = v::licence(href, text) {
-                    if !rights.licences.contains(&licence) {
-                        rights.licences.push(licence);
+                    if rights.licences.contains(&licence) {
+                        continue;
+                    }
+                    // Checked once here: the licence is stated on every distribution.
+                    match NamedNode::new(licence.as_str()) {
+                        Ok(_) => rights.licences.push(licence),
+                        Err(e) => out.warnings.push(format!(
+                            "IRI de licence invalide ignorée : {} ({e})",
+                            quoted(&licence)
+                        )),
                     }
                 } else if !rights.statements.iter().any(|s| s == text) {
                     rights.statements.push(text.to_owned());

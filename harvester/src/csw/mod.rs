@@ -7,6 +7,9 @@
 //! ([`iso19139`]) into the page's triple table, and hands that table to the same record
 //! pipeline as the `dcat` protocol ([`crate::records`]): content hashing, skolemization
 //! and unchanged-record detection come from there.
+//!
+//! Every response goes through [`crate::xml_guard`] before it is read (element depth,
+//! entity expansion), and every `rdf:RDF` record again before oxigraph parses it.
 
 pub mod iso19139;
 pub mod request;
@@ -19,6 +22,7 @@ use std::collections::HashMap;
 
 use crate::dcat::{store_records, PageResult};
 use crate::fetch::{FetchError, FetchedPage, Fetcher};
+use crate::limits::ParseLimits;
 use crate::parse::ParseIssue;
 use crate::records::PageGraph;
 use crate::source::Source;
@@ -107,28 +111,40 @@ fn is_exception_report(page: &FetchedPage) -> bool {
 }
 
 /// Reads a fetched CSW page: maps its records to triples, groups them with the record
-/// pipeline, compares them with `registry` and writes the graphs of new versions.
-/// `endpoint` is the source's URL (record IRIs are built on it).
+/// pipeline, compares them with `registry` and writes the graphs of new versions, all
+/// within `limits`. `endpoint` is the source's URL (record IRIs are built on it).
 pub fn read_page(
     writer: &HarvestWriter,
     source: &str,
     endpoint: &str,
     page: &mut FetchedPage,
     registry: &Registry,
+    limits: &ParseLimits,
 ) -> Result<(PageResult, CswPageInfo), CswPageError> {
+    if let Err(refusal) = crate::xml_guard::check_xml(page.body.reopen()?, limits) {
+        return Err(ResponseError::Refused {
+            position: refusal.offset,
+            message: refusal.message,
+        }
+        .into());
+    }
     let file = page.body.reopen()?;
     let mut graph = PageGraph::new();
     let mut rejected: Vec<(String, String)> = Vec::new();
+    let mut warnings: Vec<(String, String)> = Vec::new();
     let mut issues: Vec<ParseIssue> = Vec::new();
     let mut present = 0u64;
     let base = page.url.clone();
-    let results = response::read_response(file, |record| {
+    let results = response::read_response(file, limits, |record| {
         present += 1;
         match record {
             RawRecord::Iso(md) => match iso19139::map_record(&md, endpoint) {
                 Ok(mapped) => {
                     for t in mapped.triples {
-                        graph.push(t);
+                        graph.push_within(t, limits.max_literal_bytes);
+                    }
+                    for message in mapped.warnings {
+                        warnings.push((mapped.iri.clone(), message));
                     }
                 }
                 Err(e) => {
@@ -143,6 +159,16 @@ pub fn read_page(
                 }
             },
             RawRecord::Rdf(bytes) => {
+                if let Err(refusal) = crate::xml_guard::check_xml_slice(&bytes, limits) {
+                    rejected.push((
+                        format!("rdf record {present} of the page"),
+                        format!(
+                            "{} (byte {} of the record)",
+                            refusal.message, refusal.offset
+                        ),
+                    ));
+                    return;
+                }
                 let parser = RdfParser::from_format(RdfFormat::RdfXml);
                 let parser = match parser.clone().with_base_iri(base.as_str()) {
                     Ok(p) => p,
@@ -157,11 +183,10 @@ pub fn read_page(
                     match quad {
                         Ok(q) => {
                             triples += 1;
-                            graph.push(oxigraph::model::Triple::new(
-                                q.subject,
-                                q.predicate,
-                                q.object,
-                            ));
+                            graph.push_within(
+                                oxigraph::model::Triple::new(q.subject, q.predicate, q.object),
+                                limits.max_literal_bytes,
+                            );
                         }
                         Err(e) => {
                             errors += 1;
@@ -193,9 +218,18 @@ pub fn read_page(
             }
         }
     })?;
-    let mut result = store_records(writer, source, &mut graph, &HashMap::new(), registry)?;
+    let mut result = store_records(
+        writer,
+        source,
+        &mut graph,
+        &HashMap::new(),
+        registry,
+        limits,
+    )?;
     rejected.append(&mut result.rejected);
     result.rejected = rejected;
+    warnings.append(&mut result.warnings);
+    result.warnings = warnings;
     result.issues = issues;
     Ok((result, CswPageInfo { results, present }))
 }

@@ -12,6 +12,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::io::{BufRead, BufReader, Read};
 
+use crate::limits::ParseLimits;
+
 /// Most elements one record may hold.
 pub const MAX_RECORD_ELEMENTS: usize = 200_000;
 /// Deepest element nesting accepted in a record.
@@ -198,6 +200,14 @@ pub enum ResponseError {
         /// What quick-xml said.
         message: String,
     },
+    /// The response was refused before it was read (nesting, entity expansion).
+    #[error("{message} (at byte {position})")]
+    Refused {
+        /// Byte offset in the body as served.
+        position: u64,
+        /// Why.
+        message: String,
+    },
     /// The declared encoding is not supported.
     #[error("unsupported encoding {0:?}")]
     Encoding(String),
@@ -377,9 +387,12 @@ fn is_record(name: &str) -> bool {
 }
 
 /// Reads a CSW response from `reader`, calling `on_record` for each record in document
-/// order, and returns the `SearchResults` counters.
+/// order, and returns the `SearchResults` counters. The text of an element is kept up to
+/// just past `limits.max_literal_bytes` (so that a literal made of it is known to be over
+/// the limit and left out).
 pub fn read_response<R: Read + 'static>(
     reader: R,
+    limits: &ParseLimits,
     mut on_record: impl FnMut(RawRecord),
 ) -> Result<SearchResults, ResponseError> {
     let input = open_utf8(reader)?;
@@ -403,7 +416,7 @@ pub fn read_response<R: Read + 'static>(
                 if !root_seen {
                     root_seen = true;
                     if name == "ExceptionReport" {
-                        let (element, _) = read_tree(&mut xml, &start)?;
+                        let (element, _) = read_tree(&mut xml, &start, limits)?;
                         return Err(ResponseError::Exception(exception_of(&element)));
                     }
                     if !name.ends_with("Response") && !is_record(&name) {
@@ -427,7 +440,7 @@ pub fn read_response<R: Read + 'static>(
                     let record = if name == "RDF" {
                         read_rdf(&mut xml, &start, &scopes)?
                     } else {
-                        let (element, truncated) = read_tree(&mut xml, &start)?;
+                        let (element, truncated) = read_tree(&mut xml, &start, limits)?;
                         match name.as_str() {
                             _ if truncated => RawRecord::Oversized(format!(
                                 "record deeper than {MAX_DEPTH} or larger than {MAX_RECORD_ELEMENTS} elements"
@@ -497,7 +510,9 @@ fn exception_of(report: &Element) -> ExceptionReport {
 fn read_tree<R: BufRead>(
     xml: &mut Reader<R>,
     start: &BytesStart<'_>,
+    limits: &ParseLimits,
 ) -> Result<(Element, bool), ResponseError> {
+    let cap = limits.max_literal_bytes;
     let mut stack = vec![Element {
         name: local_name(start.name().as_ref()),
         attrs: attributes(start),
@@ -534,14 +549,14 @@ fn read_tree<R: BufRead>(
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
                     match t.unescape() {
-                        Ok(text) => top.text.push_str(&text),
-                        Err(_) => top.text.push_str(&String::from_utf8_lossy(&t)),
+                        Ok(text) => push_capped(&mut top.text, &text, cap),
+                        Err(_) => push_capped(&mut top.text, &String::from_utf8_lossy(&t), cap),
                     }
                 }
             }
             Event::CData(c) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&String::from_utf8_lossy(&c));
+                    push_capped(&mut top.text, &String::from_utf8_lossy(&c), cap);
                 }
             }
             Event::Eof => {
@@ -554,6 +569,19 @@ fn read_tree<R: BufRead>(
         }
         buf.clear();
     }
+}
+
+/// Appends `text` to `out` while `out` holds at most `cap` bytes: what is kept is always
+/// just past `cap` when the whole would be.
+fn push_capped(out: &mut String, text: &str, cap: usize) {
+    if out.len() > cap {
+        return;
+    }
+    let mut take = text.len().min(cap + 1 - out.len());
+    while !text.is_char_boundary(take) {
+        take += 1;
+    }
+    out.push_str(&text[..take]);
 }
 
 /// Re-serializes the `rdf:RDF` element opened by `start`, adding the namespace
@@ -622,9 +650,12 @@ mod tests {
 
     fn read(xml: &str) -> (Result<SearchResults, ResponseError>, Vec<RawRecord>) {
         let mut records = Vec::new();
-        let r = read_response(std::io::Cursor::new(xml.as_bytes().to_vec()), |r| {
-            records.push(r)
-        });
+        let limits = ParseLimits::default();
+        let r = read_response(
+            std::io::Cursor::new(xml.as_bytes().to_vec()),
+            &limits,
+            |r| records.push(r),
+        );
         (r, records)
     }
 
@@ -672,7 +703,10 @@ mod tests {
         body.extend_from_slice(&[0x45, 0x61, 0x75, 0x20, 0xe9, 0x74, 0xe9]);
         body.extend_from_slice(b"</title></MD_Metadata></r:GetRecordsResponse>");
         let mut records = Vec::new();
-        read_response(std::io::Cursor::new(body), |r| records.push(r)).expect("latin-1 body");
+        read_response(std::io::Cursor::new(body), &ParseLimits::default(), |r| {
+            records.push(r)
+        })
+        .expect("latin-1 body");
         let RawRecord::Iso(e) = &records[0] else {
             panic!("iso record")
         };

@@ -48,6 +48,7 @@
 
 mod context;
 pub mod csw;
+pub mod hostile;
 mod prng;
 mod record;
 mod serializer;

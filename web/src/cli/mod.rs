@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_csw;
+mod bench_fuzz;
 mod bench_search;
 mod demo;
 mod export;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::config::{Config, ENV_VARS};
+pub use validate::validate_bytes;
 
 /// Moisson: harvests France's environmental metadata catalogues (DCAT-AP), keeps them in
 /// an RDF store and serves them.
@@ -50,6 +52,8 @@ enum Command {
     BenchCsw(bench_csw::BenchCswArgs),
     /// Benchmarks quality, index build and the incremental update after a 1 % revision, at scale.
     BenchSearch(bench_search::BenchSearchArgs),
+    /// Fuzzes validation and harvesting with mutated corpus and hostile files for N minutes.
+    BenchFuzz(bench_fuzz::BenchFuzzArgs),
     /// Searches the index (French full text, themes, use cases, territories).
     Search(search::SearchArgs),
     /// Rebuilds the search index from the store.
@@ -91,6 +95,7 @@ pub fn main() -> ExitCode {
             Command::Bench(args) => bench::run(args).await,
             Command::BenchCsw(args) => bench_csw::run(args).await,
             Command::BenchSearch(args) => bench_search::run(args).await,
+            Command::BenchFuzz(args) => bench_fuzz::run(args).await,
             Command::Search(args) => search::run(args, load_config(&cli.config, &env)?).await,
             Command::Reindex(args) => reindex::run(args, load_config(&cli.config, &env)?).await,
             Command::Quality(args) => quality::run(args, &cli.config, &env).await,

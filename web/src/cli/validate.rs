@@ -9,7 +9,7 @@ use moisson_catalog::quality::{
     assess_record, message_line, AssessContext, NoLinks, RecordGraph, RecordOrigin,
 };
 use moisson_catalog::shacl::{conformity_issue, Validator};
-use moisson_harvester::{format, parse, records, Fetcher};
+use moisson_harvester::{format, parse, records, Fetcher, ParseLimits};
 use oxigraph::model::{GraphName, Quad};
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
@@ -86,6 +86,8 @@ struct Outcome {
     violations: usize,
     parse_issues: Vec<String>,
     rejected: Vec<String>,
+    /// What was left out of the records (over-long literals), with the record.
+    warnings: Vec<String>,
     records: Vec<RecordOutcome>,
 }
 
@@ -162,6 +164,25 @@ async fn check(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Validates `bytes` (served with `content_type`, read from `base`) in memory exactly as
+/// `moisson validate` does, and returns its JSON report; used by `bench-fuzz` and the fuzz
+/// test.
+pub fn validate_bytes(
+    bytes: Vec<u8>,
+    content_type: Option<String>,
+    base: String,
+) -> anyhow::Result<serde_json::Value> {
+    let validator =
+        crate::api::quality::validator().context("the embedded SHACL shapes do not compile")?;
+    let document = Document {
+        bytes,
+        content_type,
+        base,
+    };
+    let outcome = validate("document", &document, RecordOrigin::Dcat, validator)?;
+    serde_json::to_value(&outcome).context("serializing the report")
+}
+
 fn validate(
     target: &str,
     document: &Document,
@@ -178,15 +199,22 @@ fn validate(
                 violations: 0,
                 parse_issues: vec![format!("{target}: not an RDF document ({e})")],
                 rejected: Vec::new(),
+                warnings: Vec::new(),
                 records: Vec::new(),
             })
         }
     };
-    let mut page = parse::parse_page(
-        &document.bytes[..],
-        document.bytes.len() as u64,
+    // The limits of a harvest with the default configuration: a document refused there
+    // is refused here, with the same located error.
+    let limits = ParseLimits::default();
+    let bytes = &document.bytes[..];
+    let mut page = parse::parse_page_rereadable(
+        bytes,
+        || Some(bytes),
+        bytes.len() as u64,
         rdf_format,
         &document.base,
+        &limits,
     );
     let mut parse_issues: Vec<String> = page
         .issues
@@ -200,7 +228,7 @@ fn validate(
             fatal.message
         ));
     }
-    let extracted = records::extract_records(&mut page.graph, &page.poisoned);
+    let extracted = records::extract_records_within(&mut page.graph, &page.poisoned, &limits);
     let today = chrono::Utc::now().date_naive();
     let check = |r: &records::ExtractedRecord| -> (usize, RecordOutcome) {
         let quads: Vec<Quad> = r
@@ -256,6 +284,11 @@ fn validate(
         .iter()
         .map(|r| format!("{}: {}", r.iri, r.message))
         .collect();
+    let warnings: Vec<String> = extracted
+        .warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.iri, w.message))
+        .collect();
     let readable = page.fatal.is_none() || !records.is_empty();
     Ok(Outcome {
         document: target.to_owned(),
@@ -263,6 +296,7 @@ fn validate(
         violations,
         parse_issues,
         rejected,
+        warnings,
         records,
     })
 }
@@ -286,6 +320,9 @@ fn table(o: &Outcome) -> String {
     }
     for r in &o.rejected {
         let _ = writeln!(out, "  fiche rejetée: {r}");
+    }
+    for w in &o.warnings {
+        let _ = writeln!(out, "  avertissement: {w}");
     }
     for r in &o.records {
         let _ = writeln!(
