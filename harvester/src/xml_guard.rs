@@ -79,7 +79,15 @@ pub fn check_xml(reader: impl Read, limits: &ParseLimits) -> Result<(), XmlRefus
             }
             Ok(Event::End(_)) => depth = depth.saturating_sub(1),
             Ok(Event::Text(text)) => guard.references(&text, at, xml.buffer_position())?,
-            Ok(Event::DocType(doctype)) => guard.declare(&doctype, at)?,
+            Ok(Event::DocType(doctype)) => {
+                // The content ends just before the event's closing `>`: declarations are
+                // located at their own offset, not the DOCTYPE's.
+                let content_start = xml
+                    .buffer_position()
+                    .saturating_sub(1 + doctype.len() as u64)
+                    .max(at);
+                guard.declare(&doctype, content_start)?
+            }
             Ok(Event::Eof) => return Ok(()),
             Ok(_) => {}
             Err(_) => {
@@ -122,7 +130,15 @@ impl Guard<'_> {
     /// Records the entities a DOCTYPE declares, found as oxigraph finds them.
     fn declare(&mut self, doctype: &[u8], offset: u64) -> Result<(), XmlRefusal> {
         let text = String::from_utf8_lossy(doctype);
-        for piece in text.split('<').skip(1) {
+        let mut piece_at = 0usize;
+        for (i, piece) in text.split('<').enumerate() {
+            // Byte offset of this piece's `<` in the DOCTYPE content.
+            let here = piece_at.saturating_sub(1);
+            piece_at += piece.len() + 1;
+            if i == 0 {
+                continue;
+            }
+            let offset = offset + here as u64;
             let Some(rest) = piece.strip_prefix("!ENTITY") else {
                 continue;
             };
@@ -242,11 +258,15 @@ mod tests {
     }
 
     #[test]
-    fn billion_laughs_is_refused_at_its_doctype() {
+    fn billion_laughs_is_refused_at_its_declaration() {
         let doc = laughs("", "!DOCTYPE", 10);
         let err = check_xml_slice(doc.as_bytes(), &limits()).expect_err("bomb");
         assert!(err.message.contains("&lol4;"), "{}", err.message);
-        assert_eq!(err.offset as usize, doc.find("<!DOCTYPE").expect("doctype"));
+        // Located at the offending declaration, not at the DOCTYPE.
+        assert_eq!(
+            err.offset as usize,
+            doc.find("<!ENTITY lol4 ").expect("declaration")
+        );
     }
 
     #[test]
