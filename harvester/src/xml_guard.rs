@@ -79,7 +79,14 @@ pub fn check_xml(reader: impl Read, limits: &ParseLimits) -> Result<(), XmlRefus
             }
             Ok(Event::End(_)) => depth = depth.saturating_sub(1),
             Ok(Event::Text(text)) => guard.references(&text, at, xml.buffer_position())?,
-            Ok(Event::DocType(doctype)) => guard.declare(&doctype, at)?,
+            Ok(Event::DocType(doctype)) => {
+                // The event holds what follows `<!DOCTYPE ` up to the closing `>`.
+                let content_start = xml
+                    .buffer_position()
+                    .saturating_sub(1 + doctype.len() as u64)
+                    .max(at);
+                guard.declare(&doctype, content_start)?;
+            }
             Ok(Event::Eof) => return Ok(()),
             Ok(_) => {}
             Err(_) => {
@@ -119,10 +126,15 @@ struct Guard<'a> {
 }
 
 impl Guard<'_> {
-    /// Records the entities a DOCTYPE declares, found as oxigraph finds them.
-    fn declare(&mut self, doctype: &[u8], offset: u64) -> Result<(), XmlRefusal> {
-        let text = String::from_utf8_lossy(doctype);
-        for piece in text.split('<').skip(1) {
+    /// Records the entities a DOCTYPE declares (its content starting at byte `start` of
+    /// the document), found as oxigraph finds them: after each `<`.
+    fn declare(&mut self, doctype: &[u8], start: u64) -> Result<(), XmlRefusal> {
+        let mut pieces = doctype.split(|&b| b == b'<');
+        let mut at = pieces.next().map_or(0, <[u8]>::len);
+        for piece in pieces {
+            let offset = start + at as u64;
+            at += 1 + piece.len();
+            let piece = String::from_utf8_lossy(piece);
             let Some(rest) = piece.strip_prefix("!ENTITY") else {
                 continue;
             };
@@ -242,11 +254,14 @@ mod tests {
     }
 
     #[test]
-    fn billion_laughs_is_refused_at_its_doctype() {
+    fn billion_laughs_is_refused_at_its_declaration() {
         let doc = laughs("", "!DOCTYPE", 10);
         let err = check_xml_slice(doc.as_bytes(), &limits()).expect_err("bomb");
         assert!(err.message.contains("&lol4;"), "{}", err.message);
-        assert_eq!(err.offset as usize, doc.find("<!DOCTYPE").expect("doctype"));
+        assert_eq!(
+            err.offset as usize,
+            doc.find("<!ENTITY lol4").expect("declaration")
+        );
     }
 
     #[test]
