@@ -17,6 +17,7 @@ pub const ENV_VARS: &[&str] = &[
     "MOISSON_SERVER_SPARQL_TIMEOUT_SECS",
     "MOISSON_SERVER_SPARQL_MAX_RESULTS",
     "MOISSON_SERVER_SEARCH_CACHE_ENTRIES",
+    "MOISSON_SERVER_PUBLIC_URL",
     "MOISSON_HARVEST_GRACE_PERIOD_DAYS",
     "MOISSON_HARVEST_MAX_PAGES",
     "MOISSON_HARVEST_TIMEOUT_SECS",
@@ -76,6 +77,11 @@ pub struct ServerSection {
     /// Search answers (and facet counts) kept until the index changes; 0 turns it off.
     #[serde(default = "default_search_cache_entries")]
     pub search_cache_entries: usize,
+    /// The address the public reaches the site at (`https://moisson.example.fr`), which
+    /// absolute links (sitemap, feeds, JSON-LD, QGIS files) start with; `http://{bind}`
+    /// when unset.
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 fn default_search_cache_entries() -> usize {
@@ -100,6 +106,7 @@ impl Default for ServerSection {
             sparql_timeout_secs: default_sparql_timeout_secs(),
             sparql_max_results: default_sparql_max_results(),
             search_cache_entries: default_search_cache_entries(),
+            public_url: None,
         }
     }
 }
@@ -278,6 +285,8 @@ pub struct Config {
     pub sparql: crate::api::sparql::SparqlLimits,
     /// Search answers kept until the index changes (`[server] search_cache_entries`).
     pub search_cache_entries: usize,
+    /// The site's public address, without a trailing `/` (`[server] public_url`).
+    pub public_url: String,
 }
 
 fn env_parse<T: std::str::FromStr>(
@@ -335,6 +344,16 @@ impl Config {
             "MOISSON_SERVER_SEARCH_CACHE_ENTRIES",
             &mut server.search_cache_entries,
         )?;
+        if let Some(v) = env.get("MOISSON_SERVER_PUBLIC_URL") {
+            server.public_url = Some(v.clone()).filter(|u| !u.is_empty());
+        }
+        let public_url = match &server.public_url {
+            Some(url) => crate::ui::SiteUrl::new(url)
+                .map_err(|e| anyhow!("server.public_url: {e}"))?
+                .as_str()
+                .to_owned(),
+            None => format!("http://{}", server.bind),
+        };
         if server.sparql_timeout_secs == 0 || server.sparql_max_results == 0 {
             bail!("server.sparql_timeout_secs and server.sparql_max_results must be at least 1");
         }
@@ -479,6 +498,7 @@ impl Config {
                 max_results: server.sparql_max_results,
             },
             search_cache_entries: server.search_cache_entries,
+            public_url,
         })
     }
 }
@@ -563,6 +583,30 @@ mod tests {
         )
         .expect_err("constraint on a dcat source");
         assert!(format!("{err:#}").contains("protocol = \"csw\""), "{err:#}");
+    }
+
+    #[test]
+    fn public_url_defaults_to_the_bind_address_and_is_checked() {
+        let c = Config::load("", &BTreeMap::new()).expect("valid");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        let c = Config::load(
+            "[server]\npublic_url = \"https://moisson.example.fr/\"\n",
+            &BTreeMap::new(),
+        )
+        .expect("valid");
+        assert_eq!(c.public_url, "https://moisson.example.fr");
+        let env = BTreeMap::from([(
+            "MOISSON_SERVER_PUBLIC_URL".to_owned(),
+            "https://guichet.example.org".to_owned(),
+        )]);
+        let c = Config::load("", &env).expect("valid");
+        assert_eq!(c.public_url, "https://guichet.example.org");
+        let err = Config::load(
+            "[server]\npublic_url = \"javascript:alert(1)\"\n",
+            &BTreeMap::new(),
+        )
+        .expect_err("not http");
+        assert!(format!("{err:#}").contains("server.public_url"), "{err:#}");
     }
 
     #[test]
