@@ -8,6 +8,11 @@
 //!   whole run has a time budget; URLs not reached stay due for the next run.
 //! - Results are stored with their date; a URL checked less than `max_age` ago is not
 //!   checked again, so a catalogue's links are not re-checked at every harvest.
+//! - A run first checks that names resolve (up to [`PROBE_HOSTS`] hosts of the due links,
+//!   resolved at once within `probe_timeout`; skipped for IP literals and behind a proxy,
+//!   which resolves names itself). When none resolves, nothing is requested or stored:
+//!   the run ends at once with every link still due, instead of recording every link as
+//!   broken or waiting out the time budget on a resolver that does not answer.
 
 use chrono::Utc;
 use moisson_catalog::quality::{LinkCheck, LinkHealth};
@@ -32,6 +37,8 @@ pub struct LinkCheckOptions {
     pub max_age: chrono::Duration,
     /// No new check starts after this much time in one run.
     pub time_budget: Duration,
+    /// Time the name resolution probe that opens a run may take.
+    pub probe_timeout: Duration,
 }
 
 impl Default for LinkCheckOptions {
@@ -42,6 +49,7 @@ impl Default for LinkCheckOptions {
             timeout_secs: 15,
             max_age: chrono::Duration::days(7),
             time_budget: Duration::from_secs(600),
+            probe_timeout: Duration::from_secs(3),
         }
     }
 }
@@ -57,9 +65,14 @@ pub struct LinkCheckSummary {
     pub cached: usize,
     /// Found broken in this run.
     pub broken: usize,
-    /// Left for a later run (time budget spent).
+    /// Left for a later run (time budget spent, or names not resolving).
     pub deferred: usize,
+    /// True when the run was skipped because no probed host name resolved.
+    pub resolution_failed: bool,
 }
+
+/// Most host names the probe that opens a run resolves.
+pub const PROBE_HOSTS: usize = 3;
 
 /// Checks links with bounded concurrency.
 #[derive(Clone)]
@@ -69,7 +82,8 @@ pub struct LinkChecker {
     global: Arc<Semaphore>,
     hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
     allow_private: bool,
-    through_proxy: bool,
+    /// Requests go through a proxy, which resolves names itself.
+    proxied: bool,
 }
 
 impl LinkChecker {
@@ -84,9 +98,9 @@ impl LinkChecker {
         Ok(Self {
             client,
             allow_private: fetch.allow_private_addresses,
-            through_proxy: fetch.proxy.is_some(),
             global: Arc::new(Semaphore::new(options.concurrency.max(1))),
             hosts: Arc::new(Mutex::new(HashMap::new())),
+            proxied: fetch.proxy.is_some(),
             options,
         })
     }
@@ -119,7 +133,7 @@ impl LinkChecker {
         // redirect policy check the rest); the result says only that it was refused, not
         // whether something answers there.
         let mut refusal = crate::netguard::check_literal(&parsed, self.allow_private).err();
-        if refusal.is_none() && self.through_proxy && !self.allow_private {
+        if refusal.is_none() && self.proxied && !self.allow_private {
             refusal = crate::netguard::check_through_proxy(&parsed).await.err();
         }
         if refusal.is_some() {
@@ -191,6 +205,19 @@ impl LinkChecker {
             cached: urls.len() - due.len(),
             ..Default::default()
         };
+        if !self.proxied {
+            let hosts = probe_hosts(&due);
+            if !any_resolves(&hosts, self.options.probe_timeout, resolve).await {
+                tracing::warn!(
+                    hosts = %hosts.iter().map(|(h, _)| h.as_str()).collect::<Vec<_>>().join(", "),
+                    due = due.len(),
+                    "link check skipped: host names do not resolve; links stay due"
+                );
+                summary.deferred = due.len();
+                summary.resolution_failed = true;
+                return Ok(summary);
+            }
+        }
         let deadline = Instant::now() + self.options.time_budget;
         let mut tasks = tokio::task::JoinSet::new();
         let mut results = Vec::with_capacity(due.len());
@@ -230,6 +257,63 @@ impl LinkChecker {
         save(store, results).await?;
         Ok(summary)
     }
+}
+
+/// Up to [`PROBE_HOSTS`] distinct host names (with their port) among `urls`, in order;
+/// IP literals need no resolution and are left out.
+fn probe_hosts(urls: &[String]) -> Vec<(String, u16)> {
+    let mut out: Vec<(String, u16)> = Vec::new();
+    for url in urls {
+        let Ok(parsed) = url::Url::parse(url) else {
+            continue;
+        };
+        let Some(url::Host::Domain(host)) = parsed.host() else {
+            continue;
+        };
+        let port = parsed.port_or_known_default().unwrap_or(80);
+        if !out.iter().any(|(h, _)| h == host) {
+            out.push((host.to_owned(), port));
+        }
+        if out.len() >= PROBE_HOSTS {
+            break;
+        }
+    }
+    out
+}
+
+/// Resolves `host` with the system resolver; true when it gave an address.
+async fn resolve(host: String, port: u16) -> bool {
+    tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .is_ok_and(|mut addresses| addresses.next().is_some())
+}
+
+/// True when `hosts` is empty or one of them resolves within `timeout` (all are resolved
+/// at once).
+async fn any_resolves<F, Fut>(hosts: &[(String, u16)], timeout: Duration, resolve: F) -> bool
+where
+    F: Fn(String, u16) -> Fut,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    if hosts.is_empty() {
+        return true;
+    }
+    let mut lookups = tokio::task::JoinSet::new();
+    for (host, port) in hosts {
+        lookups.spawn(resolve(host.clone(), *port));
+    }
+    let first_success = async {
+        while let Some(joined) = lookups.join_next().await {
+            if joined.unwrap_or(false) {
+                return true;
+            }
+        }
+        false
+    };
+    // Lookups still running at the deadline are dropped with the set (aborted).
+    tokio::time::timeout(timeout, first_success)
+        .await
+        .unwrap_or(false)
 }
 
 async fn save(store: &CatalogStore, checks: Vec<LinkCheck>) -> Result<(), StoreError> {
@@ -275,4 +359,91 @@ pub async fn check_source_links(
         .await
         .map_err(|e| StoreError::Corrupt(format!("link task: {e}")))??;
     checker.check_and_store(store, urls).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_hosts_are_distinct_names_without_ip_literals() {
+        let urls: Vec<String> = [
+            "http://127.0.0.1:9/a",
+            "https://a.example.fr/x",
+            "https://a.example.fr/y",
+            "http://[::1]/z",
+            "http://b.example.fr:8080/",
+            "not a url",
+            "https://c.example.fr/",
+            "https://d.example.fr/",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(
+            probe_hosts(&urls),
+            vec![
+                ("a.example.fr".to_owned(), 443),
+                ("b.example.fr".to_owned(), 8080),
+                ("c.example.fr".to_owned(), 443),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_resolver_that_does_not_answer_fails_the_probe_at_its_timeout() {
+        let hosts = vec![
+            ("a.example.fr".to_owned(), 80),
+            ("b.example.fr".to_owned(), 80),
+        ];
+        let started = std::time::Instant::now();
+        let resolves = any_resolves(&hosts, Duration::from_millis(200), |_, _| async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            true
+        })
+        .await;
+        assert!(!resolves);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn one_resolving_host_is_enough() {
+        let hosts = vec![
+            ("dead.example.fr".to_owned(), 80),
+            ("ok.example.fr".to_owned(), 80),
+        ];
+        let resolves = any_resolves(&hosts, Duration::from_secs(5), |host, _| async move {
+            host.starts_with("ok")
+        })
+        .await;
+        assert!(resolves);
+        assert!(any_resolves(&[], Duration::from_millis(1), |_, _| async { false }).await);
+    }
+
+    #[tokio::test]
+    async fn unresolvable_names_skip_the_run_and_leave_links_due() {
+        let store = CatalogStore::in_memory().expect("store");
+        let checker = LinkChecker::new(
+            &FetchOptions::default(),
+            LinkCheckOptions {
+                probe_timeout: Duration::from_secs(5),
+                ..LinkCheckOptions::default()
+            },
+        )
+        .expect("checker");
+        // `.invalid` never resolves (RFC 6761).
+        let urls = vec![
+            "http://moisson-test.invalid/a.zip".to_owned(),
+            "https://autre.moisson-test.invalid/b.csv".to_owned(),
+        ];
+        let summary = checker
+            .check_and_store(&store, urls.clone())
+            .await
+            .expect("check");
+        assert!(summary.resolution_failed);
+        assert_eq!((summary.checked, summary.deferred), (0, 2));
+        let stored = store
+            .link_checks(urls.iter().map(String::as_str))
+            .expect("read");
+        assert!(stored.is_empty(), "{stored:?}");
+    }
 }

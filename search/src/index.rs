@@ -80,7 +80,8 @@ pub struct IndexStats {
 /// The search index.
 pub struct SearchIndex {
     pub(crate) reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// `None` when opened read-only, next to the process that writes the index.
+    writer: Option<Mutex<IndexWriter>>,
     pub(crate) fields: Fields,
     dir: Option<PathBuf>,
     /// Answers and facet counts of recent searches (see [`crate::cache`]).
@@ -109,6 +110,21 @@ impl SearchIndex {
         Self::create_fresh(dir).map(|index| (index, true))
     }
 
+    /// Opens the index in `dir` for searching only, without taking the writer's lock held
+    /// by the process that serves it (`moisson serve`); rebuilds and updates then fail.
+    /// A missing or incompatible index is an error here, never rebuilt.
+    pub fn open_read_only(dir: &Path) -> Result<Self, SearchError> {
+        let version = std::fs::read_to_string(dir.join(VERSION_FILE)).ok();
+        if version.as_deref().map(str::trim) != Some(SCHEMA_VERSION) {
+            return Err(SearchError::Unavailable(format!(
+                "no usable search index in {} (it is rebuilt by `moisson reindex` or at the next start of `moisson serve`)",
+                dir.display()
+            )));
+        }
+        let index = Index::open_in_dir(dir)?;
+        Self::with_writer(index, Some(dir.to_owned()), false)
+    }
+
     /// Returns an index in memory (tests, benchmarks).
     pub fn in_memory() -> Result<Self, SearchError> {
         let (schema, _) = schema::build();
@@ -135,19 +151,33 @@ impl SearchIndex {
     }
 
     fn from_index(index: Index, dir: Option<PathBuf>) -> Result<Self, SearchError> {
+        Self::with_writer(index, dir, true)
+    }
+
+    fn with_writer(
+        index: Index,
+        dir: Option<PathBuf>,
+        writable: bool,
+    ) -> Result<Self, SearchError> {
         index
             .tokenizers()
             .register(analyzer::FRENCH, analyzer::french());
         let fields = schema::fields_of(&index.schema())?;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
-        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY_BYTES)?;
+        let writer = if writable {
+            Some(Mutex::new(
+                index.writer_with_num_threads(threads, WRITER_MEMORY_BYTES)?,
+            ))
+        } else {
+            None
+        };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(Self {
             reader,
-            writer: Mutex::new(writer),
+            writer,
             fields,
             dir,
             cache: crate::cache::SearchCache::new(CACHED_SEARCHES),
@@ -192,6 +222,8 @@ impl SearchIndex {
 
     fn lock_writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
         self.writer
+            .as_ref()
+            .ok_or_else(|| SearchError::Unavailable("the search index is open read-only".into()))?
             .lock()
             .map_err(|_| SearchError::Unavailable("index writer poisoned by a panic".into()))
     }

@@ -5,6 +5,7 @@ mod broken;
 mod corpus;
 mod crash;
 mod csw;
+mod ecosystem;
 mod faults;
 mod fuzz;
 mod hardening;

@@ -123,10 +123,12 @@ pub struct LiveJob {
     pub total: Option<u64>,
 }
 
-/// Progress of the running jobs, by source.
+/// Progress of the running jobs, by source, and the sources whose links are being
+/// checked in the background.
 #[derive(Default)]
 pub struct LiveJobs {
     jobs: Mutex<HashMap<String, LiveJob>>,
+    link_checks: Mutex<HashSet<String>>,
 }
 
 impl LiveJobs {
@@ -143,6 +145,38 @@ impl LiveJobs {
     /// Forgets the job of `source`.
     pub fn remove(&self, source: &str) {
         self.lock().remove(source);
+    }
+
+    /// Marks the links of `source` being checked; false when they already were.
+    pub fn start_link_check(&self, source: &str) -> bool {
+        self.link_checks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(source.to_owned())
+    }
+
+    /// Marks the link check of `source` finished.
+    pub fn link_check_done(&self, source: &str) {
+        self.link_checks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(source);
+    }
+
+    /// Returns true while the links of `source` are being checked.
+    pub fn link_check_running(&self, source: &str) -> bool {
+        self.link_checks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(source)
+    }
+
+    /// Returns how many sources have their links being checked.
+    pub fn link_check_count(&self) -> usize {
+        self.link_checks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, LiveJob>> {

@@ -853,6 +853,30 @@ max_nesting_depth = 100
     }
 
     #[test]
+    fn public_url_defaults_to_the_bind_address_and_is_checked() {
+        let c = Config::load("", &BTreeMap::new()).expect("valid");
+        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080");
+        let c = Config::load(
+            "[server]\npublic_url = \"https://moisson.example.fr/\"\n",
+            &BTreeMap::new(),
+        )
+        .expect("valid");
+        assert_eq!(c.public_url.as_str(), "https://moisson.example.fr");
+        let env = BTreeMap::from([(
+            "MOISSON_SERVER_PUBLIC_URL".to_owned(),
+            "https://guichet.example.org".to_owned(),
+        )]);
+        let c = Config::load("", &env).expect("valid");
+        assert_eq!(c.public_url.as_str(), "https://guichet.example.org");
+        let err = Config::load(
+            "[server]\npublic_url = \"javascript:alert(1)\"\n",
+            &BTreeMap::new(),
+        )
+        .expect_err("not http");
+        assert!(format!("{err:#}").contains("server.public_url"), "{err:#}");
+    }
+
+    #[test]
     fn csw_sources_read_schema_and_constraint() {
         let c = Config::load(
             "[[source]]\nid = \"a\"\nname = \"x\"\nurl = \"http://a/csw\"\nprotocol = \"csw\"\ncsw_output_schema = \"dcat\"\ncsw_constraint = \"OrganisationName = 'DDT 24'\"\n[[source]]\nid = \"b\"\nname = \"y\"\nurl = \"http://a/csw\"\nprotocol = \"csw\"\n",

@@ -1,6 +1,12 @@
 //! Runs harvests: one source, or many with bounded concurrency, keeping the running set.
+//!
+//! Link checks are a step of their own, never part of a harvest job: under `moisson serve`
+//! they run in the background once the job, its quality run and its index update are
+//! done (holding no harvest slot), and `moisson harvest` runs them after its summary. A
+//! run that brings new results recomputes the source's quality.
 
 use moisson_catalog::{CatalogStore, JobReport};
+use moisson_harvester::links::LinkCheckSummary;
 use moisson_harvester::{harvest_source, Progress, Source};
 use moisson_search::{changed_datasets, SearchIndex, SourceContext, SourceContexts};
 use std::sync::Arc;
@@ -47,20 +53,42 @@ pub async fn run_started(
     .await;
     slots.release_host();
     let stopping = harvests.options.shutdown.is_cancelled();
-    if report.status != moisson_catalog::JobStatus::Failed && !stopping {
-        if harvests.check_links {
-            check_links(store, harvests, source).await;
-        }
-        if quality_due(store, source, &report).await {
-            update_quality(store, source).await;
-        }
+    let harvested = report.status != moisson_catalog::JobStatus::Failed && !stopping;
+    if harvested && quality_due(store, source, &report).await {
+        update_quality(store, source).await;
     }
     // After the quality run, so that re-indexed records carry their new score.
     if let (Some(indexing), Some(before)) = (&harvests.indexing, before) {
         update_index(store, indexing, source.id.as_str(), before).await;
     }
     harvests.done(source.id.as_str());
+    if harvested && harvests.check_links {
+        spawn_link_check(store, harvests, source);
+    }
     report
+}
+
+/// Checks the links of `source` in the background (at most one run per source at once;
+/// a run already going on for it is left to finish). A shutdown stops it: what it had not
+/// stored stays due.
+fn spawn_link_check(store: &CatalogStore, harvests: &Harvests, source: &Source) {
+    let id = source.id.as_str();
+    if !harvests.live.start_link_check(id) {
+        tracing::info!(source = id, "links already being checked");
+        return;
+    }
+    let (store, source, live) = (store.clone(), source.clone(), harvests.live.clone());
+    let fetch = harvests.fetcher.options().clone();
+    let shutdown = harvests.options.shutdown.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            () = shutdown.cancelled() => {
+                tracing::info!(source = %source.id, "link check stopped by the shutdown");
+            }
+            _ = check_links(&store, &fetch, &source) => {}
+        }
+        live.link_check_done(source.id.as_str());
+    });
 }
 
 /// Sends progress to two receivers (the caller's, and the live view of `/api/sources`).
@@ -228,29 +256,44 @@ pub fn assess_quality(
     assess_source(store, source.id.as_str(), &how)
 }
 
-/// Checks the links of `source` that are due (bounded, cached); failures are logged.
-async fn check_links(store: &CatalogStore, harvests: &Harvests, source: &Source) {
+/// Checks the links of `source` that are due (bounded, cached, after a name resolution
+/// probe), then recomputes its quality when the run stored new results; failures are
+/// logged. Returns what the run did, `None` when it could not run.
+pub async fn check_links(
+    store: &CatalogStore,
+    fetch: &moisson_harvester::FetchOptions,
+    source: &Source,
+) -> Option<LinkCheckSummary> {
     use moisson_harvester::links::{check_source_links, LinkCheckOptions, LinkChecker};
     let id = source.id.as_str();
-    let checker = match LinkChecker::new(harvests.fetcher.options(), LinkCheckOptions::default()) {
+    let checker = match LinkChecker::new(fetch, LinkCheckOptions::default()) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(source = id, error = %e, "building the link checker");
-            return;
+            return None;
         }
     };
-    match check_source_links(store, &checker, id).await {
-        Ok(s) => tracing::info!(
-            source = id,
-            links = s.links,
-            checked = s.checked,
-            cached = s.cached,
-            broken = s.broken,
-            deferred = s.deferred,
-            "links checked"
-        ),
-        Err(e) => tracing::error!(source = id, error = %e, "checking links"),
+    let summary = match check_source_links(store, &checker, id).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(source = id, error = %e, "checking links");
+            return None;
+        }
+    };
+    tracing::info!(
+        source = id,
+        links = summary.links,
+        checked = summary.checked,
+        cached = summary.cached,
+        broken = summary.broken,
+        deferred = summary.deferred,
+        resolution_failed = summary.resolution_failed,
+        "links checked"
+    );
+    if summary.checked > 0 {
+        update_quality(store, source).await;
     }
+    Some(summary)
 }
 
 /// Whether the quality of `source` must be recomputed after `report`: always when the

@@ -194,7 +194,9 @@ pub fn assess_source(
             fresh.push((e.graph.clone(), issues));
         }
     }
-    if let Some(validator) = how.conformance {
+    // A read-only store (next to a running server) keeps neither the SHACL cache nor the run.
+    let writable = !store.is_read_only();
+    if let (Some(validator), true) = (how.conformance, writable) {
         for chunk in fresh.chunks(2000) {
             store.save_conformity(chunk, validator.version())?;
         }
@@ -202,6 +204,9 @@ pub fn assess_source(
     let computed_at = how.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut report = build_report(source, &computed_at, &records);
     (report.shared_records, report.shared_records_total) = shared_records(&all, source);
+    if !writable {
+        return Ok(report);
+    }
     store.save_quality_run(&report, &records)?;
     Ok(store.quality_report(source)?.unwrap_or(report))
 }

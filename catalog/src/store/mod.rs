@@ -76,6 +76,9 @@ pub struct CatalogStore {
     /// quality run (graphs are content-addressed, so they never go stale): a source's run
     /// then reads only the records that changed, not every record of every source.
     identifiers: Arc<Mutex<HashMap<String, Arc<[String]>>>>,
+    /// Opened with [`CatalogStore::open_read_only`]: nothing is ever written, not even
+    /// the caches some reads keep in the store (SHACL results, quality runs).
+    read_only: bool,
 }
 
 impl CatalogStore {
@@ -86,13 +89,19 @@ impl CatalogStore {
         Ok(store)
     }
 
-    /// Opens the on-disk store in `dir` read-only, as it is at this moment: the SPARQL
-    /// worker processes read it beside the server that writes it. RocksDB gives such a
-    /// reader no guarantee while another process writes (a compaction may remove a file it
-    /// needs), so a reader must be short-lived and may fail; it never writes, so it cannot
-    /// harm the store.
+    /// Opens the on-disk store in `dir` for reading only, next to the process that holds
+    /// it for writing (`moisson serve`): it sees the data as they were when it opened.
+    /// Writes fail, and reads that would keep a cache in the store keep none.
     pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
-        Ok(Self::over(Store::open_read_only(dir)?))
+        Ok(Self {
+            read_only: true,
+            ..Self::over(Store::open_read_only(dir)?)
+        })
+    }
+
+    /// Returns true when the store was opened with [`CatalogStore::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Returns a new in-memory store, for tests and offline validation.
@@ -108,6 +117,7 @@ impl CatalogStore {
             record_scores: Arc::default(),
             identifiers: Arc::default(),
             active_cache: Arc::new(Mutex::new(None)),
+            read_only: false,
         }
     }
 
@@ -195,4 +205,28 @@ pub fn record_graph_name(source: &str, record_iri: &str, content_hash: &str) -> 
         moisson::RECORD_GRAPH_PREFIX,
         &key[..20]
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{JobReport, JobStatus, SourceId};
+
+    #[test]
+    fn a_read_only_handle_reads_next_to_the_writer_and_never_writes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let writer = CatalogStore::open(dir.path()).expect("open for writing");
+        let mut job = JobReport::start(&SourceId::new("ddt-29").expect("valid id"));
+        job.finish(JobStatus::Ok, None);
+        writer.save_job(&job).expect("save job");
+        writer.flush().expect("flush");
+        // The writer still holds RocksDB's lock.
+        let reader = CatalogStore::open_read_only(dir.path()).expect("open read-only");
+        assert!(reader.is_read_only() && !writer.is_read_only());
+        assert_eq!(reader.jobs("ddt-29", 10).expect("jobs"), vec![job.clone()]);
+        let quads = reader.quad_count().expect("count");
+        assert_eq!(reader.load_vocabularies().expect("skipped"), 0);
+        assert!(reader.save_job(&job).is_err());
+        assert_eq!(reader.quad_count().expect("count"), quads);
+    }
 }

@@ -45,6 +45,9 @@ pub struct DistributionView {
     pub license: Option<String>,
     /// `dct:modified`.
     pub modified: Option<String>,
+    /// `dct:conformsTo` of the distribution (e.g. the OGC standard a service follows).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conforms_to: Vec<String>,
 }
 
 /// A dataset (or data service) with the DCAT-AP fields the API and pages show.
@@ -325,6 +328,7 @@ pub(crate) fn build_view(entry: &RecordEntry, quads: Vec<Quad>) -> DatasetView {
             byte_size: index.text(&key, dcat::BYTE_SIZE),
             license: index.text(&key, dct::LICENSE),
             modified: index.text(&key, dct::MODIFIED),
+            conforms_to: index.texts(&key, dct::CONFORMS_TO),
             format,
         };
         if let Some(f) = &dist.format {

@@ -9,8 +9,11 @@ use crate::vocab::{mv, VOCABULARY_FILES};
 
 impl CatalogStore {
     /// Replaces the vocabulary graphs with the embedded vocabulary files; returns the
-    /// number of graphs written.
+    /// number of graphs written (none in a read-only store, which keeps those it has).
     pub fn load_vocabularies(&self) -> Result<usize, StoreError> {
+        if self.is_read_only() {
+            return Ok(0);
+        }
         for (name, text) in VOCABULARY_FILES {
             let graph = NamedNode::new_unchecked(format!("{}{name}", mv::GRAPH_PREFIX));
             self.store

@@ -129,6 +129,13 @@ pub(super) async fn run(
     )
     .await;
     println!("{}", super::progress::summary_table(&reports));
+    if serving.is_none() {
+        // The links are checked in the background; without a server to keep, the demo
+        // waits for them so that its quality reports include them.
+        while state.harvests.live.link_check_count() > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
     if let Some(handle) = serving {
         println!("harvest done; serving until Ctrl-C");
         handle.await.context("web server task")??;

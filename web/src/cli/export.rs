@@ -25,7 +25,7 @@ pub(super) async fn run(args: ExportArgs, config: Config) -> anyhow::Result<Exit
             args.format
         )
     })?;
-    let store = super::open_store(&config.data_dir)?;
+    let store = super::open_store_for_reading(&config.data_dir)?;
     let count = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

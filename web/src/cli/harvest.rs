@@ -1,4 +1,6 @@
-//! `moisson harvest [SOURCE_ID…]`: harvests now, prints a summary, exit 1 if any failed.
+//! `moisson harvest [SOURCE_ID…]`: harvests now, prints a summary, exit 1 if any failed;
+//! then checks the distribution links of the harvested sources, as a step of its own
+//! with its own summary lines (`--no-link-check` skips it).
 
 use anyhow::bail;
 use clap::Args;
@@ -19,6 +21,9 @@ pub(super) struct HarvestArgs {
     /// Re-read pages even when they are byte-identical to the last harvest.
     #[arg(long)]
     force: bool,
+    /// Skips the link checks that follow the harvest.
+    #[arg(long)]
+    no_link_check: bool,
 }
 
 pub(super) async fn run(args: HarvestArgs, config: Config) -> anyhow::Result<ExitCode> {
@@ -49,7 +54,8 @@ pub(super) async fn run(args: HarvestArgs, config: Config) -> anyhow::Result<Exi
         options,
         running: Mutex::new(HashSet::new()),
         indexing: Some(indexing),
-        check_links: config.check_links,
+        // Checked below, once the summary is printed.
+        check_links: false,
         limits: crate::app::Limits::new(config.concurrency, config.per_host_concurrency),
         live: Default::default(),
     });
@@ -64,8 +70,11 @@ pub(super) async fn run(args: HarvestArgs, config: Config) -> anyhow::Result<Exi
     println!("{}", super::progress::summary_table(&reports));
     for r in &reports {
         for e in r.errors.iter().take(5) {
-            eprintln!("{}: {}: {}", r.source, e.location, e.message);
+            eprintln!("error: {}: {}: {}", r.source, e.location, e.message);
         }
+    }
+    if config.check_links && !args.no_link_check {
+        check_links(&store, &config, &sources, &reports).await;
     }
     let failed = reports.iter().any(|r| r.status == JobStatus::Failed);
     Ok(if failed {
@@ -73,4 +82,45 @@ pub(super) async fn run(args: HarvestArgs, config: Config) -> anyhow::Result<Exi
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Checks the links of every source harvested without failure, one line per source.
+async fn check_links(
+    store: &moisson_catalog::CatalogStore,
+    config: &Config,
+    sources: &[moisson_harvester::Source],
+    reports: &[moisson_catalog::JobReport],
+) {
+    let harvested: Vec<&moisson_harvester::Source> = sources
+        .iter()
+        .filter(|s| {
+            reports
+                .iter()
+                .any(|r| r.source == s.id.as_str() && r.status != JobStatus::Failed)
+        })
+        .collect();
+    if harvested.is_empty() {
+        return;
+    }
+    println!("checking links ({} sources)", harvested.len());
+    for source in harvested {
+        let started = std::time::Instant::now();
+        let line = match runner::check_links(store, &config.fetch, source).await {
+            None => "failed (see the log)".to_owned(),
+            Some(s) if s.resolution_failed => format!(
+                "skipped: host names do not resolve; {} links left due for the next run",
+                s.deferred
+            ),
+            Some(s) => format!(
+                "{} links: {} checked, {} broken, {} cached, {} deferred ({:.1} s)",
+                s.links,
+                s.checked,
+                s.broken,
+                s.cached,
+                s.deferred,
+                started.elapsed().as_secs_f64()
+            ),
+        };
+        println!("links {:<24} {line}", source.id.as_str());
+    }
 }

@@ -24,13 +24,16 @@ use std::process::ExitCode;
 use crate::config::{Config, ENV_VARS};
 pub use validate::validate_bytes;
 
+/// The configuration file read when `--config` is not given.
+const DEFAULT_CONFIG: &str = "moisson.toml";
+
 /// Moisson: harvests France's environmental metadata catalogues (DCAT-AP), keeps them in
 /// an RDF store and serves them.
 #[derive(Parser)]
 #[command(name = "moisson", version, about)]
 struct Cli {
     /// Configuration file.
-    #[arg(long, global = true, default_value = "moisson.toml")]
+    #[arg(long, global = true, default_value = DEFAULT_CONFIG)]
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -91,12 +94,12 @@ pub fn main() -> ExitCode {
             Command::Demo(args) => demo::run(args, &env).await,
             Command::Serve(args) => serve::run(args, load_config(&cli.config, &env)?).await,
             Command::Harvest(args) => harvest::run(args, load_config(&cli.config, &env)?).await,
-            Command::Export(args) => export::run(args, load_config(&cli.config, &env)?).await,
+            Command::Export(args) => export::run(args, config_or_demo(&cli.config, &env)?.0).await,
             Command::Bench(args) => bench::run(args).await,
             Command::BenchCsw(args) => bench_csw::run(args).await,
             Command::BenchSearch(args) => bench_search::run(args).await,
             Command::BenchFuzz(args) => bench_fuzz::run(args).await,
-            Command::Search(args) => search::run(args, load_config(&cli.config, &env)?).await,
+            Command::Search(args) => search::run(args, config_or_demo(&cli.config, &env)?.0).await,
             Command::Reindex(args) => reindex::run(args, load_config(&cli.config, &env)?).await,
             Command::Quality(args) => quality::run(args, &cli.config, &env).await,
             Command::Validate(args) => validate::run(args).await,
@@ -138,6 +141,47 @@ pub fn load_config(path: &Path, env: &BTreeMap<String, String>) -> anyhow::Resul
     })?;
     let _ = ENV_VARS;
     Config::load(&text, env).with_context(|| format!("in {}", path.display()))
+}
+
+/// The configuration at `path`; or, when `path` is the default `moisson.toml` and there is
+/// none, the demo's (data in `./moisson-data`, or `MOISSON_DATA_DIR`), so that commands
+/// run next to `moisson demo` find its data. The flag says whether a file was read.
+pub fn config_or_demo(
+    path: &Path,
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<(Config, bool)> {
+    if path != Path::new(DEFAULT_CONFIG) || std::fs::metadata(path).is_ok() {
+        return Ok((load_config(path, env)?, true));
+    }
+    let mut config = Config::from_file(crate::config::ConfigFile::default(), env)?;
+    if !env.contains_key("MOISSON_DATA_DIR") {
+        config.data_dir = PathBuf::from("moisson-data");
+    }
+    tracing::info!(data_dir = %config.data_dir.display(), "no moisson.toml: reading the demo's data");
+    Ok((config, false))
+}
+
+/// Opens the store under `data_dir/store` as [`open_store`] does, or, when another
+/// process (`moisson serve` or `moisson demo`) holds it, read-only: commands that only
+/// read (`search`, `export`, `quality`) run next to a server.
+pub fn open_store_for_reading(data_dir: &Path) -> anyhow::Result<CatalogStore> {
+    let dir = data_dir.join("store");
+    if !dir.join("CURRENT").is_file() {
+        anyhow::bail!(
+            "no store in {} (harvest first: `moisson harvest`, or try `moisson demo`)",
+            dir.display()
+        );
+    }
+    match open_store(data_dir) {
+        Ok(store) => Ok(store),
+        Err(writable) => match CatalogStore::open_read_only(&dir) {
+            Ok(store) => {
+                tracing::info!(dir = %dir.display(), "store in use by another process: opened read-only");
+                Ok(store)
+            }
+            Err(read_only) => Err(writable.context(format!("reading it read-only: {read_only}"))),
+        },
+    }
 }
 
 /// Opens the store under `data_dir/store`, marks jobs a crash interrupted as failed and

@@ -12,7 +12,6 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::config::{Config, ConfigFile};
 use crate::runner;
 
 #[derive(Args)]
@@ -28,24 +27,6 @@ pub(super) struct QualityArgs {
     /// Records to fix shown per source in the table.
     #[arg(long, default_value_t = 10)]
     limit: usize,
-}
-
-/// The configured sources, or, without a configuration file (e.g. after `moisson demo`),
-/// the sources found in the store under `MOISSON_DATA_DIR`.
-fn config_or_store_sources(
-    path: &Path,
-    env: &BTreeMap<String, String>,
-) -> anyhow::Result<(Config, bool)> {
-    match std::fs::metadata(path) {
-        Ok(_) => Ok((super::load_config(path, env)?, true)),
-        Err(_) => {
-            let mut config = Config::from_file(ConfigFile::default(), env)?;
-            if !env.contains_key("MOISSON_DATA_DIR") {
-                config.data_dir = "moisson-data".into();
-            }
-            Ok((config, false))
-        }
-    }
 }
 
 fn stored_sources(store: &CatalogStore) -> anyhow::Result<Vec<Source>> {
@@ -78,8 +59,10 @@ pub(super) async fn run(
             args.format
         );
     }
-    let (config, configured) = config_or_store_sources(config_path, env)?;
-    let store = super::open_store(&config.data_dir)?;
+    // Without a configuration file (e.g. after `moisson demo`), the sources found in the
+    // store are reported.
+    let (config, configured) = super::config_or_demo(config_path, env)?;
+    let store = super::open_store_for_reading(&config.data_dir)?;
     let mut sources = if configured {
         config.sources.clone()
     } else {
@@ -92,10 +75,19 @@ pub(super) async fn run(
         }
     }
     let recompute = args.recompute;
+    let named = args.source.clone();
+    let data_dir = config.data_dir.clone();
     let reports =
         tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<SourceQualityReport>> {
             let mut out = Vec::with_capacity(sources.len());
+            let mut empty = Vec::new();
             for s in &sources {
+                // A source with nothing harvested has no score: no 0/100 report is made.
+                let counts = store.source_counts(s.id.as_str())?;
+                if counts.datasets + counts.services + counts.series == 0 {
+                    empty.push(s.id.to_string());
+                    continue;
+                }
                 let stored = if recompute {
                     None
                 } else {
@@ -107,6 +99,18 @@ pub(super) async fn run(
                         .with_context(|| format!("assessing {}", s.id))?,
                 };
                 out.push(report);
+            }
+            if let Some(id) = named.filter(|_| out.is_empty()) {
+                bail!("source {id:?} has no harvested records yet (run `moisson harvest {id}`)");
+            }
+            if out.is_empty() {
+                bail!(
+                    "no source has harvested records in {} (run `moisson harvest`)",
+                    data_dir.display()
+                );
+            }
+            if !empty.is_empty() {
+                tracing::warn!(sources = %empty.join(", "), "no harvested records: no quality report");
             }
             Ok(out)
         })

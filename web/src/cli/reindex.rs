@@ -26,6 +26,27 @@ pub(super) async fn open_index(
     open_index_then(data_dir, store, sources, true).await
 }
 
+/// [`open_index`]; over a read-only store (another process serves the data), the index
+/// is opened read-only too, never rebuilt.
+pub(super) async fn open_index_for_reading(
+    data_dir: &Path,
+    store: &CatalogStore,
+    sources: SourceContexts,
+) -> anyhow::Result<Arc<Indexing>> {
+    if !store.is_read_only() {
+        return open_index(data_dir, store, sources).await;
+    }
+    let dir = data_dir.join("index");
+    let index = tokio::task::spawn_blocking(move || SearchIndex::open_read_only(&dir))
+        .await
+        .context("index task")?
+        .context("opening the search index read-only")?;
+    Ok(Arc::new(Indexing {
+        index: Arc::new(index),
+        sources,
+    }))
+}
+
 /// [`open_index`], rebuilding a new index only when `rebuild_if_new`.
 async fn open_index_then(
     data_dir: &Path,

@@ -73,10 +73,13 @@ pub(super) async fn run(args: SearchArgs, config: Config) -> anyhow::Result<Exit
         page: args.page,
         page_size: args.page_size,
     };
-    let store = super::open_store(&config.data_dir)?;
-    let indexing =
-        super::reindex::open_index(&config.data_dir, &store, source_contexts(&config.sources))
-            .await?;
+    let store = super::open_store_for_reading(&config.data_dir)?;
+    let indexing = super::reindex::open_index_for_reading(
+        &config.data_dir,
+        &store,
+        source_contexts(&config.sources),
+    )
+    .await?;
     let response = tokio::task::spawn_blocking(move || indexing.index.search(&request))
         .await
         .context("search task")??;

@@ -3,8 +3,9 @@
 //! was harvested from. `…/notice.ttl` and `…/notice.jsonld`: its record graphs as RDF.
 
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use maud::{html, Markup};
 use moisson_catalog::quality::{Blame, RecordAssessment};
 use moisson_catalog::vocab::Bbox;
@@ -13,15 +14,18 @@ use moisson_search::{Assignment, Classification};
 use std::collections::BTreeMap;
 
 use super::components::{breadcrumb, external_link, quality_badge, search_href, territory_label};
-use super::layout::{page as layout_page, Nav};
-use super::{blocking, charts, fr, Page, UiError};
+use super::layout::{page_with_head, Nav};
+use super::{blocking, charts, fr, jsonld, qgis, Page, SiteUrl, UiError};
 use crate::api::datasets::{dataset_detail, DatasetDetail};
 use crate::app::AppState;
 
 pub(crate) async fn page(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    site: Option<Extension<SiteUrl>>,
+    headers: HeaderMap,
 ) -> Result<Page, UiError> {
+    let base = SiteUrl::resolve(site, &headers);
     let markup = blocking(move || {
         let detail = dataset_detail(&state, &id)?.ok_or_else(UiError::not_found)?;
         let names: BTreeMap<String, String> = state
@@ -29,7 +33,7 @@ pub(crate) async fn page(
             .iter()
             .map(|s| (s.id.as_str().to_owned(), s.name.clone()))
             .collect();
-        Ok(render(&detail, &names))
+        Ok(render(&detail, &names, &base))
     })
     .await?;
     Ok(Page::ok(markup))
@@ -74,12 +78,14 @@ async fn notice(
         .into_response())
 }
 
-fn render(d: &DatasetDetail, names: &BTreeMap<String, String>) -> Markup {
+fn render(d: &DatasetDetail, names: &BTreeMap<String, String>, base: &str) -> Markup {
     let v = &d.view;
     let title = v.title.as_deref().unwrap_or("Jeu de données sans titre");
-    layout_page(
+    let structured = jsonld::dataset(d, base, names);
+    page_with_head(
         title,
         Nav::Search,
+        html! { @if let Some(value) = &structured { (jsonld::script(value)) } },
         html! {
             div.container {
                 (breadcrumb(&[("/", "Accueil"), ("/recherche", "Recherche")], title))
@@ -207,9 +213,24 @@ fn language(raw: &str) -> String {
 }
 
 fn distributions(v: &DatasetView) -> Markup {
+    let layers = qgis::layers_of(v);
     html! {
         section aria-labelledby="distributions" {
             h2 #distributions { "Téléchargements et services" }
+            @if !layers.is_empty() {
+                p.qgis {
+                    a.button href={ "/jeux-de-donnees/" (v.id) "/qgis.qlr" } type="application/x-qgis-layer-definition" download {
+                        "Ouvrir dans QGIS"
+                    }
+                    " "
+                    span.muted {
+                        "Fichier de couches QGIS (.qlr) : "
+                        (layers.iter().map(|l| l.kind_label()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", "))
+                        ", " (layers.len()) " couche" @if layers.len() > 1 { "s" }
+                        ". Glissez-le dans QGIS ou ouvrez-le avec Couche › Ajouter depuis un fichier de définition de couche."
+                    }
+                }
+            }
             @if v.distributions.is_empty() && v.endpoint_urls.is_empty() {
                 p.muted { "Aucune distribution n'est décrite : le producteur ne dit pas où obtenir les données." }
             } @else {

@@ -26,6 +26,11 @@ const ENTRIES: [(Nav, &str, &str); 5] = [
 
 /// Returns a whole page titled `title` (the `<title>` ends with the site name).
 pub(crate) fn page(title: &str, nav: Nav, main: Markup) -> Markup {
+    page_with_head(title, nav, html! {}, main)
+}
+
+/// [`page`] with more elements in `<head>` (alternate links, structured data).
+pub(crate) fn page_with_head(title: &str, nav: Nav, head: Markup, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="fr" {
@@ -34,6 +39,7 @@ pub(crate) fn page(title: &str, nav: Nav, main: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — Moisson" }
                 link rel="stylesheet" href=(CSS_URL);
+                (head)
             }
             body {
                 a.skip href="#contenu" { "Aller au contenu" }

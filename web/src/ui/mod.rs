@@ -10,12 +10,19 @@ mod catalogues;
 mod charts;
 mod components;
 mod dataset;
+mod feed;
 mod fr;
 mod home;
+mod jsonld;
 mod layout;
 mod needs;
+mod qgis;
 mod search;
+mod site_url;
+mod sitemap;
 mod vocab;
+
+pub use site_url::SiteUrl;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -42,6 +49,9 @@ pub fn routes() -> Router<AppState> {
         .route("/jeux-de-donnees/{id}", get(dataset::page))
         .route("/jeux-de-donnees/{id}/notice.ttl", get(dataset::turtle))
         .route("/jeux-de-donnees/{id}/notice.jsonld", get(dataset::jsonld))
+        .route("/jeux-de-donnees/{id}/qgis.qlr", get(qgis::dataset_file))
+        .route("/recherche.qlr", get(qgis::search_file))
+        .route("/recherche.atom", get(feed::search_feed))
         .route("/themes", get(vocab::themes_page))
         .route("/themes/{slug}", get(vocab::theme_page))
         .route("/cas-d-usage", get(vocab::use_cases_page))
@@ -52,6 +62,9 @@ pub fn routes() -> Router<AppState> {
             "/catalogues/{id}/a-corriger.csv",
             get(catalogues::csv_download),
         )
+        .route("/robots.txt", get(sitemap::robots))
+        .route("/sitemap.xml", get(sitemap::index))
+        .route("/sitemaps/{file}", get(sitemap::page))
         .route(CSS_URL, get(stylesheet))
 }
 

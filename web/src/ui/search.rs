@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use super::components::{
     pagination, quality_badge, territory_label, theme_label, truncate, use_case_label, Params,
 };
-use super::layout::{page as layout_page, Nav};
+use super::layout::{page_with_head, Nav};
 use super::{blocking, fr, Page, UiError};
 use crate::app::AppState;
 
@@ -116,14 +116,24 @@ fn render(r: &Results) -> Markup {
     } else {
         format!("Résultats pour « {} »", truncate(q, 80))
     };
-    layout_page(
+    let feed = super::feed::feed_query(&r.params);
+    let feed_href = if feed.is_empty() {
+        "/recherche.atom".to_owned()
+    } else {
+        format!("/recherche.atom?{feed}")
+    };
+    page_with_head(
         &title,
         Nav::Search,
+        html! {
+            link rel="alternate" type="application/atom+xml" title="Flux Atom de cette recherche" href=(feed_href);
+        },
         html! {
             div.container {
                 h1 { (title) }
                 (search_form(&r.params))
                 (active_filters(r))
+                (tools(r, &feed_href))
                 div.search-layout {
                     aside.facets aria-labelledby="filtres" {
                         h2 #filtres { "Affiner" }
@@ -147,6 +157,33 @@ fn render(r: &Results) -> Markup {
             }
         },
     )
+}
+
+/// Links for other tools: the search's Atom feed, and its OGC layers as a QGIS file when
+/// some results announce a map service.
+fn tools(r: &Results, feed_href: &str) -> Markup {
+    let services: u64 = r
+        .facets
+        .get("format")
+        .into_iter()
+        .flatten()
+        .filter(|f| matches!(f.value.as_str(), "wms" | "wmts" | "wfs"))
+        .map(|f| f.count)
+        .sum();
+    let qlr = r.params.without_key("page").without_key("sort");
+    html! {
+        ul.search-tools aria-label="Suivre et réutiliser cette recherche" {
+            li { a href=(feed_href) type="application/atom+xml" { "S'abonner au flux Atom de cette recherche" } }
+            @if services > 0 {
+                li {
+                    a href=(qlr.href("/recherche.qlr")) type="application/x-qgis-layer-definition" download {
+                        "Ouvrir toutes les couches dans QGIS"
+                    }
+                    " " span.muted { "(services WMS, WMTS ou WFS des résultats, " (super::qgis::MAX_SEARCH_LAYERS) " couches au plus)" }
+                }
+            }
+        }
+    }
 }
 
 fn page_count(total: u64) -> usize {
