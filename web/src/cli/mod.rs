@@ -3,7 +3,9 @@
 mod bench;
 mod bench_csw;
 mod bench_search;
+pub mod classify;
 mod demo;
+pub mod eval_classify;
 mod export;
 mod harvest;
 mod progress;
@@ -58,6 +60,10 @@ enum Command {
     Quality(quality::QualityArgs),
     /// Validates one DCAT-AP document (file or URL) against shapes/ and the quality indicators; exit 1 on violations.
     Validate(validate::ValidateArgs),
+    /// Prints the themes, use cases and territories of each record of one document (file or URL), with the reasons.
+    Classify(classify::ClassifyArgs),
+    /// Scores the classifier against hand-labelled records (default search/eval/dev-set.jsonl).
+    EvalClassify(eval_classify::EvalClassifyArgs),
 }
 
 /// Entry point of the binary.
@@ -88,6 +94,8 @@ pub fn main() -> ExitCode {
             Command::Reindex(args) => reindex::run(args, load_config(&cli.config, &env)?).await,
             Command::Quality(args) => quality::run(args, &cli.config, &env).await,
             Command::Validate(args) => validate::run(args).await,
+            Command::Classify(args) => classify::run(args).await,
+            Command::EvalClassify(args) => eval_classify::run(args).await,
         }
     });
     // Blocking tasks still running once the command is done (a page an aborted harvest was
