@@ -126,8 +126,9 @@ pub struct Candidate {
     pub classification: Classification,
 }
 
-/// Returns the candidate `label` designates: by record IRI, else by identifier, else by
-/// exact title.
+/// Returns the candidate `label` designates: by record IRI, else by identifier (a
+/// `dct:identifier`, or the `id` of the `GetRecordById` IRI Moisson gives a CSW record),
+/// else by exact title.
 pub fn find<'c>(label: &Label, candidates: &'c [Candidate]) -> Option<&'c Candidate> {
     if let Some(iri) = &label.record {
         if let Some(c) = candidates.iter().find(|c| &c.iri == iri) {
@@ -138,7 +139,7 @@ pub fn find<'c>(label: &Label, candidates: &'c [Candidate]) -> Option<&'c Candid
         let id = id.trim();
         if let Some(c) = candidates
             .iter()
-            .find(|c| c.identifiers.iter().any(|i| i.trim() == id))
+            .find(|c| c.identifiers.iter().any(|i| i.trim() == id) || has_id_parameter(&c.iri, id))
         {
             return Some(c);
         }
@@ -147,6 +148,16 @@ pub fn find<'c>(label: &Label, candidates: &'c [Candidate]) -> Option<&'c Candid
     candidates
         .iter()
         .find(|c| c.title.as_deref().map(str::trim) == Some(title))
+}
+
+/// Whether `iri` has the query parameter `id=<id>` (identifiers that need no escaping).
+fn has_id_parameter(iri: &str, id: &str) -> bool {
+    let Some((_, query)) = iri.split_once('?') else {
+        return false;
+    };
+    query
+        .split('&')
+        .any(|pair| pair.strip_prefix("id=") == Some(id))
 }
 
 /// True positives, false positives and false negatives of one measure.
@@ -655,6 +666,14 @@ mod tests {
         l.record = None;
         l.identifier = Some("id-b".into());
         assert_eq!(find(&l, &candidates).map(|c| c.iri.as_str()), Some("urn:skolem:b"));
+        l.identifier = Some("fr-120066022-ldd-1".into());
+        assert!(find(&l, &candidates).is_none());
+        let csw = [candidate(
+            "file:///corpus/page.xml?service=CSW&request=GetRecordById&id=fr-120066022-ldd-1&outputSchema=x",
+            "http://catalogue.example.org/other",
+            "PLU",
+        )];
+        assert!(find(&l, &csw).is_some());
         l.identifier = None;
         l.title = Some("Autre".into());
         assert_eq!(find(&l, &candidates).map(|c| c.iri.as_str()), Some("urn:skolem:b"));

@@ -104,7 +104,7 @@ fn candidates_of(path: &Path) -> anyhow::Result<Vec<Candidate>> {
 }
 
 fn percent(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".to_owned(), |v| format!("{:.2}", v))
+    value.map_or_else(|| "—".to_owned(), |v| format!("{v:.2}"))
 }
 
 fn counts_line(name: &str, c: &Counts) -> String {
