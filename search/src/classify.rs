@@ -14,7 +14,8 @@ use moisson_catalog::vocab::themes::{
 use moisson_catalog::vocab::{Bbox, ConceptScheme, Territory, TerritoryLevel, Vocabularies};
 use moisson_catalog::DatasetView;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// What Moisson knows of a source beyond its records (from the configuration).
 #[derive(Debug, Clone, Default)]
@@ -58,6 +59,8 @@ pub struct Classification {
 #[derive(Default)]
 struct Assignments {
     by_value: BTreeMap<String, Vec<String>>,
+    /// Values the record states itself (not from our keyword rules).
+    stated: BTreeSet<String>,
 }
 
 impl Assignments {
@@ -108,19 +111,40 @@ impl Assignments {
 /// Normalized text of a record, computed once.
 struct RecordText<'a> {
     keywords: Vec<(&'a str, String)>,
+    /// Keywords that are an INSPIRE theme's label (« Usage des sols »), with its code:
+    /// read as that theme, not as words.
+    inspire: Vec<(&'a str, &'static str)>,
     title: Option<(&'a str, String)>,
+    /// The start of the description (descriptions run to pages; their opening says what
+    /// the data is), as written and normalized.
+    description: Option<(&'a str, String)>,
 }
+
+/// Characters of a description read for classification.
+const DESCRIPTION_CHARS: usize = 600;
 
 impl<'a> RecordText<'a> {
     fn of(view: &'a DatasetView) -> Self {
+        let mut keywords = Vec::new();
+        let mut inspire = Vec::new();
+        for k in view.keywords.iter().take(200) {
+            let normalized = normalize(k);
+            match inspire_theme_of_label(&normalized) {
+                Some(code) => inspire.push((k.as_str(), code)),
+                None => keywords.push((k.as_str(), normalized)),
+            }
+        }
         Self {
-            keywords: view
-                .keywords
-                .iter()
-                .take(200)
-                .map(|k| (k.as_str(), normalize(k)))
-                .collect(),
+            keywords,
+            inspire,
             title: view.title.as_deref().map(|t| (t, normalize(t))),
+            description: view.description.as_deref().map(|d| {
+                let cut = d
+                    .char_indices()
+                    .nth(DESCRIPTION_CHARS)
+                    .map_or(d.len(), |(i, _)| i);
+                (&d[..cut], normalize(&d[..cut]))
+            }),
         }
     }
 }
@@ -128,20 +152,36 @@ impl<'a> RecordText<'a> {
 /// The longest keyword rule of the vocabularies, in words (a test keeps them within it).
 const MAX_RULE_WORDS: usize = 10;
 
-/// Every phrase (run of up to [`MAX_RULE_WORDS`] whole words) of a record's keywords and
-/// title, so that matching ~1,100 keyword rules costs one lookup each instead of a
-/// substring search in every keyword (which was most of the time of an index build).
+/// Where a phrase of a record was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// The keyword with this index.
+    Keyword(usize),
+    Title,
+    Description,
+}
+
+/// One occurrence of a phrase: where, first word, number of words.
+#[derive(Debug, Clone, Copy)]
+struct Occurrence {
+    place: Place,
+    start: usize,
+    words: usize,
+}
+
+/// Every phrase (run of up to [`MAX_RULE_WORDS`] whole words) of a record's keywords,
+/// title and description opening, with where it occurs, so that matching ~1,100 keyword
+/// rules costs one lookup each instead of a substring search in every keyword (which
+/// was most of the time of an index build).
 struct Phrases<'t> {
     text: &'t RecordText<'t>,
-    /// Phrase → indices of the keywords holding it.
-    in_keywords: HashMap<&'t str, Vec<usize>>,
-    in_title: HashSet<&'t str>,
+    at: HashMap<&'t str, Vec<Occurrence>>,
 }
 
 /// Calls `f` with every run of up to [`MAX_RULE_WORDS`] words of normalized `text`, as
 /// slices of it (word boundaries are single spaces, as in
-/// [`moisson_catalog::vocab::text::contains_phrase`]).
-fn for_each_phrase<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+/// [`moisson_catalog::vocab::text::contains_phrase`]), with its first word and length.
+fn for_each_phrase_at<'t>(text: &'t str, mut f: impl FnMut(&'t str, usize, usize)) {
     let starts: Vec<usize> = std::iter::once(0)
         .chain(text.match_indices(' ').map(|(i, _)| i + 1))
         .collect();
@@ -151,55 +191,139 @@ fn for_each_phrase<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
         .chain(std::iter::once(text.len()))
         .collect();
     for (i, &start) in starts.iter().enumerate() {
-        for &end in ends.iter().skip(i).take(MAX_RULE_WORDS) {
-            f(&text[start..end]);
+        for (n, &end) in ends.iter().skip(i).take(MAX_RULE_WORDS).enumerate() {
+            f(&text[start..end], i, n + 1);
         }
     }
+}
+
+#[cfg(test)]
+fn for_each_phrase<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    for_each_phrase_at(text, |phrase, _, _| f(phrase));
+}
+
+/// A keyword rule of a concept found in a record.
+struct RuleMatch<'v> {
+    concept: &'v str,
+    rule: &'v str,
+    at: Occurrence,
 }
 
 impl<'t> Phrases<'t> {
     fn of(text: &'t RecordText<'t>) -> Self {
-        let mut in_keywords: HashMap<&'t str, Vec<usize>> = HashMap::new();
+        let mut at: HashMap<&'t str, Vec<Occurrence>> = HashMap::new();
+        let mut add = |normalized: &'t str, place: Place| {
+            for_each_phrase_at(normalized, |phrase, start, words| {
+                at.entry(phrase).or_default().push(Occurrence {
+                    place,
+                    start,
+                    words,
+                });
+            });
+        };
         for (i, (_, kw)) in text.keywords.iter().enumerate() {
-            for_each_phrase(kw, |phrase| {
-                let holders = in_keywords.entry(phrase).or_default();
-                if holders.last() != Some(&i) {
-                    holders.push(i);
-                }
-            });
+            add(kw.as_str(), Place::Keyword(i));
         }
-        let mut in_title = HashSet::new();
         if let Some((_, title)) = &text.title {
-            for_each_phrase(title, |phrase| {
-                in_title.insert(phrase);
-            });
+            add(title.as_str(), Place::Title);
         }
-        Self {
-            text,
-            in_keywords,
-            in_title,
+        if let Some((_, description)) = &text.description {
+            add(description.as_str(), Place::Description);
+        }
+        Self { text, at }
+    }
+
+    /// Returns the keyword rules of `scheme` found in the record, where a rule found
+    /// inside a longer rule of another concept at the same place is dropped: « habitats
+    /// naturels » is a nature inventory, not housing; « atlas des zones inondables » is
+    /// flood prevention, not a study.
+    fn matches<'v>(&self, scheme: &'v ConceptScheme, places: &[PlaceKind]) -> Vec<RuleMatch<'v>> {
+        let mut found = Vec::new();
+        for concept in scheme.concepts() {
+            for rule in &concept.keywords {
+                for &at in self.at.get(rule.as_str()).into_iter().flatten() {
+                    if places.contains(&PlaceKind::of(at.place))
+                        && (rule.len() > SHORT_RULE_CHARS || self.written_whole(at.place, rule))
+                        && (rule.len() > DESCRIPTION_MIN_RULE_CHARS
+                            || at.place != Place::Description)
+                    {
+                        found.push(RuleMatch {
+                            concept: concept.slug.as_str(),
+                            rule: rule.as_str(),
+                            at,
+                        });
+                    }
+                }
+            }
+        }
+        let inside_longer = |m: &RuleMatch<'_>| {
+            found.iter().any(|o| {
+                o.concept != m.concept
+                    && o.at.place == m.at.place
+                    && o.at.words > m.at.words
+                    && o.at.start <= m.at.start
+                    && o.at.start + o.at.words >= m.at.start + m.at.words
+            })
+        };
+        let keep: Vec<bool> = found.iter().map(|m| !inside_longer(m)).collect();
+        found
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(m, k)| k.then_some(m))
+            .collect()
+    }
+
+    /// The text of `place` as the record writes it.
+    fn original(&self, place: Place) -> &str {
+        match place {
+            Place::Keyword(i) => self.text.keywords[i].0,
+            Place::Title => self.text.title.as_ref().map_or("", |t| t.0),
+            Place::Description => self.text.description.as_ref().map_or("", |d| d.0),
         }
     }
 
-    /// Adds `slug` to `out` for every keyword rule of `rules` found in keywords or title.
-    fn match_rules(&self, slug: &str, rules: &[String], out: &mut Assignments) {
-        for rule in rules {
-            for &i in self.in_keywords.get(rule.as_str()).into_iter().flatten() {
-                out.add(
-                    slug,
-                    format!("mot-clé « {} »", self.text.keywords[i].0.trim()),
-                );
-            }
-            if self.in_title.contains(rule.as_str()) {
-                out.add(slug, format!("titre : « {} »", rule_text(rule)));
-            }
+    /// Whether `rule` (a short word) is written whole at `place`, not reached by
+    /// dropping a plural mark: « plus » is not the PLU.
+    fn written_whole(&self, place: Place, rule: &str) -> bool {
+        self.original(place)
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w.chars().count() == rule.len() && normalize(w) == rule)
+    }
+
+    /// The reason shown for a match.
+    fn reason(&self, m: &RuleMatch<'_>) -> String {
+        match m.at.place {
+            Place::Keyword(i) => format!("mot-clé « {} »", self.text.keywords[i].0.trim()),
+            Place::Title => format!("titre : « {} »", m.rule),
+            Place::Description => format!("{DESCRIPTION_REASON}« {} »", m.rule),
         }
     }
 }
 
-/// Shows a normalized rule in reasons.
-fn rule_text(rule: &str) -> &str {
-    rule
+/// Rules of at most this many characters (acronyms: « plu », « ges », « tri ») must be
+/// written whole: normalization drops a final « s », and « plus » would become « plu ».
+const SHORT_RULE_CHARS: usize = 3;
+
+/// Acronym rules (« tri », « sup », « step ») collide with ordinary words in prose: a
+/// description is read with longer rules only.
+const DESCRIPTION_MIN_RULE_CHARS: usize = 4;
+
+/// The kinds of places rules are read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlaceKind {
+    Keyword,
+    Title,
+    Description,
+}
+
+impl PlaceKind {
+    fn of(place: Place) -> Self {
+        match place {
+            Place::Keyword(_) => Self::Keyword,
+            Place::Title => Self::Title,
+            Place::Description => Self::Description,
+        }
+    }
 }
 
 /// Classifies `view` with `vocab`; `sources` gives what the configuration says of its
@@ -222,6 +346,119 @@ pub fn classify(
     }
 }
 
+/// How much a piece of evidence weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strength {
+    /// A stated Ecosphères or EU data theme.
+    Stated,
+    /// A keyword or title rule: the record's own words.
+    Words,
+    /// An INSPIRE theme or ISO topic category (catalogues put blanket ones on whole
+    /// series: « Usage des sols » on every urban plan), or a description rule.
+    Weak,
+}
+
+impl Strength {
+    fn weight(self) -> u32 {
+        match self {
+            Self::Stated | Self::Words => 3,
+            Self::Weak => 1,
+        }
+    }
+}
+
+/// What was found for one concept.
+#[derive(Default)]
+struct Evidence {
+    score: u32,
+    strong: bool,
+    words: bool,
+    stated: bool,
+    /// Evidence other than the description.
+    beyond_description: bool,
+    reasons: Vec<String>,
+}
+
+/// Evidence by concept slug.
+#[derive(Default)]
+struct Candidates {
+    by_value: BTreeMap<String, Evidence>,
+}
+
+impl Candidates {
+    fn add(&mut self, value: &str, strength: Strength, stated: bool, reason: String) {
+        let e = self.by_value.entry(value.to_owned()).or_default();
+        if e.reasons.contains(&reason) {
+            return;
+        }
+        e.beyond_description |= !reason.starts_with(DESCRIPTION_REASON);
+        e.score += strength.weight();
+        e.strong |= strength != Strength::Weak;
+        e.words |= strength == Strength::Words;
+        e.stated |= stated;
+        if e.reasons.len() < 8 {
+            e.reasons.push(reason);
+        }
+    }
+}
+
+/// How a reason from the description starts.
+const DESCRIPTION_REASON: &str = "description : ";
+
+/// Most top themes a record keeps.
+const MAX_TOP_THEMES: usize = 3;
+
+/// Keeps the well-supported themes of `candidates`: the top themes with strong evidence
+/// (under them or on them), and those with weak evidence only when no keyword or title
+/// rule classified the record (weak evidence needs the record's own words to agree);
+/// ranked by score, those within a third of the best, at most [`MAX_TOP_THEMES`]; then
+/// every candidate under a kept top theme.
+fn select(mut candidates: Candidates, scheme: &ConceptScheme) -> Assignments {
+    // One passing mention in a description says little: it takes two rules there, or
+    // other evidence.
+    candidates
+        .by_value
+        .retain(|_, e| e.beyond_description || e.reasons.len() >= 2);
+    let top_of = |slug: &str| -> String {
+        scheme
+            .get(slug)
+            .and_then(|c| c.parent.clone())
+            .unwrap_or_else(|| slug.to_owned())
+    };
+    let mut tops: BTreeMap<String, (u32, bool)> = BTreeMap::new();
+    for (slug, e) in &candidates.by_value {
+        let t = tops.entry(top_of(slug)).or_default();
+        t.0 += e.score;
+        t.1 |= e.strong;
+    }
+    let any_words = candidates.by_value.values().any(|e| e.words);
+    let mut ranked: Vec<(String, u32)> = tops
+        .into_iter()
+        .filter(|(_, (_, strong))| *strong || !any_words)
+        .map(|(slug, (score, _))| (slug, score))
+        .collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    let best = ranked.first().map_or(0, |r| r.1);
+    let kept: HashSet<String> = ranked
+        .into_iter()
+        .filter(|(_, score)| score * 3 >= best)
+        .take(MAX_TOP_THEMES)
+        .map(|(slug, _)| slug)
+        .collect();
+    let mut out = Assignments::default();
+    for (slug, e) in candidates.by_value {
+        if kept.contains(&top_of(&slug)) {
+            for reason in e.reasons {
+                out.add(&slug, reason);
+            }
+            if e.stated {
+                out.stated.insert(slug);
+            }
+        }
+    }
+    out
+}
+
 /// Returns the themes of `view` and, among them, those the record states itself (its
 /// `dcat:theme` and categories, not our keyword rules), with their broader themes.
 fn classify_themes(
@@ -229,52 +466,94 @@ fn classify_themes(
     text: &Phrases<'_>,
     scheme: &ConceptScheme,
 ) -> (Vec<Assignment>, Vec<String>) {
-    let mut found = Assignments::default();
+    let mut found = Candidates::default();
     let mut fallback = Assignments::default();
     for theme in view.themes.iter().take(100) {
         let theme = theme.trim();
         let (reason, iri) = explicit_theme_reason(theme);
+        let strength = if iri.as_deref().is_some_and(is_blanket_category) {
+            Strength::Weak
+        } else {
+            Strength::Stated
+        };
         let normalized = normalize(theme);
         for concept in scheme.concepts() {
             if concept.iri == theme {
                 found.add(
                     &concept.slug,
+                    Strength::Stated,
+                    true,
                     format!("thème Ecosphères « {} »", concept.label),
                 );
             } else if iri
                 .as_deref()
                 .is_some_and(|i| concept.close_matches.iter().any(|m| m == i))
             {
-                found.add(&concept.slug, reason.clone());
+                found.add(&concept.slug, strength, true, reason.clone());
             } else if iri
                 .as_deref()
                 .is_some_and(|i| concept.related_matches.iter().any(|m| m == i))
             {
                 fallback.add(&concept.slug, reason.clone());
             } else if iri.is_none() && normalize(&concept.label) == normalized {
-                found.add(&concept.slug, format!("thème « {theme} »"));
+                found.add(
+                    &concept.slug,
+                    Strength::Stated,
+                    true,
+                    format!("thème « {theme} »"),
+                );
             }
         }
     }
-    let mut explicit: Vec<String> = found.by_value.keys().cloned().collect();
-    for concept in scheme.concepts() {
-        text.match_rules(&concept.slug, &concept.keywords, &mut found);
+    for (keyword, code) in &text.text.inspire {
+        let iri = format!("{INSPIRE_THEME_PREFIX}{code}");
+        for concept in scheme.concepts() {
+            if concept.close_matches.contains(&iri) {
+                found.add(
+                    &concept.slug,
+                    Strength::Weak,
+                    true,
+                    format!("mot-clé INSPIRE « {} »", keyword.trim()),
+                );
+            }
+        }
     }
-    if found.is_empty() {
-        explicit = fallback.by_value.keys().cloned().collect();
-        found = fallback;
+    let places = [PlaceKind::Keyword, PlaceKind::Title, PlaceKind::Description];
+    for m in text.matches(scheme, &places) {
+        let strength = if m.at.place == Place::Description {
+            Strength::Weak
+        } else {
+            Strength::Words
+        };
+        found.add(m.concept, strength, false, text.reason(&m));
     }
+    let mut selected = select(found, scheme);
+    if selected.is_empty() {
+        fallback.stated = fallback.by_value.keys().cloned().collect();
+        selected = fallback;
+    }
+    let mut explicit: Vec<String> = selected.stated.iter().cloned().collect();
     let parents: Vec<String> = explicit
         .iter()
         .filter_map(|slug| scheme.get(slug)?.parent.clone())
         .collect();
     explicit.extend(parents);
-    (found.into_concepts(scheme), explicit)
+    (selected.into_concepts(scheme), explicit)
+}
+
+/// INSPIRE themes and ISO 19115 topic categories: a catalogue puts them on whole series
+/// of records, so they count only with agreement from the record's own words.
+fn is_blanket_category(iri: &str) -> bool {
+    iri.starts_with(INSPIRE_THEME_PREFIX) || iri.starts_with(ISO_TOPIC_CATEGORY_PREFIX)
 }
 
 /// Returns the French reason for an explicit theme value and the IRI to match with
 /// (ISO topic categories given as bare codes are turned into their IRI).
 fn explicit_theme_reason(theme: &str) -> (String, Option<String>) {
+    // The INSPIRE registry's IRIs are http; catalogues also write them https.
+    if let Some(rest) = theme.strip_prefix("https://inspire.ec.europa.eu/") {
+        return explicit_theme_reason(&format!("http://inspire.ec.europa.eu/{rest}"));
+    }
     if let Some(code) = theme.strip_prefix(EU_DATA_THEME_PREFIX) {
         return (format!("thème EU {code}"), Some(theme.to_owned()));
     }
@@ -308,6 +587,20 @@ fn explicit_theme_reason(theme: &str) -> (String, Option<String>) {
         );
     }
     (format!("thème « {theme} »"), None)
+}
+
+/// Returns the INSPIRE theme code whose label is `normalized` (a normalized keyword).
+fn inspire_theme_of_label(normalized: &str) -> Option<&'static str> {
+    static LABELS: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    LABELS
+        .get_or_init(|| {
+            INSPIRE_THEME_LABELS
+                .iter()
+                .flat_map(|(code, labels)| labels.iter().map(move |l| (normalize(l), *code)))
+                .collect()
+        })
+        .get(normalized)
+        .copied()
 }
 
 /// INSPIRE themes as catalogues label them (GEMET - INSPIRE themes, French and English).
@@ -413,11 +706,13 @@ fn classify_use_cases(
     vocab: &Vocabularies,
 ) -> Vec<Assignment> {
     let mut found = Assignments::default();
+    for m in text.matches(&vocab.use_cases, &[PlaceKind::Keyword, PlaceKind::Title]) {
+        found.add(m.concept, text.reason(&m));
+    }
     for concept in vocab.use_cases.concepts() {
         if concept.parent.is_none() {
             continue;
         }
-        text.match_rules(&concept.slug, &concept.keywords, &mut found);
         for theme in &concept.themes {
             if themes.contains(&theme.as_str()) {
                 let label = vocab.themes.get(theme).map_or(theme.as_str(), |t| &t.label);
@@ -437,6 +732,7 @@ fn classify_territories(
     sources: &SourceContexts,
 ) -> Vec<Assignment> {
     let mut found = Assignments::default();
+    let mut boxes = Vec::new();
     for spatial in view.spatial.iter().take(200) {
         if let Some(key) = key_of_insee_iri(spatial) {
             if let Some(t) = territory_by_key(vocab, &key) {
@@ -449,13 +745,18 @@ fn classify_territories(
                 found.add(&t.key(), reason);
             }
         } else if let Some(bbox) = Bbox::parse_literal(spatial) {
-            add_bbox(&mut found, vocab, &bbox);
+            boxes.push(bbox);
         }
     }
     for raw in view.bboxes.iter().take(50) {
         if let Some(bbox) = Bbox::parse_literal(raw) {
-            add_bbox(&mut found, vocab, &bbox);
+            boxes.push(bbox);
         }
+    }
+    // INSEE codes say exactly where the data is: a bounding box (often the whole
+    // département of a commune's plan, or written with swapped corners) adds nothing.
+    if found.is_empty() {
+        add_bboxes(&mut found, vocab, &boxes);
     }
     if let Some(publisher) = &view.publisher {
         for t in territories_named_in(vocab, publisher, false) {
@@ -512,8 +813,26 @@ fn classify_territories(
     territory_assignments(found, vocab)
 }
 
-/// Adds the département (or else région) whose box best holds `bbox`.
-fn add_bbox(found: &mut Assignments, vocab: &Vocabularies, bbox: &Bbox) {
+/// Adds the territories of `boxes`, unless one of them is larger than any région: the
+/// record then covers France as a whole (or more), and its other boxes (overseas parts
+/// of a national dataset) do not make it a record of those territories.
+fn add_bboxes(found: &mut Assignments, vocab: &Vocabularies, boxes: &[Bbox]) {
+    let mut by_box = Assignments::default();
+    for bbox in boxes {
+        if !add_bbox(&mut by_box, vocab, bbox) {
+            return;
+        }
+    }
+    for (value, reasons) in by_box.by_value {
+        for reason in reasons {
+            found.add(&value, reason);
+        }
+    }
+}
+
+/// Adds the département (or else région) whose box best holds `bbox`; returns false when
+/// no région holds it.
+fn add_bbox(found: &mut Assignments, vocab: &Vocabularies, bbox: &Bbox) -> bool {
     const TOLERANCE: f64 = 0.05;
     let best = |level: TerritoryLevel| {
         vocab
@@ -530,7 +849,10 @@ fn add_bbox(found: &mut Assignments, vocab: &Vocabularies, bbox: &Bbox) {
         found.add(&t.key(), format!("emprise dans {}", t.name_with_article()));
     } else if let Some(t) = best(TerritoryLevel::Region) {
         found.add(&t.key(), format!("emprise dans {}", t.name_with_article()));
+    } else {
+        return false;
     }
+    true
 }
 
 /// How far `inner`'s centre lies from `outer`'s, relative to `outer`'s size (0 = centred).
@@ -1028,5 +1350,199 @@ mod tests {
                 .code,
             "53"
         );
+    }
+
+    fn theme_values(v: &DatasetView) -> Vec<String> {
+        classify(v, vocabularies(), &SourceContexts::new())
+            .themes
+            .iter()
+            .map(|a| a.value.clone())
+            .collect()
+    }
+
+    #[test]
+    fn blanket_inspire_themes_need_the_records_own_words() {
+        let plu = DatasetView {
+            title: Some("Plan local d'urbanisme de la commune de Naours".into()),
+            keywords: vec!["PLU".into(), "Usage des sols".into()],
+            themes: vec![
+                "http://inspire.ec.europa.eu/theme/lu".into(),
+                "planningCadastre".into(),
+            ],
+            ..DatasetView::default()
+        };
+        let c = classify(&plu, vocabularies(), &SourceContexts::new());
+        let themes = values(&c.themes);
+        assert!(themes.contains(&"planification"), "{themes:?}");
+        assert!(!themes.contains(&"occupation-du-sol"), "{themes:?}");
+        assert!(
+            !themes.contains(&"foncier-et-occupation-du-sol"),
+            "{themes:?}"
+        );
+        assert!(!values(&c.use_cases).contains(&"sobriete-fonciere"));
+        // Alone, an INSPIRE theme (as an IRI or as a keyword) still classifies.
+        for stated in [
+            DatasetView {
+                themes: vec!["http://inspire.ec.europa.eu/theme/lu".into()],
+                ..DatasetView::default()
+            },
+            DatasetView {
+                keywords: vec!["Usage des sols".into()],
+                ..DatasetView::default()
+            },
+        ] {
+            assert!(theme_values(&stated).contains(&"occupation-du-sol".to_owned()));
+        }
+    }
+
+    #[test]
+    fn a_word_inside_a_longer_rule_of_another_concept_does_not_count() {
+        let habitats = DatasetView {
+            keywords: vec!["Habitats naturels".into()],
+            ..DatasetView::default()
+        };
+        let themes = theme_values(&habitats);
+        assert!(themes.contains(&"inventaires-nature-et-biodiversite".to_owned()));
+        assert!(!themes.contains(&"habitat-et-politique-de-la-ville".to_owned()));
+        let atlas = DatasetView {
+            title: Some("Atlas des zones inondables de l'Aulne".into()),
+            ..DatasetView::default()
+        };
+        let themes = theme_values(&atlas);
+        assert!(themes.contains(&"prevention-des-inondations".to_owned()));
+        assert!(!themes.contains(&"etudes".to_owned()), "{themes:?}");
+    }
+
+    #[test]
+    fn generic_filing_words_make_no_theme() {
+        for word in ["Environnement", "Atlas"] {
+            let v = DatasetView {
+                title: Some("Poubelles".into()),
+                keywords: vec![word.into()],
+                ..DatasetView::default()
+            };
+            assert!(theme_values(&v).is_empty(), "{word}");
+        }
+    }
+
+    #[test]
+    fn covadis_categories_name_their_sub_theme() {
+        let v = DatasetView {
+            keywords: vec!["Aménagement Urbanisme/Zonages Planification".into()],
+            ..DatasetView::default()
+        };
+        let themes = theme_values(&v);
+        assert!(themes.contains(&"planification".to_owned()), "{themes:?}");
+        assert!(
+            !themes.contains(&"zonages-d-amenagement".to_owned()),
+            "{themes:?}"
+        );
+    }
+
+    #[test]
+    fn only_the_best_supported_themes_are_kept() {
+        let cadastre = DatasetView {
+            title: Some("Parcelles cadastrales".into()),
+            keywords: vec![
+                "cadastre".into(),
+                "parcellaire".into(),
+                "propriété foncière".into(),
+                "eau".into(),
+                "transport".into(),
+                "urbanisme".into(),
+                "risque".into(),
+                "énergie".into(),
+            ],
+            ..DatasetView::default()
+        };
+        let c = classify(&cadastre, vocabularies(), &SourceContexts::new());
+        let tops: Vec<&str> = c
+            .themes
+            .iter()
+            .filter(|a| a.parent.is_none())
+            .map(|a| a.value.as_str())
+            .collect();
+        assert!(tops.len() <= MAX_TOP_THEMES, "{tops:?}");
+        assert_eq!(tops, ["foncier-et-occupation-du-sol"]);
+    }
+
+    #[test]
+    fn the_description_is_weaker_evidence_than_keywords() {
+        let alone = DatasetView {
+            title: Some("Couche 2015".into()),
+            description: Some("Inventaire des zones humides du bassin versant.".into()),
+            ..DatasetView::default()
+        };
+        let c = classify(&alone, vocabularies(), &SourceContexts::new());
+        let masses = c
+            .themes
+            .iter()
+            .find(|a| a.value == "masses-d-eau")
+            .expect("from the description");
+        assert!(
+            masses.reasons[0].starts_with("description :"),
+            "{:?}",
+            masses.reasons
+        );
+        let noise = DatasetView {
+            keywords: vec!["bruit".into()],
+            description: Some("Zones de bruit le long des cours d'eau navigables.".into()),
+            ..DatasetView::default()
+        };
+        let themes = theme_values(&noise);
+        assert!(themes.contains(&"bruit".to_owned()));
+        assert!(!themes.contains(&"eau".to_owned()), "{themes:?}");
+    }
+
+    #[test]
+    fn an_insee_code_wins_over_bounding_boxes() {
+        let v = DatasetView {
+            spatial: vec!["http://id.insee.fr/geo/commune/64399".into()],
+            bboxes: vec!["-1.5,43.2,0.1,43.6".into(), "1.0,45.0,1.5,45.5".into()],
+            ..DatasetView::default()
+        };
+        let c = classify(&v, vocabularies(), &SourceContexts::new());
+        assert_eq!(values(&c.territories), vec!["region-75", "64"]);
+    }
+
+    #[test]
+    fn a_box_larger_than_any_region_makes_a_national_record() {
+        let v = DatasetView {
+            bboxes: vec![
+                "-5.15,41.32,9.57,51.10".into(),
+                "8.53,41.33,9.56,43.03".into(),
+                "-54.61,2.10,-51.61,5.76".into(),
+            ],
+            ..DatasetView::default()
+        };
+        let c = classify(&v, vocabularies(), &SourceContexts::new());
+        assert!(c.territories.is_empty(), "{:?}", values(&c.territories));
+    }
+
+    #[test]
+    fn inspire_registry_iris_are_read_in_https_too() {
+        let v = DatasetView {
+            themes: vec![
+                "https://inspire.ec.europa.eu/metadata-codelist/TopicCategory/inlandWaters".into(),
+            ],
+            ..DatasetView::default()
+        };
+        let c = classify(&v, vocabularies(), &SourceContexts::new());
+        let eau = c.themes.iter().find(|a| a.value == "eau").expect("eau");
+        assert_eq!(eau.reasons, vec!["catégorie ISO inlandWaters".to_owned()]);
+    }
+
+    #[test]
+    fn a_short_rule_is_not_reached_by_dropping_a_plural_mark() {
+        let insee = DatasetView {
+            title: Some("Part des ménages présents depuis 5 ans ou plus".into()),
+            ..DatasetView::default()
+        };
+        assert!(!theme_values(&insee).contains(&"planification".to_owned()));
+        let plu = DatasetView {
+            title: Some("PLU de Naours".into()),
+            ..DatasetView::default()
+        };
+        assert!(theme_values(&plu).contains(&"planification".to_owned()));
     }
 }

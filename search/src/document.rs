@@ -31,18 +31,27 @@ impl Record {
     /// Reads the record of `entry` from the store; its `dct:subject` categories (ISO topic
     /// categories in GeoDCAT-AP) are added to its themes for classification.
     pub fn read(store: &CatalogStore, entry: RecordEntry) -> Result<Self, StoreError> {
-        let (mut view, subjects) = store.view_and_subjects(&entry)?;
+        let (view, subjects) = store.view_and_subjects(&entry)?;
+        let quality = store.record_score(&entry.source, &entry.record_iri)?;
+        let mut record = Self::from_view(entry, view, subjects);
+        record.quality = quality;
+        Ok(record)
+    }
+
+    /// Builds the record of `entry` from its view and its `dct:subject` categories, added
+    /// to its themes for classification (a document read outside any store, as
+    /// `moisson classify` does, goes through here too).
+    pub fn from_view(entry: RecordEntry, mut view: DatasetView, subjects: Vec<String>) -> Self {
         for subject in subjects {
             if !view.themes.contains(&subject) {
                 view.themes.push(subject);
             }
         }
-        let quality = store.record_score(&entry.source, &entry.record_iri)?;
-        Ok(Self {
+        Self {
             entry,
             view,
-            quality,
-        })
+            quality: None,
+        }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod analyzer;
 mod cache;
 pub mod classify;
 pub mod document;
+pub mod eval;
 pub mod index;
 pub mod normalize;
 pub mod query;

@@ -606,3 +606,36 @@ async fn future_dates_never_rank_first() {
         "the future date is flagged: {dates:?}"
     );
 }
+
+/// The hand-labelled development set (`search/eval/dev-set.jsonl`) is read, every labelled
+/// corpus file classified and scored: the command runs and reports numbers (targets are
+/// not asserted yet; `search/eval/BASELINE.md` records them).
+#[test]
+fn classification_dev_set_is_scored() {
+    let Some(shared) = shared_dir() else { return };
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let report = moisson_web::cli::eval_classify::evaluate(
+        &workspace.join("search/eval/dev-set.jsonl"),
+        &shared.join("corpus"),
+    )
+    .expect("the dev set is scored");
+    assert!(report.records >= 150, "{} labelled records", report.records);
+    assert!(
+        report.missing.len() * 10 < report.records,
+        "records not found: {:?}",
+        report.missing
+    );
+    for (name, counts) in [
+        ("top themes", report.top_themes),
+        ("sub-themes", report.sub_themes),
+        ("use cases", report.use_cases),
+    ] {
+        let precision = counts.precision().expect("some values given");
+        let recall = counts.recall().expect("some values expected");
+        assert!((0.0..=1.0).contains(&precision) && (0.0..=1.0).contains(&recall));
+        println!("{name}: precision {precision:.2}, recall {recall:.2}");
+    }
+    assert_eq!(report.territory.records, report.records);
+    assert!(report.territory.exact <= report.territory.compatible);
+    assert!(!report.per_theme.is_empty() && !report.per_use_case.is_empty());
+}

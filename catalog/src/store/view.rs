@@ -345,6 +345,16 @@ pub(crate) fn build_view(entry: &RecordEntry, quads: Vec<Quad>) -> DatasetView {
     view
 }
 
+impl DatasetView {
+    /// Returns the view of the record `entry` names, read from `quads` (its record graph)
+    /// outside any store, with the record's `dct:subject` values: a document can be
+    /// shown and classified as a harvest would see it before it is harvested.
+    pub fn from_record_quads(entry: &RecordEntry, quads: Vec<Quad>) -> (Self, Vec<String>) {
+        let subjects = super::subjects::subjects_in(&quads, &entry.record_iri);
+        (build_view(entry, quads), subjects)
+    }
+}
+
 impl CatalogStore {
     /// Returns the quads of graph `graph`: from its compact copy when it has one (one
     /// lookup), else read quad by quad.

@@ -110,32 +110,38 @@ fn is_exception_report(page: &FetchedPage) -> bool {
     String::from_utf8_lossy(&head).contains("ExceptionReport")
 }
 
-/// Reads a fetched CSW page: maps its records to triples, groups them with the record
-/// pipeline, compares them with `registry` and writes the graphs of new versions, all
-/// within `limits`. `endpoint` is the source's URL (record IRIs are built on it).
-pub fn read_page(
-    writer: &HarvestWriter,
-    source: &str,
+/// A CSW response read into a page graph: every record mapped to triples, before the
+/// record pipeline groups them.
+pub struct MappedResponse {
+    /// The triples of every record of the response.
+    pub graph: PageGraph,
+    /// Records that could not be taken, with why (record IRI or position, message).
+    pub rejected: Vec<(String, String)>,
+    /// Record warnings of the mapping (record IRI, message), e.g. an invalid IRI dropped.
+    pub warnings: Vec<(String, String)>,
+    /// RDF/XML errors met inside `rdf:RDF` records.
+    pub issues: Vec<ParseIssue>,
+    /// The `SearchResults` counters and the records actually present.
+    pub info: CswPageInfo,
+}
+
+/// Reads a CSW response (`GetRecords`, `GetRecordById`, or a bare `gmd:MD_Metadata`)
+/// within `limits`: ISO 19139 records are mapped to DCAT-AP with IRIs built on
+/// `endpoint`, `rdf:RDF` records are guarded then parsed against `base`. The harvest and
+/// `moisson classify` both read CSW documents through it. The caller guards the whole
+/// response with [`crate::xml_guard::check_xml`] first.
+pub fn map_response(
+    reader: impl std::io::Read + 'static,
     endpoint: &str,
-    page: &mut FetchedPage,
-    registry: &Registry,
+    base: &str,
     limits: &ParseLimits,
-) -> Result<(PageResult, CswPageInfo), CswPageError> {
-    if let Err(refusal) = crate::xml_guard::check_xml(page.body.reopen()?, limits) {
-        return Err(ResponseError::Refused {
-            position: refusal.offset,
-            message: refusal.message,
-        }
-        .into());
-    }
-    let file = page.body.reopen()?;
+) -> Result<MappedResponse, ResponseError> {
     let mut graph = PageGraph::new();
     let mut rejected: Vec<(String, String)> = Vec::new();
     let mut warnings: Vec<(String, String)> = Vec::new();
     let mut issues: Vec<ParseIssue> = Vec::new();
     let mut present = 0u64;
-    let base = page.url.clone();
-    let results = response::read_response(file, limits, |record| {
+    let results = response::read_response(reader, limits, |record| {
         present += 1;
         match record {
             RawRecord::Iso(md) => match iso19139::map_record(&md, endpoint) {
@@ -169,43 +175,15 @@ pub fn read_page(
                     ));
                     return;
                 }
-                let parser = RdfParser::from_format(RdfFormat::RdfXml);
-                let parser = match parser.clone().with_base_iri(base.as_str()) {
-                    Ok(p) => p,
-                    Err(_) => parser,
-                };
-                // GeoNetwork's DCAT output is not always valid RDF/XML (e.g. a property
-                // with both rdf:resource and text): the parser reports the bad triple and
-                // goes on, so the record keeps its other triples and the job the error.
-                let mut triples = 0usize;
-                let mut errors = 0usize;
-                for quad in parser.for_slice(&bytes) {
-                    match quad {
-                        Ok(q) => {
-                            triples += 1;
-                            graph.push_within(
-                                oxigraph::model::Triple::new(q.subject, q.predicate, q.object),
-                                limits.max_literal_bytes,
-                            );
-                        }
-                        Err(e) => {
-                            errors += 1;
-                            if errors <= MAX_RDF_ERRORS_PER_RECORD {
-                                issues.push(ParseIssue {
-                                    position: None,
-                                    message: format!("rdf record {present} of the page: {e}"),
-                                    subject: None,
-                                });
-                            }
-                        }
-                    }
-                }
-                if triples == 0 && errors > 0 {
-                    rejected.push((
-                        format!("rdf record {present} of the page"),
-                        "rdf/xml record without any readable triple".into(),
-                    ));
-                }
+                read_rdf_record(
+                    &bytes,
+                    base,
+                    present,
+                    limits,
+                    &mut graph,
+                    &mut issues,
+                    &mut rejected,
+                );
             }
             RawRecord::Other { name, identifier } => rejected.push((
                 identifier
@@ -218,6 +196,91 @@ pub fn read_page(
             }
         }
     })?;
+    Ok(MappedResponse {
+        graph,
+        rejected,
+        warnings,
+        issues,
+        info: CswPageInfo { results, present },
+    })
+}
+
+/// Parses one `rdf:RDF` record (the `present`-th of its page) into `graph`.
+fn read_rdf_record(
+    bytes: &[u8],
+    base: &str,
+    present: u64,
+    limits: &ParseLimits,
+    graph: &mut PageGraph,
+    issues: &mut Vec<ParseIssue>,
+    rejected: &mut Vec<(String, String)>,
+) {
+    let parser = RdfParser::from_format(RdfFormat::RdfXml);
+    let parser = match parser.clone().with_base_iri(base) {
+        Ok(p) => p,
+        Err(_) => parser,
+    };
+    // GeoNetwork's DCAT output is not always valid RDF/XML (e.g. a property with both
+    // rdf:resource and text): the parser reports the bad triple and goes on, so the
+    // record keeps its other triples and the job the error.
+    let mut triples = 0usize;
+    let mut errors = 0usize;
+    for quad in parser.for_slice(bytes) {
+        match quad {
+            Ok(q) => {
+                triples += 1;
+                graph.push_within(
+                    oxigraph::model::Triple::new(q.subject, q.predicate, q.object),
+                    limits.max_literal_bytes,
+                );
+            }
+            Err(e) => {
+                errors += 1;
+                if errors <= MAX_RDF_ERRORS_PER_RECORD {
+                    issues.push(ParseIssue {
+                        position: None,
+                        message: format!("rdf record {present} of the page: {e}"),
+                        subject: None,
+                    });
+                }
+            }
+        }
+    }
+    if triples == 0 && errors > 0 {
+        rejected.push((
+            format!("rdf record {present} of the page"),
+            "rdf/xml record without any readable triple".into(),
+        ));
+    }
+}
+
+/// Reads a fetched CSW page: maps its records to triples, groups them with the record
+/// pipeline, compares them with `registry` and writes the graphs of new versions, all
+/// within `limits`. `endpoint` is the source's URL (record IRIs are built on it).
+pub fn read_page(
+    writer: &HarvestWriter,
+    source: &str,
+    endpoint: &str,
+    page: &mut FetchedPage,
+    registry: &Registry,
+    limits: &ParseLimits,
+) -> Result<(PageResult, CswPageInfo), CswPageError> {
+    if let Err(refusal) = crate::xml_guard::check_xml(page.body.reopen()?, limits) {
+        return Err(ResponseError::Refused {
+            position: refusal.offset,
+            message: refusal.message,
+        }
+        .into());
+    }
+    let file = page.body.reopen()?;
+    let base = page.url.clone();
+    let MappedResponse {
+        mut graph,
+        mut rejected,
+        mut warnings,
+        issues,
+        info,
+    } = map_response(file, endpoint, &base, limits)?;
     let mut result = store_records(
         writer,
         source,
@@ -231,7 +294,7 @@ pub fn read_page(
     warnings.append(&mut result.warnings);
     result.warnings = warnings;
     result.issues = issues;
-    Ok((result, CswPageInfo { results, present }))
+    Ok((result, info))
 }
 
 /// What to do after a page.

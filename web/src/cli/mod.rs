@@ -4,7 +4,9 @@ mod bench;
 mod bench_csw;
 mod bench_fuzz;
 mod bench_search;
+pub mod classify;
 mod demo;
+pub mod eval_classify;
 mod export;
 mod harvest;
 mod progress;
@@ -68,6 +70,10 @@ enum Command {
     /// Evaluates one SPARQL query for `moisson serve` (stdin to stdout, capped); internal.
     #[command(name = "sparql-worker", hide = true)]
     SparqlWorker(crate::api::sparql_worker::WorkerArgs),
+    /// Prints the themes, use cases and territories of each record of one document (file or URL), with the reasons.
+    Classify(classify::ClassifyArgs),
+    /// Scores the classifier against hand-labelled records (default search/eval/dev-set.jsonl).
+    EvalClassify(eval_classify::EvalClassifyArgs),
 }
 
 /// Entry point of the binary.
@@ -104,6 +110,8 @@ pub fn main() -> ExitCode {
             Command::Quality(args) => quality::run(args, &cli.config, &env).await,
             Command::Validate(args) => validate::run(args).await,
             Command::SparqlWorker(args) => Ok(crate::api::sparql_worker::run_worker(&args)),
+            Command::Classify(args) => classify::run(args).await,
+            Command::EvalClassify(args) => eval_classify::run(args).await,
         }
     });
     // Blocking tasks still running once the command is done (a page an aborted harvest was

@@ -34,13 +34,15 @@ pub(super) struct ValidateArgs {
 /// Largest document read from a file.
 const MAX_FILE_BYTES: u64 = 256 << 20;
 
-struct Document {
-    bytes: Vec<u8>,
-    content_type: Option<String>,
-    base: String,
+/// A document read from a file or fetched, as a harvest would read it.
+pub(super) struct Document {
+    pub(super) bytes: Vec<u8>,
+    pub(super) content_type: Option<String>,
+    pub(super) base: String,
 }
 
-async fn read_document(target: &str) -> anyhow::Result<Document> {
+/// Reads `target`: an http(s) URL through the harvester's fetcher, else a file.
+pub(super) async fn read_document(target: &str) -> anyhow::Result<Document> {
     if target.starts_with("http://") || target.starts_with("https://") {
         let fetcher = Fetcher::new(Default::default()).context("creating the HTTP client")?;
         let page = fetcher
