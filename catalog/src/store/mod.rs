@@ -57,6 +57,9 @@ impl StoreError {
     }
 }
 
+/// Tries of [`CatalogStore::open_read_only`] before it gives up.
+pub const READ_ONLY_ATTEMPTS: u32 = 5;
+
 /// Record IRI → score (0–100) of one source's last quality run.
 pub(crate) type RecordScores = HashMap<String, f64>;
 
@@ -92,10 +95,26 @@ impl CatalogStore {
     /// Opens the on-disk store in `dir` for reading only, next to the process that holds
     /// it for writing (`moisson serve`): it sees the data as they were when it opened.
     /// Writes fail, and reads that would keep a cache in the store keep none.
+    ///
+    /// A compaction by the writer can remove a file between the moment the manifest is
+    /// read and the moment the file is opened: the open is then tried again, up to
+    /// [`READ_ONLY_ATTEMPTS`] times.
     pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
+        let mut attempt = 1;
+        let store = loop {
+            match Store::open_read_only(dir) {
+                Ok(store) => break store,
+                Err(e) if attempt >= READ_ONLY_ATTEMPTS => return Err(e.into()),
+                Err(e) => {
+                    tracing::debug!(error = %e, attempt, "read-only open failed; trying again");
+                    std::thread::sleep(std::time::Duration::from_millis(100 * attempt as u64));
+                    attempt += 1;
+                }
+            }
+        };
         Ok(Self {
             read_only: true,
-            ..Self::over(Store::open_read_only(dir)?)
+            ..Self::over(store)
         })
     }
 
