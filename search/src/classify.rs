@@ -1375,7 +1375,10 @@ mod tests {
         let themes = values(&c.themes);
         assert!(themes.contains(&"planification"), "{themes:?}");
         assert!(!themes.contains(&"occupation-du-sol"), "{themes:?}");
-        assert!(!themes.contains(&"foncier-et-occupation-du-sol"), "{themes:?}");
+        assert!(
+            !themes.contains(&"foncier-et-occupation-du-sol"),
+            "{themes:?}"
+        );
         assert!(!values(&c.use_cases).contains(&"sobriete-fonciere"));
         // Alone, an INSPIRE theme (as an IRI or as a keyword) still classifies.
         for stated in [
@@ -1430,7 +1433,10 @@ mod tests {
         };
         let themes = theme_values(&v);
         assert!(themes.contains(&"planification".to_owned()), "{themes:?}");
-        assert!(!themes.contains(&"zonages-d-amenagement".to_owned()), "{themes:?}");
+        assert!(
+            !themes.contains(&"zonages-d-amenagement".to_owned()),
+            "{themes:?}"
+        );
     }
 
     #[test]
@@ -1473,7 +1479,11 @@ mod tests {
             .iter()
             .find(|a| a.value == "masses-d-eau")
             .expect("from the description");
-        assert!(masses.reasons[0].starts_with("description :"), "{:?}", masses.reasons);
+        assert!(
+            masses.reasons[0].starts_with("description :"),
+            "{:?}",
+            masses.reasons
+        );
         let noise = DatasetView {
             keywords: vec!["bruit".into()],
             description: Some("Zones de bruit le long des cours d'eau navigables.".into()),

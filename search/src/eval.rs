@@ -98,7 +98,9 @@ pub fn read_labels(text: &str, vocab: &Vocabularies) -> Result<Vec<Label>, Label
 
 fn territory_code_is_valid(code: &str, vocab: &Vocabularies) -> bool {
     match code.split_once(':') {
-        Some(("commune", c)) => c.len() == 5 && territory_by_key(vocab, commune_departement(c)).is_some(),
+        Some(("commune", c)) => {
+            c.len() == 5 && territory_by_key(vocab, commune_departement(c)).is_some()
+        }
         Some(("departement", c)) => territory_by_key(vocab, c).is_some(),
         Some(("region", c)) => territory_by_key(vocab, &format!("region-{c}")).is_some(),
         Some(("epci", c)) => c.len() == 9 && c.bytes().all(|b| b.is_ascii_digit()),
@@ -302,8 +304,20 @@ pub fn score(outcomes: &[(Label, Option<Classification>)], vocab: &Vocabularies)
         let expected_uses: BTreeSet<String> = label.use_cases.iter().cloned().collect();
         let given_uses = level_of(&given.use_cases, true);
         for (axis, counts, expected, got, assignments) in [
-            ("theme", &mut report.top_themes, &top, &given_top, &given.themes),
-            ("sub-theme", &mut report.sub_themes, &sub, &given_sub, &given.themes),
+            (
+                "theme",
+                &mut report.top_themes,
+                &top,
+                &given_top,
+                &given.themes,
+            ),
+            (
+                "sub-theme",
+                &mut report.sub_themes,
+                &sub,
+                &given_sub,
+                &given.themes,
+            ),
             (
                 "use-case",
                 &mut report.use_cases,
@@ -317,8 +331,16 @@ pub fn score(outcomes: &[(Label, Option<Classification>)], vocab: &Vocabularies)
                 let row = per_value.entry((axis, value.clone())).or_default();
                 let one = |v: &str| BTreeSet::from([v.to_owned()]);
                 row.add(
-                    &if expected.contains(value) { one(value) } else { BTreeSet::new() },
-                    &if got.contains(value) { one(value) } else { BTreeSet::new() },
+                    &if expected.contains(value) {
+                        one(value)
+                    } else {
+                        BTreeSet::new()
+                    },
+                    &if got.contains(value) {
+                        one(value)
+                    } else {
+                        BTreeSet::new()
+                    },
                 );
                 let mistake = match (expected.contains(value), got.contains(value)) {
                     (true, false) => Mistake::FalseNegative,
@@ -580,9 +602,16 @@ mod tests {
             .collect();
         assert_eq!(
             fp,
-            ["foncier-et-occupation-du-sol", "occupation-du-sol", "sobriete-fonciere"]
+            [
+                "foncier-et-occupation-du-sol",
+                "occupation-du-sol",
+                "sobriete-fonciere"
+            ]
         );
-        assert_eq!(r.confusions[0].reasons, ["règle foncier-et-occupation-du-sol"]);
+        assert_eq!(
+            r.confusions[0].reasons,
+            ["règle foncier-et-occupation-du-sol"]
+        );
     }
 
     #[test]
@@ -633,7 +662,8 @@ mod tests {
 
     #[test]
     fn labels_are_checked_against_the_vocabularies() {
-        let ok = r#"{"id":"a","file":"f","themes":["bruit"],"territory":["commune:2A004","region:94"]}"#;
+        let ok =
+            r#"{"id":"a","file":"f","themes":["bruit"],"territory":["commune:2A004","region:94"]}"#;
         assert_eq!(read_labels(ok, vocabularies()).expect("valid").len(), 1);
         for bad in [
             r#"{"id":"a","file":"f","themes":["bruits"]}"#,
@@ -645,7 +675,10 @@ mod tests {
             assert_eq!(e.line, 1);
         }
         let twice = format!("{ok}\n\n{ok}");
-        assert_eq!(read_labels(&twice, vocabularies()).expect_err("dup").line, 3);
+        assert_eq!(
+            read_labels(&twice, vocabularies()).expect_err("dup").line,
+            3
+        );
     }
 
     #[test]
@@ -662,11 +695,18 @@ mod tests {
         ];
         let mut l = label(&[], &[], &[]);
         l.record = Some("http://example.org/a".into());
-        assert_eq!(find(&l, &candidates).map(|c| c.iri.as_str()), Some("http://example.org/a"));
+        assert_eq!(
+            find(&l, &candidates).map(|c| c.iri.as_str()),
+            Some("http://example.org/a")
+        );
         l.record = None;
         l.identifier = Some("id-b".into());
-        assert_eq!(find(&l, &candidates).map(|c| c.iri.as_str()), Some("urn:skolem:b"));
+        assert_eq!(
+            find(&l, &candidates).map(|c| c.iri.as_str()),
+            Some("urn:skolem:b")
+        );
         l.identifier = Some("fr-120066022-ldd-1".into());
+        l.title = None;
         assert!(find(&l, &candidates).is_none());
         let csw = [candidate(
             "file:///corpus/page.xml?service=CSW&request=GetRecordById&id=fr-120066022-ldd-1&outputSchema=x",
@@ -676,7 +716,10 @@ mod tests {
         assert!(find(&l, &csw).is_some());
         l.identifier = None;
         l.title = Some("Autre".into());
-        assert_eq!(find(&l, &candidates).map(|c| c.iri.as_str()), Some("urn:skolem:b"));
+        assert_eq!(
+            find(&l, &candidates).map(|c| c.iri.as_str()),
+            Some("urn:skolem:b")
+        );
         l.title = Some("Absent".into());
         assert!(find(&l, &candidates).is_none());
     }

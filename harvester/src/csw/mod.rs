@@ -153,7 +153,14 @@ pub fn map_response(
                 }
             },
             RawRecord::Rdf(bytes) => {
-                read_rdf_record(&bytes, base, present, &mut graph, &mut issues, &mut rejected);
+                read_rdf_record(
+                    &bytes,
+                    base,
+                    present,
+                    &mut graph,
+                    &mut issues,
+                    &mut rejected,
+                );
             }
             RawRecord::Other { name, identifier } => rejected.push((
                 identifier

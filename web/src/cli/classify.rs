@@ -259,7 +259,11 @@ mod tests {
         let csw = b"<?xml version=\"1.0\"?>\n<!-- x --><csw:GetRecordsResponse xmlns:csw=\"c\"><rdf:RDF/>";
         assert!(is_csw_document(csw));
         assert!(is_csw_document(b"<gmd:MD_Metadata xmlns:gmd=\"g\">"));
-        assert!(!is_csw_document(b"<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"r\">"));
-        assert!(!is_csw_document(b"@prefix dcat: <http://www.w3.org/ns/dcat#> ."));
+        assert!(!is_csw_document(
+            b"<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"r\">"
+        ));
+        assert!(!is_csw_document(
+            b"@prefix dcat: <http://www.w3.org/ns/dcat#> ."
+        ));
     }
 }

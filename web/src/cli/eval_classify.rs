@@ -64,8 +64,7 @@ pub fn evaluate(dev_set: &Path, corpus: &Path) -> anyhow::Result<Report> {
     for (file, file_labels) in by_file {
         let candidates = candidates_of(&corpus.join(file))?;
         for label in file_labels {
-            let classification =
-                eval::find(label, &candidates).map(|c| c.classification.clone());
+            let classification = eval::find(label, &candidates).map(|c| c.classification.clone());
             found.insert(label.id.as_str(), classification);
         }
     }
