@@ -706,10 +706,8 @@ mod tests {
             Some("urn:skolem:b")
         );
         l.identifier = Some("fr-120066022-ldd-1".into());
-        // Without a title to fall back on, an unknown identifier finds nothing.
-        let title = l.title.take();
+        l.title = None;
         assert!(find(&l, &candidates).is_none());
-        l.title = title;
         let csw = [candidate(
             "file:///corpus/page.xml?service=CSW&request=GetRecordById&id=fr-120066022-ldd-1&outputSchema=x",
             "http://catalogue.example.org/other",
