@@ -437,7 +437,7 @@ fn select(mut candidates: Candidates, scheme: &ConceptScheme) -> Assignments {
         .filter(|(_, (_, strong))| *strong || !any_words)
         .map(|(slug, (score, _))| (slug, score))
         .collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
     let best = ranked.first().map_or(0, |r| r.1);
     let kept: HashSet<String> = ranked
         .into_iter()
