@@ -15,7 +15,8 @@ pub mod store;
 pub mod vocab;
 
 pub use model::{
-    dataset_id, JobCounts, JobError, JobReport, JobStatus, RecordKind, SourceId, SourceIdError,
+    dataset_id, JobCounts, JobError, JobReport, JobStatus, Location, RecordKind, SourceId,
+    SourceIdError, TextPosition,
 };
 pub use store::{
     order_copies, record_graph_name, writable_term, ActiveRecord, ActiveSnapshot, CatalogStore,

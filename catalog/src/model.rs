@@ -179,13 +179,151 @@ pub struct JobCounts {
     pub rejected: u64,
 }
 
+/// A place in a document: 1-based line and column, as an editor shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextPosition {
+    /// Line, from 1.
+    pub line: u64,
+    /// Column in characters, from 1.
+    pub column: u64,
+}
+
+impl fmt::Display for TextPosition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {} column {}", self.line, self.column)
+    }
+}
+
+/// Where a harvest met an error or a warning: a step outside any page (`store commit`),
+/// or a page, the record being read on it and the position in the page's text. Shown as
+/// `page 4 (https://…), record <iri>, line 12 column 8`; kept structured in job reports
+/// so that a client can link to the page or the record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// A step outside any page: `store`, `store write`, `store commit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// The page number in the walk, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// The page's URL (or CSW request key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The record: `<iri>`, or a description such as `record 3 of the page`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// The position in the page's text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<TextPosition>,
+}
+
+impl Location {
+    /// A step outside any page.
+    pub fn step(name: impl Into<String>) -> Self {
+        Self {
+            step: Some(name.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Page `number` of the walk, at `url`.
+    pub fn page(number: u32, url: impl Into<String>) -> Self {
+        Self {
+            page: Some(number),
+            url: Some(url.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The same place, narrowed to `record`, written as given (`<iri>`, `_:b0`, or a
+    /// description such as `record 3 of the page`).
+    #[must_use]
+    pub fn record(mut self, record: impl Into<String>) -> Self {
+        self.record = Some(record.into());
+        self
+    }
+
+    /// The same place, narrowed to the record named `iri`: a bare IRI is bracketed, an
+    /// N-Triples term or a description is kept as it is.
+    #[must_use]
+    pub fn record_iri(self, iri: &str) -> Self {
+        if iri.starts_with(['<', '_', '(', '"']) {
+            self.record(iri)
+        } else {
+            self.record(format!("<{iri}>"))
+        }
+    }
+
+    /// The same place, narrowed to `position` when known.
+    #[must_use]
+    pub fn at(mut self, position: Option<TextPosition>) -> Self {
+        if position.is_some() {
+            self.position = position;
+        }
+        self
+    }
+
+    /// Whether nothing is known of the place.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::with_capacity(4);
+        if let Some(step) = &self.step {
+            parts.push(step.clone());
+        }
+        match (self.page, &self.url) {
+            (Some(n), Some(url)) => parts.push(format!("page {n} ({url})")),
+            (Some(n), None) => parts.push(format!("page {n}")),
+            (None, Some(url)) => parts.push(url.clone()),
+            (None, None) => {}
+        }
+        if let Some(record) = &self.record {
+            parts.push(format!("record {record}"));
+        }
+        if let Some(position) = &self.position {
+            parts.push(position.to_string());
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
+impl From<&str> for Location {
+    fn from(step: &str) -> Self {
+        Self::step(step)
+    }
+}
+
+impl From<String> for Location {
+    fn from(step: String) -> Self {
+        Self::step(step)
+    }
+}
+
 /// One error of a job, with where it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobError {
-    /// Where: `page 4 (https://…), record <iri>, line 12 column 8`.
+    /// Where, as text: `page 4 (https://…), record <iri>, line 12 column 8`.
     pub location: String,
+    /// Where, structured (absent from reports stored before it existed).
+    #[serde(default, skip_serializing_if = "Location::is_empty")]
+    pub at: Location,
     /// What went wrong, in one lowercase line.
     pub message: String,
+}
+
+impl JobError {
+    /// An error or warning at `at`.
+    pub fn new(at: Location, message: impl Into<String>) -> Self {
+        Self {
+            location: at.to_string(),
+            at,
+            message: message.into(),
+        }
+    }
 }
 
 /// The report of one harvest job, as kept in the metadata graph and served by the API.
@@ -253,24 +391,18 @@ impl JobReport {
     }
 
     /// Adds an error, keeping at most [`MAX_JOB_ERRORS`] of them.
-    pub fn push_error(&mut self, location: impl Into<String>, message: impl Into<String>) {
+    pub fn push_error(&mut self, location: impl Into<Location>, message: impl Into<String>) {
         self.errors_total += 1;
         if self.errors.len() < MAX_JOB_ERRORS {
-            self.errors.push(JobError {
-                location: location.into(),
-                message: message.into(),
-            });
+            self.errors.push(JobError::new(location.into(), message));
         }
     }
 
     /// Adds a warning, keeping at most [`MAX_JOB_ERRORS`] of them.
-    pub fn push_warning(&mut self, location: impl Into<String>, message: impl Into<String>) {
+    pub fn push_warning(&mut self, location: impl Into<Location>, message: impl Into<String>) {
         self.warnings_total += 1;
         if self.warnings.len() < MAX_JOB_ERRORS {
-            self.warnings.push(JobError {
-                location: location.into(),
-                message: message.into(),
-            });
+            self.warnings.push(JobError::new(location.into(), message));
         }
     }
 

@@ -19,6 +19,7 @@ pub mod links;
 pub mod nesting;
 pub mod netguard;
 pub mod parse;
+pub mod pipeline;
 pub mod records;
 pub mod source;
 pub mod xml_guard;

@@ -11,6 +11,7 @@
 //! the opener of its own kind on top of the stack (a stray `]` or `>>` closes nothing),
 //! and where the scanner cannot tell a string or IRI from the rest it counts the brackets.
 
+use moisson_catalog::TextPosition;
 use std::cell::RefCell;
 use std::io::Read;
 use std::rc::Rc;
@@ -39,9 +40,12 @@ pub struct TooDeep {
 }
 
 impl TooDeep {
-    /// `line L column C`, as parse errors are located.
-    pub fn position(&self) -> String {
-        format!("line {} column {}", self.line, self.column)
+    /// Where it is, as parse errors are located.
+    pub fn position(&self) -> TextPosition {
+        TextPosition {
+            line: self.line,
+            column: self.column,
+        }
     }
 }
 

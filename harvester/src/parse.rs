@@ -18,6 +18,7 @@ use std::io::Read;
 use crate::limits::ParseLimits;
 use crate::nesting::{NestingGuard, NestingSyntax, RefusalSlot};
 use crate::records::PageGraph;
+use moisson_catalog::TextPosition;
 
 /// Most recoverable errors tolerated in one page before it is abandoned.
 pub const MAX_PAGE_ERRORS: usize = 1000;
@@ -27,8 +28,8 @@ pub const JSONLD_BUFFERED_MAX_BYTES: u64 = 64 << 20;
 /// A located parse error.
 #[derive(Debug, Clone)]
 pub struct ParseIssue {
-    /// `line 12 column 8` when the parser knows it.
-    pub position: Option<String>,
+    /// Where in the page, when the parser knows it.
+    pub position: Option<TextPosition>,
     /// What the parser said.
     pub message: String,
     /// The subject being described when it happened, as N-Triples.
@@ -110,12 +111,9 @@ pub fn load_local_context(
 fn describe(err: &RdfParseError) -> ParseIssue {
     match err {
         RdfParseError::Syntax(e) => ParseIssue {
-            position: e.location().map(|loc| {
-                format!(
-                    "line {} column {}",
-                    loc.start.line + 1,
-                    loc.start.column + 1
-                )
+            position: e.location().map(|loc| TextPosition {
+                line: loc.start.line + 1,
+                column: loc.start.column + 1,
             }),
             message: e.to_string(),
             subject: None,
@@ -150,7 +148,7 @@ fn xml_error_offset(reader: impl Read) -> Option<u64> {
 }
 
 /// Returns `line L column C` (1-based) of byte `offset` of `reader`.
-fn line_column(reader: impl Read, offset: u64) -> String {
+fn line_column(reader: impl Read, offset: u64) -> TextPosition {
     let (mut line, mut column) = (1u64, 1u64);
     for byte in std::io::BufReader::new(reader)
         .bytes()
@@ -166,7 +164,7 @@ fn line_column(reader: impl Read, offset: u64) -> String {
             Err(_) => break,
         }
     }
-    format!("line {line} column {column}")
+    TextPosition { line, column }
 }
 
 /// Parses `bytes` (a page in `format`, fetched from `base_url`) within the default
@@ -192,7 +190,7 @@ fn nesting_syntax(format: RdfFormat) -> Option<NestingSyntax> {
 }
 
 /// A page refused before parsing: no triple, one located fatal error.
-fn refused(position: Option<String>, message: String) -> ParsedPage {
+fn refused(position: Option<TextPosition>, message: String) -> ParsedPage {
     ParsedPage {
         graph: PageGraph::new(),
         poisoned: HashMap::new(),
@@ -370,7 +368,7 @@ mod tests {
         assert!(parsed.fatal.is_none(), "{:?}", parsed.fatal);
         assert_eq!(parsed.issues.len(), 1);
         assert_eq!(
-            parsed.issues[0].position.as_deref(),
+            parsed.issues[0].position.map(|p| p.to_string()).as_deref(),
             Some("line 3 column 34")
         );
         assert_eq!(parsed.poisoned.len(), 1);
@@ -419,7 +417,10 @@ mod tests {
         );
         assert_refused_too_deep(&parsed);
         let fatal = parsed.fatal.expect("refused");
-        assert_eq!(fatal.position.as_deref(), Some("line 1 column 2433"));
+        assert_eq!(
+            fatal.position.map(|p| p.to_string()).as_deref(),
+            Some("line 1 column 2433")
+        );
     }
 
     #[test]
@@ -466,7 +467,10 @@ mod tests {
             "{}",
             fatal.message
         );
-        assert_eq!(fatal.position.as_deref(), Some("line 1 column 842"));
+        assert_eq!(
+            fatal.position.map(|p| p.to_string()).as_deref(),
+            Some("line 1 column 842")
+        );
         assert!(parsed.graph.is_empty());
     }
 

@@ -174,6 +174,14 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// A registry holding `entries` (not stored anywhere): what a harvest plan is tested
+    /// against, or what a dry run compares with.
+    pub fn from_entries(entries: Vec<RecordEntry>) -> Self {
+        Self {
+            inner: Arc::new(SourceRegistry::new(entries)),
+        }
+    }
+
     /// Returns the entry of record `record_iri`.
     pub fn get(&self, record_iri: &str) -> Option<&RecordEntry> {
         self.inner

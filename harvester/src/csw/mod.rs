@@ -4,9 +4,9 @@
 //!
 //! The job ([`crate::job`]) drives the pages; this module builds the requests
 //! ([`request`]), reads a spooled response as a stream ([`response`]), maps each record
-//! ([`iso19139`]) into the page's triple table, and hands that table to the same record
-//! pipeline as the `dcat` protocol ([`crate::records`]): content hashing, skolemization
-//! and unchanged-record detection come from there.
+//! ([`iso19139`]) into the page's triple table, and hands that table to the record
+//! pipeline every protocol shares ([`crate::pipeline`]): content hashing, skolemization
+//! and unchanged-record detection come from there. The job ([`crate::job`]) writes.
 //!
 //! Every response goes through [`crate::xml_guard`] before it is read (element depth,
 //! entity expansion), and every `rdf:RDF` record again before oxigraph parses it.
@@ -16,14 +16,14 @@ pub mod request;
 pub mod response;
 mod vocab;
 
-use moisson_catalog::{HarvestWriter, Registry, StoreError};
+use moisson_catalog::Registry;
 use oxigraph::io::{RdfFormat, RdfParser};
 use std::collections::HashMap;
 
-use crate::dcat::{store_records, PageResult};
 use crate::fetch::{FetchError, FetchedPage, Fetcher};
 use crate::limits::ParseLimits;
 use crate::parse::ParseIssue;
+use crate::pipeline::{take_records, ReadPage};
 use crate::records::PageGraph;
 use crate::source::Source;
 use request::{Method, PageRequest};
@@ -50,9 +50,6 @@ pub enum CswPageError {
     /// The response could not be read (exception report, malformed XML, not CSW).
     #[error(transparent)]
     Response(#[from] ResponseError),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
     /// Reading the spooled body failed.
     #[error("reading spooled page: {0}")]
     Io(#[from] std::io::Error),
@@ -255,16 +252,15 @@ fn read_rdf_record(
 }
 
 /// Reads a fetched CSW page: maps its records to triples, groups them with the record
-/// pipeline, compares them with `registry` and writes the graphs of new versions, all
-/// within `limits`. `endpoint` is the source's URL (record IRIs are built on it).
+/// pipeline and compares them with `registry`, all within `limits`. `endpoint` is the
+/// source's URL (record IRIs are built on it). Nothing is written: the job writes.
 pub fn read_page(
-    writer: &HarvestWriter,
     source: &str,
     endpoint: &str,
-    page: &mut FetchedPage,
+    page: &FetchedPage,
     registry: &Registry,
     limits: &ParseLimits,
-) -> Result<(PageResult, CswPageInfo), CswPageError> {
+) -> Result<(ReadPage, CswPageInfo), CswPageError> {
     if let Err(refusal) = crate::xml_guard::check_xml(page.body.reopen()?, limits) {
         return Err(ResponseError::Refused {
             position: refusal.offset,
@@ -275,26 +271,20 @@ pub fn read_page(
     let file = page.body.reopen()?;
     let base = page.url.clone();
     let MappedResponse {
-        mut graph,
+        graph,
         mut rejected,
         mut warnings,
         issues,
         info,
     } = map_response(file, endpoint, &base, limits)?;
-    let mut result = store_records(
-        writer,
-        source,
-        &mut graph,
-        &HashMap::new(),
-        registry,
-        limits,
-    )?;
-    rejected.append(&mut result.rejected);
-    result.rejected = rejected;
-    warnings.append(&mut result.warnings);
-    result.warnings = warnings;
-    result.issues = issues;
-    Ok((result, info))
+    let mut read = take_records(source, graph, &HashMap::new(), registry, limits);
+    let outcome = &mut read.outcome;
+    rejected.append(&mut outcome.rejected);
+    outcome.rejected = rejected;
+    warnings.append(&mut outcome.warnings);
+    outcome.warnings = warnings;
+    outcome.issues = issues;
+    Ok((read, info))
 }
 
 /// What to do after a page.

@@ -105,7 +105,9 @@ pub fn classify_bytes(
             for issue in page.issues.iter().chain(&page.fatal) {
                 issues.push(format!(
                     "{}: {}",
-                    issue.position.as_deref().unwrap_or("?"),
+                    issue
+                        .position
+                        .map_or_else(|| "?".to_owned(), |p| p.to_string()),
                     issue.message
                 ));
             }

@@ -221,12 +221,20 @@ fn validate(
     let mut parse_issues: Vec<String> = page
         .issues
         .iter()
-        .map(|i| format!("{}: {}", i.position.as_deref().unwrap_or("?"), i.message))
+        .map(|i| {
+            format!(
+                "{}: {}",
+                i.position.map_or_else(|| "?".to_owned(), |p| p.to_string()),
+                i.message
+            )
+        })
         .collect();
     if let Some(fatal) = &page.fatal {
         parse_issues.push(format!(
             "{}: {}",
-            fatal.position.as_deref().unwrap_or("?"),
+            fatal
+                .position
+                .map_or_else(|| "?".to_owned(), |p| p.to_string()),
             fatal.message
         ));
     }

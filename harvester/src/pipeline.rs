@@ -1,0 +1,157 @@
+//! The record pipeline every protocol shares once it has a page's triples: group them into
+//! records, leave out the records a parse error poisoned, compare each with the source's
+//! registry and name the graph of each new version. Nothing here writes: the job
+//! ([`crate::job`]) materializes the new versions one by one into the harvest's writer,
+//! so a page's records are never all copied out of the interned page graph at once.
+
+use moisson_catalog::{record_graph_name, RecordKind, Registry};
+use oxigraph::model::{NamedNode, Triple};
+use std::collections::{HashMap, HashSet};
+
+use crate::limits::ParseLimits;
+use crate::parse::ParseIssue;
+use crate::records::{extract_records_within, ExtractedRecord, PageGraph, PageLinks};
+
+/// What became of one record of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// New to the store.
+    Added,
+    /// Content changed.
+    Updated,
+    /// Same content as stored.
+    Unchanged,
+}
+
+/// One record taken from a page.
+#[derive(Debug, Clone)]
+pub struct TakenRecord {
+    /// Record IRI.
+    pub iri: String,
+    /// Kind.
+    pub kind: RecordKind,
+    /// Content hash.
+    pub hash: String,
+    /// The graph holding this version.
+    pub graph: String,
+    /// What happened.
+    pub outcome: RecordOutcome,
+}
+
+/// What reading a page found, besides the triples of its records.
+#[derive(Debug, Default)]
+pub struct PageOutcome {
+    /// Records taken, once each, in page order.
+    pub records: Vec<TakenRecord>,
+    /// Rejected records: (record IRI or description, message).
+    pub rejected: Vec<(String, String)>,
+    /// Recoverable parse errors.
+    pub issues: Vec<ParseIssue>,
+    /// Ill-typed literals of taken records: (record IRI, description).
+    pub ill_typed: Vec<(String, String)>,
+    /// What was left out of taken records (over-long literals, invalid IRIs): (record IRI,
+    /// message for the producer).
+    pub warnings: Vec<(String, String)>,
+    /// Paging links found (Hydra).
+    pub links: PageLinks,
+}
+
+/// A page read into records, nothing written yet: the page's triples are kept so that the
+/// new versions can be materialized one at a time ([`ReadPage::new_versions`]).
+pub struct ReadPage {
+    graph: PageGraph,
+    extracted: Vec<ExtractedRecord>,
+    /// Index in `extracted` and graph name of each record whose version is new.
+    new: Vec<(usize, NamedNode)>,
+    /// What the page brought.
+    pub outcome: PageOutcome,
+}
+
+impl ReadPage {
+    /// The graph name and triples of each new record version, materialized one at a time.
+    pub fn new_versions(&self) -> impl Iterator<Item = (&NamedNode, Vec<Triple>)> + '_ {
+        self.new
+            .iter()
+            .map(|(i, name)| (name, self.extracted[*i].materialize(&self.graph)))
+    }
+
+    /// How many record versions are new.
+    pub fn new_version_count(&self) -> usize {
+        self.new.len()
+    }
+
+    /// Drops the page's triples and keeps what the job needs.
+    pub fn into_outcome(self) -> PageOutcome {
+        self.outcome
+    }
+}
+
+/// Groups `graph` into records (leaving out those whose subject a parse error poisoned),
+/// compares each with `registry` (the source's registry keyed by record IRI) and names the
+/// graph of each new version. A record repeated on the page is taken once.
+pub fn take_records(
+    source: &str,
+    mut graph: PageGraph,
+    poisoned: &HashMap<u32, String>,
+    registry: &Registry,
+    limits: &ParseLimits,
+) -> ReadPage {
+    let extracted = extract_records_within(&mut graph, poisoned, limits);
+    let mut records = Vec::with_capacity(extracted.records.len());
+    let mut new = Vec::new();
+    let mut taken = HashSet::new();
+    let mut ill_typed = Vec::new();
+    for (i, record) in extracted.records.iter().enumerate() {
+        if !taken.insert(record.iri.as_str()) {
+            continue;
+        }
+        for literal in record.ill_typed_literals(&graph) {
+            ill_typed.push((record.iri.clone(), literal));
+        }
+        let (outcome, graph_name) = match registry.get(&record.iri) {
+            Some(entry) if entry.hash == record.hash => {
+                (RecordOutcome::Unchanged, entry.graph.clone())
+            }
+            previous => {
+                let name = record_graph_name(source, &record.iri, &record.hash);
+                let text = name.as_str().to_owned();
+                new.push((i, name));
+                let outcome = if previous.is_some() {
+                    RecordOutcome::Updated
+                } else {
+                    RecordOutcome::Added
+                };
+                (outcome, text)
+            }
+        };
+        records.push(TakenRecord {
+            iri: record.iri.clone(),
+            kind: record.kind,
+            hash: record.hash.clone(),
+            graph: graph_name,
+            outcome,
+        });
+    }
+    let outcome = PageOutcome {
+        records,
+        rejected: extracted
+            .rejected
+            .into_iter()
+            .map(|r| (r.iri, r.message))
+            .collect(),
+        issues: Vec::new(),
+        ill_typed,
+        warnings: extracted
+            .warnings
+            .into_iter()
+            .map(|w| (w.iri, w.message))
+            .collect(),
+        links: extracted.links,
+    };
+    ReadPage {
+        graph,
+        extracted: extracted.records,
+        new,
+        outcome,
+    }
+}
