@@ -102,6 +102,28 @@ enum PageState {
     Fetched(FetchedPage),
 }
 
+/// What the loop does after a page.
+enum Step {
+    /// Fetch the page at this key.
+    Next(String),
+    /// The walk is over (complete or not): commit.
+    Done,
+    /// The job fails here, committing nothing.
+    Fail(Location, String),
+}
+
+/// One job's fixed context: what every page step reads.
+struct Job<'a> {
+    fetcher: &'a Fetcher,
+    source: &'a Source,
+    options: &'a HarvestOptions,
+    progress: &'a dyn Progress,
+    registry: Arc<Registry>,
+    fingerprints: HashMap<String, String>,
+    writer: Arc<HarvestWriter>,
+    reader: PageReader,
+}
+
 /// Harvests `source` into `store` and returns the job report (also stored).
 #[tracing::instrument(skip_all, fields(source = %source.id))]
 pub async fn harvest_source(
@@ -111,94 +133,95 @@ pub async fn harvest_source(
     options: &HarvestOptions,
     progress: Arc<dyn Progress>,
 ) -> JobReport {
+    let progress = &*progress;
     let report = JobReport::start(&source.id);
-    let id = source.id.to_string();
     let running = report.clone();
     if let Err(e) = blocking(store, move |s| s.save_job(&running)).await {
         tracing::error!(error = %e, "saving running job");
     }
-    let loaded = {
-        let id = id.clone();
-        blocking(store, move |s| {
-            Ok((s.registry(&id)?, s.page_fingerprints(&id)?))
-        })
-        .await
-    };
-    let (registry, fingerprints) = match loaded {
+    let id = source.id.to_string();
+    let loaded = blocking(store, move |s| {
+        // One writer for the whole harvest: new versions of every page in one bulk load.
+        Ok((
+            s.registry(&id)?,
+            s.page_fingerprints(&id)?,
+            s.harvest_writer()?,
+        ))
+    })
+    .await;
+    let (registry, fingerprints, writer) = match loaded {
         Ok(v) => v,
-        Err(e) => return fail(store, report, "store".into(), &e.to_string(), &*progress).await,
+        Err(e) => return fail(store, report, "store".into(), &e.to_string(), progress).await,
     };
-    // One writer for the whole harvest: new record versions of every page in one bulk load.
-    let writer = match store.harvest_writer() {
-        Ok(w) => Arc::new(w),
-        Err(e) => return fail(store, report, "store".into(), &e.to_string(), &*progress).await,
+    let job = Job {
+        fetcher,
+        source,
+        options,
+        progress,
+        registry: Arc::new(registry),
+        fingerprints,
+        writer: Arc::new(writer),
+        reader: Pager::reader(source, options.limits),
     };
-    let registry = Arc::new(registry);
-    let by_page = active_by_page(&registry);
-    let reader = Pager::reader(source, options.limits);
+    let by_page = active_by_page(&job.registry);
     let mut pager = Pager::new(source);
-    let mut key = pager.first_key(source);
     let mut walk = Walk::new(report);
     let mut follow = Follow::new(source, options);
+    let mut key = pager.first_key(source);
     loop {
-        let page_no = walk.report.counts.pages + 1;
-        follow.visited.insert(key.clone());
-        let stored = fingerprints.get(&key);
-        let memo = stored.and_then(|f| PageMemo::decode(f));
-        let known = match &memo {
-            Some(m) if !options.force => m.validators.clone(),
-            _ => Validators::default(),
-        };
-        let fetched = tokio::select! {
-            biased;
-            halt = halted(options, follow.deadline) => Err(halt),
-            fetched = pager.fetch(fetcher, source, &key, &known) => Ok(fetched),
-        };
-        if let Ok(Ok((sent, _))) = &fetched {
-            // CSW: the request actually sent (unsorted when the server refused sorting).
-            if *sent != key {
-                key.clone_from(sent);
-                follow.visited.insert(key.clone());
+        match job
+            .page(&mut pager, &mut walk, &mut follow, &by_page, key)
+            .await
+        {
+            Step::Next(next) => key = next,
+            Step::Done => break,
+            Step::Fail(at, message) => {
+                return fail(store, walk.report, at, &message, progress).await;
             }
         }
-        let at = Location::page(page_no, &key);
-        let fetched = match fetched {
-            Ok(Ok((_, page))) => page,
-            Err(Halt::Shutdown) => {
-                return fail(store, walk.report, at, INTERRUPTED_BY_SHUTDOWN, &*progress).await;
-            }
-            Err(Halt::Budget) | Ok(Err(_)) => {
-                let message = match fetched {
-                    Ok(Err(message)) => message,
-                    _ => format!(
-                        "time budget of {} s spent: paging stopped",
-                        options.max_job_secs
-                    ),
-                };
+    }
+    // The new record versions must all be in the store before the registry names them.
+    let writer = job.writer.clone();
+    let written = tokio::task::spawn_blocking(move || writer.finish()).await;
+    let error = match written {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(e) => Some(format!("store writer crashed: {e}")),
+    };
+    if let Some(error) = error {
+        return fail(store, walk.report, "store write".into(), &error, progress).await;
+    }
+    finish(store, walk, &job.registry, options, progress).await
+}
+
+impl Job<'_> {
+    /// Fetches and reads the page at `key`, and chooses the next one.
+    async fn page(
+        &self,
+        pager: &mut Pager,
+        walk: &mut Walk,
+        follow: &mut Follow,
+        by_page: &HashMap<&str, Vec<&RecordEntry>>,
+        mut key: String,
+    ) -> Step {
+        let page_no = walk.report.counts.pages + 1;
+        follow.visited.insert(key.clone());
+        let stored = self.fingerprints.get(&key);
+        let memo = stored.and_then(|f| PageMemo::decode(f));
+        let page = match self.fetch(pager, follow, &mut key, memo.as_ref()).await {
+            Ok(page) => page,
+            Err((halt, message)) => {
+                let at = Location::page(page_no, &key);
                 // After the first page, what was read is kept (the job is partial).
-                if page_no > 1 {
+                if page_no > 1 && !matches!(halt, Some(Halt::Shutdown)) {
                     walk.mark_incomplete(&at, &message);
-                    break;
+                    return Step::Done;
                 }
-                return fail(store, walk.report, at, &message, &*progress).await;
+                return Step::Fail(at, message);
             }
         };
         walk.report.counts.pages = page_no;
-        // An unchanged page: `304 Not Modified`, or a body byte-identical to last time.
-        let page = match (fetched, &memo) {
-            (Conditional::NotModified, Some(m)) => PageState::Unchanged(m.clone()),
-            (Conditional::NotModified, None) => {
-                let message = "the server answered 304 Not Modified to an unconditional request";
-                return fail(store, walk.report, at, message, &*progress).await;
-            }
-            (Conditional::Changed(page), Some(m)) if !options.force && m.hash == page.hash => {
-                PageState::Unchanged(PageMemo {
-                    validators: page.validators.clone(),
-                    ..m.clone()
-                })
-            }
-            (Conditional::Changed(page), _) => PageState::Fetched(page),
-        };
+        let at = Location::page(page_no, &key);
         let next = match page {
             PageState::Unchanged(memo) => {
                 let entries = by_page.get(key.as_str()).into_iter().flatten().copied();
@@ -207,70 +230,134 @@ pub async fn harvest_source(
                 memo.next_page()
             }
             PageState::Fetched(fetched) => {
-                let validators = fetched.validators.clone();
-                let hash = fetched.hash.clone();
-                let request = pager.request_description();
-                let read = read_and_write(&reader, &writer, &registry, fetched, request).await;
-                let read = match read {
-                    Ok(read) => read,
-                    Err(failure) => {
-                        let at = at.at(failure.position);
-                        return fail(store, walk.report, at, &failure.message, &*progress).await;
+                match self.read(pager, walk, page_no, &key, fetched).await {
+                    Ok((next, memo)) => {
+                        walk.remember_page(&key, stored, &memo);
+                        next
                     }
-                };
-                let new_rejects = walk.absorb(&id, page_no, &key, &read.outcome);
-                let so_far = WalkSoFar {
-                    records_before: (walk.seen.len() + walk.rejected.len()) as u64,
-                    new_taken: walk.new_records(&read.outcome.records),
-                    new_rejects,
-                };
-                let next = pager.next(source, &key, &read, so_far);
-                if next.total_hint.is_some() {
-                    walk.total_hint = next.total_hint;
+                    Err(failure) => return Step::Fail(at.at(failure.position), failure.message),
                 }
-                for warning in next.warnings {
-                    walk.report.push_warning(at.clone(), warning);
-                }
-                if let Some(reason) = next.stop {
-                    walk.stop(
-                        &at,
-                        Incomplete {
-                            error: reason.clone(),
-                            reason,
-                        },
-                    );
-                }
-                walk.take_records(read.outcome.records, &key);
-                let memo = PageMemo {
-                    hash,
-                    next: next.key.clone().unwrap_or_default(),
-                    validators,
-                };
-                walk.remember_page(&key, stored, &memo);
-                next.key
             }
         };
-        progress.page_done(&id, page_no, walk.seen.len() as u64, walk.total_hint);
-        let Some(next) = next else { break };
+        self.progress.page_done(
+            self.source.id.as_str(),
+            page_no,
+            walk.seen.len() as u64,
+            walk.total_hint,
+        );
+        let Some(next) = next else {
+            return Step::Done;
+        };
         match follow.check(&next, page_no, &at) {
-            Ok(()) => key = next,
+            Ok(()) => Step::Next(next),
             Err(stop) => {
                 walk.stop(&at, stop);
-                break;
+                Step::Done
             }
         }
     }
-    // The new record versions must all be in the store before the registry names them.
-    let written = tokio::task::spawn_blocking(move || writer.finish()).await;
-    let error = match written {
-        Ok(Ok(_)) => None,
-        Ok(Err(e)) => Some(e.to_string()),
-        Err(e) => Some(format!("store writer crashed: {e}")),
-    };
-    if let Some(error) = error {
-        return fail(store, walk.report, "store write".into(), &error, &*progress).await;
+
+    /// Fetches the page at `key` (updated to the request actually sent), unless the job
+    /// must stop first; a page byte-identical to last time, or `304 Not Modified`, is
+    /// unchanged. On error: whether the job was halted, and why.
+    async fn fetch(
+        &self,
+        pager: &mut Pager,
+        follow: &mut Follow,
+        key: &mut String,
+        memo: Option<&PageMemo>,
+    ) -> Result<PageState, (Option<Halt>, String)> {
+        let options = self.options;
+        let known = match memo {
+            Some(m) if !options.force => m.validators.clone(),
+            _ => Validators::default(),
+        };
+        let fetched = tokio::select! {
+            biased;
+            halt = halted(options, follow.deadline) => Err(halt),
+            fetched = pager.fetch(self.fetcher, self.source, key, &known) => Ok(fetched),
+        };
+        let page = match fetched {
+            Ok(Ok((sent, page))) => {
+                // CSW: the request actually sent (unsorted when the server refused sorting).
+                if sent != *key {
+                    *key = sent;
+                    follow.visited.insert(key.clone());
+                }
+                page
+            }
+            Ok(Err(message)) => return Err((None, message)),
+            Err(Halt::Shutdown) => {
+                return Err((Some(Halt::Shutdown), INTERRUPTED_BY_SHUTDOWN.to_owned()));
+            }
+            Err(Halt::Budget) => {
+                let message = format!(
+                    "time budget of {} s spent: paging stopped",
+                    options.max_job_secs
+                );
+                return Err((Some(Halt::Budget), message));
+            }
+        };
+        match (page, memo) {
+            (Conditional::NotModified, Some(m)) => Ok(PageState::Unchanged(m.clone())),
+            (Conditional::NotModified, None) => Err((
+                None,
+                "the server answered 304 Not Modified to an unconditional request".into(),
+            )),
+            (Conditional::Changed(page), Some(m)) if !options.force && m.hash == page.hash => {
+                Ok(PageState::Unchanged(PageMemo {
+                    validators: page.validators.clone(),
+                    ..m.clone()
+                }))
+            }
+            (Conditional::Changed(page), _) => Ok(PageState::Fetched(page)),
+        }
     }
-    finish(store, walk, &registry, options, &*progress).await
+
+    /// Reads page `page_no` (at `key`), writes its new record versions, reports what it
+    /// said and takes its records. Returns the next page's key and the page's memo.
+    async fn read(
+        &self,
+        pager: &Pager,
+        walk: &mut Walk,
+        page_no: u32,
+        key: &str,
+        fetched: FetchedPage,
+    ) -> Result<(Option<String>, PageMemo), ReadFailure> {
+        let validators = fetched.validators.clone();
+        let hash = fetched.hash.clone();
+        let request = pager.request_description();
+        let read =
+            read_and_write(&self.reader, &self.writer, &self.registry, fetched, request).await?;
+        let new_rejects = walk.absorb(self.source.id.as_str(), page_no, key, &read.outcome);
+        let so_far = WalkSoFar {
+            records_before: (walk.seen.len() + walk.rejected.len()) as u64,
+            new_taken: walk.new_records(&read.outcome.records),
+            new_rejects,
+        };
+        let next = pager.next(self.source, key, &read, so_far);
+        let at = Location::page(page_no, key);
+        if next.total_hint.is_some() {
+            walk.total_hint = next.total_hint;
+        }
+        for warning in next.warnings {
+            walk.report.push_warning(at.clone(), warning);
+        }
+        if let Some(reason) = next.stop {
+            let stop = Incomplete {
+                error: reason.clone(),
+                reason,
+            };
+            walk.stop(&at, stop);
+        }
+        walk.take_records(read.outcome.records, key);
+        let memo = PageMemo {
+            hash,
+            next: next.key.clone().unwrap_or_default(),
+            validators,
+        };
+        Ok((next.key, memo))
+    }
 }
 
 /// The active records of `registry` by the page they were last read from.
