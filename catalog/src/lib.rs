@@ -19,7 +19,8 @@ pub use model::{
     SourceIdError, TextPosition,
 };
 pub use store::{
-    order_copies, record_graph_name, writable_term, ActiveRecord, ActiveSnapshot, CatalogStore,
-    DatasetView, DistributionView, ExportFormat, ExportWriter, HarvestCommit, HarvestWriter,
-    RecordEntry, RecordState, RecordWriter, Registry, SourceCounts, StoreError,
+    catalog_record_iri, order_copies, record_graph_name, source_catalog_iri, writable_term,
+    ActiveRecord, ActiveSnapshot, Assigned, CatalogStore, DatasetView, DistributionView,
+    ExportFormat, ExportWriter, FederatedWriter, HarvestCommit, HarvestWriter, RecordEntry,
+    RecordState, RecordWriter, Registry, SourceCounts, StoreError,
 };

@@ -333,6 +333,10 @@ pub struct JobReport {
     pub id: String,
     /// The source harvested.
     pub source: String,
+    /// The source's name when it was harvested: what tools reading the store without the
+    /// configuration (`moisson export` next to the demo) call it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
     /// The outcome.
     pub status: JobStatus,
     /// Start time, RFC 3339.
@@ -375,6 +379,7 @@ impl JobReport {
         Self {
             id: format!("{}-{}", source, now.format("%Y%m%dT%H%M%S%.3fZ")),
             source: source.to_string(),
+            source_name: None,
             status: JobStatus::Running,
             started: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             finished: None,

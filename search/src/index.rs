@@ -9,7 +9,7 @@
 //!   is re-read from the store, so merging and splitting duplicates stays correct.
 
 use moisson_catalog::vocab::{vocabularies, Vocabularies};
-use moisson_catalog::{CatalogStore, RecordEntry, RecordKind, Registry, StoreError};
+use moisson_catalog::{Assigned, CatalogStore, RecordEntry, RecordKind, Registry, StoreError};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -443,6 +443,39 @@ impl SearchIndex {
             Some(address) => self.summary_at(&searcher, address),
             None => Ok(None),
         }
+    }
+
+    /// What Moisson assigned dataset `id` (themes, use cases and territories, as IRIs with
+    /// French labels), as the index computed it: what `/catalog`, `moisson export` and the
+    /// dataset pages publish. Services are not classified.
+    pub fn assigned(&self, id: &str, kind: RecordKind) -> Result<Assigned, SearchError> {
+        if kind == RecordKind::Service {
+            return Ok(Assigned::default());
+        }
+        let Some(summary) = self.summary_of(id)? else {
+            return Ok(Assigned::default());
+        };
+        let vocab = vocabularies();
+        let mut out = Assigned::default();
+        let concepts = summary
+            .themes
+            .iter()
+            .filter_map(|slug| vocab.themes.get(slug))
+            .chain(
+                summary
+                    .use_cases
+                    .iter()
+                    .filter_map(|slug| vocab.use_cases.get(slug)),
+            );
+        for c in concepts {
+            out.themes.push((c.iri.clone(), c.label.clone()));
+        }
+        for key in &summary.territories {
+            if let Some(t) = crate::classify::territory_by_key(vocab, key) {
+                out.territories.push((t.iri.clone(), t.name.clone()));
+            }
+        }
+        Ok(out)
     }
 
     fn to_tantivy(&self, d: &SearchDocument) -> TantivyDocument {

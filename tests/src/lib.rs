@@ -256,6 +256,16 @@ impl Sandbox {
     /// Returns the API router with `public_url` as its `[server] public_url` (a test that
     /// serves it on a socket gives the socket's address, so that its links lead back).
     pub fn app_at(&self, public_url: &str) -> axum::Router {
+        // IRIs and absolute links are minted under the configured public URL, never the
+        // Host header.
+        self.app_without_public_url().layer(axum::Extension(
+            moisson_web::PublicUrl::new(public_url).expect("a valid URL"),
+        ))
+    }
+
+    /// Returns the API router without `[server] public_url`: IRIs fall back to the default
+    /// address, links for this server to the request's checked `Host`.
+    pub fn app_without_public_url(&self) -> axum::Router {
         let sources = self.sources.lock().expect("sources lock").clone();
         let state = moisson_web::AppState {
             store: self.store.clone(),
@@ -276,10 +286,7 @@ impl Sandbox {
             admin_token: Some("test-token".into()),
             index: self.index.clone(),
         };
-        // `/catalog` mints its IRIs under the configured public URL, never the Host header.
-        moisson_web::app(state).layer(axum::Extension(
-            moisson_web::api::catalog::PublicUrl::new(public_url).expect("a valid URL"),
-        ))
+        moisson_web::app(state)
     }
 
     /// Returns the data folder (`store/` and `index/` below it).

@@ -3,6 +3,7 @@
 //! hold a harvest, and the command line next to a running server.
 
 mod cli_next_to_server;
+mod federated_export;
 mod feeds;
 mod link_checks;
 mod qgis;
@@ -10,9 +11,7 @@ mod search_engines;
 
 use axum::body::Body;
 use axum::http::Request;
-use axum::Extension;
 use moisson_tests::{Route, Sandbox};
-use moisson_web::ui::SiteUrl;
 use std::path::PathBuf;
 use tower::ServiceExt;
 
@@ -70,9 +69,7 @@ pub(crate) async fn harvested() -> Sandbox {
 
 /// The sandbox's site with its public address configured.
 pub(crate) fn site(sandbox: &Sandbox) -> axum::Router {
-    sandbox
-        .app()
-        .layer(Extension(SiteUrl::new(PUBLIC_URL).expect("a valid URL")))
+    sandbox.app_at(PUBLIC_URL)
 }
 
 /// GETs `path` and returns (status, content type, body as text).

@@ -351,7 +351,7 @@ pub struct Config {
     /// Connection limits (`[server] header_timeout_secs`, `max_connections`).
     pub connections: crate::http_server::ConnectionLimits,
     /// The public address `/catalog` mints IRIs under (`[server] public_url`).
-    pub public_url: crate::api::catalog::PublicUrl,
+    pub public_url: crate::PublicUrl,
 }
 
 fn env_parse<T: std::str::FromStr>(
@@ -605,7 +605,7 @@ impl Config {
 fn server_limits(
     server: &mut ServerSection,
     env: &BTreeMap<String, String>,
-) -> anyhow::Result<crate::api::catalog::PublicUrl> {
+) -> anyhow::Result<crate::PublicUrl> {
     env_parse(
         env,
         "MOISSON_SERVER_SPARQL_CONCURRENCY",
@@ -647,10 +647,8 @@ fn server_limits(
         );
     }
     match &server.public_url {
-        Some(url) => {
-            crate::api::catalog::PublicUrl::new(url).map_err(|e| anyhow!("server.public_url: {e}"))
-        }
-        None => Ok(crate::api::catalog::PublicUrl::from_bind(&server.bind)),
+        Some(url) => crate::PublicUrl::new(url).map_err(|e| anyhow!("server.public_url: {e}")),
+        None => Ok(crate::PublicUrl::from_bind(&server.bind)),
     }
 }
 

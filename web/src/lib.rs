@@ -13,9 +13,11 @@ pub mod demo_server;
 pub mod error;
 pub mod http_server;
 pub mod metrics;
+pub mod public_url;
 pub mod runner;
 pub mod scheduler;
 pub mod ui;
 
 pub use app::{app, AppState, Harvests};
 pub use config::Config;
+pub use public_url::PublicUrl;

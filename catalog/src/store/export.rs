@@ -16,9 +16,10 @@ use oxigraph::model::{NamedNode, Term, TripleRef};
 use std::io::Write;
 use std::sync::Arc;
 
-use super::{named, CatalogStore, RecordEntry, RecordState, StoreError};
+use super::federated::Assigned;
+use super::{CatalogStore, RecordEntry, RecordState, StoreError};
 use crate::model::RecordKind;
-use crate::vocab::{dcat, foaf, rdf};
+use crate::vocab::foaf;
 
 /// Serializations of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,15 +228,7 @@ impl CatalogStore {
             if entry.state != RecordState::Active {
                 continue;
             }
-            records.push(ActiveRecord {
-                graph: entry.graph,
-                source: entry.source,
-                record_iri: entry.record_iri,
-                dataset_id: entry.dataset_id,
-                kind: entry.kind,
-                first_seen: entry.first_seen,
-                last_changed: entry.last_changed,
-            });
+            records.push(ActiveRecord::from(entry));
         }
         records.sort_by(|a, b| (&a.source, &a.record_iri).cmp(&(&b.source, &b.record_iri)));
         let mut hasher = blake3::Hasher::new();
@@ -252,55 +245,36 @@ impl CatalogStore {
     }
 }
 
+impl From<RecordEntry> for ActiveRecord {
+    fn from(entry: RecordEntry) -> Self {
+        Self {
+            graph: entry.graph,
+            source: entry.source,
+            record_iri: entry.record_iri,
+            dataset_id: entry.dataset_id,
+            kind: entry.kind,
+            first_seen: entry.first_seen,
+            last_changed: entry.last_changed,
+        }
+    }
+}
+
 impl CatalogStore {
-    /// Writes every active record, then a root `dcat:Catalog` named `catalog_iri` that
-    /// lists them, to `out`. Streams graph by graph; returns the number of records.
+    /// Writes the federated catalogue under root catalogue `root` to `out` with what the
+    /// store alone knows: no assigned themes or territories (they live in the search
+    /// index), sources named by their ids. See [`Self::export_federated`].
     pub fn export<W: Write>(
         &self,
         format: ExportFormat,
-        catalog_iri: &str,
+        root: &str,
         out: W,
     ) -> Result<usize, StoreError> {
-        let entries = self.active_entries()?;
-        self.export_entries(format, catalog_iri, &entries, out)
-    }
-
-    /// Writes the given records and a root catalog listing them (see [`Self::export`]).
-    pub fn export_entries<W: Write>(
-        &self,
-        format: ExportFormat,
-        catalog_iri: &str,
-        entries: &[RecordEntry],
-        out: W,
-    ) -> Result<usize, StoreError> {
-        let mut writer = format.writer(out)?;
-        for entry in entries {
-            writer.record_graph(self, &entry.graph, &entry.record_iri)?;
-        }
-        let catalog =
-            NamedNode::new(catalog_iri).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        writer.triple(TripleRef::new(
-            &catalog,
-            named(rdf::TYPE),
-            named(dcat::CATALOG),
-        ))?;
-        for entry in entries {
-            let Ok(record) = NamedNode::new(entry.record_iri.as_str()) else {
-                continue;
-            };
-            let link = match entry.kind {
-                RecordKind::Service => dcat::SERVICE_PROP,
-                RecordKind::Dataset | RecordKind::Series => dcat::DATASET_PROP,
-            };
-            writer.triple(TripleRef::new(&catalog, named(link), &record))?;
-        }
-        if writer.skipped() > 0 {
-            tracing::warn!(
-                triples = writer.skipped(),
-                "export: triples not writable in this format were skipped"
-            );
-        }
-        writer.finish()?;
-        Ok(entries.len())
+        self.export_federated(
+            format,
+            root,
+            &|_| Assigned::default(),
+            &|id| id.to_owned(),
+            out,
+        )
     }
 }

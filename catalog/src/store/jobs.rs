@@ -76,6 +76,15 @@ impl CatalogStore {
         Ok(())
     }
 
+    /// The name `source` had at its latest harvest, if any job recorded it.
+    pub fn source_name(&self, source: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .jobs(source, 1)?
+            .into_iter()
+            .next()
+            .and_then(|job| job.source_name))
+    }
+
     /// Returns the jobs of `source`, newest first, at most `limit`.
     pub fn jobs(&self, source: &str, limit: usize) -> Result<Vec<JobReport>, StoreError> {
         let mut jobs = Vec::new();

@@ -10,6 +10,7 @@
 
 mod blob;
 mod export;
+mod federated;
 mod jobs;
 mod registry;
 mod subjects;
@@ -19,6 +20,7 @@ mod writable;
 mod writer;
 
 pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
+pub use federated::{catalog_record_iri, source_catalog_iri, Assigned, FederatedWriter};
 pub use registry::{order_copies, HarvestCommit, RecordEntry, RecordState, Registry, SourceCounts};
 pub use view::{DatasetView, DistributionView, SourceRef};
 pub use writable::writable_term;

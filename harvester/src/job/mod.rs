@@ -134,7 +134,8 @@ pub async fn harvest_source(
     progress: Arc<dyn Progress>,
 ) -> JobReport {
     let progress = &*progress;
-    let report = JobReport::start(&source.id);
+    let mut report = JobReport::start(&source.id);
+    report.source_name = Some(source.name.clone());
     let running = report.clone();
     if let Err(e) = blocking(store, move |s| s.save_job(&running)).await {
         tracing::error!(error = %e, "saving running job");

@@ -238,7 +238,7 @@ async fn robots_txt_points_at_the_sitemap() {
     assert!(robots.contains(&format!("Sitemap: {PUBLIC_URL}/sitemap.xml")));
     assert!(robots.contains("Disallow: /api/") && robots.contains("Disallow: /sparql"));
     // Without a configured address, the request's host is used.
-    let (_, _, robots) = get(&sandbox.app(), "/robots.txt").await;
+    let (_, _, robots) = get(&sandbox.app_without_public_url(), "/robots.txt").await;
     assert!(
         robots.contains("Sitemap: http://interne.test/sitemap.xml"),
         "{robots}"

@@ -1,11 +1,9 @@
 //! `GET /catalog`: the federated catalogue as DCAT-AP 3, for national portals to harvest
 //! back.
 //!
-//! Moisson's root `dcat:Catalog` lists one `dcat:Catalog` per source (`dcat:catalog`);
-//! each lists its datasets and services and one `dcat:CatalogRecord` per harvested record
-//! (harvest dates as `dct:issued`/`dct:modified`, the source's own catalogue record as
-//! `dct:source`). Datasets also carry what Moisson assigned them: themes and use cases as
-//! `dcat:theme`, territories as `dct:spatial`, with the vocabularies' IRIs.
+//! The graph is written by [`moisson_catalog::FederatedWriter`], the same writer as
+//! `moisson export`: the union of every page is the export, plus each page's Hydra paging
+//! (a `hydra:Collection` for the selection and this page's `hydra:PartialCollectionView`).
 //!
 //! Invariants:
 //! - Only active records are exported (withdrawn ones are hidden, as everywhere).
@@ -26,9 +24,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use chrono::{DateTime, Utc};
-use moisson_catalog::vocab::{dcat, dct, foaf, hydra, rdf, skos, vocabularies, xsd};
+use moisson_catalog::vocab::{hydra, rdf};
 use moisson_catalog::{
-    ActiveRecord, CatalogStore, ExportFormat, ExportWriter, RecordKind, StoreError,
+    ActiveRecord, Assigned, CatalogStore, ExportFormat, ExportWriter, FederatedWriter, StoreError,
 };
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, TripleRef};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -38,6 +36,7 @@ use std::io::Write;
 use super::conneg::{negotiate, not_acceptable, BodyWriter};
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::PublicUrl;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/catalog", get(catalog))
@@ -165,90 +164,6 @@ fn choose_format(request: &CatalogRequest, headers: &HeaderMap) -> Result<Export
         .map_or(ExportFormat::Turtle, |(_, f)| *f))
 }
 
-/// The public address of the server (`[server] public_url`), which every IRI minted by
-/// `/catalog` starts with; the server takes it from an `Extension<PublicUrl>` layer when
-/// there is one, else [`PublicUrl::default`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicUrl(String);
-
-impl PublicUrl {
-    /// Checks `url`: an absolute `http` or `https` URL without query or fragment; a
-    /// trailing `/` is dropped.
-    pub fn new(url: &str) -> Result<Self, String> {
-        let parsed = url::Url::parse(url).map_err(|e| format!("invalid url {url:?}: {e}"))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(format!("{url:?} must be an http or https URL with a host"));
-        }
-        if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty()
-        {
-            return Err(format!(
-                "{url:?} must not have a query, a fragment or credentials"
-            ));
-        }
-        Ok(Self(parsed.as_str().trim_end_matches('/').to_owned()))
-    }
-
-    /// The URL a server listening on `bind` is reached at from this machine:
-    /// `http://{bind}`, with an unspecified address (`0.0.0.0`, `[::]`) read as
-    /// `localhost`. A public deployment sets `[server] public_url` instead.
-    pub fn from_bind(bind: &str) -> Self {
-        let port = bind.rsplit_once(':').map_or("", |(_, p)| p);
-        let host = bind.rsplit_once(':').map_or(bind, |(h, _)| h);
-        let host = match host {
-            "" | "0.0.0.0" | "[::]" | "::" => "localhost",
-            other => other,
-        };
-        let text = if port.is_empty() {
-            format!("http://{host}")
-        } else {
-            format!("http://{host}:{port}")
-        };
-        Self::new(&text).unwrap_or_else(|_| Self::default())
-    }
-
-    /// Returns the URL, without a trailing `/`.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Default for PublicUrl {
-    /// The address of the default `[server] bind`, `http://127.0.0.1:8080`.
-    fn default() -> Self {
-        Self("http://127.0.0.1:8080".into())
-    }
-}
-
-/// Returns `http(s)://host` of the request, from `Host` (checked to be a plain host and
-/// port, so that no header can inject into the IRIs we mint). `/catalog` no longer uses
-/// it (see [`PublicUrl`]); it stays for links that only need to reach this server.
-pub fn public_base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    format!("{}://{host}", if https { "https" } else { "http" })
-}
-
-/// What Moisson assigned a record, as IRIs with French labels.
-#[derive(Debug, Clone, Default, Hash)]
-struct Assigned {
-    /// Themes, sub-themes and use cases (`dcat:theme`).
-    themes: Vec<(String, String)>,
-    /// Territories (`dct:spatial`).
-    territories: Vec<(String, String)>,
-}
-
 /// One page, decided before any byte is written.
 struct PagePlan {
     records: Vec<ActiveRecord>,
@@ -303,14 +218,6 @@ impl Links {
             self.base, self.query, self.page_size
         )
     }
-
-    fn source_catalog(&self, source: &str) -> String {
-        format!("{}/catalog/{source}", self.base)
-    }
-
-    fn catalog_record(&self, source: &str, dataset_id: &str) -> String {
-        format!("{}/catalog/{source}/records/{dataset_id}", self.base)
-    }
 }
 
 async fn catalog(
@@ -322,7 +229,7 @@ async fn catalog(
     let request = parse_request(raw.as_deref())?;
     let format = choose_format(&request, &headers)?;
     let links = Links {
-        base: public_url.map(|u| u.0).unwrap_or_default().0,
+        base: PublicUrl::or_default(public_url).as_str().to_owned(),
         query: request.canonical_query(),
         page: request.page,
         page_size: request.page_size,
@@ -426,7 +333,7 @@ fn plan_page(
         .collect();
     let mut assigned = Vec::with_capacity(records.len());
     for r in &records {
-        assigned.push(assigned_to(state, r)?);
+        assigned.push(state.index.assigned(&r.dataset_id, r.kind)?);
     }
     let names: HashMap<&str, &str> = state
         .sources
@@ -460,52 +367,22 @@ fn plan_page(
     })
 }
 
-/// Reads from the search index what Moisson assigned the dataset of `record`.
-fn assigned_to(state: &AppState, record: &ActiveRecord) -> Result<Assigned, ApiError> {
-    if record.kind == RecordKind::Service {
-        return Ok(Assigned::default());
-    }
-    let Some(summary) = state.index.summary_of(&record.dataset_id)? else {
-        return Ok(Assigned::default());
-    };
-    let vocab = vocabularies();
-    let mut out = Assigned::default();
-    for slug in &summary.themes {
-        if let Some(c) = vocab.themes.get(slug) {
-            out.themes.push((c.iri.clone(), c.label.clone()));
-        }
-    }
-    for slug in &summary.use_cases {
-        if let Some(c) = vocab.use_cases.get(slug) {
-            out.themes.push((c.iri.clone(), c.label.clone()));
-        }
-    }
-    for key in &summary.territories {
-        if let Some(t) = moisson_search::classify::territory_by_key(vocab, key) {
-            out.territories.push((t.iri.clone(), t.name.clone()));
-        }
-    }
-    Ok(out)
-}
-
 /// Writes the page on a blocking thread into the returned body.
 fn stream_page(store: CatalogStore, format: ExportFormat, plan: PagePlan, links: Links) -> Body {
     let (writer, body) = BodyWriter::channel();
     let abort = writer.abort_handle();
     tokio::task::spawn_blocking(move || {
-        let written = format.writer(writer).and_then(|mut out| {
-            write_page(&store, &plan, &links, &mut out)?;
-            if out.skipped() > 0 {
-                tracing::warn!(
-                    triples = out.skipped(),
-                    page = links.page,
-                    "catalog: triples not writable in this format were skipped"
-                );
-            }
-            let mut inner = out.finish()?;
-            inner.flush()?;
-            Ok(())
-        });
+        let written =
+            FederatedWriter::new(&store, format, writer, &links.root()).and_then(|mut out| {
+                for (record, assigned) in plan.records.iter().zip(&plan.assigned) {
+                    out.record(record, assigned)?;
+                }
+                out.catalogs(&plan.sources)?;
+                write_paging(&plan, &links, out.serializer())?;
+                let mut inner = out.finish()?;
+                inner.flush()?;
+                Ok(())
+            });
         match written {
             Ok(()) => drop(abort),
             Err(StoreError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
@@ -526,165 +403,6 @@ fn iri(text: &str) -> NamedNode {
 
 fn n(text: &'static str) -> NamedNodeRef<'static> {
     NamedNodeRef::new_unchecked(text)
-}
-
-fn french(text: &str) -> Literal {
-    Literal::new_language_tagged_literal_unchecked(text, "fr")
-}
-
-fn date_time(text: &str) -> Literal {
-    Literal::new_typed_literal(text, n(xsd::DATE_TIME))
-}
-
-/// Writes the records of the page, the catalogues and the Hydra paging nodes.
-fn write_page<W: Write>(
-    store: &CatalogStore,
-    plan: &PagePlan,
-    links: &Links,
-    out: &mut ExportWriter<W>,
-) -> Result<(), StoreError> {
-    // Each concept and territory is described once per page, after the records.
-    let mut concepts: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut territories: BTreeMap<&str, &str> = BTreeMap::new();
-    for (record, assigned) in plan.records.iter().zip(&plan.assigned) {
-        write_record(store, record, assigned, links, out)?;
-        concepts.extend(
-            assigned
-                .themes
-                .iter()
-                .map(|(i, l)| (i.as_str(), l.as_str())),
-        );
-        territories.extend(
-            assigned
-                .territories
-                .iter()
-                .map(|(i, l)| (i.as_str(), l.as_str())),
-        );
-    }
-    for (concept, label) in concepts {
-        let c = iri(concept);
-        out.triple(TripleRef::new(&c, n(rdf::TYPE), n(skos::CONCEPT)))?;
-        out.triple(TripleRef::new(&c, n(skos::PREF_LABEL), &french(label)))?;
-    }
-    for (territory, name) in territories {
-        out.triple(TripleRef::new(
-            &iri(territory),
-            n(skos::PREF_LABEL),
-            &french(name),
-        ))?;
-    }
-    write_catalogs(plan, links, out)?;
-    write_paging(plan, links, out)
-}
-
-/// One record: its harvested triples, what Moisson assigned it, its catalogue record.
-fn write_record<W: Write>(
-    store: &CatalogStore,
-    record: &ActiveRecord,
-    assigned: &Assigned,
-    links: &Links,
-    out: &mut ExportWriter<W>,
-) -> Result<(), StoreError> {
-    let originals = out.record_graph(store, &record.graph, &record.record_iri)?;
-    let Ok(subject) = NamedNode::new(record.record_iri.as_str()) else {
-        return Ok(());
-    };
-    for (theme, _) in &assigned.themes {
-        out.triple(TripleRef::new(&subject, n(dcat::THEME), &iri(theme)))?;
-    }
-    for (territory, _) in &assigned.territories {
-        out.triple(TripleRef::new(&subject, n(dct::SPATIAL), &iri(territory)))?;
-    }
-    let catalog_record = iri(&links.catalog_record(&record.source, &record.dataset_id));
-    out.triple(TripleRef::new(
-        &catalog_record,
-        n(rdf::TYPE),
-        n(dcat::CATALOG_RECORD),
-    ))?;
-    out.triple(TripleRef::new(
-        &catalog_record,
-        n(foaf::PRIMARY_TOPIC),
-        &subject,
-    ))?;
-    out.triple(TripleRef::new(
-        &catalog_record,
-        n(dct::ISSUED),
-        &date_time(&record.first_seen),
-    ))?;
-    out.triple(TripleRef::new(
-        &catalog_record,
-        n(dct::MODIFIED),
-        &date_time(&record.last_changed),
-    ))?;
-    for original in &originals {
-        out.triple(TripleRef::new(&catalog_record, n(dct::SOURCE), original))?;
-    }
-    let source_catalog = iri(&links.source_catalog(&record.source));
-    let link = match record.kind {
-        RecordKind::Service => dcat::SERVICE_PROP,
-        RecordKind::Dataset | RecordKind::Series => dcat::DATASET_PROP,
-    };
-    out.triple(TripleRef::new(&source_catalog, n(link), &subject))?;
-    out.triple(TripleRef::new(
-        &source_catalog,
-        n(dcat::RECORD_PROP),
-        &catalog_record,
-    ))
-}
-
-/// The root catalogue, its publisher, and one catalogue per source of the selection.
-fn write_catalogs<W: Write>(
-    plan: &PagePlan,
-    links: &Links,
-    out: &mut ExportWriter<W>,
-) -> Result<(), StoreError> {
-    let root = iri(&links.root());
-    let publisher = iri(&format!("{}#moisson", links.root()));
-    out.triple(TripleRef::new(&root, n(rdf::TYPE), n(dcat::CATALOG)))?;
-    out.triple(TripleRef::new(
-        &root,
-        n(dct::TITLE),
-        &french("Moisson : catalogue fédéré des données environnementales"),
-    ))?;
-    out.triple(TripleRef::new(
-        &root,
-        n(dct::DESCRIPTION),
-        &french(
-            "Les métadonnées moissonnées par Moisson auprès des catalogues des services de \
-             l'État, des collectivités et des opérateurs, avec les thèmes, cas d'usage et \
-             territoires que Moisson leur attribue.",
-        ),
-    ))?;
-    out.triple(TripleRef::new(&root, n(dct::PUBLISHER), &publisher))?;
-    out.triple(TripleRef::new(
-        &root,
-        n(foaf::HOMEPAGE),
-        &iri(&format!("{}/", links.base)),
-    ))?;
-    out.triple(TripleRef::new(&publisher, n(rdf::TYPE), n(foaf::AGENT)))?;
-    out.triple(TripleRef::new(
-        &publisher,
-        n(foaf::NAME),
-        &french("Moisson"),
-    ))?;
-    for (id, name) in &plan.sources {
-        let catalog = iri(&links.source_catalog(id));
-        out.triple(TripleRef::new(&root, n(dcat::CATALOG_PROP), &catalog))?;
-        out.triple(TripleRef::new(&catalog, n(rdf::TYPE), n(dcat::CATALOG)))?;
-        out.triple(TripleRef::new(&catalog, n(dct::TITLE), &french(name)))?;
-        out.triple(TripleRef::new(
-            &catalog,
-            n(dct::DESCRIPTION),
-            &french(&format!("Catalogue « {name} » moissonné par Moisson.")),
-        ))?;
-        out.triple(TripleRef::new(&catalog, n(dct::PUBLISHER), &publisher))?;
-        out.triple(TripleRef::new(
-            &catalog,
-            n(dct::IDENTIFIER),
-            &Literal::new_simple_literal(id),
-        ))?;
-    }
-    Ok(())
 }
 
 /// The Hydra collection (the selection) and this page's view of it.
@@ -750,31 +468,5 @@ mod tests {
             parse_request(Some("format=ttl")).expect("valid").format,
             Some("turtle")
         );
-    }
-
-    #[test]
-    fn public_urls_are_checked_and_derived_from_bind() {
-        assert_eq!(
-            PublicUrl::new("https://moisson.example.fr/").map(|u| u.0),
-            Ok("https://moisson.example.fr".to_owned())
-        );
-        assert!(PublicUrl::new("ftp://x.org").is_err());
-        assert!(PublicUrl::new("http://x.org/?a=b").is_err());
-        assert!(PublicUrl::new("x.org").is_err());
-        assert_eq!(
-            PublicUrl::from_bind("0.0.0.0:9000").as_str(),
-            "http://localhost:9000"
-        );
-        assert_eq!(PublicUrl::from_bind("127.0.0.1:8080"), PublicUrl::default());
-        assert_eq!(PublicUrl::from_bind("[::]:80").as_str(), "http://localhost");
-    }
-
-    #[test]
-    fn host_header_cannot_inject_into_iris() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, HeaderValue::from_static("ex.org:8080"));
-        assert_eq!(public_base(&headers), "http://ex.org:8080");
-        headers.insert(header::HOST, HeaderValue::from_static("ex.org/x> <y"));
-        assert_eq!(public_base(&headers), "http://localhost");
     }
 }

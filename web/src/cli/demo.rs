@@ -38,8 +38,7 @@ pub(super) async fn run(
     // The demo's distribution links point at that loopback server too.
     config.fetch.allow_private_addresses = true;
     if !env.contains_key("MOISSON_SERVER_PUBLIC_URL") {
-        config.public_url =
-            crate::api::catalog::PublicUrl::from_bind(&format!("127.0.0.1:{}", args.port));
+        config.public_url = crate::PublicUrl::from_bind(&format!("127.0.0.1:{}", args.port));
     }
     // The catalogue server prefers the port after the site's, so that re-running the demo
     // serves the same URLs (and unchanged records stay unchanged).

@@ -57,13 +57,9 @@ pub(super) fn configured_app(state: AppState, config: &Config) -> anyhow::Result
     });
     Ok(app(state)
         .layer(axum::Extension(sparql))
-        .layer(axum::Extension(config.public_url.clone()))
-        // Absolute links of the site (sitemap, feeds, JSON-LD, QGIS files) start with the
-        // same configured address, never the request's Host header.
-        .layer(axum::Extension(
-            crate::ui::SiteUrl::new(config.public_url.as_str())
-                .map_err(|e| anyhow::anyhow!("server.public_url: {e}"))?,
-        )))
+        // Every IRI minted and every absolute link of the site (sitemap, feeds, JSON-LD,
+        // QGIS files) starts with the configured address, never the request's Host header.
+        .layer(axum::Extension(config.public_url.clone())))
 }
 
 /// Serves `state` on `listener` until SIGINT/SIGTERM.

@@ -9,23 +9,23 @@ use axum::Extension;
 use maud::{html, Markup};
 use moisson_catalog::quality::{Blame, RecordAssessment};
 use moisson_catalog::vocab::Bbox;
-use moisson_catalog::{DatasetView, ExportFormat};
+use moisson_catalog::{ActiveRecord, DatasetView, ExportFormat};
 use moisson_search::{Assignment, Classification};
 use std::collections::BTreeMap;
 
 use super::components::{breadcrumb, external_link, quality_badge, search_href, territory_label};
 use super::layout::{page_with_head, Nav};
-use super::{blocking, charts, fr, jsonld, qgis, Page, SiteUrl, UiError};
+use super::{blocking, charts, fr, jsonld, qgis, Page, PublicUrl, UiError};
 use crate::api::datasets::{dataset_detail, DatasetDetail};
 use crate::app::AppState;
 
 pub(crate) async fn page(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    site: Option<Extension<SiteUrl>>,
+    site: Option<Extension<PublicUrl>>,
     headers: HeaderMap,
 ) -> Result<Page, UiError> {
-    let base = SiteUrl::resolve(site, &headers);
+    let base = PublicUrl::resolve(site, &headers);
     let markup = blocking(move || {
         let detail = dataset_detail(&state, &id)?.ok_or_else(UiError::not_found)?;
         let names: BTreeMap<String, String> = state
@@ -39,32 +39,62 @@ pub(crate) async fn page(
     Ok(Page::ok(markup))
 }
 
-pub(crate) async fn turtle(state: State<AppState>, id: Path<String>) -> Result<Response, UiError> {
-    notice(state, id, ExportFormat::Turtle).await
+pub(crate) async fn turtle(
+    state: State<AppState>,
+    public_url: Option<Extension<PublicUrl>>,
+    id: Path<String>,
+) -> Result<Response, UiError> {
+    notice(state, public_url, id, ExportFormat::Turtle).await
 }
 
-pub(crate) async fn jsonld(state: State<AppState>, id: Path<String>) -> Result<Response, UiError> {
-    notice(state, id, ExportFormat::JsonLd).await
+pub(crate) async fn jsonld(
+    state: State<AppState>,
+    public_url: Option<Extension<PublicUrl>>,
+    id: Path<String>,
+) -> Result<Response, UiError> {
+    notice(state, public_url, id, ExportFormat::JsonLd).await
 }
 
-/// The record graphs of one dataset (one per source holding it), with a root catalogue.
+/// The notice of one dataset as the federated catalogue publishes it: its record graphs
+/// (one per source holding it), what Moisson assigned it, its catalogue records and the
+/// catalogues of its sources.
 async fn notice(
     State(state): State<AppState>,
+    public_url: Option<Extension<PublicUrl>>,
     Path(id): Path<String>,
     format: ExportFormat,
 ) -> Result<Response, UiError> {
     if id.len() > 200 {
         return Err(UiError::bad_request());
     }
+    let root = PublicUrl::or_default(public_url).catalog_root();
     let body = blocking(move || {
-        let entries = state.store.entries_for_dataset(&id)?;
-        if entries.is_empty() {
+        let records: Vec<ActiveRecord> = state
+            .store
+            .entries_for_dataset(&id)?
+            .into_iter()
+            .map(ActiveRecord::from)
+            .collect();
+        if records.is_empty() {
             return Err(UiError::not_found());
         }
+        let assigned = |r: &ActiveRecord| {
+            state
+                .index
+                .assigned(&r.dataset_id, r.kind)
+                .unwrap_or_default()
+        };
+        let names = |id: &str| {
+            state
+                .sources
+                .iter()
+                .find(|s| s.id.as_str() == id)
+                .map_or_else(|| id.to_owned(), |s| s.name.clone())
+        };
         let mut out = Vec::new();
         state
             .store
-            .export_entries(format, "urn:moisson:catalog", &entries, &mut out)?;
+            .export_records(format, &root, &records, &assigned, &names, &mut out)?;
         Ok(out)
     })
     .await?;

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 
 use super::components::{theme_label, truncate, Params};
 use super::sitemap::xml_escape;
-use super::{blocking, SiteUrl, UiError};
+use super::{blocking, PublicUrl, UiError};
 use crate::app::AppState;
 
 /// Entries in one feed.
@@ -31,10 +31,10 @@ pub(crate) fn feed_query(params: &Params) -> String {
 pub(crate) async fn search_feed(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-    site: Option<Extension<SiteUrl>>,
+    site: Option<Extension<PublicUrl>>,
     headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    let base = SiteUrl::resolve(site, &headers);
+    let base = PublicUrl::resolve(site, &headers);
     let params = Params::parse(raw.as_deref());
     let query = feed_query(&params);
     let mut request = crate::api::datasets::parse_search_query(Some(&query))?;

@@ -18,11 +18,10 @@ mod layout;
 mod needs;
 mod qgis;
 mod search;
-mod site_url;
 mod sitemap;
 mod vocab;
 
-pub use site_url::SiteUrl;
+pub use crate::PublicUrl;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

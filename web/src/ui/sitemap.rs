@@ -14,9 +14,9 @@ use moisson_catalog::vocab::vocabularies;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::site_url::SiteUrl;
 use super::{blocking, UiError};
 use crate::app::AppState;
+use crate::PublicUrl;
 
 /// Most URLs in one sitemap (the protocol's limit).
 pub(crate) const URLS_PER_SITEMAP: usize = 50_000;
@@ -26,8 +26,8 @@ const XML_TYPE: &str = "application/xml; charset=utf-8";
 /// `GET /robots.txt`: pages are open; the API, SPARQL, the DCAT re-export, downloads and
 /// the search's endless filter combinations are not crawled (every dataset page is
 /// reached through the sitemap instead).
-pub(crate) async fn robots(site: Option<Extension<SiteUrl>>, headers: HeaderMap) -> Response {
-    let base = SiteUrl::resolve(site, &headers);
+pub(crate) async fn robots(site: Option<Extension<PublicUrl>>, headers: HeaderMap) -> Response {
+    let base = PublicUrl::resolve(site, &headers);
     let body = format!(
         "# Moisson : pages publiques ouvertes aux robots ; API et exports exclus.\n\
          User-agent: *\n\
@@ -58,10 +58,10 @@ pub(crate) async fn robots(site: Option<Extension<SiteUrl>>, headers: HeaderMap)
 /// `GET /sitemap.xml`: the sitemap index.
 pub(crate) async fn index(
     State(state): State<AppState>,
-    site: Option<Extension<SiteUrl>>,
+    site: Option<Extension<PublicUrl>>,
     headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    let base = SiteUrl::resolve(site, &headers);
+    let base = PublicUrl::resolve(site, &headers);
     let body = blocking(move || {
         let listing = Listing::read(&state)?;
         let mut out = String::from(
@@ -90,7 +90,7 @@ pub(crate) async fn index(
 pub(crate) async fn page(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    site: Option<Extension<SiteUrl>>,
+    site: Option<Extension<PublicUrl>>,
     headers: HeaderMap,
 ) -> Result<Response, UiError> {
     let n = file
@@ -98,7 +98,7 @@ pub(crate) async fn page(
         .and_then(|n| n.parse::<usize>().ok())
         .filter(|n| *n >= 1)
         .ok_or_else(UiError::not_found)?;
-    let base = SiteUrl::resolve(site, &headers);
+    let base = PublicUrl::resolve(site, &headers);
     let body = blocking(move || {
         let listing = Listing::read(&state)?;
         let range =
@@ -293,7 +293,7 @@ mod tests {
 
     #[tokio::test]
     async fn robots_opens_pages_and_closes_heavy_endpoints() {
-        let site = SiteUrl::new("https://moisson.example.fr").expect("valid");
+        let site = PublicUrl::new("https://moisson.example.fr").expect("valid");
         let response = robots(Some(Extension(site)), HeaderMap::new()).await;
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
             .await
