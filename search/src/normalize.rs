@@ -294,26 +294,10 @@ pub fn quality_band(score: f64) -> Normalized {
     }
 }
 
-/// Parses an `xsd:date` or `xsd:dateTime` (or a bare year) into Unix seconds.
+/// Parses a metadata date into Unix seconds, accepting exactly what quality accepts
+/// ([`moisson_catalog::dates`]).
 pub fn parse_date(raw: &str) -> Option<i64> {
-    let raw = raw.trim();
-    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(raw) {
-        return Some(dt.timestamp());
-    }
-    if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f") {
-        return Some(dt.and_utc().timestamp());
-    }
-    let date_part = raw.get(..10).unwrap_or(raw);
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(date_part, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp());
-    }
-    if raw.len() == 4 {
-        let year: i32 = raw.parse().ok()?;
-        return chrono::NaiveDate::from_ymd_opt(year, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|dt| dt.and_utc().timestamp());
-    }
-    None
+    moisson_catalog::dates::parse_timestamp(raw)
 }
 
 /// Returns a URL-safe slug: normalized words joined by `-`.

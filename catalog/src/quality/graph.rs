@@ -1,7 +1,7 @@
 //! Read helpers over one record graph: values of a property, the preferred text of a
 //! literal property, the distributions of a dataset, dates.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use oxigraph::model::{Graph, NamedNodeRef, NamedOrBlankNodeRef, Quad, TermRef, TripleRef};
 
 /// A record graph indexed for lookups (triples only; the graph name is dropped).
@@ -106,63 +106,9 @@ pub(crate) enum DateValue {
     Invalid,
 }
 
-/// Parses a literal date: `xsd:date`, `xsd:dateTime` (with or without zone), `YYYY-MM`
-/// or `YYYY`.
+/// Parses a literal date as every part of Moisson does ([`crate::dates::parse_date`]).
 pub(crate) fn parse_date(text: &str) -> DateValue {
-    let t = text.trim();
-    let b = t.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    let strict_ymd = digits(0..4)
-        && b.get(4) == Some(&b'-')
-        && digits(5..7)
-        && b.get(7) == Some(&b'-')
-        && digits(8..10);
-    let strict_ym = t.len() == 7 && digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7);
-    if !(strict_ymd || strict_ym || (t.len() == 4 && digits(0..4))) {
-        return DateValue::Invalid;
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return DateValue::Valid(d);
-    }
-    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
-        return DateValue::Valid(dt.date_naive());
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-    ] {
-        if let Ok(dt) = NaiveDateTime::parse_from_str(t, format) {
-            return DateValue::Valid(dt.date());
-        }
-    }
-    // A date with a zone suffix (`2020-01-01Z`, `2020-01-01+02:00`).
-    if t.len() > 10 && t.is_char_boundary(10) {
-        let (date, zone) = t.split_at(10);
-        let zone_ok =
-            zone == "Z" || (zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')));
-        if zone_ok {
-            if let Ok(d) = NaiveDate::parse_from_str(date, "%Y-%m-%d") {
-                return DateValue::Valid(d);
-            }
-        }
-    }
-    if t.len() == 7 {
-        if let Ok(d) = NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d") {
-            return DateValue::Valid(d);
-        }
-    }
-    if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
-        if let Some(d) = t
-            .parse()
-            .ok()
-            .and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1))
-        {
-            return DateValue::Valid(d);
-        }
-    }
-    DateValue::Invalid
+    crate::dates::parse_date(text).map_or(DateValue::Invalid, DateValue::Valid)
 }
 
 /// Removes markup tags and collapses whitespace, for length checks.
