@@ -9,6 +9,7 @@
 //! nothing that readers see.
 
 pub mod dates;
+pub mod licences;
 pub mod model;
 pub mod quality;
 pub mod shacl;

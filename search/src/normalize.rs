@@ -170,28 +170,10 @@ pub fn format(raw: &str) -> Normalized {
 /// assert_eq!(licence("http://publications.europa.eu/resource/authority/licence/ODBL").value, "odbl");
 /// ```
 pub fn licence(raw: &str) -> Normalized {
-    let key = normalize(raw);
-    let has = |w: &str| key.contains(w);
-    if has("etalab") || has("licence ouverte") || has("open licence") || has("lo 2") || has("lo 1")
-    {
-        if has("1 0") || has("v1") || key.ends_with("lo 1") {
-            return Normalized::new("lo-1.0", "Licence Ouverte 1.0");
-        }
-        return Normalized::new("lo-2.0", "Licence Ouverte 2.0 (Etalab)");
+    match moisson_catalog::licences::recognise(raw) {
+        Some(l) => Normalized::new(l.code, l.label),
+        None => Normalized::new("autre", "Autre licence"),
     }
-    if has("odbl") || has("open database license") {
-        return Normalized::new("odbl", "ODbL");
-    }
-    if has("cc0") || has("publicdomain zero") || has("cc zero") {
-        return Normalized::new("cc0", "CC0");
-    }
-    if has("by sa") || has("cc by sa") {
-        return Normalized::new("cc-by-sa", "CC BY-SA");
-    }
-    if has("cc by") || has("licenses by") || has("creative common") {
-        return Normalized::new("cc-by", "CC BY");
-    }
-    Normalized::new("autre", "Autre licence")
 }
 
 /// Returns the publisher kind of a source (`DDT`, `DREAL`…) as configured, else the one

@@ -13,7 +13,6 @@ pub(crate) const EU_ACCESS_RIGHT: &str =
 /// Prefix of the EU frequency table.
 pub(crate) const EU_FREQUENCY: &str = "http://publications.europa.eu/resource/authority/frequency/";
 /// Prefix of the EU licence table.
-pub(crate) const EU_LICENCE: &str = "http://publications.europa.eu/resource/authority/licence/";
 const IANA_PREFIXES: [&str; 2] = [
     "https://www.iana.org/assignments/media-types/",
     "http://www.iana.org/assignments/media-types/",
@@ -158,23 +157,9 @@ fn looks_like_media_type(text: &str) -> bool {
     !kind.is_empty() && !subtype.is_empty() && !text.contains(char::is_whitespace)
 }
 
-/// Returns true when `iri` is a licence Moisson recognises (EU licence table, Etalab,
-/// SPDX, Creative Commons, Open Data Commons, data.gouv.fr licence pages).
+/// Returns true when `iri` is a licence Moisson recognises ([`crate::licences`]).
 pub(crate) fn is_known_licence(iri: &str) -> bool {
-    const PREFIXES: [&str; 9] = [
-        EU_LICENCE,
-        "https://www.etalab.gouv.fr/licence-ouverte",
-        "https://www.etalab.gouv.fr/wp-content/uploads/",
-        "http://www.etalab.gouv.fr/licence-ouverte",
-        "https://spdx.org/licenses/",
-        "http://spdx.org/licenses/",
-        "https://creativecommons.org/licenses/",
-        "http://creativecommons.org/licenses/",
-        "https://opendatacommons.org/licenses/",
-    ];
-    PREFIXES.iter().any(|p| iri.starts_with(p))
-        || iri.starts_with("http://opendatacommons.org/licenses/")
-        || iri.starts_with("https://creativecommons.org/publicdomain/")
+    crate::licences::recognise(iri).is_some()
 }
 
 /// Returns true when `iri` is in the EU access-right table.
@@ -337,7 +322,10 @@ mod tests {
         assert!(is_known_licence(
             "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
         ));
-        assert!(is_known_licence(&format!("{EU_LICENCE}CC_BY_4_0")));
+        assert!(is_known_licence(&format!(
+            "{}CC_BY_4_0",
+            crate::licences::EU_TABLE
+        )));
         assert!(!is_known_licence("https://example.org/ma-licence"));
         assert!(is_eu_access_right(&format!("{EU_ACCESS_RIGHT}PUBLIC")));
         assert!(!is_eu_access_right(&format!("{EU_ACCESS_RIGHT}OPEN")));

@@ -49,14 +49,6 @@ const INSPIRE_THEME: &str = "http://inspire.ec.europa.eu/theme/";
 const INSPIRE_LIMITATIONS: &str =
     "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/";
 
-/// Etalab Licence Ouverte 2.0.
-pub(crate) const ETALAB_2_0: &str = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/";
-/// Etalab Licence Ouverte 1.0.
-pub(crate) const ETALAB_1_0: &str =
-    "https://www.etalab.gouv.fr/wp-content/uploads/2014/05/Licence_Ouverte.pdf";
-/// Open Database License 1.0.
-pub(crate) const ODBL: &str = "https://opendatacommons.org/licenses/odbl/1-0/";
-
 /// ISO `MD_MaintenanceFrequencyCode` → EU frequency IRI.
 pub(crate) fn frequency(code: &str) -> Option<String> {
     let eu = match code {
@@ -269,54 +261,10 @@ pub(crate) fn access_right(href: Option<&str>, text: &str) -> Option<String> {
     None
 }
 
-/// A use constraint (anchor, text) naming a licence Moisson recognizes → its IRI.
+/// A use constraint (anchor, text) naming a licence Moisson recognizes → its IRI
+/// ([`moisson_catalog::licences::canonical_iri`]).
 pub(crate) fn licence(href: Option<&str>, text: &str) -> Option<String> {
-    let href = href.map(str::trim).filter(|h| h.starts_with("http"));
-    if let Some(h) = href {
-        let lower = h.to_ascii_lowercase();
-        if lower.contains("etalab") {
-            // Etalab publishes its licences at several addresses: name the canonical one.
-            let v1 = lower.contains("2014") || fold(text).contains("version10");
-            return Some(if v1 { ETALAB_1_0 } else { ETALAB_2_0 }.to_owned());
-        }
-        if lower.contains("creativecommons.org")
-            || lower.contains("opendatacommons.org")
-            || lower.contains("spdx.org")
-            || lower.contains("/licence/")
-        {
-            return Some(h.to_owned());
-        }
-    }
-    let f = fold(text);
-    if f.contains("licenceouverte") || f.contains("openlicence") || f.contains("etalab") {
-        let v1 = f.contains("version10") || f.contains("v10") || f.contains("licenceouverte10");
-        return Some(if v1 { ETALAB_1_0 } else { ETALAB_2_0 }.to_owned());
-    }
-    if f.contains("odbl") || f.contains("opendatabaselicense") || f.contains("opendatabaselicence")
-    {
-        return Some(ODBL.to_owned());
-    }
-    if f.contains("ccby") || f.contains("creativecommonsattribution") {
-        let version = if f.contains("30") {
-            "3.0"
-        } else if f.contains("20") {
-            "2.0"
-        } else {
-            "4.0"
-        };
-        let kind = if f.contains("ccbysa") || f.contains("sharealike") {
-            "by-sa"
-        } else {
-            "by"
-        };
-        return Some(format!(
-            "https://creativecommons.org/licenses/{kind}/{version}/"
-        ));
-    }
-    if f.contains("cc0") || f.contains("publicdomaindedication") {
-        return Some("https://creativecommons.org/publicdomain/zero/1.0/".to_owned());
-    }
-    None
+    moisson_catalog::licences::canonical_iri(href, text)
 }
 
 /// How an online resource is used.
@@ -467,6 +415,7 @@ pub(crate) fn format_by_name(name: &str) -> Option<Format> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use moisson_catalog::licences::{ETALAB_1_0, ETALAB_2_0, ODBL};
 
     #[test]
     fn themes_match_french_and_english_labels() {

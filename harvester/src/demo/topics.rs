@@ -72,7 +72,7 @@ pub(super) struct Licence {
     pub(super) weight: u32,
 }
 
-pub(super) const ETALAB_2_0: &str = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/";
+pub(super) use moisson_catalog::licences::ETALAB_2_0;
 
 #[rustfmt::skip]
 pub(super) const LICENCES: &[Licence] = &[
