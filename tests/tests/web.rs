@@ -334,3 +334,19 @@ async fn the_dashboard_follows_each_harvest() {
     let second = dashboard(app).await;
     assert_eq!(second.matches("<circle").count(), 2, "two points of trend");
 }
+
+/// Issue 14: a bad query parameter answers the API's JSON error shape, not plain text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_query_parameters_answer_the_json_error_shape() {
+    let sandbox = harvested().await;
+    for path in [
+        "/api/sources/ddt-29/jobs?limit=beaucoup",
+        "/api/sources/ddt-29/quality?limit=-1",
+    ] {
+        let (status, body) = sandbox.get_json(path).await;
+        assert_eq!(status, 400, "{path}");
+        assert_eq!(body["error"]["code"], "invalid_input", "{path}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("limit"), "{path}: {message}");
+    }
+}

@@ -2,7 +2,7 @@
 //! `GET /api/datasets/{id}`: one dataset with every DCAT-AP field, its sources, and its
 //! themes, use cases and territories with the reason each was assigned.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use moisson_catalog::vocab::vocabularies;
@@ -11,7 +11,7 @@ use moisson_search::{classify, Classification, SearchRequest, SearchResponse, So
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiPath};
 use crate::runner::source_contexts;
 
 pub fn routes() -> Router<AppState> {
@@ -203,7 +203,7 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
 
 async fn one(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DatasetDetail>, ApiError> {
     let lookup = id.clone();
     let detail = tokio::task::spawn_blocking(move || dataset_detail(&state, &lookup)).await??;

@@ -1,14 +1,14 @@
 //! `GET /api/sources/{id}/quality` (a catalogue's autodiagnostic) and
 //! `GET /api/quality/indicators` (the documented indicator table).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use moisson_catalog::quality::{Dimension, SourceQualityReport, INDICATORS};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::runner;
 
 pub fn routes() -> Router<AppState> {
@@ -25,8 +25,8 @@ struct QualityQuery {
 
 async fn source_quality(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<QualityQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<QualityQuery>,
 ) -> Result<Json<SourceQualityReport>, ApiError> {
     let Some(source) = state.sources.iter().find(|s| s.id.as_str() == id).cloned() else {
         return Err(ApiError::not_found(format!("no source {id:?}")));

@@ -1,6 +1,6 @@
 //! `GET /api/sources`, `GET /api/sources/{id}/jobs`, `POST /api/sources/{id}/harvest`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -8,7 +8,7 @@ use moisson_catalog::JobReport;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::runner;
 
 pub fn routes() -> Router<AppState> {
@@ -81,7 +81,7 @@ async fn list(State(state): State<AppState>) -> Result<Json<Vec<SourceSummary>>,
 
 async fn one(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<SourceSummary>, ApiError> {
     let all = tokio::task::spawn_blocking(move || summarize(&state)).await??;
     all.into_iter()
@@ -97,8 +97,8 @@ struct JobsQuery {
 
 async fn jobs(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<JobsQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<JobsQuery>,
 ) -> Result<Json<Vec<JobReport>>, ApiError> {
     if !state.sources.iter().any(|s| s.id.as_str() == id) {
         return Err(ApiError::not_found(format!("no source {id:?}")));
@@ -112,7 +112,7 @@ async fn jobs(
 
 async fn harvest(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let Some(token) = state.admin_token.as_deref() else {
