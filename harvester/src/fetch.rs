@@ -82,9 +82,15 @@ pub enum FetchError {
     /// Too many redirects, or a redirect loop.
     #[error("{0}")]
     Redirect(String),
-    /// Connection, TLS, timeout or protocol error.
-    #[error("{0}")]
-    Network(String),
+    /// Connection, TLS, timeout or protocol error: what happened, with its cause kept.
+    #[error("{message}")]
+    Network {
+        /// The URL and the chain of causes, in one line.
+        message: String,
+        /// The client's error, when there was one.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
     /// The URL is not a valid http(s) URL.
     #[error("invalid url {0:?}")]
     InvalidUrl(String),
@@ -97,7 +103,7 @@ impl FetchError {
     fn is_transient(&self) -> bool {
         match self {
             Self::Status { status, .. } => *status == 429 || *status >= 500,
-            Self::Network(_) => true,
+            Self::Network { .. } => true,
             Self::TooLarge { .. } | Self::Redirect(_) | Self::InvalidUrl(_) | Self::Spool(_) => {
                 false
             }
@@ -289,7 +295,7 @@ impl Fetcher {
         url: &str,
         conditional: bool,
     ) -> Result<Conditional, FetchError> {
-        let mut response = request.send().await.map_err(|e| network_error(&e, url))?;
+        let mut response = request.send().await.map_err(|e| network_error(e, url))?;
         let status = response.status();
         if conditional && status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Conditional::NotModified);
@@ -323,7 +329,7 @@ impl Fetcher {
         let mut writer = std::io::BufWriter::with_capacity(1 << 16, body.as_file_mut());
         let mut hasher = blake3::Hasher::new();
         let mut bytes = 0u64;
-        while let Some(chunk) = response.chunk().await.map_err(|e| network_error(&e, url))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| network_error(e, url))? {
             bytes += chunk.len() as u64;
             if bytes > limit {
                 return Err(too_large());
@@ -379,9 +385,9 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
-fn network_error(err: &reqwest::Error, url: &str) -> FetchError {
+fn network_error(err: reqwest::Error, url: &str) -> FetchError {
     let mut message = err.to_string();
-    let mut source = std::error::Error::source(err);
+    let mut source = std::error::Error::source(&err);
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
@@ -396,7 +402,10 @@ fn network_error(err: &reqwest::Error, url: &str) -> FetchError {
     if err.is_timeout() {
         message = format!("timed out: {message}");
     }
-    FetchError::Network(message)
+    FetchError::Network {
+        message,
+        source: Some(err),
+    }
 }
 
 /// Where a client may go.
@@ -440,9 +449,10 @@ pub(crate) fn http_client(
                 .map_err(|e| FetchError::InvalidUrl(format!("{proxy}: {e}")))?,
         );
     }
-    builder
-        .build()
-        .map_err(|e| FetchError::Network(format!("building http client: {e}")))
+    builder.build().map_err(|e| FetchError::Network {
+        message: format!("building http client: {e}"),
+        source: Some(e),
+    })
 }
 
 #[cfg(test)]
@@ -464,7 +474,10 @@ mod tests {
             max_retry_wait_secs: 60,
             ..FetchOptions::default()
         };
-        let network = FetchError::Network("reset".into());
+        let network = FetchError::Network {
+            message: "reset".into(),
+            source: None,
+        };
         let delays: Vec<_> = (0..3).map(|a| retry_delay(&options, a, &network)).collect();
         assert_eq!(
             delays,

@@ -199,7 +199,7 @@ impl LinkChecker {
                     .collect())
             })
             .await
-            .map_err(|e| StoreError::Corrupt(format!("link task: {e}")))??;
+            .map_err(|e| StoreError::Crashed(format!("link task: {e}")))??;
         let mut summary = LinkCheckSummary {
             links: urls.len(),
             cached: urls.len() - due.len(),
@@ -323,7 +323,7 @@ async fn save(store: &CatalogStore, checks: Vec<LinkCheck>) -> Result<(), StoreE
     let store = store.clone();
     tokio::task::spawn_blocking(move || store.save_link_checks(&checks))
         .await
-        .map_err(|e| StoreError::Corrupt(format!("link task: {e}")))?
+        .map_err(|e| StoreError::Crashed(format!("link task: {e}")))?
 }
 
 /// The result of a link pointing at a non-public address (never checked).
@@ -357,7 +357,7 @@ pub async fn check_source_links(
     let (s, id) = (store.clone(), source.to_owned());
     let urls = tokio::task::spawn_blocking(move || s.link_urls_of_source(&id))
         .await
-        .map_err(|e| StoreError::Corrupt(format!("link task: {e}")))??;
+        .map_err(|e| StoreError::Crashed(format!("link task: {e}")))??;
     checker.check_and_store(store, urls).await
 }
 

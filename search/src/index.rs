@@ -33,6 +33,12 @@ pub enum SearchError {
     /// The index files could not be read or written.
     #[error("search index unavailable: {0}")]
     Unavailable(String),
+    /// The index engine failed (its error kept as the source).
+    #[error("search index unavailable: {0}")]
+    Engine(#[from] tantivy::TantivyError),
+    /// Reading or writing the index directory failed.
+    #[error("search index unavailable: {0}")]
+    Io(#[from] std::io::Error),
     /// The store could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -45,22 +51,10 @@ impl SearchError {
     /// Returns a stable code (`unavailable`, `invalid_input`, `internal`).
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable(_) | Self::Engine(_) | Self::Io(_) => "unavailable",
             Self::Store(e) => e.code(),
             Self::InvalidInput(_) => "invalid_input",
         }
-    }
-}
-
-impl From<tantivy::TantivyError> for SearchError {
-    fn from(err: tantivy::TantivyError) -> Self {
-        Self::Unavailable(err.to_string())
-    }
-}
-
-impl From<std::io::Error> for SearchError {
-    fn from(err: std::io::Error) -> Self {
-        Self::Unavailable(err.to_string())
     }
 }
 

@@ -67,6 +67,9 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
+        if let StoreError::InvalidInput(message) = err {
+            return Self::invalid_input(message);
+        }
         tracing::error!(error = %err, "store error");
         Self {
             status: StatusCode::SERVICE_UNAVAILABLE,

@@ -77,7 +77,7 @@ impl<'s, W: Write> FederatedWriter<'s, W> {
     ) -> Result<Self, StoreError> {
         let root = root.trim_end_matches('/');
         NamedNode::new(root)
-            .map_err(|e| StoreError::Corrupt(format!("root catalogue IRI {root:?}: {e}")))?;
+            .map_err(|e| StoreError::InvalidInput(format!("root catalogue IRI {root:?}: {e}")))?;
         Ok(Self {
             store,
             out: format.writer(out)?,

@@ -44,17 +44,25 @@ pub enum StoreError {
     /// Data read back from the store is not what Moisson wrote.
     #[error("store holds unexpected data: {0}")]
     Corrupt(String),
+    /// A task or thread working on the store crashed or stopped (the store itself is
+    /// unharmed: nothing half-written is ever visible).
+    #[error("store task failed: {0}")]
+    Crashed(String),
+    /// The caller asked for something the store cannot hold or name (an invalid IRI).
+    #[error("{0}")]
+    InvalidInput(String),
     /// Writing an export failed.
     #[error("writing export: {0}")]
     Io(#[from] std::io::Error),
 }
 
 impl StoreError {
-    /// Returns a stable code for the error (`unavailable`, `internal`).
+    /// Returns a stable code for the error (`unavailable`, `internal`, `invalid_input`).
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unavailable(_) | Self::Io(_) => "unavailable",
-            Self::Corrupt(_) => "internal",
+            Self::Corrupt(_) | Self::Crashed(_) => "internal",
+            Self::InvalidInput(_) => "invalid_input",
         }
     }
 }

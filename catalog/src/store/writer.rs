@@ -140,10 +140,10 @@ impl HarvestWriter {
             .lock()
             .ok()
             .and_then(|s| s.clone())
-            .ok_or_else(|| StoreError::Corrupt("the harvest writer is already finished".into()))?;
+            .ok_or_else(|| StoreError::Crashed("the harvest writer is already finished".into()))?;
         // A send fails only once the thread stopped on an error, which `finish` returns.
         sender.send(quads).map_err(|_| {
-            StoreError::Corrupt(
+            StoreError::Crashed(
                 "the store writer stopped on an error (see the job's store error)".into(),
             )
         })?;
@@ -160,7 +160,7 @@ impl HarvestWriter {
         match handle {
             Some(h) => h
                 .join()
-                .map_err(|_| StoreError::Corrupt("the store writer thread panicked".into()))?,
+                .map_err(|_| StoreError::Crashed("the store writer thread panicked".into()))?,
             None => Ok(0),
         }
     }

@@ -468,7 +468,7 @@ async fn blocking<T: Send + 'static>(
     let store = store.clone();
     match tokio::task::spawn_blocking(move || f(&store)).await {
         Ok(r) => r,
-        Err(e) => Err(moisson_catalog::StoreError::Corrupt(format!(
+        Err(e) => Err(moisson_catalog::StoreError::Crashed(format!(
             "store task crashed: {e}"
         ))),
     }
