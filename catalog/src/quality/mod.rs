@@ -12,12 +12,15 @@
 //! - French text lives here, never in an error's `Display`.
 
 mod dqv;
+mod fixes;
 mod graph;
 mod indicators;
 mod links;
 mod record;
 mod report;
+mod score;
 mod source;
+mod summary;
 mod udata;
 mod vocabularies;
 
@@ -40,4 +43,7 @@ pub use report::{
 pub use source::{
     assess_records, assess_source, duplicate_index, shared_records, Conformance, SourceAssessment,
 };
+pub use score::{out_of_100, Band, Score};
+pub use fixes::{group_fixes, FixGroup, FixGroups};
+pub use summary::{Fix, PublisherRef, RecordQuality};
 pub use udata::UdataScore;

@@ -192,12 +192,15 @@ pub fn dataset_quality(
         links: &links,
         duplicate_sources: &others,
     };
-    Ok(Some(assess_record(
-        &entry.record_iri,
-        entry.kind,
-        &graph,
-        &context,
-    )))
+    let mut assessment = assess_record(&entry.record_iri, entry.kind, &graph, &context);
+    // One score: the one the last quality run of the source stored, as every other view
+    // shows it; the details above are read again for the page.
+    if let Some(stored) = store.record_score(&entry.source, &entry.record_iri)? {
+        let score = moisson_catalog::quality::Score::from_score(stored);
+        assessment.score = score.score;
+        assessment.mqa_points = score.points;
+    }
+    Ok(Some(assessment))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use moisson_harvester::Source;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::components::{breadcrumb, external_link, quality_badge, score_band, search_href};
+use super::components::{big_score, breadcrumb, external_link, quality_badge, search_href};
 use super::layout::{page as layout_page, Nav};
 use super::{blocking, charts, fr, Page, UiError};
 use crate::api::quality::{records_to_fix_csv, source_report};
@@ -248,7 +248,6 @@ fn score_summary(r: &SourceQualityReport) -> Markup {
             }
         };
     }
-    let (class, word) = score_band(r.score);
     let partial: Vec<String> = r
         .dimensions
         .iter()
@@ -271,11 +270,10 @@ fn score_summary(r: &SourceQualityReport) -> Markup {
     html! {
         section.score-card aria-labelledby="score" {
             h2 #score { "Score de qualité des métadonnées" }
-            p.big-score { span class={ "badge badge-large " (class) } { (fr::decimal(r.score)) "\u{a0}/\u{a0}100" } " " span { "qualité " (word) } }
+            (big_score(r.score))
             ul.score-notes {
-                li { (fr::int(r.record_count as u64)) " fiches évaluées le " (fr::date_time(&r.computed_at)) }
-                li { "Méthode MQA (data.europa.eu) : " (fr::decimal(r.mqa_points)) " points sur 405 en moyenne (" (r.mqa_rating) ")" }
-                li { "Score data.gouv.fr (9 critères) : " (fr::percent(r.udata_score)) }
+                li { (fr::int(r.record_count as u64)) " fiches évaluées le " (fr::date_time(&r.computed_at)) " ; le score du catalogue est la moyenne des points de ses fiches, la note sur 100 en est déduite (même niveau)" }
+                li { "À titre indicatif, critères de data.gouv.fr (9 critères, autre méthode) : " (fr::percent(r.udata_score)) " des critères remplis" }
                 @if !partial.is_empty() {
                     li { "Le score porte sur ce qui a pu être mesuré (liens non encore vérifiés, informations sans objet) — " (partial.join(" ; ")) "." }
                 }
