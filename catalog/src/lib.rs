@@ -9,6 +9,7 @@
 //! nothing that readers see.
 
 pub mod model;
+pub mod publishers;
 pub mod quality;
 pub mod shacl;
 pub mod store;

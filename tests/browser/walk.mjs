@@ -168,11 +168,11 @@ async function walk(base, context) {
     page.click("a[href$='/a-corriger.csv']"),
   ]);
   const csv = readFileSync(await download.path(), "utf8");
-  const lines = csv.trim().split("\n");
-  check(lines[0] === "source,source_score,dataset_id,title,record_score,indicator,points,blame,message",
-    "csv: header line");
+  const lines = csv.trim().split("\r\n");
+  check(lines[0].startsWith("\ufeffCatalogue;Score du catalogue (/100);Identifiant;Titre;"),
+    "csv: BOM and French header line");
   check(lines.length > 1, `csv: ${lines.length - 1} record lines`);
-  check(lines.slice(1).every((l) => l.split(",").length >= 9), "csv: every line has the nine columns");
+  check(lines.slice(1).every((l) => l.split(";").length >= 11), "csv: every line has the eleven columns");
 
   // A French 404.
   const missing = await page.goto(`${base}/nulle-part`);

@@ -12,6 +12,7 @@ mod hardening;
 mod hostile;
 mod interfaces;
 mod lifecycle;
+mod producers;
 mod quality;
 mod scheduler;
 mod search;

@@ -109,8 +109,28 @@ pub fn group_fixes<'a>(
             .total_cmp(&a.points_total)
             .then(a.indicator.cmp(&b.indicator))
     });
-    out.apart
-        .sort_by(|a, b| b.records.cmp(&a.records).then(a.indicator.cmp(&b.indicator)));
+    out.apart.sort_by(|a, b| {
+        b.records
+            .cmp(&a.records)
+            .then(a.indicator.cmp(&b.indicator))
+    });
+    out
+}
+
+/// Returns the records of `records` to fix, worst first: those with a fix that counts
+/// in the score, or, given `indicator`, those failing it (counted or not).
+pub fn records_to_fix<'a>(
+    records: impl IntoIterator<Item = &'a RecordQuality>,
+    indicator: Option<IndicatorId>,
+) -> Vec<&'a RecordQuality> {
+    let mut out: Vec<&RecordQuality> = records
+        .into_iter()
+        .filter(|r| match indicator {
+            Some(i) => r.fixes.iter().any(|f| f.indicator == i),
+            None => r.fixes.iter().any(|f| f.counted),
+        })
+        .collect();
+    out.sort_by(|a, b| a.points.total_cmp(&b.points).then(a.id.cmp(&b.id)));
     out
 }
 

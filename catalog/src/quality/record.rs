@@ -648,7 +648,10 @@ pub(crate) fn node_label(graph: &RecordGraph, iri: &str) -> String {
         }
     }
     if let Some((mail, _)) = graph.values(node, vcard::HAS_EMAIL).into_iter().next() {
-        return format!("le contact {}", quoted(mail.trim_start_matches("mailto:").to_owned()));
+        return format!(
+            "le contact {}",
+            quoted(mail.trim_start_matches("mailto:").to_owned())
+        );
     }
     "un élément sans titre ni adresse".to_owned()
 }

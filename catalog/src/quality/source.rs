@@ -7,13 +7,13 @@ use oxigraph::model::Term;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+use super::fixes::group_fixes;
 use super::graph::RecordGraph;
 use super::record::{
     assess_record, AssessContext, ConformityIssue, LinkLookup, RecordAssessment, RecordOrigin,
 };
-use super::fixes::group_fixes;
-use super::summary::RecordQuality;
 use super::report::{build_report, SharedRecord, SourceQualityReport, SHARED_RECORDS_LIMIT};
+use super::summary::RecordQuality;
 use crate::store::{CatalogStore, RecordEntry, RecordState, StoreError};
 use crate::vocab::dct;
 

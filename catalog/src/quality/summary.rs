@@ -17,7 +17,7 @@ use crate::vocab::{dct, foaf, skos};
 const DETAIL_CHARS: usize = 240;
 
 /// Who published a record, as the record says it: what producer identity is built on.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PublisherRef {
     /// The publisher's IRI, when it is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +77,22 @@ pub struct Fix {
 }
 
 impl Fix {
+    /// Returns what to do, in French, in the terms of a producer whose records reached
+    /// us as `origin` (ISO 19139 elements for ISO producers), then the specifics.
+    pub fn text(&self, origin: super::record::RecordOrigin) -> String {
+        let row = self.indicator.indicator();
+        let advice = match origin {
+            super::record::RecordOrigin::Iso19139Mapping => {
+                super::indicators::iso_advice(self.indicator).unwrap_or(row.advice)
+            }
+            super::record::RecordOrigin::Dcat => row.advice,
+        };
+        match &self.detail {
+            Some(d) => format!("{advice} — {d}"),
+            None => advice.to_owned(),
+        }
+    }
+
     fn from_message(m: &Message) -> Self {
         Self {
             indicator: m.indicator,

@@ -5,6 +5,7 @@ pub mod conneg;
 pub mod datasets;
 pub mod health;
 pub mod openapi;
+pub mod publishers;
 pub mod quality;
 pub mod sources;
 pub mod sparql;

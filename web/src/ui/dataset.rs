@@ -13,7 +13,9 @@ use moisson_catalog::{DatasetView, ExportFormat};
 use moisson_search::{Assignment, Classification};
 use std::collections::BTreeMap;
 
-use super::components::{big_score, breadcrumb, external_link, quality_badge, search_href, territory_label};
+use super::components::{
+    big_score, breadcrumb, external_link, quality_badge, search_href, territory_label,
+};
 use super::layout::{page_with_head, Nav};
 use super::{blocking, charts, fr, jsonld, qgis, Page, SiteUrl, UiError};
 use crate::api::datasets::{dataset_detail, DatasetDetail};
@@ -325,8 +327,18 @@ fn classification(c: &Classification) -> Markup {
 }
 
 fn quality(q: &RecordAssessment) -> Markup {
-    let counted: Vec<_> = q.messages.iter().filter(|m| m.counts_in_score()).take(40).collect();
-    let apart: Vec<_> = q.messages.iter().filter(|m| !m.counts_in_score()).take(20).collect();
+    let counted: Vec<_> = q
+        .messages
+        .iter()
+        .filter(|m| m.counts_in_score())
+        .take(40)
+        .collect();
+    let apart: Vec<_> = q
+        .messages
+        .iter()
+        .filter(|m| !m.counts_in_score())
+        .take(20)
+        .collect();
     html! {
         section aria-labelledby="qualite" {
             h2 #qualite { "Qualité des métadonnées" }

@@ -16,6 +16,7 @@ mod home;
 mod jsonld;
 mod layout;
 mod needs;
+mod producers;
 mod qgis;
 mod search;
 mod site_url;
@@ -61,6 +62,17 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/catalogues/{id}/a-corriger.csv",
             get(catalogues::csv_download),
+        )
+        .route("/catalogues/{id}/a-corriger", get(catalogues::fixes_page))
+        .route("/producteurs", get(producers::list_page))
+        .route("/producteurs/{slug}", get(producers::producer_page))
+        .route(
+            "/producteurs/{slug}/a-corriger",
+            get(producers::producer_fixes),
+        )
+        .route(
+            "/producteurs/{slug}/a-corriger.csv",
+            get(producers::producer_csv),
         )
         .route("/robots.txt", get(sitemap::robots))
         .route("/sitemap.xml", get(sitemap::index))
