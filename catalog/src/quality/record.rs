@@ -1396,4 +1396,49 @@ mod tests {
         assert_eq!(title_problem("PLU"), Some("titre trop court"));
         assert_eq!(title_problem("Plan de prévention v2.1 du bassin"), None);
     }
+
+    #[test]
+    fn issue_17_generated_nodes_are_named_by_title_or_url_in_messages() {
+        let g = graph(
+            "<https://ex.org/jdd/1> a dcat:Dataset ; dcat:distribution <urn:moisson:genid:d1>, <urn:moisson:genid:d2> ;
+               dcat:contactPoint <urn:moisson:genid:c1> .
+             <urn:moisson:genid:d1> a dcat:Distribution ; dct:title \"Couche SHP\" ; dcat:accessURL <https://ex.org/f.zip> .
+             <urn:moisson:genid:d2> a dcat:Distribution ; dcat:downloadURL <https://ex.org/g.gpkg> .
+             <urn:moisson:genid:c1> a vcard:Kind ; vcard:fn \"Service eau\" .",
+        );
+        let issues = vec![
+            ConformityIssue {
+                focus: "urn:moisson:genid:d2".into(),
+                path: Some("dct:format".into()),
+                constraint: "sh:MinCountConstraintComponent".into(),
+                message: "Format manquant".into(),
+                severity: "violation".into(),
+            },
+            ConformityIssue {
+                focus: "https://ex.org/jdd/1".into(),
+                path: None,
+                constraint: "sh:ClassConstraintComponent".into(),
+                message: "Value <urn:moisson:genid:d1> is not a dcat:Distribution; nor urn:moisson:genid:c1".into(),
+                severity: "violation".into(),
+            },
+        ];
+        let context = AssessContext {
+            today: today(),
+            origin: RecordOrigin::Dcat,
+            conformity: Some(&issues),
+            links: &NoLinks,
+            duplicate_sources: &[],
+        };
+        let a = assess_record("https://ex.org/jdd/1", RecordKind::Dataset, &g, &context);
+        let m = a
+            .messages
+            .iter()
+            .find(|m| m.indicator == IndicatorId::DcatApCompliance)
+            .expect("compliance message");
+        let detail = m.detail.as_deref().expect("detail");
+        assert!(!detail.contains("genid"), "{detail}");
+        assert!(detail.contains("la distribution « https://ex.org/g.gpkg » : Format manquant"), "{detail}");
+        assert!(detail.contains("Value la distribution « Couche SHP »"), "{detail}");
+        assert!(detail.contains("le contact « Service eau »"), "{detail}");
+    }
 }
