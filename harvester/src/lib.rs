@@ -19,8 +19,10 @@ pub mod links;
 pub mod nesting;
 pub mod netguard;
 pub mod parse;
+pub mod preview;
 pub mod records;
 pub mod source;
+pub mod validation;
 pub mod xml_guard;
 
 pub use events::{LogProgress, Progress};

@@ -19,4 +19,5 @@ mod search;
 mod shared_iri;
 mod ssrf;
 mod support;
+mod validator;
 mod web;

@@ -1437,8 +1437,14 @@ mod tests {
             .expect("compliance message");
         let detail = m.detail.as_deref().expect("detail");
         assert!(!detail.contains("genid"), "{detail}");
-        assert!(detail.contains("la distribution « https://ex.org/g.gpkg » : Format manquant"), "{detail}");
-        assert!(detail.contains("Value la distribution « Couche SHP »"), "{detail}");
+        assert!(
+            detail.contains("la distribution « https://ex.org/g.gpkg » : Format manquant"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("Value la distribution « Couche SHP »"),
+            "{detail}"
+        );
         assert!(detail.contains("le contact « Service eau »"), "{detail}");
     }
 }

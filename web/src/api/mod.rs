@@ -11,4 +11,5 @@ pub mod sources;
 pub mod sparql;
 pub mod sparql_dataset;
 pub mod sparql_worker;
+pub mod validate;
 pub mod vocab;

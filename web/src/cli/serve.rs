@@ -58,6 +58,7 @@ pub(super) fn configured_app(state: AppState, config: &Config) -> anyhow::Result
     Ok(app(state)
         .layer(axum::Extension(sparql))
         .layer(axum::Extension(config.public_url.clone()))
+        .layer(axum::Extension(config.validator.clone()))
         // Absolute links of the site (sitemap, feeds, JSON-LD, QGIS files) start with the
         // same configured address, never the request's Host header.
         .layer(axum::Extension(

@@ -21,6 +21,7 @@ mod qgis;
 mod search;
 mod site_url;
 mod sitemap;
+mod validator;
 mod vocab;
 
 pub use site_url::SiteUrl;
@@ -73,6 +74,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/producteurs/{slug}/a-corriger.csv",
             get(producers::producer_csv),
+        )
+        .route(
+            "/valider",
+            get(validator::form_page).post(validator::submit).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    crate::api::validate::MAX_DOCUMENT_BYTES + 64 * 1024,
+                ),
+            ),
         )
         .route("/robots.txt", get(sitemap::robots))
         .route("/sitemap.xml", get(sitemap::index))

@@ -204,6 +204,29 @@ pub(crate) fn fix_groups(g: &FixGroups, base: &str) -> Markup {
     }
 }
 
+/// The groups of a report that has no pages of records (the validator's).
+pub(crate) fn fix_groups_static(g: &FixGroups) -> Markup {
+    html! {
+        @if !g.counted.is_empty() {
+            h3 { "À corriger en priorité" }
+            ol.fix-groups {
+                @for f in &g.counted {
+                    li {
+                        strong { (fr::int(f.records as u64)) " fiches — " (f.label) }
+                        " — +" (fr::decimal(f.points_each)) "\u{a0}points chacune"
+                        br;
+                        span.detail { (f.advice) }
+                    }
+                }
+            }
+        }
+        @if !g.apart.is_empty() {
+            h3 { "Conseils non comptés dans le score" }
+            ul { @for f in &g.apart { li { (fr::int(f.records as u64)) " fiches — " (f.label) } } }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct FixQuery {
     indicateur: Option<String>,
