@@ -8,6 +8,7 @@
 //! registry in one transaction at the end, so a failed or interrupted harvest changes
 //! nothing that readers see.
 
+pub mod activity;
 pub mod model;
 pub mod publishers;
 pub mod quality;

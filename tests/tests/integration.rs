@@ -1,5 +1,6 @@
 //! End-to-end tests: one binary, one module per area.
 
+mod activity;
 mod api;
 mod broken;
 mod corpus;

@@ -57,6 +57,8 @@ const SCORES_PER_CHUNK: usize = 5_000;
 const RECORD_SUMMARIES: &str = "urn:moisson:ns#recordSummaries";
 const SUMMARIES_PREFIX: &str = "urn:moisson:quality:summaries:";
 const SUMMARIES_PER_CHUNK: usize = 2_000;
+/// The number of records to fix after a run, on the run node.
+const RECORDS_TO_FIX: &str = "urn:moisson:ns#recordsToFix";
 /// The metric of the overall 0–100 score.
 pub const SCORE_METRIC: &str = "urn:moisson:metric:score";
 
@@ -212,6 +214,12 @@ impl CatalogStore {
             run.clone(),
             n(moisson::SOURCE),
             source_literal.clone(),
+            g.clone(),
+        ));
+        quads.push(Quad::new(
+            run.clone(),
+            n(RECORDS_TO_FIX),
+            Literal::from(report.fix_groups.records_to_fix as i64),
             g.clone(),
         ));
         quads.push(Quad::new(
@@ -444,9 +452,11 @@ impl CatalogStore {
             let score = value
                 .parse()
                 .map_err(|_| StoreError::Corrupt(format!("quality measurement value {value:?}")))?;
+            let records_to_fix = literal_of(RECORDS_TO_FIX)?.and_then(|v| v.parse().ok());
             points.push(TrendPoint {
                 harvested_at: at,
                 score,
+                records_to_fix,
             });
         }
         points.sort_by(|a, b| a.harvested_at.cmp(&b.harvested_at));

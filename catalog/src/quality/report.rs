@@ -117,6 +117,10 @@ pub struct TrendPoint {
     pub harvested_at: String,
     /// Catalogue score.
     pub score: f64,
+    /// Records with at least one fix that counts, after that run (runs stored before
+    /// this count existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records_to_fix: Option<usize>,
 }
 
 /// The quality report of one source.

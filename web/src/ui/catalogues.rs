@@ -283,6 +283,7 @@ fn render(d: &Dashboard) -> Markup {
                         ", " (fr::int(d.counts.services)) " services, " (fr::int(d.counts.withdrawn)) " retirés"
                     }
                 }
+                p { a href={ "/catalogues/" (s.id) "/activite.atom" } { "Fil d'activité (Atom) : moissons en échec, baisses du score, nouvelles fiches à corriger" } }
                 (score_summary(&d.report))
                 (charts_section(&d.report))
                 (indicators(&d.report))

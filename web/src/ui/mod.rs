@@ -6,6 +6,7 @@
 //! Harvested text is never passed to `PreEscaped`. Every HTML response carries a
 //! Content-Security-Policy without inline script or style.
 
+mod activity;
 mod catalogues;
 mod charts;
 mod components;
@@ -65,6 +66,11 @@ pub fn routes() -> Router<AppState> {
             get(catalogues::csv_download),
         )
         .route("/catalogues/{id}/a-corriger", get(catalogues::fixes_page))
+        .route("/catalogues/{id}/activite.atom", get(activity::source_feed))
+        .route(
+            "/producteurs/{slug}/activite.atom",
+            get(activity::producer_feed),
+        )
         .route("/producteurs", get(producers::list_page))
         .route("/producteurs/{slug}", get(producers::producer_page))
         .route(
