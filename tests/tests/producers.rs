@@ -264,3 +264,84 @@ async fn producers_are_merged_across_sources_with_grouped_fixes_and_a_french_csv
     .await;
     assert_eq!(only.lines().count(), 1 + 3, "{only}");
 }
+
+/// Before/after figures of the one-score change on corpus records: the former
+/// aggregation (every indicator, Moisson's own included, over the points at stake;
+/// MQA points with unevaluated indicators at 0) against the score now (MQA points on
+/// what was measured, brought to 405, the /100 view derived), on the same indicator
+/// results. Prints the figures; skips without ../shared/corpus.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corpus_records_before_and_after_the_one_score() {
+    use moisson_harvester::preview::{preview, PreviewInput, PreviewLimits};
+    let Some(shared) = moisson_tests::shared_dir() else {
+        println!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    let fetcher = moisson_harvester::Fetcher::new(Default::default()).expect("fetcher");
+    for file in [
+        "corpus/csw-iso19139/geoide-getrecordbyid-ppr-montardon.xml",
+        "corpus/dcat-turtle/datos-gob-es-dataset.ttl",
+    ] {
+        let path = shared.join(file);
+        let Ok(bytes) = std::fs::read(&path) else {
+            println!("skipped {file}: not in the corpus");
+            continue;
+        };
+        let read = preview(
+            &fetcher,
+            PreviewInput::Document {
+                bytes,
+                content_type: None,
+                name: format!("file://{}", path.display()),
+            },
+            PreviewLimits {
+                max_records: 1,
+                max_pages: 1,
+                timeout: std::time::Duration::from_secs(30),
+                parse: Default::default(),
+            },
+        )
+        .await
+        .expect("readable corpus file");
+        let origin = if read.iso19139 {
+            moisson_catalog::quality::RecordOrigin::Iso19139Mapping
+        } else {
+            moisson_catalog::quality::RecordOrigin::Dcat
+        };
+        let validator = moisson_web::api::quality::validator().expect("shapes");
+        let how = moisson_catalog::quality::SourceAssessment {
+            now: chrono::Utc::now(),
+            origin,
+            conformance: Some(validator),
+            links: &moisson_catalog::quality::NoLinks,
+        };
+        let input: Vec<_> = read
+            .records
+            .into_iter()
+            .map(|r| (r.iri, r.kind, r.quads))
+            .collect();
+        let (_, a) = &moisson_catalog::quality::assess_records(&input, &how)[0];
+        let (earned, max): (f64, f64) = a
+            .indicators
+            .iter()
+            .fold((0.0, 0.0), |(e, m), r| (e + r.earned, m + r.max));
+        let before_score = (1000.0 * earned / max).round() / 10.0;
+        let before_mqa: f64 = a
+            .indicators
+            .iter()
+            .filter(|r| r.id.indicator().dimension.is_mqa())
+            .map(|r| r.value.unwrap_or(0.0) * f64::from(r.id.indicator().points))
+            .sum();
+        let now = a.quality_score();
+        println!(
+            "{file} <{}>: before {before_score}/100 ({}) and {before_mqa:.1} MQA points ({}); after {:.1} MQA points, {:.1}/100, {} (one band)",
+            a.record_iri,
+            moisson_catalog::quality::mqa_rating(before_score * 4.05),
+            moisson_catalog::quality::mqa_rating(before_mqa),
+            now.points,
+            now.score,
+            now.band_label
+        );
+        assert_eq!(moisson_catalog::quality::rating(now.score), now.band_label);
+    }
+}

@@ -90,10 +90,10 @@ pub fn admit(client: Option<IpAddr>, per_minute: u32) -> Result<(), u64> {
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/api/validate",
-        post(validate_api).layer(axum::extract::DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 1)),
-    )
+    // The body limit applies to this router's one route.
+    Router::new()
+        .route("/api/validate", post(validate_api))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 1))
 }
 
 /// A validation asked by URL.
