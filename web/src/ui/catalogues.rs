@@ -383,7 +383,7 @@ fn indicators(r: &SourceQualityReport) -> Markup {
     html! {
         section aria-labelledby="indicateurs" {
             h2 #indicateurs { "Taux de réussite par indicateur" }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label="Taux de réussite par indicateur (tableau défilant)" {
                 table {
                     caption { "Part des fiches qui satisfont chaque indicateur" }
                     thead { tr {
@@ -449,7 +449,7 @@ fn history(jobs: &[JobReport]) -> Markup {
             @if jobs.is_empty() {
                 p.muted { "Ce catalogue n'a pas encore été moissonné." }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Historique des moissons (tableau défilant)" {
                     table {
                         caption { "Les " (jobs.len()) " dernières moissons, la plus récente d'abord" }
                         thead { tr {
