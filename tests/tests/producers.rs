@@ -11,13 +11,14 @@ use tower::ServiceExt;
 use crate::support::turtle_catalogue;
 
 /// A second catalogue: the same DDT named without IRI (merged by its name), a copy of
-/// `jdd-1` (same identifier, more complete: merged in search) and another producer.
+/// the record `jdd/1` (same IRI, more complete: a second copy of one dataset) and another
+/// producer.
 const GEO_IDE: &str = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> .
 @prefix dct: <http://purl.org/dc/terms/> .
 @prefix foaf: <http://xmlns.com/foaf/0.1/> .
 <https://geo.example.org/cat> a dcat:Catalog ;
-  dcat:dataset <https://geo.example.org/jdd/a>, <https://geo.example.org/jdd/b>, <https://geo.example.org/jdd/c> .
-<https://geo.example.org/jdd/a> a dcat:Dataset ; dct:identifier "jdd-1" ;
+  dcat:dataset <https://ddt.example.org/jdd/1>, <https://geo.example.org/jdd/b>, <https://geo.example.org/jdd/c> .
+<https://ddt.example.org/jdd/1> a dcat:Dataset ; dct:identifier "jdd-1" ;
   dct:title "Zones humides du Finistère, copie Géo-IDE"@fr ;
   dct:description "Inventaire des zones humides du Finistère, copie complète publiée par la DDT dans le catalogue Géo-IDE, avec ses mots-clés et sa licence."@fr ;
   dcat:keyword "zones humides" ; dct:spatial <http://id.insee.fr/geo/departement/29> ;
