@@ -8,9 +8,11 @@
 //! registry in one transaction at the end, so a failed or interrupted harvest changes
 //! nothing that readers see.
 
+pub mod activity;
 pub mod dates;
 pub mod licences;
 pub mod model;
+pub mod publishers;
 pub mod quality;
 pub mod shacl;
 pub mod store;

@@ -187,6 +187,20 @@ impl Fetcher {
         Ok(Self { client, options })
     }
 
+    /// Builds a client for URLs no operator chose (the validator's): every connection
+    /// and every redirect goes to public addresses only, unless `allow_private_addresses`
+    /// is set (see [`crate::netguard`]); callers check IP-literal URLs with
+    /// [`crate::netguard::check_literal`], which never reach the resolver.
+    pub fn for_untrusted_urls(options: FetchOptions) -> Result<Self, FetchError> {
+        let client = http_client(
+            &options,
+            options.connect_timeout_secs,
+            options.timeout_secs,
+            Reach::PublicOnly,
+        )?;
+        Ok(Self { client, options })
+    }
+
     /// Returns the options.
     pub fn options(&self) -> &FetchOptions {
         &self.options

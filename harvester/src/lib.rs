@@ -20,8 +20,10 @@ pub mod nesting;
 pub mod netguard;
 pub mod parse;
 pub mod pipeline;
+pub mod preview;
 pub mod records;
 pub mod source;
+pub mod validation;
 pub mod xml_guard;
 
 pub use events::{LogProgress, Progress};

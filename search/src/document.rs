@@ -370,13 +370,13 @@ pub fn build_document(
         .as_deref()
         .and_then(parse_date)
         .filter(|m| *m <= now + 86_400);
-    // The best score among the copies: the badge says how good the best source is.
+    // The score of the copy the dataset's page shows (`order_copies`): one score per
+    // record, the same on its badge, its page and its source's dashboard.
     let quality = group
         .iter()
-        .filter_map(|r| r.quality)
-        .fold(None, |best: Option<f64>, q| {
-            Some(best.map_or(q, |b| b.max(q)))
-        });
+        .filter(|r| r.entry.dataset_id == id)
+        .min_by(|a, b| moisson_catalog::order_copies(&a.entry, &b.entry))
+        .and_then(|r| r.quality);
     let facets = facets_of(&FacetInputs {
         classification: &classification,
         publisher: view.publisher.as_deref(),

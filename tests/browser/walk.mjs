@@ -1,5 +1,6 @@
 // Moisson's web front in a real browser: starts `moisson demo`, walks home → search →
-// facet → dataset → use-case gap view → catalogues → dashboard → CSV download in headless
+// facet → dataset → use-case gap view → catalogues → dashboard → CSV download →
+// « à corriger en priorité » → producers → a producer → validator report in headless
 // Chromium, runs axe-core on every page type (fails on any serious or critical violation
 // and on any Content-Security-Policy report), and saves screenshots to docs/screenshots/.
 //
@@ -168,11 +169,58 @@ async function walk(base, context) {
     page.click("a[href$='/a-corriger.csv']"),
   ]);
   const csv = readFileSync(await download.path(), "utf8");
-  const lines = csv.trim().split("\n");
-  check(lines[0] === "source,source_score,dataset_id,title,record_score,indicator,points,blame,message",
-    "csv: header line");
+  // Not trim(): it would take the byte-order mark away.
+  const lines = csv.replace(/\s+$/, "").split("\r\n");
+  check(lines[0].startsWith("\ufeffCatalogue;Score du catalogue (/100);Identifiant;Titre;"),
+    "csv: BOM and French header line");
   check(lines.length > 1, `csv: ${lines.length - 1} record lines`);
-  check(lines.slice(1).every((l) => l.split(",").length >= 9), "csv: every line has the nine columns");
+  check(lines.slice(1).every((l) => l.split(";").length >= 11), "csv: every line has the eleven columns");
+
+  // « À corriger en priorité » on the dashboard (the download left the page as it was),
+  // desktop and 390 px.
+  check(await page.isVisible("#priorites"), "dashboard: « à corriger en priorité » shown");
+  await page.locator("section[aria-labelledby=priorites]").screenshot({ path: join(shots, "dashboard-priorites.png") });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await audit(page, "dashboard at 390 px");
+  await page.locator("section[aria-labelledby=priorites]").screenshot({ path: join(shots, "dashboard-priorites-390.png") });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Producers, then the first producer's page.
+  await page.goto(`${base}/producteurs`);
+  check(await page.locator("tbody th a").count() > 0, "producers: listed");
+  await audit(page, "producers");
+  await screenshot(page, "producteurs");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await audit(page, "producers at 390 px");
+  await screenshot(page, "producteurs-390");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await Promise.all([page.waitForURL(/\/producteurs\/[a-z0-9-]+$/), page.locator("tbody th a").first().click()]);
+  check(await page.isVisible("#priorites"), "producer: « à corriger en priorité » shown");
+  check(await page.isVisible("#regle"), "producer: the merge rule explained");
+  await audit(page, "producer");
+  await page.setViewportSize({ width: 1280, height: 1800 });
+  await screenshot(page, "producteur");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await audit(page, "producer at 390 px");
+  await screenshot(page, "producteur-390");
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // The validator with a report (a small Turtle file uploaded).
+  await page.goto(`${base}/valider`);
+  await audit(page, "validator form");
+  const turtle = `@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<https://ex.org/jdd/1> a dcat:Dataset ; dct:title "Zones humides du Finistère"@fr ; dcat:keyword "zones humides" .
+<https://ex.org/jdd/2> a dcat:Dataset ; dct:title "PLU"@fr .`;
+  await page.setInputFiles("#fichier", { name: "fiches.ttl", mimeType: "text/turtle", buffer: Buffer.from(turtle) });
+  await Promise.all([page.waitForURL(`${base}/valider`), page.click("form.validator button[type=submit]")]);
+  check(await page.isVisible("#rapport"), "validator: report shown");
+  await audit(page, "validator report");
+  await page.setViewportSize({ width: 1280, height: 1600 });
+  await screenshot(page, "valider");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await audit(page, "validator at 390 px");
+  await screenshot(page, "valider-390", true);
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // A French 404.
   const missing = await page.goto(`${base}/nulle-part`);

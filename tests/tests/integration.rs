@@ -1,5 +1,6 @@
 //! End-to-end tests: one binary, one module per area.
 
+mod activity;
 mod api;
 mod broken;
 mod corpus;
@@ -12,10 +13,12 @@ mod hardening;
 mod hostile;
 mod interfaces;
 mod lifecycle;
+mod producers;
 mod quality;
 mod scheduler;
 mod search;
 mod shared_iri;
 mod ssrf;
 mod support;
+mod validator;
 mod web;

@@ -147,7 +147,7 @@ async fn every_page_type_answers_in_french() {
         "Évolution du score",
         "Répartition des fiches par score",
         "Taux de réussite par indicateur",
-        "Fiches à corriger",
+        "À corriger en priorité",
         "/catalogues/ddt-29/a-corriger.csv",
         "Historique des moissons",
         "<svg",
@@ -260,7 +260,7 @@ async fn records_to_fix_download_as_csv() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("source,source_score,dataset_id,title,record_score,indicator,points,blame,message")
+        Some(format!("\u{feff}{}", moisson_web::api::quality::CSV_HEADER).as_str())
     );
     let rows: Vec<&str> = lines.collect();
     assert!(!rows.is_empty());
@@ -268,7 +268,7 @@ async fn records_to_fix_download_as_csv() {
     let id = dataset_id("https://ddt.example.org/jdd/7");
     assert!(
         rows.iter()
-            .any(|r| r.starts_with("ddt-29,") && r.contains(&id) && r.contains(",license,")),
+            .any(|r| r.starts_with("ddt-29;") && r.contains(&id) && r.contains(";Licence;")),
         "{csv}"
     );
     let (status, _, _) = get(&sandbox, "/catalogues/nope/a-corriger.csv").await;

@@ -252,6 +252,8 @@ pub fn app(state: AppState) -> Router {
         .merge(api::health::routes())
         .merge(api::sources::routes())
         .merge(api::quality::routes())
+        .merge(api::publishers::routes())
+        .merge(api::validate::routes())
         .merge(api::datasets::routes())
         .merge(api::vocab::routes())
         .merge(crate::ui::routes())

@@ -41,6 +41,10 @@ pub const ENV_VARS: &[&str] = &[
     "MOISSON_HARVEST_MAX_NESTING_DEPTH",
     "MOISSON_HARVEST_MAX_LITERAL_BYTES",
     "MOISSON_HARVEST_MAX_EXPANSION_RATIO",
+    "MOISSON_VALIDATOR_MAX_RECORDS",
+    "MOISSON_VALIDATOR_MAX_PAGES",
+    "MOISSON_VALIDATOR_TIMEOUT_SECS",
+    "MOISSON_VALIDATOR_REQUESTS_PER_MINUTE",
     "MOISSON_SCHEDULER_ENABLED",
     "MOISSON_SCHEDULER_JITTER_SECS",
     "MOISSON_SCHEDULER_CATCH_UP",
@@ -63,6 +67,9 @@ pub struct ConfigFile {
     /// Scheduled harvesting by `moisson serve`.
     #[serde(default)]
     pub scheduler: SchedulerSection,
+    /// The validator (`/valider`, `POST /api/validate`).
+    #[serde(default)]
+    pub validator: ValidatorSection,
     /// The catalogues to harvest.
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceSection>,
@@ -210,6 +217,32 @@ pub struct HarvestSection {
     pub max_expansion_ratio: u32,
 }
 
+/// `[validator]`: what one validation (`/valider`, `POST /api/validate`) may read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ValidatorSection {
+    /// Records read and assessed at most.
+    pub max_records: usize,
+    /// Pages read at most.
+    pub max_pages: u32,
+    /// Time one validation may take, in seconds.
+    pub timeout_secs: u64,
+    /// Validations one client (IP address) may start per minute.
+    pub requests_per_minute: u32,
+}
+
+impl Default for ValidatorSection {
+    fn default() -> Self {
+        let s = crate::api::validate::ValidatorSettings::default();
+        Self {
+            max_records: s.max_records,
+            max_pages: s.max_pages,
+            timeout_secs: s.timeout.as_secs(),
+            requests_per_minute: s.requests_per_minute,
+        }
+    }
+}
+
 /// `[scheduler]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -352,6 +385,8 @@ pub struct Config {
     pub connections: crate::http_server::ConnectionLimits,
     /// The public address `/catalog` mints IRIs under (`[server] public_url`).
     pub public_url: crate::PublicUrl,
+    /// The validator's limits (`[validator]`).
+    pub validator: crate::api::validate::ValidatorSettings,
 }
 
 fn env_parse<T: std::str::FromStr>(
@@ -413,6 +448,24 @@ impl Config {
             bail!("server.sparql_timeout_secs and server.sparql_max_results must be at least 1");
         }
         let public_url = server_limits(&mut server, env)?;
+        let mut v = file.validator;
+        env_parse(env, "MOISSON_VALIDATOR_MAX_RECORDS", &mut v.max_records)?;
+        env_parse(env, "MOISSON_VALIDATOR_MAX_PAGES", &mut v.max_pages)?;
+        env_parse(env, "MOISSON_VALIDATOR_TIMEOUT_SECS", &mut v.timeout_secs)?;
+        env_parse(
+            env,
+            "MOISSON_VALIDATOR_REQUESTS_PER_MINUTE",
+            &mut v.requests_per_minute,
+        )?;
+        if v.max_records == 0 || v.max_pages == 0 || v.timeout_secs == 0 {
+            bail!("validator.max_records, max_pages and timeout_secs must be at least 1");
+        }
+        let validator = crate::api::validate::ValidatorSettings {
+            max_records: v.max_records,
+            max_pages: v.max_pages,
+            timeout: std::time::Duration::from_secs(v.timeout_secs),
+            requests_per_minute: v.requests_per_minute,
+        };
         let mut h = file.harvest;
         env_parse(
             env,
@@ -597,6 +650,7 @@ impl Config {
                 max_connections: server.max_connections,
             },
             public_url,
+            validator,
         })
     }
 }

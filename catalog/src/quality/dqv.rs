@@ -16,6 +16,7 @@ use std::sync::Arc;
 use super::indicators::Dimension;
 use super::record::{ConformityIssue, RecordAssessment};
 use super::report::{SourceQualityReport, TrendPoint};
+use super::summary::RecordQuality;
 use crate::store::{CatalogStore, StoreError};
 use crate::vocab::{moisson, rdf};
 
@@ -52,6 +53,12 @@ const RECORD_SCORES: &str = "urn:moisson:ns#recordScores";
 const SCORES_PREFIX: &str = "urn:moisson:quality:scores:";
 /// Record scores per chunk literal.
 const SCORES_PER_CHUNK: usize = 5_000;
+/// Per-source record summaries (JSON lines, [`RecordQuality`]), chunked.
+const RECORD_SUMMARIES: &str = "urn:moisson:ns#recordSummaries";
+const SUMMARIES_PREFIX: &str = "urn:moisson:quality:summaries:";
+const SUMMARIES_PER_CHUNK: usize = 2_000;
+/// The number of records to fix after a run, on the run node.
+const RECORDS_TO_FIX: &str = "urn:moisson:ns#recordsToFix";
 /// The metric of the overall 0–100 score.
 pub const SCORE_METRIC: &str = "urn:moisson:metric:score";
 
@@ -211,6 +218,12 @@ impl CatalogStore {
         ));
         quads.push(Quad::new(
             run.clone(),
+            n(RECORDS_TO_FIX),
+            Literal::from(report.fix_groups.records_to_fix as i64),
+            g.clone(),
+        ));
+        quads.push(Quad::new(
+            run.clone(),
             n(moisson::REPORT),
             Literal::new_simple_literal(json),
             g.clone(),
@@ -257,6 +270,71 @@ impl CatalogStore {
         tx.commit()?;
         self.cache_record_scores(source, Arc::new(scores));
         Ok(())
+    }
+
+    /// Stores the record summaries of the last quality run of `source` (replacing the
+    /// previous run's): what producer pages, grouped fixes and lists of records to fix
+    /// read without assessing records again.
+    pub fn save_record_qualities(
+        &self,
+        source: &str,
+        summaries: &[RecordQuality],
+    ) -> Result<(), StoreError> {
+        let g = graph();
+        let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}{source}"));
+        let mut tx = self.oxigraph().start_transaction()?;
+        let old: Vec<Quad> = tx
+            .quads_for_pattern(
+                Some(node.as_ref().into()),
+                Some(n(RECORD_SUMMARIES)),
+                None,
+                Some(g.as_ref()),
+            )
+            .collect::<Result<_, _>>()?;
+        for q in &old {
+            tx.remove(q);
+        }
+        for chunk in summaries.chunks(SUMMARIES_PER_CHUNK) {
+            let mut text = String::with_capacity(chunk.len() * 400);
+            for r in chunk {
+                let line =
+                    serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                text.push_str(&line);
+                text.push('\n');
+            }
+            tx.insert(&Quad::new(
+                node.clone(),
+                n(RECORD_SUMMARIES),
+                Literal::new_simple_literal(text),
+                g.clone(),
+            ));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Returns the record summaries of the last quality run of `source` (empty before
+    /// any run, or for a run older than summaries).
+    pub fn record_qualities(&self, source: &str) -> Result<Vec<RecordQuality>, StoreError> {
+        let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}{source}"));
+        let mut out = Vec::new();
+        for quad in self.oxigraph().quads_for_pattern(
+            Some(node.as_ref().into()),
+            Some(n(RECORD_SUMMARIES)),
+            None,
+            Some(graph().as_ref()),
+        ) {
+            if let Term::Literal(l) = quad?.object {
+                for line in l.value().lines().filter(|l| !l.is_empty()) {
+                    out.push(
+                        serde_json::from_str(line)
+                            .map_err(|e| StoreError::Corrupt(format!("record summary: {e}")))?,
+                    );
+                }
+            }
+        }
+        out.sort_by(|a: &RecordQuality, b| a.id.cmp(&b.id));
+        Ok(out)
     }
 
     /// Returns the score (0–100) the last quality run of `source` gave record
@@ -374,9 +452,11 @@ impl CatalogStore {
             let score = value
                 .parse()
                 .map_err(|_| StoreError::Corrupt(format!("quality measurement value {value:?}")))?;
+            let records_to_fix = literal_of(RECORDS_TO_FIX)?.and_then(|v| v.parse().ok());
             points.push(TrendPoint {
                 harvested_at: at,
                 score,
+                records_to_fix,
             });
         }
         points.sort_by(|a, b| a.harvested_at.cmp(&b.harvested_at));

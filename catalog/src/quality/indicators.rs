@@ -375,20 +375,13 @@ pub fn mqa_total_points() -> u32 {
 
 /// Returns the MQA rating for `points` out of 405 (French labels).
 pub fn mqa_rating(points: f64) -> &'static str {
-    if points >= 351.0 {
-        "excellent"
-    } else if points >= 221.0 {
-        "bon"
-    } else if points >= 121.0 {
-        "suffisant"
-    } else {
-        "insuffisant"
-    }
+    super::score::Band::of_points(points).word()
 }
 
-/// Returns the rating of a 0–100 score, with the MQA thresholds scaled to 100.
+/// Returns the rating of a 0–100 score derived from MQA points
+/// ([`super::score::out_of_100`]): always the band of those points.
 pub fn rating(score: f64) -> &'static str {
-    mqa_rating(score * 405.0 / 100.0)
+    super::score::Band::of_score(score).word()
 }
 
 #[cfg(test)]

@@ -12,16 +12,20 @@
 //! - French text lives here, never in an error's `Display`.
 
 mod dqv;
+mod fixes;
 mod graph;
 mod indicators;
 mod links;
 mod record;
 mod report;
+mod score;
 mod source;
+mod summary;
 mod udata;
 mod vocabularies;
 
 pub use dqv::{source_node, terms as dqv_terms, QUALITY_GRAPH, SCORE_METRIC};
+pub use fixes::{group_fixes, records_to_fix, FixGroup, FixGroups};
 pub use graph::RecordGraph;
 pub use indicators::{
     iso_advice, mqa_rating, mqa_total_points, rating, total_points, Dimension, Entity, Indicator,
@@ -37,7 +41,9 @@ pub use report::{
     ScoreBucket, SharedRecord, SourceQualityReport, TrendPoint, MIN_MEASURED_SHARE,
     RECORDS_TO_FIX_LIMIT, SHARED_RECORDS_LIMIT,
 };
+pub use score::{out_of_100, Band, Score};
 pub use source::{
     assess_records, assess_source, duplicate_index, shared_records, Conformance, SourceAssessment,
 };
+pub use summary::{Fix, PublisherRef, RecordQuality};
 pub use udata::UdataScore;

@@ -143,9 +143,13 @@ pub struct RecordAssessment {
     /// Its publisher's name (or IRI), when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
-    /// 0–100.
+    /// Its publisher's IRI, name and identifiers, when given (producer identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher_ref: Option<super::summary::PublisherRef>,
+    /// `mqa_points` brought to 100 ([`super::score::out_of_100`], not rounded).
     pub score: f64,
-    /// Points earned over the 405 MQA points (not-evaluated indicators earn 0).
+    /// MQA points out of 405, earned on the MQA indicators that were measured and
+    /// counted (not evaluated or excused ones are left out), brought back to 405.
     pub mqa_points: f64,
     /// Per-indicator values.
     pub indicators: Vec<IndicatorResult>,
@@ -155,7 +159,21 @@ pub struct RecordAssessment {
     pub udata: UdataScore,
 }
 
+impl Message {
+    /// Returns true when fixing it raises the score: the producer's own fault on an MQA
+    /// indicator. Mapping artefacts and Moisson's own indicators (freshness, clarity)
+    /// are advice shown apart.
+    pub fn counts_in_score(&self) -> bool {
+        self.blame == Blame::Source && self.indicator.indicator().dimension.is_mqa()
+    }
+}
+
 impl RecordAssessment {
+    /// Returns the record's score (MQA points, band, value out of 100).
+    pub fn quality_score(&self) -> super::score::Score {
+        super::score::Score::from_points(self.mqa_points)
+    }
+
     /// Returns the record's score in `dimension` (0–100), `None` when nothing applies.
     pub fn dimension_score(&self, dimension: Dimension) -> Option<f64> {
         let (mut earned, mut max) = (0.0, 0.0);
@@ -257,7 +275,7 @@ pub fn assess_record(
 
     findability(&mut b, graph, focus);
     distributions(&mut b, &facts, kind, context);
-    conformity(&mut b, context.conformity);
+    conformity(&mut b, graph, context.conformity);
     reusability(&mut b, graph, focus, &facts);
     contextuality(&mut b, graph, focus);
     freshness(&mut b, graph, focus, &facts, context);
@@ -266,6 +284,7 @@ pub fn assess_record(
     let udata = udata_score(&facts, context.today, context.links);
     let mut assessment = b.finish(record_iri, facts.title.unwrap_or_default(), udata);
     assessment.publisher = publisher_name(graph, focus);
+    assessment.publisher_ref = super::summary::PublisherRef::read(graph, focus);
     assessment
 }
 
@@ -382,15 +401,21 @@ impl Builder {
     }
 
     fn finish(mut self, record_iri: &str, title: String, udata: UdataScore) -> RecordAssessment {
-        let (mut earned, mut max, mut mqa) = (0.0, 0.0, 0.0);
+        // The score is MQA points earned on what was measured and counted, brought back
+        // to 405 (see `score.rs`); Moisson's own dimensions are advice, not scored.
+        let (mut earned, mut max) = (0.0, 0.0);
         for r in &self.results {
-            earned += r.earned;
-            max += r.max;
-            let row = r.id.indicator();
-            if row.dimension.is_mqa() {
-                mqa += r.value.unwrap_or(0.0) * f64::from(row.points);
+            if r.id.indicator().dimension.is_mqa() {
+                earned += r.earned;
+                max += r.max;
             }
         }
+        let total = f64::from(super::indicators::mqa_total_points());
+        let points = if max > 0.0 {
+            round1(total * earned / max)
+        } else {
+            0.0
+        };
         self.messages.sort_by(|a, b| {
             b.points
                 .total_cmp(&a.points)
@@ -401,12 +426,9 @@ impl Builder {
             record_iri: record_iri.to_owned(),
             title,
             publisher: None,
-            score: if max > 0.0 {
-                round1(100.0 * earned / max)
-            } else {
-                0.0
-            },
-            mqa_points: round1(mqa),
+            publisher_ref: None,
+            score: super::score::out_of_100(points),
+            mqa_points: points,
             indicators: self.results,
             messages: self.messages,
             udata,
@@ -560,7 +582,7 @@ fn distributions(
     b.set(IndicatorId::ByteSize, v, d);
 }
 
-fn conformity(b: &mut Builder, conformity: Option<&[ConformityIssue]>) {
+fn conformity(b: &mut Builder, graph: &RecordGraph, conformity: Option<&[ConformityIssue]>) {
     let Some(issues) = conformity else {
         b.set(IndicatorId::DcatApCompliance, None, None);
         return;
@@ -573,9 +595,19 @@ fn conformity(b: &mut Builder, conformity: Option<&[ConformityIssue]>) {
         let mut parts: Vec<String> = violations
             .iter()
             .take(5)
-            .map(|v| match &v.path {
-                Some(p) => format!("{} ({p})", v.message),
-                None => v.message.clone(),
+            .map(|v| {
+                let text = match &v.path {
+                    Some(p) => format!("{} ({p})", v.message),
+                    None => v.message.clone(),
+                };
+                // The node at fault, named as the producer sees it, when it is not the
+                // record itself; no skolem IRI (`urn:moisson:genid:…`) is ever shown.
+                let text = name_generated_nodes(graph, &text);
+                if v.focus.starts_with(crate::vocab::moisson::GENID_PREFIX) {
+                    format!("{} : {text}", node_label(graph, &v.focus))
+                } else {
+                    text
+                }
             })
             .collect();
         if violations.len() > 5 {
@@ -588,6 +620,67 @@ fn conformity(b: &mut Builder, conformity: Option<&[ConformityIssue]>) {
         Some(if violations.is_empty() { 1.0 } else { 0.0 }),
         detail,
     );
+}
+
+/// Returns how a producer would name the node `iri` of `graph`: a distribution or a
+/// contact by its title, name or URL, never by its generated IRI.
+pub(crate) fn node_label(graph: &RecordGraph, iri: &str) -> String {
+    let Ok(node) = oxigraph::model::NamedNodeRef::new(iri) else {
+        return "un élément sans nom".to_owned();
+    };
+    let node = NamedOrBlankNodeRef::NamedNode(node);
+    let quoted = |s: String| format!("« {} »", s.chars().take(120).collect::<String>());
+    for p in [dct::TITLE, foaf::NAME, vcard::FN, vcard::ORGANIZATION_NAME] {
+        if let Some(t) = graph.text(node, p).filter(|t| !t.trim().is_empty()) {
+            let kind = if graph.has(node, dcat::ACCESS_URL) || graph.has(node, dcat::DOWNLOAD_URL) {
+                "la distribution "
+            } else if p == vcard::FN || p == vcard::ORGANIZATION_NAME {
+                "le contact "
+            } else {
+                ""
+            };
+            return format!("{kind}{}", quoted(t));
+        }
+    }
+    for p in [dcat::DOWNLOAD_URL, dcat::ACCESS_URL] {
+        if let Some((url, _)) = graph.values(node, p).into_iter().next() {
+            return format!("la distribution {}", quoted(url));
+        }
+    }
+    if let Some((mail, _)) = graph.values(node, vcard::HAS_EMAIL).into_iter().next() {
+        return format!(
+            "le contact {}",
+            quoted(mail.trim_start_matches("mailto:").to_owned())
+        );
+    }
+    "un élément sans titre ni adresse".to_owned()
+}
+
+/// Replaces every generated node IRI in `text` by the node's name ([`node_label`]).
+pub(crate) fn name_generated_nodes(graph: &RecordGraph, text: &str) -> String {
+    let prefix = crate::vocab::moisson::GENID_PREFIX;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(prefix) {
+        // A surrounding `<…>` goes with the IRI.
+        let (before, opened) = match rest[..start].strip_suffix('<') {
+            Some(b) => (b, true),
+            None => (&rest[..start], false),
+        };
+        out.push_str(before);
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '>' | ')' | '"' | ',' | ';'))
+            .unwrap_or(tail.len());
+        out.push_str(&node_label(graph, &tail[..end]));
+        let mut after = &tail[end..];
+        if opened {
+            after = after.strip_prefix('>').unwrap_or(after);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 fn reusability(
@@ -1080,8 +1173,9 @@ mod tests {
             RecordOrigin::Dcat,
         );
         assert_eq!(value(&a, IndicatorId::AccessUrlStatus), None);
+        // Points are earned on what was measured, brought back to 405.
         assert_eq!(a.score, 100.0);
-        assert_eq!(a.mqa_points, 325.0);
+        assert_eq!(a.mqa_points, 405.0);
         // The same defective record, mapped from ISO 19139: media type and licence
         // failures are ours, not the producer's.
         let dcat = assess(
@@ -1106,9 +1200,16 @@ mod tests {
             .expect("media");
         assert_eq!(media.blame, Blame::Mapping);
         assert_eq!(media.points, 0.0);
-        let earned: f64 = dcat.indicators.iter().map(|r| r.earned).sum();
-        let max: f64 = dcat.indicators.iter().map(|r| r.max).sum();
-        assert_eq!(dcat.score, round1(100.0 * earned / max));
+        // Only MQA indicators count; the score out of 100 is derived from the points.
+        let mqa = |r: &&IndicatorResult| r.id.indicator().dimension.is_mqa();
+        let earned: f64 = dcat.indicators.iter().filter(mqa).map(|r| r.earned).sum();
+        let max: f64 = dcat.indicators.iter().filter(mqa).map(|r| r.max).sum();
+        assert_eq!(dcat.mqa_points, round1(405.0 * earned / max));
+        assert_eq!(dcat.score, dcat.mqa_points * 100.0 / 405.0);
+        assert_eq!(
+            crate::quality::rating(dcat.score),
+            crate::quality::mqa_rating(dcat.mqa_points)
+        );
     }
 
     #[test]
@@ -1294,5 +1395,56 @@ mod tests {
         );
         assert_eq!(title_problem("PLU"), Some("titre trop court"));
         assert_eq!(title_problem("Plan de prévention v2.1 du bassin"), None);
+    }
+
+    #[test]
+    fn issue_17_generated_nodes_are_named_by_title_or_url_in_messages() {
+        let g = graph(
+            "<https://ex.org/jdd/1> a dcat:Dataset ; dcat:distribution <urn:moisson:genid:d1>, <urn:moisson:genid:d2> ;
+               dcat:contactPoint <urn:moisson:genid:c1> .
+             <urn:moisson:genid:d1> a dcat:Distribution ; dct:title \"Couche SHP\" ; dcat:accessURL <https://ex.org/f.zip> .
+             <urn:moisson:genid:d2> a dcat:Distribution ; dcat:downloadURL <https://ex.org/g.gpkg> .
+             <urn:moisson:genid:c1> a vcard:Kind ; vcard:fn \"Service eau\" .",
+        );
+        let issues = vec![
+            ConformityIssue {
+                focus: "urn:moisson:genid:d2".into(),
+                path: Some("dct:format".into()),
+                constraint: "sh:MinCountConstraintComponent".into(),
+                message: "Format manquant".into(),
+                severity: "violation".into(),
+            },
+            ConformityIssue {
+                focus: "https://ex.org/jdd/1".into(),
+                path: None,
+                constraint: "sh:ClassConstraintComponent".into(),
+                message: "Value <urn:moisson:genid:d1> is not a dcat:Distribution; nor urn:moisson:genid:c1".into(),
+                severity: "violation".into(),
+            },
+        ];
+        let context = AssessContext {
+            today: today(),
+            origin: RecordOrigin::Dcat,
+            conformity: Some(&issues),
+            links: &NoLinks,
+            duplicate_sources: &[],
+        };
+        let a = assess_record("https://ex.org/jdd/1", RecordKind::Dataset, &g, &context);
+        let m = a
+            .messages
+            .iter()
+            .find(|m| m.indicator == IndicatorId::DcatApCompliance)
+            .expect("compliance message");
+        let detail = m.detail.as_deref().expect("detail");
+        assert!(!detail.contains("genid"), "{detail}");
+        assert!(
+            detail.contains("la distribution « https://ex.org/g.gpkg » : Format manquant"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("Value la distribution « Couche SHP »"),
+            "{detail}"
+        );
+        assert!(detail.contains("le contact « Service eau »"), "{detail}");
     }
 }

@@ -117,6 +117,10 @@ pub struct TrendPoint {
     pub harvested_at: String,
     /// Catalogue score.
     pub score: f64,
+    /// Records with at least one fix that counts, after that run (runs stored before
+    /// this count existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records_to_fix: Option<usize>,
 }
 
 /// The quality report of one source.
@@ -126,13 +130,13 @@ pub struct SourceQualityReport {
     pub source: String,
     /// When computed (RFC 3339).
     pub computed_at: String,
-    /// 0–100.
+    /// `mqa_points` brought to 100 (not rounded).
     pub score: f64,
-    /// `excellent`, `bon`, `suffisant`, `insuffisant` (MQA thresholds).
+    /// `excellent`, `bon`, `suffisant`, `insuffisant`: the band of `mqa_points`.
     pub rating: String,
-    /// Mean MQA points per record (out of 405) and their MQA rating.
+    /// Mean MQA points per record (out of 405), the reference of the score.
     pub mqa_points: f64,
-    /// MQA rating of `mqa_points`.
+    /// MQA rating of `mqa_points` (the same as `rating`).
     pub mqa_rating: String,
     /// Mean data.gouv.fr 9-criteria score (0–1).
     pub udata_score: f64,
@@ -156,6 +160,9 @@ pub struct SourceQualityReport {
     /// How many records of the source share their IRI with another source.
     #[serde(default)]
     pub shared_records_total: usize,
+    /// Fixes grouped by problem over every record (real totals), most points first.
+    #[serde(default)]
+    pub fix_groups: super::fixes::FixGroups,
     /// One point per harvest, oldest first (filled when read from the store).
     #[serde(default)]
     pub trend: Vec<TrendPoint>,
@@ -175,8 +182,9 @@ pub fn build_report(
             records.iter().map(|(_, r)| f(r)).sum::<f64>() / n as f64
         }
     };
-    let score = round1(mean(&|r| r.score));
+    // One score: the mean MQA points, and the value out of 100 derived from them.
     let mqa_points = round1(mean(&|r| r.mqa_points));
+    let score = super::score::out_of_100(mqa_points);
     let udata = (mean(&|r| r.udata.score) * 1000.0).round() / 1000.0;
     SourceQualityReport {
         source: source.to_owned(),
@@ -199,6 +207,7 @@ pub fn build_report(
         records_to_fix: records_to_fix(records),
         shared_records: Vec::new(),
         shared_records_total: 0,
+        fix_groups: super::fixes::FixGroups::default(),
         trend: Vec::new(),
     }
 }
@@ -281,14 +290,14 @@ fn publishers(records: &[(String, RecordAssessment)]) -> Vec<PublisherScore> {
             .clone()
             .unwrap_or_else(|| "(éditeur non renseigné)".to_owned());
         let e = map.entry(key).or_default();
-        e.0 += r.score;
+        e.0 += r.mqa_points;
         e.1 += 1;
     }
     let mut out: Vec<PublisherScore> = map
         .into_iter()
         .map(|(publisher, (sum, records))| PublisherScore {
             publisher,
-            score: round1(sum / records as f64),
+            score: super::score::out_of_100(round1(sum / records as f64)),
             records,
         })
         .collect();

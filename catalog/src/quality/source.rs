@@ -7,11 +7,13 @@ use oxigraph::model::Term;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+use super::fixes::group_fixes;
 use super::graph::RecordGraph;
 use super::record::{
     assess_record, AssessContext, ConformityIssue, LinkLookup, RecordAssessment, RecordOrigin,
 };
 use super::report::{build_report, SharedRecord, SourceQualityReport, SHARED_RECORDS_LIMIT};
+use super::summary::RecordQuality;
 use crate::store::{CatalogStore, RecordEntry, RecordState, StoreError};
 use crate::vocab::dct;
 
@@ -204,10 +206,16 @@ pub fn assess_source(
     let computed_at = how.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut report = build_report(source, &computed_at, &records);
     (report.shared_records, report.shared_records_total) = shared_records(&all, source);
+    let summaries: Vec<RecordQuality> = records
+        .iter()
+        .map(|(id, a)| RecordQuality::from_assessment(id, source, a))
+        .collect();
+    report.fix_groups = group_fixes(&summaries, &|_| how.origin);
     if !writable {
         return Ok(report);
     }
     store.save_quality_run(&report, &records)?;
+    store.save_record_qualities(source, &summaries)?;
     Ok(store.quality_report(source)?.unwrap_or(report))
 }
 

@@ -51,54 +51,123 @@ pub fn source_report(
     }
 }
 
-/// Quotes a CSV field when it needs it.
-/// One CSV cell. Text a spreadsheet would read as a formula (starting with `=`, `+`, `-`,
-/// `@`, a tab or a carriage return) gets a leading `'`, which keeps it text.
+/// One CSV cell for French Excel. Text a spreadsheet would read as a formula (starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, which keeps
+/// it text; a cell holding the separator, a quote or a line break is quoted.
 fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
         std::borrow::Cow::Borrowed(s)
     };
-    if s.contains([',', '"', '\n', '\r']) {
+    if s.contains([';', ',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.into_owned()
     }
 }
 
-/// The records to fix of `reports` as CSV: one line per (record to fix, message); used by
-/// `moisson quality --format csv` and the dashboard's download.
-pub fn records_to_fix_csv(reports: &[SourceQualityReport]) -> String {
+/// A number as French Excel reads it: one decimal, comma separator.
+fn csv_number(x: f64) -> String {
+    format!("{:.1}", (x * 10.0).round() / 10.0).replace('.', ",")
+}
+
+/// The header of every records-to-fix CSV.
+pub const CSV_HEADER: &str = "Catalogue;Score du catalogue (/100);Identifiant;Titre;Score de la fiche (/100);Points MQA de la fiche (/405);Niveau;Indicateur;Points à gagner;Compté dans le score;Correction";
+
+/// One line of a records-to-fix CSV.
+struct CsvLine<'a> {
+    source: &'a str,
+    source_score: f64,
+    id: &'a str,
+    title: &'a str,
+    points: f64,
+    indicator: moisson_catalog::quality::IndicatorId,
+    gain: f64,
+    counted: bool,
+    text: String,
+}
+
+/// Writes `lines` as a CSV French Excel opens as it is: UTF-8 with a byte-order mark,
+/// semicolons, French headers, decimal commas, CRLF line ends.
+fn write_csv<'a>(lines: impl IntoIterator<Item = CsvLine<'a>>) -> String {
     use std::fmt::Write as _;
-    let mut out = String::from(
-        "source,source_score,dataset_id,title,record_score,indicator,points,blame,message\n",
-    );
-    for r in reports {
-        for f in &r.records_to_fix {
-            for m in &f.details {
-                let line = moisson_catalog::quality::message_line(m);
-                let _ = writeln!(
-                    out,
-                    "{},{},{},{},{},{},{:.1},{},{}",
-                    csv_field(&r.source),
-                    r.score,
-                    csv_field(&f.id),
-                    csv_field(&f.title),
-                    f.score,
-                    m.indicator.as_str(),
-                    m.points,
-                    if m.blame == moisson_catalog::quality::Blame::Mapping {
-                        "mapping"
-                    } else {
-                        "source"
-                    },
-                    csv_field(&line)
-                );
-            }
-        }
+    let mut out = String::from("\u{feff}");
+    out.push_str(CSV_HEADER);
+    out.push_str("\r\n");
+    for l in lines {
+        let score = moisson_catalog::quality::Score::from_points(l.points);
+        let _ = write!(
+            out,
+            "{};{};{};{};{};{};{};{};{};{};{}\r\n",
+            csv_field(l.source),
+            csv_number(l.source_score),
+            csv_field(l.id),
+            csv_field(l.title),
+            csv_number(score.score),
+            csv_number(score.points),
+            score.band_label,
+            csv_field(l.indicator.indicator().label),
+            csv_number(l.gain),
+            if l.counted { "oui" } else { "non" },
+            csv_field(&l.text)
+        );
     }
     out
+}
+
+/// The records to fix of `reports` (at most the report's list) as a French Excel CSV:
+/// one line per (record, fix); used by `moisson quality --format csv`.
+pub fn records_to_fix_csv(reports: &[SourceQualityReport]) -> String {
+    write_csv(reports.iter().flat_map(|r| {
+        r.records_to_fix.iter().flat_map(move |f| {
+            f.details.iter().map(move |m| CsvLine {
+                source: &r.source,
+                source_score: r.score,
+                id: &f.id,
+                title: &f.title,
+                points: moisson_catalog::quality::Score::from_score(f.score).points,
+                indicator: m.indicator,
+                gain: if m.counts_in_score() { m.points } else { 0.0 },
+                counted: m.counts_in_score(),
+                text: moisson_catalog::quality::message_line(m),
+            })
+        })
+    }))
+}
+
+/// Every record of `records` to fix (every one, not a display cap), worst first, as a
+/// French Excel CSV; `indicator` keeps the records failing that indicator only.
+pub fn record_summaries_csv(
+    records: &[&moisson_catalog::quality::RecordQuality],
+    indicator: Option<moisson_catalog::quality::IndicatorId>,
+    source_score: &dyn Fn(&str) -> f64,
+    origin_of: &dyn Fn(&str) -> moisson_catalog::quality::RecordOrigin,
+) -> String {
+    let rows = moisson_catalog::quality::records_to_fix(records.iter().copied(), indicator);
+    write_csv(rows.into_iter().flat_map(|r| {
+        let origin = origin_of(&r.source);
+        let score = source_score(&r.source);
+        r.fixes
+            .iter()
+            .filter(move |f| indicator.is_none_or(|i| i == f.indicator))
+            .map(move |f| CsvLine {
+                source: &r.source,
+                source_score: score,
+                id: &r.id,
+                title: r.display_title(),
+                points: r.points,
+                indicator: f.indicator,
+                gain: if f.counted { f.points } else { 0.0 },
+                counted: f.counted,
+                text: f.text(origin),
+            })
+    }))
+}
+
+/// Returns the indicator whose key is `key` (`license`…).
+pub fn indicator_by_key(key: &str) -> Option<moisson_catalog::quality::IndicatorId> {
+    INDICATORS.iter().find(|r| r.key == key).map(|r| r.id)
 }
 
 async fn indicators() -> Json<serde_json::Value> {
@@ -192,12 +261,15 @@ pub fn dataset_quality(
         links: &links,
         duplicate_sources: &others,
     };
-    Ok(Some(assess_record(
-        &entry.record_iri,
-        entry.kind,
-        &graph,
-        &context,
-    )))
+    let mut assessment = assess_record(&entry.record_iri, entry.kind, &graph, &context);
+    // One score: the one the last quality run of the source stored, as every other view
+    // shows it; the details above are read again for the page.
+    if let Some(stored) = store.record_score(&entry.source, &entry.record_iri)? {
+        let score = moisson_catalog::quality::Score::from_score(stored);
+        assessment.score = score.score;
+        assessment.mqa_points = score.points;
+    }
+    Ok(Some(assessment))
 }
 
 #[cfg(test)]
@@ -217,5 +289,7 @@ mod tests {
         assert_eq!(csv_field("\tx"), "'\tx");
         assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("a;b"), "\"a;b\"");
+        assert_eq!(csv_number(12.34), "12,3");
     }
 }

@@ -57,6 +57,7 @@ pub(super) fn configured_app(state: AppState, config: &Config) -> anyhow::Result
     });
     Ok(app(state)
         .layer(axum::Extension(sparql))
+        .layer(axum::Extension(config.validator.clone()))
         // Every IRI minted and every absolute link of the site (sitemap, feeds, JSON-LD,
         // QGIS files) starts with the configured address, never the request's Host header.
         .layer(axum::Extension(config.public_url.clone())))

@@ -1,7 +1,10 @@
 //! `moisson validate FILE_OR_URL [--format table|json]`: a producer's pre-publication
-//! check of one DCAT-AP document: the SHACL report of each record against `shapes/`
-//! and the quality indicators, read exactly as a harvest would read the document.
-//! Exit 1 when a record has a SHACL violation (or the document cannot be read as RDF).
+//! check. An RDF file gets the SHACL report of each record against `shapes/` and the
+//! quality indicators; a URL (a DCAT document, a Hydra-paged catalogue, a CSW endpoint
+//! with `--protocol csw` and an optional `--constraint`) or an ISO 19139 / CSW file is
+//! read as `/valider` reads it (`moisson_harvester::preview`: the harvest's requests,
+//! paging and mapping), within `--max-records` and `--max-pages`.
+//! Exit 1 when a record has a SHACL violation (or the document cannot be read).
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -29,6 +32,19 @@ pub(super) struct ValidateArgs {
     /// shapes) instead of Moisson's `shapes/`; repeat for several files.
     #[arg(long = "shapes", value_name = "TURTLE_FILE")]
     shapes: Vec<std::path::PathBuf>,
+    /// For a URL: `dcat` (a document or a Hydra-paged catalogue) or `csw`; guessed from
+    /// the URL when absent.
+    #[arg(long)]
+    protocol: Option<String>,
+    /// For a CSW endpoint: a constraint (CQL text), e.g. "OrganisationName LIKE '%DDT%'".
+    #[arg(long)]
+    constraint: Option<String>,
+    /// For a URL: records read at most.
+    #[arg(long, default_value_t = 200)]
+    max_records: usize,
+    /// For a URL: pages read at most.
+    #[arg(long, default_value_t = 10)]
+    max_pages: u32,
 }
 
 /// Largest document read from a file.
@@ -121,7 +137,17 @@ async fn check(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     if !matches!(args.format.as_str(), "table" | "json") {
         bail!("unknown format {:?} (expected table or json)", args.format);
     }
+    let is_url =
+        args.file_or_url.starts_with("http://") || args.file_or_url.starts_with("https://");
+    if is_url {
+        return check_preview(args, None).await;
+    }
     let document = read_document(&args.file_or_url).await?;
+    if moisson_harvester::preview::is_csw_document(
+        &document.bytes[..document.bytes.len().min(4096)],
+    ) {
+        return check_preview(args, Some(document)).await;
+    }
     let target = args.file_or_url.clone();
     let custom = if args.shapes.is_empty() {
         None
@@ -164,6 +190,136 @@ async fn check(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Reads a URL or an ISO 19139 / CSW file as `/valider` does, and prints its report.
+async fn check_preview(args: ValidateArgs, document: Option<Document>) -> anyhow::Result<ExitCode> {
+    use moisson_harvester::preview::{preview, PreviewInput, PreviewLimits};
+    let input = match document {
+        Some(d) => PreviewInput::Document {
+            bytes: d.bytes,
+            content_type: d.content_type,
+            name: d.base,
+        },
+        None => crate::api::validate::url_input(crate::api::validate::UrlRequest {
+            url: args.file_or_url.clone(),
+            protocol: args.protocol.clone(),
+            constraint: args.constraint.clone(),
+        })
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.file_or_url))?,
+    };
+    let custom = if args.shapes.is_empty() {
+        None
+    } else {
+        let mut texts = Vec::with_capacity(args.shapes.len());
+        for path in &args.shapes {
+            texts.push(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the shapes {}", path.display()))?,
+            );
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        Some(Validator::from_turtle(&refs).context("compiling the given SHACL shapes")?)
+    };
+    let fetcher = Fetcher::new(Default::default()).context("creating the HTTP client")?;
+    let limits = PreviewLimits {
+        max_records: args.max_records.max(1),
+        max_pages: args.max_pages.max(1),
+        timeout: std::time::Duration::from_secs(600),
+        parse: ParseLimits::default(),
+    };
+    let read = preview(&fetcher, input, limits)
+        .await
+        .with_context(|| format!("reading {}", args.file_or_url))?;
+    let target = args.file_or_url.clone();
+    let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let validator: &dyn moisson_catalog::quality::Conformance = match &custom {
+            Some(v) => v,
+            None => crate::api::quality::validator()
+                .context("the embedded SHACL shapes do not compile")?,
+        };
+        Ok(moisson_harvester::validation::validate(
+            &target,
+            read,
+            Some(validator),
+        ))
+    })
+    .await??;
+    let text = if args.format == "json" {
+        serde_json::to_string_pretty(&report).context("serializing")? + "\n"
+    } else {
+        preview_table(&report)
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("writing to stdout")?;
+    Ok(if report.conforms {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn preview_table(r: &moisson_harvester::validation::ValidationReport) -> String {
+    let mut out = String::new();
+    let verdict = if r.conforms {
+        "conforme"
+    } else {
+        "NON CONFORME"
+    };
+    let _ = writeln!(
+        out,
+        "{} — {verdict} · {} fiche(s) lue(s) sur {} page(s){}",
+        r.document,
+        r.record_count,
+        r.pages,
+        r.total_hint
+            .map(|t| format!(" (la source en annonce {t})"))
+            .unwrap_or_default()
+    );
+    if let Some(t) = &r.truncated {
+        let _ = writeln!(out, "  lecture arrêtée: {t}");
+    }
+    if let Some(s) = &r.score {
+        let _ = writeln!(
+            out,
+            "  score: {:.1} points MQA sur 405 ({}), soit {:.1}/100",
+            s.points, s.band_label, s.score
+        );
+    }
+    for e in r.errors.iter().chain(&r.rejected) {
+        let _ = writeln!(out, "  erreur: {e}");
+    }
+    if !r.fix_groups.counted.is_empty() {
+        let _ = writeln!(out, "  à corriger en priorité:");
+        for g in &r.fix_groups.counted {
+            let _ = writeln!(
+                out,
+                "    - {} fiche(s) — {} — +{:.1} points chacune: {}",
+                g.records, g.label, g.points_each, g.advice
+            );
+        }
+    }
+    for rec in &r.records {
+        let _ = writeln!(
+            out,
+            "\n{}\n  {} — {:.1}/100 ({}){}",
+            rec.iri,
+            rec.title,
+            rec.score.score,
+            rec.score.band_label,
+            if rec.conforms {
+                ""
+            } else {
+                " · non conforme DCAT-AP"
+            }
+        );
+        for f in &rec.fixes {
+            let _ = writeln!(out, "    - {f}");
+        }
+    }
+    out
 }
 
 /// Validates `bytes` (served with `content_type`, read from `base`) in memory exactly as

@@ -3,7 +3,7 @@
 //! rates, records to fix, harvest history); `/catalogues/{id}/a-corriger.csv`: the records
 //! to fix as CSV.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
@@ -13,15 +13,14 @@ use moisson_harvester::Source;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::components::{breadcrumb, external_link, quality_badge, score_band, search_href};
+use super::components::{big_score, breadcrumb, external_link, quality_badge, search_href};
 use super::layout::{page as layout_page, Nav};
+use super::producers::{fix_groups, fix_list, indicator_param, FixQuery};
 use super::{blocking, charts, fr, Page, UiError};
-use crate::api::quality::{records_to_fix_csv, source_report};
+use crate::api::quality::{record_summaries_csv, source_report};
 use crate::api::sources::{summarize, SourceSummary};
 use crate::app::AppState;
 
-/// Records to fix listed on the page (the CSV has them all).
-const RECORDS_SHOWN: usize = 50;
 /// Harvests listed in the history.
 const JOBS_SHOWN: usize = 20;
 
@@ -190,23 +189,80 @@ pub(crate) async fn dashboard_page(
 pub(crate) async fn csv_download(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(q): Query<FixQuery>,
 ) -> Result<Response, UiError> {
+    let indicator = indicator_param(&q)?;
     let source = find_source(&state, &id)?;
     let body = blocking(move || {
         let last = state.store.last_job(source.id.as_str())?;
         let report = quality_report(&state, &source, last.as_ref())?;
-        Ok(records_to_fix_csv(std::slice::from_ref(&*report)))
+        let records = state.store.record_qualities(source.id.as_str())?;
+        let refs: Vec<&_> = records.iter().collect();
+        let origin = crate::runner::record_origin(&source);
+        Ok(record_summaries_csv(
+            &refs,
+            indicator,
+            &|_| report.score,
+            &|_| origin,
+        ))
     })
     .await?;
-    let disposition = format!("attachment; filename=\"{id}-fiches-a-corriger.csv\"");
-    Ok((
+    Ok(csv_response(&id, body))
+}
+
+/// A CSV download named `{name}-fiches-a-corriger.csv`.
+pub(crate) fn csv_response(name: &str, body: String) -> Response {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{safe}-fiches-a-corriger.csv\"");
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
     )
-        .into_response())
+        .into_response()
+}
+
+/// `/catalogues/{id}/a-corriger?indicateur=…`: the records of a source failing one problem.
+pub(crate) async fn fixes_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<FixQuery>,
+) -> Result<Page, UiError> {
+    let indicator = indicator_param(&q)?;
+    let source = find_source(&state, &id)?;
+    let markup = blocking(move || {
+        let records = state.store.record_qualities(source.id.as_str())?;
+        let refs: Vec<&_> = records.iter().collect();
+        let base = format!("/catalogues/{}", source.id);
+        let csv = match indicator {
+            Some(i) => format!("{base}/a-corriger.csv?indicateur={}", i.as_str()),
+            None => format!("{base}/a-corriger.csv"),
+        };
+        Ok(fix_list(
+            &source.name,
+            &[
+                ("/", "Accueil"),
+                ("/catalogues", "Catalogues"),
+                (&base, &source.name),
+            ],
+            &refs,
+            indicator,
+            &csv,
+        ))
+    })
+    .await?;
+    Ok(Page::ok(markup))
 }
 
 fn render(d: &Dashboard) -> Markup {
@@ -227,10 +283,11 @@ fn render(d: &Dashboard) -> Markup {
                         ", " (fr::int(d.counts.services)) " services, " (fr::int(d.counts.withdrawn)) " retirés"
                     }
                 }
+                p { a href={ "/catalogues/" (s.id) "/activite.atom" } { "Fil d'activité (Atom) : moissons en échec, baisses du score, nouvelles fiches à corriger" } }
                 (score_summary(&d.report))
                 (charts_section(&d.report))
                 (indicators(&d.report))
-                (records_to_fix(s, &d.report))
+                (fix_groups(&d.report.fix_groups, &format!("/catalogues/{}", s.id)))
                 (shared_records(s, &d.report))
                 (history(&d.jobs))
             }
@@ -248,7 +305,6 @@ fn score_summary(r: &SourceQualityReport) -> Markup {
             }
         };
     }
-    let (class, word) = score_band(r.score);
     let partial: Vec<String> = r
         .dimensions
         .iter()
@@ -271,11 +327,10 @@ fn score_summary(r: &SourceQualityReport) -> Markup {
     html! {
         section.score-card aria-labelledby="score" {
             h2 #score { "Score de qualité des métadonnées" }
-            p.big-score { span class={ "badge badge-large " (class) } { (fr::decimal(r.score)) "\u{a0}/\u{a0}100" } " " span { "qualité " (word) } }
+            (big_score(r.score))
             ul.score-notes {
-                li { (fr::int(r.record_count as u64)) " fiches évaluées le " (fr::date_time(&r.computed_at)) }
-                li { "Méthode MQA (data.europa.eu) : " (fr::decimal(r.mqa_points)) " points sur 405 en moyenne (" (r.mqa_rating) ")" }
-                li { "Score data.gouv.fr (9 critères) : " (fr::percent(r.udata_score)) }
+                li { (fr::int(r.record_count as u64)) " fiches évaluées le " (fr::date_time(&r.computed_at)) " ; le score du catalogue est la moyenne des points de ses fiches, la note sur 100 en est déduite (même niveau)" }
+                li { "À titre indicatif, critères de data.gouv.fr (9 critères, autre méthode) : " (fr::percent(r.udata_score)) " des critères remplis" }
                 @if !partial.is_empty() {
                     li { "Le score porte sur ce qui a pu être mesuré (liens non encore vérifiés, informations sans objet) — " (partial.join(" ; ")) "." }
                 }
@@ -328,7 +383,7 @@ fn indicators(r: &SourceQualityReport) -> Markup {
     html! {
         section aria-labelledby="indicateurs" {
             h2 #indicateurs { "Taux de réussite par indicateur" }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label="Taux de réussite par indicateur (tableau défilant)" {
                 table {
                     caption { "Part des fiches qui satisfont chaque indicateur" }
                     thead { tr {
@@ -350,30 +405,6 @@ fn indicators(r: &SourceQualityReport) -> Markup {
                         }
                     }
                 }
-            }
-        }
-    }
-}
-
-fn records_to_fix(s: &Source, r: &SourceQualityReport) -> Markup {
-    html! {
-        section aria-labelledby="a-corriger" {
-            h2 #a-corriger { "Fiches à corriger" }
-            p {
-                (fr::int(r.records_to_fix.len() as u64)) " fiches ont au moins un point à corriger (les moins bonnes d'abord). "
-                a.button href={ "/catalogues/" (s.id) "/a-corriger.csv" } download { "Télécharger la liste (CSV)" }
-            }
-            ol.fix-list {
-                @for f in r.records_to_fix.iter().take(RECORDS_SHOWN) {
-                    li {
-                        a href={ "/jeux-de-donnees/" (f.id) } { (if f.title.is_empty() { "Fiche sans titre" } else { f.title.as_str() }) }
-                        " " (quality_badge(Some(f.score)))
-                        ul { @for m in f.messages.iter().take(8) { li { (m) } } }
-                    }
-                }
-            }
-            @if r.records_to_fix.len() > RECORDS_SHOWN {
-                p.muted { "Les " (fr::int((r.records_to_fix.len() - RECORDS_SHOWN) as u64)) " autres sont dans le fichier CSV." }
             }
         }
     }
@@ -418,7 +449,7 @@ fn history(jobs: &[JobReport]) -> Markup {
             @if jobs.is_empty() {
                 p.muted { "Ce catalogue n'a pas encore été moissonné." }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Historique des moissons (tableau défilant)" {
                     table {
                         caption { "Les " (jobs.len()) " dernières moissons, la plus récente d'abord" }
                         thead { tr {

@@ -93,28 +93,47 @@ pub(crate) fn search_href(params: &[(&str, &str)]) -> String {
     .href("/recherche")
 }
 
-/// Returns the CSS class and French word of a score out of 100.
+/// Returns the CSS class and French word of a score out of 100: the MQA band of the
+/// points it was derived from, the same word on every page.
 pub(crate) fn score_band(score: f64) -> (&'static str, &'static str) {
-    match score {
-        s if s >= 75.0 => ("score-good", "bonne"),
-        s if s >= 50.0 => ("score-fair", "moyenne"),
-        s if s >= 25.0 => ("score-weak", "faible"),
-        _ => ("score-bad", "insuffisante"),
-    }
+    let band = moisson_catalog::quality::Band::of_score(score);
+    let class = match band {
+        moisson_catalog::quality::Band::Excellent | moisson_catalog::quality::Band::Good => {
+            "score-good"
+        }
+        moisson_catalog::quality::Band::Sufficient => "score-fair",
+        moisson_catalog::quality::Band::Insufficient => "score-bad",
+    };
+    (class, band.word())
 }
 
-/// A quality badge: « Qualité 71,5 / 100 », coloured by band, readable without colour.
+/// A quality badge: « Qualité 71,5 / 100 · bon », coloured by band, readable without
+/// colour; its title gives the MQA points it is derived from.
 pub(crate) fn quality_badge(score: Option<f64>) -> Markup {
     match score {
         Some(s) => {
             let (class, word) = score_band(s);
+            let points = moisson_catalog::quality::Score::from_score(s).points;
             html! {
-                span class={ "badge " (class) } title={ "Qualité des métadonnées " (word) } {
-                    "Qualité " (fr::decimal(s)) "\u{a0}/\u{a0}100"
+                span class={ "badge " (class) } title={ "Qualité des métadonnées : " (fr::decimal(points)) " points MQA sur 405 (" (word) ")" } {
+                    "Qualité " (fr::decimal(s)) "\u{a0}/\u{a0}100 · " (word)
                 }
             }
         }
         None => html! { span.badge.score-none { "Qualité non évaluée" } },
+    }
+}
+
+/// The big score of a source, a producer or a record: the MQA points (the reference),
+/// their band, and the value out of 100 derived from them.
+pub(crate) fn big_score(score: f64) -> Markup {
+    let (class, word) = score_band(score);
+    let points = moisson_catalog::quality::Score::from_score(score).points;
+    html! {
+        p.big-score {
+            span class={ "badge badge-large " (class) } { (fr::decimal(score)) "\u{a0}/\u{a0}100" }
+            " " span { "niveau " strong { (word) } " — " (fr::decimal(points)) " points sur 405 selon la méthode MQA de data.europa.eu" }
+        }
     }
 }
 

@@ -13,7 +13,9 @@ use moisson_catalog::{ActiveRecord, DatasetView, ExportFormat};
 use moisson_search::{Assignment, Classification};
 use std::collections::BTreeMap;
 
-use super::components::{breadcrumb, external_link, quality_badge, search_href, territory_label};
+use super::components::{
+    big_score, breadcrumb, external_link, quality_badge, search_href, territory_label,
+};
 use super::layout::{page_with_head, Nav};
 use super::{blocking, charts, fr, jsonld, qgis, Page, PublicUrl, UiError};
 use crate::api::datasets::{dataset_detail, DatasetDetail};
@@ -355,21 +357,43 @@ fn classification(c: &Classification) -> Markup {
 }
 
 fn quality(q: &RecordAssessment) -> Markup {
-    let messages: Vec<_> = q.messages.iter().take(40).collect();
+    let counted: Vec<_> = q
+        .messages
+        .iter()
+        .filter(|m| m.counts_in_score())
+        .take(40)
+        .collect();
+    let apart: Vec<_> = q
+        .messages
+        .iter()
+        .filter(|m| !m.counts_in_score())
+        .take(20)
+        .collect();
     html! {
         section aria-labelledby="qualite" {
             h2 #qualite { "Qualité des métadonnées" }
-            p { "Score : " strong { (fr::decimal(q.score)) "\u{a0}/\u{a0}100" } " (" (moisson_catalog::quality::rating(q.score)) "), "
-                "soit " (fr::decimal(q.mqa_points)) " points sur 405 selon la méthode MQA de data.europa.eu." }
-            @if !messages.is_empty() {
+            (big_score(q.score))
+            @if !counted.is_empty() {
                 h3 { "À corriger par le producteur" }
                 ol.fixes {
-                    @for m in messages {
+                    @for m in counted {
                         li {
                             (m.text)
                             @if let Some(d) = &m.detail { " — " span.detail { (d) } }
                             " " span.points { "(+" (fr::decimal(m.points)) "\u{a0}points)" }
+                        }
+                    }
+                }
+            }
+            @if !apart.is_empty() {
+                h3 { "Conseils non comptés dans le score" }
+                ul.fixes {
+                    @for m in apart {
+                        li {
+                            (m.text)
+                            @if let Some(d) = &m.detail { " — " span.detail { (d) } }
                             @if m.blame == Blame::Mapping { " " span.note { "Peut venir de la conversion ISO 19139 : non compté." } }
+                            @else { " " span.note { "Indicateur propre à Moisson (fraîcheur, clarté) : non compté dans le score MQA." } }
                         }
                     }
                 }

@@ -13,15 +13,19 @@ pub(crate) enum Nav {
     Themes,
     UseCases,
     Catalogues,
+    Producers,
+    Validate,
     None,
 }
 
-const ENTRIES: [(Nav, &str, &str); 5] = [
+const ENTRIES: [(Nav, &str, &str); 7] = [
     (Nav::Home, "/", "Accueil"),
     (Nav::Search, "/recherche", "Rechercher"),
     (Nav::Themes, "/themes", "Thèmes"),
     (Nav::UseCases, "/cas-d-usage", "Cas d'usage"),
     (Nav::Catalogues, "/catalogues", "Catalogues"),
+    (Nav::Producers, "/producteurs", "Producteurs"),
+    (Nav::Validate, "/valider", "Valider"),
 ];
 
 /// Returns a whole page titled `title` (the `<title>` ends with the site name).

@@ -6,6 +6,7 @@
 //! Harvested text is never passed to `PreEscaped`. Every HTML response carries a
 //! Content-Security-Policy without inline script or style.
 
+mod activity;
 mod catalogues;
 mod charts;
 mod components;
@@ -16,9 +17,11 @@ mod home;
 mod jsonld;
 mod layout;
 mod needs;
+mod producers;
 mod qgis;
 mod search;
 mod sitemap;
+mod validator;
 mod vocab;
 
 pub use crate::PublicUrl;
@@ -60,6 +63,30 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/catalogues/{id}/a-corriger.csv",
             get(catalogues::csv_download),
+        )
+        .route("/catalogues/{id}/a-corriger", get(catalogues::fixes_page))
+        .route("/catalogues/{id}/activite.atom", get(activity::source_feed))
+        .route(
+            "/producteurs/{slug}/activite.atom",
+            get(activity::producer_feed),
+        )
+        .route("/producteurs", get(producers::list_page))
+        .route("/producteurs/{slug}", get(producers::producer_page))
+        .route(
+            "/producteurs/{slug}/a-corriger",
+            get(producers::producer_fixes),
+        )
+        .route(
+            "/producteurs/{slug}/a-corriger.csv",
+            get(producers::producer_csv),
+        )
+        .route(
+            "/valider",
+            get(validator::form_page).post(validator::submit).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    crate::api::validate::MAX_DOCUMENT_BYTES + 64 * 1024,
+                ),
+            ),
         )
         .route("/robots.txt", get(sitemap::robots))
         .route("/sitemap.xml", get(sitemap::index))
