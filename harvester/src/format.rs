@@ -129,6 +129,31 @@ fn from_extension(url: &str) -> Option<RdfFormat> {
     }
 }
 
+/// Returns true when the document starting with `head` is a CSW response or a bare
+/// ISO 19139 record, told by its root element (a CSW answer in DCAT holds `rdf:RDF`
+/// blocks, which RDF sniffing would take for an RDF/XML document).
+pub fn is_csw_document(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        if after.starts_with('?') || after.starts_with('!') {
+            rest = after;
+            continue;
+        }
+        let name: String = after
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+            .collect();
+        let local = name.rsplit(':').next().unwrap_or_default();
+        return matches!(
+            local,
+            "GetRecordsResponse" | "GetRecordByIdResponse" | "MD_Metadata" | "MI_Metadata"
+        );
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -400,30 +400,7 @@ fn read_fetched(
     )
 }
 
-/// Returns true when the document starting with `head` is a CSW response or a bare
-/// ISO 19139 record, told by its root element (a CSW answer in DCAT holds `rdf:RDF`
-/// blocks, which RDF sniffing would take for an RDF/XML document).
-pub fn is_csw_document(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
-    let mut rest = text.as_ref();
-    while let Some(start) = rest.find('<') {
-        let after = &rest[start + 1..];
-        if after.starts_with('?') || after.starts_with('!') {
-            rest = after;
-            continue;
-        }
-        let name: String = after
-            .chars()
-            .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
-            .collect();
-        let local = name.rsplit(':').next().unwrap_or_default();
-        return matches!(
-            local,
-            "GetRecordsResponse" | "GetRecordByIdResponse" | "MD_Metadata" | "MI_Metadata"
-        );
-    }
-    false
-}
+pub use crate::format::is_csw_document;
 
 /// Reads a document: a CSW response or ISO 19139 record by its root element, else RDF
 /// in the format its media type, name or content say.
@@ -459,19 +436,29 @@ fn read_document(
     let mut errors: Vec<String> = parsed
         .issues
         .iter()
-        .map(|i| format!("{}: {}", i.position.map_or_else(|| "?".to_owned(), |p| p.to_string()), i.message))
+        .map(|i| {
+            format!(
+                "{}: {}",
+                i.position.map_or_else(|| "?".to_owned(), |p| p.to_string()),
+                i.message
+            )
+        })
         .collect();
     if let Some(fatal) = &parsed.fatal {
         if parsed.graph.is_empty() {
             return Err(format!(
                 "{}: {}",
-                fatal.position.map_or_else(|| "?".to_owned(), |p| p.to_string()),
+                fatal
+                    .position
+                    .map_or_else(|| "?".to_owned(), |p| p.to_string()),
                 fatal.message
             ));
         }
         errors.push(format!(
             "{}: {}",
-            fatal.position.map_or_else(|| "?".to_owned(), |p| p.to_string()),
+            fatal
+                .position
+                .map_or_else(|| "?".to_owned(), |p| p.to_string()),
             fatal.message
         ));
     }

@@ -311,3 +311,19 @@ impl Sandbox {
         )
     }
 }
+
+/// The `moisson` binary next to the running test binary (built by `cargo test
+/// --workspace`), or `None` after printing why the test is skipped.
+pub fn moisson_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let binary = exe.parent()?.parent()?.join("moisson");
+    if binary.is_file() {
+        Some(binary)
+    } else {
+        println!(
+            "skipped: {} is absent (run `cargo test --workspace`, which builds it)",
+            binary.display()
+        );
+        None
+    }
+}

@@ -3,6 +3,7 @@
 //! earlier harvests intact and the interrupted job marked failed; with SIGTERM, the
 //! running harvest is aborted within the configured grace delay and records why.
 
+use moisson_tests::moisson_binary;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -14,21 +15,6 @@ use crate::faults::{turtle, Fault, FaultServer};
 const TOKEN: &str = "crash-test-token";
 /// `scheduler.shutdown_grace_secs` of the test configuration.
 const GRACE_SECS: u64 = 1;
-
-/// The `moisson` binary next to this test binary, or `None` (after saying why).
-fn moisson_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let binary = exe.parent()?.parent()?.join("moisson");
-    if binary.is_file() {
-        Some(binary)
-    } else {
-        println!(
-            "skipped: {} is absent (run `cargo test --workspace`)",
-            binary.display()
-        );
-        None
-    }
-}
 
 /// One HTTP/1.1 exchange over loopback: (status, JSON body or null).
 async fn http(addr: &str, method: &str, path: &str) -> (u16, Value) {

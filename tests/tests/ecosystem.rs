@@ -12,7 +12,6 @@ mod search_engines;
 use axum::body::Body;
 use axum::http::Request;
 use moisson_tests::{Route, Sandbox};
-use std::path::PathBuf;
 use tower::ServiceExt;
 
 use crate::support::turtle_catalogue;
@@ -191,18 +190,4 @@ pub(crate) fn parse_xml(xml: &str) -> Vec<Element> {
     out
 }
 
-/// The `moisson` binary next to this test binary (built by `cargo test --workspace`), or
-/// `None` after saying why.
-pub(crate) fn moisson_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let binary = exe.parent()?.parent()?.join("moisson");
-    if binary.is_file() {
-        Some(binary)
-    } else {
-        println!(
-            "skipped: {} is absent (run `cargo test --workspace`, which builds it)",
-            binary.display()
-        );
-        None
-    }
-}
+pub(crate) use moisson_tests::moisson_binary;

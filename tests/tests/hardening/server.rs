@@ -2,9 +2,10 @@
 //! worst SPARQL queries we could write and a crowd of idle or half-written connections
 //! neither take the server down nor keep it from answering `/healthz`.
 
+use moisson_tests::moisson_binary;
 use moisson_tests::CatalogueServer;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,21 +20,6 @@ const SPARQL_MEMORY_MB: u64 = 256;
 const SPARQL_CONCURRENCY: usize = 2;
 const HEADER_TIMEOUT_SECS: u64 = 1;
 const MAX_CONNECTIONS: usize = 32;
-
-/// The `moisson` binary next to this test binary, or `None` (after saying why).
-fn moisson_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let binary = exe.parent()?.parent()?.join("moisson");
-    if binary.is_file() {
-        Some(binary)
-    } else {
-        println!(
-            "skipped: {} is absent (run `cargo test --workspace`)",
-            binary.display()
-        );
-        None
-    }
-}
 
 /// One HTTP/1.1 exchange: (status, headers, body).
 struct Reply {

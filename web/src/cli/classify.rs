@@ -93,7 +93,7 @@ pub fn classify_bytes(
 ) -> anyhow::Result<ClassifiedDocument> {
     let head = &bytes[..bytes.len().min(4096)];
     let mut issues = Vec::new();
-    let detected = if is_csw_document(head) {
+    let detected = if moisson_harvester::format::is_csw_document(head) {
         Err(FormatError::NotRdfXml("csw".into()))
     } else {
         format::detect(content_type, head, base)
@@ -132,31 +132,6 @@ pub fn classify_bytes(
         issues,
         records,
     })
-}
-
-/// Whether the document starting with `head` is a CSW response or a bare ISO 19139
-/// record (a CSW answer in DCAT holds `rdf:RDF` blocks, which RDF sniffing would take
-/// for a whole RDF/XML document).
-fn is_csw_document(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
-    let mut rest = text.as_ref();
-    while let Some(start) = rest.find('<') {
-        let after = &rest[start + 1..];
-        if after.starts_with('?') || after.starts_with('!') {
-            rest = after;
-            continue;
-        }
-        let name: String = after
-            .chars()
-            .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
-            .collect();
-        let local = name.rsplit(':').next().unwrap_or_default();
-        return matches!(
-            local,
-            "GetRecordsResponse" | "GetRecordByIdResponse" | "MD_Metadata" | "MI_Metadata"
-        );
-    }
-    false
 }
 
 /// Groups `graph` into records and classifies each as the index would (one record per
@@ -258,17 +233,18 @@ fn assignment_line(a: &Assignment) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn csw_answers_are_told_from_rdf_by_their_root_element() {
         let csw = b"<?xml version=\"1.0\"?>\n<!-- x --><csw:GetRecordsResponse xmlns:csw=\"c\"><rdf:RDF/>";
-        assert!(is_csw_document(csw));
-        assert!(is_csw_document(b"<gmd:MD_Metadata xmlns:gmd=\"g\">"));
-        assert!(!is_csw_document(
+        assert!(moisson_harvester::format::is_csw_document(csw));
+        assert!(moisson_harvester::format::is_csw_document(
+            b"<gmd:MD_Metadata xmlns:gmd=\"g\">"
+        ));
+        assert!(!moisson_harvester::format::is_csw_document(
             b"<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"r\">"
         ));
-        assert!(!is_csw_document(
+        assert!(!moisson_harvester::format::is_csw_document(
             b"@prefix dcat: <http://www.w3.org/ns/dcat#> ."
         ));
     }

@@ -48,6 +48,15 @@ pub(crate) fn datasets(n: u64) -> String {
     }
 }
 
+/// Returns « 1 fiche » / « 12 fiches ».
+pub(crate) fn records(n: u64) -> String {
+    if n <= 1 {
+        format!("{} fiche", int(n))
+    } else {
+        format!("{} fiches", int(n))
+    }
+}
+
 const MONTHS: [&str; 12] = [
     "janvier",
     "février",

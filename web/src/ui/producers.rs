@@ -121,7 +121,7 @@ fn render(q: &ProducerQuality, records: &[&RecordQuality], state: &AppState) -> 
                         @for (s, n) in &p.sources {
                             li {
                                 a href={ "/catalogues/" (s) } { (source_name(state, s)) }
-                                " — " (fr::int(*n as u64)) " fiches"
+                                " — " (fr::records(*n as u64))
                             }
                         }
                     }
@@ -177,7 +177,7 @@ pub(crate) fn fix_groups(g: &FixGroups, base: &str) -> Markup {
                 ol.fix-groups {
                     @for f in &g.counted {
                         li {
-                            strong { (fr::int(f.records as u64)) " fiches — " (f.label) }
+                            strong { (fr::records(f.records as u64)) " — " (f.label) }
                             " — +" (fr::decimal(f.points_each)) "\u{a0}points chacune — "
                             a href={ (base) "/a-corriger?indicateur=" (f.indicator.as_str()) } { "voir les fiches" }
                             br;
@@ -192,7 +192,7 @@ pub(crate) fn fix_groups(g: &FixGroups, base: &str) -> Markup {
                 ul {
                     @for f in &g.apart {
                         li {
-                            (fr::int(f.records as u64)) " fiches — " (f.label)
+                            (fr::records(f.records as u64)) " — " (f.label)
                             @if f.mapping { " (conversion ISO 19139 possible)" }
                             " — "
                             a href={ (base) "/a-corriger?indicateur=" (f.indicator.as_str()) } { "voir les fiches" }
@@ -212,7 +212,7 @@ pub(crate) fn fix_groups_static(g: &FixGroups) -> Markup {
             ol.fix-groups {
                 @for f in &g.counted {
                     li {
-                        strong { (fr::int(f.records as u64)) " fiches — " (f.label) }
+                        strong { (fr::records(f.records as u64)) " — " (f.label) }
                         " — +" (fr::decimal(f.points_each)) "\u{a0}points chacune"
                         br;
                         span.detail { (f.advice) }
@@ -222,7 +222,7 @@ pub(crate) fn fix_groups_static(g: &FixGroups) -> Markup {
         }
         @if !g.apart.is_empty() {
             h3 { "Conseils non comptés dans le score" }
-            ul { @for f in &g.apart { li { (fr::int(f.records as u64)) " fiches — " (f.label) } } }
+            ul { @for f in &g.apart { li { (fr::records(f.records as u64)) " — " (f.label) } } }
         }
     }
 }
