@@ -18,6 +18,7 @@ mod quality;
 mod scheduler;
 mod search;
 mod shared_iri;
+mod snapshots;
 mod ssrf;
 mod support;
 mod validator;
