@@ -19,11 +19,13 @@ use std::io::Read;
 use std::time::Duration;
 
 use crate::csw;
-use crate::fetch::{FetchedPage, Fetcher};
+use crate::fetch::{Conditional, FetchedPage, Fetcher, Validators};
 use crate::format::{self, FormatError};
+use crate::job::pager::{self, Pager, WalkSoFar};
 use crate::limits::ParseLimits;
 use crate::parse;
-use crate::records::{self, PageGraph};
+use crate::pipeline::PageOutcome;
+use crate::records::{self, PageGraph, PageLinks};
 use crate::source::{Protocol, Source};
 use moisson_catalog::{RecordKind, SourceId};
 
@@ -111,8 +113,6 @@ pub enum PreviewError {
     Timeout(u64),
 }
 
-const ACCEPT_RDF: &str = "text/turtle, application/ld+json;q=0.95, application/rdf+xml;q=0.9, application/n-triples;q=0.8, application/json;q=0.5, */*;q=0.1";
-
 /// Reads `input` as a harvest would, within `limits`, without writing anything.
 pub async fn preview(
     fetcher: &Fetcher,
@@ -188,11 +188,9 @@ async fn walk(
     );
     source.csw_constraint = constraint.filter(|c| !c.trim().is_empty());
     let mut out = Preview::default();
-    let mut sort = true;
-    let mut next_url = match protocol {
-        Protocol::Dcat => url.to_owned(),
-        Protocol::Csw => csw::request::page_request(&source, 1, sort).key,
-    };
+    // The harvest's own pager: the same requests, the same paging decisions.
+    let mut pager = Pager::new(&source);
+    let mut next_url = pager.first_key(&source);
     let host = host_of(url);
     let mut visited: HashSet<String> = HashSet::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -218,21 +216,18 @@ async fn walk(
             out.truncated = Some(format!("page {page_no} refused"));
             break;
         }
-        let fetched = match protocol {
-            Protocol::Dcat => fetcher
-                .get(&next_url, ACCEPT_RDF)
-                .await
-                .map_err(|e| e.to_string()),
-            Protocol::Csw => {
-                let start = csw::request::start_of_key(&next_url).unwrap_or(1);
-                match csw::fetch_page(fetcher, &source, start, &mut sort).await {
-                    Ok((request, page)) => {
-                        next_url = request.key;
-                        Ok(page)
-                    }
-                    Err((request, e)) => Err(format!("{e} (request: {})", request.describe())),
-                }
+        let fetched = match pager
+            .fetch(fetcher, &source, &next_url, &Validators::default())
+            .await
+        {
+            Ok((sent, Conditional::Changed(page))) => {
+                next_url = sent;
+                Ok(page)
             }
+            Ok((_, Conditional::NotModified)) => {
+                Err("the server answered 304 Not Modified to an unconditional request".into())
+            }
+            Err(message) => Err(message),
         };
         let page = match fetched {
             Ok(p) => p,
@@ -246,6 +241,7 @@ async fn walk(
             }
         };
         out.pages = page_no;
+        let page_url = page.url.clone();
         let (parse_limits, endpoint) = (limits.parse, url.to_owned());
         let read = tokio::task::spawn_blocking(move || {
             read_fetched(page, protocol, &endpoint, &parse_limits)
@@ -264,40 +260,35 @@ async fn walk(
                 break;
             }
         };
-        let new_records = read
-            .records
-            .iter()
-            .filter(|r| !seen.contains(&r.iri))
-            .count() as u64
-            + read.rejected.len() as u64;
-        seen.extend(read.records.iter().map(|r| r.iri.clone()));
-        let next = match &read.csw {
-            Some(info) => {
-                let start = csw::request::start_of_key(&next_url).unwrap_or(1);
-                if info.results.matched.is_some() {
-                    out.total_hint = info.results.matched;
-                }
-                match csw::next_step(
-                    start,
-                    info,
-                    new_records,
-                    (seen.len() + out.rejected.len()) as u64,
-                ) {
-                    csw::Step::Next(n) => Some(csw::request::page_request(&source, n, sort).key),
-                    csw::Step::Done => None,
-                    csw::Step::Stop(reason) => {
-                        out.truncated = Some(reason);
-                        None
-                    }
-                }
-            }
-            None => {
-                if read.total.is_some() {
-                    out.total_hint = read.total;
-                }
-                resolve_next(&read.next, &next_url)
-            }
+        let so_far = WalkSoFar {
+            records_before: (seen.len() + out.rejected.len()) as u64,
+            new_taken: read
+                .records
+                .iter()
+                .filter(|r| !seen.contains(&r.iri))
+                .count() as u64,
+            new_rejects: read.rejected.len() as u64,
         };
+        seen.extend(read.records.iter().map(|r| r.iri.clone()));
+        let said = pager::PageRead {
+            outcome: PageOutcome {
+                links: PageLinks {
+                    next: read.next.clone(),
+                    total_items: read.total,
+                },
+                ..PageOutcome::default()
+            },
+            csw: read.csw.clone(),
+            page_url,
+        };
+        let decision = pager.next(&source, &next_url, &said, so_far);
+        if decision.total_hint.is_some() {
+            out.total_hint = decision.total_hint;
+        }
+        if let Some(reason) = decision.stop {
+            out.truncated = Some(reason);
+        }
+        let next = decision.key;
         take(&mut out, read, &location, limits);
         if out.records.len() >= limits.max_records {
             if next.is_some() || out.truncated.is_some() {
@@ -313,7 +304,7 @@ async fn walk(
             out.truncated = Some(format!("paging loops back to {next}: stopped"));
             break;
         }
-        if protocol == Protocol::Dcat && host_of(&next) != host {
+        if host_of(&next) != host {
             out.truncated = Some(format!(
                 "next page {next} is outside the source's host: not followed"
             ));
@@ -360,19 +351,6 @@ fn host_of(url: &str) -> Option<(String, Option<u16>)> {
         u.host_str()?.to_ascii_lowercase(),
         u.port_or_known_default(),
     ))
-}
-
-/// The next Hydra page: the link of the view describing this page, else the first one.
-fn resolve_next(candidates: &[(Option<String>, String)], page_url: &str) -> Option<String> {
-    let own = candidates
-        .iter()
-        .find(|(from, _)| from.as_deref() == Some(page_url));
-    let (_, target) = own.or_else(|| candidates.first())?;
-    url::Url::parse(page_url)
-        .ok()?
-        .join(target)
-        .ok()
-        .map(|u| u.to_string())
 }
 
 /// Reads a fetched page as the harvest's page readers do.

@@ -13,7 +13,7 @@
 //!   reappear, and are purged after the grace period.
 
 mod memo;
-mod pager;
+pub(crate) mod pager;
 mod plan;
 mod walk;
 

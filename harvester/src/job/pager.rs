@@ -15,7 +15,7 @@ use crate::source::{Protocol, Source};
 const ACCEPT_RDF: &str = "text/turtle, application/ld+json;q=0.95, application/rdf+xml;q=0.9, application/n-triples;q=0.8, application/json;q=0.5, */*;q=0.1";
 
 /// The walk of one source's pages, by protocol.
-pub(super) enum Pager {
+pub(crate) enum Pager {
     /// One RDF document per page, the next one named by a Hydra link.
     Dcat,
     /// CSW `GetRecords` pages by `startPosition`.
@@ -29,50 +29,50 @@ pub(super) enum Pager {
 
 /// How far the walk got before the page being chosen from.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct WalkSoFar {
+pub(crate) struct WalkSoFar {
     /// Records taken or rejected on earlier pages.
-    pub(super) records_before: u64,
+    pub(crate) records_before: u64,
     /// Records of this page taken for the first time.
-    pub(super) new_taken: u64,
+    pub(crate) new_taken: u64,
     /// Records of this page rejected for the first time.
-    pub(super) new_rejects: u64,
+    pub(crate) new_rejects: u64,
 }
 
 /// What a page says of the next one.
 #[derive(Debug, Default)]
-pub(super) struct NextPage {
+pub(crate) struct NextPage {
     /// The next page's key, if any.
-    pub(super) key: Option<String>,
+    pub(crate) key: Option<String>,
     /// How many records the source says it has.
-    pub(super) total_hint: Option<u64>,
+    pub(crate) total_hint: Option<u64>,
     /// What the page misstated (warnings of the page).
-    pub(super) warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Why paging stops though the walk is not known to be complete.
-    pub(super) stop: Option<String>,
+    pub(crate) stop: Option<String>,
 }
 
 /// A page read, its new versions written: what the job keeps of it.
-pub(super) struct PageRead {
+pub(crate) struct PageRead {
     /// What the page brought.
-    pub(super) outcome: PageOutcome,
+    pub(crate) outcome: PageOutcome,
     /// The CSW counters, for CSW pages.
-    pub(super) csw: Option<CswPageInfo>,
+    pub(crate) csw: Option<CswPageInfo>,
     /// The URL the page was read from (after redirects), to resolve its links.
-    pub(super) page_url: String,
+    pub(crate) page_url: String,
 }
 
 /// Why a page could not be read.
 #[derive(Debug)]
-pub(super) struct ReadFailure {
+pub(crate) struct ReadFailure {
     /// Where in the page, when known.
-    pub(super) position: Option<TextPosition>,
+    pub(crate) position: Option<TextPosition>,
     /// What went wrong.
-    pub(super) message: String,
+    pub(crate) message: String,
 }
 
 /// Reads pages of one source; `Send + 'static`, so it can run off the async runtime.
 #[derive(Clone)]
-pub(super) struct PageReader {
+pub(crate) struct PageReader {
     protocol: Protocol,
     source: String,
     endpoint: String,
@@ -82,7 +82,7 @@ pub(super) struct PageReader {
 impl PageReader {
     /// Reads `page` into records compared with `registry`. `request` describes the CSW
     /// request that fetched it, for errors.
-    pub(super) fn read(
+    pub(crate) fn read(
         &self,
         page: &FetchedPage,
         registry: &Registry,
@@ -121,7 +121,7 @@ impl PageReader {
 
 impl Pager {
     /// The pager of `source`'s protocol.
-    pub(super) fn new(source: &Source) -> Self {
+    pub(crate) fn new(source: &Source) -> Self {
         match source.protocol {
             Protocol::Dcat => Self::Dcat,
             Protocol::Csw => Self::Csw {
@@ -132,7 +132,7 @@ impl Pager {
     }
 
     /// The key (URL, or CSW request key) of the first page.
-    pub(super) fn first_key(&self, source: &Source) -> String {
+    pub(crate) fn first_key(&self, source: &Source) -> String {
         match self {
             Self::Dcat => source.url.clone(),
             Self::Csw { sort, .. } => csw::request::page_request(source, 1, *sort).key,
@@ -140,7 +140,7 @@ impl Pager {
     }
 
     /// The page reader of `source`.
-    pub(super) fn reader(source: &Source, limits: ParseLimits) -> PageReader {
+    pub(crate) fn reader(source: &Source, limits: ParseLimits) -> PageReader {
         PageReader {
             protocol: source.protocol,
             source: source.id.to_string(),
@@ -150,7 +150,7 @@ impl Pager {
     }
 
     /// The CSW request last sent, described for errors.
-    pub(super) fn request_description(&self) -> Option<String> {
+    pub(crate) fn request_description(&self) -> Option<String> {
         match self {
             Self::Dcat => None,
             Self::Csw { last_request, .. } => last_request.as_ref().map(|r| r.describe()),
@@ -160,7 +160,7 @@ impl Pager {
     /// Fetches the page at `key` (conditionally, with `known` validators, where the
     /// protocol allows it). Returns the key of the page actually fetched (a CSW server
     /// refusing to sort is asked again unsorted) and the page.
-    pub(super) async fn fetch(
+    pub(crate) async fn fetch(
         &mut self,
         fetcher: &Fetcher,
         source: &Source,
@@ -189,7 +189,7 @@ impl Pager {
 
     /// Chooses the page after the one at `key`, from what it said (`read`) and how many
     /// records it brought (`walk`).
-    pub(super) fn next(
+    pub(crate) fn next(
         &self,
         source: &Source,
         key: &str,
