@@ -18,7 +18,8 @@ pub use model::{
     dataset_id, JobCounts, JobError, JobReport, JobStatus, RecordKind, SourceId, SourceIdError,
 };
 pub use store::{
-    order_copies, record_graph_name, writable_term, ActiveRecord, ActiveSnapshot, CatalogStore,
-    DatasetView, DistributionView, ExportFormat, ExportWriter, HarvestCommit, HarvestWriter,
-    RecordEntry, RecordState, RecordWriter, Registry, SourceCounts, StoreError,
+    order_copies, record_graph_name, writable_term, ActiveGraphs, ActiveRecord, ActiveSnapshot,
+    CatalogStore, DatasetView, DistributionView, ExportFormat, ExportWriter, HarvestCommit,
+    HarvestWriter, RecordEntry, RecordState, RecordWriter, Registry, SourceCounts, SparqlDataset,
+    StoreError, VirtualGraph,
 };

@@ -12,6 +12,7 @@ mod blob;
 mod export;
 mod jobs;
 mod registry;
+mod sparql;
 mod subjects;
 mod view;
 mod vocabularies;
@@ -20,6 +21,7 @@ mod writer;
 
 pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
 pub use registry::{order_copies, HarvestCommit, RecordEntry, RecordState, Registry, SourceCounts};
+pub use sparql::{ActiveGraphs, SparqlDataset, VirtualGraph};
 pub use view::{DatasetView, DistributionView, SourceRef};
 pub use writable::writable_term;
 pub use writer::{HarvestWriter, RecordWriter};
