@@ -137,8 +137,14 @@ impl Runner {
                     (self.store.clone(), self.index.clone(), self.limits.clone());
                 tokio::task::spawn_blocking(move || {
                     let deadline = Instant::now() + limits.timeout;
-                    let dataset = active_dataset(&store, classification_of(&index)?)?;
                     let token = oxigraph::sparql::CancellationToken::new();
+                    // As `/sparql` in process: the evaluation is cancelled at the deadline.
+                    let watchdog = token.clone();
+                    std::thread::spawn(move || {
+                        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                        watchdog.cancel();
+                    });
+                    let dataset = active_dataset(&store, classification_of(&index)?)?;
                     evaluate(dataset, &request, &headers, &limits, token, deadline)
                 })
                 .await?
