@@ -24,7 +24,8 @@ pub use model::{
 };
 pub use store::{
     catalog_record_iri, order_copies, record_graph_name, source_catalog_iri, writable_term,
-    ActiveRecord, ActiveSnapshot, Assigned, CatalogStore, DatasetView, DistributionView,
-    ExportFormat, ExportWriter, FederatedWriter, HarvestCommit, HarvestWriter, RecordEntry,
-    RecordState, RecordWriter, Registry, SourceCounts, StoreError,
+    ActiveGraphs, ActiveRecord, ActiveSnapshot, Assigned, CatalogStore, DatasetView,
+    DistributionView, ExportFormat, ExportWriter, FederatedWriter, HarvestCommit, HarvestWriter,
+    RecordEntry, RecordState, RecordWriter, Registry, SourceCounts, SparqlDataset, StoreError,
+    VirtualGraph,
 };

@@ -441,6 +441,7 @@ impl CatalogStore {
             self.job_into_tx(&mut tx, job)?;
         }
         tx.commit()?;
+        self.flush_log();
         if let Some(entries) = rewritten {
             let registry = Arc::new(SourceRegistry::new(entries));
             if let Ok(mut cache) = self.registry_cache.lock() {

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use super::conneg::{negotiate, not_acceptable};
-use super::sparql_dataset::{classification_of, ActiveDataset};
+use super::sparql_dataset::{active_dataset, classification_of, ActiveDataset};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -262,8 +262,14 @@ async fn answer(
     };
     let answer = match limits.worker.clone() {
         Some(worker) => {
-            super::sparql_worker::evaluate_in_worker(&worker, &state, &limits, &headers, request)
-                .await?
+            super::sparql_worker::evaluate_in_worker(
+                &worker,
+                &state.index,
+                &limits,
+                &headers,
+                request,
+            )
+            .await?
         }
         None => evaluate_here(state, limits, headers, request, slot).await?,
     };
@@ -306,9 +312,8 @@ async fn evaluate_here(
         let limits = limits.clone();
         move || {
             let _slot = slot;
-            let snapshot = state.store.active_snapshot()?;
             let classification = classification_of(&state.index)?;
-            let dataset = ActiveDataset::new(&state.store, &snapshot, classification);
+            let dataset = active_dataset(&state.store, classification)?;
             evaluate(dataset, &request, &headers, &limits, token, deadline)
         }
     });

@@ -1,30 +1,20 @@
-//! The dataset SPARQL queries see: the active record graphs, the vocabulary graphs, and a
-//! classification graph with what Moisson assigned each dataset.
+//! The classification graph SPARQL queries see beside the active records (reachability of
+//! the store's graphs is `moisson_catalog::SparqlDataset`'s, see its invariants).
 //!
 //! Invariants:
-//! - Nothing else is reachable, by any graph pattern or `FROM`: not the metadata graph
-//!   (registry, jobs), not withdrawn or superseded record graphs.
-//! - The default graph is the union of the reachable graphs.
 //! - The classification graph (`urn:moisson:classification`) holds, for each search
 //!   document (a dataset, its duplicates merged), `dcat:theme` for its themes and use
 //!   cases and `dct:spatial` for its territories, exactly as `/api/themes` counts them.
 
-use moisson_catalog::vocab::{dcat, dct, mv, vocabularies};
-use moisson_catalog::{ActiveSnapshot, CatalogStore};
+use moisson_catalog::vocab::{dcat, dct, vocabularies};
+use moisson_catalog::{CatalogStore, SparqlDataset, VirtualGraph};
 use moisson_search::SearchIndex;
-use oxigraph::model::{
-    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term, TermRef,
-};
-use oxigraph::store::{StorageError, Store};
-use spareval::{InternalQuad, QueryableDataset};
-use std::collections::{HashMap, HashSet};
+use oxigraph::model::{NamedNode, Term};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// The IRI of the classification graph.
 pub const CLASSIFICATION_GRAPH: &str = "urn:moisson:classification";
-
-/// The vocabulary graphs (`urn:moisson:vocab:{name}`).
-const VOCABULARY_GRAPHS: [&str; 3] = ["themes", "use-cases", "territories"];
 
 /// Predicates of the classification graph.
 const CLASSIFICATION_PREDICATES: [&str; 2] = [dcat::THEME, dct::SPATIAL];
@@ -240,177 +230,34 @@ pub fn classification_of(
     Ok(classification)
 }
 
-/// The queryable dataset: the store seen through the set of reachable graphs.
-pub struct ActiveDataset {
-    store: Store,
-    graphs: HashSet<String>,
+/// The queryable dataset: the active records' graphs (`moisson_catalog::SparqlDataset`,
+/// which owns reachability) beside the classification graph.
+pub type ActiveDataset = SparqlDataset<Classification>;
+
+/// Returns the dataset of the graphs active in `store` now, with `classification`.
+pub fn active_dataset(
+    store: &CatalogStore,
     classification: Arc<Classification>,
+) -> Result<ActiveDataset, moisson_catalog::StoreError> {
+    Ok(SparqlDataset::new(
+        store,
+        store.active_graphs()?,
+        classification,
+    ))
 }
 
-impl ActiveDataset {
-    /// Returns the dataset of the active records of `snapshot` in `store`.
-    pub fn new(
-        store: &CatalogStore,
-        snapshot: &ActiveSnapshot,
-        classification: Arc<Classification>,
-    ) -> Self {
-        let mut graphs: HashSet<String> =
-            snapshot.records.iter().map(|r| r.graph.clone()).collect();
-        for name in VOCABULARY_GRAPHS {
-            graphs.insert(format!("{}{name}", mv::GRAPH_PREFIX));
-        }
-        Self {
-            store: store.oxigraph().clone(),
-            graphs,
-            classification,
-        }
+impl VirtualGraph for Classification {
+    fn name(&self) -> &NamedNode {
+        static NAME: OnceLock<NamedNode> = OnceLock::new();
+        NAME.get_or_init(|| NamedNode::new_unchecked(CLASSIFICATION_GRAPH))
     }
 
-    fn reachable(&self, graph: &Term) -> bool {
-        match graph {
-            Term::NamedNode(n) => {
-                n.as_str() == CLASSIFICATION_GRAPH || self.graphs.contains(n.as_str())
-            }
-            _ => false,
-        }
-    }
-
-    /// Store quads matching the pattern in reachable graphs; `graph` `None` is every
-    /// reachable graph.
-    fn store_quads(
+    fn matching(
         &self,
         subject: Option<&Term>,
         predicate: Option<&Term>,
         object: Option<&Term>,
-        graph: Option<&NamedNode>,
-    ) -> Box<dyn Iterator<Item = Result<Quad, StorageError>>> {
-        let subject: Option<NamedOrBlankNodeRef<'_>> = match subject {
-            None => None,
-            Some(Term::NamedNode(n)) => Some(n.as_ref().into()),
-            Some(Term::BlankNode(b)) => Some(b.as_ref().into()),
-            Some(_) => return Box::new(std::iter::empty()),
-        };
-        let predicate: Option<NamedNodeRef<'_>> = match predicate {
-            None => None,
-            Some(Term::NamedNode(n)) => Some(n.as_ref()),
-            Some(_) => return Box::new(std::iter::empty()),
-        };
-        let object: Option<TermRef<'_>> = object.map(Term::as_ref);
-        let graph_ref = graph.map(|g| GraphNameRef::NamedNode(g.as_ref()));
-        let iter = self
-            .store
-            .quads_for_pattern(subject, predicate, object, graph_ref);
-        if graph.is_some() {
-            return Box::new(iter);
-        }
-        let graphs = self.graphs.clone();
-        Box::new(iter.filter(move |q| match q {
-            Ok(q) => match &q.graph_name {
-                oxigraph::model::GraphName::NamedNode(g) => graphs.contains(g.as_str()),
-                _ => false,
-            },
-            Err(_) => true,
-        }))
-    }
-
-    fn classification_quads(
-        &self,
-        subject: Option<&Term>,
-        predicate: Option<&Term>,
-        object: Option<&Term>,
-        graph: Option<Term>,
-    ) -> impl Iterator<Item = Result<InternalQuad<Term>, StorageError>> {
-        self.classification
-            .matching(subject, predicate, object)
-            .into_iter()
-            .map(move |(s, p, o)| {
-                Ok(InternalQuad {
-                    subject: s,
-                    predicate: p,
-                    object: o,
-                    graph_name: graph.clone(),
-                })
-            })
-    }
-}
-
-fn internal(quad: Quad, in_default_graph: bool) -> InternalQuad<Term> {
-    let graph_name = match quad.graph_name {
-        _ if in_default_graph => None,
-        oxigraph::model::GraphName::NamedNode(n) => Some(n.into()),
-        oxigraph::model::GraphName::BlankNode(b) => Some(b.into()),
-        oxigraph::model::GraphName::DefaultGraph => None,
-    };
-    InternalQuad {
-        subject: quad.subject.into(),
-        predicate: quad.predicate.into(),
-        object: quad.object,
-        graph_name,
-    }
-}
-
-impl QueryableDataset<'static> for ActiveDataset {
-    type InternalTerm = Term;
-    type Error = StorageError;
-
-    fn internal_quads_for_pattern(
-        &self,
-        subject: Option<&Term>,
-        predicate: Option<&Term>,
-        object: Option<&Term>,
-        graph_name: Option<Option<&Term>>,
-    ) -> impl Iterator<Item = Result<InternalQuad<Term>, StorageError>> + use<> {
-        let quads: Box<dyn Iterator<Item = Result<InternalQuad<Term>, StorageError>>> =
-            match graph_name {
-                // The default graph: the union of every reachable graph.
-                Some(None) => Box::new(
-                    self.store_quads(subject, predicate, object, None)
-                        .map(|q| q.map(|q| internal(q, true)))
-                        .chain(self.classification_quads(subject, predicate, object, None)),
-                ),
-                Some(Some(graph)) if !self.reachable(graph) => Box::new(std::iter::empty()),
-                Some(Some(Term::NamedNode(g))) if g.as_str() == CLASSIFICATION_GRAPH => Box::new(
-                    self.classification_quads(subject, predicate, object, Some(g.clone().into())),
-                ),
-                Some(Some(Term::NamedNode(g))) => Box::new(
-                    self.store_quads(subject, predicate, object, Some(g))
-                        .map(|q| q.map(|q| internal(q, false))),
-                ),
-                Some(Some(_)) => Box::new(std::iter::empty()),
-                // Any named graph.
-                None => Box::new(
-                    self.store_quads(subject, predicate, object, None)
-                        .map(|q| q.map(|q| internal(q, false)))
-                        .chain(self.classification_quads(
-                            subject,
-                            predicate,
-                            object,
-                            Some(NamedNode::new_unchecked(CLASSIFICATION_GRAPH).into()),
-                        )),
-                ),
-            };
-        quads
-    }
-
-    fn internal_named_graphs(&self) -> impl Iterator<Item = Result<Term, StorageError>> + use<> {
-        let mut names: Vec<Term> = self
-            .graphs
-            .iter()
-            .map(|g| NamedNode::new_unchecked(g.as_str()).into())
-            .collect();
-        names.push(NamedNode::new_unchecked(CLASSIFICATION_GRAPH).into());
-        names.into_iter().map(Ok)
-    }
-
-    fn contains_internal_graph_name(&self, graph_name: &Term) -> Result<bool, StorageError> {
-        Ok(self.reachable(graph_name))
-    }
-
-    fn internalize_term(&self, term: Term) -> Result<Term, StorageError> {
-        Ok(term)
-    }
-
-    fn externalize_term(&self, term: Term) -> Result<Term, StorageError> {
-        Ok(term)
+    ) -> Vec<(Term, Term, Term)> {
+        Classification::matching(self, subject, predicate, object)
     }
 }

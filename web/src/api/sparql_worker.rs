@@ -26,6 +26,7 @@
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use moisson_catalog::CatalogStore;
+use moisson_search::SearchIndex;
 use oxigraph::sparql::CancellationToken;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
@@ -36,8 +37,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::sparql::{evaluate, timeout_error, Answer, ProtocolRequest, SparqlLimits, SparqlWorker};
-use super::sparql_dataset::{classification_of, ActiveDataset, Classification};
-use crate::app::AppState;
+use super::sparql_dataset::{active_dataset, classification_of, Classification};
 use crate::error::ApiError;
 
 /// The hidden subcommand the worker runs as.
@@ -84,13 +84,13 @@ pub struct WorkerArgs {
 /// Evaluates `request` in a new worker process; the caller holds a query slot.
 pub(crate) async fn evaluate_in_worker(
     worker: &SparqlWorker,
-    state: &AppState,
+    index: &Arc<SearchIndex>,
     limits: &SparqlLimits,
     headers: &HeaderMap,
     request: ProtocolRequest,
 ) -> Result<Answer, ApiError> {
     let deadline = Instant::now() + limits.timeout;
-    let index = state.index.clone();
+    let index = index.clone();
     let classification = tokio::task::spawn_blocking(move || classification_of(&index))
         .await??
         .to_wire();
@@ -359,8 +359,7 @@ fn serve_one(store_dir: &Path, started: Instant) -> Result<Answer, ApiError> {
         })
     };
     let store = CatalogStore::open_read_only(store_dir)?;
-    let snapshot = store.active_snapshot()?;
-    let dataset = ActiveDataset::new(&store, &snapshot, Arc::new(classification));
+    let dataset = active_dataset(&store, Arc::new(classification))?;
     let mut headers = HeaderMap::new();
     if let Some(accept) = head.accept.and_then(|a| HeaderValue::from_str(&a).ok()) {
         headers.insert(header::ACCEPT, accept);

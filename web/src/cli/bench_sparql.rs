@@ -1,0 +1,334 @@
+//! `moisson bench-sparql`: ten realistic SPARQL queries over the store and index that
+//! `moisson bench-search` leaves, timed through the path `/sparql` takes: each query in a
+//! new `moisson sparql-worker` process (store opened read-only, active graphs read from
+//! the registry, the classification sent on stdin), or with `--in-process` evaluated on
+//! a thread of this process (the evaluation alone). p50/p99 with one client, then with
+//! `--clients` clients at once.
+
+use anyhow::{bail, Context};
+use axum::http::{header, HeaderMap, HeaderValue};
+use clap::Args;
+use moisson_catalog::CatalogStore;
+use moisson_search::SearchIndex;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::api::sparql::{evaluate, ProtocolRequest, SparqlLimits, SparqlWorker};
+use crate::api::sparql_dataset::{active_dataset, classification_of};
+use crate::api::sparql_worker::evaluate_in_worker;
+
+#[derive(Args)]
+pub(super) struct BenchSparqlArgs {
+    /// The folder `moisson bench-search` filled (`store/` and `index/`).
+    #[arg(long, default_value = "target/bench-search")]
+    work_dir: PathBuf,
+    /// Runs of each query with one client.
+    #[arg(long, default_value_t = 20)]
+    runs: usize,
+    /// Clients at once for the concurrent round.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Runs of each query per client in the concurrent round.
+    #[arg(long, default_value_t = 3)]
+    client_runs: usize,
+    /// Evaluates in this process instead of a worker process per query.
+    #[arg(long)]
+    in_process: bool,
+    /// Time limit of one query, in seconds (`[server] sparql_timeout_secs`).
+    #[arg(long, default_value_t = 10)]
+    timeout_secs: u64,
+    /// The binary started as worker (default: this one), e.g. an earlier build to
+    /// compare with: the worker protocol is the same.
+    #[arg(long)]
+    worker_program: Option<PathBuf>,
+    /// Only the queries whose name contains this text.
+    #[arg(long)]
+    only: Option<String>,
+}
+
+const PREFIXES: &str = "PREFIX dcat: <http://www.w3.org/ns/dcat#>\n\
+PREFIX dct: <http://purl.org/dc/terms/>\n\
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n\
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n\
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n";
+
+/// The queries: name, text (`{publisher}`, `{dataset}` and `{theme}` are replaced by
+/// values found in the store), media type asked.
+const QUERIES: [(&str, &str, &str); 10] = [
+    (
+        "datasets per theme (classification)",
+        "SELECT ?theme (COUNT(DISTINCT ?d) AS ?n) WHERE { GRAPH <urn:moisson:classification> { ?d dcat:theme ?theme } } GROUP BY ?theme ORDER BY DESC(?n)",
+        "text/csv",
+    ),
+    (
+        "datasets per stated theme",
+        "SELECT ?theme (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset ; dcat:theme ?theme } GROUP BY ?theme ORDER BY DESC(?n) LIMIT 50",
+        "text/csv",
+    ),
+    (
+        "datasets per publisher",
+        "SELECT ?publisher (COUNT(?d) AS ?n) WHERE { ?d a dcat:Dataset ; dct:publisher ?publisher } GROUP BY ?publisher ORDER BY DESC(?n) LIMIT 20",
+        "text/csv",
+    ),
+    (
+        "a publisher's datasets with distributions",
+        "SELECT ?d ?title ?dist ?url WHERE { ?d dct:publisher <{publisher}> ; dct:title ?title ; dcat:distribution ?dist . ?dist dcat:accessURL ?url } LIMIT 200",
+        "application/sparql-results+json",
+    ),
+    (
+        "4-pattern join: theme, title, format",
+        "SELECT ?d ?title ?format WHERE { ?d dcat:theme <{theme}> ; dct:title ?title ; dcat:distribution ?dist . ?dist dct:format ?format } LIMIT 100",
+        "application/sparql-results+json",
+    ),
+    (
+        "FILTER on modification dates",
+        "SELECT ?d ?modified WHERE { ?d a dcat:Dataset ; dct:modified ?modified FILTER(?modified >= \"2023-01-01\"^^xsd:date && ?modified < \"2023-07-01\"^^xsd:date) } ORDER BY DESC(?modified) LIMIT 100",
+        "application/sparql-results+json",
+    ),
+    (
+        "keyword search with a text filter",
+        "SELECT DISTINCT ?d ?title WHERE { ?d a dcat:Dataset ; dct:title ?title ; dcat:keyword ?k FILTER(CONTAINS(LCASE(STR(?k)), \"eau\")) } LIMIT 50",
+        "application/sparql-results+json",
+    ),
+    (
+        "DESCRIBE one dataset",
+        "DESCRIBE <{dataset}>",
+        "text/turtle",
+    ),
+    (
+        "CONSTRUCT one dataset with its distributions",
+        "CONSTRUCT { <{dataset}> ?p ?o . ?dist ?dp ?do } WHERE { { <{dataset}> ?p ?o } UNION { <{dataset}> dcat:distribution ?dist . ?dist ?dp ?do } }",
+        "text/turtle",
+    ),
+    (
+        "ASK: datasets without a licence",
+        "ASK { ?d a dcat:Dataset FILTER NOT EXISTS { ?d dcat:distribution ?dist . ?dist dct:license ?l } }",
+        "application/sparql-results+json",
+    ),
+];
+
+/// How to run one query: in a worker process, or here.
+#[derive(Clone)]
+struct Runner {
+    store: CatalogStore,
+    index: Arc<SearchIndex>,
+    limits: SparqlLimits,
+    worker: Option<SparqlWorker>,
+}
+
+impl Runner {
+    /// Runs `query` once; returns its duration and answer size, or the error.
+    async fn run(&self, query: &str, accept: &str) -> anyhow::Result<(Duration, usize)> {
+        let request = ProtocolRequest {
+            query: Some(query.to_owned()),
+            ..ProtocolRequest::default()
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(accept)?);
+        let started = Instant::now();
+        let answer = match &self.worker {
+            Some(worker) => {
+                evaluate_in_worker(worker, &self.index, &self.limits, &headers, request).await
+            }
+            None => {
+                let (store, index, limits) =
+                    (self.store.clone(), self.index.clone(), self.limits.clone());
+                tokio::task::spawn_blocking(move || {
+                    let deadline = Instant::now() + limits.timeout;
+                    let token = oxigraph::sparql::CancellationToken::new();
+                    // As `/sparql` in process: the evaluation is cancelled at the deadline.
+                    let watchdog = token.clone();
+                    std::thread::spawn(move || {
+                        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                        watchdog.cancel();
+                    });
+                    let dataset = active_dataset(&store, classification_of(&index)?)?;
+                    evaluate(dataset, &request, &headers, &limits, token, deadline)
+                })
+                .await?
+            }
+        };
+        let elapsed = started.elapsed();
+        match answer {
+            Ok(answer) => Ok((elapsed, answer.body.len())),
+            Err(err) => {
+                let (status, code, message) = err.parts();
+                bail!("{status} {code}: {message}")
+            }
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1].as_secs_f64() * 1000.0
+}
+
+/// Finds a value for a placeholder with a one-row query.
+async fn probe(runner: &Runner, query: &str, what: &str) -> anyhow::Result<String> {
+    let request = ProtocolRequest {
+        query: Some(format!("{PREFIXES}{query}")),
+        ..ProtocolRequest::default()
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ACCEPT, HeaderValue::from_static("text/csv"));
+    let (store, index, limits) = (
+        runner.store.clone(),
+        runner.index.clone(),
+        runner.limits.clone(),
+    );
+    let answer = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + limits.timeout;
+        let dataset = active_dataset(&store, classification_of(&index)?)?;
+        let token = oxigraph::sparql::CancellationToken::new();
+        evaluate(dataset, &request, &headers, &limits, token, deadline)
+    })
+    .await?
+    .map_err(|e| anyhow::anyhow!("probing {what}: {}", e.parts().2))?;
+    let text = String::from_utf8_lossy(&answer.body).into_owned();
+    text.lines()
+        .nth(1)
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .with_context(|| format!("no {what} in the store"))
+}
+
+pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
+    let store_dir = args.work_dir.join("store");
+    let index_dir = args.work_dir.join("index");
+    if !store_dir.is_dir() || !index_dir.is_dir() {
+        bail!(
+            "{} has no store/ and index/: run `moisson bench-search --work-dir {}` first",
+            args.work_dir.display(),
+            args.work_dir.display()
+        );
+    }
+    let store = CatalogStore::open_read_only(&store_dir)?;
+    let index = Arc::new(SearchIndex::open_read_only(&index_dir)?);
+    let limits = SparqlLimits {
+        timeout: Duration::from_secs(args.timeout_secs.max(1)),
+        ..SparqlLimits::default()
+    };
+    let worker = (!args.in_process).then(|| SparqlWorker {
+        program: args.worker_program.clone().unwrap_or_else(|| {
+            std::env::current_exe().unwrap_or_else(|_| PathBuf::from("moisson"))
+        }),
+        store_dir: store_dir.clone(),
+    });
+    let runner = Runner {
+        store,
+        index,
+        limits,
+        worker,
+    };
+    let started = Instant::now();
+    let records = runner.store.active_snapshot()?.records.len();
+    println!(
+        "store: {records} active records (active set read in {:.0} ms); mode: {}",
+        started.elapsed().as_secs_f64() * 1000.0,
+        if args.in_process {
+            "in process"
+        } else {
+            "one worker process per query, as /sparql"
+        }
+    );
+    let publisher = probe(
+        &runner,
+        "SELECT ?p WHERE { ?d dct:publisher ?p FILTER(isIRI(?p)) } LIMIT 1",
+        "publisher",
+    )
+    .await?;
+    let dataset = probe(
+        &runner,
+        "SELECT ?d WHERE { ?d a dcat:Dataset ; dcat:distribution ?x FILTER(isIRI(?d)) } LIMIT 1",
+        "dataset",
+    )
+    .await?;
+    let theme = probe(
+        &runner,
+        "SELECT ?t WHERE { ?d dcat:theme ?t FILTER(isIRI(?t)) } LIMIT 1",
+        "theme",
+    )
+    .await?;
+    println!("publisher <{publisher}>, dataset <{dataset}>, theme <{theme}>");
+    let queries: Vec<(&str, String, &str)> = QUERIES
+        .iter()
+        .filter(|(name, _, _)| args.only.as_deref().is_none_or(|o| name.contains(o)))
+        .map(|(name, text, accept)| {
+            let text = text
+                .replace("{publisher}", &publisher)
+                .replace("{dataset}", &dataset)
+                .replace("{theme}", &theme);
+            (*name, format!("{PREFIXES}{text}"), *accept)
+        })
+        .collect();
+    println!(
+        "\n{:<46} {:>9} {:>9} {:>10} {:>9} {:>9}  errors",
+        "query",
+        "1c p50",
+        "1c p99",
+        "bytes",
+        format!("{}c p50", args.clients),
+        format!("{}c p99", args.clients)
+    );
+    let mut worst_single = 0f64;
+    for (name, text, accept) in &queries {
+        let mut single = Vec::new();
+        let mut errors = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..args.runs.max(1) {
+            match runner.run(text, accept).await {
+                Ok((d, b)) => {
+                    single.push(d);
+                    bytes = b;
+                }
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        let mut tasks = Vec::new();
+        for _ in 0..args.clients.max(1) {
+            let (runner, text, accept) = (runner.clone(), text.clone(), accept.to_string());
+            let n = args.client_runs.max(1);
+            tasks.push(tokio::spawn(async move {
+                let mut out = Vec::new();
+                for _ in 0..n {
+                    out.push(runner.run(&text, &accept).await.map_err(|e| e.to_string()));
+                }
+                out
+            }));
+        }
+        let mut concurrent = Vec::new();
+        for task in tasks {
+            for r in task.await? {
+                match r {
+                    Ok((d, _)) => concurrent.push(d),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        single.sort();
+        concurrent.sort();
+        worst_single = worst_single.max(percentile(&single, 0.99));
+        errors.dedup();
+        println!(
+            "{:<46} {:>9.1} {:>9.1} {:>10} {:>9.1} {:>9.1}  {}",
+            name,
+            percentile(&single, 0.5),
+            percentile(&single, 0.99),
+            bytes,
+            percentile(&concurrent, 0.5),
+            percentile(&concurrent, 0.99),
+            errors.first().map(String::as_str).unwrap_or("")
+        );
+    }
+    println!(
+        "\ntimes in ms; {} runs per query with 1 client, {} × {} with {} clients; worst 1-client p99 {:.0} ms",
+        args.runs, args.clients, args.client_runs, args.clients, worst_single
+    );
+    Ok(ExitCode::SUCCESS)
+}
