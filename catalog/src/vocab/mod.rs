@@ -6,6 +6,8 @@
 //! ([`vocabularies`]); they carry their own classification rules (keywords, matches with
 //! EU data themes, ISO 19115 topic categories and INSPIRE themes, bounding boxes).
 
+pub mod geography;
+pub mod places;
 mod scheme;
 pub mod territories;
 pub mod text;
