@@ -57,7 +57,7 @@ def convert(tarball):
     # no région, and Moisson's territory vocabulary stops at the 101 départements.
     departements = [d for d in departements if d.get("zone") != "com"]
     lines = [f"V\t{version}"]
-    for r in sorted((r for r in regions if r.get("zone") != "com"),, key=lambda r: r["code"]):
+    for r in sorted((r for r in regions if r.get("zone") != "com"), key=lambda r: r["code"]):
         lines.append(f"R\t{r['code']}\t{clean(r['nom'])}")
     for d in sorted(departements, key=lambda d: d["code"]):
         lines.append(f"D\t{d['code']}\t{d['region']}\t{clean(d['nom'])}")
