@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use super::{CatalogStore, RecordEntry, StoreError};
-use crate::vocab::{dcat, dct, foaf, skos, vcard};
+use crate::vocab::{dcat, dct, foaf, geometry, skos, vcard};
 
 /// One source a dataset was harvested from.
 #[derive(Debug, Clone, Serialize)]
@@ -299,9 +299,15 @@ pub(crate) fn build_view(entry: &RecordEntry, quads: Vec<Quad>) -> DatasetView {
                     || key.starts_with(crate::vocab::moisson::GENID_PREFIX) =>
             {
                 view.bboxes.extend(index.texts(&key, dcat::BBOX));
+                view.bboxes
+                    .extend(index.texts(&key, geometry::LOCN_GEOMETRY));
+                view.bboxes.extend(index.texts(&key, geometry::AS_WKT));
             }
             Some(key) => {
                 view.bboxes.extend(index.texts(&key, dcat::BBOX));
+                view.bboxes
+                    .extend(index.texts(&key, geometry::LOCN_GEOMETRY));
+                view.bboxes.extend(index.texts(&key, geometry::AS_WKT));
                 view.spatial.push(key);
             }
             None => view.spatial.push(term_text(sp)),

@@ -62,7 +62,7 @@ impl Commune {
 pub struct Epci {
     /// SIREN.
     pub siren: String,
-    /// `ME`, `CU`, `CA`, `CC` (or `METRO` for the Métropole de Lyon).
+    /// `METRO` (métropole), `MET69` (Métropole de Lyon), `CU`, `CA` or `CC`.
     pub kind: String,
     /// Name as the DGCL writes it (`CA Quimper Bretagne Occidentale`).
     pub name: String,
@@ -90,7 +90,7 @@ impl Epci {
     /// Returns the kind in words: « communauté de communes »…
     pub fn kind_label(&self) -> &'static str {
         match self.kind.as_str() {
-            "ME" | "METRO" => "métropole",
+            "METRO" | "MET69" => "métropole",
             "CU" => "communauté urbaine",
             "CA" => "communauté d'agglomération",
             _ => "communauté de communes",
@@ -286,7 +286,10 @@ fn parse_geography(text: &str) -> Result<Geography, String> {
             .or_default()
             .push(i);
         for p in &c.postal_codes {
-            communes_by_postal_code.entry(p.clone()).or_default().push(i);
+            communes_by_postal_code
+                .entry(p.clone())
+                .or_default()
+                .push(i);
         }
     }
     for (old, code) in aliases {
@@ -303,8 +306,9 @@ fn parse_geography(text: &str) -> Result<Geography, String> {
     for (i, c) in communes.iter().enumerate() {
         if let Some(&e) = c.epci.as_ref().and_then(|s| epci_by_siren.get(s)) {
             epcis[e].communes.push(i);
-            *population_by_dep[e].entry(c.departement.clone()).or_default() +=
-                u64::from(c.population);
+            *population_by_dep[e]
+                .entry(c.departement.clone())
+                .or_default() += u64::from(c.population);
         }
     }
     let region_of_dep: HashMap<&str, &str> = communes
@@ -354,14 +358,19 @@ mod tests {
         let g = geography();
         let quimper = g.commune("29232").expect("Quimper");
         assert_eq!(quimper.name, "Quimper");
-        assert_eq!((quimper.departement.as_str(), quimper.region.as_str()), ("29", "53"));
+        assert_eq!(
+            (quimper.departement.as_str(), quimper.region.as_str()),
+            ("29", "53")
+        );
         assert!(quimper.postal_codes.contains(&"29000".to_owned()));
         let epci = g.epci_of(quimper).expect("EPCI of Quimper");
         assert_eq!(epci.kind, "CA");
         assert!(g.communes_of(epci).any(|c| c.code == "29232"));
         assert_eq!(epci.departements, vec!["29".to_owned()]);
         assert!(g.communes_named("quimper").any(|c| c.code == "29232"));
-        assert!(g.communes_with_postal_code("29000").any(|c| c.code == "29232"));
+        assert!(g
+            .communes_with_postal_code("29000")
+            .any(|c| c.code == "29232"));
     }
 
     #[test]

@@ -77,6 +77,14 @@ pub mod dcat {
     pub const END_DATE: &str = "http://www.w3.org/ns/dcat#endDate";
 }
 
+/// Location Core (`locn:`) and GeoSPARQL, for the geometry of a `dct:Location`.
+pub mod geometry {
+    /// `locn:geometry`.
+    pub const LOCN_GEOMETRY: &str = "http://www.w3.org/ns/locn#geometry";
+    /// `geo:asWKT` (GeoSPARQL).
+    pub const AS_WKT: &str = "http://www.opengis.net/ont/geosparql#asWKT";
+}
+
 /// DCMI terms.
 pub mod dct {
     /// `dct:title`.

@@ -112,9 +112,7 @@ pub fn place(key: &str) -> Option<Place> {
     if key == NATIONAL {
         return Some(national());
     }
-    let (kind, code) = key
-        .split_once(['-', ':'])
-        .unwrap_or(("departement", key));
+    let (kind, code) = key.split_once(['-', ':']).unwrap_or(("departement", key));
     match kind {
         "commune" => geography().commune(code).map(commune_place),
         "epci" => geography().epci(code).map(epci_place),
@@ -316,7 +314,11 @@ pub fn search_places(query: &str, limit: usize) -> Vec<Place> {
     for t in &vocabularies().territories {
         if let Some(m) = name_match(&t.normalized_name, &q) {
             let p = territory_place(t);
-            let rank = if t.level == TerritoryLevel::Region { 0 } else { 1 };
+            let rank = if t.level == TerritoryLevel::Region {
+                0
+            } else {
+                1
+            };
             scored.push((m, rank, std::cmp::Reverse(p.population), p));
         }
     }
@@ -329,7 +331,12 @@ pub fn search_places(query: &str, limit: usize) -> Vec<Place> {
         .flatten()
         .min();
         if let Some(m) = m {
-            scored.push((m, 2, std::cmp::Reverse(u64::from(e.population)), epci_place(e)));
+            scored.push((
+                m,
+                2,
+                std::cmp::Reverse(u64::from(e.population)),
+                epci_place(e),
+            ));
         }
     }
     // Communes are many: keep their matches light until the few best are known.
@@ -398,8 +405,14 @@ mod tests {
         let mgp = place("epci-200054781").expect("MGP");
         assert!(mgp.parents.contains(&"93".to_owned()));
         assert!(mgp.parents.contains(&"region-11".to_owned()));
-        assert_eq!(place("departement-29").map(|p| p.key), Some("29".to_owned()));
-        assert_eq!(place("region-53").map(|p| p.level), Some(PlaceLevel::Region));
+        assert_eq!(
+            place("departement-29").map(|p| p.key),
+            Some("29".to_owned())
+        );
+        assert_eq!(
+            place("region-53").map(|p| p.level),
+            Some(PlaceLevel::Region)
+        );
         assert!(place("commune-99999").is_none());
         assert!(place("epci-x").is_none());
         let quimper = place("commune-29232").expect("Quimper");

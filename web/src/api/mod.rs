@@ -10,4 +10,5 @@ pub mod sources;
 pub mod sparql;
 pub mod sparql_dataset;
 pub mod sparql_worker;
+pub mod territories;
 pub mod vocab;

@@ -4,6 +4,7 @@ mod bench;
 mod bench_csw;
 mod bench_fuzz;
 mod bench_search;
+mod bench_territories;
 pub mod classify;
 mod demo;
 pub mod eval_classify;
@@ -57,6 +58,8 @@ enum Command {
     BenchCsw(bench_csw::BenchCswArgs),
     /// Benchmarks quality, index build and the incremental update after a 1 % revision, at scale.
     BenchSearch(bench_search::BenchSearchArgs),
+    /// Times territory lookups: geography load, autocomplete in process and over HTTP.
+    BenchTerritories(bench_territories::BenchTerritoriesArgs),
     /// Fuzzes validation and harvesting with mutated corpus and hostile files for N minutes.
     BenchFuzz(bench_fuzz::BenchFuzzArgs),
     /// Searches the index (French full text, themes, use cases, territories).
@@ -104,6 +107,7 @@ pub fn main() -> ExitCode {
             Command::Bench(args) => bench::run(args).await,
             Command::BenchCsw(args) => bench_csw::run(args).await,
             Command::BenchSearch(args) => bench_search::run(args).await,
+            Command::BenchTerritories(args) => bench_territories::run(args).await,
             Command::BenchFuzz(args) => bench_fuzz::run(args).await,
             Command::Search(args) => search::run(args, config_or_demo(&cli.config, &env)?.0).await,
             Command::Reindex(args) => reindex::run(args, load_config(&cli.config, &env)?).await,
