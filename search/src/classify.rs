@@ -1337,7 +1337,10 @@ mod tests {
         };
         let c = classify(&v, vocabularies(), &SourceContexts::new());
         let got = values(&c.territories);
-        assert!(got.contains(&"commune-64399") && got.contains(&"64"), "{got:?}");
+        assert!(
+            got.contains(&"commune-64399") && got.contains(&"64"),
+            "{got:?}"
+        );
         assert!(!got.contains(&"region-76"), "{got:?}");
     }
 

@@ -708,7 +708,11 @@ mod tests {
         let other = label(&[], &[], &["commune:80001"]);
         let r = score(&[(other, Some(given))], vocabularies());
         assert_eq!(r.territory.all_levels, 0);
-        let mgp = label(&[], &[], &["epci:200054781", "departement:75", "departement:92"]);
+        let mgp = label(
+            &[],
+            &[],
+            &["epci:200054781", "departement:75", "departement:92"],
+        );
         let epci = Classification {
             territories: vec![Assignment {
                 value: "epci-200054781".into(),

@@ -346,12 +346,21 @@ impl SearchIndex {
             }
             "territory" => {
                 if let Some(p) = place(value).filter(|p| p.level != PlaceLevel::Departement) {
-                    return Ok(vec![Facet::from_path([dimension_of(&p.key), p.key.as_str()])]);
+                    return Ok(vec![Facet::from_path([
+                        dimension_of(&p.key),
+                        p.key.as_str(),
+                    ])]);
                 }
                 let t = lookup_territory(vocab, value).ok_or_else(|| {
                     SearchError::InvalidInput(format!("unknown territory {value:?}"))
                 })?;
                 vec![territory_path(t)]
+            }
+            "territory_scope" => {
+                let p = place(value).ok_or_else(|| {
+                    SearchError::InvalidInput(format!("unknown territory {value:?}"))
+                })?;
+                vec![Facet::from_path([SCOPE_DIMENSION, p.key.as_str()])]
             }
             "format" => vec![path("format", &normalize::format(value).value)],
             "license" => {
@@ -714,12 +723,20 @@ fn sort_hierarchically(list: &mut Vec<FacetValue>) {
         .filter(|v| v.parent.as_ref().is_none_or(|p| !present.contains(p)))
         .partition(|v| v.parent.is_none());
     // Depth-first, each value under its parent (région → département → EPCI → commune).
-    fn push_with_children(v: &FacetValue, all: &[FacetValue], out: &mut Vec<FacetValue>, depth: u8) {
+    fn push_with_children(
+        v: &FacetValue,
+        all: &[FacetValue],
+        out: &mut Vec<FacetValue>,
+        depth: u8,
+    ) {
         out.push(v.clone());
         if depth > 4 {
             return;
         }
-        for c in all.iter().filter(|c| c.parent.as_deref() == Some(v.value.as_str())) {
+        for c in all
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(v.value.as_str()))
+        {
             push_with_children(c, all, out, depth + 1);
         }
     }

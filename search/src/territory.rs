@@ -26,7 +26,7 @@ use crate::classify::{
     SourceContexts,
 };
 use moisson_catalog::vocab::geography::{geography, Commune, Epci, NATIONAL};
-use moisson_catalog::vocab::places::place;
+use moisson_catalog::vocab::places::{place, PlaceLevel};
 use moisson_catalog::vocab::text::normalize;
 use moisson_catalog::vocab::{Bbox, Territory, TerritoryLevel, Vocabularies};
 use moisson_catalog::DatasetView;
@@ -54,6 +54,52 @@ pub fn dimension_of(key: &str) -> &'static str {
     } else {
         "departement"
     }
+}
+
+/// One level of a gap view: a place, and the filter that finds the datasets made for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapLevel {
+    /// The place key.
+    pub key: String,
+    /// Its level.
+    pub level: PlaceLevel,
+    /// Its label (« Quimper (29) »).
+    pub label: String,
+    /// The search filter (`territory` for the chosen place and the places in it,
+    /// `territory_scope` for the datasets made for a wider place itself) and its value.
+    pub filter: (&'static str, String),
+}
+
+/// The levels a gap view counts for the place `key`: the place (with the places in it),
+/// then each place holding it, nearest first, then France as a whole. Datasets of a
+/// wider place count only when made for that place itself: a neighbouring commune's
+/// data is not the commune's. `None` for an unknown key.
+pub fn gap_levels(key: &str) -> Option<Vec<GapLevel>> {
+    let p = place(key)?;
+    let mut out = Vec::new();
+    if p.level != PlaceLevel::National {
+        out.push(GapLevel {
+            key: p.key.clone(),
+            level: p.level,
+            label: p.label(),
+            filter: ("territory", p.key.clone()),
+        });
+    }
+    for parent in p.parents.iter().filter_map(|k| place(k)) {
+        out.push(GapLevel {
+            key: parent.key.clone(),
+            level: parent.level,
+            label: parent.label(),
+            filter: ("territory_scope", parent.key.clone()),
+        });
+    }
+    out.push(GapLevel {
+        key: NATIONAL.to_owned(),
+        level: PlaceLevel::National,
+        label: "France entière".to_owned(),
+        filter: ("territory_scope", NATIONAL.to_owned()),
+    });
+    Some(out)
 }
 
 pub(crate) fn classify_territories(
@@ -1013,6 +1059,18 @@ mod tests {
             ..view()
         };
         assert_eq!(values(&v), vec!["national"]);
+    }
+
+    #[test]
+    fn gap_levels_go_from_the_place_up_to_france() {
+        let levels = gap_levels("commune-29232").expect("Quimper");
+        let keys: Vec<&str> = levels.iter().map(|l| l.key.as_str()).collect();
+        assert_eq!(keys[0], "commune-29232");
+        assert!(keys[1].starts_with("epci-"));
+        assert_eq!(&keys[2..], ["29", "region-53", "national"]);
+        assert_eq!(levels[0].filter.0, "territory");
+        assert_eq!(levels[2].filter, ("territory_scope", "29".to_owned()));
+        assert!(gap_levels("commune-00000").is_none());
     }
 
     #[test]

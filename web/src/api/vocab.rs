@@ -137,7 +137,9 @@ async fn territories(
         let found =
             super::territories::autocomplete(q.clone(), params.get("limit").map(String::as_str))
                 .await?;
-        return Ok(Json(serde_json::to_value(found).map_err(serialization_failed)?));
+        return Ok(Json(
+            serde_json::to_value(found).map_err(serialization_failed)?,
+        ));
     }
     let facets = counts(&state).await?;
     let vocab = vocabularies();
@@ -164,5 +166,7 @@ async fn territories(
             .collect();
         out.push(r);
     }
-    Ok(Json(serde_json::to_value(out).map_err(serialization_failed)?))
+    Ok(Json(
+        serde_json::to_value(out).map_err(serialization_failed)?,
+    ))
 }

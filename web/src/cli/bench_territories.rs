@@ -29,8 +29,22 @@ pub(super) struct BenchTerritoriesArgs {
 
 /// Queries typed into the picker: names, prefixes, codes, postal codes, SIREN.
 const QUERIES: &[&str] = &[
-    "quimper", "quimp", "29232", "29000", "brest", "saint", "lyon", "paris", "200054781",
-    "evian", "cc du pays", "finistere", "bretagne", "marseille", "sainte-marie", "ile",
+    "quimper",
+    "quimp",
+    "29232",
+    "29000",
+    "brest",
+    "saint",
+    "lyon",
+    "paris",
+    "200054781",
+    "evian",
+    "cc du pays",
+    "finistere",
+    "bretagne",
+    "marseille",
+    "sainte-marie",
+    "ile",
 ];
 
 pub(super) async fn run(args: BenchTerritoriesArgs) -> anyhow::Result<ExitCode> {
@@ -60,7 +74,9 @@ pub(super) async fn run(args: BenchTerritoriesArgs) -> anyhow::Result<ExitCode> 
     for client in 0..args.clients {
         let addr = addr.clone();
         let requests = args.requests;
-        tasks.push(tokio::spawn(async move { client_loop(&addr, client, requests).await }));
+        tasks.push(tokio::spawn(async move {
+            client_loop(&addr, client, requests).await
+        }));
     }
     let mut all = Vec::new();
     for t in tasks {
