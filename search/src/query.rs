@@ -96,6 +96,10 @@ pub struct Interpretation {
     pub text: String,
     /// True when no dataset had every word and results match any of them.
     pub relaxed: bool,
+    /// Wider places whose own datasets a territory filter also finds (a commune's EPCI,
+    /// département and région), ranked after the place's own datasets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wider: Vec<String>,
 }
 
 /// Search results (SPEC shape).
@@ -138,6 +142,16 @@ impl SearchIndex {
         }
         let mut filters = self.filter_clauses(&request.filters)?;
         let mut interpreted = Interpretation::default();
+        for value in request.filters.get("territory").into_iter().flatten() {
+            for key in wider_places(value.trim()) {
+                if !interpreted.wider.contains(&key) {
+                    interpreted.wider.push(key);
+                }
+            }
+        }
+        // Wider places' datasets come after the place's own: rank by score even without
+        // words (the place's own facet term is boosted).
+        let scored = !interpreted.wider.is_empty();
         let text = self.understand_territories(q, &request.filters, &mut interpreted, &mut filters);
         interpreted.text = text.clone();
         // Facet counts known for this text and these filters are not counted again.
@@ -151,6 +165,7 @@ impl SearchIndex {
             request.sort,
             (offset, page_size),
             want_facets,
+            scored,
         )?;
         if result.0 == 0 {
             if let Some(relaxed) = self.text_query(&text, false) {
@@ -162,6 +177,7 @@ impl SearchIndex {
                     request.sort,
                     (offset, page_size),
                     want_facets,
+                    scored,
                 )?;
             }
         }
@@ -202,7 +218,8 @@ impl SearchIndex {
         if let Some(facets) = self.cache.facets(generation, &key) {
             return Ok((*facets).clone());
         }
-        let (_, _, counts) = self.run(&searcher, None, &[], Sort::Relevance, (0, 1), true)?;
+        let (_, _, counts) =
+            self.run(&searcher, None, &[], Sort::Relevance, (0, 1), true, false)?;
         let facets = Arc::new(counts.as_ref().map(facet_values).unwrap_or_default());
         self.cache.keep_facets(generation, key, facets.clone());
         Ok((*facets).clone())
@@ -219,6 +236,7 @@ impl SearchIndex {
         sort: Sort,
         (offset, limit): (usize, usize),
         with_facets: bool,
+        scored: bool,
     ) -> Result<(u64, Vec<DocAddress>, Option<FacetCounts>), SearchError> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(t) = text {
@@ -242,7 +260,7 @@ impl SearchIndex {
         let top = TopDocs::with_limit(limit).and_offset(offset);
         let addresses: Vec<DocAddress>;
         let (count, counts);
-        match (sort, text.is_some()) {
+        match (sort, text.is_some() || scored) {
             (Sort::Relevance, true) => {
                 let (c, docs, f) =
                     searcher.search(&query, &(Count, top.order_by_score(), facets))?;
