@@ -227,7 +227,8 @@ impl SearchIndex {
 
     /// Runs one query: its count, the page `(offset, limit)` and, when `with_facets`, the
     /// facet counts of every match.
-    #[allow(clippy::type_complexity)]
+    /// `scored` ranks by score without words (a territory filter's boosts).
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn run(
         &self,
         searcher: &Searcher,

@@ -265,8 +265,8 @@ const PREPOSITIONS: &[&str] = &["de la", "de", "du", "des", "a", "au", "aux", "s
 
 /// The longest name starting at word `start` of `words` that `lookup` knows (at most
 /// eight words).
-fn longest_name<'w, T>(
-    words: &[&'w str],
+fn longest_name<T>(
+    words: &[&str],
     start: usize,
     mut lookup: impl FnMut(&str) -> Option<T>,
 ) -> Option<(T, usize)> {

@@ -300,7 +300,7 @@ pub fn search_places(query: &str, limit: usize) -> Vec<Place> {
             out.push(commune_place(c));
         }
         let mut by_postal: Vec<&Commune> = g.communes_with_postal_code(query).collect();
-        by_postal.sort_by(|a, b| b.population.cmp(&a.population));
+        by_postal.sort_by_key(|c| std::cmp::Reverse(c.population));
         out.extend(by_postal.into_iter().map(commune_place));
         out.dedup_by(|a, b| a.key == b.key);
         out.truncate(limit);
