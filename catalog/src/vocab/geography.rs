@@ -112,9 +112,29 @@ pub struct Geography {
     epci_by_siren: HashMap<String, usize>,
     communes_by_name: HashMap<String, Vec<usize>>,
     communes_by_postal_code: HashMap<String, Vec<usize>>,
+    /// Every word start of every commune's normalized name: the rest of the name from
+    /// that word, with the commune's index, sorted (prefix lookups by binary search).
+    name_suffixes: Vec<(String, usize)>,
 }
 
 impl Geography {
+    /// Returns the communes one of whose name's words starts with `prefix` (normalized),
+    /// the text after it included (« saint ma » finds « Saint-Malo »), each once.
+    pub fn communes_with_word_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = &'a Commune> + 'a {
+        let start = self
+            .name_suffixes
+            .partition_point(|(s, _)| s.as_str() < prefix);
+        let mut seen = std::collections::HashSet::new();
+        self.name_suffixes[start..]
+            .iter()
+            .take_while(move |(s, _)| s.starts_with(prefix))
+            .filter(move |(_, i)| seen.insert(*i))
+            .map(|(_, i)| &self.communes[*i])
+    }
+
     /// Returns the commune with INSEE code `code`; former codes (communes déléguées,
     /// associées, merged) and arrondissements municipaux give today's commune.
     pub fn commune(&self, code: &str) -> Option<&Commune> {
@@ -292,6 +312,18 @@ fn parse_geography(text: &str) -> Result<Geography, String> {
                 .push(i);
         }
     }
+    let mut name_suffixes = Vec::with_capacity(communes.len() * 2);
+    for (i, c) in communes.iter().enumerate() {
+        let name = &c.normalized_name;
+        for (at, _) in name
+            .match_indices(' ')
+            .map(|(a, _)| (a + 1, ()))
+            .chain([(0, ())])
+        {
+            name_suffixes.push((name[at..].to_owned(), i));
+        }
+    }
+    name_suffixes.sort();
     for (old, code) in aliases {
         if let Some(&i) = commune_by_code.get(&code) {
             commune_by_code.entry(old).or_insert(i);
@@ -345,6 +377,7 @@ fn parse_geography(text: &str) -> Result<Geography, String> {
         epci_by_siren,
         communes_by_name,
         communes_by_postal_code,
+        name_suffixes,
     })
 }
 

@@ -340,16 +340,16 @@ pub fn search_places(query: &str, limit: usize) -> Vec<Place> {
         }
     }
     // Communes are many: keep their matches light until the few best are known.
-    let mut communes: Vec<(NameMatch, std::cmp::Reverse<u64>, usize)> = Vec::new();
-    for (i, c) in g.communes.iter().enumerate() {
+    let mut communes: Vec<(NameMatch, std::cmp::Reverse<u64>, &Commune)> = Vec::new();
+    for c in g.communes_with_word_prefix(&q) {
         if let Some(m) = name_match(&c.normalized_name, &q) {
-            communes.push((m, std::cmp::Reverse(u64::from(c.population)), i));
+            communes.push((m, std::cmp::Reverse(u64::from(c.population)), c));
         }
     }
-    communes.sort();
+    communes.sort_by(|a, b| (a.0, a.1, &a.2.code).cmp(&(b.0, b.1, &b.2.code)));
     communes.truncate(limit);
-    for (m, pop, i) in communes {
-        scored.push((m, 3, pop, commune_place(&g.communes[i])));
+    for (m, pop, c) in communes {
+        scored.push((m, 3, pop, commune_place(c)));
     }
     // A commune that bears the whole name comes before an EPCI named after it; otherwise
     // wider places come first.
