@@ -6,12 +6,11 @@
 //! names and bounding boxes). The same record always gets the same classification, in
 //! vocabulary order.
 
-use moisson_catalog::vocab::territories::key_of_insee_iri;
 use moisson_catalog::vocab::text::normalize;
 use moisson_catalog::vocab::themes::{
     EU_DATA_THEME_PREFIX, INSPIRE_THEME_PREFIX, ISO_TOPIC_CATEGORY_PREFIX,
 };
-use moisson_catalog::vocab::{Bbox, ConceptScheme, Territory, TerritoryLevel, Vocabularies};
+use moisson_catalog::vocab::{ConceptScheme, Territory, TerritoryLevel, Vocabularies};
 use moisson_catalog::DatasetView;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -57,21 +56,21 @@ pub struct Classification {
 
 /// Collects assignments keyed by value, keeping reasons distinct and in order.
 #[derive(Default)]
-struct Assignments {
-    by_value: BTreeMap<String, Vec<String>>,
+pub(crate) struct Assignments {
+    pub(crate) by_value: BTreeMap<String, Vec<String>>,
     /// Values the record states itself (not from our keyword rules).
     stated: BTreeSet<String>,
 }
 
 impl Assignments {
-    fn add(&mut self, value: &str, reason: String) {
+    pub(crate) fn add(&mut self, value: &str, reason: String) {
         let reasons = self.by_value.entry(value.to_owned()).or_default();
         if !reasons.contains(&reason) && reasons.len() < 8 {
             reasons.push(reason);
         }
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.by_value.is_empty()
     }
 
@@ -338,7 +337,7 @@ pub fn classify(
     let (themes, explicit) = classify_themes(view, &phrases, &vocab.themes);
     let explicit: Vec<&str> = explicit.iter().map(String::as_str).collect();
     let use_cases = classify_use_cases(&phrases, &explicit, vocab);
-    let territories = classify_territories(view, vocab, sources);
+    let territories = crate::territory::classify_territories(view, vocab, sources);
     Classification {
         themes,
         use_cases,
@@ -726,144 +725,6 @@ fn classify_use_cases(
     out
 }
 
-fn classify_territories(
-    view: &DatasetView,
-    vocab: &Vocabularies,
-    sources: &SourceContexts,
-) -> Vec<Assignment> {
-    let mut found = Assignments::default();
-    let mut boxes = Vec::new();
-    for spatial in view.spatial.iter().take(200) {
-        if let Some(key) = key_of_insee_iri(spatial) {
-            if let Some(t) = territory_by_key(vocab, &key) {
-                let reason = if spatial.contains("/commune/") {
-                    let code = spatial.rsplit('/').next().unwrap_or_default();
-                    format!("commune INSEE {code} dans {}", t.name_with_article())
-                } else {
-                    format!("couverture spatiale INSEE {}", t.name_with_article())
-                };
-                found.add(&t.key(), reason);
-            }
-        } else if let Some(bbox) = Bbox::parse_literal(spatial) {
-            boxes.push(bbox);
-        }
-    }
-    for raw in view.bboxes.iter().take(50) {
-        if let Some(bbox) = Bbox::parse_literal(raw) {
-            boxes.push(bbox);
-        }
-    }
-    // INSEE codes say exactly where the data is: a bounding box (often the whole
-    // département of a commune's plan, or written with swapped corners) adds nothing.
-    if found.is_empty() {
-        add_bboxes(&mut found, vocab, &boxes);
-    }
-    if let Some(publisher) = &view.publisher {
-        for t in territories_named_in(vocab, publisher, false) {
-            found.add(&t.key(), format!("producteur « {publisher} »"));
-        }
-        if let Some(t) = departement_of_service_code(vocab, publisher) {
-            found.add(&t.key(), format!("producteur « {publisher} »"));
-        }
-    }
-    for theme in view.themes.iter().take(100) {
-        if theme.starts_with("http://") || theme.starts_with("https://") {
-            continue;
-        }
-        if let Some(t) = territories_named_in(vocab, theme, false)
-            .into_iter()
-            .find(|t| t.normalized_name == normalize(theme))
-        {
-            found.add(&t.key(), format!("thème « {} »", theme.trim()));
-        }
-    }
-    if let Some(title) = &view.title {
-        for t in territories_named_in(vocab, title, true) {
-            found.add(&t.key(), format!("titre mentionne « {} »", t.name));
-        }
-    }
-    if found.is_empty() {
-        for source in &view.sources {
-            let Some(context) = sources.get(&source.source) else {
-                continue;
-            };
-            let configured = context.territory.as_deref();
-            let regional = context
-                .publisher_kind
-                .as_deref()
-                .is_some_and(|k| !k.eq_ignore_ascii_case("ddt"));
-            let lookup = |code: &str| {
-                let region = vocab
-                    .territories
-                    .iter()
-                    .find(|t| t.level == TerritoryLevel::Region && t.code == code);
-                match region {
-                    Some(r) if regional => Some(r),
-                    _ => lookup_territory(vocab, code),
-                }
-            };
-            if let Some(t) = configured.and_then(lookup) {
-                found.add(
-                    &t.key(),
-                    format!("catalogue {} ({})", source.source, t.name),
-                );
-            }
-        }
-    }
-    territory_assignments(found, vocab)
-}
-
-/// Adds the territories of `boxes`, unless one of them is larger than any région: the
-/// record then covers France as a whole (or more), and its other boxes (overseas parts
-/// of a national dataset) do not make it a record of those territories.
-fn add_bboxes(found: &mut Assignments, vocab: &Vocabularies, boxes: &[Bbox]) {
-    let mut by_box = Assignments::default();
-    for bbox in boxes {
-        if !add_bbox(&mut by_box, vocab, bbox) {
-            return;
-        }
-    }
-    for (value, reasons) in by_box.by_value {
-        for reason in reasons {
-            found.add(&value, reason);
-        }
-    }
-}
-
-/// Adds the département (or else région) whose box best holds `bbox`; returns false when
-/// no région holds it.
-fn add_bbox(found: &mut Assignments, vocab: &Vocabularies, bbox: &Bbox) -> bool {
-    const TOLERANCE: f64 = 0.05;
-    let best = |level: TerritoryLevel| {
-        vocab
-            .territories
-            .iter()
-            .filter(|t| t.level == level && t.bbox.contains(bbox, TOLERANCE))
-            .min_by(|a, b| {
-                fit_distance(&a.bbox, bbox)
-                    .partial_cmp(&fit_distance(&b.bbox, bbox))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            })
-    };
-    if let Some(t) = best(TerritoryLevel::Departement) {
-        found.add(&t.key(), format!("emprise dans {}", t.name_with_article()));
-    } else if let Some(t) = best(TerritoryLevel::Region) {
-        found.add(&t.key(), format!("emprise dans {}", t.name_with_article()));
-    } else {
-        return false;
-    }
-    true
-}
-
-/// How far `inner`'s centre lies from `outer`'s, relative to `outer`'s size (0 = centred).
-fn fit_distance(outer: &Bbox, inner: &Bbox) -> f64 {
-    let (ox, oy) = outer.center();
-    let (ix, iy) = inner.center();
-    let w = (outer.east - outer.west).max(1e-6);
-    let h = (outer.north - outer.south).max(1e-6);
-    ((ix - ox) / w).powi(2) + ((iy - oy) / h).powi(2)
-}
-
 /// Returns the territory with key `key` (`29`, `region-53`).
 pub fn territory_by_key<'a>(vocab: &'a Vocabularies, key: &str) -> Option<&'a Territory> {
     match key.strip_prefix("region-") {
@@ -1006,7 +867,7 @@ fn capitalized_in(text: &str, name: &str) -> bool {
 }
 
 /// "DDT 29", "DDTM29", "DREAL 35": a state service followed by a département code.
-fn departement_of_service_code<'a>(
+pub(crate) fn departement_of_service_code<'a>(
     vocab: &'a Vocabularies,
     publisher: &str,
 ) -> Option<&'a Territory> {
@@ -1030,37 +891,6 @@ fn departement_of_service_code<'a>(
         }
     }
     None
-}
-
-/// Turns territory keys into assignments, adding each département's région.
-fn territory_assignments(mut found: Assignments, vocab: &Vocabularies) -> Vec<Assignment> {
-    let regions: Vec<(String, String)> = found
-        .by_value
-        .keys()
-        .filter_map(|key| {
-            let t = territory_by_key(vocab, key)?;
-            let region = t.region.as_ref()?;
-            Some((
-                format!("region-{region}"),
-                format!("via {}", t.name_with_article()),
-            ))
-        })
-        .collect();
-    for (region, reason) in regions {
-        found.add(&region, reason);
-    }
-    let mut out = Vec::new();
-    for t in &vocab.territories {
-        if let Some(reasons) = found.by_value.remove(&t.key()) {
-            out.push(Assignment {
-                value: t.key(),
-                label: t.name.clone(),
-                parent: t.region.as_ref().map(|r| format!("region-{r}")),
-                reasons,
-            });
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -1264,11 +1094,15 @@ mod tests {
             ..DatasetView::default()
         };
         let c = classify(&v, vocabularies(), &SourceContexts::new());
-        assert_eq!(values(&c.territories), vec!["region-53", "29"]);
         assert_eq!(
-            c.territories[1].reasons,
-            vec!["commune INSEE 29019 dans le département Finistère (29)".to_owned()]
+            values(&c.territories),
+            vec!["region-53", "29", "epci-242900314", "commune-29019"]
         );
+        assert_eq!(
+            c.territories[3].reasons,
+            vec!["couverture spatiale INSEE : Brest (29)".to_owned()]
+        );
+        assert_eq!(c.territories[1].reasons, vec!["via Brest (29)".to_owned()]);
 
         let v = DatasetView {
             bboxes: vec![
@@ -1502,7 +1336,12 @@ mod tests {
             ..DatasetView::default()
         };
         let c = classify(&v, vocabularies(), &SourceContexts::new());
-        assert_eq!(values(&c.territories), vec!["region-75", "64"]);
+        let got = values(&c.territories);
+        assert!(
+            got.contains(&"commune-64399") && got.contains(&"64"),
+            "{got:?}"
+        );
+        assert!(!got.contains(&"region-76"), "{got:?}");
     }
 
     #[test]
@@ -1516,7 +1355,7 @@ mod tests {
             ..DatasetView::default()
         };
         let c = classify(&v, vocabularies(), &SourceContexts::new());
-        assert!(c.territories.is_empty(), "{:?}", values(&c.territories));
+        assert_eq!(values(&c.territories), vec!["national"]);
     }
 
     #[test]

@@ -490,12 +490,12 @@ fn facets_of(input: &FacetInputs<'_>) -> Vec<(&'static str, String)> {
         out.push(("use_case", a.value.clone()));
     }
     for a in &input.classification.territories {
-        let dim = if a.value.starts_with("region-") {
-            "region"
-        } else {
-            "departement"
-        };
-        out.push((dim, a.value.clone()));
+        out.push((crate::territory::dimension_of(&a.value), a.value.clone()));
+        // The places found themselves (not only as the parent of a finer one): a search
+        // by commune also finds the data of its EPCI, département and région this way.
+        if a.reasons.iter().any(|r| !r.starts_with("via ")) {
+            out.push((crate::territory::SCOPE_DIMENSION, a.value.clone()));
+        }
     }
     if let Some(p) = input.publisher {
         out.push(("publisher", cut(p.trim(), 150)));

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::classify::{territory_by_key, Assignment, Classification};
+use moisson_catalog::vocab::geography::{geography, NATIONAL};
+use moisson_catalog::vocab::places::parents_of;
 
 /// One hand-labelled record.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -98,12 +100,10 @@ pub fn read_labels(text: &str, vocab: &Vocabularies) -> Result<Vec<Label>, Label
 
 fn territory_code_is_valid(code: &str, vocab: &Vocabularies) -> bool {
     match code.split_once(':') {
-        Some(("commune", c)) => {
-            c.len() == 5 && territory_by_key(vocab, commune_departement(c)).is_some()
-        }
+        Some(("commune", c)) => c.len() == 5 && geography().commune(c).is_some(),
         Some(("departement", c)) => territory_by_key(vocab, c).is_some(),
         Some(("region", c)) => territory_by_key(vocab, &format!("region-{c}")).is_some(),
-        Some(("epci", c)) => c.len() == 9 && c.bytes().all(|b| b.is_ascii_digit()),
+        Some(("epci", c)) => geography().epci(c).is_some(),
         None => matches!(code, "national" | "foreign" | "none"),
         Some(_) => false,
     }
@@ -259,6 +259,11 @@ pub struct TerritoryCounts {
     /// Records whose territories all lie inside the labelled area (and are present
     /// whenever one is expected).
     pub compatible: usize,
+    /// Records whose territories equal the label's at every level (commune, EPCI,
+    /// département, région, national), each set reduced to its finest places; a commune
+    /// or EPCI inside a labelled département counts as that département (labels give
+    /// the département when the commune is not certain).
+    pub all_levels: usize,
 }
 
 /// The score of a classifier on a labelled set.
@@ -432,8 +437,9 @@ fn rows(
     out
 }
 
-/// The labelled territory as Moisson's keys (`29`, `region-53`): communes count as their
-/// département; EPCIs, `national`, `foreign` and `none` add nothing.
+/// The labelled territory as Moisson's département and région keys (`29`,
+/// `region-53`): communes count as their département; EPCIs, `national`, `foreign` and
+/// `none` add nothing.
 fn expected_territories(codes: &[String]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for code in codes {
@@ -453,18 +459,57 @@ fn expected_territories(codes: &[String]) -> BTreeSet<String> {
     out
 }
 
-/// Moisson's most specific territories: a région is dropped when one of its
-/// départements is there.
+/// Moisson's most specific départements and régions: a région is dropped when one of
+/// its départements is there; finer places (communes, EPCIs) are left out, their
+/// départements being listed as their parents.
 fn given_territories(assignments: &[Assignment]) -> BTreeSet<String> {
+    let is_coarse = |v: &str| !v.contains("commune-") && !v.contains("epci-") && v != NATIONAL;
     let parents: BTreeSet<&str> = assignments
         .iter()
+        .filter(|a| is_coarse(&a.value))
         .filter_map(|a| a.parent.as_deref())
         .collect();
     assignments
         .iter()
-        .filter(|a| !parents.contains(a.value.as_str()))
+        .filter(|a| is_coarse(&a.value) && !parents.contains(a.value.as_str()))
         .map(|a| a.value.clone())
         .collect()
+}
+
+/// Place keys without those holding another of the set (its finest places).
+fn finest(keys: BTreeSet<String>) -> BTreeSet<String> {
+    let held: BTreeSet<String> = keys.iter().flat_map(|k| parents_of(k)).collect();
+    keys.into_iter().filter(|k| !held.contains(k)).collect()
+}
+
+/// The label as place keys at every level, finest places only.
+fn expected_places(codes: &[String]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for code in codes {
+        match code.split_once(':') {
+            Some(("commune", c)) => out.insert(format!("commune-{c}")),
+            Some(("epci", c)) => out.insert(format!("epci-{c}")),
+            Some(("departement", c)) => out.insert(c.to_owned()),
+            Some(("region", c)) => out.insert(format!("region-{c}")),
+            _ if code == NATIONAL => out.insert(NATIONAL.to_owned()),
+            _ => false,
+        };
+    }
+    finest(out)
+}
+
+/// Whether `given` names the labelled places exactly, a commune or EPCI standing for the
+/// labelled département holding it.
+fn same_places(expected: &BTreeSet<String>, given: &BTreeSet<String>) -> bool {
+    let stands_for = |g: &String, e: &String| {
+        g == e || (!e.contains('-') && e != NATIONAL && parents_of(g).contains(e))
+    };
+    given
+        .iter()
+        .all(|g| expected.iter().any(|e| stands_for(g, e)))
+        && expected
+            .iter()
+            .all(|e| given.iter().any(|g| stands_for(g, e)))
 }
 
 /// Whether every territory of `given` lies inside the area `expected` names.
@@ -502,14 +547,23 @@ fn score_territory(
     let expected = expected_territories(&label.territory);
     let got = given_territories(&given.territories);
     report.territory.records += 1;
-    let exact = found && expected == got;
-    if exact {
+    if found && expected == got {
         report.territory.exact += 1;
     }
     if found && compatible(&expected, &got, vocab) {
         report.territory.compatible += 1;
     }
-    if exact {
+    let expected = expected_places(&label.territory);
+    // The places found directly (a parent added « via » a finer place is not one).
+    let direct = given
+        .territories
+        .iter()
+        .filter(|a| a.reasons.iter().any(|r| !r.starts_with("via ")))
+        .map(|a| a.value.clone())
+        .collect();
+    let got = finest(direct);
+    if found && same_places(&expected, &got) {
+        report.territory.all_levels += 1;
         return;
     }
     let show = |set: &BTreeSet<String>| {
@@ -629,7 +683,47 @@ mod tests {
         let national = label(&[], &[], &["national"]);
         let r = score(&[(national, Some(given))], vocabularies());
         assert_eq!((r.territory.exact, r.territory.compatible), (0, 0));
-        assert_eq!(r.confusions[0].value, "∅ → 64");
+        assert_eq!(r.confusions[0].value, "national → 64");
+    }
+
+    #[test]
+    fn all_levels_compare_finest_places_and_accept_a_commune_for_its_departement() {
+        let commune = |code: &str| Assignment {
+            value: format!("commune-{code}"),
+            label: String::new(),
+            parent: None,
+            reasons: vec!["titre".into()],
+        };
+        let given = Classification {
+            territories: vec![
+                assignment("region-32", None),
+                assignment("80", Some("region-32")),
+                commune("80176"),
+            ],
+            ..Classification::default()
+        };
+        let dep = label(&[], &[], &["departement:80"]);
+        let r = score(&[(dep, Some(given.clone()))], vocabularies());
+        assert_eq!(r.territory.all_levels, 1);
+        let other = label(&[], &[], &["commune:80001"]);
+        let r = score(&[(other, Some(given))], vocabularies());
+        assert_eq!(r.territory.all_levels, 0);
+        let mgp = label(
+            &[],
+            &[],
+            &["epci:200054781", "departement:75", "departement:92"],
+        );
+        let epci = Classification {
+            territories: vec![Assignment {
+                value: "epci-200054781".into(),
+                label: String::new(),
+                parent: None,
+                reasons: vec!["emprise".into()],
+            }],
+            ..Classification::default()
+        };
+        let r = score(&[(mgp, Some(epci))], vocabularies());
+        assert_eq!(r.territory.all_levels, 1);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod query;
 pub mod schema;
 pub mod select;
+pub mod territory;
 
 pub use cache::CacheStats;
 pub use classify::{classify, Assignment, Classification, SourceContext, SourceContexts};

@@ -21,6 +21,9 @@ use crate::document::Summary;
 use crate::index::{SearchError, SearchIndex};
 use crate::normalize;
 use crate::schema::DIMENSIONS;
+use crate::territory::{dimension_of, SCOPE_DIMENSION};
+use moisson_catalog::vocab::geography::NATIONAL;
+use moisson_catalog::vocab::places::{place, PlaceLevel};
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -93,6 +96,10 @@ pub struct Interpretation {
     pub text: String,
     /// True when no dataset had every word and results match any of them.
     pub relaxed: bool,
+    /// Wider places whose own datasets a territory filter also finds (a commune's EPCI,
+    /// département and région), ranked after the place's own datasets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wider: Vec<String>,
 }
 
 /// Search results (SPEC shape).
@@ -135,6 +142,16 @@ impl SearchIndex {
         }
         let mut filters = self.filter_clauses(&request.filters)?;
         let mut interpreted = Interpretation::default();
+        for value in request.filters.get("territory").into_iter().flatten() {
+            for key in wider_places(value.trim()) {
+                if !interpreted.wider.contains(&key) {
+                    interpreted.wider.push(key);
+                }
+            }
+        }
+        // Wider places' datasets come after the place's own: rank by score even without
+        // words (the place's own facet term is boosted).
+        let scored = !interpreted.wider.is_empty();
         let text = self.understand_territories(q, &request.filters, &mut interpreted, &mut filters);
         interpreted.text = text.clone();
         // Facet counts known for this text and these filters are not counted again.
@@ -148,6 +165,7 @@ impl SearchIndex {
             request.sort,
             (offset, page_size),
             want_facets,
+            scored,
         )?;
         if result.0 == 0 {
             if let Some(relaxed) = self.text_query(&text, false) {
@@ -159,6 +177,7 @@ impl SearchIndex {
                     request.sort,
                     (offset, page_size),
                     want_facets,
+                    scored,
                 )?;
             }
         }
@@ -199,7 +218,8 @@ impl SearchIndex {
         if let Some(facets) = self.cache.facets(generation, &key) {
             return Ok((*facets).clone());
         }
-        let (_, _, counts) = self.run(&searcher, None, &[], Sort::Relevance, (0, 1), true)?;
+        let (_, _, counts) =
+            self.run(&searcher, None, &[], Sort::Relevance, (0, 1), true, false)?;
         let facets = Arc::new(counts.as_ref().map(facet_values).unwrap_or_default());
         self.cache.keep_facets(generation, key, facets.clone());
         Ok((*facets).clone())
@@ -207,7 +227,8 @@ impl SearchIndex {
 
     /// Runs one query: its count, the page `(offset, limit)` and, when `with_facets`, the
     /// facet counts of every match.
-    #[allow(clippy::type_complexity)]
+    /// `scored` ranks by score without words (a territory filter's boosts).
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn run(
         &self,
         searcher: &Searcher,
@@ -216,6 +237,7 @@ impl SearchIndex {
         sort: Sort,
         (offset, limit): (usize, usize),
         with_facets: bool,
+        scored: bool,
     ) -> Result<(u64, Vec<DocAddress>, Option<FacetCounts>), SearchError> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(t) = text {
@@ -239,7 +261,7 @@ impl SearchIndex {
         let top = TopDocs::with_limit(limit).and_offset(offset);
         let addresses: Vec<DocAddress>;
         let (count, counts);
-        match (sort, text.is_some()) {
+        match (sort, text.is_some() || scored) {
             (Sort::Relevance, true) => {
                 let (c, docs, f) =
                     searcher.search(&query, &(Count, top.order_by_score(), facets))?;
@@ -281,7 +303,20 @@ impl SearchIndex {
             let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for value in values {
                 for path in self.facet_paths(dimension, value.trim())? {
-                    alternatives.push((Occur::Should, self.facet_term(&path)));
+                    // The place itself ranks before the wider places added below.
+                    let term = self.facet_term(&path);
+                    let term: Box<dyn Query> = if dimension == "territory" {
+                        Box::new(BoostQuery::new(term, LOCAL_BOOST))
+                    } else {
+                        term
+                    };
+                    alternatives.push((Occur::Should, term));
+                }
+                if dimension == "territory" {
+                    for key in wider_places(value.trim()) {
+                        let path = Facet::from_path([SCOPE_DIMENSION, key.as_str()]);
+                        alternatives.push((Occur::Should, self.facet_term(&path)));
+                    }
                 }
             }
             out.push(Box::new(BooleanQuery::new(alternatives)));
@@ -329,10 +364,22 @@ impl SearchIndex {
                 }
             }
             "territory" => {
+                if let Some(p) = place(value).filter(|p| p.level != PlaceLevel::Departement) {
+                    return Ok(vec![Facet::from_path([
+                        dimension_of(&p.key),
+                        p.key.as_str(),
+                    ])]);
+                }
                 let t = lookup_territory(vocab, value).ok_or_else(|| {
                     SearchError::InvalidInput(format!("unknown territory {value:?}"))
                 })?;
                 vec![territory_path(t)]
+            }
+            "territory_scope" => {
+                let p = place(value).ok_or_else(|| {
+                    SearchError::InvalidInput(format!("unknown territory {value:?}"))
+                })?;
+                vec![Facet::from_path([SCOPE_DIMENSION, p.key.as_str()])]
             }
             "format" => vec![path("format", &normalize::format(value).value)],
             "license" => {
@@ -536,6 +583,19 @@ impl SearchIndex {
     }
 }
 
+/// Boost of a dataset of the filtered place itself over one of a wider place.
+const LOCAL_BOOST: f32 = 4.0;
+
+/// The wider places whose own datasets a territory filter also finds: a commune's EPCI,
+/// département and région (data made for them covers the commune too). Other levels find
+/// their own and finer places' datasets only.
+pub fn wider_places(value: &str) -> Vec<String> {
+    match place(value) {
+        Some(p) if p.level == PlaceLevel::Commune => p.parents,
+        _ => Vec::new(),
+    }
+}
+
 fn territory_path(t: &moisson_catalog::vocab::Territory) -> Facet {
     match t.level {
         TerritoryLevel::Region => Facet::from_path(["region", t.key().as_str()]),
@@ -621,6 +681,36 @@ fn facet_values(counts: &FacetCounts) -> BTreeMap<String, Vec<FacetValue>> {
             }
         }
     }
+    // Finer places when the results lie in one or two départements (a search within a
+    // département or an EPCI); the 50 most frequent of each level.
+    let departements = territories
+        .iter()
+        .filter(|f| !f.value.starts_with("region-"))
+        .count();
+    if departements <= 2 {
+        for dim in ["epci", "commune"] {
+            let mut finer: Vec<(String, u64)> = count_of(dim).into_iter().collect();
+            finer.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            for (value, count) in finer.into_iter().take(50) {
+                if let Some(p) = place(&value) {
+                    territories.push(FacetValue {
+                        value,
+                        label: p.label(),
+                        count,
+                        parent: p.parents.first().cloned(),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(&count) = count_of("national").get(NATIONAL) {
+        territories.push(FacetValue {
+            value: NATIONAL.to_owned(),
+            label: "France entière".to_owned(),
+            count,
+            parent: None,
+        });
+    }
     sort_hierarchically(&mut territories);
     out.insert("territory".into(), territories);
     for &dim in crate::schema::VALUE_DIMENSIONS {
@@ -645,22 +735,33 @@ fn facet_values(counts: &FacetCounts) -> BTreeMap<String, Vec<FacetValue>> {
 fn sort_hierarchically(list: &mut Vec<FacetValue>) {
     sort_by_count(list);
     let present: std::collections::HashSet<String> = list.iter().map(|v| v.value.clone()).collect();
-    let (tops, children): (Vec<FacetValue>, Vec<FacetValue>) = std::mem::take(list)
-        .into_iter()
-        .partition(|v| v.parent.as_ref().is_none_or(|p| !present.contains(p)));
-    let (tops, orphans): (Vec<FacetValue>, Vec<FacetValue>) =
-        tops.into_iter().partition(|v| v.parent.is_none());
-    for top in tops {
-        let value = top.value.clone();
-        list.push(top);
-        list.extend(
-            children
-                .iter()
-                .filter(|c| c.parent.as_deref() == Some(value.as_str()))
-                .cloned(),
-        );
+    let all = std::mem::take(list);
+    // Roots: no parent, or a parent not in the list (listed after the others).
+    let (tops, orphans): (Vec<&FacetValue>, Vec<&FacetValue>) = all
+        .iter()
+        .filter(|v| v.parent.as_ref().is_none_or(|p| !present.contains(p)))
+        .partition(|v| v.parent.is_none());
+    // Depth-first, each value under its parent (région → département → EPCI → commune).
+    fn push_with_children(
+        v: &FacetValue,
+        all: &[FacetValue],
+        out: &mut Vec<FacetValue>,
+        depth: u8,
+    ) {
+        out.push(v.clone());
+        if depth > 4 {
+            return;
+        }
+        for c in all
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(v.value.as_str()))
+        {
+            push_with_children(c, all, out, depth + 1);
+        }
     }
-    list.extend(orphans);
+    for top in tops.into_iter().chain(orphans) {
+        push_with_children(top, &all, list, 0);
+    }
 }
 
 fn sort_by_count(list: &mut [FacetValue]) {

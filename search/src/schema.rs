@@ -12,7 +12,7 @@ use tantivy::schema::{
 use crate::analyzer::FRENCH;
 
 /// Version of the schema and of the document layout; written beside the index.
-pub const SCHEMA_VERSION: &str = "moisson-search-4";
+pub const SCHEMA_VERSION: &str = "moisson-search-5";
 
 /// Dimensions whose facet values are the stored values themselves (no vocabulary hierarchy);
 /// also filter names of the API. The tail of [`DIMENSIONS`] (a test keeps them in step).
@@ -35,6 +35,9 @@ pub const DIMENSIONS: &[&str] = &[
     "use_case",
     "region",
     "departement",
+    "epci",
+    "commune",
+    "national",
     "publisher",
     "publisher_kind",
     "source",

@@ -277,6 +277,50 @@ async fn every_facet_and_filter() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn territory_filters_follow_the_hierarchy_of_places() {
+    let sandbox = two_sources().await;
+    // Brest's own dataset first, then those made for the Finistère and Ille-et-Vilaine
+    // is not one of them.
+    let brest = search(&sandbox, "territory=commune-29019").await;
+    let found = titles(&brest);
+    assert_eq!(found[0], AIR.title, "{found:?}");
+    assert!(found.contains(&WETLANDS.title.to_owned()), "{found:?}");
+    assert!(!found.iter().any(|t| t.contains("Vilaine")), "{found:?}");
+    let wider: Vec<&str> = brest["interpreted"]["wider"]
+        .as_array()
+        .expect("wider places said")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        wider.contains(&"29") && wider.contains(&"region-53"),
+        "{wider:?}"
+    );
+    // The EPCI of Brest finds its commune's dataset; the département finds it too.
+    let epci = brest["results"][0]["territories"]
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .filter_map(|t| t.as_str())
+                .find(|t| t.starts_with("epci-"))
+        })
+        .map(str::to_owned);
+    if let Some(epci) = epci {
+        let by_epci = search(&sandbox, &format!("territory={epci}")).await;
+        assert_eq!(titles(&by_epci), vec![AIR.title.to_owned()]);
+    }
+    let by_dep = search(&sandbox, "territory=29").await;
+    assert!(titles(&by_dep).contains(&AIR.title.to_owned()));
+    // Autocomplete: the commune then its EPCI.
+    let (status, places) = sandbox.get_json("/api/territories?q=quimper").await;
+    assert_eq!(status, 200, "{places}");
+    assert_eq!(places[0]["id"], "commune-29232");
+    assert_eq!(places[1]["level"], "epci");
+    let (status, _) = sandbox.get_json("/api/territories?q=x&limit=0").await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn french_analysis_accents_plurals_elisions_typos_phrases() {
     let sandbox = two_sources().await;
     for (query, expected_title) in [
@@ -440,9 +484,9 @@ async fn dataset_detail_carries_classification_reasons_and_vocabularies_count() 
         reasons("use_cases", "ppri").contains(&"mot-clé « PPRI »".to_owned()),
         "{c}"
     );
+    // Names come before geometry in the order of trust: the DDTM's département.
     assert!(
-        reasons("territories", "29")
-            .contains(&"emprise dans le département Finistère (29)".to_owned()),
+        reasons("territories", "29").contains(&"producteur « DDTM du Finistère »".to_owned()),
         "{c}"
     );
 
@@ -498,12 +542,9 @@ async fn classification_reasons_on_real_corpus_records() {
         .as_array()
         .and_then(|l| l.iter().find(|a| a["value"] == "region-84"))
         .expect("Auvergne-Rhône-Alpes");
+    // The région named by the record wins over its box (names come before geometry).
     let text = region["reasons"].to_string();
-    assert!(
-        text.contains("emprise dans la région Auvergne-Rhône-Alpes"),
-        "{c}"
-    );
-    assert!(text.contains("thème « AUVERGNE-RHONE-ALPES »"), "{c}");
+    assert!(text.contains("« AUVERGNE-RHONE-ALPES »"), "{c}");
     let by_theme = search(&sandbox, "theme=inventaires-nature-et-biodiversite&q=flore").await;
     assert_eq!(by_theme["total"], 1, "{c}");
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use super::{CatalogStore, RecordEntry, StoreError};
-use crate::vocab::{dcat, dct, foaf, skos, vcard};
+use crate::vocab::{dcat, dct, foaf, geometry, skos, vcard};
 
 /// One source a dataset was harvested from.
 #[derive(Debug, Clone, Serialize)]
@@ -298,10 +298,10 @@ pub(crate) fn build_view(entry: &RecordEntry, quads: Vec<Quad>) -> DatasetView {
                 if key.starts_with("_:")
                     || key.starts_with(crate::vocab::moisson::GENID_PREFIX) =>
             {
-                view.bboxes.extend(index.texts(&key, dcat::BBOX));
+                view.bboxes.extend(location_extent(&index, &key));
             }
             Some(key) => {
-                view.bboxes.extend(index.texts(&key, dcat::BBOX));
+                view.bboxes.extend(location_extent(&index, &key));
                 view.spatial.push(key);
             }
             None => view.spatial.push(term_text(sp)),
@@ -343,6 +343,20 @@ pub(crate) fn build_view(entry: &RecordEntry, quads: Vec<Quad>) -> DatasetView {
     }
     view.distributions.sort_by(|a, b| a.iri.cmp(&b.iri));
     view
+}
+
+/// The extent of a `dct:Location`: its `dcat:bbox`, else its `geo:asWKT` or
+/// `locn:geometry` (the same box is often written in several forms).
+fn location_extent(index: &GraphIndex, key: &str) -> Vec<String> {
+    let boxes = index.texts(key, dcat::BBOX);
+    if !boxes.is_empty() {
+        return boxes;
+    }
+    let wkt = index.texts(key, geometry::AS_WKT);
+    if !wkt.is_empty() {
+        return wkt;
+    }
+    index.texts(key, geometry::LOCN_GEOMETRY)
 }
 
 impl DatasetView {

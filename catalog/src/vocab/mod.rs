@@ -6,6 +6,8 @@
 //! ([`vocabularies`]); they carry their own classification rules (keywords, matches with
 //! EU data themes, ISO 19115 topic categories and INSPIRE themes, bounding boxes).
 
+pub mod geography;
+pub mod places;
 mod scheme;
 pub mod territories;
 pub mod text;
@@ -73,6 +75,14 @@ pub mod dcat {
     pub const START_DATE: &str = "http://www.w3.org/ns/dcat#startDate";
     /// `dcat:endDate`.
     pub const END_DATE: &str = "http://www.w3.org/ns/dcat#endDate";
+}
+
+/// Location Core (`locn:`) and GeoSPARQL, for the geometry of a `dct:Location`.
+pub mod geometry {
+    /// `locn:geometry`.
+    pub const LOCN_GEOMETRY: &str = "http://www.w3.org/ns/locn#geometry";
+    /// `geo:asWKT` (GeoSPARQL).
+    pub const AS_WKT: &str = "http://www.opengis.net/ont/geosparql#asWKT";
 }
 
 /// DCMI terms.

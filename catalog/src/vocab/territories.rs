@@ -53,7 +53,8 @@ impl Bbox {
 
     /// Parses the extent of a literal as records give it: a WKT `POLYGON`/`MULTIPOLYGON`/
     /// `POINT`/`ENVELOPE` (optionally prefixed by a CRS IRI, assumed WGS84 lon/lat), or four
-    /// numbers separated by commas or spaces (`west,south,east,north`). Returns the box
+    /// numbers separated by commas or spaces (`west,south,east,north`), or a GeoJSON
+    /// geometry (`{"type":"Polygon","coordinates":…}`). Returns the box
     /// enclosing every coordinate pair; `None` when nothing usable is found.
     ///
     /// ```
@@ -82,7 +83,8 @@ impl Bbox {
                 _ => None,
             };
         }
-        let is_wkt = upper.starts_with("POLYGON")
+        let is_wkt = body.trim_start().starts_with('{')
+            || upper.starts_with("POLYGON")
             || upper.starts_with("MULTIPOLYGON")
             || upper.starts_with("POINT")
             || upper.starts_with("LINESTRING");

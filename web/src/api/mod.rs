@@ -11,5 +11,6 @@ pub mod sources;
 pub mod sparql;
 pub mod sparql_dataset;
 pub mod sparql_worker;
+pub mod territories;
 pub mod validate;
 pub mod vocab;

@@ -1,7 +1,7 @@
 //! `GET /api/themes`, `GET /api/use-cases`, `GET /api/territories`: the vocabularies with
 //! the number of datasets classified under each entry.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use moisson_catalog::vocab::{vocabularies, Concept, TerritoryLevel};
@@ -116,7 +116,31 @@ async fn use_cases(State(state): State<AppState>) -> Result<Json<Vec<UseCaseEntr
     Ok(Json(out))
 }
 
-async fn territories(State(state): State<AppState>) -> Result<Json<Vec<TerritoryEntry>>, ApiError> {
+fn serialization_failed(err: serde_json::Error) -> ApiError {
+    tracing::error!(error = %err, "territory answer not serializable");
+    ApiError::with_status(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error",
+    )
+}
+
+async fn territories(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let params: BTreeMap<String, String> =
+        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    if let Some(q) = params.get("q") {
+        let found =
+            super::territories::autocomplete(q.clone(), params.get("limit").map(String::as_str))
+                .await?;
+        return Ok(Json(
+            serde_json::to_value(found).map_err(serialization_failed)?,
+        ));
+    }
     let facets = counts(&state).await?;
     let vocab = vocabularies();
     let entry = |t: &moisson_catalog::vocab::Territory| TerritoryEntry {
@@ -142,5 +166,7 @@ async fn territories(State(state): State<AppState>) -> Result<Json<Vec<Territory
             .collect();
         out.push(r);
     }
-    Ok(Json(out))
+    Ok(Json(
+        serde_json::to_value(out).map_err(serialization_failed)?,
+    ))
 }

@@ -140,7 +140,10 @@ fn table(dev_set: &Path, r: &Report, max_confusions: usize) -> String {
     let share = |n: usize| n as f64 * 100.0 / t.records.max(1) as f64;
     let _ = writeln!(
         out,
-        "territory    exact {}/{} ({:.0} %), compatible {}/{} ({:.0} %)",
+        "territory    all levels {}/{} ({:.0} %); départements and régions: exact {}/{} ({:.0} %), compatible {}/{} ({:.0} %)",
+        t.all_levels,
+        t.records,
+        share(t.all_levels),
         t.exact,
         t.records,
         share(t.exact),

@@ -5,6 +5,7 @@ mod bench_csw;
 mod bench_fuzz;
 mod bench_search;
 mod bench_sparql;
+mod bench_territories;
 pub mod classify;
 mod demo;
 pub mod eval_classify;
@@ -60,6 +61,8 @@ enum Command {
     BenchSearch(bench_search::BenchSearchArgs),
     /// Times ten realistic SPARQL queries on the store `bench-search` leaves (p50/p99).
     BenchSparql(bench_sparql::BenchSparqlArgs),
+    /// Times territory lookups: geography load, autocomplete in process and over HTTP.
+    BenchTerritories(bench_territories::BenchTerritoriesArgs),
     /// Fuzzes validation and harvesting with mutated corpus and hostile files for N minutes.
     BenchFuzz(bench_fuzz::BenchFuzzArgs),
     /// Searches the index (French full text, themes, use cases, territories).
@@ -108,6 +111,7 @@ pub fn main() -> ExitCode {
             Command::BenchCsw(args) => bench_csw::run(args).await,
             Command::BenchSearch(args) => bench_search::run(args).await,
             Command::BenchSparql(args) => bench_sparql::run(args).await,
+            Command::BenchTerritories(args) => bench_territories::run(args).await,
             Command::BenchFuzz(args) => bench_fuzz::run(args).await,
             Command::Search(args) => search::run(args, config_or_demo(&cli.config, &env)?.0).await,
             Command::Reindex(args) => reindex::run(args, load_config(&cli.config, &env)?).await,

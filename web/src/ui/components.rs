@@ -153,10 +153,13 @@ pub(crate) fn use_case_label(slug: &str) -> String {
         .map_or_else(|| slug.to_owned(), |c| c.label.clone())
 }
 
-/// Returns the French name of a territory key (`29`, `region-53`).
+/// Returns the French name of a territory key (`29`, `region-53`, `commune-29232`,
+/// `epci-…`, `national`).
 pub(crate) fn territory_label(key: &str) -> String {
     moisson_search::classify::territory_by_key(vocabularies(), key)
-        .map_or_else(|| key.to_owned(), |t| t.name.clone())
+        .map(|t| t.name.clone())
+        .or_else(|| moisson_catalog::vocab::places::place(key).map(|p| p.label()))
+        .unwrap_or_else(|| key.to_owned())
 }
 
 /// A breadcrumb: links, then the current page.

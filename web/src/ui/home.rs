@@ -185,6 +185,10 @@ fn territory_picker() -> Markup {
                 button type="submit" { "Voir les jeux de données" }
             }
             p.muted { "Exemple : " a href=(search_href(&[("territory", "29")])) { "jeux de données du Finistère" } }
+            form.inline-form action="/territoires" method="get" {
+                (super::vocab::place_picker("territoire-commune", None))
+                button type="submit" { "Voir ce territoire" }
+            }
         }
     }
 }

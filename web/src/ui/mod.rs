@@ -21,6 +21,7 @@ mod producers;
 mod qgis;
 mod search;
 mod sitemap;
+mod territory;
 mod validator;
 mod vocab;
 
@@ -58,6 +59,8 @@ pub fn routes() -> Router<AppState> {
         .route("/themes/{slug}", get(vocab::theme_page))
         .route("/cas-d-usage", get(vocab::use_cases_page))
         .route("/cas-d-usage/{slug}", get(vocab::use_case_page))
+        .route("/territoires", get(territory::pick))
+        .route("/territoires/{code}", get(territory::page))
         .route("/catalogues", get(catalogues::list_page))
         .route("/catalogues/{id}", get(catalogues::dashboard_page))
         .route(

@@ -388,6 +388,13 @@ fn results_header(r: &Results) -> Markup {
                 (r.response.interpreted.territories.iter().map(|t| territory_label(t)).collect::<Vec<_>>().join(", "))
             }
         }
+        @if !r.response.interpreted.wider.is_empty() {
+            p.muted {
+                "Sont aussi comptés, après ceux de la commune, les jeux de données faits pour "
+                (r.response.interpreted.wider.iter().map(|t| territory_label(t)).collect::<Vec<_>>().join(", "))
+                "."
+            }
+        }
     }
 }
 

@@ -4,13 +4,16 @@
 
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
-use moisson_catalog::vocab::{vocabularies, Concept, Territory, TerritoryLevel};
+use moisson_catalog::vocab::geography::NATIONAL;
+use moisson_catalog::vocab::places::{place, search_places, Place, PlaceLevel};
+use moisson_catalog::vocab::{vocabularies, Concept};
+use moisson_search::territory::{gap_levels, GapLevel};
 use moisson_search::{FacetValue, SearchRequest, Sort, Summary};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::components::{breadcrumb, quality_badge, search_href, Params};
-use super::home::{count_in, territory_select};
+use super::home::count_in;
 use super::layout::{page as layout_page, Nav};
 use super::needs::{needs_of, Need};
 use super::{blocking, fr, Page, UiError};
@@ -54,7 +57,7 @@ fn concept_list<'a>(
 }
 
 /// The newest datasets of a search, and the total.
-fn newest(
+pub(crate) fn newest(
     state: &AppState,
     filters: BTreeMap<String, Vec<String>>,
 ) -> Result<(u64, Vec<Summary>), UiError> {
@@ -68,7 +71,7 @@ fn newest(
     Ok((response.total, response.results))
 }
 
-fn summary_list(items: &[Summary]) -> Markup {
+pub(crate) fn summary_list(items: &[Summary]) -> Markup {
     html! {
         ul.compact-results {
             @for s in items {
@@ -164,66 +167,101 @@ pub(crate) async fn use_cases_page(State(state): State<AppState>) -> Result<Page
 #[derive(Deserialize)]
 pub(crate) struct GapQuery {
     territory: Option<String>,
+    /// The French name of the parameter, as links and the picker write it.
+    territoire: Option<String>,
+}
+
+/// Datasets of one level for one kind of data.
+struct LevelCount {
+    level: GapLevel,
+    count: u64,
+    href: String,
 }
 
 /// One line of the gap view.
 struct GapLine {
     need: &'static Need,
-    count: u64,
-    href: String,
+    /// Counts by level, the chosen place first (one line, all of France, without one).
+    levels: Vec<LevelCount>,
+}
+
+impl GapLine {
+    fn count(&self) -> u64 {
+        self.levels.iter().map(|l| l.count).sum()
+    }
 }
 
 /// What the use-case page shows.
 struct UseCaseView {
     concept: Concept,
-    territory: Option<Territory>,
+    territory: Option<Place>,
     lines: Vec<GapLine>,
     total: u64,
     latest: Vec<Summary>,
 }
 
-/// The territory filter of a gap view. A dataset of a département also carries its
-/// région, so a région's filter covers its départements; a département's filter keeps to
-/// the datasets classified in it (those of the neighbouring départements would otherwise
-/// count through the région).
-fn territory_values(t: &Territory) -> Vec<String> {
-    vec![t.key()]
+/// The place a gap view or territory page asks for: a key (`commune-29232`, `29`), else
+/// the best answer of the autocomplete to what was typed (the picker without JavaScript).
+pub(crate) fn resolve_place(text: &str) -> Option<Place> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 200 {
+        return None;
+    }
+    place(text).or_else(|| search_places(text, 1).into_iter().next())
 }
 
-/// Counts, for each kind of data `slug` needs, the datasets of `territory` (all of France
-/// when `None`). A search that only matched some of the words counts as missing.
+/// Counts, for each kind of data `slug` needs, the datasets of each level of `territory`
+/// (the place, then the places holding it, then France), or of all of France when `None`.
+/// A search that only matched some of the words counts as missing.
 fn gap_lines(
     state: &AppState,
     slug: &str,
-    territory: Option<&Territory>,
+    territory: Option<&Place>,
 ) -> Result<Vec<GapLine>, UiError> {
-    let values = territory.map(territory_values).unwrap_or_default();
+    let levels: Vec<Option<GapLevel>> = match territory {
+        Some(p) => gap_levels(&p.key)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Some)
+            .collect(),
+        None => vec![None],
+    };
     let mut lines = Vec::new();
     for need in needs_of(slug) {
-        let mut filters = BTreeMap::new();
-        if !values.is_empty() {
-            filters.insert("territory".to_owned(), values.clone());
-        }
-        let response = state.index.search(&SearchRequest {
-            q: Some(need.query.to_owned()),
-            filters,
-            page: 1,
-            page_size: 1,
-            ..SearchRequest::default()
-        })?;
-        let count = if response.interpreted.relaxed {
-            0
-        } else {
-            response.total
-        };
-        let mut params = Params(vec![("q".to_owned(), need.query.to_owned())]);
-        for v in &values {
-            params.0.push(("territory".to_owned(), v.clone()));
+        let mut counts = Vec::new();
+        for level in &levels {
+            let mut filters = BTreeMap::new();
+            let mut params = Params(vec![("q".to_owned(), need.query.to_owned())]);
+            if let Some(l) = level {
+                filters.insert(l.filter.0.to_owned(), vec![l.filter.1.clone()]);
+                params.0.push((l.filter.0.to_owned(), l.filter.1.clone()));
+            }
+            let response = state.index.search(&SearchRequest {
+                q: Some(need.query.to_owned()),
+                filters,
+                page: 1,
+                page_size: 1,
+                ..SearchRequest::default()
+            })?;
+            let count = if response.interpreted.relaxed {
+                0
+            } else {
+                response.total
+            };
+            counts.push(LevelCount {
+                level: level.clone().unwrap_or(GapLevel {
+                    key: NATIONAL.to_owned(),
+                    level: PlaceLevel::National,
+                    label: "France entière".to_owned(),
+                    filter: ("territory", String::new()),
+                }),
+                count,
+                href: params.href("/recherche"),
+            });
         }
         lines.push(GapLine {
             need,
-            count,
-            href: params.href("/recherche"),
+            levels: counts,
         });
     }
     Ok(lines)
@@ -241,19 +279,20 @@ pub(crate) async fn use_case_page(
         .filter(|c| c.parent.is_some())
         .ok_or_else(UiError::not_found)?
         .clone();
-    let territory = match query.territory.as_deref().filter(|t| !t.is_empty()) {
-        Some(key) => Some(
-            moisson_search::classify::territory_by_key(vocab, key)
-                .ok_or_else(UiError::bad_request)?
-                .clone(),
-        ),
+    let asked = query
+        .territoire
+        .as_deref()
+        .or(query.territory.as_deref())
+        .filter(|t| !t.trim().is_empty());
+    let territory = match asked {
+        Some(text) => Some(resolve_place(text).ok_or_else(UiError::bad_request)?),
         None => None,
     };
     let view = blocking(move || {
         let lines = gap_lines(&state, &concept.slug, territory.as_ref())?;
         let mut filters = BTreeMap::from([("use_case".to_owned(), vec![concept.slug.clone()])]);
         if let Some(t) = &territory {
-            filters.insert("territory".to_owned(), territory_values(t));
+            filters.insert("territory".to_owned(), vec![t.key.clone()]);
         }
         let (total, latest) = newest(&state, filters)?;
         Ok(UseCaseView {
@@ -266,6 +305,29 @@ pub(crate) async fn use_case_page(
     })
     .await?;
     Ok(Page::ok(render_use_case(&view)))
+}
+
+/// « à Quimper (29) », « dans l'intercommunalité … », « dans le département … ».
+pub(crate) fn place_phrase(p: &Place) -> String {
+    match p.level {
+        PlaceLevel::National => "en France".to_owned(),
+        PlaceLevel::Region => format!("en région {}", p.name),
+        PlaceLevel::Departement => format!("dans le département {}", p.label()),
+        PlaceLevel::Epci => format!("dans l'intercommunalité {}", p.name),
+        PlaceLevel::Commune => format!("à {}", p.label()),
+    }
+}
+
+/// The territory picker: a text field (name, code or postal code) that works without
+/// JavaScript, read by [`resolve_place`]; the list of régions and départements stays
+/// available beside it.
+pub(crate) fn place_picker(id: &str, current: Option<&Place>) -> Markup {
+    html! {
+        label for=(id) { "Commune, intercommunalité, département ou région" }
+        input #(id) type="search" name="territoire" autocomplete="off"
+            placeholder="Quimper, 29232, 29000, Finistère…"
+            value=[current.map(|p| p.label())];
+    }
 }
 
 fn short_name(c: &Concept) -> String {
@@ -283,16 +345,11 @@ fn render_use_case(v: &UseCaseView) -> Markup {
         .parent
         .as_deref()
         .and_then(|p| vocabularies().use_cases.get(p));
-    let place = v.territory.as_ref().map(|t| match t.level {
-        TerritoryLevel::Region => format!("en région {}", t.name),
-        TerritoryLevel::Departement => format!("dans le département {} ({})", t.name, t.code),
-    });
-    let found = v.lines.iter().filter(|l| l.count > 0).count();
+    let place = v.territory.as_ref().map(place_phrase);
+    let found = v.lines.iter().filter(|l| l.count() > 0).count();
     let mut search = Params(vec![("use_case".to_owned(), c.slug.clone())]);
     if let Some(t) = &v.territory {
-        for value in territory_values(t) {
-            search.0.push(("territory".to_owned(), value));
-        }
+        search.0.push(("territory".to_owned(), t.key.clone()));
     }
     html! {
         (layout_page(&c.label, Nav::UseCases, html! {
@@ -307,8 +364,7 @@ fn render_use_case(v: &UseCaseView) -> Markup {
                         @if let Some(p) = &place { " " (p) }
                     }
                     form.inline-form action={ "/cas-d-usage/" (c.slug) } method="get" {
-                        label for="territoire-usage" { "Votre territoire" }
-                        (territory_select("territoire-usage", v.territory.as_ref().map(|t| t.key()).as_deref()))
+                        (place_picker("territoire-usage", v.territory.as_ref()))
                         button type="submit" { "Afficher" }
                     }
                     p {
@@ -329,19 +385,33 @@ fn render_use_case(v: &UseCaseView) -> Markup {
                                 @for l in &v.lines {
                                     tr {
                                         th scope="row" { (l.need.label) }
-                                        @if l.count > 0 {
+                                        @if l.count() > 0 {
                                             td { span.status.status-ok { "✓ Disponible" } }
-                                            td { a href=(l.href) { (fr::datasets(l.count)) } }
                                         } @else {
                                             td { span.status.status-missing { "✗ Manquant" } }
-                                            td { "Aucun jeu de données trouvé" }
+                                        }
+                                        td {
+                                            @if l.count() == 0 {
+                                                "Aucun jeu de données trouvé"
+                                            } @else if v.territory.is_none() {
+                                                a href=(l.levels[0].href) { (fr::datasets(l.count())) }
+                                            } @else {
+                                                ul.levels {
+                                                    @for lc in l.levels.iter().filter(|lc| lc.count > 0) {
+                                                        li {
+                                                            a href=(lc.href) { (fr::datasets(lc.count)) }
+                                                            " — " (lc.level.level.label()) " : " (lc.level.label)
+                                                        }
+                                                    }
+                                                }
+                                            }
                                         }
                                     }
                                 }
                             }
                         }
                     }
-                    p.muted { "Sont comptés les jeux de données classés dans ce territoire ; ceux de portée nationale, ou régionale pour un département, ne le sont pas. Une donnée manquante ici peut exister sans être décrite dans un catalogue moissonné : signalez-la à son producteur." }
+                    p.muted { "Sont comptés les jeux de données classés dans ce territoire (et dans les communes qu'il contient), puis ceux faits pour les territoires plus larges qui le contiennent (intercommunalité, département, région, France entière), avec le niveau dont ils viennent. Une donnée manquante ici peut exister sans être décrite dans un catalogue moissonné : signalez-la à son producteur." }
                 }
                 section aria-labelledby="classes" {
                     h2 #classes { "Jeux de données classés dans ce cas d'usage" }
