@@ -1,5 +1,5 @@
 // Moisson's web front in a real browser: starts `moisson demo`, walks home → search →
-// facet → dataset → use-case gap view → catalogues → dashboard → CSV download →
+// facet → dataset → use-case gap views (département, EPCI) → a commune's page → catalogues → dashboard → CSV download →
 // « à corriger en priorité » → producers → a producer → validator report in headless
 // Chromium, runs axe-core on every page type (fails on any serious or critical violation
 // and on any Content-Security-Policy report), and saves screenshots to docs/screenshots/.
@@ -133,16 +133,39 @@ async function walk(base, context) {
   await screenshot(page, "dataset");
   await page.setViewportSize({ width: 1280, height: 900 });
 
-  // The PPRI gap view for the Finistère, chosen with the form.
+  // The PPRI gap view for the Finistère, chosen with the picker (a text field).
   await page.goto(`${base}/cas-d-usage/ppri`);
-  await page.selectOption("#territoire-usage", "29");
-  await Promise.all([page.waitForURL(/territory=29/), page.click("form.inline-form button")]);
+  await page.fill("#territoire-usage", "Finistère");
+  await Promise.all([page.waitForURL(/territoire=/), page.click("form.inline-form button")]);
   const heading = (await page.textContent("#lacunes")) ?? "";
   check(/Pour votre PPRI, voici les données disponibles et celles qui manquent/.test(heading),
     `use case: gap view heading (${heading.trim()})`);
   check(await page.locator(".gap-table tbody tr").count() >= 5, "use case: needs listed");
   await audit(page, "use-case gap view");
   await screenshot(page, "use-case-gap", true);
+
+  // The PCAET gap view for an EPCI (Quimper Bretagne Occidentale), typed by name: the
+  // datasets of the EPCI and of the wider territories (Finistère, Bretagne, France).
+  await page.goto(`${base}/cas-d-usage/pcaet`);
+  await page.fill("#territoire-usage", "Quimper Bretagne Occidentale");
+  await Promise.all([page.waitForURL(/territoire=/), page.click("form.inline-form button")]);
+  const epciHeading = (await page.textContent("#lacunes")) ?? "";
+  check(/Pour votre PCAET/.test(epciHeading) && /Quimper/.test(epciHeading),
+    `use case: PCAET gap view for an EPCI (${epciHeading.trim()})`);
+  check(await page.locator(".gap-table tbody tr").count() >= 3, "use case: PCAET needs listed");
+  await audit(page, "use-case gap view (EPCI)");
+  await screenshot(page, "use-case-gap-epci", true);
+
+  // A commune's territory page, desktop and phone.
+  await page.goto(`${base}/territoires/commune-29232`);
+  const communeTitle = (await page.textContent("h1")) ?? "";
+  check(/Quimper/.test(communeTitle), `territory: commune page (${communeTitle.trim()})`);
+  await audit(page, "territory page (commune)");
+  await screenshot(page, "territoire-commune", true);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await audit(page, "territory page (commune, 390 px)");
+  await screenshot(page, "territoire-commune-390", true);
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // Theme page.
   await page.goto(`${base}/themes`);

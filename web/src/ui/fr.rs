@@ -48,6 +48,15 @@ pub(crate) fn datasets(n: u64) -> String {
     }
 }
 
+/// Returns « Voir le jeu de données » / « Voir les 12 jeux de données ».
+pub(crate) fn see_datasets(n: u64) -> String {
+    if n == 1 {
+        "Voir le jeu de données".to_owned()
+    } else {
+        format!("Voir les {}", datasets(n))
+    }
+}
+
 /// Returns « 1 fiche » / « 12 fiches ».
 pub(crate) fn records(n: u64) -> String {
     if n <= 1 {

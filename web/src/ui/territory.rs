@@ -129,7 +129,7 @@ fn render(v: &TerritoryView) -> Markup {
                 }
                 section aria-labelledby="donnees" {
                     h2 #donnees { "Jeux de données " (place_phrase(p)) }
-                    p { a.button href=(search_href(&[("territory", key)])) { "Voir les " (fr::datasets(v.total)) } }
+                    p { a.button href=(search_href(&[("territory", key)])) { (fr::see_datasets(v.total)) } }
                     (summary_list(&v.latest))
                 }
                 section aria-labelledby="par-theme" {

@@ -117,7 +117,7 @@ pub(crate) async fn theme_page(
             div.container {
                 (breadcrumb(&links, &concept.label))
                 h1 { (concept.label) }
-                p.lead { a.button href=(search_href(&[("theme", concept.slug.as_str())])) { "Voir les " (fr::datasets(total)) } }
+                p.lead { a.button href=(search_href(&[("theme", concept.slug.as_str())])) { (fr::see_datasets(total)) } }
                 @let children: Vec<&Concept> = scheme.children(&concept.slug).collect();
                 @if !children.is_empty() {
                     section aria-labelledby="sous-themes" {
@@ -415,7 +415,7 @@ fn render_use_case(v: &UseCaseView) -> Markup {
                 }
                 section aria-labelledby="classes" {
                     h2 #classes { "Jeux de données classés dans ce cas d'usage" }
-                    p { a.button href=(search.href("/recherche")) { "Voir les " (fr::datasets(v.total)) } }
+                    p { a.button href=(search.href("/recherche")) { (fr::see_datasets(v.total)) } }
                     (summary_list(&v.latest))
                 }
             }
