@@ -7,6 +7,17 @@
 //! version of which (source, record) pair. A harvest writes new graphs first and flips the
 //! registry in one transaction at the end, so a failed or interrupted harvest changes
 //! nothing that readers see.
+//!
+//! Modules:
+//! - [`activity`]: Activity of a source, as its producers follow it in a feed.
+//! - [`dates`]: Metadata dates, read one way everywhere.
+//! - [`licences`]: Licences, recognised one way everywhere.
+//! - [`model`]: Plain data of the domain.
+//! - [`publishers`]: Producers.
+//! - [`quality`]: The quality autodiagnostic.
+//! - [`shacl`]: SHACL Core validation written over oxigraph's in-memory graphs, and Moisson's shapes.
+//! - [`store`]: The oxigraph store.
+//! - [`vocab`]: The vocabularies Moisson reads and writes.
 
 pub mod activity;
 pub mod dates;
