@@ -9,18 +9,20 @@
 //! nothing that readers see.
 //!
 //! Modules:
-//! - [`activity`]: Activity of a source, as its producers follow it in a feed.
-//! - [`dates`]: Metadata dates, read one way everywhere.
-//! - [`licences`]: Licences, recognised one way everywhere.
-//! - [`model`]: Plain data of the domain.
-//! - [`publishers`]: Producers.
-//! - [`quality`]: The quality autodiagnostic.
-//! - [`shacl`]: SHACL Core validation written over oxigraph's in-memory graphs, and Moisson's shapes.
-//! - [`store`]: The oxigraph store.
-//! - [`vocab`]: The vocabularies Moisson reads and writes.
+//! - [`activity`] — Activity of a source, as its producers follow it in a feed.
+//! - [`dates`] — Metadata dates, read one way everywhere.
+//! - [`formats`] — File formats, recognised one way everywhere.
+//! - [`licences`] — Licences, recognised one way everywhere.
+//! - [`model`] — Plain data of the domain.
+//! - [`publishers`] — Producers.
+//! - [`quality`] — The quality autodiagnostic.
+//! - [`shacl`] — SHACL Core validation written over oxigraph's in-memory graphs, and Moisson's shapes.
+//! - [`store`] — The oxigraph store.
+//! - [`vocab`] — The vocabularies Moisson reads and writes.
 
 pub mod activity;
 pub mod dates;
+pub mod formats;
 pub mod licences;
 pub mod model;
 pub mod publishers;

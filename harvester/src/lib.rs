@@ -8,24 +8,24 @@
 //! table; records are content-hashed so an unchanged record costs no write.
 //!
 //! Modules:
-//! - [`csw`]: The `csw` protocol.
-//! - [`dcat`]: The `dcat` protocol.
-//! - [`demo`]: Deterministic demo DCAT-AP catalogues of French environmental metadata.
-//! - [`events`]: Notable harvest events.
-//! - [`fetch`]: The one HTTP loop every protocol goes through.
-//! - [`format`]: Which RDF serialization a page is in.
-//! - [`job`]: One harvest job of one source, from the first page to the registry commit.
-//! - [`limits`]: What one page of a source may make Moisson do or hold, whatever its bytes say.
-//! - [`links`]: The link checker.
-//! - [`nesting`]: A streaming check of how deeply a JSON(-LD) or Turtle-family document nests, run on the bytes as they …
-//! - [`netguard`]: Which network addresses Moisson may reach on a harvested document's say-so.
-//! - [`parse`]: Parsing one spooled page into a `PageGraph`, with located errors.
-//! - [`pipeline`]: The record pipeline every protocol shares once it has a page's triples.
-//! - [`preview`]: Preview of a source before it is added (the validator).
-//! - [`records`]: From the triples of one page to records.
-//! - [`source`]: A harvested source, as the configuration describes it.
-//! - [`validation`]: The validator's report.
-//! - [`xml_guard`]: One guard for every XML document read from outside (RDF/XML pages, CSW responses and the `rdf:RDF` …
+//! - [`csw`] — The `csw` protocol.
+//! - [`dcat`] — The `dcat` protocol.
+//! - [`demo`] — Deterministic demo DCAT-AP catalogues of French environmental metadata.
+//! - [`events`] — Notable harvest events.
+//! - [`fetch`] — The one HTTP loop every protocol goes through.
+//! - [`format`] — Which RDF serialization a page is in.
+//! - [`job`] — One harvest job of one source, from the first page to the registry commit.
+//! - [`limits`] — What one page of a source may make Moisson do or hold, whatever its bytes say.
+//! - [`links`] — The link checker.
+//! - [`nesting`] — A streaming check of how deeply a JSON(-LD) or Turtle-family document nests, run on the bytes as they …
+//! - [`netguard`] — Which network addresses Moisson may reach on a harvested document's say-so.
+//! - [`parse`] — Parsing one spooled page into a `PageGraph`, with located errors.
+//! - [`pipeline`] — The record pipeline every protocol shares once it has a page's triples.
+//! - [`preview`] — Preview of a source before it is added (the validator).
+//! - [`records`] — From the triples of one page to records.
+//! - [`source`] — A harvested source, as the configuration describes it.
+//! - [`validation`] — The validator's report.
+//! - [`xml_guard`] — One guard for every XML document read from outside (RDF/XML pages, CSW responses and the `rdf:RDF` …
 
 pub mod csw;
 pub mod dcat;

@@ -8,17 +8,17 @@
 //! touched. Each document carries the API summary, so a search never reads the store.
 //!
 //! Modules:
-//! - [`analyzer`]: French analysis.
-//! - `cache`: Answers and facet counts of recent searches, valid for one searcher generation.
-//! - [`classify`]: Classification of a record into themes, use cases and territories, each assignment with the French …
-//! - [`document`]: From harvested records to search documents.
-//! - [`eval`]: Scoring the classifier against hand-labelled records (`search/eval/dev-set.jsonl`).
-//! - [`index`]: The tantivy index under `data_dir/index`.
-//! - [`normalize`]: Normalized facet values.
-//! - [`query`]: Searching.
-//! - [`schema`]: The index schema.
-//! - [`select`]: Selections for exports and SPARQL.
-//! - [`territory`]: Territory detection.
+//! - [`analyzer`] — French analysis.
+//! - `cache` — Answers and facet counts of recent searches, valid for one searcher generation.
+//! - [`classify`] — Classification of a record into themes, use cases and territories, each assignment with the French …
+//! - [`document`] — From harvested records to search documents.
+//! - [`eval`] — Scoring the classifier against hand-labelled records (`search/eval/dev-set.jsonl`).
+//! - [`index`] — The tantivy index under `data_dir/index`.
+//! - [`normalize`] — Normalized facet values.
+//! - [`query`] — Searching.
+//! - [`schema`] — The index schema.
+//! - [`select`] — Selections for exports and SPARQL.
+//! - [`territory`] — Territory detection.
 
 pub mod analyzer;
 mod cache;

@@ -1,4 +1,5 @@
-//! Normalized facet values: formats ("SHP", "shapefile", "ESRI Shapefile" → Shapefile),
+//! Normalized facet values: formats ("SHP", "shapefile", "ESRI Shapefile" → Shapefile, from
+//! [`moisson_catalog::formats`]),
 //! licences, publisher kinds and freshness bands.
 
 use moisson_catalog::vocab::text::normalize;
@@ -21,121 +22,6 @@ impl Normalized {
     }
 }
 
-/// Known formats: (value, label, normalized spellings).
-const FORMATS: &[(&str, &str, &[&str])] = &[
-    (
-        "shapefile",
-        "Shapefile",
-        &[
-            "shp",
-            "shapefile",
-            "esri shapefile",
-            "x shapefile",
-            "shape",
-            "shp zip",
-            "zip shp",
-            "application x shapefile",
-        ],
-    ),
-    (
-        "geojson",
-        "GeoJSON",
-        &[
-            "geojson",
-            "geo json",
-            "application geo json",
-            "application vnd geo json",
-        ],
-    ),
-    ("csv", "CSV", &["csv", "text csv", "fichier csv"]),
-    (
-        "geopackage",
-        "GeoPackage",
-        &["gpkg", "geopackage", "application geopackage sqlite3"],
-    ),
-    (
-        "excel",
-        "Excel",
-        &[
-            "xls",
-            "xlsx",
-            "excel",
-            "ms excel",
-            "application vnd ms excel",
-            "application vnd openxmlformats officedocument spreadsheetml sheet",
-        ],
-    ),
-    (
-        "ods",
-        "ODS",
-        &["ods", "application vnd oasis opendocument spreadsheet"],
-    ),
-    ("json", "JSON", &["json", "application json"]),
-    ("pdf", "PDF", &["pdf", "application pdf"]),
-    (
-        "wms",
-        "WMS",
-        &[
-            "wms",
-            "ogc wms",
-            "wms srvc",
-            "ogc web map service",
-            "web map service",
-            "ogc wm 1 1 1 http get map",
-            "ogc wms 1 3 0 http get map",
-        ],
-    ),
-    (
-        "wfs",
-        "WFS",
-        &[
-            "wfs",
-            "ogc wfs",
-            "wfs srvc",
-            "ogc web feature service",
-            "web feature service",
-        ],
-    ),
-    ("wmts", "WMTS", &["wmts", "ogc wmts", "wmts srvc"]),
-    (
-        "kml",
-        "KML",
-        &["kml", "kmz", "application vnd google earth kml xml"],
-    ),
-    ("gml", "GML", &["gml", "application gml xml"]),
-    ("xml", "XML", &["xml", "application xml", "text xml"]),
-    ("zip", "ZIP", &["zip", "application zip"]),
-    (
-        "geotiff",
-        "GeoTIFF",
-        &["tiff", "tif", "geotiff", "image tiff"],
-    ),
-    (
-        "mapinfo",
-        "MapInfo",
-        &["tab", "mif", "mif mid", "mapinfo", "mapinfo tab"],
-    ),
-    ("dxf", "DXF", &["dxf"]),
-    (
-        "html",
-        "HTML",
-        &["html", "text html", "www link", "www link 1 0 http link"],
-    ),
-    (
-        "rdf",
-        "RDF",
-        &[
-            "rdf",
-            "rdf xml",
-            "turtle",
-            "ttl",
-            "json ld",
-            "application rdf xml",
-            "text turtle",
-        ],
-    ),
-];
-
 /// Returns the normalized format of a distribution's `dct:format` or media type (IRI or
 /// free text); unknown formats keep their own spelling, uppercased.
 ///
@@ -146,13 +32,10 @@ const FORMATS: &[(&str, &str, &[&str])] = &[
 /// assert_eq!(format("OGC:WMS").value, "wms");
 /// ```
 pub fn format(raw: &str) -> Normalized {
-    let text = last_segment_if_iri(raw.trim());
-    let key = normalize(&text.replace(['_', '+'], " "));
-    for (value, label, spellings) in FORMATS {
-        if spellings.iter().any(|s| normalize(s) == key) {
-            return Normalized::new(value, label);
-        }
+    if let Some(f) = moisson_catalog::formats::recognise(raw) {
+        return Normalized::new(f.facet, f.label);
     }
+    let text = last_segment_if_iri(raw.trim());
     let label: String = text.chars().take(40).collect::<String>().to_uppercase();
     let value = slug(&label);
     if value.is_empty() {

@@ -5,19 +5,19 @@
 //! lives in `catalog`, `harvester` and `search`.
 //!
 //! Modules:
-//! - [`api`]: JSON API areas; each exposes `routes()`.
-//! - [`app`]: The axum application.
-//! - [`cli`]: The command line.
-//! - [`config`]: `moisson.toml`.
-//! - [`demo_csw`]: The CSW endpoints of the demo catalogue server.
-//! - [`demo_server`]: The loopback server of `moisson demo`.
-//! - [`error`]: `ApiError`.
-//! - [`http_server`]: The HTTP/1.1 server loop of `moisson serve` and `moisson demo`.
-//! - [`metrics`]: `GET /metrics`.
-//! - [`public_url`]: The server's public address (`[server] public_url`).
-//! - [`runner`]: Runs harvests.
-//! - [`scheduler`]: Scheduled harvesting for `moisson serve`.
-//! - [`ui`]: The French portal.
+//! - [`api`] — JSON API areas; each exposes `routes()`.
+//! - [`app`] — The axum application.
+//! - [`cli`] — The command line.
+//! - [`config`] — `moisson.toml`.
+//! - [`demo_csw`] — The CSW endpoints of the demo catalogue server.
+//! - [`demo_server`] — The loopback server of `moisson demo`.
+//! - [`error`] — `ApiError`.
+//! - [`http_server`] — The HTTP/1.1 server loop of `moisson serve` and `moisson demo`.
+//! - [`metrics`] — `GET /metrics`.
+//! - [`public_url`] — The server's public address (`[server] public_url`).
+//! - [`runner`] — Runs harvests.
+//! - [`scheduler`] — Scheduled harvesting for `moisson serve`.
+//! - [`ui`] — The French portal.
 
 pub mod api;
 pub mod app;

@@ -6,13 +6,13 @@
 //! error.
 
 /// Prefix of the EU file-type table.
-pub(crate) const EU_FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
+pub(crate) use crate::formats::EU_FILE_TYPE;
 /// Prefix of the EU access-right table.
 pub(crate) const EU_ACCESS_RIGHT: &str =
     "http://publications.europa.eu/resource/authority/access-right/";
 /// Prefix of the EU frequency table.
 pub(crate) const EU_FREQUENCY: &str = "http://publications.europa.eu/resource/authority/frequency/";
-/// Prefix of the EU licence table.
+/// IANA media-type registry prefixes.
 const IANA_PREFIXES: [&str; 2] = [
     "https://www.iana.org/assignments/media-types/",
     "http://www.iana.org/assignments/media-types/",
@@ -26,55 +26,6 @@ pub(crate) struct FormatFacts {
     pub(crate) non_proprietary: bool,
     pub(crate) machine_readable: bool,
 }
-
-/// (code, non-proprietary, machine-readable, aliases: free text and media types).
-#[rustfmt::skip]
-const FORMATS: &[(&str, bool, bool, &[&str])] = &[
-    ("CSV", true, true, &["csv", "text/csv", "comma separated values"]),
-    ("TSV", true, true, &["tsv", "text/tab-separated-values"]),
-    ("JSON", true, true, &["json", "application/json"]),
-    ("JSON_LD", true, true, &["json-ld", "jsonld", "application/ld+json"]),
-    ("GEOJSON", true, true, &["geojson", "application/geo+json", "application/vnd.geo+json"]),
-    ("XML", true, true, &["xml", "application/xml", "text/xml"]),
-    ("RDF_XML", true, true, &["rdf", "rdf/xml", "rdf+xml", "application/rdf+xml"]),
-    ("RDF_TURTLE", true, true, &["ttl", "turtle", "text/turtle"]),
-    ("RDF_N_TRIPLES", true, true, &["nt", "n-triples", "application/n-triples"]),
-    ("GML", true, true, &["gml", "application/gml+xml"]),
-    ("GPKG", true, true, &["gpkg", "geopackage", "application/geopackage+sqlite3"]),
-    ("KML", true, true, &["kml", "application/vnd.google-earth.kml+xml"]),
-    ("KMZ", true, true, &["kmz", "application/vnd.google-earth.kmz"]),
-    ("SHP", true, true, &["shp", "shape", "shapefile", "esri shapefile", "shapefile (zip)", "x-shapefile"]),
-    ("ODS", true, true, &["ods", "application/vnd.oasis.opendocument.spreadsheet"]),
-    ("NETCDF", true, true, &["netcdf", "nc", "application/x-netcdf"]),
-    ("PARQUET", true, true, &["parquet", "application/vnd.apache.parquet"]),
-    ("GEOTIFF", true, true, &["geotiff", "image/tiff; application=geotiff"]),
-    ("WFS_SRVC", true, true, &["wfs", "ogc:wfs", "ogc:wfs-1.0.0-http-get-capabilities", "ogc:wfs-2.0.0"]),
-    ("WCS_SRVC", true, true, &["wcs", "ogc:wcs"]),
-    ("WMS_SRVC", true, false, &["wms", "ogc:wms", "ogc:wms-1.1.1-http-get-map", "ogc:wms-1.3.0-http-get-map"]),
-    ("WMTS_SRVC", true, false, &["wmts", "ogc:wmts"]),
-    ("ZIP", true, false, &["zip", "application/zip", "application/x-zip-compressed"]),
-    ("PDF", true, false, &["pdf", "application/pdf"]),
-    ("HTML", true, false, &["html", "text/html"]),
-    // An ISO 19139 protocol for a web page, not a file format: it proves nothing open.
-    ("WWW_LINK", false, false, &["www:link", "www:link-1.0-http--link", "www:link-1.0-http--related"]),
-    ("TXT", true, false, &["txt", "text/plain"]),
-    ("ODT", true, false, &["odt", "application/vnd.oasis.opendocument.text"]),
-    ("PNG", true, false, &["png", "image/png"]),
-    ("JPEG", true, false, &["jpeg", "jpg", "image/jpeg"]),
-    ("TIFF", true, false, &["tiff", "tif", "image/tiff"]),
-    ("XLS", false, true, &["xls", "excel", "application/vnd.ms-excel"]),
-    ("XLSX", false, true, &["xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]),
-    ("MDB", false, true, &["mdb", "access", "application/x-msaccess"]),
-    ("GDB", false, true, &["gdb", "filegdb", "esri file geodatabase"]),
-    ("DBF", false, true, &["dbf", "application/dbf"]),
-    ("MAP_INFO", false, true, &["tab", "mif", "mapinfo", "mif/mid"]),
-    ("DWG", false, true, &["dwg", "image/vnd.dwg"]),
-    ("DXF", false, true, &["dxf", "image/vnd.dxf"]),
-    ("ECW", false, false, &["ecw"]),
-    ("DOC", false, false, &["doc", "word", "application/msword"]),
-    ("DOCX", false, false, &["docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]),
-    ("PPT", false, false, &["ppt", "application/vnd.ms-powerpoint"]),
-];
 
 /// How a format value was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,33 +71,19 @@ impl FormatValue {
         }
     }
 
-    /// Returns what the MQA lists say about the value, when it is recognised.
+    /// Returns what the MQA lists say about the value, when it is recognised
+    /// ([`crate::formats`]).
     pub(crate) fn facts(&self) -> Option<FormatFacts> {
-        let key = match self {
-            Self::EuFileType(code) => {
-                return FORMATS.iter().find(|f| f.0 == code).map(facts_of);
-            }
-            Self::IanaMediaType(media_type) => media_type.clone(),
-            Self::OtherIri(iri) => iri
-                .rsplit(['/', '#'])
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase(),
-            Self::Text(text) => text.to_lowercase(),
+        let found = match self {
+            Self::EuFileType(code) => crate::formats::by_code(code),
+            Self::IanaMediaType(media_type) => crate::formats::recognise(media_type),
+            Self::OtherIri(iri) | Self::Text(iri) => crate::formats::recognise(iri),
         };
-        let key = key.trim().trim_start_matches('.');
-        FORMATS
-            .iter()
-            .find(|f| f.0.eq_ignore_ascii_case(key) || f.3.contains(&key))
-            .map(facts_of)
-    }
-}
-
-fn facts_of(row: &(&'static str, bool, bool, &[&str])) -> FormatFacts {
-    FormatFacts {
-        code: row.0,
-        non_proprietary: row.1,
-        machine_readable: row.2,
+        found.map(|f| FormatFacts {
+            code: f.code,
+            non_proprietary: f.non_proprietary,
+            machine_readable: f.machine_readable,
+        })
     }
 }
 

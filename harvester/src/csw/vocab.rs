@@ -371,45 +371,22 @@ pub(crate) fn format_of(protocol: &str, url: &str) -> Option<Format> {
     }
 }
 
-/// A format name (`ESRI Shapefile`, `GeoJSON`, `csv`…) or file extension → its format.
+/// A format name (`ESRI Shapefile`, `GeoJSON`, `csv`…) or file extension → its format
+/// ([`moisson_catalog::formats`], the table quality and search read too); names that only
+/// start like a known one (`SHP (zip)`, `csv;charset=utf-8`) count as it.
 pub(crate) fn format_by_name(name: &str) -> Option<Format> {
+    if let Some(f) = moisson_catalog::formats::recognise(name) {
+        return Some(format(f.code, f.media_type));
+    }
     let f = fold(name);
-    let found = match f.as_str() {
-        "csv" => format("CSV", Some("text/csv")),
-        "zip" => format("ZIP", Some("application/zip")),
-        "pdf" => format("PDF", Some("application/pdf")),
-        "json" => format("JSON", Some("application/json")),
-        "geojson" => format("GEOJSON", Some("application/geo+json")),
-        "xml" => format("XML", Some("application/xml")),
-        "shp" | "shapefile" | "esrishapefile" | "shape" => format("SHP", None),
-        "kml" => format("KML", Some("application/vnd.google-earth.kml+xml")),
-        "kmz" => format("KMZ", Some("application/vnd.google-earth.kmz")),
-        "gml" => format("GML", Some("application/gml+xml")),
-        "gpkg" | "geopackage" => format("GPKG", Some("application/geopackage+sqlite3")),
-        "tif" | "tiff" | "geotiff" => format("TIFF", Some("image/tiff")),
-        "jpg" | "jpeg" => format("JPEG", Some("image/jpeg")),
-        "png" => format("PNG", Some("image/png")),
-        "xls" => format("XLS", Some("application/vnd.ms-excel")),
-        "xlsx" => format(
-            "XLSX",
-            Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        ),
-        "ods" => format(
-            "ODS",
-            Some("application/vnd.oasis.opendocument.spreadsheet"),
-        ),
-        "html" | "htm" => format("HTML", Some("text/html")),
-        "txt" => format("TXT", Some("text/plain")),
-        "7z" => format("7Z", Some("application/x-7z-compressed")),
-        _ if f.starts_with("shp") || f.starts_with("esrishape") => format("SHP", None),
-        _ if f.starts_with("geojson") => format("GEOJSON", Some("application/geo+json")),
-        _ if f.starts_with("csv") => format("CSV", Some("text/csv")),
-        _ if f.starts_with("geopackage") || f.starts_with("gpkg") => {
-            format("GPKG", Some("application/geopackage+sqlite3"))
-        }
+    let code = match f.as_str() {
+        _ if f.starts_with("shp") || f.starts_with("esrishape") => "SHP",
+        _ if f.starts_with("geojson") => "GEOJSON",
+        _ if f.starts_with("csv") => "CSV",
+        _ if f.starts_with("geopackage") || f.starts_with("gpkg") => "GPKG",
         _ => return None,
     };
-    Some(found)
+    moisson_catalog::formats::by_code(code).map(|f| format(f.code, f.media_type))
 }
 
 #[cfg(test)]
