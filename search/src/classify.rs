@@ -12,7 +12,7 @@ use moisson_catalog::vocab::themes::{
 };
 use moisson_catalog::vocab::{ConceptScheme, Territory, TerritoryLevel, Vocabularies};
 use moisson_catalog::DatasetView;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -30,21 +30,21 @@ pub struct SourceContext {
 pub type SourceContexts = BTreeMap<String, SourceContext>;
 
 /// One assignment of a record to a concept or territory, with its reasons.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assignment {
     /// Slug of the concept, or territory key (`29`, `region-53`).
     pub value: String,
     /// French label.
     pub label: String,
     /// The parent slug or key (theme of a sub-theme, région of a département).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// Why it was assigned, in French ("mot-clé « cours d'eau »").
     pub reasons: Vec<String>,
 }
 
 /// A record's themes, use cases and territories.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Classification {
     /// Themes and sub-themes (a sub-theme's theme is listed too).
     pub themes: Vec<Assignment>,

@@ -135,6 +135,8 @@ pub struct SearchDocument {
     pub quality: Option<f64>,
     /// The summary returned by searches.
     pub summary: Summary,
+    /// Themes, use cases and territories with their reasons, of the merged records.
+    pub classification: Classification,
 }
 
 /// Keys held by more records than this (other than IRIs) are not identity keys.
@@ -435,6 +437,7 @@ pub fn build_document(
         modified,
         quality,
         summary,
+        classification,
     }
 }
 

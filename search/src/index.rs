@@ -21,7 +21,7 @@ use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analyzer;
-use crate::classify::SourceContexts;
+use crate::classify::{Classification, SourceContexts};
 use crate::document::{
     build_document, dedup_keys, group, group_indices, Record, SearchDocument, Summary,
 };
@@ -425,6 +425,28 @@ impl SearchIndex {
         Ok(serde_json::from_str(json).ok())
     }
 
+    /// Returns the classification (with its reasons) the index computed for the document
+    /// holding dataset `id`: the one its facets count.
+    pub fn classification_of(&self, id: &str) -> Result<Option<Classification>, SearchError> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.member, id),
+            IndexRecordOption::Basic,
+        );
+        let Some(address) = searcher
+            .search(&query, &DocSetCollector)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(doc
+            .get_first(self.fields.classification)
+            .and_then(|v| v.as_str())
+            .and_then(|json| serde_json::from_str(json).ok()))
+    }
+
     /// Returns the summary of the document holding dataset `id` (as its id or a member).
     pub fn summary_of(&self, id: &str) -> Result<Option<Summary>, SearchError> {
         let searcher = self.reader.searcher();
@@ -475,6 +497,8 @@ impl SearchIndex {
     fn to_tantivy(&self, d: &SearchDocument) -> TantivyDocument {
         let f = &self.fields;
         let summary = serde_json::to_string(&d.summary).expect("a summary always serializes");
+        let classification =
+            serde_json::to_string(&d.classification).expect("a classification always serializes");
         let mut document = doc!(
             f.id => d.id.as_str(),
             f.title => d.title.as_str(),
@@ -482,6 +506,7 @@ impl SearchIndex {
             f.description => d.description.as_str(),
             f.context => d.context.as_str(),
             f.summary => summary,
+            f.classification => classification,
         );
         for m in &d.members {
             document.add_text(f.member, m);

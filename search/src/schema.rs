@@ -12,7 +12,7 @@ use tantivy::schema::{
 use crate::analyzer::FRENCH;
 
 /// Version of the schema and of the document layout; written beside the index.
-pub const SCHEMA_VERSION: &str = "moisson-search-5";
+pub const SCHEMA_VERSION: &str = "moisson-search-6";
 
 /// Dimensions whose facet values are the stored values themselves (no vocabulary hierarchy);
 /// also filter names of the API. The tail of [`DIMENSIONS`] (a test keeps them in step).
@@ -73,6 +73,9 @@ pub struct Fields {
     pub quality: Field,
     /// The API summary as JSON (stored).
     pub summary: Field,
+    /// The classification with its reasons as JSON (stored): what dataset pages show, as
+    /// the facets counted it.
+    pub classification: Field,
 }
 
 /// Returns the schema and its fields.
@@ -101,6 +104,7 @@ pub fn build() -> (Schema, Fields) {
         modified: builder.add_i64_field("modified", NumericOptions::default().set_fast()),
         quality: builder.add_f64_field("quality", NumericOptions::default().set_fast()),
         summary: builder.add_text_field("summary", STORED),
+        classification: builder.add_text_field("classification", STORED),
     };
     (builder.build(), fields)
 }
@@ -120,6 +124,7 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         modified: f("modified")?,
         quality: f("quality")?,
         summary: f("summary")?,
+        classification: f("classification")?,
     })
 }
 

@@ -680,3 +680,43 @@ fn classification_dev_set_is_scored() {
     assert!(report.territory.exact <= report.territory.compatible);
     assert!(!report.per_theme.is_empty() && !report.per_use_case.is_empty());
 }
+
+/// Issue 14: a dataset page shows the classification the index computed, the one its facets
+/// count, for every copy of a dataset merged across sources (it used to classify the
+/// page's own view again on every request).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dataset_pages_show_the_classification_the_facets_count() {
+    let sandbox = two_sources().await;
+    for record in &sandbox.store.active_snapshot().expect("snapshot").records {
+        let id = &record.dataset_id;
+        let summary = sandbox
+            .index
+            .summary_of(id)
+            .expect("index")
+            .expect("indexed");
+        let (status, detail) = sandbox.get_json(&format!("/api/datasets/{id}")).await;
+        assert_eq!(status, 200, "{id}");
+        let values = |key: &str| -> Vec<String> {
+            let mut v: Vec<String> = detail["classification"][key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a["value"].as_str().map(str::to_owned))
+                .collect();
+            v.sort();
+            v
+        };
+        let mut themes = summary.themes.clone();
+        themes.sort();
+        let mut use_cases = summary.use_cases.clone();
+        use_cases.sort();
+        assert_eq!(values("themes"), themes, "{id}: page themes vs facets");
+        assert_eq!(
+            values("use_cases"),
+            use_cases,
+            "{id}: page use cases vs facets"
+        );
+        let stored = sandbox.index.classification_of(id).expect("index");
+        assert!(stored.is_some(), "{id}: the index keeps the classification");
+    }
+}

@@ -175,12 +175,19 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
         return Ok(None);
     };
     let unsafe_links = take_unsafe_links(&mut view);
-    let classified = moisson_search::document::classification_view(&state.store, &view)?;
-    let classification = classify(
-        &classified,
-        vocabularies(),
-        &source_contexts(&state.sources),
-    );
+    // What the index computed (the facets count it); a record harvested but not indexed
+    // yet is classified here, the same way.
+    let classification = match state.index.classification_of(id)? {
+        Some(c) => c,
+        None => {
+            let classified = moisson_search::document::classification_view(&state.store, &view)?;
+            classify(
+                &classified,
+                vocabularies(),
+                &source_contexts(&state.sources),
+            )
+        }
+    };
     let summary = state.index.summary_of(id)?;
     let quality_score = summary.as_ref().and_then(|s| s.quality_score);
     let duplicates = summary
