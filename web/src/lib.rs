@@ -9,6 +9,7 @@
 //! - [`app`] — The axum application.
 //! - [`cli`] — The command line.
 //! - [`config`] — `moisson.toml`.
+//! - [`data_dir`] — The data directory's layout (`[storage] data_dir`, `MOISSON_DATA_DIR`).
 //! - [`demo_csw`] — The CSW endpoints of the demo catalogue server.
 //! - [`demo_server`] — The loopback server of `moisson demo`.
 //! - [`error`] — `ApiError`.
@@ -23,6 +24,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod demo_csw;
 pub mod demo_server;
 pub mod error;
@@ -35,4 +37,5 @@ pub mod ui;
 
 pub use app::{app, AppState, Harvests};
 pub use config::Config;
+pub use data_dir::DataDir;
 pub use public_url::PublicUrl;

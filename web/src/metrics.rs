@@ -316,8 +316,8 @@ fn harvest_and_storage(state: &AppState) -> Result<String, ApiError> {
     }
     let index_dir = state.index.dir();
     let store_bytes = index_dir
-        .and_then(Path::parent)
-        .map_or(0, |data| dir_size(&data.join("store"), 0));
+        .and_then(crate::DataDir::of_index)
+        .map_or(0, |data| dir_size(&data.store(), 0));
     header_lines(
         &mut out,
         "moisson_store_size_bytes",

@@ -172,7 +172,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
     // Distribution URLs are under the server's address, and the revision is what the store
     // holds: both are kept in the work folder so a reused store sees the same catalogue.
     let state_file = work.join("bench-search.state");
-    let reuse = args.reuse_store && work.join("store").is_dir();
+    let reuse = args.reuse_store && crate::DataDir::new(&work).store().is_dir();
     let (port, revision) = match std::fs::read_to_string(&state_file) {
         Ok(text) if reuse => {
             let mut parts = text.split_whitespace().map(str::parse::<u64>);
@@ -190,7 +190,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
     let server = crate::demo_server::spawn(listener, vec![catalogue.clone()])?;
     server.set_revision(revision);
     let (store, fetcher) = if reuse {
-        let store = CatalogStore::open(&work.join("store"))?;
+        let store = CatalogStore::open(&crate::DataDir::new(&work).store())?;
         let fetcher = moisson_harvester::Fetcher::new(moisson_harvester::FetchOptions {
             spool_dir: Some(work.clone()),
             ..moisson_harvester::FetchOptions::default()
@@ -231,7 +231,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
             ..step
         });
     }
-    let index_dir = work.join("index");
+    let index_dir = crate::DataDir::new(&work).index();
     let _ = std::fs::remove_dir_all(&index_dir);
     let (index, _) = SearchIndex::open_or_create(&index_dir)?;
     let index = Arc::new(index);
@@ -301,7 +301,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
     print_steps(&steps);
     println!(
         "\nstore: {:.0} MB, {} quads",
-        dir_size(&work.join("store")) as f64 / 1e6,
+        dir_size(&crate::DataDir::new(&work).store()) as f64 / 1e6,
         store.quad_count()?
     );
     let config = write_config(&work, &source)?;

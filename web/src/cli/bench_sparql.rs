@@ -199,8 +199,8 @@ async fn probe(runner: &Runner, query: &str, what: &str) -> anyhow::Result<Strin
 }
 
 pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
-    let store_dir = args.work_dir.join("store");
-    let index_dir = args.work_dir.join("index");
+    let store_dir = crate::DataDir::new(&args.work_dir).store();
+    let index_dir = crate::DataDir::new(&args.work_dir).index();
     if !store_dir.is_dir() || !index_dir.is_dir() {
         bail!(
             "{} has no store/ and index/: run `moisson bench-search --work-dir {}` first",

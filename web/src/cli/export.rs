@@ -32,7 +32,7 @@ pub(super) async fn run(args: ExportArgs, config: Config) -> anyhow::Result<Exit
         .catalog_iri
         .unwrap_or_else(|| config.public_url.catalog_root());
     let store = super::open_store_for_reading(&config.data_dir)?;
-    let index_dir = config.data_dir.join("index");
+    let index_dir = crate::DataDir::new(&config.data_dir).index();
     let count = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
         // What Moisson assigned each dataset lives in the index; without one (never
         // indexed), the export says so and carries the harvested metadata alone.

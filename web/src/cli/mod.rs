@@ -181,7 +181,7 @@ pub fn config_or_demo(
 /// process (`moisson serve` or `moisson demo`) holds it, read-only: commands that only
 /// read (`search`, `export`, `quality`) run next to a server.
 pub fn open_store_for_reading(data_dir: &Path) -> anyhow::Result<CatalogStore> {
-    let dir = data_dir.join("store");
+    let dir = crate::DataDir::new(data_dir).store();
     if !dir.join("CURRENT").is_file() {
         anyhow::bail!(
             "no store in {} (harvest first: `moisson harvest`, or try `moisson demo`)",
@@ -203,7 +203,7 @@ pub fn open_store_for_reading(data_dir: &Path) -> anyhow::Result<CatalogStore> {
 /// Opens the store under `data_dir/store`, marks jobs a crash interrupted as failed and
 /// removes graphs an interrupted harvest left behind.
 pub fn open_store(data_dir: &Path) -> anyhow::Result<CatalogStore> {
-    let dir = data_dir.join("store");
+    let dir = crate::DataDir::new(data_dir).store();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let store = CatalogStore::open(&dir)
         .with_context(|| format!("opening the store in {}", dir.display()))?;

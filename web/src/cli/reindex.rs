@@ -36,7 +36,7 @@ pub(super) async fn open_index_for_reading(
     if !store.is_read_only() {
         return open_index(data_dir, store, sources).await;
     }
-    let dir = data_dir.join("index");
+    let dir = crate::DataDir::new(data_dir).index();
     let index = tokio::task::spawn_blocking(move || SearchIndex::open_read_only(&dir))
         .await
         .context("index task")?
@@ -54,7 +54,7 @@ async fn open_index_then(
     sources: SourceContexts,
     rebuild_if_new: bool,
 ) -> anyhow::Result<Arc<Indexing>> {
-    let dir = data_dir.join("index");
+    let dir = crate::DataDir::new(data_dir).index();
     let store = store.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<Arc<Indexing>> {
         store

@@ -53,7 +53,7 @@ pub(super) fn configured_app(state: AppState, config: &Config) -> anyhow::Result
     let mut sparql = config.sparql.clone();
     sparql.worker = Some(crate::api::sparql::SparqlWorker {
         program: std::env::current_exe().context("locating the moisson binary")?,
-        store_dir: config.data_dir.join("store"),
+        store_dir: crate::DataDir::new(&config.data_dir).store(),
     });
     Ok(app(state)
         .layer(axum::Extension(sparql))
