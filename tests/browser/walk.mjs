@@ -108,6 +108,14 @@ async function walk(base, context) {
   check(await page.isVisible("text=Moisson en chiffres"), "home: headline figures");
   await audit(page, "home");
 
+  // The territory picker suggests places as one types (GET /api/territories).
+  await page.type("#territoire-commune", "quimp", { delay: 30 });
+  const suggested = await page
+    .waitForSelector('#territoire-commune-suggestions option[value="commune-29232"]', { state: "attached", timeout: 5000 })
+    .then(() => true, () => false);
+  check(suggested, "home: the territory picker suggests Quimper (commune-29232)");
+  await page.fill("#territoire-commune", "");
+
   // Search from the home page's box.
   await page.fill("#recherche-accueil", "zones humides");
   await Promise.all([page.waitForURL(/\/recherche\?q=zones\+humides/), page.press("#recherche-accueil", "Enter")]);

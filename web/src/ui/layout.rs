@@ -3,7 +3,7 @@
 
 use maud::{html, Markup, DOCTYPE};
 
-use super::CSS_URL;
+use super::{CSS_URL, PLACES_JS_URL};
 
 /// The navigation entry a page belongs to (marked `aria-current`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,7 @@ pub(crate) fn page_with_head(title: &str, nav: Nav, head: Markup, main: Markup) 
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — Moisson" }
                 link rel="stylesheet" href=(CSS_URL);
+                script src=(PLACES_JS_URL) defer {}
                 (head)
             }
             body {

@@ -43,6 +43,10 @@ style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'; frame-
 const CSS: &str = include_str!("../../assets/moisson.css");
 /// The stylesheet's URL; bump the version when the file changes.
 pub(crate) const CSS_URL: &str = "/static/moisson-1.css";
+/// The territory picker's suggestions (progressive enhancement: every form works without).
+const PLACES_JS: &str = include_str!("../../assets/places.js");
+/// Its URL; bump the version when the file changes.
+pub(crate) const PLACES_JS_URL: &str = "/static/places-1.js";
 
 /// Routes of every page.
 pub fn routes() -> Router<AppState> {
@@ -95,6 +99,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sitemap.xml", get(sitemap::index))
         .route("/sitemaps/{file}", get(sitemap::page))
         .route(CSS_URL, get(stylesheet))
+        .route(PLACES_JS_URL, get(places_script))
 }
 
 /// An HTML page with its status; sets the content type and the security policy.
@@ -215,6 +220,17 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
             .into_response();
     }
     UiError::not_found().into_response()
+}
+
+async fn places_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        PLACES_JS,
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {
