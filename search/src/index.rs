@@ -523,6 +523,7 @@ impl SearchIndex {
         if let Some(q) = d.quality {
             document.add_f64(f.quality, q);
         }
+        document.add_u64(f.order, schema::order_key(&d.id));
         document
     }
 }

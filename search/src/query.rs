@@ -5,6 +5,7 @@
 
 use moisson_catalog::vocab::{vocabularies, TerritoryLevel};
 use serde::Serialize;
+use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
@@ -12,7 +13,7 @@ use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption};
-use tantivy::{DocAddress, Order, Searcher, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, Term};
 
 use crate::analyzer;
 use crate::cache::{AnswerKey, QueryKey};
@@ -262,20 +263,47 @@ impl SearchIndex {
         let addresses: Vec<DocAddress>;
         let (count, counts);
         match (sort, text.is_some() || scored) {
+            // Equal values come in the order of a stable hash of the document id.
             (Sort::Relevance, true) => {
-                let (c, docs, f) =
-                    searcher.search(&query, &(Count, top.order_by_score(), facets))?;
+                let collector = top.tweak_score(|segment: &SegmentReader| {
+                    let order = segment.fast_fields().u64("order").ok();
+                    move |doc: DocId, score: Score| {
+                        (
+                            score,
+                            Reverse(order.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
+                        )
+                    }
+                });
+                let (c, docs, f) = searcher.search(&query, &(Count, collector, facets))?;
                 addresses = docs.into_iter().map(|(_, a)| a).collect();
                 (count, counts) = (c, f);
             }
             (Sort::Quality, _) => {
-                let collector = top.order_by_fast_field::<f64>("quality", Order::Desc);
+                let collector = top.tweak_score(|segment: &SegmentReader| {
+                    let quality = segment.fast_fields().f64("quality").ok();
+                    let order = segment.fast_fields().u64("order").ok();
+                    move |doc: DocId, _: Score| {
+                        (
+                            quality.as_ref().and_then(|c| c.first(doc)),
+                            Reverse(order.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
+                        )
+                    }
+                });
                 let (c, docs, f) = searcher.search(&query, &(Count, collector, facets))?;
                 addresses = docs.into_iter().map(|(_, a)| a).collect();
                 (count, counts) = (c, f);
             }
             (Sort::Modified | Sort::Relevance, _) => {
-                let collector = top.order_by_fast_field::<i64>("modified", Order::Desc);
+                let collector = top.tweak_score(|segment: &SegmentReader| {
+                    let modified = segment.fast_fields().i64("modified").ok();
+                    let order = segment.fast_fields().u64("order").ok();
+                    move |doc: DocId, _: Score| {
+                        (
+                            modified.as_ref().and_then(|c| c.first(doc)),
+                            Reverse(order.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
+                        )
+                    }
+                });
                 let (c, docs, f) = searcher.search(&query, &(Count, collector, facets))?;
                 addresses = docs.into_iter().map(|(_, a)| a).collect();
                 (count, counts) = (c, f);

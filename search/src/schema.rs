@@ -12,7 +12,7 @@ use tantivy::schema::{
 use crate::analyzer::FRENCH;
 
 /// Version of the schema and of the document layout; written beside the index.
-pub const SCHEMA_VERSION: &str = "moisson-search-6";
+pub const SCHEMA_VERSION: &str = "moisson-search-7";
 
 /// Dimensions whose facet values are the stored values themselves (no vocabulary hierarchy);
 /// also filter names of the API. The tail of [`DIMENSIONS`] (a test keeps them in step).
@@ -76,6 +76,9 @@ pub struct Fields {
     /// The classification with its reasons as JSON (stored): what dataset pages show, as
     /// the facets counted it.
     pub classification: Field,
+    /// A stable hash of the document id (fast): equal scores come in this order, the same
+    /// after every rebuild, so pages of a search neither repeat nor skip a result.
+    pub order: Field,
 }
 
 /// Returns the schema and its fields.
@@ -105,6 +108,7 @@ pub fn build() -> (Schema, Fields) {
         quality: builder.add_f64_field("quality", NumericOptions::default().set_fast()),
         summary: builder.add_text_field("summary", STORED),
         classification: builder.add_text_field("classification", STORED),
+        order: builder.add_u64_field("order", NumericOptions::default().set_fast()),
     };
     (builder.build(), fields)
 }
@@ -125,6 +129,7 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         quality: f("quality")?,
         summary: f("summary")?,
         classification: f("classification")?,
+        order: f("order")?,
     })
 }
 
@@ -136,4 +141,11 @@ mod dimension_tests {
     fn value_dimensions_end_the_dimension_list() {
         assert!(DIMENSIONS.ends_with(VALUE_DIMENSIONS));
     }
+}
+
+/// The stable tie-break key of document `id` (64-bit FNV-1a of its bytes).
+pub fn order_key(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
