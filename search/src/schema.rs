@@ -133,6 +133,13 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
     })
 }
 
+/// The stable tie-break key of document `id` (64-bit FNV-1a of its bytes).
+pub fn order_key(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 #[cfg(test)]
 mod dimension_tests {
     use super::{DIMENSIONS, VALUE_DIMENSIONS};
@@ -141,11 +148,4 @@ mod dimension_tests {
     fn value_dimensions_end_the_dimension_list() {
         assert!(DIMENSIONS.ends_with(VALUE_DIMENSIONS));
     }
-}
-
-/// The stable tie-break key of document `id` (64-bit FNV-1a of its bytes).
-pub fn order_key(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
