@@ -36,6 +36,16 @@ pub struct ParseIssue {
     pub subject: Option<String>,
 }
 
+impl ParseIssue {
+    /// `line 12 column 8: message`, or `?: message` when the parser did not say where.
+    pub fn located(&self) -> String {
+        match &self.position {
+            Some(p) => format!("{p}: {}", self.message),
+            None => format!("?: {}", self.message),
+        }
+    }
+}
+
 /// The outcome of parsing one page.
 pub struct ParsedPage {
     /// The triples.

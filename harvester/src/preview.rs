@@ -411,34 +411,12 @@ fn read_document(
         base,
         limits,
     );
-    let mut errors: Vec<String> = parsed
-        .issues
-        .iter()
-        .map(|i| {
-            format!(
-                "{}: {}",
-                i.position.map_or_else(|| "?".to_owned(), |p| p.to_string()),
-                i.message
-            )
-        })
-        .collect();
+    let mut errors: Vec<String> = parsed.issues.iter().map(|i| i.located()).collect();
     if let Some(fatal) = &parsed.fatal {
         if parsed.graph.is_empty() {
-            return Err(format!(
-                "{}: {}",
-                fatal
-                    .position
-                    .map_or_else(|| "?".to_owned(), |p| p.to_string()),
-                fatal.message
-            ));
+            return Err(fatal.located());
         }
-        errors.push(format!(
-            "{}: {}",
-            fatal
-                .position
-                .map_or_else(|| "?".to_owned(), |p| p.to_string()),
-            fatal.message
-        ));
+        errors.push(fatal.located());
     }
     let mut read = group(&mut parsed.graph, &parsed.poisoned, limits, false);
     read.errors = errors;

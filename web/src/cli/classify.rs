@@ -103,13 +103,7 @@ pub fn classify_bytes(
             let len = bytes.len() as u64;
             let page = parse::parse_page(&bytes[..], len, rdf_format, base);
             for issue in page.issues.iter().chain(&page.fatal) {
-                issues.push(format!(
-                    "{}: {}",
-                    issue
-                        .position
-                        .map_or_else(|| "?".to_owned(), |p| p.to_string()),
-                    issue.message
-                ));
+                issues.push(issue.located());
             }
             (page.graph, page.poisoned)
         }

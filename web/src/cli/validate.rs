@@ -176,20 +176,7 @@ async fn check(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         validate(&target, &document, origin, validator)
     })
     .await??;
-    let text = if args.format == "json" {
-        serde_json::to_string_pretty(&outcome).context("serializing")? + "\n"
-    } else {
-        table(&outcome)
-    };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("writing to stdout")?;
-    Ok(if outcome.conforms {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    print_report(&args.format, &outcome, table, outcome.conforms)
 }
 
 /// Reads a URL or an ISO 19139 / CSW file as `/valider` does, and prints its report.
@@ -245,16 +232,27 @@ async fn check_preview(args: ValidateArgs, document: Option<Document>) -> anyhow
         ))
     })
     .await??;
-    let text = if args.format == "json" {
-        serde_json::to_string_pretty(&report).context("serializing")? + "\n"
+    print_report(&args.format, &report, preview_table, report.conforms)
+}
+
+/// Prints `report` as JSON or as the table `table` writes, and says by the exit code
+/// whether it conforms (0) or not (1).
+fn print_report<R: serde::Serialize>(
+    format: &str,
+    report: &R,
+    table: fn(&R) -> String,
+    conforms: bool,
+) -> anyhow::Result<ExitCode> {
+    let text = if format == "json" {
+        serde_json::to_string_pretty(report).context("serializing")? + "\n"
     } else {
-        preview_table(&report)
+        table(report)
     };
     std::io::stdout()
         .lock()
         .write_all(text.as_bytes())
         .context("writing to stdout")?;
-    Ok(if report.conforms {
+    Ok(if conforms {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -374,25 +372,9 @@ fn validate(
         &document.base,
         &limits,
     );
-    let mut parse_issues: Vec<String> = page
-        .issues
-        .iter()
-        .map(|i| {
-            format!(
-                "{}: {}",
-                i.position.map_or_else(|| "?".to_owned(), |p| p.to_string()),
-                i.message
-            )
-        })
-        .collect();
+    let mut parse_issues: Vec<String> = page.issues.iter().map(|i| i.located()).collect();
     if let Some(fatal) = &page.fatal {
-        parse_issues.push(format!(
-            "{}: {}",
-            fatal
-                .position
-                .map_or_else(|| "?".to_owned(), |p| p.to_string()),
-            fatal.message
-        ));
+        parse_issues.push(fatal.located());
     }
     let extracted = records::extract_records_within(&mut page.graph, &page.poisoned, &limits);
     let today = chrono::Utc::now().date_naive();

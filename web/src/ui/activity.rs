@@ -104,21 +104,7 @@ fn write_atom(base: &str, page: &str, title: &str, events: &[Activity]) -> Strin
         .first()
         .map_or("1970-01-01T00:00:00Z", |e| e.at.as_str());
     let mut out = String::with_capacity(1024 + events.len() * 512);
-    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"fr\">\n");
-    let _ = writeln!(out, "<id>{}</id>", xml_escape(&self_url));
-    let _ = writeln!(out, "<title>{}</title>", xml_escape(title));
-    let _ = writeln!(out, "<updated>{}</updated>", xml_escape(updated));
-    let _ = writeln!(out, "<author><name>Moisson</name></author>");
-    let _ = writeln!(
-        out,
-        "<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-        xml_escape(&self_url)
-    );
-    let _ = writeln!(
-        out,
-        "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-        xml_escape(&page_url)
-    );
+    super::feed::feed_head(&mut out, &self_url, &page_url, title, updated);
     for e in events.iter().take(ENTRIES) {
         let link = format!("{base}/catalogues/{}", e.source);
         let _ = writeln!(

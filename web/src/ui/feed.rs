@@ -134,26 +134,19 @@ fn write_feed(head: &FeedHead<'_>, entries: &[(Summary, DateTime<Utc>)]) -> Stri
     let self_url = format!("{base}{}", with_query("/recherche.atom", head.query));
     let page_url = format!("{base}{}", with_query("/recherche", head.query));
     let mut out = String::with_capacity(2048 + entries.len() * 1024);
-    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"fr\">\n");
-    let _ = writeln!(out, "<id>{}</id>", xml_escape(&self_url));
-    let _ = writeln!(out, "<title>{}</title>", xml_escape(head.title));
+    feed_head(
+        &mut out,
+        &self_url,
+        &page_url,
+        head.title,
+        &rfc3339(head.updated),
+    );
     let _ = writeln!(
         out,
         "<subtitle>{} jeux de données correspondent à cette recherche ; les {} plus récemment modifiés.</subtitle>",
         head.total, ENTRIES
     );
-    let _ = writeln!(out, "<updated>{}</updated>", rfc3339(head.updated));
-    let _ = writeln!(
-        out,
-        "<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-        xml_escape(&self_url)
-    );
-    let _ = writeln!(
-        out,
-        "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-        xml_escape(&page_url)
-    );
-    out.push_str("<author><name>Moisson</name></author>\n<generator>Moisson</generator>\n");
+    out.push_str("<generator>Moisson</generator>\n");
     for (s, updated) in entries {
         let page = format!("{base}/jeux-de-donnees/{}", s.id);
         out.push_str("<entry>\n");
@@ -190,6 +183,33 @@ fn write_feed(head: &FeedHead<'_>, entries: &[(Summary, DateTime<Utc>)]) -> Stri
     }
     out.push_str("</feed>\n");
     out
+}
+
+/// Opens an Atom feed (RFC 4287) in `out`: its id and `self` link `self_url`, its
+/// `alternate` page `page_url`, its title, its `updated` time and Moisson as its author.
+/// Every feed of the site starts here; the caller adds its entries and `</feed>`.
+pub(super) fn feed_head(
+    out: &mut String,
+    self_url: &str,
+    page_url: &str,
+    title: &str,
+    updated: &str,
+) {
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"fr\">\n");
+    let _ = writeln!(out, "<id>{}</id>", xml_escape(self_url));
+    let _ = writeln!(out, "<title>{}</title>", xml_escape(title));
+    let _ = writeln!(out, "<updated>{}</updated>", xml_escape(updated));
+    let _ = writeln!(
+        out,
+        "<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
+        xml_escape(self_url)
+    );
+    let _ = writeln!(
+        out,
+        "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+        xml_escape(page_url)
+    );
+    out.push_str("<author><name>Moisson</name></author>\n");
 }
 
 #[cfg(test)]
