@@ -75,6 +75,16 @@ impl ReadPage {
             .map(|(i, name)| (name, self.extracted[*i].materialize(&self.graph)))
     }
 
+    /// Each new record version's record (IRI, kind) and triples, materialized one at a
+    /// time: what the validator's preview shows (against an empty registry every record
+    /// is new).
+    pub fn new_records(&self) -> impl Iterator<Item = (&ExtractedRecord, Vec<Triple>)> + '_ {
+        self.new.iter().map(|(i, _)| {
+            let record = &self.extracted[*i];
+            (record, record.materialize(&self.graph))
+        })
+    }
+
     /// How many record versions are new.
     pub fn new_version_count(&self) -> usize {
         self.new.len()

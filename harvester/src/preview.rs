@@ -24,10 +24,10 @@ use crate::format::{self, FormatError};
 use crate::job::pager::{self, Pager, WalkSoFar};
 use crate::limits::ParseLimits;
 use crate::parse;
-use crate::pipeline::PageOutcome;
-use crate::records::{self, PageGraph, PageLinks};
+use crate::pipeline::{take_records, PageOutcome};
+use crate::records::{PageGraph, PageLinks};
 use crate::source::{Protocol, Source};
-use moisson_catalog::{RecordKind, SourceId};
+use moisson_catalog::{RecordKind, Registry, SourceId};
 
 /// What a preview reads.
 #[derive(Debug, Clone)]
@@ -453,42 +453,40 @@ fn read_csw(
     Ok(read)
 }
 
-/// Groups a page's triples into records, as a harvest does.
+/// Groups a page's triples into records with the harvest's own record pipeline
+/// ([`take_records`], against an empty registry: every record is new, nothing is written).
 fn group(
     graph: &mut PageGraph,
     poisoned: &HashMap<u32, String>,
     limits: &ParseLimits,
     iso: bool,
 ) -> PageRead {
-    let extracted = records::extract_records_within(graph, poisoned, limits);
-    let records = extracted
-        .records
-        .iter()
-        .map(|r| PreviewRecord {
+    let read = take_records(
+        "validateur",
+        std::mem::take(graph),
+        poisoned,
+        &Registry::default(),
+        limits,
+    );
+    let records = read
+        .new_records()
+        .map(|(r, triples)| PreviewRecord {
             iri: r.iri.clone(),
             kind: r.kind,
-            quads: r
-                .materialize(graph)
+            quads: triples
                 .into_iter()
                 .map(|t| t.in_graph(GraphName::DefaultGraph))
                 .collect(),
         })
         .collect();
+    let outcome = read.into_outcome();
     PageRead {
         records,
-        rejected: extracted
-            .rejected
-            .into_iter()
-            .map(|r| (r.iri, r.message))
-            .collect(),
-        warnings: extracted
-            .warnings
-            .into_iter()
-            .map(|w| (w.iri, w.message))
-            .collect(),
+        rejected: outcome.rejected,
+        warnings: outcome.warnings,
         errors: Vec::new(),
-        next: extracted.links.next,
-        total: extracted.links.total_items,
+        next: outcome.links.next,
+        total: outcome.links.total_items,
         csw: None,
         iso,
     }
