@@ -182,10 +182,29 @@ pub fn routes() -> Router<AppState> {
 async fn metrics(
     State(state): State<AppState>,
     http: Option<Extension<Arc<HttpMetrics>>>,
+    sparql: Option<Extension<crate::api::sparql::SparqlLimits>>,
 ) -> Result<Response, ApiError> {
     let mut out = tokio::task::spawn_blocking(move || harvest_and_storage(&state)).await??;
     if let Some(Extension(http)) = http {
         http.write(&mut out);
+    }
+    if let Some(worker) = sparql.as_ref().and_then(|s| s.worker.as_ref()) {
+        let name = "moisson_sparql_workers_started_total";
+        header_lines(
+            &mut out,
+            name,
+            "counter",
+            "SPARQL worker processes started.",
+        );
+        let _ = writeln!(out, "{name} {}", worker.workers_started());
+        let name = "moisson_sparql_workers_idle";
+        header_lines(
+            &mut out,
+            name,
+            "gauge",
+            "SPARQL worker processes idle in the pool.",
+        );
+        let _ = writeln!(out, "{name} {}", worker.workers_idle());
     }
     Ok((
         [(

@@ -30,7 +30,6 @@ use moisson_catalog::ExportFormat;
 use oxigraph::model::{GraphName, NamedNode};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -61,14 +60,7 @@ pub struct SparqlLimits {
     pub worker: Option<SparqlWorker>,
 }
 
-/// How to start a SPARQL worker process: `{program} sparql-worker --store {store_dir} …`.
-#[derive(Debug, Clone)]
-pub struct SparqlWorker {
-    /// The `moisson` binary.
-    pub program: PathBuf,
-    /// The store folder (`data_dir/store`), opened read-only by the worker.
-    pub store_dir: PathBuf,
-}
+pub use super::sparql_worker::SparqlWorker;
 
 /// Default of `[server] sparql_concurrency`.
 pub const DEFAULT_CONCURRENCY: usize = 2;

@@ -1,5 +1,5 @@
-//! SPARQL queries evaluated in a worker process: `moisson sparql-worker`, a hidden
-//! subcommand of the same binary, started once per query by the server.
+//! SPARQL queries evaluated in worker processes: `moisson sparql-worker`, a hidden
+//! subcommand of the same binary, kept in a small pool by the server.
 //!
 //! Why a process: query text can ask for unbounded work that no check inside the
 //! evaluator reliably stops (a string doubled by chained `BIND(CONCAT(?x, ?x))` reaches a
@@ -7,36 +7,49 @@
 //! cancellation token; a deeply nested query can exhaust the parser's stack). A process
 //! can be capped and killed whatever it does.
 //!
-//! Invariants:
-//! - The server never parses or evaluates query text: only the worker does.
-//! - The worker caps itself before it reads the query: data segment (heap) at
-//!   `[server] sparql_memory_mb`, CPU time at the query's time limit plus one second
-//!   (then the kernel kills it), no core file. An allocation past the budget aborts the
-//!   worker, never the server.
-//! - The server kills the worker at the query's deadline (wall time), and when the client
-//!   goes away (the child is killed on drop); it reads at most the memory budget of
-//!   answer. So the server grows by at most `sparql_concurrency` answers of
-//!   `sparql_memory_mb` each, and each worker by at most `sparql_memory_mb`.
-//! - The worker opens the store read-only as it is when it starts, and the active records
-//!   from its registry; the classification graph comes from the server on stdin.
+//! Why a pool: opening the store, reading the active graphs and decoding the
+//! classification cost a new process about 1.5 s at 100,000 records, while a selective
+//! query evaluates in milliseconds. A worker therefore answers query after query, and the
+//! server keeps at most `sparql_concurrency` of them idle between queries.
 //!
-//! Protocol: the server writes one JSON line (the [`WorkerRequest`]) then the
-//! classification to the worker's stdin, and closes it. The worker writes one JSON line
-//! (the [`WorkerReply`]) then, on success, the answer's bytes, and exits.
+//! Invariants:
+//! - The server never parses or evaluates query text: only a worker does.
+//! - A worker caps its data segment (heap) at `[server] sparql_memory_mb` and disables
+//!   core files before it reads any query; before each query it sets its CPU-time soft
+//!   limit to what it has used plus the query's time limit plus one second (then the
+//!   kernel kills it). An allocation past the budget aborts the worker, never the server.
+//! - The server kills a worker at its query's deadline (wall time), when the client goes
+//!   away (the child is killed on drop), and when the worker answers out of protocol; a
+//!   killed or dead worker is never reused. The server reads at most the memory budget of
+//!   answer, so it grows by at most `sparql_concurrency` answers of `sparql_memory_mb`.
+//! - Freshness: a worker opens the store read-only when it starts, so it sees the records
+//!   active at that moment. Each worker is stamped with the store's registry generation
+//!   at spawn; a worker whose stamp is not the current generation is never given a query
+//!   (it is retired, and a fresh one replaces it). The classification graph comes from
+//!   the server with the first query after the index changed.
+//! - At most `sparql_concurrency` workers are busy (the query slots) plus at most as many
+//!   idle; idle workers are retired after [`IDLE_LIFETIME`], and every worker after
+//!   [`MAX_QUERIES_PER_WORKER`] queries or when it answered a store error.
+//!
+//! Protocol (pipes): the server writes one JSON line (the [`WorkerRequest`]) then
+//! `classification_bytes` bytes of classification (none when the worker already has the
+//! current one). The worker writes one JSON line (the [`WorkerReply`]) then `body_bytes`
+//! bytes of answer, and waits for the next request; it exits when its stdin closes.
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use moisson_catalog::CatalogStore;
 use moisson_search::SearchIndex;
 use oxigraph::sparql::CancellationToken;
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, Read, Write};
+use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
-use super::sparql::{evaluate, timeout_error, Answer, ProtocolRequest, SparqlLimits, SparqlWorker};
+use super::sparql::{evaluate, timeout_error, Answer, ProtocolRequest, SparqlLimits};
 use super::sparql_dataset::{active_dataset, classification_of, Classification};
 use crate::error::ApiError;
 
@@ -46,6 +59,16 @@ pub const SUBCOMMAND: &str = "sparql-worker";
 /// Time a worker gets past the query's deadline to report (a timeout, or the answer it
 /// was writing) before it is killed.
 const GRACE: Duration = Duration::from_millis(500);
+/// An idle worker is retired after this long without a query (its memory is given back).
+pub const IDLE_LIFETIME: Duration = Duration::from_secs(600);
+/// A worker is retired after this many queries (heap fragmentation stays bounded).
+pub const MAX_QUERIES_PER_WORKER: u32 = 500;
+/// How often the pool replaces idle workers left behind by a new registry generation.
+const MAINTENANCE_PERIOD: Duration = Duration::from_secs(1);
+/// Longest reply or request line.
+const MAX_HEAD_BYTES: u64 = 64 * 1024;
+/// Largest classification a worker accepts (a million records' themes is ~100 MB).
+const MAX_CLASSIFICATION_BYTES: u64 = 1 << 30;
 
 /// What the server asks a worker.
 #[derive(Debug, Serialize, Deserialize)]
@@ -55,6 +78,8 @@ struct WorkerRequest {
     accept: Option<String>,
     timeout_millis: u64,
     max_results: usize,
+    /// Length of the classification that follows this line (0: keep the current one).
+    classification_bytes: u64,
 }
 
 /// What a worker answers, before the answer's bytes.
@@ -65,9 +90,11 @@ struct WorkerReply {
     code: String,
     /// The error message (failure).
     message: String,
+    /// Length of the answer that follows this line.
+    body_bytes: u64,
 }
 
-/// The worker's command line: `moisson sparql-worker --store DIR --memory-mb N --cpu-secs S`.
+/// The worker's command line: `moisson sparql-worker --store DIR --memory-mb N`.
 #[derive(Debug, clap::Args)]
 pub struct WorkerArgs {
     /// The store folder, opened read-only.
@@ -76,12 +103,231 @@ pub struct WorkerArgs {
     /// Data segment limit, in MiB.
     #[arg(long)]
     memory_mb: u64,
-    /// CPU time limit, in seconds.
-    #[arg(long)]
-    cpu_secs: u64,
 }
 
-/// Evaluates `request` in a new worker process; the caller holds a query slot.
+/// How to start SPARQL workers, and the pool of those started: `{program} sparql-worker
+/// --store {store_dir} …`. Clones share the pool.
+#[derive(Debug, Clone)]
+pub struct SparqlWorker {
+    pool: Arc<WorkerPool>,
+}
+
+impl SparqlWorker {
+    /// Workers of `program` over `store`'s folder `store_dir`, keeping at most
+    /// `max_idle` idle between queries (0: one new process per query, as before the
+    /// pool). Must be called inside a tokio runtime: it starts the pool's maintenance
+    /// task, which replaces idle workers as soon as `store`'s registry changes.
+    pub fn new(program: PathBuf, store_dir: PathBuf, store: CatalogStore, max_idle: usize) -> Self {
+        let pool = Arc::new(WorkerPool {
+            program,
+            store_dir,
+            store,
+            max_idle,
+            idle: Mutex::new(Vec::new()),
+            started: AtomicU64::new(0),
+        });
+        if max_idle > 0 {
+            tokio::spawn(maintain(Arc::downgrade(&pool)));
+        }
+        Self { pool }
+    }
+
+    /// Worker processes started so far (a metric, and a test's way to see reuse).
+    pub fn workers_started(&self) -> u64 {
+        self.pool.started.load(Ordering::Relaxed)
+    }
+
+    /// Workers idle in the pool now.
+    pub fn workers_idle(&self) -> usize {
+        self.pool.idle.lock().map(|idle| idle.len()).unwrap_or(0)
+    }
+}
+
+struct WorkerPool {
+    program: PathBuf,
+    store_dir: PathBuf,
+    /// The server's store: its registry generation says which workers are current.
+    store: CatalogStore,
+    max_idle: usize,
+    idle: Mutex<Vec<Worker>>,
+    started: AtomicU64,
+}
+
+impl std::fmt::Debug for WorkerPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerPool")
+            .field("program", &self.program)
+            .field("store_dir", &self.store_dir)
+            .field("max_idle", &self.max_idle)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One running worker process and what the server knows of it.
+#[derive(Debug)]
+struct Worker {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    stdout: tokio::io::BufReader<tokio::process::ChildStdout>,
+    /// The store's registry generation when it started (what it can see).
+    generation: u64,
+    /// Its data segment limit, MiB.
+    memory_mb: u64,
+    /// The classification it holds (the server's encoded copy, compared by pointer).
+    classification: Option<Arc<Vec<u8>>>,
+    served: u32,
+    idle_since: Instant,
+}
+
+impl WorkerPool {
+    /// An idle worker of `generation` and `memory_mb`, or a new one; idle workers of
+    /// another generation are retired on the way.
+    fn checkout(&self, generation: u64, memory_mb: u64) -> Result<Worker, ApiError> {
+        let mut stale = Vec::new();
+        let found = {
+            let mut idle = self.idle.lock().map_err(|_| unavailable())?;
+            let mut found = None;
+            while let Some(worker) = idle.pop() {
+                if worker.generation == generation
+                    && worker.memory_mb == memory_mb
+                    && worker.idle_since.elapsed() < IDLE_LIFETIME
+                {
+                    found = Some(worker);
+                    break;
+                }
+                stale.push(worker);
+            }
+            found
+        };
+        stale.into_iter().for_each(retire);
+        match found {
+            Some(worker) => Ok(worker),
+            None => self.spawn(generation, memory_mb),
+        }
+    }
+
+    /// Gives back a worker that answered within protocol; it stays only while it can see
+    /// the current generation and there is room.
+    fn checkin(&self, mut worker: Worker, generation: u64, reusable: bool) {
+        worker.served += 1;
+        worker.idle_since = Instant::now();
+        // A worker whose heap grew past half its budget would leave the next query
+        // little room: it is replaced.
+        let resident = worker.child.id().and_then(resident_mib).unwrap_or(u64::MAX);
+        let keep = reusable
+            && worker.generation == generation
+            && worker.served < MAX_QUERIES_PER_WORKER
+            && resident < worker.memory_mb / 2;
+        if keep {
+            if let Ok(mut idle) = self.idle.lock() {
+                if idle.len() < self.max_idle {
+                    idle.push(worker);
+                    return;
+                }
+            }
+        }
+        retire(worker);
+    }
+
+    fn spawn(&self, generation: u64, memory_mb: u64) -> Result<Worker, ApiError> {
+        let mut child = tokio::process::Command::new(&self.program)
+            .arg(SUBCOMMAND)
+            .arg("--store")
+            .arg(&self.store_dir)
+            .arg("--memory-mb")
+            .arg(memory_mb.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| {
+                tracing::error!(error = %e, program = %self.program.display(), "cannot start a sparql worker");
+                unavailable()
+            })?;
+        self.started.fetch_add(1, Ordering::Relaxed);
+        let stdin = child.stdin.take().ok_or_else(unavailable)?;
+        let stdout = child.stdout.take().ok_or_else(unavailable)?;
+        Ok(Worker {
+            child,
+            stdin,
+            stdout: tokio::io::BufReader::new(stdout),
+            generation,
+            memory_mb,
+            classification: None,
+            served: 0,
+            idle_since: Instant::now(),
+        })
+    }
+}
+
+/// Resident size of process `pid`, MiB.
+fn resident_mib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024)
+}
+
+/// Stops a worker and reaps it in the background.
+fn retire(worker: Worker) {
+    let Worker { mut child, .. } = worker;
+    tokio::spawn(async move {
+        let _ = child.kill().await;
+    });
+}
+
+/// Every [`MAINTENANCE_PERIOD`] while the pool lives: idle workers that outlived
+/// [`IDLE_LIFETIME`] are retired; idle workers of an older generation are replaced by
+/// fresh ones, so the first query after a harvest does not pay a worker's start.
+async fn maintain(pool: Weak<WorkerPool>) {
+    let mut tick = tokio::time::interval(MAINTENANCE_PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(pool) = pool.upgrade() else { return };
+        let generation = pool.store.registry_generation();
+        let (expired, outdated) = {
+            let Ok(mut idle) = pool.idle.lock() else {
+                return;
+            };
+            let (keep, old): (Vec<Worker>, Vec<Worker>) =
+                std::mem::take(&mut *idle).into_iter().partition(|w| {
+                    w.idle_since.elapsed() < IDLE_LIFETIME && w.generation >= generation
+                });
+            *idle = keep;
+            old.into_iter()
+                .partition::<Vec<Worker>, _>(|w| w.idle_since.elapsed() >= IDLE_LIFETIME)
+        };
+        let replace: Vec<u64> = outdated.iter().map(|w| w.memory_mb).collect();
+        expired.into_iter().chain(outdated).for_each(retire);
+        for memory_mb in replace {
+            match pool.spawn(generation, memory_mb) {
+                Ok(worker) => {
+                    let Ok(mut idle) = pool.idle.lock() else {
+                        return;
+                    };
+                    if idle.len() < pool.max_idle {
+                        idle.push(worker);
+                    } else {
+                        drop(idle);
+                        retire(worker);
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+/// Evaluates `request` in a worker of the pool that sees the store's current registry
+/// generation; the caller holds a query slot.
 pub(crate) async fn evaluate_in_worker(
     worker: &SparqlWorker,
     index: &Arc<SearchIndex>,
@@ -90,10 +336,19 @@ pub(crate) async fn evaluate_in_worker(
     request: ProtocolRequest,
 ) -> Result<Answer, ApiError> {
     let deadline = Instant::now() + limits.timeout;
+    // Read before the worker is chosen: a harvest committing meanwhile makes the worker
+    // look older than it is (retired early), never newer.
+    let generation = worker.pool.store.registry_generation();
     let index = index.clone();
     let classification = tokio::task::spawn_blocking(move || classification_of(&index))
         .await??
         .to_wire();
+    let pool = &worker.pool;
+    let mut process = pool.checkout(generation, limits.memory_mb)?;
+    let send = match &process.classification {
+        Some(held) if Arc::ptr_eq(held, &classification) => None,
+        _ => Some(classification.clone()),
+    };
     let head = WorkerRequest {
         request,
         accept: headers
@@ -102,104 +357,98 @@ pub(crate) async fn evaluate_in_worker(
             .map(str::to_owned),
         timeout_millis: u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX),
         max_results: limits.max_results,
+        classification_bytes: send.as_ref().map_or(0, |c| c.len() as u64),
     };
-    let mut child = spawn(worker, limits)?;
     let outcome = tokio::time::timeout_at(
         (deadline + GRACE).into(),
-        exchange(&mut child, &head, &classification, limits),
+        exchange(&mut process, &head, send.as_deref(), limits),
     )
     .await;
-    let (status, output) = match outcome {
-        Ok(Ok(done)) => done,
-        Ok(Err(err)) => {
-            let _ = child.kill().await;
-            return Err(err);
+    match outcome {
+        Ok(Ok((reply, body))) => {
+            process.classification = Some(classification);
+            let answer = answer_of(reply, body);
+            // A worker that could not read the store may hold files compacted away since
+            // it started: the next query gets a fresh one.
+            let reusable = !matches!(&answer, Err(e) if e.parts().0.is_server_error());
+            pool.checkin(process, generation, reusable);
+            answer
+        }
+        Ok(Err(Exchange::Refused(err))) => {
+            retire(process);
+            Err(err)
+        }
+        Ok(Err(Exchange::Broken)) => {
+            // The worker died (memory, stack, CPU time) or broke the protocol.
+            let status = tokio::time::timeout(Duration::from_secs(2), process.child.wait())
+                .await
+                .ok()
+                .and_then(Result::ok);
+            retire(process);
+            Err(died(status, limits))
         }
         Err(_) => {
-            // Kills and reaps: the worker stops using a core now.
-            let _ = child.kill().await;
-            return Err(timeout_error(limits));
+            // Killed (and reaped) now: the worker stops using a core.
+            retire(process);
+            Err(timeout_error(limits))
         }
-    };
-    read_reply(status, &output, limits)
-}
-
-fn spawn(worker: &SparqlWorker, limits: &SparqlLimits) -> Result<tokio::process::Child, ApiError> {
-    let cpu_secs = limits.timeout.as_secs_f64().ceil() as u64 + 1;
-    tokio::process::Command::new(&worker.program)
-        .arg(SUBCOMMAND)
-        .arg("--store")
-        .arg(&worker.store_dir)
-        .arg("--memory-mb")
-        .arg(limits.memory_mb.to_string())
-        .arg("--cpu-secs")
-        .arg(cpu_secs.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| {
-            tracing::error!(error = %e, program = %worker.program.display(), "cannot start a sparql worker");
-            unavailable()
-        })
-}
-
-/// Sends the request, reads the reply (at most the memory budget of it) and waits for
-/// the worker to exit.
-async fn exchange(
-    child: &mut tokio::process::Child,
-    head: &WorkerRequest,
-    classification: &Arc<Vec<u8>>,
-    limits: &SparqlLimits,
-) -> Result<(std::process::ExitStatus, Vec<u8>), ApiError> {
-    let mut line = serde_json::to_vec(head).map_err(|_| unavailable())?;
-    line.push(b'\n');
-    let mut stdin = child.stdin.take().ok_or_else(unavailable)?;
-    let stdout = child.stdout.take().ok_or_else(unavailable)?;
-    let classification = classification.clone();
-    // Written while the reply is read: neither side waits on a full pipe.
-    let writer = tokio::spawn(async move {
-        // A worker that died early closes the pipe: its exit status tells why.
-        if stdin.write_all(&line).await.is_ok() {
-            let _ = stdin.write_all(&classification).await;
-        }
-    });
-    let cap = limits.max_answer_bytes().saturating_add(64 * 1024);
-    let mut output = Vec::new();
-    stdout
-        .take(cap.saturating_add(1))
-        .read_to_end(&mut output)
-        .await
-        .map_err(|_| unavailable())?;
-    writer.abort();
-    if output.len() as u64 > cap {
-        return Err(too_large(limits));
     }
-    let status = child.wait().await.map_err(|_| unavailable())?;
-    Ok((status, output))
 }
 
-/// Turns a worker's output into the answer or the error it reports; a worker that died
-/// without a reply ran out of memory or CPU time.
-fn read_reply(
-    status: std::process::ExitStatus,
-    output: &[u8],
+/// Why an exchange with a worker ended without a reply.
+enum Exchange {
+    /// The answer is over the budget: the worker is retired, the client told why.
+    Refused(ApiError),
+    /// The pipe closed or the worker wrote something out of protocol.
+    Broken,
+}
+
+/// Sends the request and reads one reply (at most the memory budget of answer).
+async fn exchange(
+    worker: &mut Worker,
+    head: &WorkerRequest,
+    classification: Option<&Vec<u8>>,
     limits: &SparqlLimits,
-) -> Result<Answer, ApiError> {
-    let (head, body) = match output.iter().position(|b| *b == b'\n') {
-        Some(end) => (&output[..end], &output[end + 1..]),
-        None => (output, &[][..]),
+) -> Result<(WorkerReply, Vec<u8>), Exchange> {
+    let mut line = serde_json::to_vec(head).map_err(|_| Exchange::Broken)?;
+    line.push(b'\n');
+    // The worker reads the whole request before it writes anything: no pipe can fill up
+    // on both sides.
+    let write = async {
+        worker.stdin.write_all(&line).await?;
+        if let Some(classification) = classification {
+            worker.stdin.write_all(classification).await?;
+        }
+        worker.stdin.flush().await
     };
-    let Ok(reply) = serde_json::from_slice::<WorkerReply>(head) else {
-        return Err(died(status, limits));
-    };
+    write.await.map_err(|_| Exchange::Broken)?;
+    let mut head = Vec::new();
+    (&mut worker.stdout)
+        .take(MAX_HEAD_BYTES)
+        .read_until(b'\n', &mut head)
+        .await
+        .map_err(|_| Exchange::Broken)?;
+    if head.last() != Some(&b'\n') {
+        return Err(Exchange::Broken);
+    }
+    let reply: WorkerReply = serde_json::from_slice(&head).map_err(|_| Exchange::Broken)?;
+    if reply.body_bytes > limits.max_answer_bytes() {
+        return Err(Exchange::Refused(too_large(limits)));
+    }
+    let mut body = vec![0; usize::try_from(reply.body_bytes).map_err(|_| Exchange::Broken)?];
+    worker
+        .stdout
+        .read_exact(&mut body)
+        .await
+        .map_err(|_| Exchange::Broken)?;
+    Ok((reply, body))
+}
+
+/// Turns a worker's reply into the answer or the error it reports.
+fn answer_of(reply: WorkerReply, body: Vec<u8>) -> Result<Answer, ApiError> {
     if reply.status == 200 {
         let media_type = known_media_type(&reply.code).ok_or_else(unavailable)?;
-        return Ok(Answer {
-            media_type,
-            body: body.to_vec(),
-        });
+        return Ok(Answer { media_type, body });
     }
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     Err(ApiError::with_status(
@@ -209,16 +458,20 @@ fn read_reply(
     ))
 }
 
-fn died(status: std::process::ExitStatus, limits: &SparqlLimits) -> ApiError {
+/// A worker that died without a reply ran out of memory, stack or CPU time.
+fn died(status: Option<std::process::ExitStatus>, limits: &SparqlLimits) -> ApiError {
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
         // SIGXCPU (24) or SIGKILL at the hard limit: the CPU time limit.
-        if matches!(status.signal(), Some(24 | 9)) {
+        if matches!(status.and_then(|s| s.signal()), Some(24 | 9)) {
             return timeout_error(limits);
         }
     }
-    tracing::warn!(%status, "sparql worker died without answering (memory budget)");
+    tracing::warn!(
+        ?status,
+        "sparql worker died without answering (memory budget)"
+    );
     ApiError::with_status(
         StatusCode::SERVICE_UNAVAILABLE,
         "memory_limit",
@@ -275,139 +528,351 @@ fn known_code(code: &str) -> &'static str {
         .unwrap_or("internal")
 }
 
-/// Runs the worker: caps itself, reads the request from stdin, answers on stdout.
+/// Runs the worker: caps itself, opens the store, then answers requests from stdin on
+/// stdout until stdin closes.
 pub fn run_worker(args: &WorkerArgs) -> ExitCode {
-    if let Err(e) = cap_resources(args) {
+    if let Err(e) = cap_memory(args.memory_mb) {
         eprintln!("error: sparql worker: setting resource limits: {e}");
         return ExitCode::FAILURE;
     }
-    let started = Instant::now();
-    let (status, code, message, body) = match serve_one(&args.store, started) {
+    // Opened before the first request arrives: a pooled worker is warm when asked.
+    let store = CatalogStore::open_read_only(&args.store).and_then(|store| {
+        store.active_graphs()?;
+        Ok(store)
+    });
+    if let Err(e) = &store {
+        tracing::error!(error = %e, "sparql worker: cannot open the store");
+    }
+    let watchdog = Watchdog::start();
+    let mut classification: Option<Arc<Classification>> = None;
+    let mut stdin = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    loop {
+        let head = match read_request(&mut stdin, &mut classification) {
+            Ok(Some(head)) => head,
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: sparql worker: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let answer = match (&store, &classification) {
+            (Ok(store), Some(classification)) => {
+                answer_one(store, classification.clone(), head, &watchdog)
+            }
+            (Err(_), _) | (_, None) => Err(unavailable()),
+        };
+        if write_reply(&mut stdout, answer).is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+}
+
+/// Reads one request (and the classification it carries, if any); `None` at the end of
+/// input.
+fn read_request(
+    input: &mut impl BufRead,
+    classification: &mut Option<Arc<Classification>>,
+) -> Result<Option<WorkerRequest>, String> {
+    let mut line = Vec::new();
+    input
+        .take(MAX_HEAD_BYTES)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| format!("reading a request: {e}"))?;
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let head: WorkerRequest =
+        serde_json::from_slice(&line).map_err(|e| format!("bad request line: {e}"))?;
+    if head.classification_bytes > MAX_CLASSIFICATION_BYTES {
+        return Err("classification over the size limit".into());
+    }
+    if head.classification_bytes > 0 {
+        let mut bytes = Vec::new();
+        input
+            .take(head.classification_bytes)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("reading the classification: {e}"))?;
+        if bytes.len() as u64 != head.classification_bytes {
+            return Err("classification cut short".into());
+        }
+        *classification = Some(Arc::new(
+            Classification::from_wire(&bytes).map_err(|e| format!("bad classification: {e}"))?,
+        ));
+    }
+    Ok(Some(head))
+}
+
+fn write_reply(out: &mut impl Write, answer: Result<Answer, ApiError>) -> std::io::Result<()> {
+    let (reply, body) = match answer {
         Ok(answer) => (
-            200,
-            answer.media_type.to_owned(),
-            String::new(),
+            WorkerReply {
+                status: 200,
+                code: answer.media_type.to_owned(),
+                message: String::new(),
+                body_bytes: answer.body.len() as u64,
+            },
             answer.body,
         ),
         Err(err) => {
             let (status, code, message) = err.parts();
             (
-                status.as_u16(),
-                code.to_owned(),
-                message.to_owned(),
+                WorkerReply {
+                    status: status.as_u16(),
+                    code: code.to_owned(),
+                    message: message.to_owned(),
+                    body_bytes: 0,
+                },
                 Vec::new(),
             )
         }
     };
-    let reply = WorkerReply {
-        status,
-        code,
-        message,
-    };
-    let mut stdout = std::io::stdout().lock();
-    let written = serde_json::to_writer(&mut stdout, &reply)
-        .map_err(std::io::Error::other)
-        .and_then(|()| stdout.write_all(b"\n"))
-        .and_then(|()| stdout.write_all(&body))
-        .and_then(|()| stdout.flush());
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::FAILURE,
-    }
+    serde_json::to_writer(&mut *out, &reply).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")?;
+    out.write_all(&body)?;
+    out.flush()
 }
 
-/// Caps the data segment, the CPU time and core files of this process.
-fn cap_resources(args: &WorkerArgs) -> std::io::Result<()> {
-    let bytes = args.memory_mb.saturating_mul(1024 * 1024);
-    rlimit::setrlimit(rlimit::Resource::CORE, 0, 0)?;
-    rlimit::setrlimit(rlimit::Resource::DATA, bytes, bytes)?;
-    rlimit::setrlimit(
-        rlimit::Resource::CPU,
-        args.cpu_secs,
-        args.cpu_secs.saturating_add(1),
-    )
-}
-
-fn serve_one(store_dir: &Path, started: Instant) -> Result<Answer, ApiError> {
-    let mut input = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut input)
-        .map_err(|_| unavailable())?;
-    let (head, classification) = match input.iter().position(|b| *b == b'\n') {
-        Some(end) => (&input[..end], &input[end + 1..]),
-        None => return Err(unavailable()),
-    };
-    let head: WorkerRequest = serde_json::from_slice(head).map_err(|_| unavailable())?;
-    let classification = Classification::from_wire(classification).map_err(|e| {
-        tracing::error!(error = %e, "sparql worker: bad classification");
-        unavailable()
-    })?;
-    drop(input);
+/// Evaluates one query with its CPU budget and deadline.
+fn answer_one(
+    store: &CatalogStore,
+    classification: Arc<Classification>,
+    head: WorkerRequest,
+    watchdog: &Watchdog,
+) -> Result<Answer, ApiError> {
+    let started = Instant::now();
     let limits = SparqlLimits {
         timeout: Duration::from_millis(head.timeout_millis),
         max_results: head.max_results,
         ..SparqlLimits::default()
     };
+    let cpu_secs = limits.timeout.as_secs_f64().ceil() as u64 + 1;
+    set_cpu_budget(cpu_secs).map_err(|e| {
+        tracing::error!(error = %e, "sparql worker: cannot set the CPU limit");
+        unavailable()
+    })?;
     let deadline = started + limits.timeout;
     let token = CancellationToken::new();
-    // Cancels the evaluation at the deadline; the process exits without waiting for it.
-    let _watchdog = {
-        let token = token.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
-            token.cancel();
-        })
-    };
-    let store = CatalogStore::open_read_only(store_dir)?;
-    let dataset = active_dataset(&store, Arc::new(classification))?;
+    watchdog.arm(deadline, token.clone());
+    let dataset = active_dataset(store, classification)?;
     let mut headers = HeaderMap::new();
     if let Some(accept) = head.accept.and_then(|a| HeaderValue::from_str(&a).ok()) {
         headers.insert(header::ACCEPT, accept);
     }
-    evaluate(dataset, &head.request, &headers, &limits, token, deadline)
+    let answer = evaluate(dataset, &head.request, &headers, &limits, token, deadline);
+    watchdog.disarm();
+    answer
+}
+
+/// Caps the data segment and core files of this process.
+fn cap_memory(memory_mb: u64) -> std::io::Result<()> {
+    let bytes = memory_mb.saturating_mul(1024 * 1024);
+    rlimit::setrlimit(rlimit::Resource::CORE, 0, 0)?;
+    rlimit::setrlimit(rlimit::Resource::DATA, bytes, bytes)
+}
+
+/// Lets this process use `secs` more seconds of CPU time: the soft limit moves to what
+/// it has used plus `secs` (the kernel sends SIGXCPU there, which ends the process); the
+/// hard limit stays where it was, so the next query can move the soft one again.
+fn set_cpu_budget(secs: u64) -> std::io::Result<()> {
+    let (_, hard) = rlimit::getrlimit(rlimit::Resource::CPU)?;
+    let soft = cpu_seconds_used()?.saturating_add(secs).min(hard);
+    rlimit::setrlimit(rlimit::Resource::CPU, soft, hard)
+}
+
+/// CPU time this process has used (user + system), rounded up to the second, from
+/// `/proc/self/stat` (fields 14 and 15, in clock ticks; Linux fixes USER_HZ at 100 for
+/// user space).
+fn cpu_seconds_used() -> std::io::Result<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    cpu_ticks_of_stat(&stat)
+        .map(|ticks| ticks.div_ceil(100))
+        .ok_or_else(|| std::io::Error::other("unreadable /proc/self/stat"))
+}
+
+/// User + system ticks of a `/proc/PID/stat` line (the command name may hold spaces and
+/// parentheses: fields are counted after its last `)`).
+fn cpu_ticks_of_stat(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(user + system)
+}
+
+/// One thread that cancels the running query at its deadline (a thread per query would
+/// pile up in a worker that answers thousands).
+struct Watchdog {
+    armed: Arc<(Mutex<Option<(Instant, CancellationToken)>>, Condvar)>,
+}
+
+impl Watchdog {
+    fn start() -> Self {
+        let armed: Arc<(Mutex<Option<(Instant, CancellationToken)>>, Condvar)> = Arc::default();
+        let shared = armed.clone();
+        std::thread::spawn(move || {
+            let (lock, wake) = &*shared;
+            let Ok(mut guard) = lock.lock() else { return };
+            loop {
+                let wait = match guard.as_ref() {
+                    None => None,
+                    Some((deadline, token)) => {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            token.cancel();
+                            *guard = None;
+                            continue;
+                        }
+                        Some(left)
+                    }
+                };
+                guard = match wait {
+                    None => match wake.wait(guard) {
+                        Ok(g) => g,
+                        Err(_) => return,
+                    },
+                    Some(left) => match wake.wait_timeout(guard, left) {
+                        Ok((g, _)) => g,
+                        Err(_) => return,
+                    },
+                };
+            }
+        });
+        Self { armed }
+    }
+
+    fn arm(&self, deadline: Instant, token: CancellationToken) {
+        self.set(Some((deadline, token)));
+    }
+
+    fn disarm(&self) {
+        self.set(None);
+    }
+
+    fn set(&self, value: Option<(Instant, CancellationToken)>) {
+        let (lock, wake) = &*self.armed;
+        if let Ok(mut guard) = lock.lock() {
+            *guard = value;
+        }
+        wake.notify_one();
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn reply(status: u16, code: &str) -> WorkerReply {
+        WorkerReply {
+            status,
+            code: code.into(),
+            message: "m".into(),
+            body_bytes: 0,
+        }
+    }
+
     #[test]
     fn replies_map_to_answers_and_errors() {
-        let limits = SparqlLimits::default();
-        let ok = std::process::ExitStatus::default();
-        let answer = read_reply(
-            ok,
-            b"{\"status\":200,\"code\":\"text/csv\",\"message\":\"\"}\nn\r\n5",
-            &limits,
-        )
-        .expect("an answer");
+        let answer = answer_of(reply(200, "text/csv"), b"n\r\n5".to_vec()).expect("an answer");
         assert_eq!(answer.media_type, "text/csv");
         assert_eq!(answer.body, b"n\r\n5");
-        let err = read_reply(
-            ok,
-            b"{\"status\":400,\"code\":\"invalid_input\",\"message\":\"bad\"}\n",
-            &limits,
-        )
-        .err()
-        .expect("an error");
+        let err = answer_of(reply(400, "invalid_input"), Vec::new())
+            .err()
+            .expect("an error");
         assert_eq!(err.parts().0, StatusCode::BAD_REQUEST);
         // A made-up media type or code is not passed on.
-        assert!(read_reply(
-            ok,
-            b"{\"status\":200,\"code\":\"text/html\",\"message\":\"\"}\n<script>",
-            &limits
-        )
-        .is_err());
-        let err = read_reply(
-            ok,
-            b"{\"status\":400,\"code\":\"whatever\",\"message\":\"m\"}\n",
-            &limits,
-        )
-        .err()
-        .expect("an error");
+        assert!(answer_of(reply(200, "text/html"), b"<script>".to_vec()).is_err());
+        let err = answer_of(reply(400, "whatever"), Vec::new())
+            .err()
+            .expect("an error");
         assert_eq!(err.parts().1, "internal");
         // No reply at all: the worker died.
-        let err = read_reply(ok, b"", &limits).err().expect("an error");
+        let err = died(None, &SparqlLimits::default());
         assert_eq!(err.parts().1, "memory_limit");
+    }
+
+    #[test]
+    fn requests_are_read_one_after_another_with_or_without_a_classification() {
+        let first = WorkerRequest {
+            request: ProtocolRequest {
+                query: Some("ASK {}".into()),
+                ..ProtocolRequest::default()
+            },
+            accept: None,
+            timeout_millis: 1000,
+            max_results: 10,
+            classification_bytes: 0,
+        };
+        let wire = Classification::from_wire(br#"{"subjects":[],"objects":[],"triples":[]}"#)
+            .unwrap()
+            .to_wire();
+        let mut input = serde_json::to_vec(&WorkerRequest {
+            classification_bytes: wire.len() as u64,
+            ..first
+        })
+        .unwrap();
+        input.push(b'\n');
+        input.extend_from_slice(&wire);
+        let mut second = serde_json::to_vec(&WorkerRequest {
+            request: ProtocolRequest::default(),
+            accept: Some("text/csv".into()),
+            timeout_millis: 5,
+            max_results: 1,
+            classification_bytes: 0,
+        })
+        .unwrap();
+        second.push(b'\n');
+        input.extend_from_slice(&second);
+        let mut reader = std::io::BufReader::new(&input[..]);
+        let mut held = None;
+        let one = read_request(&mut reader, &mut held).unwrap().unwrap();
+        assert_eq!(one.request.query.as_deref(), Some("ASK {}"));
+        assert!(held.is_some(), "the classification is kept");
+        let kept = held.clone().unwrap();
+        let two = read_request(&mut reader, &mut held).unwrap().unwrap();
+        assert_eq!(two.accept.as_deref(), Some("text/csv"));
+        assert!(
+            Arc::ptr_eq(&kept, held.as_ref().unwrap()),
+            "kept, not re-read"
+        );
+        assert!(
+            read_request(&mut reader, &mut held).unwrap().is_none(),
+            "end of input"
+        );
+
+        // A classification cut short, or a line that is not a request, stops the worker.
+        let mut cut = serde_json::to_vec(&WorkerRequest {
+            request: ProtocolRequest::default(),
+            accept: None,
+            timeout_millis: 1,
+            max_results: 1,
+            classification_bytes: 1000,
+        })
+        .unwrap();
+        cut.extend_from_slice(b"\n{}");
+        assert!(read_request(&mut std::io::BufReader::new(&cut[..]), &mut None).is_err());
+        assert!(read_request(&mut std::io::BufReader::new(&b"nope\n"[..]), &mut None).is_err());
+    }
+
+    #[test]
+    fn cpu_ticks_are_read_after_the_command_name() {
+        let stat = "4242 (moisson (a) b) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 37 0 0 20 0 9 0";
+        assert_eq!(cpu_ticks_of_stat(stat), Some(287));
+        assert_eq!(cpu_ticks_of_stat("garbage"), None);
+        assert!(cpu_seconds_used().is_ok());
+    }
+
+    #[test]
+    fn the_watchdog_cancels_at_the_deadline_and_not_after_disarm() {
+        let watchdog = Watchdog::start();
+        let token = CancellationToken::new();
+        watchdog.arm(Instant::now() + Duration::from_millis(30), token.clone());
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(token.is_cancelled());
+        let spared = CancellationToken::new();
+        watchdog.arm(Instant::now() + Duration::from_millis(50), spared.clone());
+        watchdog.disarm();
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!spared.is_cancelled());
     }
 }

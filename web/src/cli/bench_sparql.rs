@@ -1,9 +1,10 @@
 //! `moisson bench-sparql`: ten realistic SPARQL queries over the store and index that
 //! `moisson bench-search` leaves, timed through the path `/sparql` takes: each query in a
-//! new `moisson sparql-worker` process (store opened read-only, active graphs read from
-//! the registry, the classification sent on stdin), or with `--in-process` evaluated on
-//! a thread of this process (the evaluation alone). p50/p99 with one client, then with
-//! `--clients` clients at once.
+//! `moisson sparql-worker` process of a pool (store opened read-only, active graphs read
+//! from the registry, the classification sent on stdin once), with `--fresh-workers` in
+//! a new worker process per query (the server's behaviour before the pool), or with
+//! `--in-process` evaluated on a thread of this process (the evaluation alone). p50/p99
+//! with one client, then with `--clients` clients at once.
 
 use anyhow::{bail, Context};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -33,14 +34,17 @@ pub(super) struct BenchSparqlArgs {
     /// Runs of each query per client in the concurrent round.
     #[arg(long, default_value_t = 3)]
     client_runs: usize,
-    /// Evaluates in this process instead of a worker process per query.
+    /// Evaluates in this process instead of in worker processes.
     #[arg(long)]
     in_process: bool,
+    /// Starts a new worker process for every query instead of reusing pooled ones.
+    #[arg(long)]
+    fresh_workers: bool,
     /// Time limit of one query, in seconds (`[server] sparql_timeout_secs`).
     #[arg(long, default_value_t = 10)]
     timeout_secs: u64,
-    /// The binary started as worker (default: this one), e.g. an earlier build to
-    /// compare with: the worker protocol is the same.
+    /// The binary started as worker (default: this one); it must speak this build's
+    /// worker protocol.
     #[arg(long)]
     worker_program: Option<PathBuf>,
     /// Only the queries whose name contains this text.
@@ -214,11 +218,19 @@ pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
         timeout: Duration::from_secs(args.timeout_secs.max(1)),
         ..SparqlLimits::default()
     };
-    let worker = (!args.in_process).then(|| SparqlWorker {
-        program: args.worker_program.clone().unwrap_or_else(|| {
-            std::env::current_exe().unwrap_or_else(|_| PathBuf::from("moisson"))
-        }),
-        store_dir: store_dir.clone(),
+    let worker = (!args.in_process).then(|| {
+        SparqlWorker::new(
+            args.worker_program.clone().unwrap_or_else(|| {
+                std::env::current_exe().unwrap_or_else(|_| PathBuf::from("moisson"))
+            }),
+            store_dir.clone(),
+            store.clone(),
+            if args.fresh_workers {
+                0
+            } else {
+                args.clients.max(1)
+            },
+        )
     });
     let runner = Runner {
         store,
@@ -233,8 +245,10 @@ pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64() * 1000.0,
         if args.in_process {
             "in process"
+        } else if args.fresh_workers {
+            "a new worker process per query (before the pool)"
         } else {
-            "one worker process per query, as /sparql"
+            "pooled worker processes, as /sparql"
         }
     );
     let publisher = probe(
@@ -330,5 +344,8 @@ pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
         "\ntimes in ms; {} runs per query with 1 client, {} × {} with {} clients; worst 1-client p99 {:.0} ms",
         args.runs, args.clients, args.client_runs, args.clients, worst_single
     );
+    if let Some(worker) = &runner.worker {
+        println!("worker processes started: {}", worker.workers_started());
+    }
     Ok(ExitCode::SUCCESS)
 }

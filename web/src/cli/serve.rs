@@ -51,10 +51,15 @@ pub(super) fn state_for(
 /// worker processes of this binary) and the public URL.
 pub(super) fn configured_app(state: AppState, config: &Config) -> anyhow::Result<axum::Router> {
     let mut sparql = config.sparql.clone();
-    sparql.worker = Some(crate::api::sparql::SparqlWorker {
-        program: std::env::current_exe().context("locating the moisson binary")?,
-        store_dir: crate::DataDir::new(&config.data_dir).store(),
-    });
+    // At most as many idle workers as queries may run at once (no query runs yet, so
+    // every slot is free).
+    let max_idle = sparql.slots.available_permits();
+    sparql.worker = Some(crate::api::sparql::SparqlWorker::new(
+        std::env::current_exe().context("locating the moisson binary")?,
+        crate::DataDir::new(&config.data_dir).store(),
+        state.store.clone(),
+        max_idle,
+    ));
     Ok(app(state)
         .layer(axum::Extension(sparql))
         .layer(axum::Extension(config.validator.clone()))
