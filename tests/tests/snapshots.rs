@@ -117,9 +117,47 @@ async fn main_api_answers() {
             "api_search_ties",
             "/api/datasets?q=zones%20humides".to_owned(),
         ),
+        ("api_quality", "/api/sources/ddt-29/quality".to_owned()),
+        ("api_quality_indicators", "/api/quality/indicators".to_owned()),
     ] {
         let body = get(&sandbox, &path).await;
         insta::assert_snapshot!(name, pretty_json(&body));
+    }
+}
+
+/// SPARQL answers in each result syntax, over the active records and the classification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sparql_answers() {
+    let sandbox = harvested().await;
+    let select = "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/> \
+                  SELECT ?d ?title ?theme WHERE { ?d a dcat:Dataset ; dct:title ?title \
+                  OPTIONAL { ?d dcat:theme ?theme } } ORDER BY ?d ?title ?theme";
+    let construct = "PREFIX dcat: <http://www.w3.org/ns/dcat#> \
+                     CONSTRUCT { ?d ?p ?o } WHERE { ?d a dcat:Dataset ; ?p ?o \
+                     FILTER(?d = <https://ddt.example.org/jdd/2>) }";
+    let encode = |q: &str| url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>();
+    for (name, query, format) in [
+        ("sparql_select_json", select, "json"),
+        ("sparql_select_csv", select, "csv"),
+        ("sparql_select_xml", select, "xml"),
+        ("sparql_construct_ntriples", construct, "ntriples"),
+    ] {
+        let body = get(
+            &sandbox,
+            &format!("/sparql?query={}&format={format}", encode(query)),
+        )
+        .await;
+        let body = match format {
+            "json" => pretty_json(&body),
+            // Triple order is the evaluator's; the set is what matters.
+            "ntriples" => {
+                let mut lines: Vec<&str> = body.lines().collect();
+                lines.sort_unstable();
+                lines.join("\n")
+            }
+            _ => body,
+        };
+        insta::assert_snapshot!(name, body);
     }
 }
 
