@@ -17,17 +17,18 @@ COPY Cargo.toml Cargo.lock ./
 COPY catalog/Cargo.toml catalog/
 COPY harvester/Cargo.toml harvester/
 COPY search/Cargo.toml search/
+COPY demo/Cargo.toml demo/
 COPY web/Cargo.toml web/
 COPY tests/Cargo.toml tests/
-RUN for crate in catalog harvester search; do mkdir -p $crate/src && echo '' > $crate/src/lib.rs; done \
+RUN for crate in catalog harvester search demo; do mkdir -p $crate/src && echo '' > $crate/src/lib.rs; done \
  && mkdir -p web/src tests/src tests/tests \
  && echo '' > web/src/lib.rs && echo 'fn main() {}' > web/src/main.rs \
  && echo '' > tests/src/lib.rs && echo '' > tests/tests/integration.rs \
  && cargo build --release --locked -p moisson-web \
- && rm -rf catalog/src harvester/src search/src web/src tests/src tests/tests
+ && rm -rf catalog/src harvester/src search/src demo/src web/src tests/src tests/tests
 COPY . .
 # The placeholder crates were built with older timestamps than the real sources.
-RUN touch catalog/src/lib.rs harvester/src/lib.rs search/src/lib.rs web/src/lib.rs web/src/main.rs \
+RUN touch catalog/src/lib.rs harvester/src/lib.rs search/src/lib.rs demo/src/lib.rs web/src/lib.rs web/src/main.rs \
  && cargo build --release --locked -p moisson-web \
  && strip target/release/moisson
 

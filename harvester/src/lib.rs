@@ -10,7 +10,6 @@
 //! Modules:
 //! - [`csw`] — The `csw` protocol.
 //! - [`dcat`] — The `dcat` protocol.
-//! - [`demo`] — Deterministic demo DCAT-AP catalogues of French environmental metadata.
 //! - [`events`] — Notable harvest events.
 //! - [`fetch`] — The one HTTP loop every protocol goes through.
 //! - [`format`] — Which RDF serialization a page is in.
@@ -29,7 +28,6 @@
 
 pub mod csw;
 pub mod dcat;
-pub mod demo;
 pub mod events;
 pub mod fetch;
 pub mod format;

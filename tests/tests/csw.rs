@@ -8,7 +8,7 @@ use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use moisson_catalog::quality::{Conformance, RecordGraph};
 use moisson_catalog::{CatalogStore, DatasetView, JobReport, JobStatus, SourceId};
-use moisson_harvester::demo::csw::{paging_of, CswCatalogue};
+use moisson_demo::csw::{paging_of, CswCatalogue};
 use moisson_harvester::{
     CswOutputSchema, FetchOptions, Fetcher, HarvestOptions, LogProgress, Protocol, Source,
 };
@@ -263,7 +263,7 @@ fn csw_source(id: &str, url: &str) -> Source {
 fn catalogue(records: u64) -> CswCatalogue {
     CswCatalogue {
         records,
-        ..moisson_harvester::demo::csw::default_catalogues(records)[0].clone()
+        ..moisson_demo::csw::default_catalogues(records)[0].clone()
     }
 }
 
@@ -758,10 +758,7 @@ async fn csw_throughput_50k() {
     );
     // The dcat protocol on the same machine and build, for comparison: the demo generator's
     // Turtle catalogue of the same size, unpaged, served over loopback.
-    let demo = moisson_harvester::demo::benchmark_source(
-        records as usize,
-        moisson_harvester::demo::DemoFormat::Turtle,
-    );
+    let demo = moisson_demo::benchmark_source(records as usize, moisson_demo::DemoFormat::Turtle);
     let mut body = Vec::new();
     demo.write_whole("http://127.0.0.1:9/", &mut body)
         .expect("writing to a Vec cannot fail");

@@ -5,7 +5,7 @@
 //! suite stays short; `moisson bench-fuzz --minutes N` runs the same inputs longer.
 
 use moisson_catalog::{JobStatus, SourceId};
-use moisson_harvester::demo::hostile::{hostile_samples, Mutator, Sample};
+use moisson_demo::hostile::{hostile_samples, Mutator, Sample};
 use moisson_harvester::{CswOutputSchema, Protocol, Source};
 use moisson_tests::{content_type_for, peak_rss_mib, shared_dir, Route, Sandbox};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! harvest stored stays.
 
 use moisson_catalog::{ExportFormat, JobReport, JobStatus, SourceId};
-use moisson_harvester::demo::hostile;
+use moisson_demo::hostile;
 use moisson_harvester::{CswOutputSchema, Protocol, Source};
 use moisson_tests::{Route, Sandbox};
 

@@ -139,9 +139,8 @@ async fn demo_defects_are_caught_by_their_indicators() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let server =
-        moisson_web::demo_server::spawn(listener, moisson_harvester::demo::default_sources(600))
-            .expect("demo server");
+    let server = moisson_demo::server::spawn(listener, moisson_demo::default_sources(600))
+        .expect("demo server");
     let fetch = FetchOptions {
         retries: 0,
         timeout_secs: 30,

@@ -118,7 +118,10 @@ async fn main_api_answers() {
             "/api/datasets?q=zones%20humides".to_owned(),
         ),
         ("api_quality", "/api/sources/ddt-29/quality".to_owned()),
-        ("api_quality_indicators", "/api/quality/indicators".to_owned()),
+        (
+            "api_quality_indicators",
+            "/api/quality/indicators".to_owned(),
+        ),
     ] {
         let body = get(&sandbox, &path).await;
         insta::assert_snapshot!(name, pretty_json(&body));
@@ -129,7 +132,8 @@ async fn main_api_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sparql_answers() {
     let sandbox = harvested().await;
-    let select = "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/> \
+    let select =
+        "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/> \
                   SELECT ?d ?title ?theme WHERE { ?d a dcat:Dataset ; dct:title ?title \
                   OPTIONAL { ?d dcat:theme ?theme } } ORDER BY ?d ?title ?theme";
     let construct = "PREFIX dcat: <http://www.w3.org/ns/dcat#> \

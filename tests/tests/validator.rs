@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::Request;
 use axum::Extension;
-use moisson_harvester::demo::csw::CswCatalogue;
+use moisson_demo::csw::CswCatalogue;
 use moisson_harvester::{FetchOptions, Fetcher};
 use moisson_tests::{Route, Sandbox};
 use moisson_web::api::validate::{ClientAddr, ValidatorSettings};
@@ -22,12 +22,12 @@ async fn csw_endpoint(records: u64) -> String {
     let base = format!("http://{}/", listener.local_addr().expect("addr"));
     let catalogue = CswCatalogue {
         records,
-        ..moisson_harvester::demo::csw::default_catalogues(records)[0].clone()
+        ..moisson_demo::csw::default_catalogues(records)[0].clone()
     };
     let url = format!("{base}{}", catalogue.path().trim_start_matches('/'));
     let router = axum::Router::new().fallback(move |request: axum::extract::Request| {
         let (catalogue, base) = (catalogue.clone(), base.clone());
-        async move { moisson_web::demo_csw::answer(catalogue, base, request).await }
+        async move { moisson_demo::csw_server::answer(catalogue, base, request).await }
     });
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
@@ -145,7 +145,7 @@ async fn documents_are_validated_from_the_body_and_the_french_form() {
     let before = store_dump(&sandbox);
     let catalogue = CswCatalogue {
         records: 3,
-        ..moisson_harvester::demo::csw::default_catalogues(3)[0].clone()
+        ..moisson_demo::csw::default_catalogues(3)[0].clone()
     };
     let iso = catalogue.answer(1, 3, "http://csw.example.org/");
     let request = Request::post("/api/validate")

@@ -10,8 +10,6 @@
 //! - [`cli`] — The command line.
 //! - [`config`] — `moisson.toml`.
 //! - [`data_dir`] — The data directory's layout (`[storage] data_dir`, `MOISSON_DATA_DIR`).
-//! - [`demo_csw`] — The CSW endpoints of the demo catalogue server.
-//! - [`demo_server`] — The loopback server of `moisson demo`.
 //! - [`error`] — `ApiError`.
 //! - [`http_server`] — The HTTP/1.1 server loop of `moisson serve` and `moisson demo`.
 //! - [`metrics`] — `GET /metrics`.
@@ -25,8 +23,6 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod data_dir;
-pub mod demo_csw;
-pub mod demo_server;
 pub mod error;
 pub mod http_server;
 pub mod metrics;

@@ -703,12 +703,15 @@ fn cpu_ticks_of_stat(stat: &str) -> Option<u64> {
 /// One thread that cancels the running query at its deadline (a thread per query would
 /// pile up in a worker that answers thousands).
 struct Watchdog {
-    armed: Arc<(Mutex<Option<(Instant, CancellationToken)>>, Condvar)>,
+    armed: Arc<Armed>,
 }
+
+/// The deadline and token of the running query, if any, and the watchdog's wake-up call.
+type Armed = (Mutex<Option<(Instant, CancellationToken)>>, Condvar);
 
 impl Watchdog {
     fn start() -> Self {
-        let armed: Arc<(Mutex<Option<(Instant, CancellationToken)>>, Condvar)> = Arc::default();
+        let armed: Arc<Armed> = Arc::default();
         let shared = armed.clone();
         std::thread::spawn(move || {
             let (lock, wake) = &*shared;

@@ -12,7 +12,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use clap::Args;
 use moisson_catalog::{CatalogStore, JobReport, SourceId};
-use moisson_harvester::demo::DemoFormat;
+use moisson_demo::DemoFormat;
 use moisson_harvester::{
     harvest_source, FetchOptions, Fetcher, HarvestOptions, LogProgress, Protocol, Source,
 };
@@ -273,7 +273,7 @@ fn file_mb(path: &Path) -> f64 {
 }
 
 fn write_catalogue(path: &Path, datasets: usize) -> anyhow::Result<()> {
-    let source = moisson_harvester::demo::benchmark_source(datasets, DemoFormat::Turtle);
+    let source = moisson_demo::benchmark_source(datasets, DemoFormat::Turtle);
     let file =
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);

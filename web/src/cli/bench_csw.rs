@@ -5,8 +5,8 @@
 use anyhow::{bail, Context};
 use clap::Args;
 use moisson_catalog::SourceId;
-use moisson_harvester::demo::csw::CswCatalogue;
-use moisson_harvester::demo::{self, DemoFormat};
+use moisson_demo::csw::CswCatalogue;
+use moisson_demo::{self as demo, DemoFormat};
 use moisson_harvester::{harvest_source, HarvestOptions, LogProgress, Protocol, Source};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,7 +43,7 @@ pub(super) async fn run(args: BenchCswArgs) -> anyhow::Result<ExitCode> {
     let mut turtle = demo::benchmark_source(args.records as usize, DemoFormat::Turtle);
     turtle.page_size = Some(100);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let server = crate::demo_server::spawn_with_csw(
+    let server = moisson_demo::server::spawn_with_csw(
         listener,
         vec![turtle.clone()],
         vec![catalogue.clone()],

@@ -2,7 +2,7 @@
 //! the validate path and to harvests over loopback for N minutes, then prints the inputs
 //! tried, the panics seen and the peak RSS. Exit 1 when anything panicked.
 //!
-//! The inputs are the hostile samples of `moisson_harvester::demo::hostile` and the files
+//! The inputs are the hostile samples of `moisson_demo::hostile` and the files
 //! of the corpus folder (`../shared/corpus` when present), each first as it is, then
 //! mutated (truncated, bytes flipped, nested, parts duplicated) by a mutator seeded with
 //! `--seed`: one seed always tries the same inputs in the same order. A stack overflow or
@@ -14,7 +14,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use clap::Args;
 use moisson_catalog::{CatalogStore, JobReport, JobStatus, SourceId};
-use moisson_harvester::demo::hostile::{hostile_samples, Mutator, Sample};
+use moisson_demo::hostile::{hostile_samples, Mutator, Sample};
 use moisson_harvester::{
     harvest_source, CswOutputSchema, FetchOptions, Fetcher, HarvestOptions, LogProgress, Protocol,
     Source,

@@ -11,7 +11,7 @@
 use anyhow::{bail, Context};
 use clap::Args;
 use moisson_catalog::{CatalogStore, JobStatus, SourceId};
-use moisson_harvester::demo::{self, DemoFormat};
+use moisson_demo::{self as demo, DemoFormat};
 use moisson_harvester::{harvest_source, HarvestOptions, LogProgress, Protocol, Source};
 use moisson_search::{changed_datasets, SearchIndex};
 use std::path::{Path, PathBuf};
@@ -187,7 +187,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("binding 127.0.0.1:{port} (the port of the reused store)"))?;
     let port = listener.local_addr()?.port();
-    let server = crate::demo_server::spawn(listener, vec![catalogue.clone()])?;
+    let server = moisson_demo::server::spawn(listener, vec![catalogue.clone()])?;
     server.set_revision(revision);
     let (store, fetcher) = if reuse {
         let store = CatalogStore::open(&crate::DataDir::new(&work).store())?;

@@ -4,13 +4,15 @@
 use anyhow::Context;
 use clap::Args;
 use moisson_catalog::SourceId;
-use moisson_harvester::{demo, Protocol, Source};
+use moisson_demo as demo;
+use moisson_harvester::{Protocol, Source};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::config::{Config, ConfigFile};
-use crate::{demo_server, runner};
+use crate::runner;
+use moisson_demo::server as demo_server;
 
 #[derive(Args)]
 pub(super) struct DemoArgs {

@@ -2,11 +2,11 @@
 //! `GetRecords` (GET KVP or POST XML) with generated ISO 19139 records, so `moisson demo`
 //! harvests geo catalogues through the same `csw` protocol as real geo-IDE endpoints.
 
+use crate::csw::{paging_of, CswCatalogue};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use moisson_harvester::demo::csw::{paging_of, CswCatalogue};
 
 /// Largest GetRecords request body read.
 const MAX_REQUEST_BYTES: usize = 64 << 10;

@@ -2,13 +2,13 @@
 //! (generated on request, deterministic), answers 200 for `files/…` and 404 for `broken/…`
 //! so that link checks see realistic answers.
 
+use crate::csw::CswCatalogue;
+use crate::{DemoRoute, DemoSource};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use moisson_harvester::demo::csw::CswCatalogue;
-use moisson_harvester::demo::{self, DemoRoute, DemoSource};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -62,7 +62,7 @@ impl DemoServer {
 pub fn spawn(
     listener: tokio::net::TcpListener,
     sources: Vec<DemoSource>,
-) -> anyhow::Result<DemoServer> {
+) -> std::io::Result<DemoServer> {
     spawn_with_csw(listener, sources, Vec::new())
 }
 
@@ -71,7 +71,7 @@ pub fn spawn_with_csw(
     listener: tokio::net::TcpListener,
     sources: Vec<DemoSource>,
     csw: Vec<CswCatalogue>,
-) -> anyhow::Result<DemoServer> {
+) -> std::io::Result<DemoServer> {
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}/");
     let revision = Arc::new(AtomicU64::new(0));
@@ -99,11 +99,11 @@ async fn serve_path(State(state): State<Arc<DemoState>>, request: Request) -> Re
     let uri = request.uri();
     let path = uri.path().trim_start_matches('/').to_owned();
     let query = uri.query().map(str::to_owned);
-    if let Some(i) = crate::demo_csw::catalogue_at(&state.csw, &path) {
+    if let Some(i) = crate::csw_server::catalogue_at(&state.csw, &path) {
         let catalogue = state.csw[i].clone();
-        return crate::demo_csw::answer(catalogue, state.base_url.clone(), request).await;
+        return crate::csw_server::answer(catalogue, state.base_url.clone(), request).await;
     }
-    let page = match demo::route(&state.sources, &path, query.as_deref()) {
+    let page = match crate::route(&state.sources, &path, query.as_deref()) {
         DemoRoute::Page { source, page } => state
             .sources
             .iter()

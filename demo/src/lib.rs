@@ -1,9 +1,15 @@
-//! Deterministic demo DCAT-AP catalogues of French environmental metadata.
+//! Moisson's demo: deterministic DCAT-AP and CSW catalogues of French environmental
+//! metadata, and the loopback server that serves them. It is not harvesting: `moisson demo`,
+//! the benchmarks and the tests harvest these catalogues through the ordinary fetch path.
+//!
+//! - The generator (this module and [`csw`], [`hostile`]): text only, no I/O besides the
+//!   `std::io::Write` it is given.
+//! - [`server`] — The loopback HTTP server of `moisson demo` (DCAT pages, files, broken links).
+//! - [`csw_server`] — Its CSW 2.0.2 `GetRecords` endpoints.
 //!
 //! `moisson demo` serves [`default_sources`] over loopback HTTP and harvests them through
 //! the ordinary fetch path; the benchmarks write one large source to a file with
-//! [`DemoSource::write_whole`]. The module only generates text: it does no I/O besides
-//! writing to the `std::io::Write` it is given, and depends on `std` alone.
+//! [`DemoSource::write_whole`].
 //!
 //! # What a source holds
 //!
@@ -48,10 +54,12 @@
 
 mod context;
 pub mod csw;
+pub mod csw_server;
 pub mod hostile;
 mod prng;
 mod record;
 mod serializer;
+pub mod server;
 mod territory;
 mod topics;
 mod vocab;
