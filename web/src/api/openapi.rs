@@ -212,7 +212,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             filter("kind", "dataset, series or service."),
             query("sort", "string", "relevance, modified or quality."),
             query("page", "integer", "Page number, from 1."),
-            query("page_size", "integer", "Results per page (at most 100)."),
+            query("page_size", "integer", "Results per page, 1 to 100 (400 beyond; default 20)."),
         ],
         response: "SearchResponse",
         admin: false,
@@ -313,8 +313,14 @@ fn schemas() -> Value {
         "SourceList": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
         "Accepted": {"type": "object"},
         "DatasetSummary": summary,
-        "SearchResponse": {"type": "object", "required": ["total", "results", "facets"], "properties": {
-            "total": {"type": "integer"},
+        "SearchResponse": {"type": "object", "required": ["total", "page", "page_size", "max_page_size",
+            "page_count", "next", "previous", "results", "facets"], "properties": {
+            "total": {"type": "integer", "description": "Matching datasets and services, copies harvested from several catalogues counted once."},
+            "page": {"type": "integer"}, "page_size": {"type": "integer"},
+            "max_page_size": {"type": "integer", "description": "Largest page_size accepted; a larger one is refused with 400."},
+            "page_count": {"type": "integer", "description": "Pages that can be walked (the first 10,000 results)."},
+            "next": {"type": ["string", "null"], "description": "URL of the next page, null on the last."},
+            "previous": {"type": ["string", "null"], "description": "URL of the previous page, null on the first."},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/DatasetSummary"}},
             "facets": {"type": "object", "additionalProperties": {"type": "array", "items": {
                 "type": "object", "properties": {"value": {"type": "string"}, "label": {"type": "string"},

@@ -25,7 +25,12 @@ use crate::app::AppState;
 const JOBS_SHOWN: usize = 20;
 
 pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiError> {
-    let sources = blocking(move || Ok(summarize(&state)?)).await?;
+    let (sources, distinct) =
+        blocking(move || Ok((summarize(&state)?, state.index.document_count()))).await?;
+    let records: u64 = sources
+        .iter()
+        .map(|s| s.dataset_count + s.service_count)
+        .sum();
     Ok(Page::ok(layout_page(
         "Catalogues moissonnés",
         Nav::Catalogues,
@@ -41,13 +46,19 @@ pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiE
                             th scope="col" { "Protocole" }
                             th scope="col" { "Planification" }
                             th scope="col" { "Dernière moisson" }
-                            th scope="col" { "Jeux de données" }
-                            th scope="col" { "Services" }
+                            th scope="col" { "Fiches de jeux de données" }
+                            th scope="col" { "Fiches de services" }
                             th scope="col" { "Retirés" }
                             th scope="col" { "Qualité" }
                         } }
                         tbody { @for s in &sources { (source_row(s)) } }
                     }
+                }
+                p.muted #totaux {
+                    "Ces colonnes comptent les fiches de chaque catalogue : "
+                    (fr::records(records)) " en tout. Une fiche publiée par plusieurs catalogues compte dans chacun ; "
+                    "une fois les doublons fusionnés, cela fait " (fr::int(distinct)) " jeux de données et services distincts, "
+                    "le nombre de l'accueil, de la recherche et du champ " code { "total" } " de l'API."
                 }
             }
         },
@@ -106,7 +117,7 @@ fn schedule_label(schedule: Option<&str>) -> String {
     let parts: Vec<&str> = cron.split_whitespace().collect();
     match parts.as_slice() {
         [_, min, hour, "*", "*", "*" | "?"] => match (hour.parse::<u8>(), min.parse::<u8>()) {
-            (Ok(h), Ok(m)) => format!("chaque jour à {h} h {m:02} UTC"),
+            (Ok(h), Ok(m)) => format!("chaque jour à {h:02}:{m:02} (heure du serveur)"),
             _ => cron.to_owned(),
         },
         _ => cron.to_owned(),

@@ -95,7 +95,7 @@ fn figures(home: &Home) -> Markup {
             h2 #chiffres { "Moisson en chiffres" }
             ul.figure-list {
                 li { span.figure { (fr::int(home.sources.len() as u64)) } " catalogues moissonnés" }
-                li { span.figure { (fr::int(home.datasets)) } " jeux de données et services" }
+                li { span.figure { (fr::int(home.datasets)) } " jeux de données et services, doublons entre catalogues fusionnés" }
                 li {
                     span.figure { (last_harvest.as_deref().map_or_else(|| "jamais".to_owned(), fr::date)) }
                     " dernière moisson"
