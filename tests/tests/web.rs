@@ -77,13 +77,38 @@ async fn every_page_type_answers_in_french() {
     let home = page(&sandbox, "/").await;
     assert!(home.contains("Moisson en chiffres"), "{home}");
     assert!(home.contains("Par thème") && home.contains("Par cas d'usage"));
-    assert!(home.contains("name=\"territory\"") && home.contains("Finistère (29)"));
+    // The territory picker is a text field (no 445 px select on a phone).
+    assert!(home.contains("name=\"territoire\"") && !home.contains("<select"));
     assert!(home.contains("26</span> jeux de données"), "headline count");
 
     let search = page(&sandbox, "/recherche?q=zones+humides").await;
     assert!(search.contains("Zones humides du Finistère n°"), "{search}");
     assert!(search.contains("Résultats pour « zones humides »"));
     assert!(search.contains("DDT du Finistère"));
+    // Issue 18: the kind, freshness and quality facets; the territory picker; the territory
+    // recognised in the words is a removable filter.
+    for facet in ["facette-kind", "facette-freshness", "territoire-recherche"] {
+        assert!(search.contains(facet), "{facet}");
+    }
+    let recognised = page(&sandbox, "/recherche?q=zones+humides+Finist%C3%A8re").await;
+    assert!(
+        recognised.contains("Territoire reconnu dans les mots : Finistère")
+            && recognised.contains("href=\"/recherche?q=zones+humides\""),
+        "{recognised}"
+    );
+    let none = page(&sandbox, "/recherche?q=xylophone").await;
+    assert!(
+        none.contains("Essayez moins de mots.") && !none.contains("retirez un filtre"),
+        "{none}"
+    );
+    let none = page(&sandbox, "/recherche?q=xylophone&format=csv").await;
+    assert!(none.contains("ou retirez un filtre"), "{none}");
+    let (status, headers, _) = get(&sandbox, "/recherche?q=zones&territoire=Quimper").await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        headers["location"],
+        "/recherche?q=zones&territory=commune-29232"
+    );
 
     let dataset = page(&sandbox, &format!("/jeux-de-donnees/{id}")).await;
     for expected in [
@@ -321,7 +346,11 @@ async fn the_dashboard_follows_each_harvest() {
         String::from_utf8_lossy(&bytes).into_owned()
     };
     let first = dashboard(app.clone()).await;
-    assert_eq!(first.matches("<circle").count(), 1, "one point of trend");
+    assert_eq!(first.matches("<circle").count(), 0, "no curve of one point");
+    assert!(
+        first.contains("Une seule mesure pour l'instant"),
+        "one harvest said"
+    );
     // A second harvest that changes a record, then its quality: the same server shows it.
     let ids: Vec<u32> = (1..=25).collect();
     sandbox.server.set(

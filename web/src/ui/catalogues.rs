@@ -127,6 +127,8 @@ fn schedule_label(schedule: Option<&str>) -> String {
 /// What the dashboard shows.
 struct Dashboard {
     source: Source,
+    /// Titles of the shared records, by dataset id.
+    titles: std::collections::BTreeMap<String, String>,
     counts: SourceCounts,
     report: Arc<SourceQualityReport>,
     jobs: Vec<JobReport>,
@@ -185,9 +187,18 @@ pub(crate) async fn dashboard_page(
     let source = find_source(&state, &id)?;
     let markup = blocking(move || {
         let jobs = state.store.jobs(source.id.as_str(), JOBS_SHOWN)?;
+        let report = quality_report(&state, &source, jobs.first())?;
+        // Shared records are named by their titles, not their IRIs.
+        let mut titles = std::collections::BTreeMap::new();
+        for f in &report.shared_records {
+            if let Some(title) = state.index.summary_of(&f.id)?.and_then(|s| s.title) {
+                titles.insert(f.id.clone(), title);
+            }
+        }
         let d = Dashboard {
             counts: state.store.source_counts(source.id.as_str())?,
-            report: quality_report(&state, &source, jobs.first())?,
+            report,
+            titles,
             jobs,
             source,
         };
@@ -299,7 +310,7 @@ fn render(d: &Dashboard) -> Markup {
                 (charts_section(&d.report))
                 (indicators(&d.report))
                 (fix_groups(&d.report.fix_groups, &format!("/catalogues/{}", s.id)))
-                (shared_records(s, &d.report))
+                (shared_records(s, &d.report, &d.titles))
                 (history(&d.jobs))
             }
         },
@@ -422,7 +433,11 @@ fn indicators(r: &SourceQualityReport) -> Markup {
 }
 
 /// Records whose IRI another source publishes too: which copy the dataset page shows.
-fn shared_records(s: &Source, r: &SourceQualityReport) -> Markup {
+fn shared_records(
+    s: &Source,
+    r: &SourceQualityReport,
+    titles: &std::collections::BTreeMap<String, String>,
+) -> Markup {
     if r.shared_records_total == 0 {
         return html! {};
     }
@@ -438,7 +453,7 @@ fn shared_records(s: &Source, r: &SourceQualityReport) -> Markup {
             ul {
                 @for f in &r.shared_records {
                     li {
-                        a href={ "/jeux-de-donnees/" (f.id) } { (f.iri) }
+                        a href={ "/jeux-de-donnees/" (f.id) } { (titles.get(&f.id).map_or("Fiche sans titre", String::as_str)) }
                         " — aussi dans : " (f.other_sources.join(", "))
                         @if f.shown_from == s.id.as_str() { " ; copie affichée : celle de ce catalogue" }
                         @else { " ; copie affichée : celle de " (f.shown_from) }
