@@ -8,7 +8,7 @@
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup};
 use serde_json::{json, Value};
 
 use crate::app::AppState;
@@ -434,14 +434,10 @@ async fn docs() -> Response {
 }
 
 fn docs_page() -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="fr" {
-            head {
-                meta charset="utf-8";
-                title { "Moisson — documentation de l'API" }
-            }
-            body {
+    crate::ui::in_layout(
+        "Documentation de l'API",
+        html! {
+            div.container {
                 h1 { "API de Moisson" }
                 p {
                     "Toutes les réponses sont en JSON ; les erreurs ont la forme "
@@ -454,20 +450,31 @@ fn docs_page() -> Markup {
                     a href="/sparql" { "/sparql" } " (SPARQL 1.1, lecture seule), "
                     a href="/metrics" { "/metrics" } " (Prometheus)."
                 }
-                @for e in ENDPOINTS {
-                    section {
-                        h2 { code { (e.method.to_uppercase()) " " (e.path) } }
+                nav aria-labelledby="points-d-acces" {
+                    h2 #points-d-acces { "Points d'accès" }
+                    ul {
+                        @for (i, e) in ENDPOINTS.iter().enumerate() {
+                            li { a href={ "#api-" (i) } { code { (e.method.to_uppercase()) " " (e.path) } } }
+                        }
+                    }
+                }
+                @for (i, e) in ENDPOINTS.iter().enumerate() {
+                    section aria-labelledby={ "api-" (i) } {
+                        h2 #{ "api-" (i) } { code { (e.method.to_uppercase()) " " (e.path) } }
                         p { (e.summary_fr) @if e.admin { " (jeton d'administration)" } }
                         @if !e.params.is_empty() {
-                            table {
-                                thead { tr { th scope="col" { "Paramètre" } th scope="col" { "Où" } th scope="col" { "Type" } th scope="col" { "Description" } } }
-                                tbody {
-                                    @for p in e.params {
-                                        tr {
-                                            td { code { (p.name) } }
-                                            td { @if p.location == In::Path { "chemin" } @else { "requête" } }
-                                            td { (p.kind) @if p.repeated { " (répétable)" } }
-                                            td { (p.description) }
+                            div.table-wrap tabindex="0" role="region" aria-label={ "Paramètres de " (e.path) " (tableau défilant)" } {
+                                table {
+                                    caption.sr-only { "Paramètres de " (e.path) }
+                                    thead { tr { th scope="col" { "Paramètre" } th scope="col" { "Où" } th scope="col" { "Type" } th scope="col" { "Description" } } }
+                                    tbody {
+                                        @for p in e.params {
+                                            tr {
+                                                td { code { (p.name) } }
+                                                td { @if p.location == In::Path { "chemin" } @else { "requête" } }
+                                                td { (p.kind) @if p.repeated { " (répétable)" } }
+                                                td { (p.description) }
+                                            }
                                         }
                                     }
                                 }
@@ -476,6 +483,6 @@ fn docs_page() -> Markup {
                     }
                 }
             }
-        }
-    }
+        },
+    )
 }

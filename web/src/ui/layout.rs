@@ -44,7 +44,10 @@ pub(crate) fn page_with_head(title: &str, nav: Nav, head: Markup, main: Markup) 
                 title { (title) " — Moisson" }
                 link rel="icon" type="image/svg+xml" href=(FAVICON_URL);
                 link rel="stylesheet" href=(CSS_URL);
-                script src=(PLACES_JS_URL) defer {}
+                // The territory picker's suggestions, on the pages that have one.
+                @if main.0.contains("name=\"territoire\"") {
+                    script src=(PLACES_JS_URL) defer {}
+                }
                 (head)
             }
             body {

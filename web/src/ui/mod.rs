@@ -21,6 +21,7 @@ mod producers;
 mod qgis;
 mod search;
 mod sitemap;
+pub(crate) mod sparql;
 mod territory;
 mod validator;
 mod vocab;
@@ -217,6 +218,11 @@ impl IntoResponse for UiError {
         }
         .into_response()
     }
+}
+
+/// Returns a page of the site's layout outside the navigation's entries (API docs).
+pub(crate) fn in_layout(title: &str, main: Markup) -> Markup {
+    layout::page(title, layout::Nav::None, main)
 }
 
 /// Runs `f` (store, index and rendering are synchronous) on the blocking pool.
