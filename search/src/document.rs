@@ -425,11 +425,20 @@ pub fn build_document(
             Vec::new()
         },
     };
+    // A file name given as title (`PLU_69_2023.gpkg`) says little about the data: its
+    // words are searched with the context's weight, not the title's, so the datasets
+    // described in words come first.
+    let raw_title = view.title.clone().unwrap_or_default();
+    let (title, context) = if looks_like_file_name(&raw_title) {
+        (String::new(), format!("{raw_title}\n{context}"))
+    } else {
+        (raw_title, context)
+    };
     SearchDocument {
         id,
         members,
         keys: keys.into_iter().collect(),
-        title: view.title.clone().unwrap_or_default(),
+        title,
         keywords: view.keywords.join("\n"),
         description: cut(view.description.as_deref().unwrap_or_default(), 20_000),
         context,
@@ -439,6 +448,23 @@ pub fn build_document(
         summary,
         classification,
     }
+}
+
+/// Returns true for a title that is a file or layer name rather than words: one token
+/// without spaces that holds an underscore (`PLU_69_2023`, `n_zone_inond_s_029`) or ends
+/// with a file extension (`zonage.shp`, `PLU_69_2023.gpkg`).
+pub fn looks_like_file_name(title: &str) -> bool {
+    let title = title.trim();
+    if title.is_empty() || title.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let extension = title.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty()
+            && (2..=5).contains(&ext.len())
+            && ext.chars().all(|c| c.is_ascii_alphanumeric())
+            && ext.chars().any(|c| c.is_ascii_alphabetic())
+    });
+    extension || title.contains('_')
 }
 
 fn formats_of(view: &DatasetView) -> Vec<normalize::Normalized> {
@@ -580,6 +606,21 @@ mod tests {
             entry,
             view,
             quality: None,
+        }
+    }
+
+    #[test]
+    fn file_names_given_as_titles_are_recognised() {
+        for name in [
+            "PLU_69_2023.gpkg",
+            "zonage.shp",
+            "n_zone_inond_s_029",
+            "export.CSV",
+        ] {
+            assert!(looks_like_file_name(name), "{name}");
+        }
+        for title in ["PLU de Lyon", "Corine", "Zones humides 2.0", "v1.2", ""] {
+            assert!(!looks_like_file_name(title), "{title}");
         }
     }
 

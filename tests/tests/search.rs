@@ -720,3 +720,99 @@ async fn dataset_pages_show_the_classification_the_facets_count() {
         assert!(stored.is_some(), "{id}: the index keeps the classification");
     }
 }
+
+/// Issue 18: walking `next` links from the first page of a search collects exactly `total`
+/// distinct datasets, each page says where it is, and an oversized page is refused with
+/// the cap in the message (never silently capped).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn walking_every_page_collects_total_distinct_datasets() {
+    let sandbox = Sandbox::start().await;
+    let mut body = String::from(
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n",
+    );
+    for i in 0..23 {
+        body.push_str(&format!(
+            "<https://cat.example.org/d/{i}> a dcat:Dataset ; dct:title \"Relevé de bruit numéro {i}\"@fr .\n"
+        ));
+    }
+    body.push_str(
+        "<https://cat.example.org/d/autre> a dcat:Dataset ; dct:title \"Qualité de l'air\"@fr .\n",
+    );
+    let url = serve(&sandbox, "/pages.ttl", body);
+    let source = sandbox.source("pages", &url);
+    sandbox.harvest(&source).await;
+
+    let mut next = Some("/api/datasets?q=bruit&page_size=5&sort=modified".to_owned());
+    let mut seen = std::collections::BTreeSet::new();
+    let (mut pages, mut total) = (0, 0);
+    while let Some(path) = next {
+        let (status, page) = sandbox.get_json(&path).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        pages += 1;
+        total = page["total"].as_u64().expect("total");
+        assert_eq!(page["page"], pages, "{path}");
+        assert_eq!(page["page_size"], 5);
+        assert_eq!(page["max_page_size"], 100);
+        assert_eq!(page["page_count"], 5);
+        if pages == 1 {
+            assert!(page["previous"].is_null(), "{page}");
+        } else {
+            let previous = page["previous"].as_str().expect("a previous page");
+            assert!(
+                previous.ends_with(&format!("page={}", pages - 1)),
+                "{previous}"
+            );
+        }
+        for r in page["results"].as_array().expect("results") {
+            assert!(
+                seen.insert(r["id"].as_str().expect("id").to_owned()),
+                "{r} twice"
+            );
+        }
+        next = page["next"].as_str().map(str::to_owned);
+        assert!(pages <= 10, "paging does not end");
+    }
+    assert_eq!(total, 23);
+    assert_eq!(pages, 5);
+    assert_eq!(seen.len() as u64, total);
+
+    let (status, err) = sandbox.get_json("/api/datasets?page_size=500").await;
+    assert_eq!(status, 400, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 100")),
+        "{err}"
+    );
+}
+
+/// Issue 18: a title that is a file name (`PLU_69_2023.gpkg`) does not come before the
+/// datasets described in words for the word it contains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_names_as_titles_do_not_rank_first() {
+    let sandbox = Sandbox::start().await;
+    let body = "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
+        <https://cat.example.org/d/fichier> a dcat:Dataset ; dct:title \"PLU_69_2023.gpkg\"@fr .\n\
+        <https://cat.example.org/d/plu> a dcat:Dataset ; dct:title \"Plan local d'urbanisme (PLU) de Lyon\"@fr ;\n\
+          dct:description \"Zonage du PLU en vigueur.\"@fr .\n\
+        <https://cat.example.org/d/plu2> a dcat:Dataset ; dct:title \"PLU de Villeurbanne : zonage\"@fr .\n"
+        .to_owned();
+    let url = serve(&sandbox, "/plu.ttl", body);
+    let source = sandbox.source("plu", &url);
+    sandbox.harvest(&source).await;
+    let found = search(&sandbox, "q=PLU").await;
+    let titles = titles(&found);
+    assert_eq!(titles.len(), 3, "{found}");
+    assert_eq!(
+        titles.last().map(String::as_str),
+        Some("PLU_69_2023.gpkg"),
+        "{titles:?}"
+    );
+    // Still found by its own name.
+    let exact = search(&sandbox, "q=PLU_69_2023").await;
+    assert_eq!(first_title(&exact), "PLU_69_2023.gpkg", "{exact}");
+}
+
+fn first_title(body: &Value) -> String {
+    titles(body).into_iter().next().unwrap_or_default()
+}

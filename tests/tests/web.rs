@@ -77,13 +77,38 @@ async fn every_page_type_answers_in_french() {
     let home = page(&sandbox, "/").await;
     assert!(home.contains("Moisson en chiffres"), "{home}");
     assert!(home.contains("Par thème") && home.contains("Par cas d'usage"));
-    assert!(home.contains("name=\"territory\"") && home.contains("Finistère (29)"));
+    // The territory picker is a text field (no 445 px select on a phone).
+    assert!(home.contains("name=\"territoire\"") && !home.contains("<select"));
     assert!(home.contains("26</span> jeux de données"), "headline count");
 
     let search = page(&sandbox, "/recherche?q=zones+humides").await;
     assert!(search.contains("Zones humides du Finistère n°"), "{search}");
     assert!(search.contains("Résultats pour « zones humides »"));
     assert!(search.contains("DDT du Finistère"));
+    // Issue 18: the kind, freshness and quality facets; the territory picker; the territory
+    // recognised in the words is a removable filter.
+    for facet in ["facette-kind", "facette-freshness", "territoire-recherche"] {
+        assert!(search.contains(facet), "{facet}");
+    }
+    let recognised = page(&sandbox, "/recherche?q=zones+humides+Finist%C3%A8re").await;
+    assert!(
+        recognised.contains("Territoire reconnu dans les mots : Finistère")
+            && recognised.contains("href=\"/recherche?q=zones+humides\""),
+        "{recognised}"
+    );
+    let none = page(&sandbox, "/recherche?q=xylophone").await;
+    assert!(
+        none.contains("Essayez moins de mots.") && !none.contains("retirez un filtre"),
+        "{none}"
+    );
+    let none = page(&sandbox, "/recherche?q=xylophone&format=csv").await;
+    assert!(none.contains("ou retirez un filtre"), "{none}");
+    let (status, headers, _) = get(&sandbox, "/recherche?q=zones&territoire=Quimper").await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        headers["location"],
+        "/recherche?q=zones&territory=commune-29232"
+    );
 
     let dataset = page(&sandbox, &format!("/jeux-de-donnees/{id}")).await;
     for expected in [
@@ -321,7 +346,11 @@ async fn the_dashboard_follows_each_harvest() {
         String::from_utf8_lossy(&bytes).into_owned()
     };
     let first = dashboard(app.clone()).await;
-    assert_eq!(first.matches("<circle").count(), 1, "one point of trend");
+    assert_eq!(first.matches("<circle").count(), 0, "no curve of one point");
+    assert!(
+        first.contains("Une seule mesure pour l'instant"),
+        "one harvest said"
+    );
     // A second harvest that changes a record, then its quality: the same server shows it.
     let ids: Vec<u32> = (1..=25).collect();
     sandbox.server.set(
@@ -352,4 +381,123 @@ async fn bad_query_parameters_answer_the_json_error_shape() {
         let message = body["error"]["message"].as_str().unwrap_or_default();
         assert!(message.contains("limit"), "{path}: {message}");
     }
+}
+
+/// GETs `path` with `Accept-Encoding: {encodings}` and returns (status, headers, body
+/// decoded from the `Content-Encoding` the server chose).
+async fn get_compressed(
+    sandbox: &Sandbox,
+    path: &str,
+    encodings: &str,
+) -> (u16, HeaderMap, String) {
+    use std::io::Read;
+    let request = Request::get(path)
+        .header("accept-encoding", encodings)
+        .body(Body::empty())
+        .expect("request");
+    let response = sandbox.app().oneshot(request).await.expect("infallible");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 << 20)
+        .await
+        .expect("body");
+    let mut text = String::new();
+    match headers
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap_or_default())
+    {
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_string(&mut text)
+                .expect("a gzip body");
+        }
+        Some("br") => {
+            brotli_decompressor::Decompressor::new(&bytes[..], 4096)
+                .read_to_string(&mut text)
+                .expect("a brotli body");
+        }
+        other => panic!("{path}: not compressed ({other:?})"),
+    }
+    (status, headers, text)
+}
+
+/// Issue 18: pages, the API and `/catalog` answer compressed when the client accepts it,
+/// and the body decodes to what an uncompressed request gets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_are_compressed_for_clients_that_accept_it() {
+    let sandbox = harvested().await;
+    for path in [
+        "/recherche?q=zones",
+        "/api/datasets?q=zones",
+        "/catalog?format=turtle",
+    ] {
+        let (_, _, plain) = get(&sandbox, path).await;
+        for encodings in ["gzip, br", "gzip", "br"] {
+            let (status, headers, body) = get_compressed(&sandbox, path, encodings).await;
+            assert_eq!(status, 200, "{path}");
+            let chosen = headers["content-encoding"].to_str().expect("ascii");
+            assert!(
+                encodings.contains(chosen),
+                "{path}: {chosen} for {encodings}"
+            );
+            let vary: Vec<&str> = headers
+                .get_all("vary")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            assert!(
+                vary.iter().any(|v| v.contains("accept-encoding")),
+                "{path}: {vary:?}"
+            );
+            if path.starts_with("/catalog") {
+                // Same triples; blank node labels may differ between two writes.
+                assert_eq!(body.lines().count(), plain.lines().count(), "{path}");
+            } else {
+                assert_eq!(body, plain, "{path} with {encodings}");
+            }
+        }
+    }
+}
+
+/// Issue 18: a method a route does not answer gets 405 with its `Allow` header, and a body:
+/// the JSON error under `/api/`, a French page elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_methods_answer_405_with_a_body() {
+    let sandbox = harvested().await;
+    let send = |path: &'static str| {
+        let app = sandbox.app();
+        async move {
+            let request = Request::delete(path).body(Body::empty()).expect("request");
+            let response = app.oneshot(request).await.expect("infallible");
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .expect("body");
+            (
+                status,
+                headers,
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )
+        }
+    };
+    let (status, headers, body) = send("/api/datasets").await;
+    assert_eq!(status, 405);
+    assert!(
+        headers["allow"].to_str().is_ok_and(|a| a.contains("GET")),
+        "{headers:?}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&body).expect("a JSON body");
+    assert_eq!(json["error"]["code"], "method_not_allowed", "{json}");
+    let (status, headers, body) = send("/recherche").await;
+    assert_eq!(status, 405);
+    assert!(
+        headers["allow"].to_str().is_ok_and(|a| a.contains("GET")),
+        "{headers:?}"
+    );
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert!(
+        body.contains("lang=\"fr\"") && body.contains("Méthode non autorisée"),
+        "{body}"
+    );
 }

@@ -6,6 +6,7 @@ use moisson_harvester::{Fetcher, HarvestOptions, Source};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -261,12 +262,15 @@ pub fn app(state: AppState) -> Router {
         .merge(api::sparql::routes())
         .merge(api::openapi::routes())
         .merge(crate::metrics::routes())
+        .method_not_allowed_fallback(crate::ui::method_not_allowed)
         .fallback(crate::ui::not_found)
         .layer(axum::middleware::from_fn_with_state(
             http_metrics.clone(),
             crate::metrics::track,
         ))
         .layer(axum::Extension(http_metrics))
+        // Inside the metrics and trace layers: they see the uncompressed response.
+        .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(TraceLayer::new_for_http())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -120,6 +120,44 @@ async fn sparql_protocol_variants_and_result_formats() {
     let form = get(&app, "/sparql", &[("accept", "text/html")]).await;
     assert_eq!(form.status, 200);
     assert!(form.text().contains("<form") && !form.text().contains("<script"));
+    // Issue 18: a browser's query is answered in the site's layout, results as a table,
+    // with links to the same query as CSV and JSON; a bad query is a French page (400).
+    let select =
+        encode("SELECT ?t WHERE { ?d <http://purl.org/dc/terms/title> ?t } ORDER BY ?t LIMIT 2");
+    let page = get(
+        &app,
+        &format!("/sparql?query={select}"),
+        &[("accept", "text/html")],
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    for expected in [
+        "<main",
+        "<table",
+        "<th scope=\"col\">?t</th>",
+        "Zones humides du Finistère n°1",
+        "format=csv",
+        "format=json",
+        "PREFIX dcat:",
+    ] {
+        assert!(html.contains(expected), "{expected}: {html}");
+    }
+    let bad = get(&app, "/sparql?query=SELEKT", &[("accept", "text/html")]).await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.text().contains("n'a pas pu être exécutée"),
+        "{}",
+        bad.text()
+    );
+    // Programs that ask for a format still get it.
+    let csv = get(
+        &app,
+        &format!("/sparql?query={select}&format=csv"),
+        &[("accept", "text/html")],
+    )
+    .await;
+    assert_eq!(csv.header("content-type").as_deref(), Some("text/csv"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

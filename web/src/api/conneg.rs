@@ -107,9 +107,11 @@ impl BodyWriter {
     /// Returns a writer and the body it feeds.
     pub fn channel() -> (Self, Body) {
         let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(4);
-        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|chunk| (chunk, rx))
-        });
+        // Fused: the compression layer polls the body once more after its end.
+        let stream =
+            futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|chunk| (chunk, rx))
+            }));
         let writer = Self {
             tx,
             buffer: Vec::with_capacity(CHUNK_BYTES),

@@ -29,6 +29,7 @@ fn is_filter(name: &str) -> bool {
 }
 
 const DEFAULT_PAGE_SIZE: usize = 20;
+use moisson_search::query::{MAX_OFFSET, MAX_PAGE_SIZE};
 
 /// Parses the query string of `GET /api/datasets` (also used by `moisson search`).
 pub fn parse_search_query(raw: Option<&str>) -> Result<SearchRequest, ApiError> {
@@ -53,7 +54,15 @@ pub fn parse_search_query(raw: Option<&str>) -> Result<SearchRequest, ApiError> 
                 })?;
             }
             "page" => request.page = positive(&key, &value)?,
-            "page_size" => request.page_size = positive(&key, &value)?.min(100),
+            "page_size" => {
+                request.page_size = positive(&key, &value)?;
+                if request.page_size > MAX_PAGE_SIZE {
+                    return Err(ApiError::invalid_input(format!(
+                        "page_size must be at most {MAX_PAGE_SIZE}, not {}",
+                        request.page_size
+                    )));
+                }
+            }
             name if is_filter(name) => {
                 if !value.is_empty() {
                     request
@@ -84,14 +93,63 @@ fn positive(key: &str, value: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::invalid_input(format!("{key} must be a positive integer")))
 }
 
+/// One page of `GET /api/datasets`: the search response with where it sits among the pages.
+#[derive(Serialize)]
+pub struct SearchPage {
+    /// Page number, from 1.
+    pub page: usize,
+    /// Results per page asked for.
+    pub page_size: usize,
+    /// Largest `page_size` accepted (a larger one is refused with 400).
+    pub max_page_size: usize,
+    /// Pages that can be walked: results past the first [`MAX_OFFSET`] are not paged to.
+    pub page_count: usize,
+    /// The next page's URL (same parameters), `null` on the last page.
+    pub next: Option<String>,
+    /// The previous page's URL, `null` on the first.
+    pub previous: Option<String>,
+    /// Total, results, facets and interpretation.
+    #[serde(flatten)]
+    pub response: SearchResponse,
+}
+
+/// Returns the number of pages of `page_size` results that reach `total` results, within
+/// the paging depth.
+fn page_count(total: u64, page_size: usize) -> usize {
+    let reachable = usize::try_from(total).unwrap_or(usize::MAX).min(MAX_OFFSET);
+    reachable.div_ceil(page_size.max(1))
+}
+
+/// Returns `/api/datasets?…&page=n` with the other parameters of `raw` kept in order.
+fn page_link(raw: Option<&str>, page: usize) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if key != "page" {
+            query.append_pair(&key, &value);
+        }
+    }
+    query.append_pair("page", &page.to_string());
+    format!("/api/datasets?{}", query.finish())
+}
+
 async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> Result<Json<SearchPage>, ApiError> {
     let request = parse_search_query(raw.as_deref())?;
+    let (page, page_size) = (request.page, request.page_size);
     let index = state.index.clone();
     let response = tokio::task::spawn_blocking(move || index.search(&request)).await??;
-    Ok(Json(response))
+    let pages = page_count(response.total, page_size);
+    Ok(Json(SearchPage {
+        page,
+        page_size,
+        max_page_size: MAX_PAGE_SIZE,
+        page_count: pages,
+        next: (page < pages).then(|| page_link(raw.as_deref(), page + 1)),
+        previous: (page > 1).then(|| page_link(raw.as_deref(), (page - 1).min(pages.max(1)))),
+        response,
+    }))
 }
 
 /// A dataset with its classification.
@@ -223,6 +281,25 @@ async fn one(
 mod tests {
     use super::*;
     use moisson_catalog::DistributionView;
+
+    #[test]
+    fn pages_link_to_their_neighbours_and_refuse_oversized_pages() {
+        assert_eq!(page_count(0, 20), 0);
+        assert_eq!(page_count(41, 20), 3);
+        assert_eq!(page_count(1_000_000, 100), MAX_OFFSET / 100);
+        assert_eq!(
+            page_link(Some("q=eau&page=2&theme=eau"), 3),
+            "/api/datasets?q=eau&theme=eau&page=3"
+        );
+        let err = parse_search_query(Some("page_size=101")).expect_err("too large");
+        assert!(err.parts().2.contains("at most 100"), "{err:?}");
+        assert_eq!(
+            parse_search_query(Some("page_size=100"))
+                .map(|r| r.page_size)
+                .ok(),
+            Some(100)
+        );
+    }
 
     #[test]
     fn unsafe_links_leave_the_link_fields() {

@@ -8,7 +8,7 @@
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup};
 use serde_json::{json, Value};
 
 use crate::app::AppState;
@@ -212,7 +212,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             filter("kind", "dataset, series or service."),
             query("sort", "string", "relevance, modified or quality."),
             query("page", "integer", "Page number, from 1."),
-            query("page_size", "integer", "Results per page (at most 100)."),
+            query("page_size", "integer", "Results per page, 1 to 100 (400 beyond; default 20)."),
         ],
         response: "SearchResponse",
         admin: false,
@@ -313,8 +313,14 @@ fn schemas() -> Value {
         "SourceList": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
         "Accepted": {"type": "object"},
         "DatasetSummary": summary,
-        "SearchResponse": {"type": "object", "required": ["total", "results", "facets"], "properties": {
-            "total": {"type": "integer"},
+        "SearchResponse": {"type": "object", "required": ["total", "page", "page_size", "max_page_size",
+            "page_count", "next", "previous", "results", "facets"], "properties": {
+            "total": {"type": "integer", "description": "Matching datasets and services, copies harvested from several catalogues counted once."},
+            "page": {"type": "integer"}, "page_size": {"type": "integer"},
+            "max_page_size": {"type": "integer", "description": "Largest page_size accepted; a larger one is refused with 400."},
+            "page_count": {"type": "integer", "description": "Pages that can be walked (the first 10,000 results)."},
+            "next": {"type": ["string", "null"], "description": "URL of the next page, null on the last."},
+            "previous": {"type": ["string", "null"], "description": "URL of the previous page, null on the first."},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/DatasetSummary"}},
             "facets": {"type": "object", "additionalProperties": {"type": "array", "items": {
                 "type": "object", "properties": {"value": {"type": "string"}, "label": {"type": "string"},
@@ -428,14 +434,10 @@ async fn docs() -> Response {
 }
 
 fn docs_page() -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="fr" {
-            head {
-                meta charset="utf-8";
-                title { "Moisson — documentation de l'API" }
-            }
-            body {
+    crate::ui::in_layout(
+        "Documentation de l'API",
+        html! {
+            div.container {
                 h1 { "API de Moisson" }
                 p {
                     "Toutes les réponses sont en JSON ; les erreurs ont la forme "
@@ -448,20 +450,31 @@ fn docs_page() -> Markup {
                     a href="/sparql" { "/sparql" } " (SPARQL 1.1, lecture seule), "
                     a href="/metrics" { "/metrics" } " (Prometheus)."
                 }
-                @for e in ENDPOINTS {
-                    section {
-                        h2 { code { (e.method.to_uppercase()) " " (e.path) } }
+                nav aria-labelledby="points-d-acces" {
+                    h2 #points-d-acces { "Points d'accès" }
+                    ul {
+                        @for (i, e) in ENDPOINTS.iter().enumerate() {
+                            li { a href={ "#api-" (i) } { code { (e.method.to_uppercase()) " " (e.path) } } }
+                        }
+                    }
+                }
+                @for (i, e) in ENDPOINTS.iter().enumerate() {
+                    section aria-labelledby={ "api-" (i) } {
+                        h2 #{ "api-" (i) } { code { (e.method.to_uppercase()) " " (e.path) } }
                         p { (e.summary_fr) @if e.admin { " (jeton d'administration)" } }
                         @if !e.params.is_empty() {
-                            table {
-                                thead { tr { th scope="col" { "Paramètre" } th scope="col" { "Où" } th scope="col" { "Type" } th scope="col" { "Description" } } }
-                                tbody {
-                                    @for p in e.params {
-                                        tr {
-                                            td { code { (p.name) } }
-                                            td { @if p.location == In::Path { "chemin" } @else { "requête" } }
-                                            td { (p.kind) @if p.repeated { " (répétable)" } }
-                                            td { (p.description) }
+                            div.table-wrap tabindex="0" role="region" aria-label={ "Paramètres de " (e.path) " (tableau défilant)" } {
+                                table {
+                                    caption.sr-only { "Paramètres de " (e.path) }
+                                    thead { tr { th scope="col" { "Paramètre" } th scope="col" { "Où" } th scope="col" { "Type" } th scope="col" { "Description" } } }
+                                    tbody {
+                                        @for p in e.params {
+                                            tr {
+                                                td { code { (p.name) } }
+                                                td { @if p.location == In::Path { "chemin" } @else { "requête" } }
+                                                td { (p.kind) @if p.repeated { " (répétable)" } }
+                                                td { (p.description) }
+                                            }
                                         }
                                     }
                                 }
@@ -470,6 +483,6 @@ fn docs_page() -> Markup {
                     }
                 }
             }
-        }
-    }
+        },
+    )
 }

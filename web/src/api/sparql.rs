@@ -25,7 +25,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use maud::{html, Markup, DOCTYPE};
 use moisson_catalog::ExportFormat;
 use oxigraph::model::{GraphName, NamedNode};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
@@ -165,8 +164,8 @@ async fn get_query(
 ) -> Result<Response, ApiError> {
     let mut request = ProtocolRequest::default();
     read_params(raw.as_deref().unwrap_or_default(), &mut request)?;
-    if request.query.is_none() && wants_html(&headers) {
-        return Ok(crate::ui::Page::ok(form_page()).into_response());
+    if request.format.is_none() && wants_html(&headers) {
+        return Ok(html_page(state, limits.map(|l| l.0).unwrap_or_default(), request).await);
     }
     answer(
         state,
@@ -534,56 +533,48 @@ fn results_format(name: &str) -> QueryResultsFormat {
     }
 }
 
-const EXAMPLE_QUERY: &str = "PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-# Jeux de données par thème attribué par Moisson
-SELECT ?theme ?label (COUNT(DISTINCT ?jeu) AS ?nombre) WHERE {
-  GRAPH <urn:moisson:classification> { ?jeu dcat:theme ?theme }
-  ?theme skos:prefLabel ?label .
-}
-GROUP BY ?theme ?label
-ORDER BY DESC(?nombre)";
-
-/// The query form (no script; the browser submits it as a GET).
-fn form_page() -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="fr" {
-            head {
-                meta charset="utf-8";
-                title { "Moisson — point d'accès SPARQL" }
-            }
-            body {
-                h1 { "Point d'accès SPARQL" }
-                p {
-                    "Interrogez les métadonnées moissonnées (fiches actives seulement) en "
-                    a href="https://www.w3.org/TR/sparql11-query/" { "SPARQL 1.1" }
-                    ". Lecture seule ; durée et nombre de résultats limités. Le graphe "
-                    code { "urn:moisson:classification" }
-                    " contient les thèmes, cas d'usage et territoires attribués par Moisson."
-                }
-                form method="get" action="/sparql" {
-                    p {
-                        label for="query" { "Requête" }
-                        br;
-                        textarea id="query" name="query" rows="14" cols="90" { (EXAMPLE_QUERY) }
-                    }
-                    p {
-                        label for="format" { "Format des résultats " }
-                        select id="format" name="format" {
-                            option value="json" { "JSON" }
-                            option value="xml" { "XML" }
-                            option value="csv" { "CSV" }
-                            option value="tsv" { "TSV" }
-                            option value="turtle" { "Turtle (CONSTRUCT, DESCRIBE)" }
-                            option value="ntriples" { "N-Triples (CONSTRUCT, DESCRIBE)" }
-                        }
-                    }
-                    p { button type="submit" { "Exécuter" } }
-                }
+/// A browser's visit: the query page, with the results of its query as a table (the
+/// query runs as JSON results, through the same limits as any other).
+async fn html_page(
+    state: AppState,
+    limits: SparqlLimits,
+    mut request: ProtocolRequest,
+) -> Response {
+    use crate::ui::sparql::{render, Outcome};
+    let Some(query) = request.query.clone().filter(|q| !q.trim().is_empty()) else {
+        return render(None, None);
+    };
+    request.format = Some("json".into());
+    let mut accept = HeaderMap::new();
+    accept.insert(
+        header::ACCEPT,
+        header::HeaderValue::from_static("application/sparql-results+json"),
+    );
+    let outcome = match answer(state, limits.clone(), accept, request).await {
+        Ok(response) if response.status().is_success() => {
+            let body = axum::body::to_bytes(
+                response.into_body(),
+                usize::try_from(limits.max_answer_bytes()).unwrap_or(usize::MAX),
+            )
+            .await;
+            match body.ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+                Some(json) => Outcome::Results(json),
+                None => Outcome::Failed(
+                    StatusCode::BAD_REQUEST,
+                    "cette requête ne donne pas de tableau (CONSTRUCT ou DESCRIBE : demandez-la en Turtle avec format=turtle)".into(),
+                ),
             }
         }
-    }
+        Ok(response) => Outcome::Failed(
+            response.status(),
+            "trop de requêtes en cours, réessayez dans un instant".into(),
+        ),
+        Err(err) => {
+            let (status, _, message) = err.parts();
+            Outcome::Failed(status, message.to_owned())
+        }
+    };
+    render(Some(&query), Some(outcome))
 }
 
 #[cfg(test)]

@@ -25,7 +25,12 @@ use crate::app::AppState;
 const JOBS_SHOWN: usize = 20;
 
 pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiError> {
-    let sources = blocking(move || Ok(summarize(&state)?)).await?;
+    let (sources, distinct) =
+        blocking(move || Ok((summarize(&state)?, state.index.document_count()))).await?;
+    let records: u64 = sources
+        .iter()
+        .map(|s| s.dataset_count + s.service_count)
+        .sum();
     Ok(Page::ok(layout_page(
         "Catalogues moissonnés",
         Nav::Catalogues,
@@ -41,13 +46,19 @@ pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiE
                             th scope="col" { "Protocole" }
                             th scope="col" { "Planification" }
                             th scope="col" { "Dernière moisson" }
-                            th scope="col" { "Jeux de données" }
-                            th scope="col" { "Services" }
+                            th scope="col" { "Fiches de jeux de données" }
+                            th scope="col" { "Fiches de services" }
                             th scope="col" { "Retirés" }
                             th scope="col" { "Qualité" }
                         } }
                         tbody { @for s in &sources { (source_row(s)) } }
                     }
+                }
+                p.muted #totaux {
+                    "Ces colonnes comptent les fiches de chaque catalogue : "
+                    (fr::records(records)) " en tout. Une fiche publiée par plusieurs catalogues compte dans chacun ; "
+                    "une fois les doublons fusionnés, cela fait " (fr::int(distinct)) " jeux de données et services distincts, "
+                    "le nombre de l'accueil, de la recherche et du champ " code { "total" } " de l'API."
                 }
             }
         },
@@ -106,7 +117,7 @@ fn schedule_label(schedule: Option<&str>) -> String {
     let parts: Vec<&str> = cron.split_whitespace().collect();
     match parts.as_slice() {
         [_, min, hour, "*", "*", "*" | "?"] => match (hour.parse::<u8>(), min.parse::<u8>()) {
-            (Ok(h), Ok(m)) => format!("chaque jour à {h} h {m:02} UTC"),
+            (Ok(h), Ok(m)) => format!("chaque jour à {h:02}:{m:02} (heure du serveur)"),
             _ => cron.to_owned(),
         },
         _ => cron.to_owned(),
@@ -116,6 +127,8 @@ fn schedule_label(schedule: Option<&str>) -> String {
 /// What the dashboard shows.
 struct Dashboard {
     source: Source,
+    /// Titles of the shared records, by dataset id.
+    titles: std::collections::BTreeMap<String, String>,
     counts: SourceCounts,
     report: Arc<SourceQualityReport>,
     jobs: Vec<JobReport>,
@@ -174,9 +187,18 @@ pub(crate) async fn dashboard_page(
     let source = find_source(&state, &id)?;
     let markup = blocking(move || {
         let jobs = state.store.jobs(source.id.as_str(), JOBS_SHOWN)?;
+        let report = quality_report(&state, &source, jobs.first())?;
+        // Shared records are named by their titles, not their IRIs.
+        let mut titles = std::collections::BTreeMap::new();
+        for f in &report.shared_records {
+            if let Some(title) = state.index.summary_of(&f.id)?.and_then(|s| s.title) {
+                titles.insert(f.id.clone(), title);
+            }
+        }
         let d = Dashboard {
             counts: state.store.source_counts(source.id.as_str())?,
-            report: quality_report(&state, &source, jobs.first())?,
+            report,
+            titles,
             jobs,
             source,
         };
@@ -288,7 +310,7 @@ fn render(d: &Dashboard) -> Markup {
                 (charts_section(&d.report))
                 (indicators(&d.report))
                 (fix_groups(&d.report.fix_groups, &format!("/catalogues/{}", s.id)))
-                (shared_records(s, &d.report))
+                (shared_records(s, &d.report, &d.titles))
                 (history(&d.jobs))
             }
         },
@@ -411,7 +433,11 @@ fn indicators(r: &SourceQualityReport) -> Markup {
 }
 
 /// Records whose IRI another source publishes too: which copy the dataset page shows.
-fn shared_records(s: &Source, r: &SourceQualityReport) -> Markup {
+fn shared_records(
+    s: &Source,
+    r: &SourceQualityReport,
+    titles: &std::collections::BTreeMap<String, String>,
+) -> Markup {
     if r.shared_records_total == 0 {
         return html! {};
     }
@@ -427,7 +453,7 @@ fn shared_records(s: &Source, r: &SourceQualityReport) -> Markup {
             ul {
                 @for f in &r.shared_records {
                     li {
-                        a href={ "/jeux-de-donnees/" (f.id) } { (f.iri) }
+                        a href={ "/jeux-de-donnees/" (f.id) } { (titles.get(&f.id).map_or("Fiche sans titre", String::as_str)) }
                         " — aussi dans : " (f.other_sources.join(", "))
                         @if f.shown_from == s.id.as_str() { " ; copie affichée : celle de ce catalogue" }
                         @else { " ; copie affichée : celle de " (f.shown_from) }

@@ -51,6 +51,15 @@ pub(crate) fn trend(caption: &str, points: &[(String, f64)]) -> Markup {
     if points.is_empty() {
         return html! { p.muted { "Aucun point de mesure pour l'instant." } };
     }
+    // One point is no trend: say what was measured and when the curve will come.
+    if let [(at, value)] = points {
+        return html! {
+            p.trend-single {
+                "Une seule mesure pour l'instant : " strong { (fr::decimal(*value)) "\u{a0}/\u{a0}100" }
+                " le " (fr::date(at)) ". La courbe d'évolution apparaîtra après la prochaine moisson."
+            }
+        };
+    }
     let (w, h, left, top, bottom) = (560.0, 220.0, 44.0, 12.0, 34.0);
     let plot_w = w - left - 16.0;
     let plot_h = h - top - bottom;

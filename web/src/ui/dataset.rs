@@ -35,7 +35,22 @@ pub(crate) async fn page(
             .iter()
             .map(|s| (s.id.as_str().to_owned(), s.name.clone()))
             .collect();
-        Ok(render(&detail, &names, &base))
+        // The other records are named by their title and catalogue, never by their id.
+        let mut copies = Vec::new();
+        for dup in detail.duplicates.iter().take(20) {
+            let label = match state.store.dataset(dup)? {
+                Some(v) => {
+                    let title = v.title.unwrap_or_else(|| "Fiche sans titre".to_owned());
+                    match v.sources.first().and_then(|s| names.get(&s.source)) {
+                        Some(name) => format!("{title} — catalogue {name}"),
+                        None => title,
+                    }
+                }
+                None => "Fiche retirée de son catalogue".to_owned(),
+            };
+            copies.push((dup.clone(), label));
+        }
+        Ok(render(&detail, &names, &copies, &base))
     })
     .await?;
     Ok(Page::ok(markup))
@@ -110,7 +125,12 @@ async fn notice(
         .into_response())
 }
 
-fn render(d: &DatasetDetail, names: &BTreeMap<String, String>, base: &str) -> Markup {
+fn render(
+    d: &DatasetDetail,
+    names: &BTreeMap<String, String>,
+    copies: &[(String, String)],
+    base: &str,
+) -> Markup {
     let v = &d.view;
     let title = v.title.as_deref().unwrap_or("Jeu de données sans titre");
     let structured = jsonld::dataset(d, base, names);
@@ -137,7 +157,7 @@ fn render(d: &DatasetDetail, names: &BTreeMap<String, String>, base: &str) -> Ma
                     }
                     aside.dataset-side aria-label="Carte et provenance" {
                         (map(v, &d.classification))
-                        (provenance(d, names))
+                        (provenance(d, names, copies))
                     }
                 }
             }
@@ -459,7 +479,11 @@ fn map(v: &DatasetView, c: &Classification) -> Markup {
     }
 }
 
-fn provenance(d: &DatasetDetail, names: &BTreeMap<String, String>) -> Markup {
+fn provenance(
+    d: &DatasetDetail,
+    names: &BTreeMap<String, String>,
+    copies: &[(String, String)],
+) -> Markup {
     let v = &d.view;
     html! {
         section aria-labelledby="provenance" {
@@ -476,9 +500,9 @@ fn provenance(d: &DatasetDetail, names: &BTreeMap<String, String>) -> Markup {
                     }
                 }
             }
-            @if !d.duplicates.is_empty() {
+            @if !copies.is_empty() {
                 h3 { "Autres fiches du même jeu de données" }
-                ul { @for id in d.duplicates.iter().take(20) { li { a href={ "/jeux-de-donnees/" (id) } { (id) } } } }
+                ul { @for (id, label) in copies { li { a href={ "/jeux-de-donnees/" (id) } { (label) } } } }
             }
             h3 { "Notice complète" }
             ul {

@@ -1,4 +1,5 @@
-//! French formats: numbers (« 12 345 », « 71,5 »), dates (« 3 mars 2026 »), plurals and
+//! French formats: numbers (« 12 345 », « 71,5 »), dates (« 3 mars 2026 ») and times in
+//! Paris time with the zone said, plurals and
 //! the labels of DCAT-AP values (frequencies, job statuses).
 
 use chrono::{DateTime, Datelike, NaiveDate};
@@ -91,12 +92,16 @@ pub(crate) fn date_of(d: NaiveDate) -> String {
     format!("{day} {} {}", MONTHS[d.month0() as usize], d.year())
 }
 
-/// Formats an `xsd:date`, `xsd:dateTime` or RFC 3339 value in French; a bare year stays as
-/// is, anything else is returned unchanged (it is harvested text).
+/// The zone every time is shown in: French local time, summer and winter time included.
+const PARIS: chrono_tz::Tz = chrono_tz::Europe::Paris;
+
+/// Formats an `xsd:date`, `xsd:dateTime` or RFC 3339 value in French; an instant is dated
+/// in Paris time; a bare year stays as is, anything else is returned unchanged (it is
+/// harvested text).
 pub(crate) fn date(raw: &str) -> String {
     let raw = raw.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(raw) {
-        return date_of(dt.date_naive());
+        return date_of(dt.with_timezone(&PARIS).date_naive());
     }
     let day_part = raw.get(..10).unwrap_or(raw);
     if let Ok(d) = NaiveDate::parse_from_str(day_part, "%Y-%m-%d") {
@@ -105,16 +110,17 @@ pub(crate) fn date(raw: &str) -> String {
     raw.to_owned()
 }
 
-/// Formats an RFC 3339 instant with its time (UTC): « 3 mars 2026 à 14 h 05 ».
+/// Formats an RFC 3339 instant in Paris time, with the zone said:
+/// « 3 mars 2026 à 14:05 (heure de Paris) ».
 pub(crate) fn date_time(raw: &str) -> String {
     match DateTime::parse_from_rfc3339(raw.trim()) {
         Ok(dt) => {
-            let utc = dt.with_timezone(&chrono::Utc);
+            let local = dt.with_timezone(&PARIS);
             format!(
-                "{} à {} h {:02} UTC",
-                date_of(utc.date_naive()),
-                chrono::Timelike::hour(&utc),
-                chrono::Timelike::minute(&utc)
+                "{} à {:02}:{:02} (heure de Paris)",
+                date_of(local.date_naive()),
+                chrono::Timelike::hour(&local),
+                chrono::Timelike::minute(&local)
             )
         }
         Err(_) => date(raw),
@@ -198,11 +204,40 @@ mod tests {
         assert_eq!(date("2019"), "2019");
         assert_eq!(date("n'importe quoi"), "n'importe quoi");
         assert_eq!(
-            date_time("2026-03-03T14:05:00+01:00"),
-            "3 mars 2026 à 13 h 05 UTC"
+            date_time("2026-12-04T07:15:00Z"),
+            "4 décembre 2026 à 08:15 (heure de Paris)"
         );
+        // An instant late in the evening UTC is the next day in Paris.
+        assert_eq!(date("2026-07-14T22:30:00Z"), "15 juillet 2026");
         assert_eq!(duration_ms(12_345), "12,3\u{a0}s");
         assert_eq!(duration_ms(245_000), "4\u{a0}min 05\u{a0}s");
+    }
+
+    #[test]
+    fn times_follow_paris_summer_and_winter_time() {
+        // Summer time ends on 25 October 2026 at 03:00 (UTC+2) → 02:00 (UTC+1).
+        assert_eq!(
+            date_time("2026-10-25T00:30:00Z"),
+            "25 octobre 2026 à 02:30 (heure de Paris)"
+        );
+        assert_eq!(
+            date_time("2026-10-25T01:30:00Z"),
+            "25 octobre 2026 à 02:30 (heure de Paris)"
+        );
+        // It starts on 29 March 2026 at 02:00 (UTC+1) → 03:00 (UTC+2).
+        assert_eq!(
+            date_time("2026-03-29T00:59:00Z"),
+            "29 mars 2026 à 01:59 (heure de Paris)"
+        );
+        assert_eq!(
+            date_time("2026-03-29T01:00:00Z"),
+            "29 mars 2026 à 03:00 (heure de Paris)"
+        );
+        // An offset given by the source is converted too.
+        assert_eq!(
+            date_time("2026-07-01T12:00:00-04:00"),
+            "1er juillet 2026 à 18:00 (heure de Paris)"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use maud::{html, Markup};
-use moisson_catalog::vocab::{vocabularies, TerritoryLevel};
+use moisson_catalog::vocab::vocabularies;
 use moisson_search::FacetValue;
 use std::collections::BTreeMap;
 
@@ -95,7 +95,7 @@ fn figures(home: &Home) -> Markup {
             h2 #chiffres { "Moisson en chiffres" }
             ul.figure-list {
                 li { span.figure { (fr::int(home.sources.len() as u64)) } " catalogues moissonnés" }
-                li { span.figure { (fr::int(home.datasets)) } " jeux de données et services" }
+                li { span.figure { (fr::int(home.datasets)) } " jeux de données et services, doublons entre catalogues fusionnés" }
                 li {
                     span.figure { (last_harvest.as_deref().map_or_else(|| "jamais".to_owned(), fr::date)) }
                     " dernière moisson"
@@ -117,10 +117,19 @@ fn themes(facets: &BTreeMap<String, Vec<FacetValue>>) -> Markup {
             h2 #par-theme { "Par thème" }
             ul.tiles {
                 @for t in vocabularies().themes.top_concepts() {
+                    @let count = count_in(facets, "theme", &t.slug);
                     li {
-                        a.tile href={ "/themes/" (t.slug) } {
-                            span.tile-title { (t.label) }
-                            span.tile-count { (fr::datasets(count_in(facets, "theme", &t.slug))) }
+                        // A theme without datasets leads nowhere: shown, not linked.
+                        @if count == 0 {
+                            div.tile.tile-empty {
+                                span.tile-title { (t.label) }
+                                span.tile-count { "aucun jeu de données pour l'instant" }
+                            }
+                        } @else {
+                            a.tile href={ "/themes/" (t.slug) } {
+                                span.tile-title { (t.label) }
+                                span.tile-count { (fr::datasets(count)) }
+                            }
                         }
                     }
                 }
@@ -155,40 +164,15 @@ fn use_cases(facets: &BTreeMap<String, Vec<FacetValue>>) -> Markup {
     }
 }
 
-/// A form choosing a région or département, to search its datasets.
-pub(crate) fn territory_select(id: &str, selected: Option<&str>) -> Markup {
-    let territories = &vocabularies().territories;
-    html! {
-        select #(id) name="territory" {
-            option value="" { "Toute la France" }
-            @for region in territories.iter().filter(|t| t.level == TerritoryLevel::Region) {
-                @let key = region.key();
-                optgroup label=(region.name) {
-                    option value=(key) selected[selected == Some(key.as_str())] { (region.name) " (toute la région)" }
-                    @for d in territories.iter().filter(|d| d.region.as_deref() == Some(region.code.as_str())) {
-                        @let dkey = d.key();
-                        option value=(dkey) selected[selected == Some(dkey.as_str())] { (d.name) " (" (d.code) ")" }
-                    }
-                }
-            }
-        }
-    }
-}
-
 fn territory_picker() -> Markup {
     html! {
         section aria-labelledby="par-territoire" {
             h2 #par-territoire { "Par territoire" }
-            form.inline-form action="/recherche" method="get" {
-                label for="territoire-accueil" { "Région ou département" }
-                (territory_select("territoire-accueil", None))
-                button type="submit" { "Voir les jeux de données" }
-            }
-            p.muted { "Exemple : " a href=(search_href(&[("territory", "29")])) { "jeux de données du Finistère" } }
             form.inline-form action="/territoires" method="get" {
                 (super::vocab::place_picker("territoire-commune", None))
                 button type="submit" { "Voir ce territoire" }
             }
+            p.muted { "Exemple : " a href=(search_href(&[("territory", "29")])) { "jeux de données du Finistère" } }
         }
     }
 }

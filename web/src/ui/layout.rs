@@ -3,7 +3,7 @@
 
 use maud::{html, Markup, DOCTYPE};
 
-use super::{CSS_URL, PLACES_JS_URL};
+use super::{CSS_URL, FAVICON_URL, PLACES_JS_URL};
 
 /// The navigation entry a page belongs to (marked `aria-current`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,8 +42,12 @@ pub(crate) fn page_with_head(title: &str, nav: Nav, head: Markup, main: Markup) 
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — Moisson" }
+                link rel="icon" type="image/svg+xml" href=(FAVICON_URL);
                 link rel="stylesheet" href=(CSS_URL);
-                script src=(PLACES_JS_URL) defer {}
+                // The territory picker's suggestions, on the pages that have one.
+                @if main.0.contains("name=\"territoire\"") {
+                    script src=(PLACES_JS_URL) defer {}
+                }
                 (head)
             }
             body {

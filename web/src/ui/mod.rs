@@ -21,6 +21,7 @@ mod producers;
 mod qgis;
 mod search;
 mod sitemap;
+pub(crate) mod sparql;
 mod territory;
 mod validator;
 mod vocab;
@@ -47,6 +48,11 @@ pub(crate) const CSS_URL: &str = "/static/moisson-1.css";
 const PLACES_JS: &str = include_str!("../../assets/places.js");
 /// Its URL; bump the version when the file changes.
 pub(crate) const PLACES_JS_URL: &str = "/static/places-1.js";
+
+/// The site's icon (drawn for Moisson: an ear of wheat), served with a long cache.
+const FAVICON: &str = include_str!("../../assets/favicon.svg");
+/// Its URL; bump the version when the file changes.
+pub(crate) const FAVICON_URL: &str = "/static/favicon-1.svg";
 
 /// Routes of every page.
 pub fn routes() -> Router<AppState> {
@@ -100,6 +106,11 @@ pub fn routes() -> Router<AppState> {
         .route("/sitemaps/{file}", get(sitemap::page))
         .route(CSS_URL, get(stylesheet))
         .route(PLACES_JS_URL, get(places_script))
+        .route(FAVICON_URL, get(favicon))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::response::Redirect::permanent(FAVICON_URL) }),
+        )
 }
 
 /// An HTML page with its status; sets the content type and the security policy.
@@ -188,6 +199,10 @@ impl IntoResponse for UiError {
                 "Page introuvable",
                 "La page demandée n'existe pas ou plus. Le jeu de données a peut-être été retiré de son catalogue d'origine.",
             ),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "Méthode non autorisée",
+                "Cette adresse ne s'utilise qu'avec les méthodes indiquées dans l'en-tête Allow de la réponse (GET pour les pages). Suivez un lien du site plutôt que d'envoyer ce formulaire à nouveau.",
+            ),
             StatusCode::BAD_REQUEST => (
                 "Requête invalide",
                 "Un paramètre de l'adresse n'est pas reconnu (filtre, tri ou numéro de page). Vérifiez le lien ou relancez votre recherche.",
@@ -203,6 +218,11 @@ impl IntoResponse for UiError {
         }
         .into_response()
     }
+}
+
+/// Returns a page of the site's layout outside the navigation's entries (API docs).
+pub(crate) fn in_layout(title: &str, main: Markup) -> Markup {
+    layout::page(title, layout::Nav::None, main)
 }
 
 /// Runs `f` (store, index and rendering are synchronous) on the blocking pool.
@@ -222,6 +242,23 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
     UiError::not_found().into_response()
 }
 
+/// What a route answers to a method it does not serve (405, with axum's `Allow` header
+/// kept): the API's JSON error under `/api/`, a French page elsewhere.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::with_status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{method} is not allowed on {}", uri.path()),
+        )
+        .into_response();
+    }
+    UiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+    }
+    .into_response()
+}
+
 async fn places_script() -> Response {
     (
         [
@@ -229,6 +266,17 @@ async fn places_script() -> Response {
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         PLACES_JS,
+    )
+        .into_response()
+}
+
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        FAVICON,
     )
         .into_response()
 }

@@ -3,6 +3,7 @@
 //! JavaScript and every state is a shareable URL. Same parameters as `GET /api/datasets`.
 
 use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use moisson_search::{FacetValue, SearchRequest, SearchResponse, Summary};
 use std::collections::BTreeMap;
@@ -18,10 +19,13 @@ use crate::app::AppState;
 const PAGE_SIZE: usize = 20;
 
 /// Dimensions shown as facets, with their French titles, in display order.
-const FACETS: [(&str, &str); 7] = [
+const FACETS: [(&str, &str); 10] = [
     ("theme", "Thèmes"),
     ("territory", "Territoires"),
     ("use_case", "Cas d'usage"),
+    ("kind", "Type"),
+    ("freshness", "Fraîcheur"),
+    ("quality", "Qualité des métadonnées"),
     ("source", "Catalogues"),
     ("format", "Formats"),
     ("publisher", "Producteurs"),
@@ -58,10 +62,26 @@ struct Results {
 pub(crate) async fn page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<Page, UiError> {
-    let params = Params::parse(raw.as_deref());
+) -> Result<Response, UiError> {
+    let mut params = Params::parse(raw.as_deref());
     if params.get("page_size").is_some() {
         return Err(UiError::bad_request());
+    }
+    // The territory picker sends what was typed (a name, a code, a postal code): a place
+    // found becomes the territory filter; otherwise the page says so.
+    let mut unknown_place = None;
+    if let Some(text) = params.get("territoire").map(str::to_owned) {
+        let rest = params.without_key("territoire").without_key("page");
+        match super::vocab::resolve_place(&text) {
+            Some(p) => {
+                let to = rest.without_key("territory").set("territory", &p.key);
+                return Ok(axum::response::Redirect::to(&to.href("/recherche")).into_response());
+            }
+            None => {
+                unknown_place = Some(text);
+                params = rest;
+            }
+        }
     }
     let mut request = crate::api::datasets::parse_search_query(Some(&params.query()))?;
     request.page_size = PAGE_SIZE;
@@ -82,7 +102,7 @@ pub(crate) async fn page(
         })
     })
     .await?;
-    Ok(Page::ok(render(&results)))
+    Ok(Page::ok(render(&results, unknown_place.as_deref())).into_response())
 }
 
 /// Returns the facet counts, where a dimension with an active filter is counted without
@@ -109,7 +129,7 @@ fn disjunctive_facets(
     Ok(facets)
 }
 
-fn render(r: &Results) -> Markup {
+fn render(r: &Results, unknown_place: Option<&str>) -> Markup {
     let q = r.params.get("q").unwrap_or_default();
     let title = if q.is_empty() {
         "Rechercher un jeu de données".to_owned()
@@ -132,19 +152,24 @@ fn render(r: &Results) -> Markup {
             div.container {
                 h1 { (title) }
                 (search_form(&r.params))
+                @if let Some(text) = unknown_place {
+                    p.notice role="status" { "Aucun territoire ne correspond à « " (truncate(text, 80)) " » : essayez un nom de commune, un code INSEE ou un code postal." }
+                }
                 (active_filters(r))
                 (tools(r, &feed_href))
+                // Results come first in the page (on a phone, before the facets); on a
+                // wide screen the facets sit beside them.
                 div.search-layout {
-                    aside.facets aria-labelledby="filtres" {
-                        h2 #filtres { "Affiner" }
-                        @for (dimension, label) in FACETS {
-                            (facet(r, dimension, label))
-                        }
-                    }
                     section.results aria-labelledby="resultats" {
                         (results_header(r))
                         @if r.response.results.is_empty() {
-                            p { "Aucun jeu de données ne correspond. Essayez moins de mots ou retirez un filtre." }
+                            p {
+                                "Aucun jeu de données ne correspond. Essayez moins de mots"
+                                @if has_active_filters(r) { " ou retirez un filtre" }
+                                "."
+                            }
+                        } @else {
+                            p.to-facets { a href="#filtres" { "Aller aux filtres pour affiner" } }
                         }
                         ol.result-list {
                             @for s in &r.response.results {
@@ -152,6 +177,13 @@ fn render(r: &Results) -> Markup {
                             }
                         }
                         (pagination(&r.params, "/recherche", r.page, page_count(r.response.total)))
+                    }
+                    aside.facets aria-labelledby="filtres" {
+                        h2 #filtres { "Affiner" }
+                        (territory_form(&r.params))
+                        @for (dimension, label) in FACETS {
+                            (facet(r, dimension, label))
+                        }
                     }
                 }
             }
@@ -209,6 +241,33 @@ fn search_form(params: &Params) -> Markup {
     }
 }
 
+/// The territory picker: a text field (name, INSEE code, postal code) that works without
+/// JavaScript (the server resolves it), with suggestions from `/api/territories` when
+/// scripts run. Its place replaces any territory filter in force.
+fn territory_form(params: &Params) -> Markup {
+    html! {
+        form.facet.place-form action="/recherche" method="get" {
+            @for (k, v) in &params.0 {
+                @if k != "territory" && k != "page" && k != "territoire" {
+                    input type="hidden" name=(k) value=(v);
+                }
+            }
+            (super::vocab::place_picker("territoire-recherche", None))
+            button type="submit" { "Filtrer sur ce territoire" }
+        }
+    }
+}
+
+/// True when the page shows filters someone can remove: chosen ones, or territories
+/// recognised in the words.
+fn has_active_filters(r: &Results) -> bool {
+    !r.response.interpreted.territories.is_empty()
+        || r.params
+            .0
+            .iter()
+            .any(|(k, _)| !matches!(k.as_str(), "q" | "sort" | "page"))
+}
+
 fn value_label(r: &Results, key: &str, value: &str) -> String {
     match key {
         "theme" => theme_label(value),
@@ -234,9 +293,16 @@ fn active_filters(r: &Results) -> Markup {
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "q" | "sort" | "page"))
         .collect();
-    if active.is_empty() {
+    let recognised = &r.response.interpreted.territories;
+    if active.is_empty() && recognised.is_empty() {
         return html! {};
     }
+    // Removing a territory recognised in the words searches the other words alone.
+    let words_alone = match r.response.interpreted.text.trim() {
+        "" => r.params.without_key("q"),
+        text => r.params.set("q", text),
+    }
+    .without_key("page");
     let cleared = Params(
         r.params
             .0
@@ -249,7 +315,16 @@ fn active_filters(r: &Results) -> Markup {
         div.active-filters {
             h2.sr-only { "Filtres actifs" }
             ul {
-                @for (k, v) in active {
+                @for t in recognised {
+                    li {
+                        a.chip href=(words_alone.href("/recherche")) {
+                            "Territoire reconnu dans les mots : " (territory_label(t))
+                            span aria-hidden="true" { " ×" }
+                            span.sr-only { " (retirer ce territoire et chercher les autres mots)" }
+                        }
+                    }
+                }
+                @for (k, v) in &active {
                     li {
                         a.chip href=(r.params.without(k, v).href("/recherche")) {
                             (filter_title(k)) " : " (value_label(r, k, v))
@@ -258,7 +333,9 @@ fn active_filters(r: &Results) -> Markup {
                         }
                     }
                 }
-                li { a href=(cleared.href("/recherche")) { "Tout effacer" } }
+                @if !active.is_empty() {
+                    li { a href=(cleared.href("/recherche")) { "Tout effacer" } }
+                }
             }
         }
     }
@@ -380,12 +457,6 @@ fn results_header(r: &Results) -> Markup {
                     option value="quality" selected[sort == "quality"] { "qualité des métadonnées" }
                 }
                 button type="submit" { "Trier" }
-            }
-        }
-        @if !r.response.interpreted.territories.is_empty() {
-            p.muted {
-                "Territoire reconnu dans votre recherche : "
-                (r.response.interpreted.territories.iter().map(|t| territory_label(t)).collect::<Vec<_>>().join(", "))
             }
         }
         @if !r.response.interpreted.wider.is_empty() {
