@@ -38,7 +38,7 @@ pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiE
             div.container {
                 h1 { "Catalogues moissonnés" }
                 p.lead { "Chaque catalogue est moissonné selon sa planification. Son score de qualité résume la complétude et la justesse de ses fiches ; son tableau de bord dit quoi corriger." }
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Catalogues moissonnés (tableau défilant)" {
                     table {
                         caption { (sources.len()) " catalogues" }
                         thead { tr {

@@ -286,7 +286,7 @@ fn distributions(v: &DatasetView) -> Markup {
             @if v.distributions.is_empty() && v.endpoint_urls.is_empty() {
                 p.muted { "Aucune distribution n'est décrite : le producteur ne dit pas où obtenir les données." }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Distributions (tableau défilant)" {
                     table {
                         caption { "Distributions décrites par le producteur" }
                         thead { tr {
@@ -418,7 +418,7 @@ fn quality(q: &RecordAssessment) -> Markup {
                     }
                 }
             }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label="Indicateurs de qualité de la fiche (tableau défilant)" {
                 table {
                     caption { "Indicateurs de qualité de cette fiche" }
                     thead { tr {
