@@ -146,6 +146,12 @@ async function pageType(page, name, url, extra) {
       check(response && (response.status() === 200 || name === "404"), `${name} at ${size.width} px: HTTP ${response?.status()}`);
     }
     if (extra) await extra(page, size.width);
+    // Links are named by titles or French labels, never by a raw IRI or UUID.
+    const rawLinks = await page.evaluate(() => [...document.querySelectorAll("a")]
+      .map((a) => a.textContent.trim())
+      .filter((t) => /^(https?:\/\/|urn:)\S+$/.test(t) || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(t))
+      .slice(0, 5));
+    check(rawLinks.length === 0, `${name} at ${size.width} px: no raw IRI or UUID as link text (${rawLinks.join(", ")})`);
     const fit = await overflowing(page);
     check(fit.scroll <= fit.limit && fit.out.length === 0,
       `${name} at ${size.width} px: nothing wider than the viewport (page ${fit.scroll} px${fit.out.length ? ": " + fit.out.join(", ") : ""})`);
