@@ -340,6 +340,8 @@ async function walk(base, context) {
     await p.setInputFiles("#fichier", { name: "fiches.ttl", mimeType: "text/turtle", buffer: Buffer.from(turtle) });
     await Promise.all([p.waitForURL(`${base}/valider`), p.click("form.validator button[type=submit]")]);
     check(await p.isVisible("#rapport"), `validator: report shown at ${width} px`);
+    // The screenshot shows the report, below the form.
+    await p.locator("#rapport").scrollIntoViewIfNeeded();
   });
 
   check(cspReports.length === 0, `no CSP report or page error (${cspReports.join(" | ")})`);
