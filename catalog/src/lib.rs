@@ -23,6 +23,7 @@
 pub mod activity;
 pub mod dates;
 pub mod formats;
+pub mod identifiers;
 pub mod licences;
 pub mod model;
 pub mod publishers;

@@ -144,16 +144,16 @@ const MAX_KEY_SHARE: usize = 1000;
 
 /// Returns the deduplication keys of a record.
 pub fn dedup_keys(view: &DatasetView) -> Vec<String> {
-    let mut keys = vec![format!("iri:{}", view.iri)];
+    // The global keys are catalog's, the ones the quality indicator « Pas de doublon »
+    // reads too.
+    let mut keys = vec![moisson_catalog::identifiers::record_key(&view.iri)];
     for id in view.identifiers.iter().take(20) {
         let id = id.trim();
         if id.len() > 500 {
             continue;
         }
-        if id.starts_with("http://") || id.starts_with("https://") || id.starts_with("urn:") {
-            keys.push(format!("iri:{}", id.trim_end_matches('/')));
-        } else if is_uuid(id) {
-            keys.push(format!("uuid:{}", id.to_ascii_lowercase()));
+        if let Some(key) = moisson_catalog::identifiers::global_key(id) {
+            keys.push(key);
         } else if !is_placeholder(id) {
             if let Some(publisher) = view.publisher_iri.as_ref().or(view.publisher.as_ref()) {
                 keys.push(format!(
@@ -167,19 +167,6 @@ pub fn dedup_keys(view: &DatasetView) -> Vec<String> {
     keys.sort();
     keys.dedup();
     keys
-}
-
-fn is_uuid(id: &str) -> bool {
-    let id = id
-        .strip_prefix('{')
-        .and_then(|s| s.strip_suffix('}'))
-        .unwrap_or(id);
-    let parts: Vec<&str> = id.split('-').collect();
-    parts.len() == 5
-        && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
-        && parts
-            .iter()
-            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn is_placeholder(id: &str) -> bool {

@@ -214,3 +214,66 @@ async fn demo_defects_are_caught_by_their_indicators() {
         "free-text formats violate DCAT-AP"
     );
 }
+
+/// Issue 18: « Pas de doublon » reads the keys the search index merges records on, so a
+/// dataset page that lists other records of the same dataset never says « Pas de doublon :
+/// réussi », and the other way round: a UUID in another case, an identifier holding another
+/// record's IRI (same source or not), and a record alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_duplicate_passes_exactly_when_the_index_merged_nothing() {
+    let sandbox = Sandbox::start().await;
+    let head = "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n";
+    let a = format!(
+        "{head}<https://a.example.org/jdd/1> a dcat:Dataset ; dct:title \"Haies bocagères\"@fr ;\n\
+           dct:identifier \"0F8FAD5B-D9CB-469F-A165-70867728950E\" .\n\
+         <https://a.example.org/jdd/2> a dcat:Dataset ; dct:title \"Haies bocagères (copie)\"@fr ;\n\
+           dct:identifier \"https://a.example.org/jdd/3/\" .\n\
+         <https://a.example.org/jdd/3> a dcat:Dataset ; dct:title \"Haies bocagères (autre copie)\"@fr ;\n\
+           dct:identifier \"https://a.example.org/jdd/3\" .\n\
+         <https://a.example.org/jdd/4> a dcat:Dataset ; dct:title \"Mares\"@fr ;\n\
+           dct:identifier \"https://a.example.org/jdd/4\" .\n"
+    );
+    let b = format!(
+        "{head}<https://b.example.org/jdd/9> a dcat:Dataset ; dct:title \"Haies\"@fr ;\n\
+           dct:identifier \"{{0f8fad5b-d9cb-469f-a165-70867728950e}}\" .\n"
+    );
+    sandbox
+        .server
+        .set("/a.ttl", Route::Bytes(a.into_bytes(), "text/turtle".into()));
+    sandbox
+        .server
+        .set("/b.ttl", Route::Bytes(b.into_bytes(), "text/turtle".into()));
+    let sources = [
+        sandbox.source("a", &sandbox.server.url("/a.ttl")),
+        sandbox.source("b", &sandbox.server.url("/b.ttl")),
+    ];
+    for source in &sources {
+        sandbox.harvest(source).await;
+    }
+    for source in &sources {
+        moisson_web::runner::assess_quality(&sandbox.store, source).expect("quality");
+    }
+    let mut merged = 0;
+    for record in &sandbox.store.active_snapshot().expect("snapshot").records {
+        let id = &record.dataset_id;
+        let (status, detail) = sandbox.get_json(&format!("/api/datasets/{id}")).await;
+        assert_eq!(status, 200, "{id}");
+        let has_copies = detail["duplicates"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty());
+        let unique = detail["quality"]["indicators"]
+            .as_array()
+            .expect("indicators")
+            .iter()
+            .find(|i| i["id"] == "unique_across_sources")
+            .expect("the indicator")["value"]
+            .as_f64();
+        assert_eq!(
+            unique,
+            Some(if has_copies { 0.0 } else { 1.0 }),
+            "{id}: {detail}"
+        );
+        merged += usize::from(has_copies);
+    }
+    assert_eq!(merged, 4, "two pairs of copies, the pond alone");
+}

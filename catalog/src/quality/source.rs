@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use oxigraph::model::Term;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::fixes::group_fixes;
@@ -54,14 +54,16 @@ fn is_meaningful_identifier(id: &str) -> bool {
         .any(|p| lower.contains(p))
 }
 
-/// Returns, for each active record graph, the other sources holding a record with the
-/// same IRI or the same (meaningful) `dct:identifier`.
+/// Returns, for each active record graph, the sources holding another record with the
+/// same IRI or the same (meaningful) `dct:identifier`, compared as the search index
+/// compares them to merge records (its own source when the copy is in the same one).
 pub fn duplicate_index(
     store: &CatalogStore,
     entries: &[RecordEntry],
 ) -> Result<HashMap<String, Vec<String>>, StoreError> {
     let mut keys_of: HashMap<&str, Vec<String>> = HashMap::with_capacity(entries.len());
-    let mut sources_of: HashMap<String, BTreeSet<&str>> = HashMap::new();
+    // Records holding each key, by source.
+    let mut sources_of: HashMap<String, BTreeMap<&str, usize>> = HashMap::new();
     // Identifiers of graphs read by an earlier run are reused: only changed records are read.
     let mut known = store.take_identifiers();
     let mut current: HashMap<String, Arc<[String]>> = HashMap::with_capacity(entries.len());
@@ -82,11 +84,24 @@ pub fn duplicate_index(
                 Arc::from(ids)
             }
         };
-        let mut keys = vec![format!("iri:{}", e.record_iri)];
-        keys.extend(identifiers.iter().map(|i| format!("id:{i}")));
+        // The search index's global keys (`crate::identifiers`), so that a record the
+        // index merges with another is never « sans doublon »; plain identifiers as given.
+        let mut keys = vec![crate::identifiers::record_key(&e.record_iri)];
+        keys.extend(
+            identifiers
+                .iter()
+                .map(|i| crate::identifiers::global_key(i).unwrap_or_else(|| format!("id:{i}"))),
+        );
+        // An identifier holding the record's own IRI is the same key, counted once.
+        keys.sort();
+        keys.dedup();
         current.insert(e.graph.clone(), identifiers);
         for k in &keys {
-            sources_of.entry(k.clone()).or_default().insert(&e.source);
+            *sources_of
+                .entry(k.clone())
+                .or_default()
+                .entry(&e.source)
+                .or_default() += 1;
         }
         keys_of.insert(&e.graph, keys);
     }
@@ -95,8 +110,9 @@ pub fn duplicate_index(
     for e in entries.iter().filter(|e| e.state == RecordState::Active) {
         let mut others = BTreeSet::new();
         for k in keys_of.get(e.graph.as_str()).into_iter().flatten() {
-            for s in sources_of.get(k).into_iter().flatten() {
-                if *s != e.source {
+            // Another source, or another record of this one (the index merges both).
+            for (s, records) in sources_of.get(k).into_iter().flatten() {
+                if *s != e.source || *records > 1 {
                     others.insert(s.to_string());
                 }
             }

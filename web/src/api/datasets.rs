@@ -248,7 +248,7 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
     };
     let summary = state.index.summary_of(id)?;
     let quality_score = summary.as_ref().and_then(|s| s.quality_score);
-    let duplicates = summary
+    let duplicates: Vec<String> = summary
         .map(|s| {
             std::iter::once(s.id)
                 .chain(s.duplicates)
@@ -256,12 +256,14 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
                 .collect()
         })
         .unwrap_or_default();
+    let quality =
+        crate::api::quality::dataset_quality(&state.store, &state.sources, id, &duplicates)?;
     Ok(Some(DatasetDetail {
         view,
         classification,
         duplicates,
         quality_score,
-        quality: crate::api::quality::dataset_quality(&state.store, &state.sources, id)?,
+        quality,
         unsafe_links,
     }))
 }

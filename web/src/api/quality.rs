@@ -212,6 +212,7 @@ pub fn dataset_quality(
     store: &moisson_catalog::CatalogStore,
     sources: &[moisson_harvester::Source],
     id: &str,
+    merged: &[String],
 ) -> Result<Option<moisson_catalog::quality::RecordAssessment>, moisson_catalog::StoreError> {
     use moisson_catalog::quality::{assess_record, AssessContext, Conformance, RecordGraph};
     let mut entries = store.entries_for_dataset(id)?;
@@ -248,7 +249,17 @@ pub fn dataset_quality(
         .into_iter()
         .map(|(u, c)| (u, c.health))
         .collect();
-    let others: Vec<String> = entries[1..].iter().map(|e| e.source.clone()).collect();
+    // « Pas de doublon » names the sources of every other record of this dataset: copies
+    // under the same IRI and the records the search index merged with it (`merged`, the
+    // keys the quality run compares too), never none while the page lists copies.
+    let mut others: std::collections::BTreeSet<String> =
+        entries[1..].iter().map(|e| e.source.clone()).collect();
+    for other in merged.iter().take(50) {
+        for e in store.entries_for_dataset(other)? {
+            others.insert(e.source);
+        }
+    }
+    let others: Vec<String> = others.into_iter().collect();
     let origin = sources
         .iter()
         .find(|s| s.id.as_str() == entry.source)

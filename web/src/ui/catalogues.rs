@@ -13,7 +13,7 @@ use moisson_harvester::Source;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::components::{big_score, breadcrumb, external_link, quality_badge, search_href};
+use super::components::{big_score, breadcrumb, quality_badge, search_href};
 use super::layout::{page as layout_page, Nav};
 use super::producers::{fix_groups, fix_list, indicator_param, FixQuery};
 use super::{blocking, charts, fr, Page, UiError};
@@ -38,7 +38,7 @@ pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiE
             div.container {
                 h1 { "Catalogues moissonnés" }
                 p.lead { "Chaque catalogue est moissonné selon sa planification. Son score de qualité résume la complétude et la justesse de ses fiches ; son tableau de bord dit quoi corriger." }
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Catalogues moissonnés (tableau défilant)" {
                     table {
                         caption { (sources.len()) " catalogues" }
                         thead { tr {
@@ -298,7 +298,8 @@ fn render(d: &Dashboard) -> Markup {
                 h1 { (s.name) }
                 dl.facts.facts-inline {
                     dt { "Protocole" } dd { (protocol_label(s.protocol.as_str())) }
-                    dt { "Adresse" } dd { (external_link(&s.url, &s.url)) }
+                    // The address harvested, to copy (a CSW endpoint is no page to visit).
+                    dt { "Adresse" } dd { code { (s.url) } }
                     dt { "Planification" } dd { (schedule_label(s.schedule.as_deref())) }
                     dt { "Contenu" } dd {
                         a href=(search_href(&[("source", s.id.as_str())])) { (fr::datasets(d.counts.datasets)) }

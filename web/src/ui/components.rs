@@ -220,6 +220,40 @@ pub(crate) fn external_link(url: &str, label: &str) -> Markup {
     }
 }
 
+/// Returns the host of an http(s) URL, for link texts (« la page sur www.x.fr »).
+pub(crate) fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .and_then(|u| u.host_str().map(str::to_owned))
+}
+
+/// A link to a harvested page, named by its host rather than by its raw address.
+pub(crate) fn page_link(url: &str) -> Markup {
+    match host_of(url) {
+        Some(host) => external_link(url, &format!("Voir la page sur {host}")),
+        None => html! { (url) },
+    }
+}
+
+/// Returns the French wording of `dct:accessRights`: the EU access-right codes by name, a
+/// link by its host, text as given.
+pub(crate) fn access_rights(raw: &str) -> Markup {
+    let code = raw.trim().rsplit(['/', '#']).next().unwrap_or(raw);
+    let known = match code.to_ascii_uppercase().as_str() {
+        "PUBLIC" => Some("publiques (accès libre)"),
+        "RESTRICTED" => Some("restreintes"),
+        "NON_PUBLIC" => Some("non publiques"),
+        _ => None,
+    };
+    match (known, host_of(raw)) {
+        (Some(label), Some(_)) => external_link(raw, label),
+        (Some(label), None) => html! { (label) },
+        (None, Some(host)) => external_link(raw, &format!("décrites sur {host}")),
+        (None, None) => html! { (raw) },
+    }
+}
+
 /// Cuts harvested text to `max` characters, at a word boundary, with an ellipsis.
 pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -233,6 +267,21 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_named_not_shown_raw() {
+        let eu = "http://publications.europa.eu/resource/authority/access-right/PUBLIC";
+        let public = access_rights(eu).into_string();
+        assert!(public.contains(">publiques (accès libre)</a>"), "{public}");
+        assert_eq!(access_rights("Sur demande").into_string(), "Sur demande");
+        let other = access_rights("https://www.x.fr/conditions").into_string();
+        assert!(other.contains(">décrites sur www.x.fr</a>"), "{other}");
+        let page = page_link("https://geo.example.org/jdd/1?x=1").into_string();
+        assert!(
+            page.contains(">Voir la page sur geo.example.org</a>"),
+            "{page}"
+        );
+    }
 
     #[test]
     fn params_build_shareable_links() {

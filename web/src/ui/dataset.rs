@@ -14,7 +14,8 @@ use moisson_search::{Assignment, Classification};
 use std::collections::BTreeMap;
 
 use super::components::{
-    big_score, breadcrumb, external_link, quality_badge, search_href, territory_label,
+    access_rights, big_score, breadcrumb, external_link, page_link, quality_badge, search_href,
+    territory_label,
 };
 use super::layout::{page_with_head, Nav};
 use super::{blocking, charts, fr, jsonld, qgis, Page, PublicUrl, UiError};
@@ -237,8 +238,8 @@ fn facts(v: &DatasetView, c: &Classification) -> Markup {
                 (fact("Date de publication", v.issued.as_ref().map(|d| html! { (fr::date(d)) })))
                 (fact("Dernière mise à jour", v.modified.as_ref().map(|d| html! { (fr::date(d)) })))
                 (fact("Licence", licence))
-                (fact("Conditions d'accès", v.access_rights.as_ref().map(|a| html! { (external_link(a, a)) })))
-                (fact("Page du jeu de données", v.landing_page.as_ref().map(|l| external_link(l, l))))
+                (fact("Conditions d'accès", v.access_rights.as_deref().map(access_rights)))
+                (fact("Page du jeu de données", v.landing_page.as_deref().map(page_link)))
                 (fact("Conforme à", (!v.conforms_to.is_empty()).then(|| html! { (v.conforms_to.join(", ")) })))
                 (fact("Langues", (!v.languages.is_empty()).then(|| html! { (v.languages.iter().map(|l| language(l)).collect::<Vec<_>>().join(", ")) })))
                 (fact("Identifiants", (!v.identifiers.is_empty()).then(|| html! { (v.identifiers.join(", ")) })))
@@ -286,7 +287,7 @@ fn distributions(v: &DatasetView) -> Markup {
             @if v.distributions.is_empty() && v.endpoint_urls.is_empty() {
                 p.muted { "Aucune distribution n'est décrite : le producteur ne dit pas où obtenir les données." }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Distributions (tableau défilant)" {
                     table {
                         caption { "Distributions décrites par le producteur" }
                         thead { tr {
@@ -418,7 +419,7 @@ fn quality(q: &RecordAssessment) -> Markup {
                     }
                 }
             }
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label="Indicateurs de qualité de la fiche (tableau défilant)" {
                 table {
                     caption { "Indicateurs de qualité de cette fiche" }
                     thead { tr {

@@ -43,7 +43,7 @@ style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'; frame-
 /// The stylesheet, served with a long cache (its URL carries a version).
 const CSS: &str = include_str!("../../assets/moisson.css");
 /// The stylesheet's URL; bump the version when the file changes.
-pub(crate) const CSS_URL: &str = "/static/moisson-1.css";
+pub(crate) const CSS_URL: &str = "/static/moisson-2.css";
 /// The territory picker's suggestions (progressive enhancement: every form works without).
 const PLACES_JS: &str = include_str!("../../assets/places.js");
 /// Its URL; bump the version when the file changes.

@@ -34,7 +34,7 @@ pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiE
                 @if producers.groups.is_empty() {
                     p.muted { "Aucun producteur pour l'instant : les producteurs apparaissent après la moisson et l'évaluation de la qualité des catalogues." }
                 } @else {
-                    div.table-wrap {
+                    div.table-wrap tabindex="0" role="region" aria-label="Producteurs (tableau défilant)" {
                         table {
                             caption { (fr::int(producers.groups.len() as u64)) " producteurs, les plus grands d'abord" }
                             thead { tr {

@@ -31,7 +31,12 @@ pub(crate) async fn themes_page(State(state): State<AppState>) -> Result<Page, U
                 p.lead { "Les 14 thèmes Ecosphères, construits à partir de l'arborescence COVADIS, et leurs sous-thèmes." }
                 @for top in scheme.top_concepts() {
                     section.theme-block {
-                        h2 { a href={ "/themes/" (top.slug) } { (top.label) } " " span.count { "(" (fr::int(count_in(&facets, "theme", &top.slug))) ")" } }
+                        @let count = count_in(&facets, "theme", &top.slug);
+                        // A theme without datasets leads nowhere: named, not linked.
+                        h2 {
+                            @if count == 0 { (top.label) } @else { a href={ "/themes/" (top.slug) } { (top.label) } }
+                            " " span.count { "(" (fr::int(count)) ")" }
+                        }
                         (concept_list(scheme.children(&top.slug), "/themes/", &facets, "theme"))
                     }
                 }
@@ -50,7 +55,12 @@ fn concept_list<'a>(
     html! {
         ul.concepts {
             @for c in concepts {
-                li { a href={ (base) (c.slug) } { (c.label) } " " span.count { "(" (fr::int(count_in(facets, dimension, &c.slug))) ")" } }
+                @let count = count_in(facets, dimension, &c.slug);
+                li {
+                    // An empty theme leads nowhere; an empty use case still shows what is missing.
+                    @if count == 0 && dimension == "theme" { (c.label) } @else { a href={ (base) (c.slug) } { (c.label) } }
+                    " " span.count { "(" (fr::int(count)) ")" }
+                }
             }
         }
     }
@@ -373,7 +383,7 @@ fn render_use_case(v: &UseCaseView) -> Markup {
                         @match &place { Some(p) => { " " (p) }, None => { " en France (choisissez un territoire pour voir ses lacunes)" } }
                         "."
                     }
-                    div.table-wrap {
+                    div.table-wrap tabindex="0" role="region" aria-label="Données disponibles et manquantes (tableau défilant)" {
                         table.gap-table {
                             caption { "Données nécessaires au " (short_name(c)) " et jeux de données trouvés" }
                             thead { tr {
