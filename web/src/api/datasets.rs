@@ -190,6 +190,10 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
     };
     let summary = state.index.summary_of(id)?;
     let quality_score = summary.as_ref().and_then(|s| s.quality_score);
+    // What the facet counts: the HVD claims of every record merged into the dataset.
+    if let Some(claim) = summary.as_ref().and_then(|s| s.hvd.clone()) {
+        view.hvd = Some(claim);
+    }
     let duplicates = summary
         .map(|s| {
             std::iter::once(s.id)

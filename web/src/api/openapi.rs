@@ -210,6 +210,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             filter("freshness", "Freshness band."),
             filter("quality", "Quality band."),
             filter("kind", "dataset, series or service."),
+            filter("hvd", "EU high-value datasets: true (any), a category slug (geospatiales, observation-terre-environnement, meteorologiques, statistiques, entreprises, mobilite) or a category code (c_…)."),
             query("sort", "string", "relevance, modified or quality."),
             query("page", "integer", "Page number, from 1."),
             query("page_size", "integer", "Results per page (at most 100)."),

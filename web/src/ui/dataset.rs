@@ -14,7 +14,7 @@ use moisson_search::{Assignment, Classification};
 use std::collections::BTreeMap;
 
 use super::components::{
-    big_score, breadcrumb, external_link, quality_badge, search_href, territory_label,
+    big_score, breadcrumb, external_link, hvd_badge, quality_badge, search_href, territory_label,
 };
 use super::layout::{page_with_head, Nav};
 use super::{blocking, charts, fr, jsonld, qgis, Page, PublicUrl, UiError};
@@ -126,6 +126,7 @@ fn render(d: &DatasetDetail, names: &BTreeMap<String, String>, base: &str) -> Ma
                     span.kind { (kind_label(&v.kind)) }
                     @if let Some(p) = &v.publisher { span { "Publié par " (p) } }
                     (quality_badge(d.quality_score.or(d.quality.as_ref().map(|q| q.score))))
+                    (hvd_badge(v.hvd.as_ref()))
                 }
                 div.dataset-layout {
                     div.dataset-main {
@@ -219,6 +220,11 @@ fn facts(v: &DatasetView, c: &Classification) -> Markup {
                 (fact("Licence", licence))
                 (fact("Conditions d'accès", v.access_rights.as_ref().map(|a| html! { (external_link(a, a)) })))
                 (fact("Page du jeu de données", v.landing_page.as_ref().map(|l| external_link(l, l))))
+                (fact("Données de forte valeur (HVD)", v.hvd.as_ref().map(|h| html! {
+                    "règlement d'exécution (UE) 2023/138"
+                    @if !h.legislation { " (catégorie indiquée, règlement non cité)" }
+                    @if !h.categories.is_empty() { " — " (h.category_labels().join(", ")) }
+                })))
                 (fact("Conforme à", (!v.conforms_to.is_empty()).then(|| html! { (v.conforms_to.join(", ")) })))
                 (fact("Langues", (!v.languages.is_empty()).then(|| html! { (v.languages.iter().map(|l| language(l)).collect::<Vec<_>>().join(", ")) })))
                 (fact("Identifiants", (!v.identifiers.is_empty()).then(|| html! { (v.identifiers.join(", ")) })))
