@@ -29,6 +29,7 @@ pub mod demo_csw;
 pub mod demo_server;
 pub mod error;
 pub mod http_server;
+pub mod live_sources;
 pub mod metrics;
 pub mod public_url;
 pub mod runner;

@@ -360,8 +360,8 @@ fn plan_page(
     for r in &records {
         assigned.push(state.index.assigned(&r.dataset_id, r.kind)?);
     }
-    let names: HashMap<&str, &str> = state
-        .sources
+    let configured = state.sources.current();
+    let names: HashMap<&str, &str> = configured
         .iter()
         .map(|s| (s.id.as_str(), s.name.as_str()))
         .collect();

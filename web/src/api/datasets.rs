@@ -184,7 +184,7 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
             classify(
                 &classified,
                 vocabularies(),
-                &source_contexts(&state.sources),
+                &source_contexts(&state.sources.current()),
             )
         }
     };
@@ -207,7 +207,7 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
         classification,
         duplicates,
         quality_score,
-        quality: crate::api::quality::dataset_quality(&state.store, &state.sources, id)?,
+        quality: crate::api::quality::dataset_quality(&state.store, &state.sources.current(), id)?,
         unsafe_links,
     }))
 }

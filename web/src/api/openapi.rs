@@ -46,7 +46,7 @@ pub struct Param {
 /// One endpoint under `/api` (all JSON but `/api/docs`).
 #[derive(Debug, Clone, Copy)]
 pub struct Endpoint {
-    /// `get` or `post`.
+    /// `get`, `post`, `put` or `delete`.
     pub method: &'static str,
     /// Path template, axum style (`/api/sources/{id}`).
     pub path: &'static str,
@@ -137,6 +137,26 @@ pub const ENDPOINTS: &[Endpoint] = &[
         tag: "sources",
         summary: "Starts a harvest of the source now (202); admin token required.",
         summary_fr: "Lance une moisson de la source (202) ; jeton d'administration requis.",
+        params: &[SOURCE_ID],
+        response: "Accepted",
+        admin: true,
+    },
+    Endpoint {
+        method: "put",
+        path: "/api/sources/{id}",
+        tag: "sources",
+        summary: "Adds (201) or replaces (200) a source at run time; body: a JSON object with the keys of a [[source]] (name, url, protocol, schedule, publisher_kind, territory, csw_output_schema, csw_constraint), validated as moisson.toml is (400 with the key at fault); kept across restarts; admin token required.",
+        summary_fr: "Ajoute (201) ou remplace (200) une source sans redémarrer ; corps : un objet JSON avec les clés d'un [[source]], validé comme moisson.toml (400 avec la clé en cause) ; conservé au redémarrage ; jeton d'administration requis.",
+        params: &[SOURCE_ID],
+        response: "Accepted",
+        admin: true,
+    },
+    Endpoint {
+        method: "delete",
+        path: "/api/sources/{id}",
+        tag: "sources",
+        summary: "Disables a source (no listing, schedule or harvest; its records stay as last harvested); PUT enables it again; admin token required.",
+        summary_fr: "Désactive une source (plus listée, planifiée ni moissonnée ; ses fiches restent telles que moissonnées) ; PUT la réactive ; jeton d'administration requis.",
         params: &[SOURCE_ID],
         response: "Accepted",
         admin: true,

@@ -32,6 +32,7 @@ pub(crate) async fn page(
         let detail = dataset_detail(&state, &id)?.ok_or_else(UiError::not_found)?;
         let names: BTreeMap<String, String> = state
             .sources
+            .current()
             .iter()
             .map(|s| (s.id.as_str().to_owned(), s.name.clone()))
             .collect();
@@ -89,6 +90,7 @@ async fn notice(
         let names = |id: &str| {
             state
                 .sources
+                .current()
                 .iter()
                 .find(|s| s.id.as_str() == id)
                 .map_or_else(|| id.to_owned(), |s| s.name.clone())

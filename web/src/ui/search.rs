@@ -73,6 +73,7 @@ pub(crate) async fn page(
         let facets = disjunctive_facets(&state, &request, &response)?;
         let source_names = state
             .sources
+            .current()
             .iter()
             .map(|s| (s.id.as_str().to_owned(), s.name.clone()))
             .collect();
