@@ -759,6 +759,78 @@ mod tests {
         }
     }
 
+    /// The keys a serde struct reads, as its `Deserialize` implementation lists them (the
+    /// struct itself, not a copy of its field names that could drift).
+    fn keys_of<'de, T: Deserialize<'de>>() -> Vec<&'static str> {
+        struct Keys(Vec<&'static str>);
+        #[derive(Debug)]
+        struct Stop;
+        impl std::fmt::Display for Stop {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("keys read")
+            }
+        }
+        impl std::error::Error for Stop {}
+        impl serde::de::Error for Stop {
+            fn custom<M: std::fmt::Display>(_: M) -> Self {
+                Stop
+            }
+        }
+        impl<'de> serde::Deserializer<'de> for &mut Keys {
+            type Error = Stop;
+            fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+                Err(Stop)
+            }
+            fn deserialize_struct<V: serde::de::Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Stop> {
+                self.0.extend_from_slice(fields);
+                Err(Stop)
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+                enum identifier ignored_any
+            }
+        }
+        let mut keys = Keys(Vec::new());
+        let _ = T::deserialize(&mut keys);
+        keys.0
+    }
+
+    /// Every key of `moisson.toml` but the sources has its `MOISSON_*` override, in the one
+    /// list, named after its path (and the README's list is that list: see above).
+    #[test]
+    fn every_configuration_key_has_its_environment_override() {
+        let mut expected: Vec<String> = Vec::new();
+        for key in keys_of::<ConfigFile>() {
+            match key {
+                "data_dir" => expected.push("MOISSON_DATA_DIR".into()),
+                "source" => {}
+                section => {
+                    let fields = match section {
+                        "server" => keys_of::<ServerSection>(),
+                        "harvest" => keys_of::<HarvestSection>(),
+                        "scheduler" => keys_of::<SchedulerSection>(),
+                        "validator" => keys_of::<ValidatorSection>(),
+                        other => panic!("a new section [{other}]: list its keys here"),
+                    };
+                    assert!(!fields.is_empty(), "[{section}] has keys");
+                    for field in fields {
+                        expected.push(format!("MOISSON_{section}_{field}").to_ascii_uppercase());
+                    }
+                }
+            }
+        }
+        let mut listed: Vec<String> = ENV_VARS.iter().map(|v| (*v).to_owned()).collect();
+        expected.sort();
+        listed.sort();
+        assert_eq!(expected, listed, "configuration keys vs ENV_VARS");
+    }
+
     #[test]
     fn env_overrides_keys_by_path() {
         let env = BTreeMap::from([
