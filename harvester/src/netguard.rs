@@ -147,8 +147,8 @@ pub fn check_literal(url: &url::Url, allow_private: bool) -> Result<(), Refusal>
 /// Checks a catalogue URL given at run time (`PUT /api/sources/{id}`) before it is
 /// accepted: [`check_literal`], then, unless `allow_private`, every address its host name
 /// resolves to now must be public. A name that does not resolve within `timeout` is
-/// refused too. (Harvest connections are not re-resolved through this check: see
-/// `Fetcher::new`, whose redirects stay on the site.)
+/// refused too. The harvests of such a source then use
+/// [`crate::Fetcher::for_runtime_sources`], which checks every connection again.
 pub async fn check_source_url(
     url: &url::Url,
     allow_private: bool,

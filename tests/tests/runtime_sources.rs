@@ -321,4 +321,43 @@ async fn a_source_added_at_run_time_cannot_reach_private_addresses() {
     let (status, _) = server.call("GET", "/api/sources/interne", false, "").await;
     assert_eq!(status, 404);
     server.stop().await;
+
+    // A source the API accepted (its name then resolved to a public address) that now
+    // points at a private one, as the overlay file would hold it: its harvest connects to
+    // nothing; the configuration file's own loopback source is still harvested.
+    catalogues.set("/fichier.ttl", vec![turtle(&[1, 2], None, None)]);
+    catalogues.set("/api.ttl", vec![turtle(&[11], None, None)]);
+    std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
+    std::fs::write(
+        dir.path().join("data/sources-overlay.toml"),
+        format!(
+            "[[source]]\nid = \"ecrite\"\nname = \"Source de l'API\"\nurl = \"{}\"\n",
+            catalogues.url("/api.ttl")
+        ),
+    )
+    .expect("overlay");
+    let server = Server::start(&binary, &config, &log).await;
+    for source in ["fichier", "ecrite"] {
+        let (status, answer) = server
+            .call("POST", &format!("/api/sources/{source}/harvest"), true, "")
+            .await;
+        assert_eq!(status, 202, "{source}: {answer}");
+    }
+    for (source, expected) in [("fichier", "ok"), ("ecrite", "failed")] {
+        server
+            .wait_for(&format!("/api/sources/{source}"), source, |s, b| {
+                s == 200 && b["last_job"]["status"] == expected && b["running"] == false
+            })
+            .await;
+    }
+    let (_, refused) = server.call("GET", "/api/sources/ecrite", false, "").await;
+    assert!(
+        refused["last_job"]["errors"]
+            .to_string()
+            .contains("is not a public address"),
+        "{refused}"
+    );
+    assert_eq!(catalogues.hits("/api.ttl"), 0, "nothing was requested");
+    assert!(catalogues.hits("/fichier.ttl") > 0);
+    server.stop().await;
 }

@@ -180,6 +180,20 @@ impl Sources {
         self.current().iter().find(|s| s.id.as_str() == id).cloned()
     }
 
+    /// Returns true when the admin API defined source `id` (added it, or replaced the
+    /// file's definition): its harvests reach public addresses only, unless
+    /// `allow_private_addresses` ([`crate::runner::run_started_reaching`]).
+    pub fn defined_at_run_time(&self, id: &str) -> bool {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1
+            .sources
+            .iter()
+            .any(|s| s.id == id)
+    }
+
     /// A receiver told of every change of the list.
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
         self.inner.changes.subscribe()

@@ -54,6 +54,7 @@ pub fn spawn(
             jitter: Duration::from_secs(options.jitter_secs),
             catch_up: options.catch_up,
             stop: stop.clone(),
+            defined_at_run_time: false,
         };
         tasks.spawn(task.run());
     }
@@ -86,7 +87,9 @@ pub fn spawn_live(
                     continue;
                 };
                 let id = source.id.to_string();
-                let shape = serde_json::to_value(source).unwrap_or_default();
+                let defined_at_run_time = sources.defined_at_run_time(&id);
+                let shape =
+                    serde_json::json!({ "source": source, "run_time": defined_at_run_time });
                 wanted.insert(id.clone());
                 if tasks.get(&id).is_some_and(|(known, _)| *known == shape) {
                     continue;
@@ -110,6 +113,7 @@ pub fn spawn_live(
                     jitter: Duration::from_secs(options.jitter_secs),
                     catch_up: options.catch_up,
                     stop: own_stop.clone(),
+                    defined_at_run_time,
                 };
                 tokio::spawn(task.run());
                 tasks.insert(id, (shape, own_stop));
@@ -143,6 +147,8 @@ struct SourceTask {
     jitter: Duration,
     catch_up: bool,
     stop: CancellationToken,
+    /// Harvested with public addresses only ([`crate::runner::run_started_reaching`]).
+    defined_at_run_time: bool,
 }
 
 impl SourceTask {
@@ -178,8 +184,16 @@ impl SourceTask {
                 self.harvests.clone(),
                 self.source.clone(),
             );
+            let public_only = self.defined_at_run_time;
             let job = tokio::spawn(async move {
-                crate::runner::run_started(&store, &harvests, &source, progress).await
+                crate::runner::run_started_reaching(
+                    &store,
+                    &harvests,
+                    &source,
+                    progress,
+                    public_only,
+                )
+                .await
             });
             tokio::select! {
                 () = self.stop.cancelled() => return,

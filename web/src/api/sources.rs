@@ -136,12 +136,14 @@ async fn harvest(
         )));
     }
     let (store, harvests) = (state.store.clone(), state.harvests.clone());
+    let defined_at_run_time = state.sources.defined_at_run_time(source.id.as_str());
     tokio::spawn(async move {
-        runner::run_started(
+        runner::run_started_reaching(
             &store,
             &harvests,
             &source,
             std::sync::Arc::new(moisson_harvester::LogProgress),
+            defined_at_run_time,
         )
         .await;
     });
