@@ -12,6 +12,7 @@
 //! - [`activity`] — Activity of a source, as its producers follow it in a feed.
 //! - [`dates`] — Metadata dates, read one way everywhere.
 //! - [`formats`] — File formats, recognised one way everywhere.
+//! - [`hvd`] — EU high-value datasets (HVD): what a record claims under Regulation (EU) 2023/138.
 //! - [`licences`] — Licences, recognised one way everywhere.
 //! - [`model`] — Plain data of the domain.
 //! - [`publishers`] — Producers.
@@ -23,6 +24,7 @@
 pub mod activity;
 pub mod dates;
 pub mod formats;
+pub mod hvd;
 pub mod identifiers;
 pub mod licences;
 pub mod model;

@@ -29,9 +29,10 @@ pub(super) enum Ns {
     Vcard,
     Hydra,
     Gsp,
+    Dcatap,
 }
 
-const NAMESPACES: [Ns; 8] = [
+const NAMESPACES: [Ns; 9] = [
     Ns::Rdf,
     Ns::Xsd,
     Ns::Dcat,
@@ -40,6 +41,7 @@ const NAMESPACES: [Ns; 8] = [
     Ns::Vcard,
     Ns::Hydra,
     Ns::Gsp,
+    Ns::Dcatap,
 ];
 
 impl Ns {
@@ -53,6 +55,7 @@ impl Ns {
             Self::Vcard => "vcard",
             Self::Hydra => "hydra",
             Self::Gsp => "gsp",
+            Self::Dcatap => "dcatap",
         }
     }
 
@@ -66,6 +69,7 @@ impl Ns {
             Self::Vcard => "http://www.w3.org/2006/vcard/ns#",
             Self::Hydra => "http://www.w3.org/ns/hydra/core#",
             Self::Gsp => "http://www.opengis.net/ont/geosparql#",
+            Self::Dcatap => "http://data.europa.eu/r5r/",
         }
     }
 }

@@ -40,6 +40,9 @@ names! {
     DCAT_ENDPOINT_DESCRIPTION = Dcat:"endpointDescription";
     DCAT_SERVES_DATASET = Dcat:"servesDataset";
 
+    DCATAP_APPLICABLE_LEGISLATION = Dcatap:"applicableLegislation";
+    DCATAP_HVD_CATEGORY = Dcatap:"hvdCategory";
+
     DCT_TITLE = Dct:"title";
     DCT_DESCRIPTION = Dct:"description";
     DCT_IDENTIFIER = Dct:"identifier";

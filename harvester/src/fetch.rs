@@ -201,6 +201,22 @@ impl Fetcher {
         Ok(Self { client, options })
     }
 
+    /// Builds a client for the pages of a source an operator defined at run time (the
+    /// admin API) rather than in the configuration file: redirects stay on its site as
+    /// with [`Fetcher::new`], and every connection goes to public addresses only, checked
+    /// on the address each name resolves to at that moment, unless
+    /// `allow_private_addresses` is set; IP-literal URLs are checked by the caller
+    /// ([`crate::netguard::check_source_url`]).
+    pub fn for_runtime_sources(options: FetchOptions) -> Result<Self, FetchError> {
+        let client = http_client(
+            &options,
+            options.connect_timeout_secs,
+            options.timeout_secs,
+            Reach::SameSitePublicOnly,
+        )?;
+        Ok(Self { client, options })
+    }
+
     /// Returns the options.
     pub fn options(&self) -> &FetchOptions {
         &self.options
@@ -430,6 +446,9 @@ pub(crate) enum Reach {
     /// Link checks: any public address (any address with `allow_private_addresses`),
     /// checked on the resolved address of every connection and every redirect.
     PublicOnly,
+    /// Page fetches of a source defined at run time: redirects on its site only, and
+    /// public addresses only on every connection (unless `allow_private_addresses`).
+    SameSitePublicOnly,
 }
 
 /// Builds an HTTP client with `options`' user agent, proxy and redirect cap, and the given
@@ -446,13 +465,16 @@ pub(crate) fn http_client(
         Reach::PublicOnly => {
             crate::netguard::redirect_policy(options.max_redirects, false, allow_private)
         }
+        Reach::SameSitePublicOnly => {
+            crate::netguard::redirect_policy(options.max_redirects, true, allow_private)
+        }
     };
     let mut builder = reqwest::Client::builder()
         .user_agent(options.user_agent.clone())
         .connect_timeout(Duration::from_secs(connect_timeout_secs))
         .timeout(Duration::from_secs(timeout_secs))
         .redirect(policy);
-    if reach == Reach::PublicOnly {
+    if reach != Reach::SameSite {
         if let Some(resolver) = crate::netguard::resolver(allow_private) {
             builder = builder.dns_resolver(resolver);
         }

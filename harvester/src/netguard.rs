@@ -144,6 +144,45 @@ pub fn check_literal(url: &url::Url, allow_private: bool) -> Result<(), Refusal>
     }
 }
 
+/// Checks a catalogue URL given at run time (`PUT /api/sources/{id}`) before it is
+/// accepted: [`check_literal`], then, unless `allow_private`, every address its host name
+/// resolves to now must be public. A name that does not resolve within `timeout` is
+/// refused too. The harvests of such a source then use
+/// [`crate::Fetcher::for_runtime_sources`], which checks every connection again.
+pub async fn check_source_url(
+    url: &url::Url,
+    allow_private: bool,
+    timeout: std::time::Duration,
+) -> Result<(), Refusal> {
+    check_literal(url, allow_private)?;
+    if allow_private {
+        return Ok(());
+    }
+    let Some(url::Host::Domain(name)) = url.host() else {
+        return Ok(());
+    };
+    let port = url.port_or_known_default().unwrap_or(80);
+    let lookup = tokio::time::timeout(timeout, tokio::net::lookup_host((name, port))).await;
+    let addresses: Vec<SocketAddr> = match lookup {
+        Ok(Ok(found)) => found.collect(),
+        Ok(Err(_)) | Err(_) => {
+            return Err(Refusal::PrivateAddress(format!(
+                "{name} (its addresses could not be resolved)"
+            )))
+        }
+    };
+    match addresses.iter().find(|a| !is_public(a.ip())) {
+        Some(private) => Err(Refusal::PrivateAddress(format!(
+            "{name} (resolves to {})",
+            private.ip()
+        ))),
+        None if addresses.is_empty() => {
+            Err(Refusal::PrivateAddress(format!("{name} (no address)")))
+        }
+        None => Ok(()),
+    }
+}
+
 /// The site of a host: its name without a leading `www.`, lowercase.
 fn site(host: &str) -> String {
     let host = host.trim_end_matches('.').to_ascii_lowercase();

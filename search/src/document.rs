@@ -108,6 +108,9 @@ pub struct Summary {
     /// Dataset ids of the records merged into this one, when there are several.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub duplicates: Vec<String>,
+    /// What its records claim under the EU high-value datasets regulation, if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hvd: Option<moisson_catalog::hvd::HvdClaim>,
 }
 
 /// A document ready to index.
@@ -305,6 +308,9 @@ pub fn merged_view(group: &[Record]) -> DatasetView {
                 }
             }
         }
+        if let Some(theirs) = &other.view.hvd {
+            view.hvd.get_or_insert_with(Default::default).merge(theirs);
+        }
         for s in &other.view.sources {
             if !view
                 .sources
@@ -376,6 +382,7 @@ pub fn build_document(
         freshness: normalize::freshness(modified, now).value,
         quality,
         kind: &view.kind,
+        hvd: view.hvd.as_ref(),
     });
     let context = context_text(&view, &classification);
     let summary = Summary {
@@ -411,6 +418,7 @@ pub fn build_document(
         } else {
             Vec::new()
         },
+        hvd: view.hvd.clone(),
     };
     // A file name given as title (`PLU_69_2023.gpkg`) says little about the data: its
     // words are searched with the context's weight, not the title's, so the datasets
@@ -490,6 +498,7 @@ struct FacetInputs<'a> {
     freshness: String,
     quality: Option<f64>,
     kind: &'a str,
+    hvd: Option<&'a moisson_catalog::hvd::HvdClaim>,
 }
 
 fn facets_of(input: &FacetInputs<'_>) -> Vec<(&'static str, String)> {
@@ -533,6 +542,12 @@ fn facets_of(input: &FacetInputs<'_>) -> Vec<(&'static str, String)> {
         out.push(("quality", normalize::quality_band(q).value));
     }
     out.push(("kind", input.kind.to_owned()));
+    if let Some(claim) = input.hvd {
+        out.push(("hvd", moisson_catalog::hvd::ANY_HVD.to_owned()));
+        for c in &claim.categories {
+            out.push(("hvd", c.clone()));
+        }
+    }
     out
 }
 

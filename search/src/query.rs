@@ -56,8 +56,8 @@ pub struct SearchRequest {
     /// Free text, French.
     pub q: Option<String>,
     /// Filters by dimension (`theme`, `use_case`, `territory`, `publisher`, `publisher_kind`,
-    /// `source`, `format`, `license`, `freshness`, `quality`, `kind`): OR within one, AND
-    /// across.
+    /// `source`, `format`, `license`, `freshness`, `quality`, `kind`, `hvd`): OR within one,
+    /// AND across.
     pub filters: BTreeMap<String, Vec<String>>,
     /// Order of results.
     pub sort: Sort,
@@ -111,7 +111,7 @@ pub struct SearchResponse {
     /// The page of results.
     pub results: Vec<Summary>,
     /// Counts per dimension: `theme`, `use_case`, `territory`, `publisher`, `source`,
-    /// `format`, `license`, `publisher_kind`, `freshness`, `quality`, `kind`.
+    /// `format`, `license`, `publisher_kind`, `freshness`, `quality`, `kind`, `hvd`.
     pub facets: BTreeMap<String, Vec<FacetValue>>,
     /// What was understood of the text.
     pub interpreted: Interpretation,
@@ -418,6 +418,14 @@ impl SearchIndex {
                     known
                 };
                 vec![path("license", &v)]
+            }
+            "hvd" => {
+                if !moisson_catalog::hvd::is_filter_value(value) {
+                    return Err(SearchError::InvalidInput(format!(
+                        "unknown hvd value {value:?} (true, a category or a category code)"
+                    )));
+                }
+                vec![path("hvd", value)]
             }
             "publisher" | "publisher_kind" | "source" | "freshness" | "quality" | "kind" => {
                 let v = if dimension == "publisher_kind" {
@@ -822,6 +830,7 @@ fn label_of(dim: &str, value: &str) -> String {
             "service" => "Service de données".to_owned(),
             other => other.to_owned(),
         },
+        "hvd" => moisson_catalog::hvd::category_label(value),
         _ => value.to_owned(),
     }
 }

@@ -12,7 +12,7 @@ use tantivy::schema::{
 use crate::analyzer::FRENCH;
 
 /// Version of the schema and of the document layout; written beside the index.
-pub const SCHEMA_VERSION: &str = "moisson-search-8";
+pub const SCHEMA_VERSION: &str = "moisson-search-9";
 
 /// Dimensions whose facet values are the stored values themselves (no vocabulary hierarchy);
 /// also filter names of the API. The tail of [`DIMENSIONS`] (a test keeps them in step).
@@ -25,6 +25,7 @@ pub const VALUE_DIMENSIONS: &[&str] = &[
     "freshness",
     "quality",
     "kind",
+    "hvd",
 ];
 
 /// Facet dimensions, in the order the API lists them. Each is a top-level facet path
@@ -46,6 +47,7 @@ pub const DIMENSIONS: &[&str] = &[
     "freshness",
     "quality",
     "kind",
+    "hvd",
 ];
 
 /// The fields of the index.

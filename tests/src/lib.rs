@@ -269,7 +269,9 @@ impl Sandbox {
         let sources = self.sources.lock().expect("sources lock").clone();
         let state = moisson_web::AppState {
             store: self.store.clone(),
-            sources: Arc::new(sources),
+            // The sandbox's sources, with what the admin API changed kept in its folder.
+            sources: moisson_web::live_sources::Sources::with_overlay(sources, self._dir.path())
+                .expect("sources overlay"),
             harvests: Arc::new(moisson_web::Harvests {
                 fetcher: self.fetcher.clone(),
                 options: self.options.clone(),

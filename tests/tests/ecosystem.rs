@@ -5,6 +5,7 @@
 mod cli_next_to_server;
 mod federated_export;
 mod feeds;
+mod hvd;
 mod link_checks;
 mod qgis;
 mod search_engines;

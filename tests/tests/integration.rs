@@ -15,6 +15,7 @@ mod interfaces;
 mod lifecycle;
 mod producers;
 mod quality;
+mod runtime_sources;
 mod scheduler;
 mod search;
 mod shared_iri;

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use moisson_catalog::CatalogStore;
-use moisson_harvester::{Fetcher, HarvestOptions, Source};
+use moisson_harvester::{Fetcher, HarvestOptions};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,8 +18,9 @@ use crate::api;
 pub struct AppState {
     /// The catalogue store.
     pub store: CatalogStore,
-    /// Configured sources.
-    pub sources: Arc<Vec<Source>>,
+    /// The sources: the configuration's, with what the admin API changed
+    /// ([`crate::live_sources`]); read them with `sources.current()`.
+    pub sources: crate::live_sources::Sources,
     /// Harvest machinery.
     pub harvests: Arc<Harvests>,
     /// Admin token; admin endpoints are closed when `None`.

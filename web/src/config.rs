@@ -319,8 +319,9 @@ impl Default for HarvestSection {
     }
 }
 
-/// One `[[source]]`.
-#[derive(Debug, Deserialize)]
+/// One `[[source]]` (also the body of `PUT /api/sources/{id}` and an entry of the
+/// sources overlay file).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSection {
     /// `[a-z0-9-]+`, stable.
@@ -549,52 +550,11 @@ impl Config {
         let mut seen = HashSet::new();
         let mut sources = Vec::with_capacity(file.sources.len());
         for s in file.sources {
-            let id = SourceId::new(s.id.clone()).with_context(|| format!("source {:?}", s.id))?;
-            if !seen.insert(id.clone()) {
-                bail!("source {id}: duplicate id");
+            let source = source_from_section(s)?;
+            if !seen.insert(source.id.clone()) {
+                bail!("source {}: duplicate id", source.id);
             }
-            let protocol = match s.protocol.as_str() {
-                "dcat" => Protocol::Dcat,
-                "csw" => Protocol::Csw,
-                other => bail!("source {id}: unknown protocol {other:?} (expected dcat or csw)"),
-            };
-            let parsed = url::Url::parse(&s.url)
-                .map_err(|e| anyhow!("source {id}: invalid url {:?}: {e}", s.url))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                bail!("source {id}: url must be http or https, got {:?}", s.url);
-            }
-            if let Some(schedule) = &s.schedule {
-                parse_schedule(schedule).map_err(|e| anyhow!("source {id}: {e}"))?;
-            }
-            let csw_output_schema = match s.csw_output_schema.as_deref() {
-                None | Some("iso19139") => CswOutputSchema::Iso19139,
-                Some("dcat") => CswOutputSchema::Dcat,
-                Some(other) => bail!(
-                    "source {id}: unknown csw_output_schema {other:?} (expected iso19139 or dcat)"
-                ),
-            };
-            let csw_constraint = s.csw_constraint.filter(|c| !c.trim().is_empty());
-            if protocol != Protocol::Csw
-                && (s.csw_output_schema.is_some() || csw_constraint.is_some())
-            {
-                bail!("source {id}: csw_output_schema and csw_constraint need protocol = \"csw\"");
-            }
-            if let Some(c) = csw_constraint.as_deref().map(str::trim) {
-                if c.starts_with('<') && !c.ends_with('>') {
-                    bail!("source {id}: csw_constraint looks like xml but does not end with '>'");
-                }
-            }
-            sources.push(Source {
-                id,
-                name: s.name,
-                url: s.url,
-                protocol,
-                schedule: s.schedule,
-                publisher_kind: s.publisher_kind,
-                territory: s.territory,
-                csw_output_schema,
-                csw_constraint,
-            });
+            sources.push(source);
         }
         let admin_token = env
             .get(&server.admin_token_env)
@@ -656,6 +616,52 @@ impl Config {
 }
 
 /// Applies the overrides of the `[server]` limits and checks them; returns the public URL.
+/// Validates one `[[source]]` (the configuration file's, or one the admin API is given):
+/// errors name the source and the key at fault.
+pub fn source_from_section(s: SourceSection) -> anyhow::Result<Source> {
+    let id = SourceId::new(s.id.clone()).with_context(|| format!("source {:?}", s.id))?;
+    let protocol = match s.protocol.as_str() {
+        "dcat" => Protocol::Dcat,
+        "csw" => Protocol::Csw,
+        other => bail!("source {id}: unknown protocol {other:?} (expected dcat or csw)"),
+    };
+    let parsed = url::Url::parse(&s.url)
+        .map_err(|e| anyhow!("source {id}: invalid url {:?}: {e}", s.url))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        bail!("source {id}: url must be http or https, got {:?}", s.url);
+    }
+    if let Some(schedule) = &s.schedule {
+        parse_schedule(schedule).map_err(|e| anyhow!("source {id}: {e}"))?;
+    }
+    let csw_output_schema = match s.csw_output_schema.as_deref() {
+        None | Some("iso19139") => CswOutputSchema::Iso19139,
+        Some("dcat") => CswOutputSchema::Dcat,
+        Some(other) => {
+            bail!("source {id}: unknown csw_output_schema {other:?} (expected iso19139 or dcat)")
+        }
+    };
+    let csw_constraint = s.csw_constraint.filter(|c| !c.trim().is_empty());
+    if protocol != Protocol::Csw && (s.csw_output_schema.is_some() || csw_constraint.is_some()) {
+        bail!("source {id}: csw_output_schema and csw_constraint need protocol = \"csw\"");
+    }
+    if let Some(c) = csw_constraint.as_deref().map(str::trim) {
+        if c.starts_with('<') && !c.ends_with('>') {
+            bail!("source {id}: csw_constraint looks like xml but does not end with '>'");
+        }
+    }
+    Ok(Source {
+        id,
+        name: s.name,
+        url: s.url,
+        protocol,
+        schedule: s.schedule,
+        publisher_kind: s.publisher_kind,
+        territory: s.territory,
+        csw_output_schema,
+        csw_constraint,
+    })
+}
+
 fn server_limits(
     server: &mut ServerSection,
     env: &BTreeMap<String, String>,
@@ -751,6 +757,78 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The keys a serde struct reads, as its `Deserialize` implementation lists them (the
+    /// struct itself, not a copy of its field names that could drift).
+    fn keys_of<'de, T: Deserialize<'de>>() -> Vec<&'static str> {
+        struct Keys(Vec<&'static str>);
+        #[derive(Debug)]
+        struct Stop;
+        impl std::fmt::Display for Stop {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("keys read")
+            }
+        }
+        impl std::error::Error for Stop {}
+        impl serde::de::Error for Stop {
+            fn custom<M: std::fmt::Display>(_: M) -> Self {
+                Stop
+            }
+        }
+        impl<'de> serde::Deserializer<'de> for &mut Keys {
+            type Error = Stop;
+            fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+                Err(Stop)
+            }
+            fn deserialize_struct<V: serde::de::Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Stop> {
+                self.0.extend_from_slice(fields);
+                Err(Stop)
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+                enum identifier ignored_any
+            }
+        }
+        let mut keys = Keys(Vec::new());
+        let _ = T::deserialize(&mut keys);
+        keys.0
+    }
+
+    /// Every key of `moisson.toml` but the sources has its `MOISSON_*` override, in the one
+    /// list, named after its path (and the README's list is that list: see above).
+    #[test]
+    fn every_configuration_key_has_its_environment_override() {
+        let mut expected: Vec<String> = Vec::new();
+        for key in keys_of::<ConfigFile>() {
+            match key {
+                "data_dir" => expected.push("MOISSON_DATA_DIR".into()),
+                "source" => {}
+                section => {
+                    let fields = match section {
+                        "server" => keys_of::<ServerSection>(),
+                        "harvest" => keys_of::<HarvestSection>(),
+                        "scheduler" => keys_of::<SchedulerSection>(),
+                        "validator" => keys_of::<ValidatorSection>(),
+                        other => panic!("a new section [{other}]: list its keys here"),
+                    };
+                    assert!(!fields.is_empty(), "[{section}] has keys");
+                    for field in fields {
+                        expected.push(format!("MOISSON_{section}_{field}").to_ascii_uppercase());
+                    }
+                }
+            }
+        }
+        let mut listed: Vec<String> = ENV_VARS.iter().map(|v| (*v).to_owned()).collect();
+        expected.sort();
+        listed.sort();
+        assert_eq!(expected, listed, "configuration keys vs ENV_VARS");
     }
 
     #[test]

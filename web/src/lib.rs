@@ -25,6 +25,7 @@ pub mod config;
 pub mod data_dir;
 pub mod error;
 pub mod http_server;
+pub mod live_sources;
 pub mod metrics;
 pub mod public_url;
 pub mod runner;

@@ -236,7 +236,7 @@ fn harvest_and_storage(state: &AppState) -> Result<String, ApiError> {
     let mut records: BTreeMap<(String, &'static str), u64> = BTreeMap::new();
     let mut durations: BTreeMap<String, Histogram> = BTreeMap::new();
     let mut running: BTreeMap<String, u64> = BTreeMap::new();
-    for source in state.sources.iter() {
+    for source in state.sources.current().iter() {
         let id = source.id.as_str().to_owned();
         for job in state.store.jobs(&id, usize::MAX)? {
             *jobs.entry((id.clone(), job.status.as_str())).or_default() += 1;

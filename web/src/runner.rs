@@ -21,7 +21,58 @@ pub async fn run_started(
     source: &Source,
     progress: Arc<dyn Progress>,
 ) -> JobReport {
+    run_started_reaching(store, harvests, source, progress, false).await
+}
+
+/// As [`run_started`]; with `defined_at_run_time` (a source of the admin API, see
+/// [`crate::live_sources::Sources::defined_at_run_time`]), its pages are fetched with
+/// [`moisson_harvester::Fetcher::for_runtime_sources`]: unless `allow_private_addresses`,
+/// no connection reaches a private address, even when its name resolves to one after
+/// the source was accepted.
+pub async fn run_started_reaching(
+    store: &CatalogStore,
+    harvests: &Harvests,
+    source: &Source,
+    progress: Arc<dyn Progress>,
+    defined_at_run_time: bool,
+) -> JobReport {
     let id = source.id.as_str();
+    let public_only;
+    let fetcher = if defined_at_run_time && !harvests.fetcher.options().allow_private_addresses {
+        // IP literals never reach the resolver that checks every connection.
+        let built = url::Url::parse(&source.url)
+            .map_err(|e| format!("invalid url: {e}"))
+            .and_then(|u| {
+                moisson_harvester::netguard::check_literal(&u, false).map_err(|e| e.to_string())
+            })
+            .and_then(|()| {
+                moisson_harvester::Fetcher::for_runtime_sources(harvests.fetcher.options().clone())
+                    .map_err(|e| e.to_string())
+            });
+        match built {
+            Ok(f) => {
+                public_only = f;
+                &public_only
+            }
+            Err(e) => {
+                let mut report = JobReport::start(&source.id);
+                report.push_error("harvest", e.clone());
+                report.finish(moisson_catalog::JobStatus::Failed, Some(e));
+                // Kept in the job history, so the operator sees why nothing was fetched.
+                let (saving, saved) = (store.clone(), report.clone());
+                match tokio::task::spawn_blocking(move || saving.save_job(&saved)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(source = %id, error = %e, "job not saved"),
+                    Err(e) => tracing::error!(source = %id, error = %e, "job not saved"),
+                }
+                tracing::warn!(source = %id, "harvest refused: a private address");
+                harvests.done(id);
+                return report;
+            }
+        }
+    } else {
+        &harvests.fetcher
+    };
     harvests.live.set(id, crate::app::LiveJob::default());
     let Some(mut slots) = harvests.limits.acquire(&source.url).await else {
         harvests.done(id);
@@ -43,14 +94,7 @@ pub async fn run_started(
         Some(_) => registry_of(store, source.id.as_str()).await,
         None => None,
     };
-    let report = harvest_source(
-        store,
-        &harvests.fetcher,
-        source,
-        &harvests.options,
-        progress,
-    )
-    .await;
+    let report = harvest_source(store, fetcher, source, &harvests.options, progress).await;
     slots.release_host();
     let stopping = harvests.options.shutdown.is_cancelled();
     let harvested = report.status != moisson_catalog::JobStatus::Failed && !stopping;

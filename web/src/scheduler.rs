@@ -12,10 +12,14 @@
 //!   into one run, at once.
 //! - When `stop` is cancelled, no new run starts; running jobs are the caller's to wait
 //!   for or abort.
+//! - Sources at run time ([`spawn_live`]): when the list changes (admin API, `SIGHUP`), the
+//!   task of each added or changed source starts, and that of each changed or removed one
+//!   stops (a job it started runs to its end), without a restart.
 
 use chrono::{DateTime, Local, Utc};
 use moisson_catalog::CatalogStore;
 use moisson_harvester::Source;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,11 +54,89 @@ pub fn spawn(
             jitter: Duration::from_secs(options.jitter_secs),
             catch_up: options.catch_up,
             stop: stop.clone(),
+            defined_at_run_time: false,
         };
         tasks.spawn(task.run());
     }
     tracing::info!(sources = tasks.len(), "scheduler started");
     Ok(tasks)
+}
+
+/// Schedules the live list `sources`, following its changes until `stop` is cancelled.
+pub fn spawn_live(
+    store: CatalogStore,
+    harvests: Arc<Harvests>,
+    sources: crate::live_sources::Sources,
+    options: &SchedulerOptions,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    let options = options.clone();
+    tokio::spawn(async move {
+        if !options.enabled {
+            return;
+        }
+        let mut changes = sources.subscribe();
+        // Each scheduled source: what it was started with (as JSON), and its task's stop.
+        let mut tasks: HashMap<String, (serde_json::Value, CancellationToken)> = HashMap::new();
+        loop {
+            changes.mark_unchanged();
+            let current = sources.current();
+            let mut wanted: HashSet<String> = HashSet::new();
+            for source in current.iter() {
+                let Some(expression) = &source.schedule else {
+                    continue;
+                };
+                let id = source.id.to_string();
+                let defined_at_run_time = sources.defined_at_run_time(&id);
+                let shape =
+                    serde_json::json!({ "source": source, "run_time": defined_at_run_time });
+                wanted.insert(id.clone());
+                if tasks.get(&id).is_some_and(|(known, _)| *known == shape) {
+                    continue;
+                }
+                if let Some((_, old)) = tasks.remove(&id) {
+                    old.cancel();
+                }
+                let schedule = match parse_schedule(expression) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::error!(source = %id, error = %e, "not scheduled");
+                        continue;
+                    }
+                };
+                let own_stop = stop.child_token();
+                let task = SourceTask {
+                    store: store.clone(),
+                    harvests: harvests.clone(),
+                    source: source.clone(),
+                    schedule,
+                    jitter: Duration::from_secs(options.jitter_secs),
+                    catch_up: options.catch_up,
+                    stop: own_stop.clone(),
+                    defined_at_run_time,
+                };
+                tokio::spawn(task.run());
+                tasks.insert(id, (shape, own_stop));
+            }
+            tasks.retain(|id, (_, own_stop)| {
+                let keep = wanted.contains(id);
+                if !keep {
+                    own_stop.cancel();
+                }
+                keep
+            });
+            tracing::info!(sources = tasks.len(), "scheduler (re)started");
+            tokio::select! {
+                () = stop.cancelled() => return,
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        stop.cancelled().await;
+                        return;
+                    }
+                }
+            }
+        }
+    })
 }
 
 struct SourceTask {
@@ -65,6 +147,8 @@ struct SourceTask {
     jitter: Duration,
     catch_up: bool,
     stop: CancellationToken,
+    /// Harvested with public addresses only ([`crate::runner::run_started_reaching`]).
+    defined_at_run_time: bool,
 }
 
 impl SourceTask {
@@ -100,8 +184,16 @@ impl SourceTask {
                 self.harvests.clone(),
                 self.source.clone(),
             );
+            let public_only = self.defined_at_run_time;
             let job = tokio::spawn(async move {
-                crate::runner::run_started(&store, &harvests, &source, progress).await
+                crate::runner::run_started_reaching(
+                    &store,
+                    &harvests,
+                    &source,
+                    progress,
+                    public_only,
+                )
+                .await
             });
             tokio::select! {
                 () = self.stop.cancelled() => return,

@@ -7,10 +7,12 @@
 //! against the W3C test suite (`tests/tests/quality.rs`, `check_suite`).
 //!
 //! The shapes in `shapes/` (DCAT-AP 3 core constraints written from the specification,
-//! plus Moisson's profile) are embedded at build time. They are written for one record
+//! plus Moisson's profile) are embedded at build time, with the official DCAT-AP HVD
+//! 3.0.0 shapes, which [`hvd`] applies only to records claiming to be high-value datasets. They are written for one record
 //! graph at a time: nodes a record only points to (publisher, licence, themes) are not
 //! described in it, so the shapes check their node kind, not their class.
 
+pub mod hvd;
 mod shapes;
 mod validate;
 pub mod vocab;
@@ -72,31 +74,38 @@ pub fn parse_graph(bytes: &[u8], format: RdfFormat, base_iri: &str) -> Result<Gr
 /// A validator with compiled shapes.
 pub struct Validator {
     shapes: Shapes,
+    /// The HVD shapes, for records that claim HVD (Moisson's embedded validator only).
+    hvd: Option<hvd::HvdShapes>,
     version: String,
 }
 
 impl Validator {
     /// Returns the validator of Moisson's embedded shapes (`shapes/`).
+    /// The HVD shapes ([`hvd::HVD_SHAPES`]) are applied to the records that claim HVD.
     pub fn embedded() -> Result<Self, ShaclError> {
-        let texts: Vec<&str> = EMBEDDED_SHAPES.iter().map(|(_, t)| *t).collect();
-        Self::from_turtle(&texts)
+        let mut texts: Vec<&str> = EMBEDDED_SHAPES.iter().map(|(_, t)| *t).collect();
+        let mut validator = Self::from_turtle(&texts)?;
+        texts.push(hvd::HVD_SHAPES.1);
+        validator.version = version_of(&texts);
+        validator.hvd = Some(hvd::HvdShapes::embedded()?);
+        Ok(validator)
     }
 
     /// Compiles the union of Turtle shapes documents.
     pub fn from_turtle(texts: &[&str]) -> Result<Self, ShaclError> {
         let mut graph = Graph::new();
-        let mut hasher = blake3::Hasher::new();
         for text in texts {
-            hasher.update(text.as_bytes());
             for t in parse_graph(text.as_bytes(), RdfFormat::Turtle, "urn:moisson:shapes")?.iter() {
                 graph.insert(t);
             }
         }
-        let version = format!("shacl-{}", &hasher.finalize().to_hex()[..16]);
-        Ok(Self {
+        let mut validator = Self {
             shapes: Shapes::from_graph(&graph)?,
-            version,
-        })
+            hvd: None,
+            version: String::new(),
+        };
+        validator.version = version_of(texts);
+        Ok(validator)
     }
 
     /// Returns the compiled shapes.
@@ -108,6 +117,15 @@ impl Validator {
     pub fn validate(&self, data: &Graph) -> ValidationReport {
         self.shapes.validate(data)
     }
+}
+
+/// Identifies a set of shapes texts: cached results of other sets are recomputed.
+fn version_of(texts: &[&str]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for text in texts {
+        hasher.update(text.as_bytes());
+    }
+    format!("shacl-{}", &hasher.finalize().to_hex()[..16])
 }
 
 fn term_text(t: &Term) -> String {
@@ -141,11 +159,16 @@ impl Conformance for Validator {
     }
 
     fn check(&self, record: &RecordGraph) -> Vec<ConformityIssue> {
-        self.validate(record.graph())
+        let mut issues: Vec<ConformityIssue> = self
+            .validate(record.graph())
             .results
             .iter()
             .map(conformity_issue)
-            .collect()
+            .collect();
+        if let Some(hvd) = &self.hvd {
+            issues.extend(hvd.check(record.graph()));
+        }
+        issues
     }
 }
 

@@ -181,6 +181,15 @@ pub struct ActiveRecord {
     pub last_changed: String,
 }
 
+impl ActiveRecord {
+    /// Returns true when a harvest last changed the record at or after `since` (Unix
+    /// seconds): the modification of its `dcat:CatalogRecord`, as ckanext-dcat's
+    /// `modified_since` reads CKAN's `metadata_modified`.
+    pub fn changed_since(&self, since: i64) -> bool {
+        crate::dates::parse_timestamp(&self.last_changed).is_some_and(|t| t >= since)
+    }
+}
+
 /// Every active record at one registry generation, sorted by source then record IRI.
 #[derive(Debug)]
 pub struct ActiveSnapshot {

@@ -109,6 +109,9 @@ pub struct DatasetView {
     pub formats: Vec<String>,
     /// Sources it was harvested from.
     pub sources: Vec<SourceRef>,
+    /// What it claims under the EU high-value datasets regulation, when it claims anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hvd: Option<crate::hvd::HvdClaim>,
 }
 
 /// Triples of one graph indexed by subject.
@@ -342,6 +345,13 @@ pub(crate) fn build_view(entry: &RecordEntry, quads: Vec<Quad>) -> DatasetView {
         view.distributions.push(dist);
     }
     view.distributions.sort_by(|a, b| a.iri.cmp(&b.iri));
+    view.hvd = crate::hvd::claim_of(
+        index
+            .by_subject
+            .values()
+            .flatten()
+            .map(|(p, o)| (p.as_str(), o.as_ref())),
+    );
     view
 }
 

@@ -77,6 +77,21 @@ pub mod dcat {
     pub const END_DATE: &str = "http://www.w3.org/ns/dcat#endDate";
 }
 
+/// DCAT-AP's own terms (`dcatap:`, namespace `http://data.europa.eu/r5r/`) and the EU
+/// high-value datasets (HVD) implementing regulation they point to.
+pub mod dcatap {
+    /// The DCAT-AP namespace.
+    pub const NS: &str = "http://data.europa.eu/r5r/";
+    /// `dcatap:applicableLegislation`.
+    pub const APPLICABLE_LEGISLATION: &str = "http://data.europa.eu/r5r/applicableLegislation";
+    /// `dcatap:hvdCategory`.
+    pub const HVD_CATEGORY: &str = "http://data.europa.eu/r5r/hvdCategory";
+    /// Commission Implementing Regulation (EU) 2023/138 (high-value datasets), its ELI.
+    pub const HVD_REGULATION: &str = "http://data.europa.eu/eli/reg_impl/2023/138/oj";
+    /// Prefix of the EU vocabulary of HVD categories (`http://data.europa.eu/bna/c_…`).
+    pub const HVD_CATEGORY_PREFIX: &str = "http://data.europa.eu/bna/";
+}
+
 /// Location Core (`locn:`) and GeoSPARQL, for the geometry of a `dct:Location`.
 pub mod geometry {
     /// `locn:geometry`.

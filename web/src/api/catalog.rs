@@ -53,8 +53,9 @@ const FORMATS: [(&str, ExportFormat); 4] = [
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// Largest page.
 pub const MAX_PAGE_SIZE: usize = 1000;
-/// Filters answered by the search index (the `source` filter reads the registry).
-const INDEX_FILTERS: [&str; 3] = ["theme", "use_case", "territory"];
+/// Filters answered by the search index (the `source` and `modified_since` filters read
+/// the registry).
+const INDEX_FILTERS: [&str; 4] = ["theme", "use_case", "territory", "hvd"];
 /// Changes whenever the layout of a page changes, so that old ETags stop matching.
 const LAYOUT_VERSION: &str = "moisson-catalog-1";
 
@@ -66,6 +67,8 @@ struct CatalogRequest {
     page_size: usize,
     index_filters: BTreeMap<String, Vec<String>>,
     sources: BTreeSet<String>,
+    /// `modified_since` as given, and as Unix seconds.
+    modified_since: Option<(String, i64)>,
 }
 
 impl CatalogRequest {
@@ -79,6 +82,9 @@ impl CatalogRequest {
         }
         for s in &self.sources {
             pairs.append_pair("source", s);
+        }
+        if let Some((text, _)) = &self.modified_since {
+            pairs.append_pair("modified_since", text);
         }
         if let Some(f) = self.format {
             pairs.append_pair("format", f);
@@ -115,6 +121,19 @@ fn parse_request(raw: Option<&str>) -> Result<CatalogRequest, ApiError> {
             "source" if !value.is_empty() => {
                 request.sources.insert(value);
             }
+            "modified_since" if value.is_empty() => {}
+            "modified_since" => {
+                let since = moisson_catalog::dates::parse_timestamp(&value)
+                    .filter(|_| value.len() <= 40)
+                    .ok_or_else(|| {
+                        ApiError::invalid_input(format!(
+                            "modified_since must be a date (2024-01-31) or a date and time \
+                             (2024-01-31T08:00:00Z, UTC without a zone): {:?}",
+                            value.chars().take(40).collect::<String>()
+                        ))
+                    })?;
+                request.modified_since = Some((value, since));
+            }
             name if INDEX_FILTERS.contains(&name) => {
                 if !value.is_empty() {
                     let values = request.index_filters.entry(name.to_owned()).or_default();
@@ -128,7 +147,7 @@ fn parse_request(raw: Option<&str>) -> Result<CatalogRequest, ApiError> {
             other => {
                 return Err(ApiError::invalid_input(format!(
                     "unknown parameter {other:?} (expected format, page, page_size, theme, \
-                     use_case, territory, source)"
+                     use_case, territory, hvd, source, modified_since)"
                 )));
             }
         }
@@ -315,6 +334,12 @@ fn plan_page(
         .iter()
         .filter(|r| request.sources.is_empty() || request.sources.contains(&r.source))
         .filter(|r| members.as_ref().is_none_or(|m| m.contains(&r.dataset_id)))
+        .filter(|r| {
+            request
+                .modified_since
+                .as_ref()
+                .is_none_or(|(_, since)| r.changed_since(*since))
+        })
         .collect();
     let total = selected.len();
     let last_page = total.div_ceil(request.page_size).max(1);
@@ -335,8 +360,8 @@ fn plan_page(
     for r in &records {
         assigned.push(state.index.assigned(&r.dataset_id, r.kind)?);
     }
-    let names: HashMap<&str, &str> = state
-        .sources
+    let configured = state.sources.current();
+    let names: HashMap<&str, &str> = configured
         .iter()
         .map(|s| (s.id.as_str(), s.name.as_str()))
         .collect();

@@ -242,12 +242,16 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
             classify(
                 &classified,
                 vocabularies(),
-                &source_contexts(&state.sources),
+                &source_contexts(&state.sources.current()),
             )
         }
     };
     let summary = state.index.summary_of(id)?;
     let quality_score = summary.as_ref().and_then(|s| s.quality_score);
+    // What the facet counts: the HVD claims of every record merged into the dataset.
+    if let Some(claim) = summary.as_ref().and_then(|s| s.hvd.clone()) {
+        view.hvd = Some(claim);
+    }
     let duplicates: Vec<String> = summary
         .map(|s| {
             std::iter::once(s.id)
@@ -256,8 +260,12 @@ pub fn dataset_detail(state: &AppState, id: &str) -> Result<Option<DatasetDetail
                 .collect()
         })
         .unwrap_or_default();
-    let quality =
-        crate::api::quality::dataset_quality(&state.store, &state.sources, id, &duplicates)?;
+    let quality = crate::api::quality::dataset_quality(
+        &state.store,
+        &state.sources.current(),
+        id,
+        &duplicates,
+    )?;
     Ok(Some(DatasetDetail {
         view,
         classification,

@@ -46,7 +46,7 @@ pub struct Param {
 /// One endpoint under `/api` (all JSON but `/api/docs`).
 #[derive(Debug, Clone, Copy)]
 pub struct Endpoint {
-    /// `get` or `post`.
+    /// `get`, `post`, `put` or `delete`.
     pub method: &'static str,
     /// Path template, axum style (`/api/sources/{id}`).
     pub path: &'static str,
@@ -142,6 +142,26 @@ pub const ENDPOINTS: &[Endpoint] = &[
         admin: true,
     },
     Endpoint {
+        method: "put",
+        path: "/api/sources/{id}",
+        tag: "sources",
+        summary: "Adds (201) or replaces (200) a source at run time; body: a JSON object with the keys of a [[source]] (name, url, protocol, schedule, publisher_kind, territory, csw_output_schema, csw_constraint), validated as moisson.toml is (400 with the key at fault); kept across restarts; admin token required.",
+        summary_fr: "Ajoute (201) ou remplace (200) une source sans redémarrer ; corps : un objet JSON avec les clés d'un [[source]], validé comme moisson.toml (400 avec la clé en cause) ; conservé au redémarrage ; jeton d'administration requis.",
+        params: &[SOURCE_ID],
+        response: "Accepted",
+        admin: true,
+    },
+    Endpoint {
+        method: "delete",
+        path: "/api/sources/{id}",
+        tag: "sources",
+        summary: "Disables a source (no listing, schedule or harvest; its records stay as last harvested); PUT enables it again; admin token required.",
+        summary_fr: "Désactive une source (plus listée, planifiée ni moissonnée ; ses fiches restent telles que moissonnées) ; PUT la réactive ; jeton d'administration requis.",
+        params: &[SOURCE_ID],
+        response: "Accepted",
+        admin: true,
+    },
+    Endpoint {
         method: "get",
         path: "/api/sources/{id}/quality",
         tag: "quality",
@@ -210,6 +230,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             filter("freshness", "Freshness band."),
             filter("quality", "Quality band."),
             filter("kind", "dataset, series or service."),
+            filter("hvd", "EU high-value datasets: true (any), a category slug (geospatiales, observation-terre-environnement, meteorologiques, statistiques, entreprises, mobilite) or a category code (c_…)."),
             query("sort", "string", "relevance, modified or quality."),
             query("page", "integer", "Page number, from 1."),
             query("page_size", "integer", "Results per page, 1 to 100 (400 beyond; default 20)."),

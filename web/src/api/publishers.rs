@@ -21,7 +21,8 @@ pub fn routes() -> Router<AppState> {
 
 /// Reads the producers of every configured source (blocking).
 pub fn producers(state: &AppState) -> Result<Producers, moisson_catalog::StoreError> {
-    let ids: Vec<&str> = state.sources.iter().map(|s| s.id.as_str()).collect();
+    let configured = state.sources.current();
+    let ids: Vec<&str> = configured.iter().map(|s| s.id.as_str()).collect();
     Producers::read(&state.store, &ids)
 }
 
@@ -30,6 +31,7 @@ pub fn origin_of(state: &AppState) -> impl Fn(&str) -> RecordOrigin + '_ {
     move |id: &str| {
         state
             .sources
+            .current()
             .iter()
             .find(|s| s.id.as_str() == id)
             .map(crate::runner::record_origin)

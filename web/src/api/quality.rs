@@ -28,7 +28,13 @@ async fn source_quality(
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<QualityQuery>,
 ) -> Result<Json<SourceQualityReport>, ApiError> {
-    let Some(source) = state.sources.iter().find(|s| s.id.as_str() == id).cloned() else {
+    let Some(source) = state
+        .sources
+        .current()
+        .iter()
+        .find(|s| s.id.as_str() == id)
+        .cloned()
+    else {
         return Err(ApiError::not_found(format!("no source {id:?}")));
     };
     let store = state.store.clone();

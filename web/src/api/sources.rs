@@ -1,4 +1,7 @@
-//! `GET /api/sources`, `GET /api/sources/{id}/jobs`, `POST /api/sources/{id}/harvest`.
+//! `GET /api/sources`, `GET /api/sources/{id}/jobs`, `POST /api/sources/{id}/harvest`, and
+//! sources at run time: `PUT /api/sources/{id}` (add or replace) and
+//! `DELETE /api/sources/{id}` (disable), behind the admin token
+//! ([`crate::live_sources`] keeps and persists them).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -8,13 +11,15 @@ use moisson_catalog::JobReport;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
+use crate::config::{source_from_section, SourceSection};
 use crate::error::{ApiError, ApiPath, ApiQuery};
+use crate::live_sources::PutOutcome;
 use crate::runner;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/sources", get(list))
-        .route("/api/sources/{id}", get(one))
+        .route("/api/sources/{id}", get(one).put(put).delete(delete))
         .route("/api/sources/{id}/jobs", get(jobs))
         .route("/api/sources/{id}/harvest", post(harvest))
 }
@@ -45,8 +50,8 @@ pub struct SourceSummary {
 
 /// Summarizes every configured source (blocking); shared by the API and the catalogues page.
 pub fn summarize(state: &AppState) -> Result<Vec<SourceSummary>, ApiError> {
-    let mut out = Vec::with_capacity(state.sources.len());
-    for s in state.sources.iter() {
+    let mut out = Vec::with_capacity(state.sources.current().len());
+    for s in state.sources.current().iter() {
         let counts = state.store.source_counts(s.id.as_str())?;
         out.push(SourceSummary {
             id: s.id.to_string(),
@@ -100,7 +105,7 @@ async fn jobs(
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<JobsQuery>,
 ) -> Result<Json<Vec<JobReport>>, ApiError> {
-    if !state.sources.iter().any(|s| s.id.as_str() == id) {
+    if !state.sources.current().iter().any(|s| s.id.as_str() == id) {
         return Err(ApiError::not_found(format!("no source {id:?}")));
     }
     let limit = q.limit.unwrap_or(50).min(1000);
@@ -115,6 +120,41 @@ async fn harvest(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    require_admin(&state, &headers)?;
+    let Some(source) = state
+        .sources
+        .current()
+        .iter()
+        .find(|s| s.id.as_str() == id)
+        .cloned()
+    else {
+        return Err(ApiError::not_found(format!("no source {id:?}")));
+    };
+    if !state.harvests.try_start(source.id.as_str()) {
+        return Err(ApiError::conflict(format!(
+            "a harvest of {id} is already running"
+        )));
+    }
+    let (store, harvests) = (state.store.clone(), state.harvests.clone());
+    let defined_at_run_time = state.sources.defined_at_run_time(source.id.as_str());
+    tokio::spawn(async move {
+        runner::run_started_reaching(
+            &store,
+            &harvests,
+            &source,
+            std::sync::Arc::new(moisson_harvester::LogProgress),
+            defined_at_run_time,
+        )
+        .await;
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "source": id, "status": "running" })),
+    ))
+}
+
+/// Refuses the request (401) unless it carries the admin token; closed while none is set.
+fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(token) = state.admin_token.as_deref() else {
         return Err(ApiError::unauthorized());
     };
@@ -125,27 +165,88 @@ async fn harvest(
     if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
         return Err(ApiError::unauthorized());
     }
-    let Some(source) = state.sources.iter().find(|s| s.id.as_str() == id).cloned() else {
-        return Err(ApiError::not_found(format!("no source {id:?}")));
-    };
-    if !state.harvests.try_start(source.id.as_str()) {
-        return Err(ApiError::conflict(format!(
-            "a harvest of {id} is already running"
+    Ok(())
+}
+
+/// Time a source's host name gets to resolve when it is checked.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reads the body of `PUT /api/sources/{id}`: a JSON object with the keys of a
+/// `[[source]]`, whose `id` may be left out (it is the path's).
+fn source_body(id: &str, body: &[u8]) -> Result<SourceSection, ApiError> {
+    let mut value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::invalid_input(format!("source {id}: body is not JSON: {e}")))?;
+    let Some(object) = value.as_object_mut() else {
+        return Err(ApiError::invalid_input(format!(
+            "source {id}: body must be a JSON object with the keys of a [[source]]"
         )));
+    };
+    match object.get("id") {
+        None => {
+            object.insert("id".into(), serde_json::Value::String(id.to_owned()));
+        }
+        Some(given) if given.as_str() == Some(id) => {}
+        Some(given) => {
+            return Err(ApiError::invalid_input(format!(
+                "source {id}: id in the body ({given}) differs from the path"
+            )));
+        }
     }
-    let (store, harvests) = (state.store.clone(), state.harvests.clone());
-    tokio::spawn(async move {
-        runner::run_started(
-            &store,
-            &harvests,
-            &source,
-            std::sync::Arc::new(moisson_harvester::LogProgress),
-        )
-        .await;
-    });
+    serde_json::from_value(value).map_err(|e| ApiError::invalid_input(format!("source {id}: {e}")))
+}
+
+/// `PUT /api/sources/{id}`: adds (201) or replaces (200) a source, validated as the
+/// configuration file's are, its URL checked against the private-address rules; kept
+/// across restarts and picked up by the scheduler at once.
+async fn put(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    require_admin(&state, &headers)?;
+    let section = source_body(&id, &body)?;
+    let source = source_from_section(section.clone())
+        .map_err(|e| ApiError::invalid_input(format!("{e:#}")))?;
+    let url = url::Url::parse(&source.url)
+        .map_err(|e| ApiError::invalid_input(format!("source {id}: url: {e}")))?;
+    let allow_private = state.harvests.fetcher.options().allow_private_addresses;
+    moisson_harvester::netguard::check_source_url(&url, allow_private, RESOLVE_TIMEOUT)
+        .await
+        .map_err(|e| ApiError::invalid_input(format!("source {id}: url: {e}")))?;
+    let sources = state.sources.clone();
+    let outcome = tokio::task::spawn_blocking(move || sources.put(section))
+        .await?
+        .map_err(|e| ApiError::conflict(format!("source {id}: not saved: {e:#}")))?;
+    let (status, word) = match outcome {
+        PutOutcome::Created => (StatusCode::CREATED, "created"),
+        PutOutcome::Replaced => (StatusCode::OK, "replaced"),
+    };
+    tracing::info!(source = %id, outcome = word, "source changed through the admin API");
     Ok((
-        StatusCode::ACCEPTED,
-        Json(serde_json::json!({ "source": id, "status": "running" })),
+        status,
+        Json(serde_json::json!({ "source": id, "status": word })),
+    ))
+}
+
+/// `DELETE /api/sources/{id}`: disables a source (no listing, schedule or harvest; its
+/// records stay as its last harvest left them); `PUT` enables it again.
+async fn delete(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require_admin(&state, &headers)?;
+    let (sources, wanted) = (state.sources.clone(), id.clone());
+    let disabled = tokio::task::spawn_blocking(move || sources.disable(&wanted))
+        .await?
+        .map_err(|e| ApiError::conflict(format!("source {id}: not saved: {e:#}")))?;
+    if !disabled {
+        return Err(ApiError::not_found(format!("no source {id:?}")));
+    }
+    tracing::info!(source = %id, "source disabled through the admin API");
+    Ok(Json(
+        serde_json::json!({ "source": id, "status": "disabled" }),
     ))
 }
 

@@ -109,11 +109,16 @@ pub(super) async fn run(
     if let Some(l) = &listener {
         println!("Moisson demo: http://{}/", l.local_addr()?);
     }
+    // One count everywhere: every source harvested (the site's « catalogues moissonnés »,
+    // `/api/sources`, the summary table), with the DCAT and CSW ones apart.
+    let csw_records: u64 = server.csw.iter().map(|c| c.records).sum();
     println!(
-        "demo catalogues served at {} ({} sources, {} datasets), data in {}",
+        "demo catalogues served at {}: {} sources ({} DCAT, {} CSW), {} datasets; data in {}",
         server.base_url,
+        config.sources.len(),
         server.sources.len(),
-        args.datasets,
+        server.csw.len(),
+        args.datasets as u64 + csw_records,
         config.data_dir.display()
     );
     let serving = listener.map(|l| {

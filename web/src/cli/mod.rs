@@ -104,8 +104,16 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Demo(args) => demo::run(args, &env).await,
-            Command::Serve(args) => serve::run(args, load_config(&cli.config, &env)?).await,
-            Command::Harvest(args) => harvest::run(args, load_config(&cli.config, &env)?).await,
+            Command::Serve(args) => {
+                let reload = serve::Reload {
+                    path: cli.config.clone(),
+                    env: env.clone(),
+                };
+                serve::run(args, load_config(&cli.config, &env)?, reload).await
+            }
+            Command::Harvest(args) => {
+                harvest::run(args, with_runtime_sources(load_config(&cli.config, &env)?)?).await
+            }
             Command::Export(args) => export::run(args, config_or_demo(&cli.config, &env)?.0).await,
             Command::Bench(args) => bench::run(args).await,
             Command::BenchCsw(args) => bench_csw::run(args).await,
@@ -114,7 +122,9 @@ pub fn main() -> ExitCode {
             Command::BenchTerritories(args) => bench_territories::run(args).await,
             Command::BenchFuzz(args) => bench_fuzz::run(args).await,
             Command::Search(args) => search::run(args, config_or_demo(&cli.config, &env)?.0).await,
-            Command::Reindex(args) => reindex::run(args, load_config(&cli.config, &env)?).await,
+            Command::Reindex(args) => {
+                reindex::run(args, with_runtime_sources(load_config(&cli.config, &env)?)?).await
+            }
             Command::Quality(args) => quality::run(args, &cli.config, &env).await,
             Command::Validate(args) => validate::run(args).await,
             Command::SparqlWorker(args) => Ok(crate::api::sparql_worker::run_worker(&args)),
@@ -157,6 +167,16 @@ pub fn load_config(path: &Path, env: &BTreeMap<String, String>) -> anyhow::Resul
     })?;
     let _ = ENV_VARS;
     Config::load(&text, env).with_context(|| format!("in {}", path.display()))
+}
+
+/// `config` with the sources the admin API added, replaced or disabled
+/// (`data_dir/sources-overlay.toml`), as `moisson serve` sees them.
+fn with_runtime_sources(mut config: Config) -> anyhow::Result<Config> {
+    let path = config.data_dir.join(crate::live_sources::OVERLAY_FILE);
+    config.sources = crate::live_sources::Overlay::read(&path)?
+        .apply(&config.sources)
+        .with_context(|| format!("{}", path.display()))?;
+    Ok(config)
 }
 
 /// The configuration at `path`; or, when `path` is the default `moisson.toml` and there is

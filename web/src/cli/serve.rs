@@ -33,7 +33,10 @@ pub(super) fn state_for(
     Ok(AppState {
         store,
         index: indexing.index.clone(),
-        sources: Arc::new(config.sources.clone()),
+        sources: crate::live_sources::Sources::with_overlay(
+            config.sources.clone(),
+            &config.data_dir,
+        )?,
         harvests: Arc::new(Harvests {
             fetcher: Fetcher::new(config.fetch.clone())?,
             options: config.harvest.clone(),
@@ -126,7 +129,52 @@ pub(super) async fn stop_harvests(harvests: &Harvests, grace: Duration) -> usize
     aborted
 }
 
-pub(super) async fn run(args: ServeArgs, config: Config) -> anyhow::Result<ExitCode> {
+/// How to read the configuration file again (`SIGHUP`).
+pub(super) struct Reload {
+    /// The file given with `--config`.
+    pub(super) path: std::path::PathBuf,
+    /// The `MOISSON_*` variables read at start.
+    pub(super) env: std::collections::BTreeMap<String, String>,
+}
+
+/// On each `SIGHUP`, reads the configuration file again and replaces its sources (the
+/// admin API's changes stay on top); an invalid file changes nothing and is logged.
+/// Other settings take a restart.
+async fn reload_on_sighup(sources: crate::live_sources::Sources, reload: Reload) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            tracing::warn!("SIGHUP cannot be listened to: sources reload only at restart");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            let loaded = super::load_config(&reload.path, &reload.env)
+                .and_then(|config| sources.reload_file(config.sources));
+            match loaded {
+                Ok(()) => tracing::info!(
+                    file = %reload.path.display(),
+                    sources = sources.current().len(),
+                    "sources reloaded (SIGHUP)"
+                ),
+                Err(e) => tracing::error!(
+                    file = %reload.path.display(),
+                    error = format!("{e:#}"),
+                    "configuration not reloaded: the sources stay as they were"
+                ),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (sources, reload);
+}
+
+pub(super) async fn run(
+    args: ServeArgs,
+    config: Config,
+    reload: Reload,
+) -> anyhow::Result<ExitCode> {
     let store = super::open_store(&config.data_dir)?;
     let bind = args.bind.unwrap_or_else(|| config.bind.clone());
     let listener = tokio::net::TcpListener::bind(&bind)
@@ -143,13 +191,14 @@ pub(super) async fn run(args: ServeArgs, config: Config) -> anyhow::Result<ExitC
         .set_cache_capacity(config.search_cache_entries);
     let state = state_for(&config, store, indexing)?;
     let stop = CancellationToken::new();
-    let _scheduler = crate::scheduler::spawn(
+    let _scheduler = crate::scheduler::spawn_live(
         state.store.clone(),
         state.harvests.clone(),
-        &config.sources,
+        state.sources.clone(),
         &config.scheduler,
         stop.clone(),
-    )?;
+    );
+    tokio::spawn(reload_on_sighup(state.sources.clone(), reload));
     println!("Moisson: http://{}", listener.local_addr()?);
     let harvests = state.harvests.clone();
     let router = configured_app(state, &config)?;

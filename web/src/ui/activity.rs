@@ -22,6 +22,7 @@ const ENTRIES: usize = 50;
 fn activity_of(state: &AppState, id: &str) -> Result<Vec<Activity>, UiError> {
     let name = state
         .sources
+        .current()
         .iter()
         .find(|s| s.id.as_str() == id)
         .map_or_else(|| id.to_owned(), |s| s.name.clone());
@@ -45,6 +46,7 @@ pub(crate) async fn source_feed(
     let base = PublicUrl::resolve(site, &headers);
     let source = state
         .sources
+        .current()
         .iter()
         .find(|s| s.id.as_str() == id)
         .cloned()

@@ -154,7 +154,10 @@ fn quality_report(
     last_job: Option<&JobReport>,
 ) -> Result<Arc<SourceQualityReport>, UiError> {
     let id = source.id.as_str();
-    let key = (Arc::as_ptr(&state.sources) as usize, id.to_owned());
+    let key = (
+        Arc::as_ptr(&state.sources.current()) as usize,
+        id.to_owned(),
+    );
     let settled = last_job.filter(|_| !state.harvests.is_running(id));
     let lock = || report_cache().lock().unwrap_or_else(|p| p.into_inner());
     if let Some(job) = settled {
@@ -174,6 +177,7 @@ fn quality_report(
 fn find_source(state: &AppState, id: &str) -> Result<Source, UiError> {
     state
         .sources
+        .current()
         .iter()
         .find(|s| s.id.as_str() == id)
         .cloned()

@@ -124,6 +124,24 @@ pub(crate) fn quality_badge(score: Option<f64>) -> Markup {
     }
 }
 
+/// « Forte valeur (HVD) »: the badge of a dataset that claims to be an EU high-value
+/// dataset, its categories in the title.
+pub(crate) fn hvd_badge(claim: Option<&moisson_catalog::hvd::HvdClaim>) -> Markup {
+    let Some(claim) = claim else {
+        return html! {};
+    };
+    let categories = claim.category_labels();
+    let title = if categories.is_empty() {
+        "Jeu de données de forte valeur (règlement d'exécution (UE) 2023/138)".to_owned()
+    } else {
+        format!(
+            "Jeu de données de forte valeur (règlement d'exécution (UE) 2023/138) : {}",
+            categories.join(", ")
+        )
+    };
+    html! { span.badge.badge-hvd title=(title) { "Forte valeur (HVD)" } }
+}
+
 /// The big score of a source, a producer or a record: the MQA points (the reference),
 /// their band, and the value out of 100 derived from them.
 pub(crate) fn big_score(score: f64) -> Markup {

@@ -14,8 +14,8 @@ use moisson_search::{Assignment, Classification};
 use std::collections::BTreeMap;
 
 use super::components::{
-    access_rights, big_score, breadcrumb, external_link, page_link, quality_badge, search_href,
-    territory_label,
+    access_rights, big_score, breadcrumb, external_link, hvd_badge, page_link, quality_badge,
+    search_href, territory_label,
 };
 use super::layout::{page_with_head, Nav};
 use super::{blocking, charts, fr, jsonld, qgis, Page, PublicUrl, UiError};
@@ -33,6 +33,7 @@ pub(crate) async fn page(
         let detail = dataset_detail(&state, &id)?.ok_or_else(UiError::not_found)?;
         let names: BTreeMap<String, String> = state
             .sources
+            .current()
             .iter()
             .map(|s| (s.id.as_str().to_owned(), s.name.clone()))
             .collect();
@@ -105,6 +106,7 @@ async fn notice(
         let names = |id: &str| {
             state
                 .sources
+                .current()
                 .iter()
                 .find(|s| s.id.as_str() == id)
                 .map_or_else(|| id.to_owned(), |s| s.name.clone())
@@ -147,6 +149,7 @@ fn render(
                     span.kind { (kind_label(&v.kind)) }
                     @if let Some(p) = &v.publisher { span { "Publié par " (p) } }
                     (quality_badge(d.quality_score.or(d.quality.as_ref().map(|q| q.score))))
+                    (hvd_badge(v.hvd.as_ref()))
                 }
                 div.dataset-layout {
                     div.dataset-main {
@@ -240,6 +243,11 @@ fn facts(v: &DatasetView, c: &Classification) -> Markup {
                 (fact("Licence", licence))
                 (fact("Conditions d'accès", v.access_rights.as_deref().map(access_rights)))
                 (fact("Page du jeu de données", v.landing_page.as_deref().map(page_link)))
+                (fact("Données de forte valeur (HVD)", v.hvd.as_ref().map(|h| html! {
+                    "règlement d'exécution (UE) 2023/138"
+                    @if !h.legislation { " (catégorie indiquée, règlement non cité)" }
+                    @if !h.categories.is_empty() { " — " (h.category_labels().join(", ")) }
+                })))
                 (fact("Conforme à", (!v.conforms_to.is_empty()).then(|| html! { (v.conforms_to.join(", ")) })))
                 (fact("Langues", (!v.languages.is_empty()).then(|| html! { (v.languages.iter().map(|l| language(l)).collect::<Vec<_>>().join(", ")) })))
                 (fact("Identifiants", (!v.identifiers.is_empty()).then(|| html! { (v.identifiers.join(", ")) })))

@@ -155,6 +155,7 @@ fn render(q: &ProducerQuality, records: &[&RecordQuality], state: &AppState) -> 
 fn source_name(state: &AppState, id: &str) -> String {
     state
         .sources
+        .current()
         .iter()
         .find(|s| s.id.as_str() == id)
         .map_or_else(|| id.to_owned(), |s| s.name.clone())

@@ -9,7 +9,8 @@ use moisson_search::{FacetValue, SearchRequest, SearchResponse, Summary};
 use std::collections::BTreeMap;
 
 use super::components::{
-    pagination, quality_badge, territory_label, theme_label, truncate, use_case_label, Params,
+    hvd_badge, pagination, quality_badge, territory_label, theme_label, truncate, use_case_label,
+    Params,
 };
 use super::layout::{page_with_head, Nav};
 use super::{blocking, fr, Page, UiError};
@@ -19,7 +20,7 @@ use crate::app::AppState;
 const PAGE_SIZE: usize = 20;
 
 /// Dimensions shown as facets, with their French titles, in display order.
-const FACETS: [(&str, &str); 10] = [
+const FACETS: [(&str, &str); 11] = [
     ("theme", "Thèmes"),
     ("territory", "Territoires"),
     ("use_case", "Cas d'usage"),
@@ -30,6 +31,7 @@ const FACETS: [(&str, &str); 10] = [
     ("format", "Formats"),
     ("publisher", "Producteurs"),
     ("license", "Licences"),
+    ("hvd", "Données de forte valeur (HVD)"),
 ];
 
 /// Labels of the filter names in the active-filters bar.
@@ -46,6 +48,7 @@ fn filter_title(key: &str) -> &'static str {
         "freshness" => "Fraîcheur",
         "quality" => "Qualité",
         "kind" => "Type",
+        "hvd" => "Forte valeur (HVD)",
         _ => "Filtre",
     }
 }
@@ -90,6 +93,7 @@ pub(crate) async fn page(
         let facets = disjunctive_facets(&state, &request, &response)?;
         let source_names = state
             .sources
+            .current()
             .iter()
             .map(|s| (s.id.as_str().to_owned(), s.name.clone()))
             .collect();
@@ -488,6 +492,7 @@ fn result(s: &Summary, source_names: &BTreeMap<String, String>) -> Markup {
             p.result-meta {
                 @if let Some(p) = &s.publisher { span { (p) } }
                 (quality_badge(s.quality_score))
+                (hvd_badge(s.hvd.as_ref()))
             }
             @if let Some(d) = &s.description { p.result-desc { (truncate(d, 240)) } }
             dl.result-facts {

@@ -160,6 +160,7 @@ impl Listing {
         pages.extend(
             state
                 .sources
+                .current()
                 .iter()
                 .map(|s| format!("/catalogues/{}", s.id)),
         );
