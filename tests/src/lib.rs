@@ -170,7 +170,11 @@ pub struct Sandbox {
     pub options: HarvestOptions,
     /// The search index (on disk under the sandbox's folder), updated by [`Sandbox::harvest`].
     pub index: Arc<moisson_search::SearchIndex>,
-    sources: Mutex<Vec<Source>>,
+    /// The registered sources, live (the admin API's overlay kept in the sandbox's folder).
+    sources: moisson_web::live_sources::Sources,
+    /// The application's state, built once at the first [`Sandbox::app`] (so that a test
+    /// may still change `fetcher` or `options` before it).
+    state: std::sync::OnceLock<moisson_web::AppState>,
     _dir: tempfile::TempDir,
 }
 
@@ -197,7 +201,9 @@ impl Sandbox {
             fetcher,
             index: Arc::new(index),
             options: HarvestOptions::default(),
-            sources: Mutex::new(Vec::new()),
+            sources: moisson_web::live_sources::Sources::with_overlay(Vec::new(), dir.path())
+                .expect("sources overlay"),
+            state: std::sync::OnceLock::new(),
             _dir: dir,
         }
     }
@@ -213,9 +219,12 @@ impl Sandbox {
                 Protocol::Dcat,
             )
         };
-        let mut sources = self.sources.lock().expect("sources lock");
+        let mut sources: Vec<Source> = self.sources.file_sources();
         sources.retain(|s| s.id.as_str() != id);
         sources.push(source.clone());
+        self.sources
+            .reload_file(sources)
+            .expect("a valid test source");
         source
     }
 
@@ -245,7 +254,7 @@ impl Sandbox {
 
     /// Returns what classification knows of the registered sources.
     pub fn source_contexts(&self) -> moisson_search::SourceContexts {
-        moisson_web::runner::source_contexts(&self.sources.lock().expect("sources lock"))
+        moisson_web::runner::source_contexts(&self.sources.current())
     }
 
     /// Returns the API router over this sandbox's store and sources, at [`PUBLIC_URL`].
@@ -266,29 +275,30 @@ impl Sandbox {
     /// Returns the API router without `[server] public_url`: IRIs fall back to the default
     /// address, links for this server to the request's checked `Host`.
     pub fn app_without_public_url(&self) -> axum::Router {
-        let sources = self.sources.lock().expect("sources lock").clone();
-        let state = moisson_web::AppState {
-            store: self.store.clone(),
-            // The sandbox's sources, with what the admin API changed kept in its folder.
-            sources: moisson_web::live_sources::Sources::with_overlay(sources, self._dir.path())
-                .expect("sources overlay"),
-            harvests: Arc::new(moisson_web::Harvests {
+        let state = self.state.get_or_init(|| {
+            let harvests = moisson_web::Harvests {
                 fetcher: self.fetcher.clone(),
                 options: self.options.clone(),
                 running: Mutex::new(HashSet::new()),
-                indexing: Some(Arc::new(moisson_web::runner::Indexing {
-                    index: self.index.clone(),
-                    sources: self.source_contexts(),
-                })),
+                indexing: None,
                 // Corpus links point at real hosts; tests run without network.
                 check_links: false,
                 limits: moisson_web::app::Limits::new(4, 4),
                 live: Default::default(),
-            }),
-            admin_token: Some("test-token".into()),
-            index: self.index.clone(),
-        };
-        moisson_web::app(state)
+            };
+            let indexing = Arc::new(moisson_web::runner::Indexing::live(
+                self.index.clone(),
+                self.sources.clone(),
+            ));
+            moisson_web::AppState::new(
+                self.store.clone(),
+                self.sources.clone(),
+                harvests,
+                indexing,
+                Some("test-token".into()),
+            )
+        });
+        moisson_web::app(state.clone())
     }
 
     /// Returns the data folder (`store/` and `index/` below it).

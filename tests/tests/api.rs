@@ -130,3 +130,63 @@ async fn harvest_trigger_needs_the_admin_token() {
         202
     );
 }
+
+/// A source added at run time (admin API) is classified with its own territory from its
+/// first harvest: the index follows the live sources, not the list read at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_added_at_run_time_lends_its_territory_to_its_records() {
+    use tower::ServiceExt;
+    let sandbox = Sandbox::start().await;
+    sandbox.server.set(
+        "/haies.ttl",
+        moisson_tests::Route::Bytes(
+            b"@prefix dcat: <http://www.w3.org/ns/dcat#> .\n\
+              @prefix dct: <http://purl.org/dc/terms/> .\n\
+              <https://bocage.example.org/jdd/haies> a dcat:Dataset ;\n\
+                dct:title \"Inventaire des haies bocag\xc3\xa8res\"@fr ;\n\
+                dct:description \"Lin\xc3\xa9aire de haies relev\xc3\xa9 sur le terrain.\"@fr .\n"
+                .to_vec(),
+            "text/turtle".into(),
+        ),
+    );
+    let app = sandbox.app();
+    let body = serde_json::json!({
+        "name": "Syndicat du bocage",
+        "url": sandbox.server.url("/haies.ttl"),
+        "territory": "56",
+        "publisher_kind": "Syndicat",
+    });
+    let put = axum::http::Request::put("/api/sources/bocage")
+        .header("authorization", "Bearer test-token")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    let status = app.clone().oneshot(put).await.expect("ok").status();
+    assert_eq!(status, 201);
+    let post = axum::http::Request::post("/api/sources/bocage/harvest")
+        .header("authorization", "Bearer test-token")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    assert_eq!(app.clone().oneshot(post).await.expect("ok").status(), 202);
+    // What the index computed: the territory facet and filter count the dataset.
+    let id = dataset_id("https://bocage.example.org/jdd/haies");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, source) = sandbox.get_json("/api/sources/bocage").await;
+        let (_, found) = sandbox.get_json("/api/datasets?q=haies&territory=56").await;
+        let ids: Vec<&str> = found["results"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|d| d["id"].as_str()).collect())
+            .unwrap_or_default();
+        if ids.contains(&id.as_str()) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not found under the source's territory after the harvest: {} / {}",
+            source["last_job"]["status"],
+            found
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -29,6 +29,29 @@ pub struct AppState {
     pub index: Arc<moisson_search::SearchIndex>,
 }
 
+impl AppState {
+    /// The state over `store` and `sources`: `harvests` update `indexing`'s index, the one
+    /// the pages and the API read, so both always share it. `serve`, `demo` and the tests'
+    /// sandbox build their state here.
+    pub fn new(
+        store: CatalogStore,
+        sources: crate::live_sources::Sources,
+        mut harvests: Harvests,
+        indexing: Arc<crate::runner::Indexing>,
+        admin_token: Option<String>,
+    ) -> Self {
+        let index = indexing.index.clone();
+        harvests.indexing = Some(indexing);
+        Self {
+            store,
+            sources,
+            harvests: Arc::new(harvests),
+            admin_token,
+            index,
+        }
+    }
+}
+
 /// What starting a harvest needs, and which sources are running.
 pub struct Harvests {
     /// HTTP client.

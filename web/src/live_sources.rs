@@ -166,6 +166,16 @@ impl Sources {
         }
     }
 
+    /// The configuration file's sources (before the overlay), as last loaded.
+    pub fn file_sources(&self) -> Vec<Source> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0
+            .clone()
+    }
+
     /// Returns the sources now.
     pub fn current(&self) -> Arc<Vec<Source>> {
         self.inner

@@ -150,12 +150,47 @@ impl Progress for Tee {
     }
 }
 
-/// The search index and what classification needs to know of the configured sources.
+/// The search index and what classification needs to know of the sources.
 pub struct Indexing {
     /// The index.
     pub index: Arc<SearchIndex>,
-    /// Publisher kind and territory of each configured source.
-    pub sources: SourceContexts,
+    /// Publisher kind and territory of each source.
+    contexts: Contexts,
+}
+
+/// Where the sources' contexts come from.
+enum Contexts {
+    /// A list read once (the CLI, benchmarks).
+    Fixed(SourceContexts),
+    /// The server's live list: a source added or changed at run time (admin API, `SIGHUP`)
+    /// is classified with its own publisher kind and territory from its first harvest.
+    Live(crate::live_sources::Sources),
+}
+
+impl Indexing {
+    /// `index` with the contexts of a fixed list of sources.
+    pub fn new(index: Arc<SearchIndex>, contexts: SourceContexts) -> Self {
+        Self {
+            index,
+            contexts: Contexts::Fixed(contexts),
+        }
+    }
+
+    /// `index` with the contexts of `sources` as they are when the index is written.
+    pub fn live(index: Arc<SearchIndex>, sources: crate::live_sources::Sources) -> Self {
+        Self {
+            index,
+            contexts: Contexts::Live(sources),
+        }
+    }
+
+    /// The sources' contexts now.
+    pub fn contexts(&self) -> SourceContexts {
+        match &self.contexts {
+            Contexts::Fixed(contexts) => contexts.clone(),
+            Contexts::Live(sources) => source_contexts(&sources.current()),
+        }
+    }
 }
 
 /// Returns what classification needs to know of `sources` (publisher kind, territory).
@@ -204,7 +239,7 @@ async fn update_index(
         let changed = changed_datasets(&before, &after);
         indexing
             .index
-            .update(&store, &indexing.sources, &changed)
+            .update(&store, &indexing.contexts(), &changed)
             .map_err(anyhow::Error::from)
             .map(|stats| (changed.len(), stats))
     })

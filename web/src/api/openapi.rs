@@ -484,9 +484,9 @@ fn docs_page() -> Markup {
                         h2 #{ "api-" (i) } { code { (e.method.to_uppercase()) " " (e.path) } }
                         p { (e.summary_fr) @if e.admin { " (jeton d'administration)" } }
                         @if !e.params.is_empty() {
-                            div.table-wrap tabindex="0" role="region" aria-label={ "Paramètres de " (e.path) " (tableau défilant)" } {
+                            div.table-wrap tabindex="0" role="region" aria-label={ "Paramètres de " (e.method.to_uppercase()) " " (e.path) " (tableau défilant)" } {
                                 table {
-                                    caption.sr-only { "Paramètres de " (e.path) }
+                                    caption.sr-only { "Paramètres de " (e.method.to_uppercase()) " " (e.path) }
                                     thead { tr { th scope="col" { "Paramètre" } th scope="col" { "Où" } th scope="col" { "Type" } th scope="col" { "Description" } } }
                                     tbody {
                                         @for p in e.params {

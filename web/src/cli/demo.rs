@@ -89,13 +89,7 @@ pub(super) async fn run(
         });
     }
     let store = super::open_store(&config.data_dir)?;
-    let indexing = super::reindex::open_index(
-        &config.data_dir,
-        &store,
-        crate::runner::source_contexts(&config.sources),
-    )
-    .await?;
-    let state = super::serve::state_for(&config, store.clone(), indexing)?;
+    let state = super::serve::state_for(&config, store.clone()).await?;
     let listener = if args.no_serve {
         None
     } else {

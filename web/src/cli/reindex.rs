@@ -41,10 +41,7 @@ pub(super) async fn open_index_for_reading(
         .await
         .context("index task")?
         .context("opening the search index read-only")?;
-    Ok(Arc::new(Indexing {
-        index: Arc::new(index),
-        sources,
-    }))
+    Ok(Arc::new(Indexing::new(Arc::new(index), sources)))
 }
 
 /// [`open_index`], rebuilding a new index only when `rebuild_if_new`.
@@ -68,10 +65,7 @@ async fn open_index_then(
                 .rebuild(&store, &sources)
                 .context("rebuilding the search index")?;
         }
-        Ok(Arc::new(Indexing {
-            index: Arc::new(index),
-            sources,
-        }))
+        Ok(Arc::new(Indexing::new(Arc::new(index), sources)))
     })
     .await
     .context("index task")?
@@ -84,7 +78,7 @@ pub(super) async fn run(_args: ReindexArgs, config: Config) -> anyhow::Result<Ex
     let indexing = open_index_then(&config.data_dir, &store, sources, false).await?;
     let started = Instant::now();
     let stats = tokio::task::spawn_blocking(move || {
-        let stats = indexing.index.rebuild(&store, &indexing.sources);
+        let stats = indexing.index.rebuild(&store, &indexing.contexts());
         stats.map(|s| (s, indexing.index.size_bytes()))
     })
     .await

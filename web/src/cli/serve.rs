@@ -24,30 +24,43 @@ pub(super) struct ServeArgs {
     bind: Option<String>,
 }
 
-/// Builds the state for `config` over an opened store.
-pub(super) fn state_for(
+/// Builds the state of `serve` and `demo` for `config` over an opened store: the live
+/// sources (the file's, with the admin API's overlay), the search index opened (rebuilt
+/// when missing or of another schema, with those sources' contexts) and following the live
+/// sources, the harvest machinery.
+pub(super) async fn state_for(
     config: &Config,
     store: moisson_catalog::CatalogStore,
-    indexing: Arc<crate::runner::Indexing>,
 ) -> anyhow::Result<AppState> {
-    Ok(AppState {
+    let sources =
+        crate::live_sources::Sources::with_overlay(config.sources.clone(), &config.data_dir)?;
+    let opened = super::reindex::open_index(
+        &config.data_dir,
+        &store,
+        crate::runner::source_contexts(&sources.current()),
+    )
+    .await?;
+    opened.index.set_cache_capacity(config.search_cache_entries);
+    let indexing = Arc::new(crate::runner::Indexing::live(
+        opened.index.clone(),
+        sources.clone(),
+    ));
+    let harvests = Harvests {
+        fetcher: Fetcher::new(config.fetch.clone())?,
+        options: config.harvest.clone(),
+        running: Mutex::new(HashSet::new()),
+        indexing: None,
+        check_links: config.check_links,
+        limits: crate::app::Limits::new(config.concurrency, config.per_host_concurrency),
+        live: Default::default(),
+    };
+    Ok(AppState::new(
         store,
-        index: indexing.index.clone(),
-        sources: crate::live_sources::Sources::with_overlay(
-            config.sources.clone(),
-            &config.data_dir,
-        )?,
-        harvests: Arc::new(Harvests {
-            fetcher: Fetcher::new(config.fetch.clone())?,
-            options: config.harvest.clone(),
-            running: Mutex::new(HashSet::new()),
-            indexing: Some(indexing),
-            check_links: config.check_links,
-            limits: crate::app::Limits::new(config.concurrency, config.per_host_concurrency),
-            live: Default::default(),
-        }),
-        admin_token: config.admin_token.clone(),
-    })
+        sources,
+        harvests,
+        indexing,
+        config.admin_token.clone(),
+    ))
 }
 
 /// The application with the settings of `config`: SPARQL limits (queries evaluated by
@@ -180,16 +193,7 @@ pub(super) async fn run(
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("listening on {bind}"))?;
-    let indexing = super::reindex::open_index(
-        &config.data_dir,
-        &store,
-        crate::runner::source_contexts(&config.sources),
-    )
-    .await?;
-    indexing
-        .index
-        .set_cache_capacity(config.search_cache_entries);
-    let state = state_for(&config, store, indexing)?;
+    let state = state_for(&config, store).await?;
     let stop = CancellationToken::new();
     let _scheduler = crate::scheduler::spawn_live(
         state.store.clone(),
