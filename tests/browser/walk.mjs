@@ -7,12 +7,17 @@
 // paint from the browser's performance entries, printed as a table and written to
 // docs/screenshots/page-weight.json. Any Content-Security-Policy report fails the walk.
 //
+// DSFR mode: when MOISSON_DSFR_DIR names an installed DSFR (scripts/dsfr/install.sh DIR),
+// the same walk runs again on a demo with `[ui] design = "dsfr"` (screenshots
+// docs/screenshots/dsfr-{page}-{width}.png, weights in page-weight.json's "dsfr" section);
+// otherwise it is skipped with the reason printed.
+//
 // Environment: MOISSON_BIN (default ../../target/debug/moisson), CHROMIUM
 // (default /usr/bin/chromium), MOISSON_DEMO_DATASETS (default 600), MOISSON_DEMO_PORT
-// (default 18480).
+// (default 18480; the DSFR demo uses the next port), MOISSON_DSFR_DIR.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +31,7 @@ const bin = process.env.MOISSON_BIN ?? join(root, "target/debug/moisson");
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const datasets = process.env.MOISSON_DEMO_DATASETS ?? "600";
 const port = process.env.MOISSON_DEMO_PORT ?? "18480";
+const dsfrDir = process.env.MOISSON_DSFR_DIR;
 const shots = join(root, "docs/screenshots");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
@@ -41,9 +47,9 @@ function check(condition, message) {
 }
 
 /** Starts the demo and resolves with its URL once the harvests are done. */
-function startDemo(dataDir) {
-  const child = spawn(bin, ["demo", "--port", port, "--datasets", datasets], {
-    env: { ...process.env, MOISSON_DATA_DIR: dataDir, RUST_LOG: "warn" },
+function startDemo(dataDir, demoPort, extraEnv) {
+  const child = spawn(bin, ["demo", "--port", demoPort, "--datasets", datasets], {
+    env: { ...process.env, MOISSON_DATA_DIR: dataDir, RUST_LOG: "warn", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const ready = new Promise((resolveReady, reject) => {
@@ -91,7 +97,9 @@ const WIDTHS = [
   { width: 1366, height: 900 },
   { width: 390, height: 844 },
 ];
-const weights = [];
+/** The design being walked: its screenshot prefix and weights. */
+let design = { name: "moisson", prefix: "", weights: [] };
+const weightsByDesign = {};
 
 /** The elements wider than the viewport (none on a page that fits). */
 async function overflowing(page) {
@@ -155,9 +163,9 @@ async function pageType(page, name, url, extra) {
     const fit = await overflowing(page);
     check(fit.scroll <= fit.limit && fit.out.length === 0,
       `${name} at ${size.width} px: nothing wider than the viewport (page ${fit.scroll} px${fit.out.length ? ": " + fit.out.join(", ") : ""})`);
-    await audit(page, `${name} (${size.width} px)`);
-    await page.screenshot({ path: join(shots, `${name}-${size.width}.png`) });
-    if (url) weights.push({ page: name, width: size.width, ...(await measure(page)) });
+    await audit(page, `${design.prefix}${name} (${size.width} px)`);
+    await page.screenshot({ path: join(shots, `${design.prefix}${name}-${size.width}.png`) });
+    if (url) design.weights.push({ page: name, width: size.width, ...(await measure(page)) });
   }
 }
 
@@ -174,6 +182,15 @@ async function walk(base, context) {
   // Home: the first Tab reaches the skip link.
   await page.goto(`${base}/`);
   check((await page.getAttribute("html", "lang")) === "fr", "home: lang=fr");
+  const dsfrLinks = await page.locator('link[rel=stylesheet][href^="/static/dsfr/"]').count();
+  const scripts = await page.evaluate(() => [...document.scripts].map((s) => s.src).filter((s) => /dsfr/.test(s)));
+  if (design.name === "dsfr") {
+    check(dsfrLinks === 1 && (await page.locator("header.fr-header").count()) === 1,
+      "dsfr: the DSFR's stylesheet (served by Moisson) and header");
+    check(scripts.length === 0, "dsfr: no script of the DSFR (pages work without JavaScript)");
+  } else {
+    check(dsfrLinks === 0 && (await page.locator("[class*='fr-']").count()) === 0, "default design: no trace of the DSFR");
+  }
   await page.keyboard.press("Tab");
   check((await page.evaluate(() => document.activeElement?.textContent?.trim())) === "Aller au contenu",
     "home: the first Tab focuses the skip link");
@@ -347,24 +364,24 @@ async function walk(base, context) {
   check(cspReports.length === 0, `no CSP report or page error (${cspReports.join(" | ")})`);
 }
 
-function printWeights() {
-  console.log("\npage weight (bytes, decoded; HTML also as sent) and paint (ms), per page type:");
+function printWeights(weights) {
+  console.log(`\npage weight in the ${design.name} design (bytes, decoded; HTML also as sent) and paint (ms), per page type:`);
   console.log("  page               width   html  (sent)    css  fonts    js  server  FP   FCP");
   for (const w of weights) {
     console.log(`  ${w.page.padEnd(18)} ${String(w.width).padStart(5)} ${String(w.html).padStart(6)} (${String(w.htmlTransfer).padStart(6)}) ${String(w.css).padStart(6)} ${String(w.fonts).padStart(6)} ${String(w.js).padStart(5)} ${String(w.server).padStart(6)} ${String(w.firstPaint).padStart(4)} ${String(w.firstContentfulPaint).padStart(5)}`);
   }
-  writeFileSync(join(shots, "page-weight.json"), JSON.stringify(weights, null, 1) + "\n");
 }
 
-async function main() {
-  mkdirSync(shots, { recursive: true });
+/** Starts a demo in `name`'s design (with `env`) and walks it. */
+async function walkDesign(name, prefix, demoPort, env) {
+  design = { name, prefix, weights: [] };
   const dataDir = mkdtempSync(join(tmpdir(), "moisson-browser-data-"));
   const profile = mkdtempSync(join(tmpdir(), "moisson-browser-profile-"));
-  const demo = startDemo(dataDir);
+  const demo = startDemo(dataDir, demoPort, env);
   let context;
   try {
     const base = await demo.ready;
-    console.log(`demo ready at ${base}`);
+    console.log(`demo (${name} design) ready at ${base}`);
     context = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
@@ -373,7 +390,8 @@ async function main() {
         "--disable-component-update", "--disable-sync", "--no-first-run"],
     });
     await walk(base, context);
-    printWeights();
+    printWeights(design.weights);
+    weightsByDesign[name] = design.weights;
   } catch (err) {
     failures.push(String(err?.stack ?? err));
     console.error(err);
@@ -384,6 +402,30 @@ async function main() {
     // Give the demo a moment to close its store before removing it.
     await new Promise((r) => setTimeout(r, 1000));
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  mkdirSync(shots, { recursive: true });
+  await walkDesign("moisson", "", port, {});
+  let dsfrSkipped = null;
+  if (!dsfrDir) {
+    dsfrSkipped = "MOISSON_DSFR_DIR is not set (install with scripts/dsfr/install.sh DIR)";
+  } else if (!existsSync(join(dsfrDir, "dist/dsfr.min.css"))) {
+    dsfrSkipped = `${dsfrDir}/dist/dsfr.min.css is missing (install with scripts/dsfr/install.sh ${dsfrDir})`;
+  } else {
+    await walkDesign("dsfr", "dsfr-", String(Number(port) + 1),
+      { MOISSON_UI_DESIGN: "dsfr", MOISSON_UI_DSFR_DIR: resolve(dsfrDir) });
+  }
+  if (dsfrSkipped) console.log(`\nDSFR mode skipped: ${dsfrSkipped}`);
+  if (weightsByDesign.moisson) {
+    const previous = existsSync(join(shots, "page-weight.json"))
+      ? JSON.parse(readFileSync(join(shots, "page-weight.json"), "utf8")) : {};
+    writeFileSync(join(shots, "page-weight.json"), JSON.stringify({
+      moisson: weightsByDesign.moisson,
+      // A walk without the DSFR keeps the last DSFR figures.
+      dsfr: weightsByDesign.dsfr ?? previous.dsfr ?? null,
+    }, null, 1) + "\n");
   }
   console.log("\naxe-core, per page type:");
   for (const r of axeReport) {

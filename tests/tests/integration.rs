@@ -6,6 +6,7 @@ mod broken;
 mod corpus;
 mod crash;
 mod csw;
+mod dsfr;
 mod ecosystem;
 mod faults;
 mod fuzz;

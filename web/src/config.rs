@@ -49,6 +49,9 @@ pub const ENV_VARS: &[&str] = &[
     "MOISSON_SCHEDULER_JITTER_SECS",
     "MOISSON_SCHEDULER_CATCH_UP",
     "MOISSON_SCHEDULER_SHUTDOWN_GRACE_SECS",
+    "MOISSON_UI_DESIGN",
+    "MOISSON_UI_DSFR_DIR",
+    "MOISSON_UI_DSFR_LOGO",
 ];
 
 /// The configuration file as written.
@@ -70,6 +73,9 @@ pub struct ConfigFile {
     /// The validator (`/valider`, `POST /api/validate`).
     #[serde(default)]
     pub validator: ValidatorSection,
+    /// The portal's look (`[ui]`).
+    #[serde(default)]
+    pub ui: UiSection,
     /// The catalogues to harvest.
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceSection>,
@@ -243,6 +249,31 @@ impl Default for ValidatorSection {
     }
 }
 
+/// `[ui]`: the portal's look.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSection {
+    /// `"moisson"` (default: Moisson's own stylesheet) or `"dsfr"` (the State's design
+    /// system, reserved to State services' sites, installed by `scripts/dsfr/install.sh`).
+    pub design: Option<String>,
+    /// The folder holding the installed DSFR package (default `{data_dir}/dsfr`).
+    pub dsfr_dir: Option<PathBuf>,
+    /// Shows the Marianne logo block (« République française ») in the DSFR header: only
+    /// for a State service's site.
+    pub dsfr_logo: bool,
+}
+
+/// The validated `[ui]` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiSettings {
+    /// True for `design = "dsfr"`.
+    pub dsfr: bool,
+    /// The DSFR folder (`dist/` below it).
+    pub dsfr_dir: PathBuf,
+    /// Shows the Marianne logo block.
+    pub dsfr_logo: bool,
+}
+
 /// `[scheduler]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -388,6 +419,8 @@ pub struct Config {
     pub public_url: crate::PublicUrl,
     /// The validator's limits (`[validator]`).
     pub validator: crate::api::validate::ValidatorSettings,
+    /// The portal's look (`[ui]`).
+    pub ui: UiSettings,
 }
 
 fn env_parse<T: std::str::FromStr>(
@@ -538,6 +571,7 @@ impl Config {
         if h.per_host_concurrency == 0 {
             bail!("harvest.per_host_concurrency must be at least 1");
         }
+        let ui = ui_settings(file.ui, &data_dir, env)?;
         let mut sc = file.scheduler;
         env_parse(env, "MOISSON_SCHEDULER_ENABLED", &mut sc.enabled)?;
         env_parse(env, "MOISSON_SCHEDULER_JITTER_SECS", &mut sc.jitter_secs)?;
@@ -583,6 +617,7 @@ impl Config {
             ..HarvestOptions::default()
         };
         Ok(Self {
+            ui,
             data_dir,
             bind: server.bind,
             admin_token,
@@ -725,6 +760,31 @@ pub fn parse_schedule(expression: &str) -> anyhow::Result<cron::Schedule> {
         .map_err(|e| anyhow!("schedule {expression:?} is not a valid cron expression: {e}"))
 }
 
+/// Validates `[ui]` with its `MOISSON_UI_*` overrides.
+fn ui_settings(
+    mut ui: UiSection,
+    data_dir: &std::path::Path,
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<UiSettings> {
+    if let Some(v) = env.get("MOISSON_UI_DESIGN") {
+        ui.design = Some(v.clone());
+    }
+    if let Some(v) = env.get("MOISSON_UI_DSFR_DIR") {
+        ui.dsfr_dir = Some(PathBuf::from(v));
+    }
+    env_parse(env, "MOISSON_UI_DSFR_LOGO", &mut ui.dsfr_logo)?;
+    let dsfr = match ui.design.as_deref() {
+        None | Some("moisson") => false,
+        Some("dsfr") => true,
+        Some(other) => bail!("ui.design = {other:?}: expected \"moisson\" or \"dsfr\""),
+    };
+    Ok(UiSettings {
+        dsfr,
+        dsfr_dir: ui.dsfr_dir.unwrap_or_else(|| data_dir.join("dsfr")),
+        dsfr_logo: ui.dsfr_logo,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -829,6 +889,34 @@ mod tests {
         expected.sort();
         listed.sort();
         assert_eq!(expected, listed, "configuration keys vs ENV_VARS");
+    }
+
+    #[test]
+    fn ui_design_defaults_to_moisson_and_is_overridden_by_env() {
+        let config = Config::load("data_dir = \"/d\"\n", &BTreeMap::new()).expect("valid");
+        assert_eq!(
+            config.ui,
+            UiSettings {
+                dsfr: false,
+                dsfr_dir: PathBuf::from("/d/dsfr"),
+                dsfr_logo: false
+            }
+        );
+        let text = "[ui]\ndesign = \"dsfr\"\ndsfr_dir = \"/x\"\n";
+        let config = Config::load(text, &BTreeMap::new()).expect("valid");
+        assert!(config.ui.dsfr && !config.ui.dsfr_logo);
+        assert_eq!(config.ui.dsfr_dir, PathBuf::from("/x"));
+        let env = BTreeMap::from([
+            ("MOISSON_UI_DESIGN".to_owned(), "moisson".to_owned()),
+            ("MOISSON_UI_DSFR_DIR".to_owned(), "/y".to_owned()),
+            ("MOISSON_UI_DSFR_LOGO".to_owned(), "true".to_owned()),
+        ]);
+        let config = Config::load(text, &env).expect("valid");
+        assert!(!config.ui.dsfr && config.ui.dsfr_logo);
+        assert_eq!(config.ui.dsfr_dir, PathBuf::from("/y"));
+        let err = Config::load("[ui]\ndesign = \"bootstrap\"\n", &BTreeMap::new())
+            .expect_err("unknown design");
+        assert!(err.to_string().contains("ui.design"), "{err}");
     }
 
     #[test]

@@ -76,7 +76,8 @@ pub(super) fn configured_app(state: AppState, config: &Config) -> anyhow::Result
         state.store.clone(),
         max_idle,
     ));
-    Ok(app(state)
+    let design = crate::ui::design::Design::load(&config.ui)?;
+    Ok(crate::ui::design::layer(app(state), design)
         .layer(axum::Extension(sparql))
         .layer(axum::Extension(config.validator.clone()))
         // Every IRI minted and every absolute link of the site (sitemap, feeds, JSON-LD,
@@ -188,6 +189,8 @@ pub(super) async fn run(
     config: Config,
     reload: Reload,
 ) -> anyhow::Result<ExitCode> {
+    // A missing DSFR stops the start before anything is opened.
+    crate::ui::design::Design::load(&config.ui)?;
     let store = super::open_store(&config.data_dir)?;
     let bind = args.bind.unwrap_or_else(|| config.bind.clone());
     let listener = tokio::net::TcpListener::bind(&bind)

@@ -182,6 +182,18 @@ pub(crate) fn territory_label(key: &str) -> String {
 
 /// A breadcrumb: links, then the current page.
 pub(crate) fn breadcrumb(links: &[(&str, &str)], current: &str) -> Markup {
+    if super::design::current().dsfr().is_some() {
+        return html! {
+            nav.fr-breadcrumb aria-label="Fil d'Ariane" {
+                ol.fr-breadcrumb__list {
+                    @for (href, label) in links {
+                        li { a.fr-breadcrumb__link href=(href) { (label) } }
+                    }
+                    li { a.fr-breadcrumb__link aria-current="page" { (current) } }
+                }
+            }
+        };
+    }
     html! {
         nav.breadcrumb aria-label="Fil d'Ariane" {
             ol {
@@ -202,27 +214,35 @@ pub(crate) fn pagination(params: &Params, path: &str, page: usize, pages: usize)
     let first = page.saturating_sub(2).max(1);
     let last = (first + 4).min(pages);
     let href = |n: usize| params.set("page", &n.to_string()).href(path);
+    // The State's design system: its classes on the same list.
+    let fr = super::design::current().dsfr().is_some();
+    // Optional attributes: the default markup stays as it was, without empty classes.
+    let link = fr.then_some("fr-pagination__link");
+    let prev =
+        fr.then_some("fr-pagination__link fr-pagination__link--prev fr-pagination__link--lg-label");
+    let next =
+        fr.then_some("fr-pagination__link fr-pagination__link--next fr-pagination__link--lg-label");
     html! {
-        nav.pagination aria-label="Pagination" {
-            ul {
+        nav class=(if fr { "fr-pagination" } else { "pagination" }) aria-label="Pagination" {
+            ul class=[fr.then_some("fr-pagination__list")] {
                 @if page > 1 {
-                    li { a href=(href(page - 1)) rel="prev" { "‹ Précédente" } }
+                    li { a class=[prev] href=(href(page - 1)) rel="prev" { "‹ Précédente" } }
                 }
                 @if first > 1 {
-                    li { a href=(href(1)) aria-label="Page 1" { "1" } }
-                    @if first > 2 { li.ellipsis aria-hidden="true" { "…" } }
+                    li { a class=[link] href=(href(1)) aria-label="Page 1" { "1" } }
+                    @if first > 2 { li class=(if fr { "fr-pagination__link" } else { "ellipsis" }) aria-hidden="true" { "…" } }
                 }
                 @for n in first..=last {
                     li {
                         @if n == page {
-                            a href=(href(n)) aria-current="page" aria-label={ "Page " (n) } { (n) }
+                            a class=[link] href=(href(n)) aria-current="page" aria-label={ "Page " (n) } { (n) }
                         } @else {
-                            a href=(href(n)) aria-label={ "Page " (n) } { (n) }
+                            a class=[link] href=(href(n)) aria-label={ "Page " (n) } { (n) }
                         }
                     }
                 }
                 @if page < pages {
-                    li { a href=(href(page + 1)) rel="next" { "Suivante ›" } }
+                    li { a class=[next] href=(href(page + 1)) rel="next" { "Suivante ›" } }
                 }
             }
         }

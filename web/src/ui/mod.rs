@@ -11,6 +11,8 @@ mod catalogues;
 mod charts;
 mod components;
 mod dataset;
+pub mod design;
+mod dsfr_markup;
 mod feed;
 mod fr;
 mod home;
@@ -44,6 +46,11 @@ style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'; frame-
 const CSS: &str = include_str!("../../assets/moisson.css");
 /// The stylesheet's URL; bump the version when the file changes.
 pub(crate) const CSS_URL: &str = "/static/moisson-2.css";
+/// Moisson's complement to the DSFR in DSFR mode (the page parts the DSFR has no
+/// component for: facets, results, charts, scores), served with a long cache.
+const DSFR_CSS: &str = include_str!("../../assets/moisson-dsfr.css");
+/// Its URL; bump the version when the file changes.
+pub(crate) const DSFR_CSS_URL: &str = "/static/moisson-dsfr-1.css";
 /// The territory picker's suggestions (progressive enhancement: every form works without).
 const PLACES_JS: &str = include_str!("../../assets/places.js");
 /// Its URL; bump the version when the file changes.
@@ -107,6 +114,8 @@ pub fn routes() -> Router<AppState> {
         .route(CSS_URL, get(stylesheet))
         .route(PLACES_JS_URL, get(places_script))
         .route(FAVICON_URL, get(favicon))
+        .route("/static/dsfr/{version}/{*path}", get(design::asset))
+        .route(DSFR_CSS_URL, get(dsfr_stylesheet))
         .route(
             "/favicon.ico",
             get(|| async { axum::response::Redirect::permanent(FAVICON_URL) }),
@@ -229,7 +238,9 @@ pub(crate) fn in_layout(title: &str, main: Markup) -> Markup {
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, UiError> + Send + 'static,
 ) -> Result<T, UiError> {
-    tokio::task::spawn_blocking(f).await?
+    // The request's design goes along to the blocking thread that renders the page.
+    let design = design::current();
+    tokio::task::spawn_blocking(move || design::with(design, f)).await?
 }
 
 /// The fallback of the whole application: a French 404 page, or the API's JSON error under
@@ -288,6 +299,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         CSS,
+    )
+        .into_response()
+}
+
+async fn dsfr_stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        DSFR_CSS,
     )
         .into_response()
 }
