@@ -208,6 +208,13 @@ impl Sandbox {
         }
     }
 
+    /// Replaces the fetcher, for the harvests and for the application built from now on
+    /// (the next [`Sandbox::app`] builds a new state over the same store, index and sources).
+    pub fn set_fetcher(&mut self, fetcher: Fetcher) {
+        self.fetcher = fetcher;
+        self.state = std::sync::OnceLock::new();
+    }
+
     /// Returns a `dcat` source named `id` at `url`, and registers it for the API.
     pub fn source(&self, id: &str, url: &str) -> Source {
         let source = Source {

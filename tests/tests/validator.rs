@@ -82,13 +82,15 @@ async fn sandbox() -> Sandbox {
     sandbox.harvest(&source).await;
     moisson_web::runner::assess_quality(&sandbox.store, &source).expect("quality");
     // The CSW servers of these tests are on loopback: reached directly.
-    sandbox.fetcher = Fetcher::new(FetchOptions {
-        retries: 0,
-        timeout_secs: 30,
-        allow_private_addresses: true,
-        ..FetchOptions::default()
-    })
-    .expect("fetcher");
+    sandbox.set_fetcher(
+        Fetcher::new(FetchOptions {
+            retries: 0,
+            timeout_secs: 30,
+            allow_private_addresses: true,
+            ..FetchOptions::default()
+        })
+        .expect("fetcher"),
+    );
     sandbox
 }
 
@@ -227,11 +229,13 @@ async fn the_validator_is_rate_limited_and_keeps_the_harvest_address_policy() {
 
     // A public-only fetcher (the default policy) never reaches loopback for a validation.
     let mut public = sandbox;
-    public.fetcher = Fetcher::new(FetchOptions {
-        retries: 0,
-        ..FetchOptions::default()
-    })
-    .expect("fetcher");
+    public.set_fetcher(
+        Fetcher::new(FetchOptions {
+            retries: 0,
+            ..FetchOptions::default()
+        })
+        .expect("fetcher"),
+    );
     let (status, r, _) = send(public.app(), json_post(serde_json::json!({"url": url}))).await;
     assert_eq!(status, 422, "{r}");
     assert_eq!(r["error"]["code"], "unreadable");

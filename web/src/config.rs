@@ -876,6 +876,7 @@ mod tests {
                         "harvest" => keys_of::<HarvestSection>(),
                         "scheduler" => keys_of::<SchedulerSection>(),
                         "validator" => keys_of::<ValidatorSection>(),
+                        "ui" => keys_of::<UiSection>(),
                         other => panic!("a new section [{other}]: list its keys here"),
                     };
                     assert!(!fields.is_empty(), "[{section}] has keys");
