@@ -793,6 +793,26 @@ const AMBIGUOUS_NAMES: &[&str] = &[
 
 const NAME_INTRODUCERS: &[&str] = &["du", "de", "la", "de la", "des", "en", "dan", "departement"];
 
+/// The phrases of one to `max_words` consecutive words of a normalized text, as slices of
+/// it: a normalized name occurs in the text as whole words exactly when it is one of them.
+pub(crate) fn word_phrases(normalized: &str, max_words: usize) -> std::collections::HashSet<&str> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut offset = 0;
+    for word in normalized.split(' ') {
+        if !word.is_empty() {
+            spans.push((offset, offset + word.len()));
+        }
+        offset += word.len() + 1;
+    }
+    let mut out = std::collections::HashSet::with_capacity(spans.len() * max_words.min(4));
+    for (i, &(start, _)) in spans.iter().enumerate() {
+        for &(_, end) in spans.iter().skip(i).take(max_words) {
+            out.insert(&normalized[start..end]);
+        }
+    }
+    out
+}
+
 /// Returns the territories named in `text`, longest names first, without overlaps
 /// ("Pays de la Loire" is a région, not the département of the Loire). With `strict`,
 /// ambiguous names count only after a French preposition.
@@ -812,9 +832,20 @@ pub fn territories_named_in<'a>(
         .filter(|t| !t.normalized_name.is_empty())
         .collect();
     candidates.sort_by_key(|t| std::cmp::Reverse(t.normalized_name.len()));
+    let longest = candidates
+        .iter()
+        .map(|t| t.normalized_name.split(' ').count())
+        .max()
+        .unwrap_or(0);
+    // One hash lookup rules out the names the text does not hold (nearly all of them)
+    // before any search: this runs for every keyword of every record.
+    let phrases = word_phrases(&normalized, longest);
     let mut taken: Vec<(usize, usize)> = Vec::new();
     let mut out: Vec<&Territory> = Vec::new();
     for t in candidates {
+        if !phrases.contains(t.normalized_name.as_str()) {
+            continue;
+        }
         let needle = format!(" {} ", t.normalized_name);
         let mut start = 0;
         while let Some(pos) = haystack[start..].find(&needle) {
@@ -898,6 +929,40 @@ mod tests {
     use super::*;
     use moisson_catalog::store::SourceRef;
     use moisson_catalog::vocab::vocabularies;
+
+    /// The phrase lookup that rules names out finds exactly what a whole-word search of
+    /// the padded text finds.
+    #[test]
+    fn word_phrases_match_whole_word_search() {
+        let texts = [
+            "plan local d urbanisme de la cote d armor",
+            "pays de la loire",
+            "loire atlantique et loire",
+            "",
+            "a",
+            "ca quimper bretagne occidentale zonage",
+        ];
+        let names = [
+            "loire",
+            "pays de la loire",
+            "loire atlantique",
+            "cote d armor",
+            "armor",
+            "d armor urbanisme",
+            "quimper bretagne occidentale",
+            "bretagne",
+            "a",
+            "oire",
+            "de la",
+        ];
+        for text in texts {
+            let phrases = word_phrases(text, 4);
+            for name in names {
+                let searched = format!(" {text} ").contains(&format!(" {name} "));
+                assert_eq!(phrases.contains(name), searched, "{name:?} in {text:?}");
+            }
+        }
+    }
 
     fn view() -> DatasetView {
         DatasetView {

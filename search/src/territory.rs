@@ -344,10 +344,19 @@ fn typed_names(text: &str, what: &str, hints: &BTreeSet<String>, found: &mut Ass
             found.add(&e.key(), format!("{what} nomme « {} »", e.name));
         }
     }
-    // Full EPCI names (« CA Quimper Bretagne Occidentale ») wherever they are.
-    let padded = format!(" {normalized} ");
+    // Full EPCI names (« CA Quimper Bretagne Occidentale ») wherever they are: one hash
+    // lookup per EPCI in the text's phrases, not a search of the text for each.
+    static LONGEST_EPCI_NAME: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let longest = *LONGEST_EPCI_NAME.get_or_init(|| {
+        g.epcis
+            .iter()
+            .map(|e| e.normalized_name.split(' ').count())
+            .max()
+            .unwrap_or(0)
+    });
+    let phrases = crate::classify::word_phrases(&normalized, longest);
     for e in &g.epcis {
-        if e.normalized_name.contains(' ') && padded.contains(&format!(" {} ", e.normalized_name)) {
+        if e.normalized_name.contains(' ') && phrases.contains(e.normalized_name.as_str()) {
             found.add(&e.key(), format!("{what} nomme « {} »", e.name));
         }
     }
