@@ -331,6 +331,52 @@ impl Sandbox {
     }
 }
 
+/// Starts `{binary} serve --config {config}` with the variables `env`, its stderr sent
+/// to `stderr`, and returns the process (killed when dropped) and the address it listens
+/// on, read from its « Moisson: http://… » line within `within`.
+pub async fn start_serve(
+    binary: &Path,
+    config: &Path,
+    env: &[(&str, &str)],
+    stderr: std::process::Stdio,
+    within: std::time::Duration,
+) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(binary)
+        .arg("serve")
+        .arg("--config")
+        .arg(config)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start moisson serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let addr = tokio::time::timeout(within, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(addr) = line.strip_prefix("Moisson: http://") {
+                return addr.trim().to_owned();
+            }
+        }
+        panic!("moisson serve exited before listening");
+    })
+    .await
+    .unwrap_or_else(|_| panic!("moisson serve listens within {within:?}"));
+    (child, addr)
+}
+
+/// Opens `path` for appending, as a child process's stderr.
+pub fn append_to(path: &Path) -> std::process::Stdio {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("log file")
+        .into()
+}
+
 /// The `moisson` binary next to the running test binary (built by `cargo test
 /// --workspace`), or `None` after printing why the test is skipped.
 pub fn moisson_binary() -> Option<PathBuf> {

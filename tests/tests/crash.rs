@@ -6,9 +6,8 @@
 use moisson_tests::moisson_binary;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::faults::{turtle, Fault, FaultServer};
 
@@ -45,34 +44,17 @@ struct Server {
 
 impl Server {
     async fn start(binary: &Path, config: &Path, log: &Path) -> Self {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .expect("log file");
-        let mut child = tokio::process::Command::new(binary)
-            .arg("serve")
-            .arg("--config")
-            .arg(config)
-            .env("MOISSON_CRASH_TOKEN", TOKEN)
-            .env("RUST_LOG", "moisson_web=info,moisson_harvester=info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start moisson serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(20), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(addr) = line.strip_prefix("Moisson: http://") {
-                    return addr.trim().to_owned();
-                }
-            }
-            panic!("moisson serve exited before listening");
-        })
-        .await
-        .expect("moisson serve listens within 20 s");
+        let (child, addr) = moisson_tests::start_serve(
+            binary,
+            config,
+            &[
+                ("MOISSON_CRASH_TOKEN", TOKEN),
+                ("RUST_LOG", "moisson_web=info,moisson_harvester=info"),
+            ],
+            moisson_tests::append_to(log),
+            Duration::from_secs(20),
+        )
+        .await;
         Self { child, addr }
     }
 

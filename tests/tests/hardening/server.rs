@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use crate::support::turtle_catalogue;
@@ -99,30 +99,15 @@ url = "{url}"
             ),
         )
         .expect("write config");
-        let mut child = tokio::process::Command::new(binary)
-            .arg("serve")
-            .arg("--config")
-            .arg(&config)
-            .env("MOISSON_HARDENING_TOKEN", TOKEN)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start moisson serve");
+        let (child, addr) = moisson_tests::start_serve(
+            binary,
+            &config,
+            &[("MOISSON_HARDENING_TOKEN", TOKEN), ("RUST_LOG", "warn")],
+            Stdio::null(),
+            Duration::from_secs(30),
+        )
+        .await;
         let pid = child.id().expect("pid");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(addr) = line.strip_prefix("Moisson: http://") {
-                    return addr.trim().to_owned();
-                }
-            }
-            panic!("moisson serve exited before listening");
-        })
-        .await
-        .expect("moisson serve listens within 30 s");
         Self {
             child,
             addr,
