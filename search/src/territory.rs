@@ -941,6 +941,7 @@ fn with_parents(mut found: Assignments) -> Vec<Assignment> {
                 label: p.name.clone(),
                 parent: p.parents.first().cloned(),
                 reasons,
+                weights: Vec::new(),
             },
         ));
     }

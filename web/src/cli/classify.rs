@@ -31,6 +31,10 @@ pub(super) struct ClassifyArgs {
     /// Prints JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// With `--json`, adds what Moisson read of each record (title, description,
+    /// keywords, themes, extent…): the fields the rules look at.
+    #[arg(long)]
+    view: bool,
 }
 
 /// One document's records, classified.
@@ -57,6 +61,9 @@ pub struct ClassifiedRecord {
     pub identifiers: Vec<String>,
     /// Themes, use cases and territories, each with its reasons.
     pub classification: Classification,
+    /// What was read of the record (with `--view`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view: Option<DatasetView>,
 }
 
 pub(super) async fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
@@ -71,6 +78,12 @@ pub(super) async fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         )
     })
     .await??;
+    let mut classified = classified;
+    if !args.view {
+        for r in &mut classified.records {
+            r.view = None;
+        }
+    }
     let text = if args.json {
         serde_json::to_string_pretty(&classified).context("serializing")? + "\n"
     } else {
@@ -160,6 +173,7 @@ fn classify_graph(
             title: record.view.title.clone(),
             identifiers: record.view.identifiers.clone(),
             classification: classify(&record.view, vocab, &sources),
+            view: Some(record.view),
         });
     }
     out
