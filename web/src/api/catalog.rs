@@ -333,7 +333,7 @@ fn plan_page(
         .collect();
     let mut assigned = Vec::with_capacity(records.len());
     for r in &records {
-        assigned.push(state.index.assigned(&r.dataset_id, r.kind)?);
+        assigned.push(state.index.assigned(&r.dataset_id)?);
     }
     let names: HashMap<&str, &str> = state
         .sources
