@@ -478,9 +478,10 @@ impl SearchIndex {
         for c in concepts {
             out.themes.push((c.iri.clone(), c.label.clone()));
         }
+        // Every level: communes and EPCIs too, with INSEE/SIREN IRIs.
         for key in &summary.territories {
-            if let Some(t) = crate::classify::territory_by_key(vocab, key) {
-                out.territories.push((t.iri.clone(), t.name.clone()));
+            if let Some(p) = moisson_catalog::vocab::places::place(key) {
+                out.territories.push((p.iri(), p.name.clone()));
             }
         }
         Ok(out)

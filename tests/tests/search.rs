@@ -671,7 +671,11 @@ async fn data_services_are_classified_indexed_and_filtered_by_kind() {
     sandbox.harvest(&source).await;
 
     let found = search(&sandbox, "q=cyclables").await;
-    assert_eq!(titles(&found), ["Service WMS des pistes cyclables"], "{found}");
+    assert_eq!(
+        titles(&found),
+        ["Service WMS des pistes cyclables"],
+        "{found}"
+    );
     assert_eq!(facet(&found, "kind", "service"), 1, "{found}");
     let by_theme = search(&sandbox, "theme=circulation-douce").await;
     assert_eq!(titles(&by_theme), ["Service WMS des pistes cyclables"]);

@@ -80,12 +80,7 @@ async fn notice(
         if records.is_empty() {
             return Err(UiError::not_found());
         }
-        let assigned = |r: &ActiveRecord| {
-            state
-                .index
-                .assigned(&r.dataset_id)
-                .unwrap_or_default()
-        };
+        let assigned = |r: &ActiveRecord| state.index.assigned(&r.dataset_id).unwrap_or_default();
         let names = |id: &str| {
             state
                 .sources
