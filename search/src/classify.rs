@@ -166,7 +166,7 @@ struct RecordText<'a> {
 }
 
 /// Characters of a description read for classification.
-const DESCRIPTION_CHARS: usize = 600;
+pub(crate) const DESCRIPTION_CHARS: usize = 600;
 
 impl<'a> RecordText<'a> {
     fn of(view: &'a DatasetView) -> Self {
@@ -242,7 +242,7 @@ fn read_in_french(view: &DatasetView) -> bool {
 /// Returns the first `max_chars` characters of the text of `description` without its
 /// HTML markup: catalogues (ArcGIS Hub, udata, CKAN) write descriptions as HTML, whose
 /// tags and entities (`<div>`, `&quot;`) would otherwise fill the part that is read.
-fn plain_text(description: &str, max_chars: usize) -> String {
+pub(crate) fn plain_text(description: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(description.len().min(max_chars * 4));
     let mut count = 0;
     let mut rest = description;
