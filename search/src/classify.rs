@@ -582,6 +582,10 @@ impl Candidates {
 /// How a reason from the description starts.
 const DESCRIPTION_REASON: &str = "description : ";
 
+/// A sub-theme said at most once in the record's own words is kept when its score is at
+/// least the best sub-theme's of its top theme divided by this.
+const SUB_THEME_SHARE: u32 = 2;
+
 /// Most top themes a record keeps.
 const MAX_TOP_THEMES: usize = 3;
 
@@ -663,9 +667,32 @@ fn select(mut candidates: Candidates, scheme: &ConceptScheme) -> Assignments {
         .take(MAX_TOP_THEMES)
         .map(|(slug, _)| slug)
         .collect();
+    // Within a kept top theme, a sub-theme far behind the best one and said at most once
+    // in the record's own words is a side mention (the RPG's keyword « parcelles » next
+    // to its many agricultural words); one said twice is a subject (a PPRN's flood
+    // keywords).
+    let mut best_sub: BTreeMap<String, u32> = BTreeMap::new();
+    for (slug, e) in &candidates.by_value {
+        let top = top_of(slug);
+        if *slug != top {
+            let b = best_sub.entry(top).or_default();
+            *b = (*b).max(e.score);
+        }
+    }
     let mut out = Assignments::default();
     for (slug, e) in candidates.by_value {
-        if kept.contains(&top_of(&slug)) {
+        let top = top_of(&slug);
+        let strong_reasons = e
+            .weights
+            .iter()
+            .filter(|&&w| w >= Strength::Words.weight())
+            .count();
+        let side_mention = slug != top
+            && strong_reasons < 2
+            && best_sub
+                .get(&top)
+                .is_some_and(|&best| e.score * SUB_THEME_SHARE < best);
+        if kept.contains(&top) && !side_mention {
             for (reason, weight) in e.reasons.into_iter().zip(e.weights) {
                 out.add_weighted(&slug, reason, weight);
             }
@@ -1957,5 +1984,29 @@ mod tests {
         assert_eq!(eau.weights, vec![1], "{eau:?}");
         assert_eq!(masses.score(), masses.weights.iter().sum::<u32>());
         assert!(c.territories.iter().all(|t| t.weights.is_empty()));
+    }
+
+    /// Class: within the record's main top theme, a sub-theme said once beside a subject
+    /// developed at length is a side mention; one said twice stays.
+    #[test]
+    fn a_side_mention_under_the_main_theme_is_dropped() {
+        let rpg = DatasetView {
+            title: Some("Registre parcellaire graphique".into()),
+            keywords: vec![
+                "agriculture".into(),
+                "RPG".into(),
+                "exploitations agricoles".into(),
+                "parcelles".into(),
+            ],
+            ..DatasetView::default()
+        };
+        let c = classify(&rpg, vocabularies(), &SourceContexts::new());
+        let themes = values(&c.themes);
+        assert!(themes.contains(&"foncier-agricole"), "{themes:?} {c:?}");
+        assert!(!themes.contains(&"propriete-fonciere"), "{themes:?}");
+        let mut keywords = rpg.keywords.clone();
+        keywords.push("cadastre".into());
+        let twice = DatasetView { keywords, ..rpg };
+        assert!(theme_values(&twice).contains(&"propriete-fonciere".to_owned()));
     }
 }
