@@ -12,7 +12,8 @@ use tantivy::schema::{
 use crate::analyzer::FRENCH;
 
 /// Version of the schema and of the document layout; written beside the index.
-pub const SCHEMA_VERSION: &str = "moisson-search-7";
+/// 8: data services are documents too, and stored classifications carry their weights.
+pub const SCHEMA_VERSION: &str = "moisson-search-8";
 
 /// Dimensions whose facet values are the stored values themselves (no vocabulary hierarchy);
 /// also filter names of the API. The tail of [`DIMENSIONS`] (a test keeps them in step).
