@@ -76,8 +76,9 @@ pub(crate) struct Assignments {
     /// Values the record states itself (not from our keyword rules).
     stated: BTreeSet<String>,
     /// Values found in the record's own words (title or keywords), or developed by its
-    /// description, with their score.
-    worded: BTreeMap<String, u32>,
+    /// description, with (found in the title, score): the title says what the data is
+    /// before the keywords do.
+    worded: BTreeMap<String, (bool, u32)>,
 }
 
 impl Assignments {
@@ -397,9 +398,9 @@ impl<'t> Phrases<'t> {
     }
 
     /// Returns the keyword rules of `scheme` found in the record, where a rule found
-    /// inside a longer rule of another concept at the same place is dropped: « habitats
-    /// naturels » is a nature inventory, not housing; « atlas des zones inondables » is
-    /// flood prevention, not a study.
+    /// inside a longer rule at the same place is dropped: of another concept, « habitats
+    /// naturels » is a nature inventory, not housing, and « atlas des zones inondables » is
+    /// flood prevention, not a study; of the same concept, it is the same mention.
     fn matches<'v>(&self, scheme: &'v ConceptScheme, places: &[PlaceKind]) -> Vec<RuleMatch<'v>> {
         let mut found = Vec::new();
         for concept in scheme.concepts() {
@@ -419,10 +420,11 @@ impl<'t> Phrases<'t> {
                 }
             }
         }
+        // Also inside a longer rule of the same concept: « servitude » within « servitude
+        // d'utilité publique » is the same mention, not a second piece of evidence.
         let inside_longer = |m: &RuleMatch<'_>| {
             found.iter().any(|o| {
-                o.concept != m.concept
-                    && o.at.place == m.at.place
+                o.at.place == m.at.place
                     && o.at.words > m.at.words
                     && o.at.start <= m.at.start
                     && o.at.start + o.at.words >= m.at.start + m.at.words
@@ -457,7 +459,7 @@ impl<'t> Phrases<'t> {
     fn reason(&self, m: &RuleMatch<'_>) -> String {
         match m.at.place {
             Place::Keyword(i) => format!("mot-clé « {} »", self.text.keywords[i].0.trim()),
-            Place::Title => format!("titre : « {} »", m.rule),
+            Place::Title => format!("{TITLE_REASON}« {} »", m.rule),
             Place::Description => format!("{DESCRIPTION_REASON}« {} »", m.rule),
         }
     }
@@ -579,6 +581,9 @@ impl Candidates {
     }
 }
 
+/// How a reason from the title starts.
+const TITLE_REASON: &str = "titre : ";
+
 /// How a reason from the description starts.
 const DESCRIPTION_REASON: &str = "description : ";
 
@@ -693,6 +698,7 @@ fn select(mut candidates: Candidates, scheme: &ConceptScheme) -> Assignments {
                 .get(&top)
                 .is_some_and(|&best| e.score * SUB_THEME_SHARE < best);
         if kept.contains(&top) && !side_mention {
+            let in_title = e.reasons.iter().any(|r| r.starts_with(TITLE_REASON));
             for (reason, weight) in e.reasons.into_iter().zip(e.weights) {
                 out.add_weighted(&slug, reason, weight);
             }
@@ -700,7 +706,7 @@ fn select(mut candidates: Candidates, scheme: &ConceptScheme) -> Assignments {
                 out.stated.insert(slug.clone());
             }
             if e.words || e.score >= MAIN_SUBJECT_MIN_SCORE {
-                out.worded.insert(slug, e.score);
+                out.worded.insert(slug, (in_title, e.score));
             }
         }
     }
@@ -710,7 +716,7 @@ fn select(mut candidates: Candidates, scheme: &ConceptScheme) -> Assignments {
 /// Returns the themes of `view`, those the record states itself (its `dcat:theme` and
 /// categories, not our keyword rules) with their broader themes, and its main subjects:
 /// the sub-themes found in its own words (title, keywords) or developed by its
-/// description, with the best score.
+/// description, those of the title first, with the best score.
 fn classify_themes(view: &DatasetView, text: &Phrases<'_>, scheme: &ConceptScheme) -> ThemeOutcome {
     let mut found = Candidates::default();
     let mut fallback = Assignments::default();
@@ -804,13 +810,13 @@ fn classify_themes(view: &DatasetView, text: &Phrases<'_>, scheme: &ConceptSchem
         .worded
         .iter()
         .filter(|(slug, _)| scheme.get(slug).is_some_and(|c| c.parent.is_some()))
-        .map(|(_, &score)| score)
+        .map(|(_, &rank)| rank)
         .max();
     let main: Vec<String> = selected
         .worded
         .iter()
-        .filter(|(slug, &score)| {
-            Some(score) == best_worded && scheme.get(slug).is_some_and(|c| c.parent.is_some())
+        .filter(|(slug, &rank)| {
+            Some(rank) == best_worded && scheme.get(slug).is_some_and(|c| c.parent.is_some())
         })
         .map(|(slug, _)| slug.clone())
         .collect();
@@ -2008,5 +2014,26 @@ mod tests {
         keywords.push("cadastre".into());
         let twice = DatasetView { keywords, ..rpg };
         assert!(theme_values(&twice).contains(&"propriete-fonciere".to_owned()));
+    }
+
+    /// Class: a rule inside a longer rule of the same concept is the same mention, not a
+    /// second piece of evidence (« servitude » in « servitude d'utilité publique »).
+    #[test]
+    fn a_nested_rule_of_the_same_concept_is_one_mention() {
+        let v = DatasetView {
+            title: Some("Repères de crues de Quimper".into()),
+            description: Some(
+                "Le zonage du PPRI est annexé au PLU en tant que servitude d'utilité publique."
+                    .into(),
+            ),
+            ..DatasetView::default()
+        };
+        let c = classify(&v, vocabularies(), &SourceContexts::new());
+        assert!(values(&c.use_cases).contains(&"ppri"));
+        assert!(
+            !values(&c.use_cases).contains(&"planification-territoriale"),
+            "{:?}",
+            c.use_cases
+        );
     }
 }
