@@ -603,10 +603,11 @@ const DESCRIPTION_MAX_SUBJECTS: usize = 3;
 /// Distinct phrases of one subject that make it the subject of a listing description.
 const DESCRIPTION_DEVELOPED_RULES: usize = 3;
 
-/// Score from which a subject found in the description only (three phrases of it there)
-/// may be the record's main subject: terse titles (« STATION TRANSPORT ») leave the
-/// subject to the description.
-const MAIN_SUBJECT_MIN_SCORE: u32 = 3;
+/// Score above which a subject not in the title may be the record's main subject: more
+/// than one keyword (« sylviculture » alone on a forest-fire layer is a side subject), a
+/// keyword the description agrees with, or a description that develops it (terse titles
+/// such as « TYPE RESEAU EAU » leave the subject to the description).
+const MAIN_SUBJECT_MIN_SCORE: u32 = 4;
 
 /// What one top theme gathered.
 #[derive(Default)]
@@ -705,7 +706,7 @@ fn select(mut candidates: Candidates, scheme: &ConceptScheme) -> Assignments {
             if e.stated {
                 out.stated.insert(slug.clone());
             }
-            if e.words || e.score >= MAIN_SUBJECT_MIN_SCORE {
+            if in_title || e.score >= MAIN_SUBJECT_MIN_SCORE {
                 out.worded.insert(slug, (in_title, e.score));
             }
         }
@@ -2035,5 +2036,19 @@ mod tests {
             "{:?}",
             c.use_cases
         );
+    }
+
+    /// Class: one keyword outside the title is a side subject, not the main subject a use
+    /// case follows (« sylviculture » on a forest-fire layer is no biodiversity atlas).
+    #[test]
+    fn a_single_keyword_is_not_the_main_subject() {
+        let v = DatasetView {
+            title: Some("Massifs forestiers exposés au risque incendie".into()),
+            keywords: vec!["sylviculture".into()],
+            ..DatasetView::default()
+        };
+        let uses = use_case_values(&v);
+        assert!(uses.contains(&"foret-incendies".to_owned()), "{uses:?}");
+        assert!(!uses.contains(&"abc".to_owned()), "{uses:?}");
     }
 }
