@@ -1067,9 +1067,14 @@ fn classify_use_cases(
             }
         }
     }
-    // Use cases are listed without their France Nation Verte group.
+    // Use cases are listed without their France Nation Verte group, and ranked like top
+    // themes: those within a third of the best supported (a forest-fire layer serves
+    // forest fire prevention; that its forests are also nature does not make it data for
+    // a biodiversity atlas).
     let mut out = found.into_concepts(&vocab.use_cases);
     out.retain(|a| a.parent.is_some());
+    let best = out.iter().map(Assignment::score).max().unwrap_or(0);
+    out.retain(|a| a.score() * 3 >= best);
     out
 }
 
@@ -2050,5 +2055,21 @@ mod tests {
         let uses = use_case_values(&v);
         assert!(uses.contains(&"foret-incendies".to_owned()), "{uses:?}");
         assert!(!uses.contains(&"abc".to_owned()), "{uses:?}");
+    }
+
+    /// Class: use cases are ranked by evidence; one far behind the best is dropped.
+    #[test]
+    fn use_cases_far_behind_the_best_are_dropped() {
+        let v = DatasetView {
+            title: Some("Massifs forestiers exposés au risque incendie".into()),
+            keywords: vec![
+                "espaces boisés".into(),
+                "forêt".into(),
+                "incendies de forêt".into(),
+            ],
+            ..DatasetView::default()
+        };
+        let uses = use_case_values(&v);
+        assert_eq!(uses, ["foret-incendies"]);
     }
 }
