@@ -231,16 +231,54 @@ fn table(d: &ClassifiedDocument) -> String {
 
 fn assignment_line(a: &Assignment) -> String {
     let indent = if a.parent.is_some() { "  " } else { "" };
+    let reasons: Vec<String> = a
+        .reasons
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match a.weights.get(i) {
+            Some(w) => format!("{r} ({w})"),
+            None => r.clone(),
+        })
+        .collect();
+    let score = if a.weights.is_empty() {
+        String::new()
+    } else {
+        format!(" poids {}", a.score())
+    };
     format!(
-        "{indent}{} [{}] ← {}",
+        "{indent}{} [{}]{score} ← {}",
         a.label,
         a.value,
-        a.reasons.join(" ; ")
+        reasons.join(" ; ")
     )
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_table_shows_each_reasons_weight_and_the_total() {
+        let a = moisson_search::Assignment {
+            value: "masses-d-eau".into(),
+            label: "Masses d'eau".into(),
+            parent: Some("eau".into()),
+            reasons: vec![
+                "titre : « zone humide »".into(),
+                "catégorie ISO inlandWaters".into(),
+            ],
+            weights: vec![3, 1],
+        };
+        assert_eq!(
+            super::assignment_line(&a),
+            "  Masses d'eau [masses-d-eau] poids 4 ← titre : « zone humide » (3) ; catégorie ISO inlandWaters (1)"
+        );
+        let territory = moisson_search::Assignment {
+            weights: Vec::new(),
+            reasons: vec!["via Brest (29)".into()],
+            ..a
+        };
+        assert!(super::assignment_line(&territory).ends_with("← via Brest (29)"));
+    }
 
     #[test]
     fn csw_answers_are_told_from_rdf_by_their_root_element() {
