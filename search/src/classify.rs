@@ -41,6 +41,19 @@ pub struct Assignment {
     pub parent: Option<String>,
     /// Why it was assigned, in French ("mot-clé « cours d'eau »").
     pub reasons: Vec<String>,
+    /// The weight of each reason as evidence, in the order of `reasons` (3 for the
+    /// record's own words or a theme it states, 1 for weak hints: an INSPIRE theme, an
+    /// ISO category, a description phrase); empty where reasons are not weighed
+    /// (territories, which follow an order of trust instead).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<u32>,
+}
+
+impl Assignment {
+    /// The sum of the weights of its reasons.
+    pub fn score(&self) -> u32 {
+        self.weights.iter().sum()
+    }
 }
 
 /// A record's themes, use cases and territories.
@@ -58,8 +71,14 @@ pub struct Classification {
 #[derive(Default)]
 pub(crate) struct Assignments {
     pub(crate) by_value: BTreeMap<String, Vec<String>>,
+    /// Weights of reasons given with one, by (value, reason).
+    weights: HashMap<(String, String), u32>,
     /// Values the record states itself (not from our keyword rules).
     stated: BTreeSet<String>,
+    /// Values found in the record's own words (title or keywords), or developed by its
+    /// description, with (found in the title, score): the title says what the data is
+    /// before the keywords do.
+    worded: BTreeMap<String, (bool, u32)>,
 }
 
 impl Assignments {
@@ -70,6 +89,14 @@ impl Assignments {
         }
     }
 
+    /// Adds `reason` for `value` with its weight as evidence.
+    fn add_weighted(&mut self, value: &str, reason: String, weight: u32) {
+        self.weights
+            .entry((value.to_owned(), reason.clone()))
+            .or_insert(weight);
+        self.add(value, reason);
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.by_value.is_empty()
     }
@@ -77,29 +104,48 @@ impl Assignments {
     /// Returns the assignments in the scheme's order, parents added with their child's
     /// reasons when not assigned themselves.
     fn into_concepts(mut self, scheme: &ConceptScheme) -> Vec<Assignment> {
-        let children: Vec<(String, Vec<String>)> = self
+        let children: Vec<(String, String, Vec<String>)> = self
             .by_value
             .iter()
             .filter_map(|(slug, reasons)| {
                 let parent = scheme.get(slug)?.parent.clone()?;
-                Some((parent, reasons.clone()))
+                Some((parent, slug.clone(), reasons.clone()))
             })
             .collect();
-        for (parent, reasons) in children {
-            if !self.by_value.contains_key(&parent) {
+        let added: BTreeSet<String> = children
+            .iter()
+            .filter(|(parent, _, _)| !self.by_value.contains_key(parent))
+            .map(|(parent, _, _)| parent.clone())
+            .collect();
+        for (parent, child, reasons) in children {
+            if added.contains(&parent) {
                 for r in reasons {
-                    self.add(&parent, r);
+                    match self.weights.get(&(child.clone(), r.clone())).copied() {
+                        Some(w) => self.add_weighted(&parent, r, w),
+                        None => self.add(&parent, r),
+                    }
                 }
             }
         }
         let mut out = Vec::new();
         for concept in scheme.concepts() {
             if let Some(reasons) = self.by_value.remove(&concept.slug) {
+                let weights: Vec<u32> = reasons
+                    .iter()
+                    .map(|r| {
+                        self.weights
+                            .get(&(concept.slug.clone(), r.clone()))
+                            .copied()
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                let weighed = weights.iter().any(|&w| w > 0);
                 out.push(Assignment {
                     value: concept.slug.clone(),
                     label: concept.label.clone(),
                     parent: concept.parent.clone(),
                     reasons,
+                    weights: if weighed { weights } else { Vec::new() },
                 });
             }
         }
@@ -108,6 +154,7 @@ impl Assignments {
 }
 
 /// Normalized text of a record, computed once.
+#[derive(Default)]
 struct RecordText<'a> {
     keywords: Vec<(&'a str, String)>,
     /// Keywords that are an INSPIRE theme's label (« Usage des sols »), with its code:
@@ -115,12 +162,12 @@ struct RecordText<'a> {
     inspire: Vec<(&'a str, &'static str)>,
     title: Option<(&'a str, String)>,
     /// The start of the description (descriptions run to pages; their opening says what
-    /// the data is), as written and normalized.
-    description: Option<(&'a str, String)>,
+    /// the data is), as plain text (markup removed) and normalized.
+    description: Option<(String, String)>,
 }
 
 /// Characters of a description read for classification.
-const DESCRIPTION_CHARS: usize = 600;
+pub(crate) const DESCRIPTION_CHARS: usize = 600;
 
 impl<'a> RecordText<'a> {
     fn of(view: &'a DatasetView) -> Self {
@@ -128,6 +175,9 @@ impl<'a> RecordText<'a> {
         let mut inspire = Vec::new();
         for k in view.keywords.iter().take(200) {
             let normalized = normalize(k);
+            if names_an_organisation(&normalized) {
+                continue;
+            }
             match inspire_theme_of_label(&normalized) {
                 Some(code) => inspire.push((k.as_str(), code)),
                 None => keywords.push((k.as_str(), normalized)),
@@ -138,14 +188,129 @@ impl<'a> RecordText<'a> {
             inspire,
             title: view.title.as_deref().map(|t| (t, normalize(t))),
             description: view.description.as_deref().map(|d| {
-                let cut = d
-                    .char_indices()
-                    .nth(DESCRIPTION_CHARS)
-                    .map_or(d.len(), |(i, _)| i);
-                (&d[..cut], normalize(&d[..cut]))
+                let plain = plain_text(d, DESCRIPTION_CHARS);
+                let normalized = normalize(&plain);
+                (plain, normalized)
             }),
         }
     }
+}
+
+/// First words of an organisation's name. Catalogues (GeoNetwork, Géo2France) put the
+/// producer's name among the keywords; its words say who made the data, not what it is
+/// about (« Institut national de la statistique et des études économiques » is no study).
+const ORGANISATION_NAME_STARTS: &[&str] = &[
+    "institut",
+    "agence",
+    "ministere",
+    "direction departementale",
+    "direction regionale",
+    "direction generale",
+    "atelier parisien",
+    "association",
+    "syndicat mixte",
+    "bureau de recherche",
+];
+
+/// Whether a normalized keyword is an organisation's name (a few words at least, starting
+/// like one).
+fn names_an_organisation(normalized: &str) -> bool {
+    normalized.split(' ').count() >= 3
+        && ORGANISATION_NAME_STARTS.iter().any(|start| {
+            normalized
+                .strip_prefix(start)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+        })
+}
+
+/// Whether the record may be read with the French vocabulary: it states no language, or
+/// French among its languages. A German or English record's words (« bus », « tram »,
+/// « Energie ») are not the French phrases the rules mean, and the portal's theme pages
+/// serve French policy work.
+fn read_in_french(view: &DatasetView) -> bool {
+    view.languages.is_empty()
+        || view.languages.iter().any(|l| {
+            let l = l.trim().to_ascii_lowercase();
+            let code = l.rsplit(['/', '#']).next().unwrap_or_default();
+            matches!(
+                code,
+                "fr" | "fra" | "fre" | "french" | "français" | "francais"
+            ) || code.starts_with("fr-")
+                || code.starts_with("fr_")
+        })
+}
+
+/// Returns the first `max_chars` characters of the text of `description` without its
+/// HTML markup: catalogues (ArcGIS Hub, udata, CKAN) write descriptions as HTML, whose
+/// tags and entities (`<div>`, `&quot;`) would otherwise fill the part that is read.
+pub(crate) fn plain_text(description: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(description.len().min(max_chars * 4));
+    let mut count = 0;
+    let mut rest = description;
+    while let Some(c) = rest.chars().next() {
+        if count >= max_chars {
+            break;
+        }
+        if c == '<' {
+            // A tag: `<` followed by a letter, `/` or `!`, up to the next `>`.
+            let next = rest[1..].chars().next();
+            if next.is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!') {
+                if let Some(end) = rest.find('>') {
+                    rest = &rest[end + 1..];
+                    out.push(' ');
+                    count += 1;
+                    continue;
+                }
+            }
+        }
+        if c == '&' {
+            if let Some((entity, len)) = html_entity(rest) {
+                out.push(entity);
+                count += 1;
+                rest = &rest[len..];
+                continue;
+            }
+        }
+        out.push(c);
+        count += 1;
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The character an HTML entity at the start of `text` stands for, and its length
+/// (the common named ones and numeric ones).
+fn html_entity(text: &str) -> Option<(char, usize)> {
+    let end = text
+        .char_indices()
+        .take(12)
+        .find(|&(_, c)| c == ';')
+        .map(|(i, _)| i)?;
+    let name = &text[1..end];
+    let c = match name {
+        "quot" => '"',
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "nbsp" => ' ',
+        "apos" => '\'',
+        "rsquo" | "lsquo" => '’',
+        "laquo" => '«',
+        "raquo" => '»',
+        "eacute" => 'é',
+        "egrave" => 'è',
+        "agrave" => 'à',
+        "ccedil" => 'ç',
+        _ => {
+            let code = name.strip_prefix('#')?;
+            let n = match code.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => code.parse().ok()?,
+            };
+            char::from_u32(n)?
+        }
+    };
+    Some((c, end + 1))
 }
 
 /// The longest keyword rule of the vocabularies, in words (a test keeps them within it).
@@ -233,9 +398,9 @@ impl<'t> Phrases<'t> {
     }
 
     /// Returns the keyword rules of `scheme` found in the record, where a rule found
-    /// inside a longer rule of another concept at the same place is dropped: « habitats
-    /// naturels » is a nature inventory, not housing; « atlas des zones inondables » is
-    /// flood prevention, not a study.
+    /// inside a longer rule at the same place is dropped: of another concept, « habitats
+    /// naturels » is a nature inventory, not housing, and « atlas des zones inondables » is
+    /// flood prevention, not a study; of the same concept, it is the same mention.
     fn matches<'v>(&self, scheme: &'v ConceptScheme, places: &[PlaceKind]) -> Vec<RuleMatch<'v>> {
         let mut found = Vec::new();
         for concept in scheme.concepts() {
@@ -255,10 +420,11 @@ impl<'t> Phrases<'t> {
                 }
             }
         }
+        // Also inside a longer rule of the same concept: « servitude » within « servitude
+        // d'utilité publique » is the same mention, not a second piece of evidence.
         let inside_longer = |m: &RuleMatch<'_>| {
             found.iter().any(|o| {
-                o.concept != m.concept
-                    && o.at.place == m.at.place
+                o.at.place == m.at.place
                     && o.at.words > m.at.words
                     && o.at.start <= m.at.start
                     && o.at.start + o.at.words >= m.at.start + m.at.words
@@ -277,7 +443,7 @@ impl<'t> Phrases<'t> {
         match place {
             Place::Keyword(i) => self.text.keywords[i].0,
             Place::Title => self.text.title.as_ref().map_or("", |t| t.0),
-            Place::Description => self.text.description.as_ref().map_or("", |d| d.0),
+            Place::Description => self.text.description.as_ref().map_or("", |d| d.0.as_str()),
         }
     }
 
@@ -293,7 +459,7 @@ impl<'t> Phrases<'t> {
     fn reason(&self, m: &RuleMatch<'_>) -> String {
         match m.at.place {
             Place::Keyword(i) => format!("mot-clé « {} »", self.text.keywords[i].0.trim()),
-            Place::Title => format!("titre : « {} »", m.rule),
+            Place::Title => format!("{TITLE_REASON}« {} »", m.rule),
             Place::Description => format!("{DESCRIPTION_REASON}« {} »", m.rule),
         }
     }
@@ -332,11 +498,23 @@ pub fn classify(
     vocab: &Vocabularies,
     sources: &SourceContexts,
 ) -> Classification {
-    let text = RecordText::of(view);
+    let text = if read_in_french(view) {
+        RecordText::of(view)
+    } else {
+        RecordText::default()
+    };
     let phrases = Phrases::of(&text);
-    let (themes, explicit) = classify_themes(view, &phrases, &vocab.themes);
-    let explicit: Vec<&str> = explicit.iter().map(String::as_str).collect();
-    let use_cases = classify_use_cases(&phrases, &explicit, vocab);
+    let outcome = classify_themes(view, &phrases, &vocab.themes);
+    let stated: Vec<&str> = outcome.stated.iter().map(String::as_str).collect();
+    let main: Vec<&str> = outcome.main.iter().map(String::as_str).collect();
+    let use_cases = classify_use_cases(
+        &phrases,
+        &stated,
+        &main,
+        outcome.description_is_a_list,
+        vocab,
+    );
+    let themes = outcome.themes;
     let territories = crate::territory::classify_territories(view, vocab, sources);
     Classification {
         themes,
@@ -376,6 +554,7 @@ struct Evidence {
     /// Evidence other than the description.
     beyond_description: bool,
     reasons: Vec<String>,
+    weights: Vec<u32>,
 }
 
 /// Evidence by concept slug.
@@ -397,21 +576,62 @@ impl Candidates {
         e.stated |= stated;
         if e.reasons.len() < 8 {
             e.reasons.push(reason);
+            e.weights.push(strength.weight());
         }
     }
 }
 
+/// How a reason from the title starts.
+const TITLE_REASON: &str = "titre : ";
+
 /// How a reason from the description starts.
 const DESCRIPTION_REASON: &str = "description : ";
+
+/// A sub-theme said at most once in the record's own words is kept when its score is at
+/// least the best sub-theme's of its top theme divided by this.
+const SUB_THEME_SHARE: u32 = 2;
 
 /// Most top themes a record keeps.
 const MAX_TOP_THEMES: usize = 3;
 
+/// A description whose opening names more subjects than this is a list (« les risques
+/// majeurs : inondation, mouvement de terrain, éruption volcanique… ») rather than the
+/// record's subject: it then only adds weight to subjects found elsewhere, or to a
+/// subject it develops with [`DESCRIPTION_DEVELOPED_RULES`] phrases or more.
+const DESCRIPTION_MAX_SUBJECTS: usize = 3;
+
+/// Distinct phrases of one subject that make it the subject of a listing description.
+const DESCRIPTION_DEVELOPED_RULES: usize = 3;
+
+/// Score above which a subject not in the title may be the record's main subject: more
+/// than one keyword (« sylviculture » alone on a forest-fire layer is a side subject), a
+/// keyword the description agrees with, or a description that develops it (terse titles
+/// such as « TYPE RESEAU EAU » leave the subject to the description).
+const MAIN_SUBJECT_MIN_SCORE: u32 = 4;
+
+/// What one top theme gathered.
+#[derive(Default)]
+struct TopEvidence {
+    score: u32,
+    strong: bool,
+    /// Supported by a sub-theme or a stated theme, not only by the top theme's own
+    /// broad words (« mobilité », « transport »).
+    specific: bool,
+}
+
+/// Whether a description naming these subjects (with the phrases found for each) is a
+/// list of subjects rather than the description of one.
+fn description_is_a_list(rules: &BTreeMap<&str, BTreeSet<&str>>) -> bool {
+    rules.len() > DESCRIPTION_MAX_SUBJECTS
+}
+
 /// Keeps the well-supported themes of `candidates`: the top themes with strong evidence
 /// (under them or on them), and those with weak evidence only when no keyword or title
 /// rule classified the record (weak evidence needs the record's own words to agree);
-/// ranked by score, those within a third of the best, at most [`MAX_TOP_THEMES`]; then
-/// every candidate under a kept top theme.
+/// a top theme found only by its own broad words gives way to a top theme with specific
+/// evidence at least as strong (« stationnement vélos », mot-clé « mobilité »: cycling,
+/// not transport in general); ranked by score, those within a third of the best, at most
+/// [`MAX_TOP_THEMES`]; then every candidate under a kept top theme.
 fn select(mut candidates: Candidates, scheme: &ConceptScheme) -> Assignments {
     // One passing mention in a description says little: it takes two rules there, or
     // other evidence.
@@ -424,17 +644,26 @@ fn select(mut candidates: Candidates, scheme: &ConceptScheme) -> Assignments {
             .and_then(|c| c.parent.clone())
             .unwrap_or_else(|| slug.to_owned())
     };
-    let mut tops: BTreeMap<String, (u32, bool)> = BTreeMap::new();
+    let mut tops: BTreeMap<String, TopEvidence> = BTreeMap::new();
     for (slug, e) in &candidates.by_value {
-        let t = tops.entry(top_of(slug)).or_default();
-        t.0 += e.score;
-        t.1 |= e.strong;
+        let top = top_of(slug);
+        let specific = e.stated || (*slug != top && e.strong);
+        let t = tops.entry(top).or_default();
+        t.score += e.score;
+        t.strong |= e.strong;
+        t.specific |= specific;
     }
     let any_words = candidates.by_value.values().any(|e| e.words);
+    let best_specific = tops
+        .values()
+        .filter(|t| t.specific && (t.strong || !any_words))
+        .map(|t| t.score)
+        .max();
     let mut ranked: Vec<(String, u32)> = tops
         .into_iter()
-        .filter(|(_, (_, strong))| *strong || !any_words)
-        .map(|(slug, (score, _))| (slug, score))
+        .filter(|(_, t)| t.strong || !any_words)
+        .filter(|(_, t)| t.specific || best_specific.is_none_or(|best| t.score > best))
+        .map(|(slug, t)| (slug, t.score))
         .collect();
     ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
     let best = ranked.first().map_or(0, |r| r.1);
@@ -444,27 +673,52 @@ fn select(mut candidates: Candidates, scheme: &ConceptScheme) -> Assignments {
         .take(MAX_TOP_THEMES)
         .map(|(slug, _)| slug)
         .collect();
+    // Within a kept top theme, a sub-theme far behind the best one and said at most once
+    // in the record's own words is a side mention (the RPG's keyword « parcelles » next
+    // to its many agricultural words); one said twice is a subject (a PPRN's flood
+    // keywords).
+    let mut best_sub: BTreeMap<String, u32> = BTreeMap::new();
+    for (slug, e) in &candidates.by_value {
+        let top = top_of(slug);
+        if *slug != top {
+            let b = best_sub.entry(top).or_default();
+            *b = (*b).max(e.score);
+        }
+    }
     let mut out = Assignments::default();
     for (slug, e) in candidates.by_value {
-        if kept.contains(&top_of(&slug)) {
-            for reason in e.reasons {
-                out.add(&slug, reason);
+        let top = top_of(&slug);
+        let strong_reasons = e
+            .weights
+            .iter()
+            .filter(|&&w| w >= Strength::Words.weight())
+            .count();
+        let side_mention = slug != top
+            && strong_reasons < 2
+            && best_sub
+                .get(&top)
+                .is_some_and(|&best| e.score * SUB_THEME_SHARE < best);
+        if kept.contains(&top) && !side_mention {
+            let in_title = e.reasons.iter().any(|r| r.starts_with(TITLE_REASON));
+            for (reason, weight) in e.reasons.into_iter().zip(e.weights) {
+                out.add_weighted(&slug, reason, weight);
             }
             if e.stated {
-                out.stated.insert(slug);
+                out.stated.insert(slug.clone());
+            }
+            if in_title || e.score >= MAIN_SUBJECT_MIN_SCORE {
+                out.worded.insert(slug, (in_title, e.score));
             }
         }
     }
     out
 }
 
-/// Returns the themes of `view` and, among them, those the record states itself (its
-/// `dcat:theme` and categories, not our keyword rules), with their broader themes.
-fn classify_themes(
-    view: &DatasetView,
-    text: &Phrases<'_>,
-    scheme: &ConceptScheme,
-) -> (Vec<Assignment>, Vec<String>) {
+/// Returns the themes of `view`, those the record states itself (its `dcat:theme` and
+/// categories, not our keyword rules) with their broader themes, and its main subjects:
+/// the sub-themes found in its own words (title, keywords) or developed by its
+/// description, those of the title first, with the best score.
+fn classify_themes(view: &DatasetView, text: &Phrases<'_>, scheme: &ConceptScheme) -> ThemeOutcome {
     let mut found = Candidates::default();
     let mut fallback = Assignments::default();
     for theme in view.themes.iter().take(100) {
@@ -493,7 +747,7 @@ fn classify_themes(
                 .as_deref()
                 .is_some_and(|i| concept.related_matches.iter().any(|m| m == i))
             {
-                fallback.add(&concept.slug, reason.clone());
+                fallback.add_weighted(&concept.slug, reason.clone(), Strength::Weak.weight());
             } else if iri.is_none() && normalize(&concept.label) == normalized {
                 found.add(
                     &concept.slug,
@@ -518,13 +772,29 @@ fn classify_themes(
         }
     }
     let places = [PlaceKind::Keyword, PlaceKind::Title, PlaceKind::Description];
-    for m in text.matches(scheme, &places) {
-        let strength = if m.at.place == Place::Description {
-            Strength::Weak
-        } else {
-            Strength::Words
-        };
-        found.add(m.concept, strength, false, text.reason(&m));
+    let (in_description, in_words): (Vec<_>, Vec<_>) = text
+        .matches(scheme, &places)
+        .into_iter()
+        .partition(|m| m.at.place == Place::Description);
+    for m in in_words {
+        found.add(m.concept, Strength::Words, false, text.reason(&m));
+    }
+    let mut description_rules: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for m in &in_description {
+        description_rules
+            .entry(m.concept)
+            .or_default()
+            .insert(m.rule);
+    }
+    let a_list = description_is_a_list(&description_rules);
+    for m in in_description {
+        if a_list
+            && !found.by_value.contains_key(m.concept)
+            && description_rules[m.concept].len() < DESCRIPTION_DEVELOPED_RULES
+        {
+            continue;
+        }
+        found.add(m.concept, Strength::Weak, false, text.reason(&m));
     }
     let mut selected = select(found, scheme);
     if selected.is_empty() {
@@ -537,13 +807,47 @@ fn classify_themes(
         .filter_map(|slug| scheme.get(slug)?.parent.clone())
         .collect();
     explicit.extend(parents);
-    (selected.into_concepts(scheme), explicit)
+    let best_worded = selected
+        .worded
+        .iter()
+        .filter(|(slug, _)| scheme.get(slug).is_some_and(|c| c.parent.is_some()))
+        .map(|(_, &rank)| rank)
+        .max();
+    let main: Vec<String> = selected
+        .worded
+        .iter()
+        .filter(|(slug, &rank)| {
+            Some(rank) == best_worded && scheme.get(slug).is_some_and(|c| c.parent.is_some())
+        })
+        .map(|(slug, _)| slug.clone())
+        .collect();
+    ThemeOutcome {
+        themes: selected.into_concepts(scheme),
+        stated: explicit,
+        main,
+        description_is_a_list: a_list,
+    }
 }
 
-/// INSPIRE themes and ISO 19115 topic categories: a catalogue puts them on whole series
-/// of records, so they count only with agreement from the record's own words.
+/// What the theme classification tells the use cases.
+struct ThemeOutcome {
+    themes: Vec<Assignment>,
+    /// Themes the record states, with their broader themes.
+    stated: Vec<String>,
+    /// The best-supported sub-themes of the record's own words.
+    main: Vec<String>,
+    /// Whether the description's opening lists many subjects.
+    description_is_a_list: bool,
+}
+
+/// INSPIRE themes, ISO 19115 topic categories and EU data themes: a catalogue puts them
+/// on whole series of records (GeoNetwork derives EU themes from ISO categories: a list of
+/// schools gets « Agriculture » and « Régions »), so they count only with agreement from
+/// the record's own words, or when its words say nothing.
 fn is_blanket_category(iri: &str) -> bool {
-    iri.starts_with(INSPIRE_THEME_PREFIX) || iri.starts_with(ISO_TOPIC_CATEGORY_PREFIX)
+    iri.starts_with(INSPIRE_THEME_PREFIX)
+        || iri.starts_with(ISO_TOPIC_CATEGORY_PREFIX)
+        || iri.starts_with(EU_DATA_THEME_PREFIX)
 }
 
 /// Returns the French reason for an explicit theme value and the IRI to match with
@@ -696,32 +1000,81 @@ const ISO_TOPIC_CATEGORIES: &[&str] = &[
     "utilitiesCommunication",
 ];
 
-/// Use cases come from their own keyword rules, or from a theme the record states itself:
-/// a theme our keyword rules gave is not enough ("submersion marine" makes a record part of
-/// flood prevention, not data for a PPRI).
+/// Weight of a use case's own phrase in the title or keywords, of a theme stated by the
+/// record or its main subject, and of a phrase of the description.
+const USE_CASE_WORDS: u32 = 3;
+const USE_CASE_THEME: u32 = 2;
+const USE_CASE_DESCRIPTION: u32 = 1;
+
+/// Use cases come from their own phrases in the title and keywords; from a theme of the
+/// use case that the record states itself or that is its main subject in its own words
+/// (the best-supported sub-theme of its title and keywords: a list of biomass boilers
+/// serves the PCAET through *Production d'énergie*), not from any theme our rules gave
+/// (« submersion marine » among coastal words does not make data for a PPRI); and from
+/// the description's opening, as for themes, with two phrases there (three when it lists
+/// many subjects) or agreement.
 fn classify_use_cases(
     text: &Phrases<'_>,
-    themes: &[&str],
+    stated: &[&str],
+    main: &[&str],
+    description_is_a_list: bool,
     vocab: &Vocabularies,
 ) -> Vec<Assignment> {
     let mut found = Assignments::default();
-    for m in text.matches(&vocab.use_cases, &[PlaceKind::Keyword, PlaceKind::Title]) {
-        found.add(m.concept, text.reason(&m));
+    let places = [PlaceKind::Keyword, PlaceKind::Title, PlaceKind::Description];
+    let mut from_description: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for m in text.matches(&vocab.use_cases, &places) {
+        if m.at.place == Place::Description {
+            let reasons = from_description.entry(m.concept).or_default();
+            let reason = text.reason(&m);
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        } else {
+            found.add_weighted(m.concept, text.reason(&m), USE_CASE_WORDS);
+        }
     }
     for concept in vocab.use_cases.concepts() {
         if concept.parent.is_none() {
             continue;
         }
         for theme in &concept.themes {
-            if themes.contains(&theme.as_str()) {
-                let label = vocab.themes.get(theme).map_or(theme.as_str(), |t| &t.label);
-                found.add(&concept.slug, format!("thème « {label} »"));
+            let label = || vocab.themes.get(theme).map_or(theme.as_str(), |t| &t.label);
+            if stated.contains(&theme.as_str()) {
+                found.add_weighted(
+                    &concept.slug,
+                    format!("thème « {} »", label()),
+                    USE_CASE_THEME,
+                );
+            } else if main.contains(&theme.as_str()) {
+                found.add_weighted(
+                    &concept.slug,
+                    format!("sujet principal « {} »", label()),
+                    USE_CASE_THEME,
+                );
             }
         }
     }
-    // Use cases are listed without their France Nation Verte group.
+    for (concept, reasons) in from_description {
+        let enough = if description_is_a_list {
+            DESCRIPTION_DEVELOPED_RULES
+        } else {
+            2
+        };
+        if found.by_value.contains_key(concept) || reasons.len() >= enough {
+            for r in reasons {
+                found.add_weighted(concept, r, USE_CASE_DESCRIPTION);
+            }
+        }
+    }
+    // Use cases are listed without their France Nation Verte group, and ranked like top
+    // themes: those within a third of the best supported (a forest-fire layer serves
+    // forest fire prevention; that its forests are also nature does not make it data for
+    // a biodiversity atlas).
     let mut out = found.into_concepts(&vocab.use_cases);
     out.retain(|a| a.parent.is_some());
+    let best = out.iter().map(Assignment::score).max().unwrap_or(0);
+    out.retain(|a| a.score() * 3 >= best);
     out
 }
 
@@ -1316,7 +1669,7 @@ mod tests {
     fn generic_filing_words_make_no_theme() {
         for word in ["Environnement", "Atlas"] {
             let v = DatasetView {
-                title: Some("Poubelles".into()),
+                title: Some("Bancs publics".into()),
                 keywords: vec![word.into()],
                 ..DatasetView::default()
             };
@@ -1448,5 +1801,340 @@ mod tests {
             ..DatasetView::default()
         };
         assert!(theme_values(&plu).contains(&"planification".to_owned()));
+    }
+
+    fn use_case_values(v: &DatasetView) -> Vec<String> {
+        classify(v, vocabularies(), &SourceContexts::new())
+            .use_cases
+            .iter()
+            .map(|a| a.value.clone())
+            .collect()
+    }
+
+    /// Class: every keyword rule of the vocabularies can classify a record on its own, as
+    /// its title (a rule shadowed by another concept's longer rule, mangled by the
+    /// normalization or dropped by the selection would be dead text in a file a domain
+    /// expert edits; as a keyword, an INSPIRE theme's label is read as that theme).
+    #[test]
+    fn every_vocabulary_rule_is_reachable() {
+        let v = vocabularies();
+        let mut dead = Vec::new();
+        for concept in v.themes.concepts() {
+            for rule in &concept.keywords {
+                let record = DatasetView {
+                    title: Some(rule.clone()),
+                    ..DatasetView::default()
+                };
+                if !theme_values(&record).contains(&concept.slug) {
+                    dead.push(format!("theme {}: {rule:?}", concept.slug));
+                }
+            }
+        }
+        for concept in v.use_cases.concepts() {
+            for rule in &concept.keywords {
+                let record = DatasetView {
+                    title: Some(rule.clone()),
+                    ..DatasetView::default()
+                };
+                if !use_case_values(&record).contains(&concept.slug) {
+                    dead.push(format!("use case {}: {rule:?}", concept.slug));
+                }
+            }
+        }
+        assert!(dead.is_empty(), "rules that classify nothing: {dead:#?}");
+    }
+
+    /// Class: themes that had no rule at all (sport facilities, places of worship,
+    /// waste containers, public transport lines) are reached by the phrases producers use.
+    #[test]
+    fn themes_without_rules_before_have_producer_phrases() {
+        for (title, theme) in [
+            (
+                "Équipements sportifs de la commune",
+                "equipements-sportifs-ou-culturels",
+            ),
+            (
+                "Gymnases et terrains de sport",
+                "equipements-sportifs-ou-culturels",
+            ),
+            (
+                "Médiathèques et musées",
+                "equipements-sportifs-ou-culturels",
+            ),
+            ("Lieux de culte", "etablissements-d-activites"),
+            ("Conteneurs à verre", "dechets"),
+            ("Points d'apport volontaire", "dechets"),
+            ("Lignes de tramway et de métro", "transport-collectif"),
+            ("Chaufferies biomasse", "production-d-energie-hors-eolien"),
+            ("Tronçons de voirie", "infrastructure-routiere"),
+            ("Arrêtés de catastrophe naturelle", "gestion-du-risque"),
+            ("Zonage pluvial", "assainissement"),
+        ] {
+            let v = DatasetView {
+                title: Some(title.into()),
+                ..DatasetView::default()
+            };
+            let themes = theme_values(&v);
+            assert!(themes.contains(&theme.to_owned()), "{title}: {themes:?}");
+        }
+    }
+
+    /// Class: descriptions written as HTML (ArcGIS Hub, udata) are read as their text; the
+    /// markup neither fills the part read nor makes words (« div », « quot »).
+    #[test]
+    fn html_descriptions_are_read_as_text() {
+        assert_eq!(
+            plain_text(
+                "<div>Conteneurs &quot;à verre&quot;</div><br />x &#233;t&eacute;",
+                100
+            ),
+            " Conteneurs \"à verre\"  x été"
+        );
+        assert_eq!(plain_text("a < b && c", 100), "a < b && c");
+        assert_eq!(plain_text("<div>abcdef</div>", 3), " ab");
+        let padding = "<div style=\"text-align:left\"><span>&nbsp;</span></div>".repeat(30);
+        let v = DatasetView {
+            title: Some("Couche 2015".into()),
+            description: Some(format!(
+                "{padding}<p>Inventaire des zones humides et des cours d'eau</p>"
+            )),
+            ..DatasetView::default()
+        };
+        assert!(theme_values(&v).contains(&"masses-d-eau".to_owned()));
+    }
+
+    /// Class: an organisation's name among the keywords says who made the data, not what
+    /// it is about.
+    #[test]
+    fn organisation_names_among_keywords_are_not_subjects() {
+        let v = DatasetView {
+            title: Some("Part des ménages par commune".into()),
+            keywords: vec![
+                "INSTITUT NATIONAL DE LA STATISTIQUE ET DES ETUDES ECONOMIQUES".into(),
+                "Agence de l'eau Seine-Normandie".into(),
+            ],
+            ..DatasetView::default()
+        };
+        assert!(theme_values(&v).is_empty(), "{:?}", theme_values(&v));
+        assert!(!names_an_organisation("etude"));
+        assert!(names_an_organisation("agence de eau adour garonne"));
+    }
+
+    /// Class: a record in another language is not read with the French phrases.
+    #[test]
+    fn records_in_another_language_are_not_read_with_french_phrases() {
+        let mut v = DatasetView {
+            title: Some("ZVV Fahrplan Tram und Bus".into()),
+            keywords: vec!["bus".into(), "tram".into()],
+            languages: vec!["de".into()],
+            ..DatasetView::default()
+        };
+        assert!(theme_values(&v).is_empty());
+        v.languages = vec!["http://publications.europa.eu/resource/authority/language/FRA".into()];
+        assert!(theme_values(&v).contains(&"transport-collectif".to_owned()));
+        v.languages = Vec::new();
+        assert!(theme_values(&v).contains(&"transport-collectif".to_owned()));
+    }
+
+    /// Class: EU data themes set by catalogue software are weak like INSPIRE themes.
+    #[test]
+    fn eu_data_themes_need_the_records_own_words_to_agree() {
+        let v = DatasetView {
+            title: Some("Établissements d'enseignement".into()),
+            themes: vec![
+                "http://publications.europa.eu/resource/authority/data-theme/AGRI".into(),
+                "http://publications.europa.eu/resource/authority/data-theme/REGI".into(),
+            ],
+            ..DatasetView::default()
+        };
+        let themes = theme_values(&v);
+        assert!(themes.contains(&"etablissements-d-enseignement".to_owned()));
+        assert!(
+            !themes.contains(&"foncier-agricole".to_owned()),
+            "{themes:?}"
+        );
+        assert!(!themes.contains(&"amenagement-et-urbanisme".to_owned()));
+    }
+
+    /// Class: a description listing many subjects gives none of them on its own.
+    #[test]
+    fn a_listing_description_does_not_give_each_subject() {
+        let v = DatasetView {
+            title: Some("Plan de prévention des risques inondation".into()),
+            description: Some(
+                "Les risques majeurs regroupent les risques : inondation, mouvement de \
+                 terrain, séisme, éruption volcanique, feu de forêt, avalanche, cyclone."
+                    .into(),
+            ),
+            ..DatasetView::default()
+        };
+        let themes = theme_values(&v);
+        assert!(themes.contains(&"prevention-des-inondations".to_owned()));
+        assert!(
+            !themes.contains(&"prevention-des-eruptions-volcaniques".to_owned()),
+            "{themes:?}"
+        );
+        assert!(!use_case_values(&v).contains(&"foret-incendies".to_owned()));
+    }
+
+    /// Class: a top theme found only by its own broad words gives way to specific evidence
+    /// under another top theme.
+    #[test]
+    fn broad_top_words_give_way_to_a_specific_subject() {
+        let v = DatasetView {
+            title: Some("Stationnement vélos".into()),
+            keywords: vec!["mobilité".into()],
+            ..DatasetView::default()
+        };
+        let themes = theme_values(&v);
+        assert!(
+            themes.contains(&"circulation-douce".to_owned()),
+            "{themes:?}"
+        );
+        assert!(!themes.contains(&"transport-et-deplacements".to_owned()));
+        // Alone, the broad word still classifies.
+        let v = DatasetView {
+            title: Some("Places PMR".into()),
+            keywords: vec!["mobilité".into()],
+            ..DatasetView::default()
+        };
+        assert!(theme_values(&v).contains(&"transport-et-deplacements".to_owned()));
+    }
+
+    /// Class: a use case follows the record's main subject when it is one of the use
+    /// case's themes, and the description with two phrases.
+    #[test]
+    fn use_cases_follow_the_main_subject_and_the_description() {
+        let v = DatasetView {
+            title: Some("Chaufferies biomasse".into()),
+            ..DatasetView::default()
+        };
+        let c = classify(&v, vocabularies(), &SourceContexts::new());
+        let pcaet = c
+            .use_cases
+            .iter()
+            .find(|a| a.value == "pcaet")
+            .expect("pcaet");
+        assert!(
+            pcaet
+                .reasons
+                .contains(&"sujet principal « Production d'énergie hors éolien »".to_owned()),
+            "{:?}",
+            pcaet.reasons
+        );
+        let once = DatasetView {
+            title: Some("Couche 2015".into()),
+            description: Some("Données sur le chauffage.".into()),
+            ..DatasetView::default()
+        };
+        assert!(use_case_values(&once).is_empty());
+        let twice = DatasetView {
+            title: Some("Couche 2015".into()),
+            description: Some("Modes de chauffage et précarité énergétique.".into()),
+            ..DatasetView::default()
+        };
+        assert!(use_case_values(&twice).contains(&"renovation-energetique".to_owned()));
+    }
+
+    /// Evidence weights are given with the reasons, in the same order.
+    #[test]
+    fn reasons_carry_their_weights() {
+        let v = DatasetView {
+            title: Some("Zones humides".into()),
+            themes: vec!["inlandWaters".into()],
+            description: Some("Inventaire des zones humides du bassin.".into()),
+            ..DatasetView::default()
+        };
+        let c = classify(&v, vocabularies(), &SourceContexts::new());
+        let masses = c
+            .themes
+            .iter()
+            .find(|a| a.value == "masses-d-eau")
+            .expect("masses");
+        assert_eq!(masses.reasons.len(), masses.weights.len());
+        for (reason, weight) in masses.reasons.iter().zip(&masses.weights) {
+            let expected = if reason.starts_with("titre") { 3 } else { 1 };
+            assert_eq!(*weight, expected, "{reason}");
+        }
+        let eau = c.themes.iter().find(|a| a.value == "eau").expect("eau");
+        assert_eq!(eau.reasons.len(), eau.weights.len());
+        assert_eq!(eau.weights, vec![1], "{eau:?}");
+        assert_eq!(masses.score(), masses.weights.iter().sum::<u32>());
+        assert!(c.territories.iter().all(|t| t.weights.is_empty()));
+    }
+
+    /// Class: within the record's main top theme, a sub-theme said once beside a subject
+    /// developed at length is a side mention; one said twice stays.
+    #[test]
+    fn a_side_mention_under_the_main_theme_is_dropped() {
+        let rpg = DatasetView {
+            title: Some("Registre parcellaire graphique".into()),
+            keywords: vec![
+                "agriculture".into(),
+                "RPG".into(),
+                "exploitations agricoles".into(),
+                "parcelles".into(),
+            ],
+            ..DatasetView::default()
+        };
+        let c = classify(&rpg, vocabularies(), &SourceContexts::new());
+        let themes = values(&c.themes);
+        assert!(themes.contains(&"foncier-agricole"), "{themes:?} {c:?}");
+        assert!(!themes.contains(&"propriete-fonciere"), "{themes:?}");
+        let mut keywords = rpg.keywords.clone();
+        keywords.push("cadastre".into());
+        let twice = DatasetView { keywords, ..rpg };
+        assert!(theme_values(&twice).contains(&"propriete-fonciere".to_owned()));
+    }
+
+    /// Class: a rule inside a longer rule of the same concept is the same mention, not a
+    /// second piece of evidence (« servitude » in « servitude d'utilité publique »).
+    #[test]
+    fn a_nested_rule_of_the_same_concept_is_one_mention() {
+        let v = DatasetView {
+            title: Some("Repères de crues de Quimper".into()),
+            description: Some(
+                "Le zonage du PPRI est annexé au PLU en tant que servitude d'utilité publique."
+                    .into(),
+            ),
+            ..DatasetView::default()
+        };
+        let c = classify(&v, vocabularies(), &SourceContexts::new());
+        assert!(values(&c.use_cases).contains(&"ppri"));
+        assert!(
+            !values(&c.use_cases).contains(&"planification-territoriale"),
+            "{:?}",
+            c.use_cases
+        );
+    }
+
+    /// Class: one keyword outside the title is a side subject, not the main subject a use
+    /// case follows (« sylviculture » on a forest-fire layer is no biodiversity atlas).
+    #[test]
+    fn a_single_keyword_is_not_the_main_subject() {
+        let v = DatasetView {
+            title: Some("Massifs forestiers exposés au risque incendie".into()),
+            keywords: vec!["sylviculture".into()],
+            ..DatasetView::default()
+        };
+        let uses = use_case_values(&v);
+        assert!(uses.contains(&"foret-incendies".to_owned()), "{uses:?}");
+        assert!(!uses.contains(&"abc".to_owned()), "{uses:?}");
+    }
+
+    /// Class: use cases are ranked by evidence; one far behind the best is dropped.
+    #[test]
+    fn use_cases_far_behind_the_best_are_dropped() {
+        let v = DatasetView {
+            title: Some("Massifs forestiers exposés au risque incendie".into()),
+            keywords: vec![
+                "espaces boisés".into(),
+                "forêt".into(),
+                "incendies de forêt".into(),
+            ],
+            ..DatasetView::default()
+        };
+        let uses = use_case_values(&v);
+        assert_eq!(uses, ["foret-incendies"]);
     }
 }

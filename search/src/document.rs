@@ -167,6 +167,13 @@ pub fn dedup_keys(view: &DatasetView) -> Vec<String> {
             }
         }
     }
+    // A data service is a duplicate of another service only, never of a dataset it
+    // serves (they may share an identifier or a landing page).
+    if view.kind == "service" {
+        for k in &mut keys {
+            k.insert_str(0, "service|");
+        }
+    }
     keys.sort();
     keys.dedup();
     keys

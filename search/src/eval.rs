@@ -600,6 +600,7 @@ mod tests {
             label: value.into(),
             parent: parent.map(Into::into),
             reasons: vec![format!("règle {value}")],
+            weights: Vec::new(),
         }
     }
 
@@ -693,6 +694,7 @@ mod tests {
             label: String::new(),
             parent: None,
             reasons: vec!["titre".into()],
+            weights: Vec::new(),
         };
         let given = Classification {
             territories: vec![
@@ -719,6 +721,7 @@ mod tests {
                 label: String::new(),
                 parent: None,
                 reasons: vec!["emprise".into()],
+                weights: Vec::new(),
             }],
             ..Classification::default()
         };

@@ -9,7 +9,7 @@
 //!   is re-read from the store, so merging and splitting duplicates stays correct.
 
 use moisson_catalog::vocab::{vocabularies, Vocabularies};
-use moisson_catalog::{Assigned, CatalogStore, RecordEntry, RecordKind, Registry, StoreError};
+use moisson_catalog::{Assigned, CatalogStore, RecordEntry, Registry, StoreError};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -272,11 +272,9 @@ impl SearchIndex {
         sources: &SourceContexts,
     ) -> Result<IndexStats, SearchError> {
         let started = Instant::now();
-        let entries: Vec<RecordEntry> = store
-            .active_entries()?
-            .into_iter()
-            .filter(|e| e.kind != RecordKind::Service)
-            .collect();
+        // Datasets, series and data services alike: a WMS or WFS service is found by its
+        // theme and words too, and told apart by the `kind` filter.
+        let entries: Vec<RecordEntry> = store.active_entries()?;
         // Pass 1: keys of every record, to find duplicates without keeping every view.
         let mut keys: Vec<Vec<String>> = Vec::with_capacity(entries.len());
         for entry in &entries {
@@ -344,9 +342,6 @@ impl SearchIndex {
             for id in &pending {
                 loaded.insert(id.clone());
                 for entry in store.entries_for_dataset(id)? {
-                    if entry.kind == RecordKind::Service {
-                        continue;
-                    }
                     let record = Record::read(store, entry)?;
                     for k in dedup_keys(&record.view) {
                         if keys_seen.insert(k.clone()) {
@@ -463,11 +458,8 @@ impl SearchIndex {
 
     /// What Moisson assigned dataset `id` (themes, use cases and territories, as IRIs with
     /// French labels), as the index computed it: what `/catalog`, `moisson export` and the
-    /// dataset pages publish. Services are not classified.
-    pub fn assigned(&self, id: &str, kind: RecordKind) -> Result<Assigned, SearchError> {
-        if kind == RecordKind::Service {
-            return Ok(Assigned::default());
-        }
+    /// dataset pages publish; data services are classified like datasets.
+    pub fn assigned(&self, id: &str) -> Result<Assigned, SearchError> {
         let Some(summary) = self.summary_of(id)? else {
             return Ok(Assigned::default());
         };
@@ -486,9 +478,10 @@ impl SearchIndex {
         for c in concepts {
             out.themes.push((c.iri.clone(), c.label.clone()));
         }
+        // Every level: communes and EPCIs too, with INSEE/SIREN IRIs.
         for key in &summary.territories {
-            if let Some(t) = crate::classify::territory_by_key(vocab, key) {
-                out.territories.push((t.iri.clone(), t.name.clone()));
+            if let Some(p) = moisson_catalog::vocab::places::place(key) {
+                out.territories.push((p.iri(), p.name.clone()));
             }
         }
         Ok(out)

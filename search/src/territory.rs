@@ -18,6 +18,14 @@
 //!    région; a box covering most of France (or larger) makes the record `national`,
 //!    whatever its other boxes (the overseas parts of a national dataset).
 //!
+//! 5. the description's opening, last and weakest: places named with their type,
+//!    départements and régions named after a preposition, the words that say France as
+//!    a whole (« pour Paris », « sur l'ensemble du territoire national »).
+//! 6. the host name of the record's portal (landing page, identifiers), weakest of all:
+//!    local portals are named after their commune or EPCI (« vanves-seineouest
+//!    .opendatasoft.com », « data.capatlantique.fr »), whose records often say nothing of
+//!    where they lie.
+//!
 //! The parents of each place are added (a commune's EPCI, département and région), so a
 //! search by département finds its communes' data.
 
@@ -119,6 +127,12 @@ pub(crate) fn classify_territories(
     }
     if found.is_empty() {
         add_geometry(&mut found, vocab, &boxes);
+    }
+    if found.is_empty() {
+        described_places(view, vocab, &hints, &mut found);
+    }
+    if found.is_empty() {
+        portal_host_places(view, &hints, &mut found);
     }
     with_parents(found)
 }
@@ -444,7 +458,9 @@ fn epci_names_inside(text: &str, what: &str, hints: &BTreeSet<String>, found: &m
     }
 }
 
-/// Title phrases and keywords that say France as a whole.
+/// Title phrases and keywords that say France as a whole: the words themselves, and the
+/// national networks and reference inventories that cover it (« Gestionnaires du réseau
+/// routier national »).
 const NATIONAL_PHRASES: &[&str] = &[
     "france entiere",
     "france metropolitaine",
@@ -452,6 +468,13 @@ const NATIONAL_PHRASES: &[&str] = &[
     "territoire national",
     "echelle nationale",
     "niveau national",
+    "ensemble du territoire national",
+    "couverture nationale",
+    "reseau routier national",
+    "reseau ferre national",
+    "inventaire national",
+    "referentiel national",
+    "registre national",
 ];
 /// Not « France » alone: local records carry it as the country they are in.
 const NATIONAL_KEYWORDS: &[&str] = &["national", "nationale", "niveau national"];
@@ -505,13 +528,145 @@ fn named_places(
             .or_else(|| {
                 view.keywords.iter().take(200).find_map(|k| {
                     let n = normalize(k);
+                    let padded = format!(" {n} ");
                     (NATIONAL_KEYWORDS.contains(&n.as_str())
-                        || NATIONAL_PHRASES.contains(&n.as_str()))
+                        || NATIONAL_PHRASES
+                            .iter()
+                            .any(|p| padded.contains(&format!(" {p} "))))
                     .then(|| format!("mot-clé « {} »", k.trim()))
                 })
             });
         if let Some(reason) = said {
             found.add(NATIONAL, reason);
+        }
+    }
+}
+
+/// The description's opening, when nothing else placed the record: places named with
+/// their type, départements and régions named after a preposition (« pour Paris »), and
+/// the words that say France as a whole. A description mentions places in passing (where
+/// the producer sits, where a method comes from), so it is read last.
+fn described_places(
+    view: &DatasetView,
+    vocab: &Vocabularies,
+    hints: &BTreeSet<String>,
+    found: &mut Assignments,
+) {
+    let Some(description) = &view.description else {
+        return;
+    };
+    let text = crate::classify::plain_text(description, crate::classify::DESCRIPTION_CHARS);
+    typed_names(&text, "la description", hints, found);
+    if found.is_empty() {
+        for t in territories_named_in(vocab, &text, true) {
+            found.add(&t.key(), format!("la description nomme « {} »", t.name));
+        }
+    }
+    if found.is_empty() {
+        let padded = format!(" {} ", normalize(&text));
+        if let Some(p) = NATIONAL_PHRASES
+            .iter()
+            .find(|p| padded.contains(&format!(" {p} ")))
+        {
+            found.add(NATIONAL, format!("description : « {p} »"));
+        }
+    }
+}
+
+/// Labels of portal host names that name no place.
+const GENERIC_HOST_LABELS: &[&str] = &[
+    "www",
+    "data",
+    "donnees",
+    "opendata",
+    "open",
+    "geo",
+    "geoportail",
+    "catalogue",
+    "catalog",
+    "hub",
+    "arcgis",
+    "opendatasoft",
+    "ckan",
+    "geonetwork",
+    "sig",
+    "carto",
+    "api",
+    "com",
+    "fr",
+    "org",
+    "net",
+    "eu",
+    "gouv",
+    "ville",
+    "mairie",
+    "agglo",
+];
+
+/// The name an EPCI goes by, when its official name gives it in parentheses
+/// (« CA de la Presqu'île de Guérande Atlantique (Cap Atlantique) »), normalized.
+fn usage_name(name: &str) -> Option<String> {
+    let inner = name.rsplit_once('(')?.1.strip_suffix(')')?;
+    let n = normalize(inner);
+    (!n.is_empty()).then_some(n)
+}
+
+/// The host name of an http(s) URL, lowercase.
+fn host_of(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?.split(':').next()?;
+    (!host.is_empty() && host.len() <= 253).then(|| host.to_ascii_lowercase())
+}
+
+/// The host names of the record's pages (landing page, IRI, http identifiers), when
+/// nothing else placed it: a label naming a sizeable commune, or an EPCI's short name
+/// written without spaces (« capatlantique »).
+fn portal_host_places(view: &DatasetView, hints: &BTreeSet<String>, found: &mut Assignments) {
+    let g = geography();
+    let hosts: BTreeSet<String> = view
+        .landing_page
+        .iter()
+        .chain(std::iter::once(&view.iri))
+        .chain(view.identifiers.iter().take(20))
+        .filter_map(|u| host_of(u))
+        .collect();
+    for host in &hosts {
+        for label in host.split(['.', '-']) {
+            if label.len() < 4 || GENERIC_HOST_LABELS.contains(&label) {
+                continue;
+            }
+            let label = normalize(label);
+            let communes: Vec<&Commune> = g
+                .communes_named(&label)
+                .filter(|c| c.population >= BARE_COMMUNE_MIN_POPULATION)
+                .collect();
+            if let Some(c) = pick_commune(communes, hints) {
+                found.add(
+                    &c.key(),
+                    format!("adresse du portail « {host} » (commune, {})", c.departement),
+                );
+                continue;
+            }
+            let epcis: Vec<&Epci> = g
+                .epcis
+                .iter()
+                .filter(|e| {
+                    let usage = usage_name(&e.name);
+                    [Some(e.normalized_short_name.clone()), usage]
+                        .into_iter()
+                        .flatten()
+                        .any(|n| n.contains(' ') && n.replace(' ', "") == label)
+                })
+                .collect();
+            if let Some(e) = pick_epci(epcis, hints) {
+                found.add(
+                    &e.key(),
+                    format!("adresse du portail « {host} » ({})", e.name),
+                );
+            }
         }
     }
 }
@@ -950,6 +1105,7 @@ fn with_parents(mut found: Assignments) -> Vec<Assignment> {
                 label: p.name.clone(),
                 parent: p.parents.first().cloned(),
                 reasons,
+                weights: Vec::new(),
             },
         ));
     }
@@ -1119,5 +1275,95 @@ mod tests {
             .map(|a| a.value)
             .collect();
         assert!(got.contains(&"commune-29232".to_owned()), "{got:?}");
+    }
+
+    /// Class: the description's opening places a record that says nothing else of where
+    /// it lies, and only then.
+    #[test]
+    fn the_description_places_a_record_only_when_nothing_else_does() {
+        let v = DatasetView {
+            title: Some("Vidéoprotection - Implantation des caméras".into()),
+            description: Some(
+                "<p>Caméras prévues par le plan de vidéoprotection pour Paris.</p>".into(),
+            ),
+            ..view()
+        };
+        let got = values(&v);
+        assert!(got.contains(&"75".to_owned()), "{got:?}");
+        let boxed = DatasetView {
+            bboxes: vec!["-4.60,48.30,-4.40,48.50".into()],
+            ..v.clone()
+        };
+        let got = values(&boxed);
+        assert!(
+            got.contains(&"29".to_owned()) && !got.contains(&"75".to_owned()),
+            "{got:?}"
+        );
+        let national = DatasetView {
+            title: Some("Sections de route".into()),
+            description: Some("Données couvrant l'ensemble du territoire national.".into()),
+            ..view()
+        };
+        assert_eq!(values(&national), ["national"]);
+    }
+
+    /// Class: national networks and inventories named in the title or a keyword cover
+    /// France as a whole.
+    #[test]
+    fn a_national_network_in_the_title_or_a_keyword_is_national() {
+        let title = DatasetView {
+            title: Some("Gestionnaires du réseau routier national".into()),
+            ..view()
+        };
+        assert_eq!(values(&title), ["national"]);
+        let keyword = DatasetView {
+            title: Some("Gestionnaires".into()),
+            keywords: vec!["reseau-routier-national".into()],
+            ..view()
+        };
+        assert_eq!(values(&keyword), ["national"]);
+        // An organisation's « national » is not a coverage.
+        let institute = DatasetView {
+            title: Some("Institut national de l'information géographique".into()),
+            ..view()
+        };
+        assert!(values(&institute).is_empty());
+    }
+
+    /// Class: a local portal's host name names its commune or EPCI (also by the name it
+    /// goes by), as the weakest signal.
+    #[test]
+    fn a_local_portals_host_name_places_its_records_last() {
+        let vanves = DatasetView {
+            iri: "https://vanves-seineouest.opendatasoft.com/api/explore/v2.1/".into(),
+            title: Some("Explore API v2".into()),
+            ..view()
+        };
+        assert!(values(&vanves).contains(&"commune-92075".to_owned()));
+        let cap = DatasetView {
+            landing_page: Some("https://data.capatlantique.fr/api/explore/v2.1/console".into()),
+            title: Some("Explore API v2".into()),
+            ..view()
+        };
+        assert!(
+            values(&cap).contains(&"epci-244400610".to_owned()),
+            "{:?}",
+            values(&cap)
+        );
+        let generic = DatasetView {
+            landing_page: Some("https://www.data.gouv.fr/fr/datasets/x/".into()),
+            ..view()
+        };
+        assert!(values(&generic).is_empty());
+        let boxed = DatasetView {
+            bboxes: vec!["-4.60,48.30,-4.40,48.50".into()],
+            ..vanves
+        };
+        assert!(!values(&boxed).contains(&"commune-92075".to_owned()));
+        assert_eq!(
+            host_of("https://user@Data.Example.fr:8443/x?y").as_deref(),
+            Some("data.example.fr")
+        );
+        assert_eq!(host_of("ftp://example.fr/"), None);
     }
 }

@@ -651,6 +651,55 @@ async fn future_dates_never_rank_first() {
 /// The hand-labelled development set (`search/eval/dev-set.jsonl`) is read, every labelled
 /// corpus file classified and scored: the command runs and reports numbers (targets are
 /// not asserted yet; `search/eval/BASELINE.md` records them).
+/// Issue 15: data services (`dcat:DataService`) are classified and indexed like datasets,
+/// found by a word and by a theme, told apart by the `kind` filter, with weighed reasons.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_services_are_classified_indexed_and_filtered_by_kind() {
+    let sandbox = Sandbox::start().await;
+    let mut body = turtle(&[&WETLANDS]);
+    body.push_str(
+        "<https://cat.example.org/> dcat:service <https://ddt29.example.org/srv/velo> .\n\
+         <https://ddt29.example.org/srv/velo> a dcat:DataService ;\n\
+         dct:identifier \"SRV-VELO\" ; dct:title \"Service WMS des pistes cyclables\"@fr ;\n\
+         dct:description \"Carte des aménagements cyclables du Finistère.\"@fr ;\n\
+         dcat:keyword \"pistes cyclables\"@fr ;\n\
+         dct:publisher [ a foaf:Agent ; foaf:name \"DDTM du Finistère\" ] ;\n\
+         dcat:endpointURL <https://ddt29.example.org/wms> .\n",
+    );
+    let url = serve(&sandbox, "/srv.ttl", body);
+    let source = sandbox.source("ddt-29", &url);
+    sandbox.harvest(&source).await;
+
+    let found = search(&sandbox, "q=cyclables").await;
+    assert_eq!(
+        titles(&found),
+        ["Service WMS des pistes cyclables"],
+        "{found}"
+    );
+    assert_eq!(facet(&found, "kind", "service"), 1, "{found}");
+    let by_theme = search(&sandbox, "theme=circulation-douce").await;
+    assert_eq!(titles(&by_theme), ["Service WMS des pistes cyclables"]);
+    let services = search(&sandbox, "kind=service").await;
+    assert_eq!(titles(&services), ["Service WMS des pistes cyclables"]);
+    let datasets = search(&sandbox, "kind=dataset").await;
+    assert_eq!(
+        titles(&datasets),
+        ["Inventaire des zones humides du Finistère"]
+    );
+
+    let id = dataset_id("https://ddt29.example.org/srv/velo");
+    let (status, ds) = sandbox.get_json(&format!("/api/datasets/{id}")).await;
+    assert_eq!(status, 200, "{ds}");
+    let theme = ds["classification"]["themes"]
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["value"] == "circulation-douce"))
+        .expect("the service's theme");
+    let reasons = theme["reasons"].as_array().expect("reasons");
+    let weights = theme["weights"].as_array().expect("weights");
+    assert_eq!(reasons.len(), weights.len(), "{theme}");
+    assert!(weights.iter().any(|w| w == 3), "{theme}");
+}
+
 #[test]
 fn classification_dev_set_is_scored() {
     let Some(shared) = shared_dir() else { return };

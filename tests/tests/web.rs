@@ -118,6 +118,8 @@ async fn every_page_type_answers_in_french() {
         "mailto:eau@ddt.example.org",
         "https://ddt.example.org/files/2.zip",
         "Pourquoi ce jeu de données est classé ici",
+        "Pourquoi ce thème : chaque raison a un poids.",
+        "titre : « zone humide » — indice fort (3)",
         "Qualité des métadonnées",
         "Source de test ddt-29",
         "notice.ttl",

@@ -13,6 +13,12 @@ use super::{vocabularies, Territory, TerritoryLevel};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+/// INSEE's geography IRIs.
+const INSEE_GEO: &str = "http://id.insee.fr/geo/";
+
+/// France in the EU country authority table (DCAT-AP's vocabulary for countries).
+pub const FRANCE_IRI: &str = "http://publications.europa.eu/resource/authority/country/FRA";
+
 /// The level of a place, from the widest to the finest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PlaceLevel {
@@ -85,6 +91,26 @@ impl Place {
             }
             PlaceLevel::Departement => format!("{} ({})", self.name, self.code),
             _ => self.name.clone(),
+        }
+    }
+
+    /// Returns the IRI Moisson writes for it in `dct:spatial`: INSEE's geography IRIs for
+    /// a commune, département or région (`http://id.insee.fr/geo/commune/29232`), the
+    /// EPCI's SIREN under INSEE's `intercommunalite` path (the form Moisson also reads),
+    /// and the EU country authority's France for `national`.
+    ///
+    /// ```
+    /// use moisson_catalog::vocab::places::place;
+    /// assert_eq!(place("commune-29232").unwrap().iri(), "http://id.insee.fr/geo/commune/29232");
+    /// assert_eq!(place("2A").unwrap().iri(), "http://id.insee.fr/geo/departement/2A");
+    /// ```
+    pub fn iri(&self) -> String {
+        match self.level {
+            PlaceLevel::National => FRANCE_IRI.to_owned(),
+            PlaceLevel::Region => format!("{INSEE_GEO}region/{}", self.code),
+            PlaceLevel::Departement => format!("{INSEE_GEO}departement/{}", self.code),
+            PlaceLevel::Epci => format!("{INSEE_GEO}intercommunalite/{}", self.code),
+            PlaceLevel::Commune => format!("{INSEE_GEO}commune/{}", self.code),
         }
     }
 

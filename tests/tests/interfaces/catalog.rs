@@ -352,3 +352,84 @@ async fn catalog_negotiates_pages_filters_and_answers_conditionally() {
     assert!(!objects(&triples, "http://www.w3.org/ns/dcat#dataset")
         .contains(&"https://ddt.example.org/jdd/5".to_owned()));
 }
+
+/// Issue 16: `/catalog` and the SPARQL classification graph name communes and EPCIs too,
+/// with INSEE IRIs (the EPCI by its SIREN), labelled; the output parses again and every
+/// `dct:spatial` IRI is one Moisson's own territory reader understands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_and_sparql_name_communes_and_epcis_with_insee_iris() {
+    let sandbox = Sandbox::start().await;
+    let body = "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n\
+        @prefix dct: <http://purl.org/dc/terms/> .\n\
+        <https://cat.example.org/> a dcat:Catalog ; dcat:dataset <https://ddt29.example.org/jdd/air> .\n\
+        <https://ddt29.example.org/jdd/air> a dcat:Dataset ;\n\
+          dct:title \"Qualité de l'air\"@fr ; dct:description \"Mesures.\"@fr ;\n\
+          dct:spatial <http://id.insee.fr/geo/commune/29019> .\n";
+    sandbox.server.set(
+        "/air.ttl",
+        Route::Bytes(body.as_bytes().to_vec(), "text/turtle".into()),
+    );
+    let source = sandbox.source("ddt-29", &sandbox.server.url("/air.ttl"));
+    sandbox.harvest(&source).await;
+    let app = sandbox.app();
+
+    let reply = get(&app, "/catalog", &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let triples = parse(&reply, RdfFormat::Turtle);
+    let spatial: BTreeSet<String> = objects(&triples, "http://purl.org/dc/terms/spatial")
+        .into_iter()
+        .collect();
+    for expected in [
+        "http://id.insee.fr/geo/commune/29019",
+        "http://id.insee.fr/geo/intercommunalite/242900314",
+        "http://id.insee.fr/geo/departement/29",
+        "http://id.insee.fr/geo/region/53",
+    ] {
+        assert!(spatial.contains(expected), "{expected} not in {spatial:?}");
+    }
+    let labels: BTreeMap<String, String> = triples
+        .iter()
+        .filter(|t| t.predicate.as_str() == "http://www.w3.org/2004/02/skos/core#prefLabel")
+        .filter_map(|t| match &t.object {
+            Term::Literal(l) => Some((t.subject.to_string(), l.value().to_owned())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        labels
+            .get("<http://id.insee.fr/geo/commune/29019>")
+            .map(String::as_str),
+        Some("Brest")
+    );
+    // Read back as a record's coverage, each IRI names the place it was written for.
+    let record = moisson_catalog::DatasetView {
+        spatial: vec!["http://id.insee.fr/geo/intercommunalite/242900314".into()],
+        ..Default::default()
+    };
+    let classified = moisson_search::classify(
+        &record,
+        moisson_catalog::vocab::vocabularies(),
+        &Default::default(),
+    );
+    assert!(
+        classified
+            .territories
+            .iter()
+            .any(|t| t.value == "epci-242900314"),
+        "{classified:?}"
+    );
+
+    let query: String = url::form_urlencoded::byte_serialize(
+        "SELECT ?d WHERE { GRAPH <urn:moisson:classification> { \
+         ?d <http://purl.org/dc/terms/spatial> <http://id.insee.fr/geo/commune/29019> } }"
+            .as_bytes(),
+    )
+    .collect();
+    let reply = get(&app, &format!("/sparql?query={query}"), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let bindings = reply.json()["results"]["bindings"].clone();
+    assert_eq!(
+        bindings[0]["d"]["value"], "https://ddt29.example.org/jdd/air",
+        "{bindings}"
+    );
+}

@@ -358,7 +358,7 @@ fn plan_page(
         .collect();
     let mut assigned = Vec::with_capacity(records.len());
     for r in &records {
-        assigned.push(state.index.assigned(&r.dataset_id, r.kind)?);
+        assigned.push(state.index.assigned(&r.dataset_id)?);
     }
     let configured = state.sources.current();
     let names: HashMap<&str, &str> = configured

@@ -73,12 +73,16 @@ impl Classification {
                         .filter_map(|u| vocab.use_cases.get(u)),
                 )
                 .map(|c| (0u8, c.iri.as_str()));
-            let territories = summary
+            // Territories at every level (communes, EPCIs: ~36,000 places in all, within
+            // the u16 object index) with the IRIs `/catalog` writes.
+            let territories: Vec<String> = summary
                 .territories
                 .iter()
-                .filter_map(|k| moisson_search::classify::territory_by_key(vocab, k))
-                .map(|t| (1u8, t.iri.as_str()));
-            for (p, object) in themes.chain(territories) {
+                .filter_map(|k| moisson_catalog::vocab::places::place(k))
+                .map(|p| p.iri())
+                .collect();
+            let objects = themes.chain(territories.iter().map(|t| (1u8, t.as_str())));
+            for (p, object) in objects {
                 let o = out.intern_object(object);
                 out.triples.push((s, p, o));
             }

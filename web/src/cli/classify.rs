@@ -31,6 +31,10 @@ pub(super) struct ClassifyArgs {
     /// Prints JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// With `--json`, adds what Moisson read of each record (title, description,
+    /// keywords, themes, extent…): the fields the rules look at.
+    #[arg(long)]
+    view: bool,
 }
 
 /// One document's records, classified.
@@ -57,6 +61,9 @@ pub struct ClassifiedRecord {
     pub identifiers: Vec<String>,
     /// Themes, use cases and territories, each with its reasons.
     pub classification: Classification,
+    /// What was read of the record (with `--view`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view: Option<DatasetView>,
 }
 
 pub(super) async fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
@@ -71,6 +78,12 @@ pub(super) async fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         )
     })
     .await??;
+    let mut classified = classified;
+    if !args.view {
+        for r in &mut classified.records {
+            r.view = None;
+        }
+    }
     let text = if args.json {
         serde_json::to_string_pretty(&classified).context("serializing")? + "\n"
     } else {
@@ -160,6 +173,7 @@ fn classify_graph(
             title: record.view.title.clone(),
             identifiers: record.view.identifiers.clone(),
             classification: classify(&record.view, vocab, &sources),
+            view: Some(record.view),
         });
     }
     out
@@ -217,16 +231,54 @@ fn table(d: &ClassifiedDocument) -> String {
 
 fn assignment_line(a: &Assignment) -> String {
     let indent = if a.parent.is_some() { "  " } else { "" };
+    let reasons: Vec<String> = a
+        .reasons
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match a.weights.get(i) {
+            Some(w) => format!("{r} ({w})"),
+            None => r.clone(),
+        })
+        .collect();
+    let score = if a.weights.is_empty() {
+        String::new()
+    } else {
+        format!(" poids {}", a.score())
+    };
     format!(
-        "{indent}{} [{}] ← {}",
+        "{indent}{} [{}]{score} ← {}",
         a.label,
         a.value,
-        a.reasons.join(" ; ")
+        reasons.join(" ; ")
     )
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_table_shows_each_reasons_weight_and_the_total() {
+        let a = moisson_search::Assignment {
+            value: "masses-d-eau".into(),
+            label: "Masses d'eau".into(),
+            parent: Some("eau".into()),
+            reasons: vec![
+                "titre : « zone humide »".into(),
+                "catégorie ISO inlandWaters".into(),
+            ],
+            weights: vec![3, 1],
+        };
+        assert_eq!(
+            super::assignment_line(&a),
+            "  Masses d'eau [masses-d-eau] poids 4 ← titre : « zone humide » (3) ; catégorie ISO inlandWaters (1)"
+        );
+        let territory = moisson_search::Assignment {
+            weights: Vec::new(),
+            reasons: vec!["via Brest (29)".into()],
+            ..a
+        };
+        assert!(super::assignment_line(&territory).ends_with("← via Brest (29)"));
+    }
 
     #[test]
     fn csw_answers_are_told_from_rdf_by_their_root_element() {

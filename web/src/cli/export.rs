@@ -46,7 +46,7 @@ pub(super) async fn run(args: ExportArgs, config: Config) -> anyhow::Result<Exit
         let assigned = |r: &ActiveRecord| {
             index
                 .as_ref()
-                .and_then(|i| i.assigned(&r.dataset_id, r.kind).ok())
+                .and_then(|i| i.assigned(&r.dataset_id).ok())
                 .unwrap_or_else(Assigned::default)
         };
         // The configured name, else the one the latest harvest recorded (the demo's

@@ -97,12 +97,7 @@ async fn notice(
         if records.is_empty() {
             return Err(UiError::not_found());
         }
-        let assigned = |r: &ActiveRecord| {
-            state
-                .index
-                .assigned(&r.dataset_id, r.kind)
-                .unwrap_or_default()
-        };
+        let assigned = |r: &ActiveRecord| state.index.assigned(&r.dataset_id).unwrap_or_default();
         let names = |id: &str| {
             state
                 .sources
@@ -351,8 +346,20 @@ fn assignments(title: &str, base: &str, items: &[Assignment]) -> Markup {
                 @for a in items {
                     li {
                         a href={ (base) (a.value) } { (a.label) }
+                        @if !a.weights.is_empty() {
+                            " " span.muted { "(poids " (a.score()) ")" }
+                        }
                         @if !a.reasons.is_empty() {
-                            ul { @for r in a.reasons.iter().take(5) { li { (r) } } }
+                            ul {
+                                @for (i, r) in a.reasons.iter().enumerate().take(5) {
+                                    li {
+                                        (r)
+                                        @if let Some(w) = a.weights.get(i) {
+                                            " — " (weight_label(*w))
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -361,11 +368,21 @@ fn assignments(title: &str, base: &str, items: &[Assignment]) -> Markup {
     }
 }
 
+/// « indice fort (3) » / « indice faible (1) »: how much one reason weighs.
+fn weight_label(weight: u32) -> String {
+    match weight {
+        0 => "non pondéré".to_owned(),
+        1 => "indice faible (1)".to_owned(),
+        w => format!("indice fort ({w})"),
+    }
+}
+
 fn classification(c: &Classification) -> Markup {
     html! {
         section aria-labelledby="classement" {
             h2 #classement { "Pourquoi ce jeu de données est classé ici" }
-            p { "Moisson range chaque fiche dans des thèmes, des cas d'usage et des territoires à partir de ses mots-clés, de son titre et de son catalogue d'origine. Voici les raisons retenues." }
+            p { "Moisson range chaque fiche dans des thèmes, des cas d'usage et des territoires à partir de ses mots-clés, de son titre, de sa description et de son catalogue d'origine. Voici les raisons retenues." }
+            p.muted { "Pourquoi ce thème : chaque raison a un poids. Les mots du titre et des mots-clés et les thèmes déclarés par la fiche sont des indices forts (3) ; un thème INSPIRE, une catégorie ISO, un thème européen ou une phrase de la description sont des indices faibles (1), retenus seulement s'ils concordent avec les mots de la fiche ou si elle n'en dit pas plus." }
             (assignments("Thèmes", "/themes/", &c.themes))
             (assignments("Cas d'usage", "/cas-d-usage/", &c.use_cases))
             h3 { "Territoires" }
