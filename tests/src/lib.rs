@@ -367,6 +367,27 @@ pub async fn start_serve(
     (child, addr)
 }
 
+/// Sends `request` (a whole HTTP/1.1 request with `Connection: close`) to `addr` and
+/// returns the status and the body as JSON (`Null` when it is not JSON).
+pub async fn raw_http_json(addr: &str, request: &str) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    let text = String::from_utf8_lossy(&answer);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
 /// Opens `path` for appending, as a child process's stderr.
 pub fn append_to(path: &Path) -> std::process::Stdio {
     std::fs::OpenOptions::new()

@@ -7,7 +7,6 @@ use moisson_tests::moisson_binary;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::faults::{turtle, FaultServer};
 
@@ -15,9 +14,6 @@ const TOKEN: &str = "runtime-sources-token";
 
 /// One HTTP/1.1 exchange: (status, JSON body or null).
 async fn http(addr: &str, method: &str, path: &str, token: bool, body: &str) -> (u16, Value) {
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connect to moisson");
     let auth = if token {
         format!("Authorization: Bearer {TOKEN}\r\n")
     } else {
@@ -27,17 +23,7 @@ async fn http(addr: &str, method: &str, path: &str, token: bool, body: &str) -> 
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).await.expect("send");
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.expect("read");
-    let text = String::from_utf8_lossy(&answer);
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    moisson_tests::raw_http_json(addr, &request).await
 }
 
 struct Server {
