@@ -12,6 +12,7 @@ use moisson_catalog::vocab::themes::{
 };
 use moisson_catalog::vocab::{ConceptScheme, Territory, TerritoryLevel, Vocabularies};
 use moisson_catalog::DatasetView;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
@@ -339,13 +340,17 @@ struct Occurrence {
 /// was most of the time of an index build).
 struct Phrases<'t> {
     text: &'t RecordText<'t>,
-    at: HashMap<&'t str, Vec<Occurrence>>,
+    at: FxHashMap<&'t str, Vec<Occurrence>>,
 }
 
 /// Calls `f` with every run of up to [`MAX_RULE_WORDS`] words of normalized `text`, as
 /// slices of it (word boundaries are single spaces, as in
 /// [`moisson_catalog::vocab::text::contains_phrase`]), with its first word and length.
-fn for_each_phrase_at<'t>(text: &'t str, mut f: impl FnMut(&'t str, usize, usize)) {
+fn for_each_phrase_at<'t>(
+    text: &'t str,
+    max_words: usize,
+    mut f: impl FnMut(&'t str, usize, usize),
+) {
     let starts: Vec<usize> = std::iter::once(0)
         .chain(text.match_indices(' ').map(|(i, _)| i + 1))
         .collect();
@@ -355,7 +360,7 @@ fn for_each_phrase_at<'t>(text: &'t str, mut f: impl FnMut(&'t str, usize, usize
         .chain(std::iter::once(text.len()))
         .collect();
     for (i, &start) in starts.iter().enumerate() {
-        for (n, &end) in ends.iter().skip(i).take(MAX_RULE_WORDS).enumerate() {
+        for (n, &end) in ends.iter().skip(i).take(max_words).enumerate() {
             f(&text[start..end], i, n + 1);
         }
     }
@@ -363,7 +368,7 @@ fn for_each_phrase_at<'t>(text: &'t str, mut f: impl FnMut(&'t str, usize, usize
 
 #[cfg(test)]
 fn for_each_phrase<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
-    for_each_phrase_at(text, |phrase, _, _| f(phrase));
+    for_each_phrase_at(text, MAX_RULE_WORDS, |phrase, _, _| f(phrase));
 }
 
 /// A keyword rule of a concept found in a record.
@@ -373,16 +378,63 @@ struct RuleMatch<'v> {
     at: Occurrence,
 }
 
+/// The keyword rules of both schemes (themes and use cases): the only phrases of a record
+/// worth keeping, and their greatest length in words.
+struct RulePhrases {
+    rules: FxHashSet<String>,
+    longest_words: usize,
+}
+
+impl RulePhrases {
+    fn of(vocab: &Vocabularies) -> Self {
+        let rules: FxHashSet<String> = [&vocab.themes, &vocab.use_cases]
+            .into_iter()
+            .flat_map(|scheme| scheme.concepts())
+            .flat_map(|concept| concept.keywords.iter().cloned())
+            .collect();
+        let longest_words = rules
+            .iter()
+            .map(|r| r.split(' ').count())
+            .max()
+            .unwrap_or(0)
+            .min(MAX_RULE_WORDS);
+        Self {
+            rules,
+            longest_words,
+        }
+    }
+}
+
+/// The rules of the embedded vocabulary, computed once; `None` for another vocabulary.
+fn rule_phrases(vocab: &Vocabularies) -> Option<&'static RulePhrases> {
+    static RULES: OnceLock<RulePhrases> = OnceLock::new();
+    std::ptr::eq(vocab, moisson_catalog::vocab::vocabularies())
+        .then(|| RULES.get_or_init(|| RulePhrases::of(vocab)))
+}
+
 impl<'t> Phrases<'t> {
-    fn of(text: &'t RecordText<'t>) -> Self {
-        let mut at: HashMap<&'t str, Vec<Occurrence>> = HashMap::new();
+    /// The phrases of `text` that are rules of `vocab`, with where they occur: the
+    /// lookups of [`Phrases::matches`] see exactly what a table of every phrase would
+    /// give them, without storing the thousands of phrases no rule names.
+    fn of(text: &'t RecordText<'t>, vocab: &Vocabularies) -> Self {
+        let owned;
+        let rules = match rule_phrases(vocab) {
+            Some(rules) => rules,
+            None => {
+                owned = RulePhrases::of(vocab);
+                &owned
+            }
+        };
+        let mut at: FxHashMap<&'t str, Vec<Occurrence>> = FxHashMap::default();
         let mut add = |normalized: &'t str, place: Place| {
-            for_each_phrase_at(normalized, |phrase, start, words| {
-                at.entry(phrase).or_default().push(Occurrence {
-                    place,
-                    start,
-                    words,
-                });
+            for_each_phrase_at(normalized, rules.longest_words, |phrase, start, words| {
+                if rules.rules.contains(phrase) {
+                    at.entry(phrase).or_default().push(Occurrence {
+                        place,
+                        start,
+                        words,
+                    });
+                }
             });
         };
         for (i, (_, kw)) in text.keywords.iter().enumerate() {
@@ -503,7 +555,7 @@ pub fn classify(
     } else {
         RecordText::default()
     };
-    let phrases = Phrases::of(&text);
+    let phrases = Phrases::of(&text, vocab);
     let outcome = classify_themes(view, &phrases, &vocab.themes);
     let stated: Vec<&str> = outcome.stated.iter().map(String::as_str).collect();
     let main: Vec<&str> = outcome.main.iter().map(String::as_str).collect();
@@ -1148,7 +1200,7 @@ const NAME_INTRODUCERS: &[&str] = &["du", "de", "la", "de la", "des", "en", "dan
 
 /// The phrases of one to `max_words` consecutive words of a normalized text, as slices of
 /// it: a normalized name occurs in the text as whole words exactly when it is one of them.
-pub(crate) fn word_phrases(normalized: &str, max_words: usize) -> std::collections::HashSet<&str> {
+pub(crate) fn word_phrases(normalized: &str, max_words: usize) -> FxHashSet<&str> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut offset = 0;
     for word in normalized.split(' ') {
@@ -1157,13 +1209,53 @@ pub(crate) fn word_phrases(normalized: &str, max_words: usize) -> std::collectio
         }
         offset += word.len() + 1;
     }
-    let mut out = std::collections::HashSet::with_capacity(spans.len() * max_words.min(4));
+    let mut out =
+        FxHashSet::with_capacity_and_hasher(spans.len() * max_words.min(4), Default::default());
     for (i, &(start, _)) in spans.iter().enumerate() {
         for &(_, end) in spans.iter().skip(i).take(max_words) {
             out.insert(&normalized[start..end]);
         }
     }
     out
+}
+
+/// The territories of a vocabulary by normalized name, for [`territories_named_in`].
+struct TerritoryNames {
+    /// Indexes in `Vocabularies::territories` by normalized name (non-empty names).
+    by_name: FxHashMap<String, Vec<usize>>,
+    /// Most words in a name.
+    longest_words: usize,
+}
+
+impl TerritoryNames {
+    fn of(vocab: &Vocabularies) -> Self {
+        let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        for (i, t) in vocab.territories.iter().enumerate() {
+            if !t.normalized_name.is_empty() {
+                by_name
+                    .entry(t.normalized_name.clone())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let longest_words = by_name
+            .keys()
+            .map(|n| n.split(' ').count())
+            .max()
+            .unwrap_or(0);
+        Self {
+            by_name,
+            longest_words,
+        }
+    }
+}
+
+/// The names of the embedded vocabulary's territories, computed once; `None` for
+/// another vocabulary.
+fn territory_names(vocab: &Vocabularies) -> Option<&'static TerritoryNames> {
+    static NAMES: OnceLock<TerritoryNames> = OnceLock::new();
+    std::ptr::eq(vocab, moisson_catalog::vocab::vocabularies())
+        .then(|| NAMES.get_or_init(|| TerritoryNames::of(vocab)))
 }
 
 /// Returns the territories named in `text`, longest names first, without overlaps
@@ -1179,26 +1271,35 @@ pub fn territories_named_in<'a>(
         return Vec::new();
     }
     let haystack = format!(" {normalized} ");
-    let mut candidates: Vec<&Territory> = vocab
-        .territories
-        .iter()
-        .filter(|t| !t.normalized_name.is_empty())
+    // One hash lookup per phrase of the text finds the names it holds (nearly none of
+    // them) before any search: this runs for every keyword of every record.
+    let names = territory_names(vocab);
+    let owned;
+    let names = match names {
+        Some(names) => names,
+        None => {
+            owned = TerritoryNames::of(vocab);
+            &owned
+        }
+    };
+    let mut held: Vec<usize> = word_phrases(&normalized, names.longest_words)
+        .into_iter()
+        .filter_map(|phrase| names.by_name.get(phrase))
+        .flatten()
+        .copied()
         .collect();
-    candidates.sort_by_key(|t| std::cmp::Reverse(t.normalized_name.len()));
-    let longest = candidates
-        .iter()
-        .map(|t| t.normalized_name.split(' ').count())
-        .max()
-        .unwrap_or(0);
-    // One hash lookup rules out the names the text does not hold (nearly all of them)
-    // before any search: this runs for every keyword of every record.
-    let phrases = word_phrases(&normalized, longest);
+    // Longest names first; the vocabulary's order among names of one length.
+    held.sort_by_key(|&i| {
+        (
+            std::cmp::Reverse(vocab.territories[i].normalized_name.len()),
+            i,
+        )
+    });
+    held.dedup();
+    let candidates = held.into_iter().map(|i| &vocab.territories[i]);
     let mut taken: Vec<(usize, usize)> = Vec::new();
     let mut out: Vec<&Territory> = Vec::new();
     for t in candidates {
-        if !phrases.contains(t.normalized_name.as_str()) {
-            continue;
-        }
         let needle = format!(" {} ", t.normalized_name);
         let mut start = 0;
         while let Some(pos) = haystack[start..].find(&needle) {
@@ -1282,6 +1383,56 @@ mod tests {
     use super::*;
     use moisson_catalog::store::SourceRef;
     use moisson_catalog::vocab::vocabularies;
+
+    /// The table of a record's phrases keeps every occurrence of every rule, as a table
+    /// of all its phrases would: rules are looked up in it, so nothing a rule could find
+    /// is lost by leaving the other phrases out.
+    #[test]
+    fn the_phrase_table_keeps_every_rule_occurrence() {
+        let vocab = vocabularies();
+        let rules = RulePhrases::of(vocab);
+        let mut v = view();
+        v.title = Some(
+            "Plan de prévention des risques d'inondation : zonage réglementaire du PPRI".into(),
+        );
+        v.keywords = vec![
+            "Habitats naturels".into(),
+            "qualité de l'air".into(),
+            "installations sportives".into(),
+            "PLU".into(),
+        ];
+        v.description = Some(
+            "Atlas des zones inondables et des servitudes d'utilité publique. Réseau de \
+             chaleur et énergies renouvelables, pistes cyclables, bilan carbone."
+                .into(),
+        );
+        let text = RecordText::of(&v);
+        let table = Phrases::of(&text, vocab);
+        let mut all: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+        let mut places: Vec<&str> = text.keywords.iter().map(|(_, k)| k.as_str()).collect();
+        places.extend(text.title.as_ref().map(|(_, t)| t.as_str()));
+        places.extend(text.description.as_ref().map(|(_, d)| d.as_str()));
+        for normalized in places {
+            for_each_phrase_at(normalized, MAX_RULE_WORDS, |phrase, start, words| {
+                all.entry(phrase).or_default().push((start, words));
+            });
+        }
+        let mut found = 0;
+        for rule in &rules.rules {
+            let kept: Vec<(usize, usize)> = table
+                .at
+                .get(rule.as_str())
+                .into_iter()
+                .flatten()
+                .map(|o| (o.start, o.words))
+                .collect();
+            let expected = all.get(rule.as_str()).cloned().unwrap_or_default();
+            assert_eq!(kept, expected, "{rule:?}");
+            found += kept.len();
+        }
+        assert!(found >= 5, "the record holds rules: {found}");
+        assert!(table.at.keys().all(|p| rules.rules.contains(*p)));
+    }
 
     /// The phrase lookup that rules names out finds exactly what a whole-word search of
     /// the padded text finds.

@@ -87,6 +87,37 @@ const CACHED_SEARCHES: usize = 1024;
 
 const VERSION_FILE: &str = "moisson-schema-version";
 const WRITER_MEMORY_BYTES: usize = 128 * 1024 * 1024;
+/// Groups each thread builds between two hand-overs to the writer in a full rebuild.
+const REBUILD_BATCH_PER_THREAD: usize = 256;
+
+/// Applies `f` to every item of `items` on up to `threads` threads (contiguous shares,
+/// the calling thread taking the first), and returns the results in the items' order.
+/// A panic in `f` is carried to the caller.
+fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: &(impl Fn(&T) -> R + Sync),
+) -> Vec<R> {
+    let share = items.len().div_ceil(threads.max(1)).max(1);
+    if threads <= 1 || items.len() <= share {
+        return items.iter().map(f).collect();
+    }
+    let mut chunks = items.chunks(share);
+    let first = chunks.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let others: Vec<_> = chunks
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out: Vec<R> = first.iter().map(f).collect();
+        for handle in others {
+            match handle.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
 
 impl SearchIndex {
     /// Opens the index in `dir`, or creates it when missing or written by an incompatible
@@ -276,26 +307,39 @@ impl SearchIndex {
         // theme and words too, and told apart by the `kind` filter.
         let entries: Vec<RecordEntry> = store.active_entries()?;
         // Pass 1: keys of every record, to find duplicates without keeping every view.
-        let mut keys: Vec<Vec<String>> = Vec::with_capacity(entries.len());
-        for entry in &entries {
-            keys.push(dedup_keys(&store.view_of(entry)?));
-        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+        let keys: Vec<Vec<String>> = in_parallel(&entries, threads, &|entry: &RecordEntry| {
+            store.view_of(entry).map(|view| dedup_keys(&view))
+        })
+        .into_iter()
+        .collect::<Result<_, StoreError>>()?;
         let ids: Vec<&str> = entries.iter().map(|e| e.dataset_id.as_str()).collect();
         let groups = group_indices(&ids, &keys);
         drop(keys);
-        // Pass 2: one document per group.
+        // Pass 2: one document per group. Reading, classifying and building documents is
+        // most of the work: batches of groups are built on every core, in order, while the
+        // writer's own threads index what is already built.
         let now = chrono::Utc::now().timestamp();
         let vocab = vocabularies();
-        let writer = self.lock_writer()?;
+        let mut writer = self.lock_writer()?;
         writer.delete_all_documents()?;
-        let groups = groups.into_iter().map(|members| {
-            members
-                .into_iter()
-                .map(|i| Record::read(store, entries[i].clone()))
-                .collect::<Result<Vec<_>, StoreError>>()
-                .map_err(SearchError::from)
-        });
-        let documents = self.write_groups(writer, groups, vocab, sources, now)?;
+        let build = |members: &Vec<usize>| -> Result<TantivyDocument, SearchError> {
+            let records = members
+                .iter()
+                .map(|&i| Record::read(store, entries[i].clone()))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            Ok(self.to_tantivy(&build_document(&records, vocab, sources, now)))
+        };
+        let mut documents = 0u64;
+        for batch in groups.chunks(REBUILD_BATCH_PER_THREAD * threads) {
+            for document in in_parallel(batch, threads, &build) {
+                writer.add_document(document?)?;
+                documents += 1;
+            }
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
         self.merge_segments()?;
         let stats = IndexStats {
             records: entries.len() as u64,
@@ -540,4 +584,30 @@ pub fn changed_datasets(before: &Registry, after: &Registry) -> Vec<String> {
         }
     }
     out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Results come back in the items' order, whatever the number of threads, and a
+    /// panic in one share reaches the caller.
+    #[test]
+    fn in_parallel_keeps_the_order_of_items() {
+        for threads in 1..=5 {
+            for n in [0usize, 1, 2, 3, 7, 64, 513] {
+                let items: Vec<usize> = (0..n).collect();
+                let out = in_parallel(&items, threads, &|i: &usize| i * 3);
+                assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>());
+            }
+        }
+        let items: Vec<usize> = (0..100).collect();
+        let caught = std::panic::catch_unwind(|| {
+            in_parallel(&items, 2, &|i: &usize| {
+                assert!(*i != 90, "item 90");
+                *i
+            })
+        });
+        assert!(caught.is_err());
+    }
 }

@@ -116,11 +116,15 @@ pub(crate) fn classify_territories(
     sources: &SourceContexts,
 ) -> Vec<Assignment> {
     let boxes = boxes_of(view);
-    let hints = departement_hints(view, vocab, sources, &boxes);
+    // Départements and régions the record names: hints for communes of the same name,
+    // and places of their own.
+    let mut named = Assignments::default();
+    departements_and_regions_named(view, vocab, &mut named);
+    let hints = departement_hints(view, vocab, sources, &boxes, &named);
     let mut found = Assignments::default();
     explicit_codes(view, &mut found);
     if found.is_empty() {
-        named_places(view, vocab, &hints, &mut found);
+        named_places(view, &named, &hints, &mut found);
     }
     if found.is_empty() {
         configured_territory(view, vocab, sources, &mut found);
@@ -294,22 +298,59 @@ fn longest_name<T>(
     None
 }
 
+/// Markers and prepositions split into normalized words, computed once: markers go
+/// through the same normalization as the text (« ccas » → « cca »).
+struct MarkerWords {
+    commune: Vec<Vec<String>>,
+    epci: Vec<Vec<String>>,
+    prepositions: Vec<Vec<String>>,
+}
+
+fn marker_words() -> &'static MarkerWords {
+    static WORDS: std::sync::OnceLock<MarkerWords> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        let split = |list: &[&str], normalized: bool| -> Vec<Vec<String>> {
+            list.iter()
+                .map(|m| {
+                    let m = if normalized {
+                        normalize(m)
+                    } else {
+                        (*m).to_owned()
+                    };
+                    m.split(' ').map(str::to_owned).collect()
+                })
+                .collect()
+        };
+        MarkerWords {
+            commune: split(COMMUNE_MARKERS, true),
+            epci: split(EPCI_MARKERS, true),
+            prepositions: split(PREPOSITIONS, false),
+        }
+    })
+}
+
+/// Whether `words` holds the words of `phrase` from `at`.
+fn words_at(words: &[&str], at: usize, phrase: &[String]) -> bool {
+    words.len() >= at + phrase.len()
+        && words[at..at + phrase.len()]
+            .iter()
+            .zip(phrase)
+            .all(|(a, b)| *a == b)
+}
+
 /// Where in `words` a marker of `markers` ends, followed by an optional preposition:
 /// the index of the first word of the name.
-fn names_after_markers(words: &[&str], markers: &[&str]) -> Vec<usize> {
+fn names_after_markers(words: &[&str], markers: &[Vec<String>]) -> Vec<usize> {
+    let prepositions = &marker_words().prepositions;
     let mut out = Vec::new();
     for i in 0..words.len() {
-        for marker in markers {
-            // Markers go through the same normalization as the text (« ccas » → « cca »).
-            let marker = normalize(marker);
-            let m: Vec<&str> = marker.split(' ').collect();
-            if words.len() < i + m.len() || words[i..i + m.len()] != m[..] {
+        for m in markers {
+            if !words_at(words, i, m) {
                 continue;
             }
             let mut next = i + m.len();
-            for p in PREPOSITIONS {
-                let p: Vec<&str> = p.split(' ').collect();
-                if words.len() > next + p.len() && words[next..next + p.len()] == p[..] {
+            for p in prepositions {
+                if words.len() > next + p.len() && words_at(words, next, p) {
                     next += p.len();
                     break;
                 }
@@ -350,7 +391,7 @@ fn typed_names(text: &str, what: &str, hints: &BTreeSet<String>, found: &mut Ass
     let g = geography();
     let normalized = normalize(text);
     let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
-    for start in names_after_markers(&words, EPCI_MARKERS) {
+    for start in names_after_markers(&words, &marker_words().epci) {
         let hit = longest_name(&words, start, |name| {
             pick_epci(g.epcis_named(name).collect(), hints)
         });
@@ -359,22 +400,18 @@ fn typed_names(text: &str, what: &str, hints: &BTreeSet<String>, found: &mut Ass
         }
     }
     // Full EPCI names (« CA Quimper Bretagne Occidentale ») wherever they are: one hash
-    // lookup per EPCI in the text's phrases, not a search of the text for each.
-    static LONGEST_EPCI_NAME: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let longest = *LONGEST_EPCI_NAME.get_or_init(|| {
-        g.epcis
-            .iter()
-            .map(|e| e.normalized_name.split(' ').count())
-            .max()
-            .unwrap_or(0)
-    });
-    let phrases = crate::classify::word_phrases(&normalized, longest);
-    for e in &g.epcis {
-        if e.normalized_name.contains(' ') && phrases.contains(e.normalized_name.as_str()) {
-            found.add(&e.key(), format!("{what} nomme « {} »", e.name));
-        }
+    // lookup per phrase of the text, not a search of the text for each EPCI.
+    let mut full: Vec<&Epci> =
+        crate::classify::word_phrases(&normalized, g.longest_epci_name_words())
+            .into_iter()
+            .flat_map(|phrase| g.epcis_with_full_name(phrase))
+            .collect();
+    full.sort_by_key(|e| e.siren.as_str());
+    full.dedup_by_key(|e| e.siren.as_str());
+    for e in full {
+        found.add(&e.key(), format!("{what} nomme « {} »", e.name));
     }
-    for start in names_after_markers(&words, COMMUNE_MARKERS) {
+    for start in names_after_markers(&words, &marker_words().commune) {
         let hit = longest_name(&words, start, |name| {
             pick_commune(g.communes_named(name).collect(), hints)
         });
@@ -401,13 +438,7 @@ fn bare_names(segment: &str, what: &str, hints: &BTreeSet<String>, found: &mut A
         .filter(|w| !matches!(*w, "de" | "du" | "des" | "la" | "le" | "les" | "et"))
         .count();
     if significant >= 2 {
-        if let Some(e) = pick_epci(
-            g.epcis
-                .iter()
-                .filter(|e| e.normalized_short_name == normalized)
-                .collect(),
-            hints,
-        ) {
+        if let Some(e) = pick_epci(g.epcis_with_short_name(&normalized).collect(), hints) {
             found.add(&e.key(), format!("{what} « {} »", segment.trim()));
             return;
         }
@@ -440,13 +471,7 @@ fn epci_names_inside(text: &str, what: &str, hints: &BTreeSet<String>, found: &m
             if significant < 2 {
                 return None;
             }
-            pick_epci(
-                g.epcis
-                    .iter()
-                    .filter(|e| e.normalized_short_name == name)
-                    .collect(),
-                hints,
-            )
+            pick_epci(g.epcis_with_short_name(name).collect(), hints)
         });
         match hit {
             Some((e, stop)) => {
@@ -489,7 +514,7 @@ fn title_segments(title: &str) -> impl Iterator<Item = &str> {
 
 fn named_places(
     view: &DatasetView,
-    vocab: &Vocabularies,
+    named: &Assignments,
     hints: &BTreeSet<String>,
     found: &mut Assignments,
 ) {
@@ -516,7 +541,11 @@ fn named_places(
             bare_names(publisher, "producteur", hints, found);
         }
     }
-    departements_and_regions_named(view, vocab, found);
+    for (key, reasons) in &named.by_value {
+        for reason in reasons {
+            found.add(key, reason.clone());
+        }
+    }
     keep_title_places_over_details(found);
     if found.is_empty() {
         let title = view.title.as_deref().map(normalize).unwrap_or_default();
@@ -762,11 +791,10 @@ fn departement_hints(
     vocab: &Vocabularies,
     sources: &SourceContexts,
     boxes: &[Bbox],
+    named: &Assignments,
 ) -> BTreeSet<String> {
     let mut pointed: Vec<&Territory> = Vec::new();
-    let mut by_name = Assignments::default();
-    departements_and_regions_named(view, vocab, &mut by_name);
-    for key in by_name.by_value.keys() {
+    for key in named.by_value.keys() {
         pointed.extend(crate::classify::territory_by_key(vocab, key));
     }
     for b in boxes {
@@ -1063,9 +1091,7 @@ fn single_commune_of(key: &str) -> Option<&'static Commune> {
     if key.contains('-') || key == NATIONAL {
         return None;
     }
-    let mut of_dep = geography().communes.iter().filter(|c| c.departement == key);
-    let only = of_dep.next()?;
-    of_dep.next().is_none().then_some(only)
+    geography().single_commune_of_departement(key)
 }
 
 fn with_parents(mut found: Assignments) -> Vec<Assignment> {

@@ -112,6 +112,17 @@ pub struct Geography {
     epci_by_siren: HashMap<String, usize>,
     communes_by_name: HashMap<String, Vec<usize>>,
     communes_by_postal_code: HashMap<String, Vec<usize>>,
+    /// EPCI indexes by normalized name and by normalized short name (each index once,
+    /// ascending).
+    epcis_by_name: HashMap<String, Vec<usize>>,
+    /// EPCI indexes by normalized short name only, ascending.
+    epcis_by_short_name: HashMap<String, Vec<usize>>,
+    /// EPCI indexes by normalized name, for names of two words or more, ascending.
+    epcis_by_full_name: HashMap<String, Vec<usize>>,
+    /// Most words in an EPCI's normalized name.
+    longest_epci_name_words: usize,
+    /// The commune of each département made of one commune (Paris).
+    single_commune_of_departement: HashMap<String, usize>,
     /// Every word start of every commune's normalized name: the rest of the name from
     /// that word, with the commune's index, sorted (prefix lookups by binary search).
     name_suffixes: Vec<(String, usize)>,
@@ -182,12 +193,47 @@ impl Geography {
         epci.communes.iter().map(|&i| &self.communes[i])
     }
 
-    /// Returns every EPCI whose normalized name or short name is `normalized`.
+    /// Returns every EPCI whose normalized name or short name is `normalized`, in the
+    /// order of [`Geography::epcis`].
     pub fn epcis_named(&self, normalized: &str) -> impl Iterator<Item = &Epci> + '_ {
-        let normalized = normalized.to_owned();
-        self.epcis.iter().filter(move |e| {
-            e.normalized_name == normalized || e.normalized_short_name == normalized
-        })
+        self.epcis_indexed(&self.epcis_by_name, normalized)
+    }
+
+    /// Returns every EPCI whose normalized short name (without its kind) is `normalized`,
+    /// in the order of [`Geography::epcis`].
+    pub fn epcis_with_short_name(&self, normalized: &str) -> impl Iterator<Item = &Epci> + '_ {
+        self.epcis_indexed(&self.epcis_by_short_name, normalized)
+    }
+
+    /// Returns every EPCI whose whole normalized name, of two words or more, is
+    /// `normalized`, in the order of [`Geography::epcis`].
+    pub fn epcis_with_full_name(&self, normalized: &str) -> impl Iterator<Item = &Epci> + '_ {
+        self.epcis_indexed(&self.epcis_by_full_name, normalized)
+    }
+
+    /// The most words in an EPCI's normalized name.
+    pub fn longest_epci_name_words(&self) -> usize {
+        self.longest_epci_name_words
+    }
+
+    /// The commune of the département `code` when the département is made of one
+    /// commune (Paris), in one lookup.
+    pub fn single_commune_of_departement(&self, code: &str) -> Option<&Commune> {
+        self.single_commune_of_departement
+            .get(code)
+            .map(|&i| &self.communes[i])
+    }
+
+    fn epcis_indexed<'a>(
+        &'a self,
+        index: &'a HashMap<String, Vec<usize>>,
+        normalized: &str,
+    ) -> impl Iterator<Item = &'a Epci> + 'a {
+        index
+            .get(normalized)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.epcis[i])
     }
 }
 
@@ -368,6 +414,48 @@ fn parse_geography(text: &str) -> Result<Geography, String> {
             .map(|r| (*r).to_owned())
             .unwrap_or_default();
     }
+    let mut epcis_by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut epcis_by_short_name: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut epcis_by_full_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, e) in epcis.iter().enumerate() {
+        epcis_by_name
+            .entry(e.normalized_name.clone())
+            .or_default()
+            .push(i);
+        if e.normalized_short_name != e.normalized_name {
+            epcis_by_name
+                .entry(e.normalized_short_name.clone())
+                .or_default()
+                .push(i);
+        }
+        epcis_by_short_name
+            .entry(e.normalized_short_name.clone())
+            .or_default()
+            .push(i);
+        if e.normalized_name.contains(' ') {
+            epcis_by_full_name
+                .entry(e.normalized_name.clone())
+                .or_default()
+                .push(i);
+        }
+    }
+    let longest_epci_name_words = epcis
+        .iter()
+        .map(|e| e.normalized_name.split(' ').count())
+        .max()
+        .unwrap_or(0);
+    let mut communes_of_departement: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in communes.iter().enumerate() {
+        communes_of_departement
+            .entry(c.departement.as_str())
+            .or_default()
+            .push(i);
+    }
+    let single_commune_of_departement = communes_of_departement
+        .into_iter()
+        .filter(|(_, of)| of.len() == 1)
+        .map(|(d, of)| (d.to_owned(), of[0]))
+        .collect();
     Ok(Geography {
         version,
         communes,
@@ -377,6 +465,11 @@ fn parse_geography(text: &str) -> Result<Geography, String> {
         epci_by_siren,
         communes_by_name,
         communes_by_postal_code,
+        epcis_by_name,
+        epcis_by_short_name,
+        epcis_by_full_name,
+        longest_epci_name_words,
+        single_commune_of_departement,
         name_suffixes,
     })
 }
@@ -404,6 +497,42 @@ mod tests {
         assert!(g
             .communes_with_postal_code("29000")
             .any(|c| c.code == "29232"));
+    }
+
+    /// The name lookups give what a scan of every EPCI gives, in the same order.
+    #[test]
+    fn epci_name_lookups_equal_a_scan() {
+        let g = geography();
+        for e in &g.epcis {
+            for name in [&e.normalized_name, &e.normalized_short_name] {
+                let scan: Vec<&str> = g
+                    .epcis
+                    .iter()
+                    .filter(|o| &o.normalized_name == name || &o.normalized_short_name == name)
+                    .map(|o| o.siren.as_str())
+                    .collect();
+                let looked: Vec<&str> = g.epcis_named(name).map(|o| o.siren.as_str()).collect();
+                assert_eq!(looked, scan, "{name}");
+                let short: Vec<&str> = g
+                    .epcis
+                    .iter()
+                    .filter(|o| &o.normalized_short_name == name)
+                    .map(|o| o.siren.as_str())
+                    .collect();
+                let looked: Vec<&str> = g
+                    .epcis_with_short_name(name)
+                    .map(|o| o.siren.as_str())
+                    .collect();
+                assert_eq!(looked, short, "{name}");
+            }
+        }
+        assert!(g.longest_epci_name_words() >= 5);
+        assert_eq!(
+            g.single_commune_of_departement("75")
+                .map(|c| c.code.as_str()),
+            Some("75056")
+        );
+        assert!(g.single_commune_of_departement("29").is_none());
     }
 
     #[test]
