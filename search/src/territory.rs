@@ -975,6 +975,22 @@ fn add_bbox(found: &mut Assignments, vocab: &Vocabularies, bbox: &Bbox) {
         found.add(&t.key(), format!("emprise dans {}", t.name_with_article()));
         return;
     }
+    // Inside an EPCI made of whole départements (the Métropole du Grand Paris: Paris and
+    // the petite couronne), a box over several of them is inside the EPCI.
+    if let Some((e, _)) = whole_departement_epcis(vocab)
+        .iter()
+        .find(|(_, union)| union.contains(bbox, TOLERANCE))
+    {
+        found.add(
+            &e.key(),
+            format!(
+                "emprise dans « {} » (départements {})",
+                e.name,
+                e.departements.join(", ")
+            ),
+        );
+        return;
+    }
     let covered: Vec<&Territory> = departements()
         .filter(|t| covered_share(bbox, &t.bbox) >= COVERED)
         .collect();
@@ -1056,6 +1072,59 @@ fn add_bbox(found: &mut Assignments, vocab: &Vocabularies, bbox: &Bbox) {
                 );
             }
         }
+    }
+}
+
+/// EPCIs spread over several départements that each lie (95 % of their population or
+/// more) inside the EPCI, with the union of those départements' boxes: computed once
+/// for the embedded vocabulary.
+fn whole_departement_epcis(vocab: &Vocabularies) -> Vec<(&'static Epci, Bbox)> {
+    static FOUND: std::sync::OnceLock<Vec<(&'static Epci, Bbox)>> = std::sync::OnceLock::new();
+    let compute = || {
+        let g = geography();
+        let mut population: std::collections::HashMap<&str, u64> = Default::default();
+        for c in &g.communes {
+            *population.entry(c.departement.as_str()).or_default() += u64::from(c.population);
+        }
+        let mut out = Vec::new();
+        for e in g.epcis.iter().filter(|e| e.departements.len() >= 2) {
+            let whole = e.departements.iter().all(|d| {
+                let inside: u64 = g
+                    .communes_of(e)
+                    .filter(|c| &c.departement == d)
+                    .map(|c| u64::from(c.population))
+                    .sum();
+                let all = population.get(d.as_str()).copied().unwrap_or(0);
+                all > 0 && inside * 100 >= all * 95
+            });
+            let boxes: Vec<Bbox> = e
+                .departements
+                .iter()
+                .filter_map(|d| vocab.territory(d).map(|t| t.bbox))
+                .collect();
+            if !whole || boxes.len() != e.departements.len() {
+                continue;
+            }
+            let union = boxes.iter().skip(1).fold(Some(boxes[0]), |u, b| {
+                u.and_then(|u| {
+                    Bbox::new(
+                        u.west.min(b.west),
+                        u.south.min(b.south),
+                        u.east.max(b.east),
+                        u.north.max(b.north),
+                    )
+                })
+            });
+            if let Some(union) = union {
+                out.push((e, union));
+            }
+        }
+        out
+    };
+    if std::ptr::eq(vocab, moisson_catalog::vocab::vocabularies()) {
+        FOUND.get_or_init(compute).clone()
+    } else {
+        compute()
     }
 }
 
@@ -1238,6 +1307,26 @@ mod tests {
             assert!(got.contains(&d.to_owned()), "{got:?}");
         }
         assert!(!got.contains(&"77".to_owned()), "{got:?}");
+        assert!(got.contains(&"epci-200054781".to_owned()), "{got:?}");
+        // Paris and part of the Hauts-de-Seine and Val-de-Marne: inside the Métropole
+        // du Grand Paris, made of those whole départements.
+        let v = DatasetView {
+            bboxes: vec!["2.2052,48.7577,2.4371,48.9599".into()],
+            ..view()
+        };
+        let got = values(&v);
+        assert!(got.contains(&"epci-200054781".to_owned()), "{got:?}");
+        assert!(
+            !got.contains(&"region-11".to_owned()) || got.len() > 1,
+            "{got:?}"
+        );
+        // A box in one département of it stays that département.
+        let v = DatasetView {
+            bboxes: vec!["2.40,48.85,2.55,48.95".into()],
+            ..view()
+        };
+        assert!(values(&v).contains(&"93".to_owned()), "{:?}", values(&v));
+        assert!(!values(&v).contains(&"epci-200054781".to_owned()));
         // The whole Île-de-France.
         let v = DatasetView {
             bboxes: vec!["1.4406,48.1109,3.5658,49.2486".into()],
