@@ -13,6 +13,7 @@
 //! - [`classify`] — Classification of a record into themes, use cases and territories, each assignment with the French …
 //! - [`document`] — From harvested records to search documents.
 //! - [`eval`] — Scoring the classifier against hand-labelled records (`search/eval/dev-set.jsonl`).
+//! - `facet_table` — Facet counting from an in-memory table of each segment's counted facet values.
 //! - [`index`] — The tantivy index under `data_dir/index`.
 //! - [`normalize`] — Normalized facet values.
 //! - [`query`] — Searching.
@@ -25,6 +26,7 @@ mod cache;
 pub mod classify;
 pub mod document;
 pub mod eval;
+mod facet_table;
 pub mod index;
 pub mod normalize;
 pub mod query;
