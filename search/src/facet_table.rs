@@ -210,7 +210,15 @@ impl FacetTables {
         if let Some(found) = self.lock().get(&id) {
             return Ok(found.clone());
         }
+        let started = std::time::Instant::now();
         let built = Arc::new(SegmentFacets::build(segment, &self.field)?);
+        tracing::debug!(
+            documents = segment.max_doc(),
+            values = built.values.len(),
+            bytes = built.bytes(),
+            millis = started.elapsed().as_millis() as u64,
+            "facet table of a segment built"
+        );
         self.lock().insert(id, built.clone());
         Ok(built)
     }
@@ -220,11 +228,6 @@ impl FacetTables {
         self.segments
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Memory held by the tables, in bytes (approximate).
-    pub(crate) fn bytes(&self) -> usize {
-        self.lock().values().map(|t| t.bytes()).sum()
     }
 
     /// A collector counting the facets of every match with these tables.
@@ -261,8 +264,9 @@ pub(crate) struct CountFacets {
 pub(crate) struct SegmentCount {
     table: Arc<SegmentFacets>,
     counts: Vec<u32>,
-    /// Matches, kept for counting the finer places on demand.
-    docs: Vec<DocId>,
+    /// Matches (a bit per document of the segment), kept for counting the finer places
+    /// on demand.
+    docs: Vec<u64>,
 }
 
 impl Collector for CountFacets {
@@ -278,7 +282,7 @@ impl Collector for CountFacets {
         Ok(SegmentCount {
             counts: vec![0; table.values.len()],
             table,
-            docs: Vec::new(),
+            docs: vec![0; (segment.max_doc() as usize).div_ceil(64)],
         })
     }
 
@@ -303,11 +307,14 @@ impl SegmentCollector for SegmentCount {
 
     fn collect_block(&mut self, docs: &[DocId]) {
         self.table.coarse.count(docs, &mut self.counts);
-        self.docs.extend_from_slice(docs);
+        for &doc in docs {
+            if let Some(word) = self.docs.get_mut((doc / 64) as usize) {
+                *word |= 1 << (doc % 64);
+            }
+        }
     }
 
-    fn harvest(mut self) -> SegmentCount {
-        self.docs.shrink_to_fit();
+    fn harvest(self) -> SegmentCount {
         self
     }
 }
@@ -332,7 +339,16 @@ impl DimensionCounts for Tally {
         };
         if FINE_DIMENSIONS.contains(&dim) && !self.fine_counted {
             for s in &mut self.segments {
-                s.table.fine.count(&s.docs, &mut s.counts);
+                let mut buffer: Vec<DocId> = Vec::with_capacity(64);
+                for (w, &word) in s.docs.iter().enumerate() {
+                    let mut bits = word;
+                    buffer.clear();
+                    while bits != 0 {
+                        buffer.push(w as DocId * 64 + bits.trailing_zeros());
+                        bits &= bits - 1;
+                    }
+                    s.table.fine.count(&buffer, &mut s.counts);
+                }
             }
             self.fine_counted = true;
         }

@@ -19,6 +19,7 @@
 //! - [`query`] — Searching.
 //! - [`schema`] — The index schema.
 //! - [`select`] — Selections for exports and SPARQL.
+//! - `term_union` — A filter matching any of several queries, evaluated once per segment into bit sets.
 //! - [`territory`] — Territory detection.
 
 pub mod analyzer;
@@ -32,6 +33,7 @@ pub mod normalize;
 pub mod query;
 pub mod schema;
 pub mod select;
+mod term_union;
 pub mod territory;
 
 pub use cache::CacheStats;

@@ -22,6 +22,7 @@ use crate::document::Summary;
 use crate::facet_table::{DimensionCounts, Tally};
 use crate::index::{SearchError, SearchIndex};
 use crate::normalize;
+use crate::term_union::TermUnion;
 use crate::territory::{dimension_of, SCOPE_DIMENSION};
 use moisson_catalog::vocab::geography::NATIONAL;
 use moisson_catalog::vocab::places::{place, PlaceLevel};
@@ -322,7 +323,7 @@ impl SearchIndex {
                     "too many values for {dimension}"
                 )));
             }
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
             for value in values {
                 for path in self.facet_paths(dimension, value.trim())? {
                     // The place itself ranks before the wider places added below.
@@ -332,16 +333,25 @@ impl SearchIndex {
                     } else {
                         term
                     };
-                    alternatives.push((Occur::Should, term));
+                    alternatives.push(term);
                 }
                 if dimension == "territory" {
                     for key in wider_places(value.trim()) {
                         let path = Facet::from_path([SCOPE_DIMENSION, key.as_str()]);
-                        alternatives.push((Occur::Should, self.facet_term(&path)));
+                        alternatives.push(self.facet_term(&path));
                     }
                 }
             }
-            out.push(Box::new(BooleanQuery::new(alternatives)));
+            // Several values (or a commune with its wider places): one pass per segment
+            // into bit sets, scored as the boolean `Should` query would (see
+            // `crate::term_union`).
+            if alternatives.len() == 1 {
+                out.extend(alternatives);
+            } else {
+                // Facet terms: every match has the same score.
+                let clauses = alternatives.into_iter().map(|c| (c, true)).collect();
+                out.push(Box::new(TermUnion::new(clauses)));
+            }
         }
         Ok(out)
     }
