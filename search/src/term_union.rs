@@ -270,7 +270,8 @@ mod tests {
         let mut writer: IndexWriter = index
             .writer_with_num_threads(1, 15_000_000)
             .expect("writer");
-        let words = ["eau", "eau eau rivière", "air", "eau sol sol sol"];
+        // « sol » with different frequencies and lengths: its score varies by document.
+        let words = ["eau", "eau eau rivière sol", "air sol", "eau sol sol sol"];
         for segment in 0..2u32 {
             for n in 0..300u32 {
                 let mut d = doc!(id => format!("{segment}-{n}"), text => words[(n % 4) as usize]);
