@@ -349,7 +349,7 @@ mod tests {
             assert!(n1 > 100, "{n1}");
             assert_eq!(n1, n2);
             let sorted = |mut v: Vec<(Score, tantivy::DocAddress)>| {
-                v.sort_by(|x, y| x.1.cmp(&y.1));
+                v.sort_by_key(|x| x.1);
                 v
             };
             assert_eq!(sorted(a), sorted(b), "same documents, same scores");
