@@ -12,19 +12,20 @@ use moisson_catalog::vocab::{vocabularies, Vocabularies};
 use moisson_catalog::{Assigned, CatalogStore, RecordEntry, Registry, StoreError};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
 use tantivy::schema::{Facet, IndexRecordOption, Value};
-use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, Warmer};
 
 use crate::analyzer;
 use crate::classify::{Classification, SourceContexts};
 use crate::document::{
     build_document, dedup_keys, group, group_indices, Record, SearchDocument, Summary,
 };
+use crate::facet_table::FacetTables;
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 
 /// Why the index could not do what was asked.
@@ -80,6 +81,9 @@ pub struct SearchIndex {
     dir: Option<PathBuf>,
     /// Answers and facet counts of recent searches (see [`crate::cache`]).
     pub(crate) cache: crate::cache::SearchCache,
+    /// Each segment's facet values in memory, for counting (see [`crate::facet_table`]);
+    /// built when a searcher generation is warmed.
+    pub(crate) facet_tables: Arc<FacetTables>,
 }
 
 /// Answers (and facet counts) kept per searcher generation.
@@ -196,9 +200,11 @@ impl SearchIndex {
         } else {
             None
         };
+        let facet_tables = Arc::new(FacetTables::new("facets"));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .warmers(vec![Arc::downgrade(&facet_tables) as Weak<dyn Warmer>])
             .try_into()?;
         Ok(Self {
             reader,
@@ -206,6 +212,7 @@ impl SearchIndex {
             fields,
             dir,
             cache: crate::cache::SearchCache::new(CACHED_SEARCHES),
+            facet_tables,
         })
     }
 

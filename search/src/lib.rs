@@ -13,11 +13,13 @@
 //! - [`classify`] — Classification of a record into themes, use cases and territories, each assignment with the French …
 //! - [`document`] — From harvested records to search documents.
 //! - [`eval`] — Scoring the classifier against hand-labelled records (`search/eval/dev-set.jsonl`).
+//! - `facet_table` — Facet counting from an in-memory table of each segment's counted facet values.
 //! - [`index`] — The tantivy index under `data_dir/index`.
 //! - [`normalize`] — Normalized facet values.
 //! - [`query`] — Searching.
 //! - [`schema`] — The index schema.
 //! - [`select`] — Selections for exports and SPARQL.
+//! - `term_union` — A filter matching any of several queries, evaluated once per segment into bit sets.
 //! - [`territory`] — Territory detection.
 
 pub mod analyzer;
@@ -25,11 +27,13 @@ mod cache;
 pub mod classify;
 pub mod document;
 pub mod eval;
+mod facet_table;
 pub mod index;
 pub mod normalize;
 pub mod query;
 pub mod schema;
 pub mod select;
+mod term_union;
 pub mod territory;
 
 pub use cache::CacheStats;

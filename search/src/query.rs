@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
@@ -19,9 +19,10 @@ use crate::analyzer;
 use crate::cache::{AnswerKey, QueryKey};
 use crate::classify::{lookup_territory, territories_named_in, territory_by_key};
 use crate::document::Summary;
+use crate::facet_table::{DimensionCounts, Tally};
 use crate::index::{SearchError, SearchIndex};
 use crate::normalize;
-use crate::schema::DIMENSIONS;
+use crate::term_union::TermUnion;
 use crate::territory::{dimension_of, SCOPE_DIMENSION};
 use moisson_catalog::vocab::geography::NATIONAL;
 use moisson_catalog::vocab::places::{place, PlaceLevel};
@@ -186,7 +187,7 @@ impl SearchIndex {
         let facets = match (known_facets, counts) {
             (Some(known), _) => known,
             (None, counts) => {
-                let facets = Arc::new(counts.as_ref().map(facet_values).unwrap_or_default());
+                let facets = Arc::new(counts.map(|mut c| facet_values(&mut c)).unwrap_or_default());
                 self.cache
                     .keep_facets(generation, query_key, facets.clone());
                 facets
@@ -221,7 +222,7 @@ impl SearchIndex {
         }
         let (_, _, counts) =
             self.run(&searcher, None, &[], Sort::Relevance, (0, 1), true, false)?;
-        let facets = Arc::new(counts.as_ref().map(facet_values).unwrap_or_default());
+        let facets = Arc::new(counts.map(|mut c| facet_values(&mut c)).unwrap_or_default());
         self.cache.keep_facets(generation, key, facets.clone());
         Ok((*facets).clone())
     }
@@ -239,7 +240,7 @@ impl SearchIndex {
         (offset, limit): (usize, usize),
         with_facets: bool,
         scored: bool,
-    ) -> Result<(u64, Vec<DocAddress>, Option<FacetCounts>), SearchError> {
+    ) -> Result<(u64, Vec<DocAddress>, Option<Tally>), SearchError> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(t) = text {
             clauses.push((Occur::Must, t.box_clone()));
@@ -252,13 +253,7 @@ impl SearchIndex {
         } else {
             Box::new(BooleanQuery::new(clauses))
         };
-        let facets = with_facets.then(|| {
-            let mut facets = FacetCollector::for_field("facets");
-            for dim in DIMENSIONS {
-                facets.add_facet(Facet::from_path([*dim]));
-            }
-            facets
-        });
+        let facets = with_facets.then(|| self.facet_tables.collector());
         let top = TopDocs::with_limit(limit).and_offset(offset);
         let addresses: Vec<DocAddress>;
         let (count, counts);
@@ -328,7 +323,7 @@ impl SearchIndex {
                     "too many values for {dimension}"
                 )));
             }
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
             for value in values {
                 for path in self.facet_paths(dimension, value.trim())? {
                     // The place itself ranks before the wider places added below.
@@ -338,16 +333,25 @@ impl SearchIndex {
                     } else {
                         term
                     };
-                    alternatives.push((Occur::Should, term));
+                    alternatives.push(term);
                 }
                 if dimension == "territory" {
                     for key in wider_places(value.trim()) {
                         let path = Facet::from_path([SCOPE_DIMENSION, key.as_str()]);
-                        alternatives.push((Occur::Should, self.facet_term(&path)));
+                        alternatives.push(self.facet_term(&path));
                     }
                 }
             }
-            out.push(Box::new(BooleanQuery::new(alternatives)));
+            // Several values (or a commune with its wider places): one pass per segment
+            // into bit sets, scored as the boolean `Should` query would (see
+            // `crate::term_union`).
+            if alternatives.len() == 1 {
+                out.extend(alternatives);
+            } else {
+                // Facet terms: every match has the same score.
+                let clauses = alternatives.into_iter().map(|c| (c, true)).collect();
+                out.push(Box::new(TermUnion::new(clauses)));
+            }
         }
         Ok(out)
     }
@@ -657,18 +661,12 @@ fn split_phrases(text: &str) -> (Vec<String>, Vec<String>) {
 
 /// Turns facet counts into the API's lists, with labels, most frequent first (themes and
 /// use cases in vocabulary order).
-fn facet_values(counts: &FacetCounts) -> BTreeMap<String, Vec<FacetValue>> {
+/// The finer places (EPCI, communes) are asked for only when they are shown, so a broad
+/// search does not count them.
+pub(crate) fn facet_values(counts: &mut dyn DimensionCounts) -> BTreeMap<String, Vec<FacetValue>> {
     let vocab = vocabularies();
     let mut out: BTreeMap<String, Vec<FacetValue>> = BTreeMap::new();
-    let count_of = |dim: &str| -> BTreeMap<String, u64> {
-        counts
-            .get(Facet::from_path([dim]))
-            .filter_map(|(facet, count)| {
-                let value = facet.to_path().get(1).map(|s| (*s).to_owned())?;
-                Some((value, count))
-            })
-            .collect()
-    };
+    let mut count_of = |dim: &str| -> BTreeMap<String, u64> { counts.count_of(dim) };
     // Themes with their sub-themes, ordered by count (see `sort_hierarchically`).
     let themes = count_of("theme");
     let subthemes = count_of("subtheme");

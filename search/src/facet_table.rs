@@ -1,0 +1,524 @@
+//! Facet counting from an in-memory table of each segment's counted facet values.
+//!
+//! tantivy's `FacetCollector` decodes the facet column of every matching document and, at
+//! every query, streams each segment's whole facet dictionary (every publisher, place and
+//! format ever indexed) to map term ordinals to the counted facets. Here each segment is
+//! turned once, when a searcher generation is warmed, into compact lists of value numbers
+//! per document, so that a search counts with a tight loop over its matches. The finer
+//! places (EPCI, communes) are kept in lists of their own and counted only when they are
+//! shown (results in one or two départements, see `query::facet_values`): a broad search
+//! does not pay for them.
+//!
+//! Invariants:
+//! - A table describes one segment (segments never change) and every one of its
+//!   documents, deleted ones included: the collector is only given live documents.
+//! - Counts are exact: the same as `FacetCollector` over the same dimensions (a test
+//!   compares both on a fixture index).
+//! - Tables of segments that no live searcher uses are dropped.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::index::SegmentId;
+use tantivy::schema::Facet;
+use tantivy::{DocId, Score, Searcher, SearcherGeneration, SegmentOrdinal, SegmentReader, Warmer};
+
+use crate::schema::DIMENSIONS;
+
+/// Dimensions counted only on demand (the finer places).
+const FINE_DIMENSIONS: &[&str] = &["epci", "commune"];
+
+/// Value numbers of a segment's documents: document `d` has `ids[starts[d]..starts[d + 1]]`.
+struct Lists {
+    starts: Vec<u32>,
+    ids: Ids,
+}
+
+/// Value numbers, two bytes each while a segment has fewer than 65,536 counted values.
+enum Ids {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Lists {
+    fn new(docs: usize, values: usize) -> Self {
+        let mut starts = Vec::with_capacity(docs + 1);
+        starts.push(0);
+        let ids = if values <= usize::from(u16::MAX) {
+            Ids::Narrow(Vec::new())
+        } else {
+            Ids::Wide(Vec::new())
+        };
+        Self { starts, ids }
+    }
+
+    /// Appends the next document's value numbers; fails past 2³² values in a segment.
+    fn push(&mut self, ids: &[u32]) -> tantivy::Result<()> {
+        let len = match &mut self.ids {
+            Ids::Narrow(v) => {
+                // Narrow only when every value number fits (see `new`).
+                v.extend(ids.iter().map(|&i| i as u16));
+                v.len()
+            }
+            Ids::Wide(v) => {
+                v.extend_from_slice(ids);
+                v.len()
+            }
+        };
+        let end = u32::try_from(len).map_err(|_| {
+            tantivy::TantivyError::InvalidArgument(
+                "too many facet values in one segment to count in memory".into(),
+            )
+        })?;
+        self.starts.push(end);
+        Ok(())
+    }
+
+    /// Adds one to the count of every value of each of `docs`.
+    fn count(&self, docs: &[DocId], counts: &mut [u32]) {
+        match &self.ids {
+            Ids::Narrow(ids) => count_with(&self.starts, ids, docs, counts),
+            Ids::Wide(ids) => count_with(&self.starts, ids, docs, counts),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.starts.len() * 4
+            + match &self.ids {
+                Ids::Narrow(v) => v.len() * 2,
+                Ids::Wide(v) => v.len() * 4,
+            }
+    }
+}
+
+#[inline]
+fn count_with<T: Copy + Into<u64>>(starts: &[u32], ids: &[T], docs: &[DocId], counts: &mut [u32]) {
+    for &doc in docs {
+        let d = doc as usize;
+        let (Some(&start), Some(&end)) = (starts.get(d), starts.get(d + 1)) else {
+            continue;
+        };
+        for &id in &ids[start as usize..end as usize] {
+            counts[id.into() as usize] += 1;
+        }
+    }
+}
+
+/// The counted facet values of one segment.
+pub(crate) struct SegmentFacets {
+    /// Value number → dimension (index in [`DIMENSIONS`]) and value.
+    values: Vec<(usize, Box<str>)>,
+    /// Value numbers of each dimension (contiguous: the dictionary is sorted).
+    ranges: Vec<std::ops::Range<usize>>,
+    coarse: Lists,
+    fine: Lists,
+}
+
+impl SegmentFacets {
+    /// Reads the facet column of `segment` (field `field`) once.
+    fn build(segment: &SegmentReader, field: &str) -> tantivy::Result<Self> {
+        let reader = segment.facet_reader(field)?;
+        let dictionary = reader.facet_dict();
+        // Term ordinal → value number, for facets `/dimension/value` of counted dimensions.
+        let mut by_ord: Vec<Option<u32>> = vec![None; dictionary.num_terms()];
+        let mut values: Vec<(usize, Box<str>)> = Vec::new();
+        let mut fine_value: Vec<bool> = Vec::new();
+        let mut ranges = vec![0..0; DIMENSIONS.len()];
+        let mut terms = dictionary.stream()?;
+        while terms.advance() {
+            let Ok(facet) = Facet::from_encoded(terms.key().to_vec()) else {
+                continue;
+            };
+            let path = facet.to_path();
+            let [dimension, value] = path.as_slice() else {
+                continue;
+            };
+            let Some(dim) = DIMENSIONS.iter().position(|d| d == dimension) else {
+                continue;
+            };
+            let number = values.len();
+            if ranges[dim].is_empty() {
+                ranges[dim] = number..number;
+            }
+            ranges[dim].end = number + 1;
+            let ord = terms.term_ord() as usize;
+            if let Some(slot) = by_ord.get_mut(ord) {
+                *slot = Some(u32::try_from(number).map_err(|_| {
+                    tantivy::TantivyError::InvalidArgument("too many facet values".into())
+                })?);
+            }
+            values.push((dim, (*value).into()));
+            fine_value.push(FINE_DIMENSIONS.contains(dimension));
+        }
+        let docs = segment.max_doc() as usize;
+        let mut coarse = Lists::new(docs, values.len());
+        let mut fine = Lists::new(docs, values.len());
+        let (mut c, mut f): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        for doc in 0..segment.max_doc() {
+            c.clear();
+            f.clear();
+            for ord in reader.facet_ords(doc) {
+                if let Some(Some(number)) = by_ord.get(ord as usize) {
+                    if fine_value[*number as usize] {
+                        f.push(*number);
+                    } else {
+                        c.push(*number);
+                    }
+                }
+            }
+            // A document counts once per value.
+            c.sort_unstable();
+            c.dedup();
+            f.sort_unstable();
+            f.dedup();
+            coarse.push(&c)?;
+            fine.push(&f)?;
+        }
+        Ok(Self {
+            values,
+            ranges,
+            coarse,
+            fine,
+        })
+    }
+
+    fn bytes(&self) -> usize {
+        self.coarse.bytes()
+            + self.fine.bytes()
+            + self.values.iter().map(|(_, v)| v.len() + 24).sum::<usize>()
+    }
+}
+
+/// The tables of the segments live searchers use, built when a generation is warmed.
+pub(crate) struct FacetTables {
+    field: String,
+    segments: Mutex<HashMap<SegmentId, Arc<SegmentFacets>>>,
+}
+
+impl FacetTables {
+    pub(crate) fn new(field: &str) -> Self {
+        Self {
+            field: field.to_owned(),
+            segments: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Returns the table of `segment`, built now if no warming built it.
+    fn of(&self, segment: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
+        let id = segment.segment_id();
+        if let Some(found) = self.lock().get(&id) {
+            return Ok(found.clone());
+        }
+        let started = std::time::Instant::now();
+        let built = Arc::new(SegmentFacets::build(segment, &self.field)?);
+        tracing::debug!(
+            documents = segment.max_doc(),
+            values = built.values.len(),
+            bytes = built.bytes(),
+            millis = started.elapsed().as_millis() as u64,
+            "facet table of a segment built"
+        );
+        self.lock().insert(id, built.clone());
+        Ok(built)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<SegmentFacets>>> {
+        // A panic while inserting leaves a usable map: entries are whole Arcs.
+        self.segments
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A collector counting the facets of every match with these tables.
+    pub(crate) fn collector(self: &Arc<Self>) -> CountFacets {
+        CountFacets {
+            tables: self.clone(),
+        }
+    }
+}
+
+impl Warmer for FacetTables {
+    fn warm(&self, searcher: &Searcher) -> tantivy::Result<()> {
+        for segment in searcher.segment_readers() {
+            self.of(segment)?;
+        }
+        Ok(())
+    }
+
+    fn garbage_collect(&self, live_generations: &[&SearcherGeneration]) {
+        let live: HashSet<SegmentId> = live_generations
+            .iter()
+            .flat_map(|g| g.segments().keys().copied())
+            .collect();
+        self.lock().retain(|id, _| live.contains(id));
+    }
+}
+
+/// Counts the facet values of every match (see the module documentation).
+pub(crate) struct CountFacets {
+    tables: Arc<FacetTables>,
+}
+
+/// The counting of one segment.
+pub(crate) struct SegmentCount {
+    table: Arc<SegmentFacets>,
+    counts: Vec<u32>,
+    /// Matches (a bit per document of the segment), kept for counting the finer places
+    /// on demand.
+    docs: Vec<u64>,
+}
+
+impl Collector for CountFacets {
+    type Fruit = Tally;
+    type Child = SegmentCount;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentCount> {
+        let table = self.tables.of(segment)?;
+        Ok(SegmentCount {
+            counts: vec![0; table.values.len()],
+            table,
+            docs: vec![0; (segment.max_doc() as usize).div_ceil(64)],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<SegmentCount>) -> tantivy::Result<Tally> {
+        Ok(Tally {
+            segments,
+            fine_counted: false,
+        })
+    }
+}
+
+impl SegmentCollector for SegmentCount {
+    type Fruit = SegmentCount;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        self.collect_block(&[doc]);
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.table.coarse.count(docs, &mut self.counts);
+        for &doc in docs {
+            if let Some(word) = self.docs.get_mut((doc / 64) as usize) {
+                *word |= 1 << (doc % 64);
+            }
+        }
+    }
+
+    fn harvest(self) -> SegmentCount {
+        self
+    }
+}
+
+/// Facet counts of one search, by dimension.
+pub(crate) trait DimensionCounts {
+    /// The count of every value of dimension `dim` held by some match.
+    fn count_of(&mut self, dim: &str) -> BTreeMap<String, u64>;
+}
+
+/// What [`CountFacets`] counted: the coarse dimensions already, the finer places at the
+/// first question about them.
+pub(crate) struct Tally {
+    segments: Vec<SegmentCount>,
+    fine_counted: bool,
+}
+
+impl DimensionCounts for Tally {
+    fn count_of(&mut self, dim: &str) -> BTreeMap<String, u64> {
+        let Some(d) = DIMENSIONS.iter().position(|x| *x == dim) else {
+            return BTreeMap::new();
+        };
+        if FINE_DIMENSIONS.contains(&dim) && !self.fine_counted {
+            for s in &mut self.segments {
+                let mut buffer: Vec<DocId> = Vec::with_capacity(64);
+                for (w, &word) in s.docs.iter().enumerate() {
+                    let mut bits = word;
+                    buffer.clear();
+                    while bits != 0 {
+                        buffer.push(w as DocId * 64 + bits.trailing_zeros());
+                        bits &= bits - 1;
+                    }
+                    s.table.fine.count(&buffer, &mut s.counts);
+                }
+            }
+            self.fine_counted = true;
+        }
+        let mut out: BTreeMap<String, u64> = BTreeMap::new();
+        for s in &self.segments {
+            let range = s.table.ranges[d].clone();
+            for (number, &count) in s.counts[range.clone()].iter().enumerate() {
+                if count > 0 {
+                    let (_, value) = &s.table.values[range.start + number];
+                    *out.entry(value.to_string()).or_insert(0) += u64::from(count);
+                }
+            }
+        }
+        out
+    }
+}
+
+impl DimensionCounts for tantivy::collector::FacetCounts {
+    fn count_of(&mut self, dim: &str) -> BTreeMap<String, u64> {
+        self.get(Facet::from_path([dim]))
+            .filter_map(|(facet, count)| {
+                let value = facet.to_path().get(1).map(|s| (*s).to_owned())?;
+                Some((value, count))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::collector::{Count, FacetCollector};
+    use tantivy::query::{AllQuery, Query, TermQuery};
+    use tantivy::schema::{FacetOptions, IndexRecordOption, Schema, STRING};
+    use tantivy::{doc, Index, IndexWriter, Term};
+
+    /// An index of a few hundred documents in three segments (one with deletions), each
+    /// with facets of several dimensions (repeated values, finer places, the scope
+    /// dimension that is never counted).
+    fn fixture() -> (Index, tantivy::schema::Field, tantivy::schema::Field) {
+        let mut builder = Schema::builder();
+        let facets = builder.add_facet_field("facets", FacetOptions::default());
+        let id = builder.add_text_field("id", STRING);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: IndexWriter = index
+            .writer_with_num_threads(1, 15_000_000)
+            .expect("writer");
+        for segment in 0..3u32 {
+            for n in 0..150u32 {
+                let mut d = doc!(id => format!("{segment}-{n}"));
+                d.add_facet(
+                    facets,
+                    Facet::from_path(["theme", ["eau", "air", "sol"][(n % 3) as usize]]),
+                );
+                if n % 4 == 0 {
+                    d.add_facet(facets, Facet::from_path(["theme", "climat"]));
+                    d.add_facet(facets, Facet::from_path(["subtheme", "inondations"]));
+                }
+                d.add_facet(
+                    facets,
+                    Facet::from_path(["departement", ["29", "35"][(n % 2) as usize]]),
+                );
+                d.add_facet(facets, Facet::from_path(["region", "region-53"]));
+                if n % 5 == 0 {
+                    d.add_facet(
+                        facets,
+                        Facet::from_path(["commune", format!("commune-2900{}", n % 7).as_str()]),
+                    );
+                    d.add_facet(facets, Facet::from_path(["epci", "epci-242900314"]));
+                    d.add_facet(facets, Facet::from_path(["scope", "commune-29019"]));
+                }
+                d.add_facet(
+                    facets,
+                    Facet::from_path(["publisher", format!("Éditeur {}", n % 11).as_str()]),
+                );
+                d.add_facet(facets, Facet::from_path(["format", "csv"]));
+                if n % 3 == 0 {
+                    d.add_facet(facets, Facet::from_path(["format", "shapefile"]));
+                }
+                d.add_facet(facets, Facet::from_path(["hvd", "true"]));
+                writer.add_document(d).expect("add");
+            }
+            writer.commit().expect("commit");
+        }
+        writer.delete_term(Term::from_field_text(id, "1-7"));
+        writer.delete_term(Term::from_field_text(id, "2-10"));
+        writer.commit().expect("commit");
+        (index, facets, id)
+    }
+
+    fn both(
+        searcher: &Searcher,
+        tables: &Arc<FacetTables>,
+        query: &dyn Query,
+    ) -> (Tally, tantivy::collector::FacetCounts, usize) {
+        let mut exact = FacetCollector::for_field("facets");
+        for dim in DIMENSIONS {
+            exact.add_facet(Facet::from_path([*dim]));
+        }
+        let (n, exact, tally) = searcher
+            .search(query, &(Count, exact, tables.collector()))
+            .expect("search");
+        (tally, exact, n)
+    }
+
+    #[test]
+    fn counts_equal_tantivys_facet_collector_on_every_dimension() {
+        let (index, facets, _) = fixture();
+        let tables = Arc::new(FacetTables::new("facets"));
+        let reader = index
+            .reader_builder()
+            .warmers(vec![Arc::downgrade(&tables) as std::sync::Weak<dyn Warmer>])
+            .try_into()
+            .expect("reader");
+        let searcher: Searcher = reader.searcher();
+        assert_eq!(searcher.segment_readers().len(), 3);
+        assert_eq!(
+            tables.lock().len(),
+            3,
+            "warming built one table per segment"
+        );
+        let queries: Vec<Box<dyn Query>> = vec![
+            Box::new(AllQuery),
+            Box::new(TermQuery::new(
+                Term::from_facet(facets, &Facet::from_path(["departement", "29"])),
+                IndexRecordOption::Basic,
+            )),
+            Box::new(TermQuery::new(
+                Term::from_facet(facets, &Facet::from_path(["scope", "commune-29019"])),
+                IndexRecordOption::Basic,
+            )),
+        ];
+        for query in &queries {
+            let (mut tally, mut exact, n) = both(&searcher, &tables, query.as_ref());
+            assert!(n > 0);
+            for dim in DIMENSIONS {
+                let ours = tally.count_of(dim);
+                assert_eq!(ours, exact.count_of(dim), "{dim} for {query:?}");
+            }
+            assert!(tally.count_of("scope").is_empty(), "scope is never counted");
+        }
+        let (mut all, _, n) = both(&searcher, &tables, &AllQuery);
+        assert_eq!(n, 448, "two deleted documents are not counted");
+        assert_eq!(all.count_of("region").get("region-53"), Some(&448));
+        // One in five documents of each segment, less the deleted « 2-10 ».
+        assert_eq!(all.count_of("epci").get("epci-242900314"), Some(&89));
+    }
+
+    #[test]
+    fn tables_of_dropped_segments_are_collected() {
+        let (index, _, _) = fixture();
+        let tables = Arc::new(FacetTables::new("facets"));
+        let reader: tantivy::IndexReader = index
+            .reader_builder()
+            .warmers(vec![Arc::downgrade(&tables) as std::sync::Weak<dyn Warmer>])
+            .try_into()
+            .expect("reader");
+        let before = reader.searcher();
+        assert_eq!(tables.lock().len(), 3);
+        let mut writer: IndexWriter = index
+            .writer_with_num_threads(1, 15_000_000)
+            .expect("writer");
+        let ids = index.searchable_segment_ids().expect("ids");
+        writer.merge(&ids).wait().expect("merge");
+        drop(writer);
+        reader.reload().expect("reload");
+        assert_eq!(tables.lock().len(), 4, "the merged segment is warmed");
+        let live: Vec<SearcherGeneration> = vec![reader.searcher().generation().clone()];
+        tables.garbage_collect(&live.iter().collect::<Vec<_>>());
+        assert_eq!(tables.lock().len(), 1, "only the live segment is kept");
+        drop(before);
+    }
+}
