@@ -44,8 +44,8 @@ pub(crate) const BLOB_PREDICATE: &str = "urn:moisson:triples";
 const MAGIC: &str = "m1 ";
 /// The start of a compressed copy.
 const PACKED_MAGIC: &str = "z1 ";
-/// The largest text a compressed copy may claim (a record graph is far smaller: the
-/// harvester bounds records long before this).
+/// The largest text a compressed literal may claim (a record graph or a registry chunk is
+/// far smaller: the harvester bounds records long before this).
 const MAX_TEXT_BYTES: usize = 64 << 20;
 /// zstd level of the copies. On 2,050 generated records (3.9 KB of text each), stored
 /// bytes were 2.73× smaller at level 3, 3.07× at 6, 3.08× at 9 and 3.11× at 19.
@@ -72,24 +72,28 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// Returns the stored form of the copy of `triples`: [`encode_text`] compressed, or the
-/// text itself if compressing fails (zstd cannot allocate its context).
+/// Returns the stored form of the copy of `triples`: [`encode_text`] compressed (see
+/// [`pack_text`]).
 pub(crate) fn encode(triples: &[Triple]) -> String {
     let text = encode_text(triples);
+    pack_text(&text).unwrap_or(text)
+}
+
+/// Returns `text` compressed against the dictionary, as `z1 {text bytes} {packed}`: a
+/// literal of ASCII characters. `None` if zstd fails (it cannot allocate its context).
+/// The registry's chunk literals are stored so too.
+pub(crate) fn pack_text(text: &str) -> Option<String> {
     let compressed = COMPRESSOR.with(|cell| {
         let mut cell = cell.borrow_mut();
         if cell.is_none() {
             *cell = zstd::bulk::Compressor::with_prepared_dictionary(encoder_dictionary()).ok();
         }
         cell.as_mut()?.compress(text.as_bytes()).ok()
-    });
-    let Some(compressed) = compressed else {
-        return text;
-    };
+    })?;
     let mut out = String::with_capacity(compressed.len() * 8 / 7 + 16);
     let _ = write!(out, "{PACKED_MAGIC}{} ", text.len());
     pack7(&compressed, &mut out);
-    out
+    Some(out)
 }
 
 /// Returns the text of a stored copy (see [`encode`]), or `None` when `value` is not one.
@@ -97,6 +101,16 @@ fn copy_text(value: &str) -> Option<std::borrow::Cow<'_, str>> {
     if value.starts_with(MAGIC) {
         return Some(std::borrow::Cow::Borrowed(value));
     }
+    unpack_text(value).map(std::borrow::Cow::Owned)
+}
+
+/// Returns true when `value` is what [`pack_text`] writes (or a damaged form of it).
+pub(crate) fn is_packed(value: &str) -> bool {
+    value.starts_with(PACKED_MAGIC)
+}
+
+/// Reads what [`pack_text`] wrote; `None` when `value` is not such a text or is damaged.
+pub(crate) fn unpack_text(value: &str) -> Option<String> {
     let rest = value.strip_prefix(PACKED_MAGIC)?;
     let (len, packed) = rest.split_once(' ')?;
     if len.is_empty() || len.len() > 10 {
@@ -117,7 +131,7 @@ fn copy_text(value: &str) -> Option<std::borrow::Cow<'_, str>> {
     if bytes.len() != len {
         return None;
     }
-    String::from_utf8(bytes).ok().map(std::borrow::Cow::Owned)
+    String::from_utf8(bytes).ok()
 }
 
 /// Appends `bytes` to `out` 7 bits per character (big-endian bit order, the last character
