@@ -93,7 +93,10 @@ API=$(sed -n 's/^Moisson: //p' "$WORK/serve.out")
 echo "soak: $SOURCES sources x $DATASETS datasets, every minute, for $SECS s; api $API; work $WORK"
 
 rss() { awk '/^VmRSS:/ {print int($2/1024)}' "/proc/$SERVE/status"; }
-echo "elapsed_s,rss_mib" >"$WORK/rss.csv"
+# Anonymous memory (heap, RocksDB memtables and caches) apart from file pages (mapped
+# index files), which the kernel can drop.
+rss_parts() { awk '/^RssAnon:/ {a=int($2/1024)} /^RssFile:/ {f=int($2/1024)} END {print a "," f}' "/proc/$SERVE/status"; }
+echo "elapsed_s,rss_mib,anon_mib,file_mib" >"$WORK/rss.csv"
 START=$(date +%s)
 NEXT_CHANGE=$((START + 60))
 REVISION=0
@@ -102,7 +105,7 @@ while :; do
     ELAPSED=$((NOW - START))
     [ "$ELAPSED" -ge "$SECS" ] && break
     kill -0 "$SERVE" 2>/dev/null || { echo "error: moisson serve died" >&2; tail -20 "$WORK/serve.log" >&2; exit 1; }
-    echo "$ELAPSED,$(rss)" >>"$WORK/rss.csv"
+    echo "$ELAPSED,$(rss),$(rss_parts)" >>"$WORK/rss.csv"
     if [ "$NOW" -ge "$NEXT_CHANGE" ]; then
         REVISION=$((REVISION + 1))
         for _ in $(seq 1 "$CHANGED_PER_MINUTE"); do
@@ -147,6 +150,8 @@ rows = [(int(r["elapsed_s"]), int(r["rss_mib"])) for r in csv.DictReader(open(sy
 print("rss MiB: start %d, end %s, peak %d" % (rows[0][1], sys.argv[2], max(r for _, r in rows)))
 # One sample a minute, to see a trend.
 print("rss by minute:", " ".join(f"{t // 60}m:{r}" for t, r in rows if t % 60 < 10))
+parts = [(int(r["elapsed_s"]), r["anon_mib"], r["file_mib"]) for r in csv.DictReader(open(sys.argv[1])) if r.get("anon_mib")]
+print("anon/file by minute:", " ".join(f"{t // 60}m:{a}/{f}" for t, a, f in parts if t % 60 < 10))
 PY
 echo "scheduled runs skipped (source still running or queued): $(grep -c 'scheduled harvest skipped' "$WORK/serve.log" || true)"
 echo "logs and RSS samples: $REPORT"

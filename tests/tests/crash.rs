@@ -181,6 +181,18 @@ async fn sigkill_mid_harvest_keeps_earlier_data_and_sigterm_aborts_within_the_gr
         let job = server.finished_job(source).await;
         assert_eq!(job["status"], "ok", "{source}: {job}");
     }
+    // The server runs with glibc's malloc arenas bounded (it starts itself again so).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let pid = server.child.id().expect("running");
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("environ");
+        assert!(
+            environ
+                .split(|b| *b == 0)
+                .any(|v| v.starts_with(b"MALLOC_ARENA_MAX=")),
+            "MALLOC_ARENA_MAX is not set in the server's environment"
+        );
+    }
 
     // 2. SIGKILL in the middle of the large harvest.
     serve_large_version(&catalogues);

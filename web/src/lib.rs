@@ -26,6 +26,7 @@ pub mod data_dir;
 pub mod error;
 pub mod http_server;
 pub mod live_sources;
+pub mod memory;
 pub mod metrics;
 pub mod public_url;
 pub mod runner;

@@ -242,7 +242,14 @@ fn entries_from_chunks(
         let Term::Literal(l) = quad?.object else {
             continue;
         };
-        for line in l.value().lines().filter(|l| !l.is_empty()) {
+        let text = if super::blob::is_packed(l.value()) {
+            std::borrow::Cow::Owned(super::blob::unpack_text(l.value()).ok_or_else(|| {
+                StoreError::Corrupt("registry chunk: damaged compressed text".into())
+            })?)
+        } else {
+            std::borrow::Cow::Borrowed(l.value())
+        };
+        for line in text.lines().filter(|l| !l.is_empty()) {
             out.push(
                 serde_json::from_str(line)
                     .map_err(|e| StoreError::Corrupt(format!("registry entry: {e}")))?,
@@ -263,7 +270,10 @@ fn chunk_literals(entries: &[&RecordEntry]) -> Result<Vec<Literal>, StoreError> 
             );
             text.push('\n');
         }
-        out.push(Literal::new_simple_literal(text));
+        // Compressed (~10× on JSON lines): a commit that changes a few records rewrites
+        // every chunk, and oxigraph never reclaims the strings it replaced.
+        let stored = super::blob::pack_text(&text).unwrap_or(text);
+        out.push(Literal::new_simple_literal(stored));
     }
     Ok(out)
 }
@@ -751,6 +761,27 @@ mod tests {
         };
         store.commit_harvest("a", &commit).expect("commit");
         assert_eq!(store.store.len().expect("len"), 3);
+        // Chunks are stored compressed.
+        let json: usize = commit
+            .upserts
+            .iter()
+            .map(|e| serde_json::to_string(e).expect("json").len() + 1)
+            .sum();
+        let stored: usize = store
+            .store
+            .quads_for_pattern(None, Some(named(moisson::REGISTRY_CHUNK)), None, None)
+            .map(|q| match q.expect("quad").object {
+                Term::Literal(l) => {
+                    assert!(super::super::blob::is_packed(l.value()));
+                    l.value().len()
+                }
+                other => panic!("not a literal: {other}"),
+            })
+            .sum();
+        assert!(
+            stored * 4 < json,
+            "{stored} bytes stored for {json} of JSON"
+        );
         let dropped = HarvestCommit {
             dropped_graphs: vec!["urn:moisson:record:a:7".into()],
             ..HarvestCommit::default()
