@@ -31,6 +31,7 @@ pub mod dcat;
 pub mod events;
 pub mod fetch;
 pub mod format;
+pub mod iri_spaces;
 pub mod job;
 pub mod limits;
 pub mod links;

@@ -244,15 +244,45 @@ pub fn parse_page_rereadable<R: Read>(
             );
         }
     }
+    let mut iri_repairs = None;
     let (reader, nesting): (Box<dyn Read + '_>, Option<RefusalSlot>) = match nesting_syntax(format)
     {
         Some(syntax) => {
             let (guard, slot) = NestingGuard::new(reader, syntax, limits.max_nesting_depth);
             (Box::new(guard), Some(slot))
         }
-        None => (Box::new(reader), None),
+        None => {
+            // RDF/XML: IRIs written with spaces are encoded rather than losing the record.
+            let (repair, repairs) = crate::iri_spaces::SpacedIriRepair::new(reader);
+            iri_repairs = Some(repairs);
+            (Box::new(repair), None)
+        }
     };
     let mut parsed = run_parser(reader, format, base_url, limits);
+    if let Some(labels) = iri_repairs.as_ref().map(|r| r.labels()).filter(|n| *n > 0) {
+        parsed.issues.push(ParseIssue {
+            position: None,
+            message: format!(
+                "{labels} élément(s) donnant une IRI par rdf:resource contenaient aussi un texte \
+                 (interdit en RDF/XML) : texte ignoré pour garder les fiches ; corrigez-les à la source"
+            ),
+            subject: None,
+        });
+    }
+    if let Some(repairs) = iri_repairs.filter(|r| r.count() > 0) {
+        let position = repairs
+            .first_offset()
+            .and_then(|offset| reopen().map(|r| line_column(r, offset)));
+        parsed.issues.push(ParseIssue {
+            position,
+            message: format!(
+                "{} IRI écrite(s) avec des espaces (rdf:about, rdf:resource ou rdf:datatype) : \
+                 espaces encodés en %20 pour garder les fiches ; corrigez-les à la source",
+                repairs.count()
+            ),
+            subject: None,
+        });
+    }
     if let Some(refusal) = nesting.and_then(|slot| slot.borrow_mut().take()) {
         return refused(Some(refusal.position()), refusal.to_string());
     }

@@ -38,7 +38,9 @@ use moisson_catalog::vocab::places::{place, PlaceLevel};
 use moisson_catalog::vocab::text::normalize;
 use moisson_catalog::vocab::{Bbox, Territory, TerritoryLevel, Vocabularies};
 use moisson_catalog::DatasetView;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 /// Communes named without their type must have at least this population: small
 /// communes bear names that are also words (« Plan », « Eu »).
@@ -137,6 +139,9 @@ pub(crate) fn classify_territories(
     }
     if found.is_empty() {
         portal_host_places(view, &hints, &mut found);
+    }
+    if found.is_empty() {
+        national_mesh(view, &mut found);
     }
     with_parents(found)
 }
@@ -602,6 +607,56 @@ fn described_places(
     }
 }
 
+/// Local units a statistical series is broken down into (« à la maille IRIS »,
+/// « maille communale »).
+const MESH_UNITS: &[&str] = &[
+    // Normalized: « IRIS » loses its final s as plurals do.
+    "iri",
+    "communale",
+    "commune",
+    "intercommunale",
+    "epci",
+    "departementale",
+    "departement",
+    "regionale",
+    "region",
+    "carreau",
+    "carroyee",
+];
+
+/// A series given « à la maille » of a local unit with no place named anywhere is a
+/// national series split into local units (the SDES « Données locales de consommation
+/// d'énergie … à la maille IRIS »): a local one names the place its units lie in. Read
+/// after every other signal, the host name of a local portal included.
+fn national_mesh(view: &DatasetView, found: &mut Assignments) {
+    let description = view
+        .description
+        .as_deref()
+        .map(|d| crate::classify::plain_text(d, crate::classify::DESCRIPTION_CHARS))
+        .unwrap_or_default();
+    for text in view.title.iter().chain(std::iter::once(&description)) {
+        let n = normalize(text);
+        let words: Vec<&str> = n.split(' ').collect();
+        for (i, w) in words.iter().enumerate() {
+            if *w != "maille" {
+                continue;
+            }
+            // « maille communale », « maille IRIS », « maille de la commune ».
+            let unit = words[i + 1..]
+                .iter()
+                .take(3)
+                .find(|u| !matches!(**u, "de" | "la" | "l" | "du" | "des"));
+            if let Some(unit) = unit.filter(|u| MESH_UNITS.contains(u)) {
+                found.add(
+                    NATIONAL,
+                    format!("série nationale à la « maille {unit} », sans lieu nommé"),
+                );
+                return;
+            }
+        }
+    }
+}
+
 /// Labels of portal host names that name no place.
 const GENERIC_HOST_LABELS: &[&str] = &[
     "www",
@@ -668,14 +723,23 @@ fn portal_host_places(view: &DatasetView, hints: &BTreeSet<String>, found: &mut 
                 continue;
             }
             let label = normalize(label);
-            let communes: Vec<&Commune> = g
+            let mut communes: Vec<&Commune> = g
                 .communes_named(&label)
                 .filter(|c| c.population >= BARE_COMMUNE_MIN_POPULATION)
                 .collect();
+            if communes.is_empty() {
+                communes = host_forms_of_communes()
+                    .get(label.as_str())
+                    .cloned()
+                    .unwrap_or_default();
+            }
             if let Some(c) = pick_commune(communes, hints) {
                 found.add(
                     &c.key(),
-                    format!("adresse du portail « {host} » (commune, {})", c.departement),
+                    format!(
+                        "adresse du portail « {host} » (commune de {}, {})",
+                        c.name, c.departement
+                    ),
                 );
                 continue;
             }
@@ -698,6 +762,55 @@ fn portal_host_places(view: &DatasetView, hints: &BTreeSet<String>, found: &mut 
             }
         }
     }
+}
+
+/// Words that link a commune's leading name to the rest of it (« Évian-les-Bains »,
+/// « Châlons-en-Champagne », « Boulogne-sur-Mer »): the leading name alone is how the
+/// commune is called in everyday use, and in its portals' host names.
+const LINKING_WORDS: &[&str] = &[
+    "les", "lez", "sur", "sous", "en", "le", "la", "de", "du", "des", "aux",
+];
+
+/// The forms sizeable communes take in host names, other than their name itself: the
+/// whole name without spaces (« evianlesbains », « aixenprovence ») and the leading name
+/// before a linking word (« evian »). A form several communes share lists them all, so
+/// the caller keeps it only when the other signals choose one.
+fn host_forms_of_communes() -> &'static FxHashMap<String, Vec<&'static Commune>> {
+    static FORMS: OnceLock<FxHashMap<String, Vec<&'static Commune>>> = OnceLock::new();
+    FORMS.get_or_init(|| {
+        let mut forms: FxHashMap<String, Vec<&'static Commune>> = FxHashMap::default();
+        for c in geography()
+            .communes
+            .iter()
+            .filter(|c| c.population >= BARE_COMMUNE_MIN_POPULATION)
+        {
+            let raw: Vec<&str> = c
+                .name
+                .split(|ch: char| !ch.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            if raw.len() < 2 {
+                continue;
+            }
+            let mut add = |form: String| {
+                let list = forms.entry(form).or_default();
+                if !list.iter().any(|o| std::ptr::eq(*o, c)) {
+                    list.push(c);
+                }
+            };
+            // Normalized as host labels are (accents folded, a final plural s dropped).
+            add(normalize(&raw.concat()));
+            // « lès » folds to « les »; « d' » and « l' » are elisions normalize drops.
+            let linking = raw[1].to_lowercase();
+            let linking_word = matches!(linking.as_str(), "d" | "l")
+                || LINKING_WORDS.contains(&normalize(&linking).as_str());
+            let lead = normalize(raw[0]);
+            if lead.len() >= 4 && linking_word {
+                add(lead);
+            }
+        }
+        forms
+    })
 }
 
 /// When the title names places, places of keywords or the publisher that lie inside
@@ -1105,15 +1218,13 @@ fn whole_departement_epcis(vocab: &Vocabularies) -> Vec<(&'static Epci, Bbox)> {
             if !whole || boxes.len() != e.departements.len() {
                 continue;
             }
-            let union = boxes.iter().skip(1).fold(Some(boxes[0]), |u, b| {
-                u.and_then(|u| {
-                    Bbox::new(
-                        u.west.min(b.west),
-                        u.south.min(b.south),
-                        u.east.max(b.east),
-                        u.north.max(b.north),
-                    )
-                })
+            let union = boxes.iter().skip(1).try_fold(boxes[0], |u, b| {
+                Bbox::new(
+                    u.west.min(b.west),
+                    u.south.min(b.south),
+                    u.east.max(b.east),
+                    u.north.max(b.north),
+                )
             });
             if let Some(union) = union {
                 out.push((e, union));
@@ -1420,6 +1531,84 @@ mod tests {
             ..view()
         };
         assert_eq!(values(&national), ["national"]);
+    }
+
+    /// Class: a series given « à la maille » of a local unit, with no place named
+    /// anywhere, is national; a place named anywhere wins over it.
+    #[test]
+    fn a_series_by_local_unit_naming_no_place_is_national() {
+        let series = DatasetView {
+            title: Some("Données locales de consommation d'électricité - IRIS".into()),
+            description: Some(
+                "Consommations annuelles réparties en cinq secteurs, à la maille IRIS".into(),
+            ),
+            ..view()
+        };
+        assert_eq!(values(&series), ["national"]);
+        let communal = DatasetView {
+            title: Some("Population légale à la maille communale".into()),
+            ..view()
+        };
+        assert_eq!(values(&communal), ["national"]);
+        let local = DatasetView {
+            title: Some("Population à la maille communale du Finistère".into()),
+            ..view()
+        };
+        let got = values(&local);
+        assert!(
+            got.contains(&"29".to_owned()) && !got.contains(&"national".to_owned()),
+            "{got:?}"
+        );
+        let boxed = DatasetView {
+            bboxes: vec!["-4.60,48.30,-4.40,48.50".into()],
+            ..series.clone()
+        };
+        let got = values(&boxed);
+        assert!(
+            got.contains(&"29".to_owned()) && !got.contains(&"national".to_owned()),
+            "{got:?}"
+        );
+        // « maille » of something else is not a local unit.
+        let net = DatasetView {
+            title: Some("Filets de pêche : taille de maille réglementaire".into()),
+            ..view()
+        };
+        assert!(values(&net).is_empty());
+    }
+
+    /// Class: a local portal's host name gives its commune's everyday short name (« evian »
+    /// for Évian-les-Bains) or its whole name without spaces; a short name several
+    /// sizeable communes share (« aix ») places nothing without another signal.
+    #[test]
+    fn a_host_name_with_a_communes_short_name_places_its_records() {
+        let short = DatasetView {
+            title: Some("Carte vélo".into()),
+            landing_page: Some(
+                "https://ville-d-evian-opendata-ville-evian.hub.arcgis.com/maps/x".into(),
+            ),
+            ..view()
+        };
+        assert!(
+            values(&short).contains(&"commune-74119".to_owned()),
+            "{:?}",
+            values(&short)
+        );
+        let whole = DatasetView {
+            title: Some("Carte vélo".into()),
+            landing_page: Some("https://data.chalonsenchampagne.fr/explore/x".into()),
+            ..view()
+        };
+        assert!(
+            values(&whole).contains(&"commune-51108".to_owned()),
+            "{:?}",
+            values(&whole)
+        );
+        let shared = DatasetView {
+            title: Some("Carte vélo".into()),
+            landing_page: Some("https://opendata.aix.example/x".into()),
+            ..view()
+        };
+        assert!(values(&shared).is_empty(), "{:?}", values(&shared));
     }
 
     /// Class: national networks and inventories named in the title or a keyword cover

@@ -113,3 +113,53 @@ async fn syntax_errors_are_located_by_line_and_column() {
         );
     }
 }
+
+/// GeoNetwork's DCAT output writes a dataset IRI as two URLs joined by a space and theme
+/// labels inside `rdf:resource` elements: both are repaired with a located warning, so
+/// the record is kept (with its IRI's space encoded) instead of lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iris_with_spaces_and_labelled_resources_keep_their_record() {
+    let Some(shared) = shared_dir() else { return };
+    let sandbox = Sandbox::start().await;
+    let url = sandbox.server.serve_file(
+        "/oreme",
+        &shared.join("corpus/broken/geonetwork-oreme-iri-with-spaces.rdf"),
+    );
+    let source = sandbox.source("oreme", &url);
+    let report = sandbox.harvest(&source).await;
+    assert_eq!(report.dataset_count, 1, "{report:#?}");
+    let warnings: Vec<String> = report
+        .warnings
+        .iter()
+        .chain(&report.errors)
+        .map(|w| format!("{} {}", w.location, w.message))
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("line 13 column") && w.contains("espaces encodés en %20")),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("texte ignoré")),
+        "{warnings:#?}"
+    );
+    let registry = sandbox.store.registry("oreme").expect("registry");
+    let iris: Vec<&str> = registry.iter().map(|(iri, _)| iri).collect();
+    assert_eq!(
+        iris,
+        ["https://sig.oreme.org/geonetwork/srv/resources/datasets/0c456d2d-9548-4a2a-94ef-231d9d890ce2%20https://sig.oreme.org/geonetwork/srv/resources0c456d2d-9548-4a2a-94ef-231d9d890ce2"]
+    );
+    let view = sandbox
+        .store
+        .view_of(registry.values().next().expect("entry"))
+        .expect("view");
+    // The GeoSPARQL draft's asWKT is read: the polygon lies in the Gard.
+    assert!(
+        view.bboxes
+            .iter()
+            .any(|b| b.contains("3.98197778 44.05310833")),
+        "{:?}",
+        view.bboxes
+    );
+}

@@ -355,16 +355,19 @@ pub(crate) fn build_view(entry: &RecordEntry, quads: Vec<Quad>) -> DatasetView {
     view
 }
 
-/// The extent of a `dct:Location`: its `dcat:bbox`, else its `geo:asWKT` or
-/// `locn:geometry` (the same box is often written in several forms).
+/// The extent of a `dct:Location`: its `dcat:bbox`, else its `geo:asWKT` (or the
+/// GeoSPARQL drafts' `asWKT`) or `locn:geometry` (the same box is often written in
+/// several forms).
 fn location_extent(index: &GraphIndex, key: &str) -> Vec<String> {
     let boxes = index.texts(key, dcat::BBOX);
     if !boxes.is_empty() {
         return boxes;
     }
-    let wkt = index.texts(key, geometry::AS_WKT);
-    if !wkt.is_empty() {
-        return wkt;
+    for predicate in [geometry::AS_WKT, geometry::AS_WKT_DRAFT] {
+        let wkt = index.texts(key, predicate);
+        if !wkt.is_empty() {
+            return wkt;
+        }
     }
     index.texts(key, geometry::LOCN_GEOMETRY)
 }

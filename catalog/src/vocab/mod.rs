@@ -98,6 +98,9 @@ pub mod geometry {
     pub const LOCN_GEOMETRY: &str = "http://www.w3.org/ns/locn#geometry";
     /// `geo:asWKT` (GeoSPARQL).
     pub const AS_WKT: &str = "http://www.opengis.net/ont/geosparql#asWKT";
+    /// `asWKT` in the namespace of the GeoSPARQL drafts, which GeoNetwork's DCAT output
+    /// still writes (`<ogc:Polygon xmlns:ogc="http://www.opengis.net/rdf#">`).
+    pub const AS_WKT_DRAFT: &str = "http://www.opengis.net/rdf#asWKT";
 }
 
 /// DCMI terms.
