@@ -214,14 +214,44 @@ impl DemoSource {
             }
         });
         let datasets = self.page_datasets(page);
-        self.write_document(datasets, page == 1, links.as_ref(), &base_url, out)
+        let services = if page == 1 {
+            0..context::service_count(self)
+        } else {
+            0..0
+        };
+        self.write_document(datasets, services, links.as_ref(), &base_url, out)
+    }
+
+    /// Writes a document holding datasets `datasets` and data services `services` alone
+    /// (with the catalogue and publisher nodes, no Hydra view), each as its page has it:
+    /// for readers that regenerate one record at a time (`moisson bench-index`).
+    pub fn write_records<W: io::Write>(
+        &self,
+        datasets: Range<usize>,
+        services: Range<usize>,
+        base_url: &str,
+        out: &mut W,
+    ) -> io::Result<()> {
+        let base_url = normalize_base_url(base_url);
+        self.write_document(datasets, services, None, &base_url, out)
+    }
+
+    /// Returns the IRI of dataset `index` (0-based).
+    pub fn dataset_iri(&self, index: usize) -> String {
+        Context::new(self, "/").dataset_iri(index)
+    }
+
+    /// Returns the IRI of data service `index` (0-based).
+    pub fn service_iri(&self, index: usize) -> String {
+        Context::new(self, "/").service_iri(index)
     }
 
     /// Writes the whole catalogue as one unpaged document, whatever `page_size` says
     /// (for benchmark files).
     pub fn write_whole<W: io::Write>(&self, base_url: &str, out: &mut W) -> io::Result<()> {
         let base_url = normalize_base_url(base_url);
-        self.write_document(0..self.datasets, true, None, &base_url, out)
+        let services = 0..context::service_count(self);
+        self.write_document(0..self.datasets, services, None, &base_url, out)
     }
 
     /// Returns the number of distinct `dcat:Dataset` subjects over all pages.
@@ -237,22 +267,17 @@ impl DemoSource {
     fn write_document<W: io::Write>(
         &self,
         datasets: Range<usize>,
-        with_services: bool,
+        services: Range<usize>,
         links: Option<&PageLinks>,
         base_url: &str,
         out: &mut W,
     ) -> io::Result<()> {
         let context = Context::new(self, base_url);
         let mut writer = RdfWriter::new(self.format);
-        let services = if with_services {
-            context::service_count(self)
-        } else {
-            0
-        };
         self.write_catalog(
             &context,
             datasets.clone(),
-            services,
+            services.clone(),
             links,
             &mut writer,
             out,
@@ -266,7 +291,7 @@ impl DemoSource {
         if let Some(links) = links {
             write_view(self.datasets, links, &mut writer);
         }
-        for index in 0..services {
+        for index in services {
             record::write_service(&context, index, &mut writer);
             writer.flush_if_full(out)?;
         }
@@ -281,7 +306,7 @@ impl DemoSource {
         &self,
         context: &Context<'_>,
         datasets: Range<usize>,
-        services: usize,
+        services: Range<usize>,
         links: Option<&PageLinks>,
         writer: &mut RdfWriter,
         out: &mut W,
@@ -319,7 +344,7 @@ impl DemoSource {
             writer.property(DCAT_DATASET_LINK, Object::Iri(&context.dataset_iri(index)));
             writer.flush_if_full(out)?;
         }
-        for index in 0..services {
+        for index in services {
             writer.property(DCAT_SERVICE_LINK, Object::Iri(&context.service_iri(index)));
         }
         writer.end_node();

@@ -85,6 +85,14 @@ impl ReadPage {
         })
     }
 
+    /// The graph name and triples of the `k`-th new record version (in the order of
+    /// [`Self::new_versions`]), materialized alone: what a reader of one record of a kept
+    /// page needs.
+    pub fn new_version(&self, k: usize) -> Option<(&NamedNode, Vec<Triple>)> {
+        let (i, name) = self.new.get(k)?;
+        Some((name, self.extracted[*i].materialize(&self.graph)))
+    }
+
     /// How many record versions are new.
     pub fn new_version_count(&self) -> usize {
         self.new.len()

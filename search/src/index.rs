@@ -9,7 +9,7 @@
 //!   is re-read from the store, so merging and splitting duplicates stays correct.
 
 use moisson_catalog::vocab::{vocabularies, Vocabularies};
-use moisson_catalog::{Assigned, CatalogStore, RecordEntry, Registry, StoreError};
+use moisson_catalog::{Assigned, CatalogStore, DatasetView, RecordEntry, Registry, StoreError};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
@@ -93,6 +93,30 @@ const VERSION_FILE: &str = "moisson-schema-version";
 const WRITER_MEMORY_BYTES: usize = 128 * 1024 * 1024;
 /// Groups each thread builds between two hand-overs to the writer in a full rebuild.
 const REBUILD_BATCH_PER_THREAD: usize = 256;
+
+/// Where a full rebuild reads the active records from.
+pub trait RecordSource: Sync {
+    /// Returns the registry entry of every active record, in a stable order.
+    fn active_entries(&self) -> Result<Vec<RecordEntry>, SearchError>;
+    /// Returns the view of the record of `entry` (for its deduplication keys).
+    fn view_of(&self, entry: &RecordEntry) -> Result<DatasetView, SearchError>;
+    /// Returns the record of `entry`, as documents are built from it.
+    fn record(&self, entry: &RecordEntry) -> Result<Record, SearchError>;
+}
+
+impl RecordSource for CatalogStore {
+    fn active_entries(&self) -> Result<Vec<RecordEntry>, SearchError> {
+        Ok(CatalogStore::active_entries(self)?)
+    }
+
+    fn view_of(&self, entry: &RecordEntry) -> Result<DatasetView, SearchError> {
+        Ok(CatalogStore::view_of(self, entry)?)
+    }
+
+    fn record(&self, entry: &RecordEntry) -> Result<Record, SearchError> {
+        Ok(Record::read(self, entry.clone())?)
+    }
+}
 
 /// Applies `f` to every item of `items` on up to `threads` threads (contiguous shares,
 /// the calling thread taking the first), and returns the results in the items' order.
@@ -309,17 +333,30 @@ impl SearchIndex {
         store: &CatalogStore,
         sources: &SourceContexts,
     ) -> Result<IndexStats, SearchError> {
+        self.rebuild_from(store, sources)
+    }
+
+    /// Replaces every document with documents built from the active records `records`
+    /// gives: the store in [`Self::rebuild`], generated records in the benchmarks that
+    /// build an index of a size no store here can hold. Only the registry entries and
+    /// each record's deduplication keys are held for every record; records themselves
+    /// are read twice (keys, then documents) and dropped batch by batch.
+    pub fn rebuild_from(
+        &self,
+        records: &impl RecordSource,
+        sources: &SourceContexts,
+    ) -> Result<IndexStats, SearchError> {
         let started = Instant::now();
         // Datasets, series and data services alike: a WMS or WFS service is found by its
         // theme and words too, and told apart by the `kind` filter.
-        let entries: Vec<RecordEntry> = store.active_entries()?;
+        let entries: Vec<RecordEntry> = records.active_entries()?;
         // Pass 1: keys of every record, to find duplicates without keeping every view.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
         let keys: Vec<Vec<String>> = in_parallel(&entries, threads, &|entry: &RecordEntry| {
-            store.view_of(entry).map(|view| dedup_keys(&view))
+            records.view_of(entry).map(|view| dedup_keys(&view))
         })
         .into_iter()
-        .collect::<Result<_, StoreError>>()?;
+        .collect::<Result<_, SearchError>>()?;
         let ids: Vec<&str> = entries.iter().map(|e| e.dataset_id.as_str()).collect();
         let groups = group_indices(&ids, &keys);
         drop(keys);
@@ -331,11 +368,11 @@ impl SearchIndex {
         let mut writer = self.lock_writer()?;
         writer.delete_all_documents()?;
         let build = |members: &Vec<usize>| -> Result<TantivyDocument, SearchError> {
-            let records = members
+            let group = members
                 .iter()
-                .map(|&i| Record::read(store, entries[i].clone()))
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            Ok(self.to_tantivy(&build_document(&records, vocab, sources, now)))
+                .map(|&i| records.record(&entries[i]))
+                .collect::<Result<Vec<_>, SearchError>>()?;
+            Ok(self.to_tantivy(&build_document(&group, vocab, sources, now)))
         };
         let mut documents = 0u64;
         for batch in groups.chunks(REBUILD_BATCH_PER_THREAD * threads) {

@@ -39,5 +39,5 @@ pub mod territory;
 pub use cache::CacheStats;
 pub use classify::{classify, Assignment, Classification, SourceContext, SourceContexts};
 pub use document::Summary;
-pub use index::{changed_datasets, IndexStats, SearchError, SearchIndex};
+pub use index::{changed_datasets, IndexStats, RecordSource, SearchError, SearchIndex};
 pub use query::{FacetValue, Interpretation, SearchRequest, SearchResponse, Sort};

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_csw;
 mod bench_fuzz;
+mod bench_index;
 mod bench_search;
 mod bench_sparql;
 mod bench_territories;
@@ -59,6 +60,8 @@ enum Command {
     BenchCsw(bench_csw::BenchCswArgs),
     /// Benchmarks quality, index build and the incremental update after a 1 % revision, at scale.
     BenchSearch(bench_search::BenchSearchArgs),
+    /// Benchmarks a full index rebuild of N generated datasets without a store (records/s, peak RSS).
+    BenchIndex(bench_index::BenchIndexArgs),
     /// Times ten realistic SPARQL queries on the store `bench-search` leaves (p50/p99).
     BenchSparql(bench_sparql::BenchSparqlArgs),
     /// Times territory lookups: geography load, autocomplete in process and over HTTP.
@@ -119,6 +122,7 @@ pub fn main() -> ExitCode {
             Command::Bench(args) => bench::run(args).await,
             Command::BenchCsw(args) => bench_csw::run(args).await,
             Command::BenchSearch(args) => bench_search::run(args).await,
+            Command::BenchIndex(args) => bench_index::run(args).await,
             Command::BenchSparql(args) => bench_sparql::run(args).await,
             Command::BenchTerritories(args) => bench_territories::run(args).await,
             Command::BenchFuzz(args) => bench_fuzz::run(args).await,
