@@ -12,7 +12,7 @@ use tantivy::schema::{
 use crate::analyzer::FRENCH;
 
 /// Version of the schema and of the document layout; written beside the index.
-pub const SCHEMA_VERSION: &str = "moisson-search-10";
+pub const SCHEMA_VERSION: &str = "moisson-search-11";
 
 /// Dimensions whose facet values are the stored values themselves (no vocabulary hierarchy);
 /// also filter names of the API. The tail of [`DIMENSIONS`] (a test keeps them in step).
