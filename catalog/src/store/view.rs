@@ -22,6 +22,18 @@ pub struct SourceRef {
     pub graph: String,
 }
 
+impl From<&RecordEntry> for SourceRef {
+    fn from(entry: &RecordEntry) -> Self {
+        SourceRef {
+            source: entry.source.clone(),
+            first_seen: entry.first_seen.clone(),
+            last_changed: entry.last_changed.clone(),
+            page_url: entry.page_url.clone(),
+            graph: entry.graph.clone(),
+        }
+    }
+}
+
 /// A distribution of a dataset.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DistributionView {
@@ -419,13 +431,7 @@ impl CatalogStore {
         let quads = self.graph_quads(&entry.graph)?;
         let subjects = super::subjects::subjects_in(&quads, &entry.record_iri);
         let mut view = build_view(entry, quads);
-        view.sources.push(SourceRef {
-            source: entry.source.clone(),
-            first_seen: entry.first_seen.clone(),
-            last_changed: entry.last_changed.clone(),
-            page_url: entry.page_url.clone(),
-            graph: entry.graph.clone(),
-        });
+        view.sources.push(SourceRef::from(entry));
         Ok((view, subjects))
     }
 
@@ -440,13 +446,7 @@ impl CatalogStore {
         entries.sort_by(super::order_copies);
         let mut view = self.view_of(&entries[0])?;
         for other in &entries[1..] {
-            view.sources.push(SourceRef {
-                source: other.source.clone(),
-                first_seen: other.first_seen.clone(),
-                last_changed: other.last_changed.clone(),
-                page_url: other.page_url.clone(),
-                graph: other.graph.clone(),
-            });
+            view.sources.push(SourceRef::from(other));
         }
         view.sources.sort_by(|a, b| a.source.cmp(&b.source));
         Ok(Some(view))

@@ -200,13 +200,7 @@ impl GeneratedRecords {
             .map(|t| t.in_graph(graph.clone()))
             .collect();
         let (mut view, subjects) = DatasetView::from_record_quads(entry, quads);
-        view.sources.push(SourceRef {
-            source: entry.source.clone(),
-            first_seen: entry.first_seen.clone(),
-            last_changed: entry.last_changed.clone(),
-            page_url: entry.page_url.clone(),
-            graph: entry.graph.clone(),
-        });
+        view.sources.push(SourceRef::from(entry));
         Ok((view, subjects))
     }
 
@@ -286,26 +280,6 @@ fn dir_size(path: &Path) -> u64 {
     })
 }
 
-fn write_config(work: &Path, source: &Source) -> anyhow::Result<PathBuf> {
-    let path = work.join("moisson.toml");
-    let text = format!(
-        "# Written by `moisson bench-index`: serves its index over an empty store (search\n\
-         # only: dataset pages, exports and SPARQL read the store and find nothing).\n\
-         data_dir = {data:?}\n\n[server]\nbind = \"127.0.0.1:18080\"\n\n\
-         [harvest]\ncheck_links = false\n\n[scheduler]\nenabled = false\n\n\
-         [[source]]\nid = {id:?}\nname = {name:?}\nurl = {url:?}\nprotocol = \"dcat\"\n\
-         publisher_kind = {kind:?}\nterritory = {territory:?}\n",
-        data = work.canonicalize()?.display().to_string(),
-        id = source.id.as_str(),
-        name = source.name,
-        url = source.url,
-        kind = source.publisher_kind.clone().unwrap_or_default(),
-        territory = source.territory.clone().unwrap_or_default(),
-    );
-    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-    Ok(path)
-}
-
 pub(super) async fn run(args: BenchIndexArgs) -> anyhow::Result<ExitCode> {
     let work = args.work_dir.clone();
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
@@ -343,7 +317,12 @@ pub(super) async fn run(args: BenchIndexArgs) -> anyhow::Result<ExitCode> {
     println!(
         "of which generating and parsing {documents} documents (pages for the entries, then each record alone, twice: what store reads are in a rebuild): {generator_seconds:.1} s of thread time"
     );
-    let config = write_config(&work, &source)?;
+    let config = super::bench_search::write_config(
+        &work,
+        &source,
+        "# Written by `moisson bench-index`: serves its index over an empty store (search\n\
+         # only: dataset pages, exports and SPARQL read the store and find nothing).\n",
+    )?;
     println!(
         "serve it:  MOISSON_SERVER_SEARCH_CACHE_ENTRIES=0 target/release/moisson serve --config {}\nload it:   QUERIES=search/bench/queries-varied.txt wrk -t2 -c16 -d30s --latency -s search/bench/mixed-queries.lua http://127.0.0.1:18080",
         config.display()

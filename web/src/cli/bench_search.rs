@@ -145,11 +145,12 @@ async fn harvest_step(
     Ok((report, step))
 }
 
-fn write_config(work: &Path, source: &Source) -> anyhow::Result<PathBuf> {
+/// Writes `WORK/moisson.toml` serving `work` with `source` and nothing scheduled, under
+/// the comment `header`.
+pub(super) fn write_config(work: &Path, source: &Source, header: &str) -> anyhow::Result<PathBuf> {
     let path = work.join("moisson.toml");
     let text = format!(
-        "# Written by `moisson bench-search`: serves the benchmark store without harvesting.\n\
-         data_dir = {data:?}\n\n[server]\nbind = \"127.0.0.1:18080\"\n\n\
+        "{header}data_dir = {data:?}\n\n[server]\nbind = \"127.0.0.1:18080\"\n\n\
          [harvest]\ncheck_links = false\n\n[scheduler]\nenabled = false\n\n\
          [[source]]\nid = {id:?}\nname = {name:?}\nurl = {url:?}\nprotocol = \"dcat\"\n\
          publisher_kind = {kind:?}\nterritory = {territory:?}\n",
@@ -304,7 +305,11 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
         dir_size(&crate::DataDir::new(&work).store()) as f64 / 1e6,
         store.quad_count()?
     );
-    let config = write_config(&work, &source)?;
+    let config = write_config(
+        &work,
+        &source,
+        "# Written by `moisson bench-search`: serves the benchmark store without harvesting.\n",
+    )?;
     println!(
         "serve it:  target/release/moisson serve --config {}\nload it:   wrk -t2 -c16 -d30s --latency -s search/bench/mixed-queries.lua http://127.0.0.1:18080",
         config.display()
