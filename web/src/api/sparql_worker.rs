@@ -34,7 +34,10 @@
 //!   full pool (killed at its deadline or on client drop, dead, retired after its
 //!   queries, its memory or a store error), a replacement is started in the background
 //!   and joins the idle ones only once it has opened the store (its ready line), so the
-//!   next query does not pay the start. Idle expiry gives memory back: no replacement.
+//!   next query does not pay the start. A query that finds no idle worker while
+//!   replacements are starting waits for the first ready one (until its deadline)
+//!   rather than starting yet another process. Idle expiry gives memory back: no
+//!   replacement.
 //!
 //! Protocol (pipes): once it has opened the store, a worker writes [`READY_LINE`]. Then
 //! for each query the server writes one JSON line (the [`WorkerRequest`]) then
@@ -136,6 +139,7 @@ impl SparqlWorker {
             max_idle,
             idle: Mutex::new(Vec::new()),
             starting: AtomicUsize::new(0),
+            ready: tokio::sync::Notify::new(),
             started: AtomicU64::new(0),
             replaced: AtomicU64::new(0),
         });
@@ -173,6 +177,8 @@ struct WorkerPool {
     /// Replacements started and not yet ready; `idle.len() + starting` never exceeds
     /// `max_idle` (both change under the `idle` lock).
     starting: AtomicUsize,
+    /// Woken when a worker joins the idle ones or a replacement gives up.
+    ready: tokio::sync::Notify,
     started: AtomicU64,
     replaced: AtomicU64,
 }
@@ -206,9 +212,37 @@ struct Worker {
 }
 
 impl WorkerPool {
-    /// An idle worker of `generation` and `memory_mb`, or a new one; idle workers of
-    /// another generation are retired on the way.
-    fn checkout(&self, generation: u64, memory_mb: u64) -> Result<Worker, ApiError> {
+    /// An idle worker of `generation` and `memory_mb`; else, while replacements are
+    /// starting, the first of them ready (until `deadline`): it has already done part of
+    /// its start, and starting one more would only share the cores with it; else a new
+    /// one.
+    async fn checkout(
+        &self,
+        generation: u64,
+        memory_mb: u64,
+        deadline: Instant,
+    ) -> Result<Worker, ApiError> {
+        loop {
+            let ready = self.ready.notified();
+            tokio::pin!(ready);
+            // Registered before looking, so a worker that joins meanwhile wakes it.
+            ready.as_mut().enable();
+            if let Some(worker) = self.take_idle(generation, memory_mb)? {
+                return Ok(worker);
+            }
+            if self.starting.load(Ordering::Relaxed) == 0
+                || tokio::time::timeout_at(deadline.into(), ready)
+                    .await
+                    .is_err()
+            {
+                return self.spawn(generation, memory_mb);
+            }
+        }
+    }
+
+    /// An idle worker of `generation` and `memory_mb`, if any; idle workers of another
+    /// generation are retired on the way.
+    fn take_idle(&self, generation: u64, memory_mb: u64) -> Result<Option<Worker>, ApiError> {
         let mut stale = Vec::new();
         let found = {
             let mut idle = self.idle.lock().map_err(|_| unavailable())?;
@@ -226,10 +260,7 @@ impl WorkerPool {
             found
         };
         stale.into_iter().for_each(retire);
-        match found {
-            Some(worker) => Ok(worker),
-            None => self.spawn(generation, memory_mb),
-        }
+        Ok(found)
     }
 
     /// Gives back a worker that answered within protocol; it stays only while it can see
@@ -253,6 +284,8 @@ impl WorkerPool {
         if let Ok(mut idle) = self.idle.lock() {
             if idle.len() + self.starting.load(Ordering::Relaxed) < self.max_idle {
                 idle.push(worker);
+                drop(idle);
+                self.ready.notify_waiters();
                 return;
             }
         }
@@ -302,6 +335,8 @@ impl WorkerPool {
                     retire(worker);
                 }
             }
+            // Queries waiting for it take it, or start their own if it failed.
+            pool.ready.notify_waiters();
         });
     }
 
@@ -475,7 +510,10 @@ pub(crate) async fn evaluate_in_worker(
     let pool = &worker.pool;
     let mut lease = Lease {
         pool: Arc::clone(pool),
-        worker: Some(pool.checkout(generation, limits.memory_mb)?),
+        worker: Some(
+            pool.checkout(generation, limits.memory_mb, deadline)
+                .await?,
+        ),
     };
     let process = lease.worker();
     let send = match &process.classification {
