@@ -34,7 +34,9 @@
 //!   full pool (killed at its deadline or on client drop, dead, retired after its
 //!   queries, its memory or a store error), a replacement is started in the background
 //!   and joins the idle ones only once it has opened the store (its ready line), so the
-//!   next query does not pay the start. A query that finds no idle worker while
+//!   next query does not pay the start. Replacements start one at a time (the first
+//!   is ready after one start even after a burst of kills). A query that finds no idle
+//!   worker while
 //!   replacements are starting waits for the first ready one (until its deadline)
 //!   rather than starting yet another process. Idle expiry gives memory back: no
 //!   replacement.
@@ -140,6 +142,7 @@ impl SparqlWorker {
             idle: Mutex::new(Vec::new()),
             starting: AtomicUsize::new(0),
             ready: tokio::sync::Notify::new(),
+            start_gate: tokio::sync::Semaphore::new(1),
             started: AtomicU64::new(0),
             replaced: AtomicU64::new(0),
         });
@@ -179,6 +182,8 @@ struct WorkerPool {
     starting: AtomicUsize,
     /// Woken when a worker joins the idle ones or a replacement gives up.
     ready: tokio::sync::Notify,
+    /// Replacements start one at a time.
+    start_gate: tokio::sync::Semaphore,
     started: AtomicU64,
     replaced: AtomicU64,
 }
@@ -307,6 +312,9 @@ impl WorkerPool {
         }
         let pool = Arc::clone(self);
         runtime.spawn(async move {
+            // One start at a time: after many kills at once (a burst of timeouts), the
+            // first replacement is ready after one start, not after all of them.
+            let gate = pool.start_gate.acquire().await;
             let generation = pool.store.registry_generation();
             let worker = match pool.spawn(generation, memory_mb) {
                 Ok(mut worker) => {
@@ -335,6 +343,7 @@ impl WorkerPool {
                     retire(worker);
                 }
             }
+            drop(gate);
             // Queries waiting for it take it, or start their own if it failed.
             pool.ready.notify_waiters();
         });
