@@ -205,6 +205,14 @@ async fn metrics(
             "SPARQL worker processes idle in the pool.",
         );
         let _ = writeln!(out, "{name} {}", worker.workers_idle());
+        let name = "moisson_sparql_workers_replaced_total";
+        header_lines(
+            &mut out,
+            name,
+            "counter",
+            "SPARQL worker processes started in the background to replace one that left.",
+        );
+        let _ = writeln!(out, "{name} {}", worker.workers_replaced());
     }
     Ok((
         [(

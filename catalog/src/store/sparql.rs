@@ -11,12 +11,16 @@
 //!   it, so a join evaluating a pattern per binding costs no more per binding than the
 //!   quads it reads.
 
+use indexmap::IndexSet;
 use oxigraph::model::{
     GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term, TermRef,
 };
 use oxigraph::store::{StorageError, Store};
+use rustc_hash::FxBuildHasher;
 use spareval::{InternalQuad, QueryableDataset};
+use std::cell::RefCell;
 use std::collections::HashSet;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use super::export::ActiveSnapshot;
@@ -92,26 +96,90 @@ impl CatalogStore {
     }
 }
 
-/// A graph computed by the caller rather than stored: its triples match by pattern.
+/// A graph computed by the caller rather than stored: its triples match by pattern, and
+/// its terms are numbered (`0..term_count()`), so a query interns each term once.
 pub trait VirtualGraph: Send + Sync + 'static {
     /// The graph's name (reachable by `GRAPH <name>` and part of the default graph).
     fn name(&self) -> &NamedNode;
 
-    /// The triples matching a pattern (`None` matches anything).
+    /// The term numbered `index` (below [`VirtualGraph::term_count`]).
+    fn term(&self, index: u32) -> Term;
+
+    /// How many terms the graph numbers.
+    fn term_count(&self) -> usize;
+
+    /// The triples matching a pattern (`None` matches anything), as term numbers.
     fn matching(
         &self,
         subject: Option<&Term>,
         predicate: Option<&Term>,
         object: Option<&Term>,
-    ) -> Vec<(Term, Term, Term)>;
+    ) -> Vec<[u32; 3]>;
+}
+
+/// A term as one query's evaluation sees it: its number in the query's [`Interner`].
+/// Joins, `DISTINCT` and `GROUP BY` compare and hash these numbers, not strings; each
+/// distinct term is decoded from the store once per quad read and stored once per query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct QueryTerm(u32);
+
+/// The terms one query has met, numbered in order of appearance.
+#[derive(Default)]
+struct Interner {
+    terms: IndexSet<Term, FxBuildHasher>,
+    /// Whether the graph named by a term is reachable, by term number (filled lazily).
+    reachable: Vec<Reach>,
+    /// The query term of each virtual-graph term number (filled lazily).
+    virtual_terms: Vec<Option<QueryTerm>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    Unknown,
+    Yes,
+    No,
+}
+
+impl Interner {
+    fn intern(&mut self, term: Term) -> Result<QueryTerm, StorageError> {
+        let (index, _) = self.terms.insert_full(term);
+        u32::try_from(index)
+            .map(QueryTerm)
+            .map_err(|_| StorageError::Io(std::io::Error::other("too many distinct terms")))
+    }
+
+    fn term(&self, term: QueryTerm) -> &Term {
+        // Only this interner makes query terms, and it never forgets one.
+        &self.terms[term.0 as usize]
+    }
+
+    /// The query term of a virtual graph's term `index`.
+    fn virtual_term<V: VirtualGraph>(
+        &mut self,
+        extra: &V,
+        index: u32,
+    ) -> Result<QueryTerm, StorageError> {
+        let slot = index as usize;
+        if self.virtual_terms.len() <= slot {
+            self.virtual_terms
+                .resize(extra.term_count().max(slot + 1), None);
+        }
+        if let Some(term) = self.virtual_terms[slot] {
+            return Ok(term);
+        }
+        let term = self.intern(extra.term(index))?;
+        self.virtual_terms[slot] = Some(term);
+        Ok(term)
+    }
 }
 
 /// What SPARQL evaluates over: the store seen through [`ActiveGraphs`], plus one virtual
-/// graph.
+/// graph. Made for one query: its terms are numbered for that query only.
 pub struct SparqlDataset<V: VirtualGraph> {
     store: Store,
     graphs: Arc<ActiveGraphs>,
     extra: Arc<V>,
+    interner: Rc<RefCell<Interner>>,
 }
 
 impl<V: VirtualGraph> SparqlDataset<V> {
@@ -121,6 +189,7 @@ impl<V: VirtualGraph> SparqlDataset<V> {
             store: store.oxigraph().clone(),
             graphs,
             extra,
+            interner: Rc::default(),
         }
     }
 
@@ -129,151 +198,240 @@ impl<V: VirtualGraph> SparqlDataset<V> {
         &self.graphs
     }
 
-    fn reachable(&self, graph: &Term) -> bool {
-        match graph {
-            Term::NamedNode(n) => n == self.extra.name() || self.graphs.contains(n.as_str()),
-            _ => false,
-        }
+    /// True when the graph named by `term` is reachable (the answer is kept per term).
+    fn reachable(&self, term: QueryTerm) -> bool {
+        reachable(
+            &mut self.interner.borrow_mut(),
+            &self.graphs,
+            self.extra.name(),
+            term,
+        )
     }
 
-    /// Store quads matching the pattern in reachable graphs; `graph` `None` is every
-    /// reachable graph.
+    /// The interned quads of `quads`; `graph` says what to do with their graph names.
+    fn intern_quads(
+        &self,
+        quads: impl Iterator<Item = Result<Quad, StorageError>> + 'static,
+        graph: GraphOutput,
+    ) -> impl Iterator<Item = Result<InternalQuad<QueryTerm>, StorageError>> + 'static {
+        let interner = Rc::clone(&self.interner);
+        let graphs = Arc::clone(&self.graphs);
+        let extra_name = self.extra.name().clone();
+        quads.filter_map(move |quad| {
+            let quad = match quad {
+                Ok(quad) => quad,
+                Err(e) => return Some(Err(e)),
+            };
+            let mut interner = interner.borrow_mut();
+            let graph_name = match graph {
+                GraphOutput::Named(g) => Some(g),
+                GraphOutput::Default => None,
+                GraphOutput::Checked { default } => {
+                    let GraphName::NamedNode(g) = quad.graph_name else {
+                        return None;
+                    };
+                    let g = match interner.intern(g.into()) {
+                        Ok(g) => g,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    if !reachable(&mut interner, &graphs, &extra_name, g) {
+                        return None;
+                    }
+                    (!default).then_some(g)
+                }
+            };
+            let mut term = |t: Term| interner.intern(t);
+            let out = (|| {
+                Ok(InternalQuad {
+                    subject: term(quad.subject.into())?,
+                    predicate: term(quad.predicate.into())?,
+                    object: term(quad.object)?,
+                    graph_name,
+                })
+            })();
+            Some(out)
+        })
+    }
+
+    /// Store quads matching the pattern in reachable graphs: `graph` `None` is every
+    /// reachable graph, else that graph (reachable) and its number; the quads are in the
+    /// default graph when `default`.
     fn store_quads(
         &self,
-        subject: Option<&Term>,
-        predicate: Option<&Term>,
-        object: Option<&Term>,
-        graph: Option<&NamedNode>,
-    ) -> Box<dyn Iterator<Item = Result<Quad, StorageError>>> {
-        let subject: Option<NamedOrBlankNodeRef<'_>> = match subject {
+        pattern: [Option<Term>; 3],
+        graph: Option<(QueryTerm, &NamedNode)>,
+        default: bool,
+    ) -> Box<dyn Iterator<Item = Result<InternalQuad<QueryTerm>, StorageError>>> {
+        let [subject, predicate, object] = pattern;
+        let subject: Option<NamedOrBlankNodeRef<'_>> = match &subject {
             None => None,
             Some(Term::NamedNode(n)) => Some(n.as_ref().into()),
             Some(Term::BlankNode(b)) => Some(b.as_ref().into()),
             Some(_) => return Box::new(std::iter::empty()),
         };
-        let predicate: Option<NamedNodeRef<'_>> = match predicate {
+        let predicate: Option<NamedNodeRef<'_>> = match &predicate {
             None => None,
             Some(Term::NamedNode(n)) => Some(n.as_ref()),
             Some(_) => return Box::new(std::iter::empty()),
         };
-        let object: Option<TermRef<'_>> = object.map(Term::as_ref);
-        let graph_ref = graph.map(|g| GraphNameRef::NamedNode(g.as_ref()));
+        let object: Option<TermRef<'_>> = object.as_ref().map(Term::as_ref);
+        let graph_ref = graph.map(|(_, g)| GraphNameRef::NamedNode(g.as_ref()));
         let iter = self
             .store
             .quads_for_pattern(subject, predicate, object, graph_ref);
-        if graph.is_some() {
-            return Box::new(iter);
-        }
-        // Shared, not copied: one reference count per pattern evaluation.
-        let graphs = Arc::clone(&self.graphs);
-        Box::new(iter.filter(move |q| match q {
-            Ok(q) => match &q.graph_name {
-                GraphName::NamedNode(g) => graphs.contains(g.as_str()),
-                _ => false,
-            },
-            Err(_) => true,
-        }))
+        let output = match (graph, default) {
+            (Some(_), true) => GraphOutput::Default,
+            (Some((id, _)), false) => GraphOutput::Named(id),
+            (None, default) => GraphOutput::Checked { default },
+        };
+        Box::new(self.intern_quads(iter, output))
     }
 
     fn virtual_quads(
         &self,
-        subject: Option<&Term>,
-        predicate: Option<&Term>,
-        object: Option<&Term>,
-        graph: Option<Term>,
-    ) -> impl Iterator<Item = Result<InternalQuad<Term>, StorageError>> {
-        self.extra
-            .matching(subject, predicate, object)
-            .into_iter()
-            .map(move |(s, p, o)| {
-                Ok(InternalQuad {
-                    subject: s,
-                    predicate: p,
-                    object: o,
-                    graph_name: graph.clone(),
-                })
+        pattern: [Option<&Term>; 3],
+        in_default_graph: bool,
+    ) -> Box<dyn Iterator<Item = Result<InternalQuad<QueryTerm>, StorageError>>> {
+        let [subject, predicate, object] = pattern;
+        let triples = self.extra.matching(subject, predicate, object);
+        let graph_name = if in_default_graph {
+            None
+        } else {
+            match self
+                .interner
+                .borrow_mut()
+                .intern(self.extra.name().clone().into())
+            {
+                Ok(g) => Some(g),
+                Err(e) => return Box::new(std::iter::once(Err(e))),
+            }
+        };
+        let interner = Rc::clone(&self.interner);
+        let extra = Arc::clone(&self.extra);
+        Box::new(triples.into_iter().map(move |[s, p, o]| {
+            let mut interner = interner.borrow_mut();
+            Ok(InternalQuad {
+                subject: interner.virtual_term(&*extra, s)?,
+                predicate: interner.virtual_term(&*extra, p)?,
+                object: interner.virtual_term(&*extra, o)?,
+                graph_name,
             })
+        }))
     }
 }
 
-fn internal(quad: Quad, in_default_graph: bool) -> InternalQuad<Term> {
-    let graph_name = match quad.graph_name {
-        _ if in_default_graph => None,
-        GraphName::NamedNode(n) => Some(n.into()),
-        GraphName::BlankNode(b) => Some(b.into()),
-        GraphName::DefaultGraph => None,
-    };
-    InternalQuad {
-        subject: quad.subject.into(),
-        predicate: quad.predicate.into(),
-        object: quad.object,
-        graph_name,
+/// Where store quads come from and which graph they leave in.
+#[derive(Clone, Copy)]
+enum GraphOutput {
+    /// Every graph: quads of unreachable ones are dropped; named by their graph, or in
+    /// the default graph.
+    Checked { default: bool },
+    /// One reachable graph, named by this term.
+    Named(QueryTerm),
+    /// One reachable graph, in the default graph.
+    Default,
+}
+
+/// True when the graph named by `term` is reachable: an active or vocabulary graph, or
+/// the virtual graph (the answer is kept per term).
+fn reachable(
+    interner: &mut Interner,
+    graphs: &ActiveGraphs,
+    extra: &NamedNode,
+    term: QueryTerm,
+) -> bool {
+    let slot = term.0 as usize;
+    if interner.reachable.len() <= slot {
+        interner
+            .reachable
+            .resize(interner.terms.len().max(slot + 1), Reach::Unknown);
+    }
+    match interner.reachable[slot] {
+        Reach::Yes => true,
+        Reach::No => false,
+        Reach::Unknown => {
+            let yes = match interner.term(term) {
+                Term::NamedNode(n) => n == extra || graphs.contains(n.as_str()),
+                _ => false,
+            };
+            interner.reachable[slot] = if yes { Reach::Yes } else { Reach::No };
+            yes
+        }
     }
 }
 
 impl<V: VirtualGraph> QueryableDataset<'static> for SparqlDataset<V> {
-    type InternalTerm = Term;
+    type InternalTerm = QueryTerm;
     type Error = StorageError;
 
     fn internal_quads_for_pattern(
         &self,
-        subject: Option<&Term>,
-        predicate: Option<&Term>,
-        object: Option<&Term>,
-        graph_name: Option<Option<&Term>>,
-    ) -> impl Iterator<Item = Result<InternalQuad<Term>, StorageError>> + use<V> {
-        let quads: Box<dyn Iterator<Item = Result<InternalQuad<Term>, StorageError>>> =
-            match graph_name {
+        subject: Option<&QueryTerm>,
+        predicate: Option<&QueryTerm>,
+        object: Option<&QueryTerm>,
+        graph_name: Option<Option<&QueryTerm>>,
+    ) -> impl Iterator<Item = Result<InternalQuad<QueryTerm>, StorageError>> + use<V> {
+        let (pattern, graph) = {
+            let interner = self.interner.borrow();
+            let term = |t: Option<&QueryTerm>| t.map(|t| interner.term(*t).clone());
+            (
+                [term(subject), term(predicate), term(object)],
+                graph_name.map(|g| g.map(|g| (*g, interner.term(*g).clone()))),
+            )
+        };
+        let refs = [
+            pattern[0].as_ref(),
+            pattern[1].as_ref(),
+            pattern[2].as_ref(),
+        ];
+        let quads: Box<dyn Iterator<Item = Result<InternalQuad<QueryTerm>, StorageError>>> =
+            match graph {
                 // The default graph: the union of every reachable graph.
-                Some(None) => Box::new(
-                    self.store_quads(subject, predicate, object, None)
-                        .map(|q| q.map(|q| internal(q, true)))
-                        .chain(self.virtual_quads(subject, predicate, object, None)),
-                ),
-                Some(Some(graph)) if !self.reachable(graph) => Box::new(std::iter::empty()),
-                Some(Some(Term::NamedNode(g))) if g == self.extra.name() => {
-                    Box::new(self.virtual_quads(subject, predicate, object, Some(g.clone().into())))
+                Some(None) => {
+                    let virtual_quads = self.virtual_quads(refs, true);
+                    Box::new(self.store_quads(pattern, None, true).chain(virtual_quads))
                 }
-                Some(Some(Term::NamedNode(g))) => Box::new(
-                    self.store_quads(subject, predicate, object, Some(g))
-                        .map(|q| q.map(|q| internal(q, false))),
-                ),
+                Some(Some((id, _))) if !self.reachable(id) => Box::new(std::iter::empty()),
+                Some(Some((_, Term::NamedNode(g)))) if &g == self.extra.name() => {
+                    self.virtual_quads(refs, false)
+                }
+                Some(Some((id, Term::NamedNode(g)))) => {
+                    self.store_quads(pattern, Some((id, &g)), false)
+                }
                 Some(Some(_)) => Box::new(std::iter::empty()),
                 // Any named graph.
-                None => Box::new(
-                    self.store_quads(subject, predicate, object, None)
-                        .map(|q| q.map(|q| internal(q, false)))
-                        .chain(self.virtual_quads(
-                            subject,
-                            predicate,
-                            object,
-                            Some(self.extra.name().clone().into()),
-                        )),
-                ),
+                None => {
+                    let virtual_quads = self.virtual_quads(refs, false);
+                    Box::new(self.store_quads(pattern, None, false).chain(virtual_quads))
+                }
             };
         quads
     }
 
-    fn internal_named_graphs(&self) -> impl Iterator<Item = Result<Term, StorageError>> + use<V> {
-        let mut names: Vec<Term> = self
+    fn internal_named_graphs(
+        &self,
+    ) -> impl Iterator<Item = Result<QueryTerm, StorageError>> + use<V> {
+        let mut interner = self.interner.borrow_mut();
+        let names: Vec<Result<QueryTerm, StorageError>> = self
             .graphs
             .iter()
             .map(|g| NamedNode::new_unchecked(g).into())
+            .chain(std::iter::once(self.extra.name().clone().into()))
+            .map(|g: Term| interner.intern(g))
             .collect();
-        names.push(self.extra.name().clone().into());
-        names.into_iter().map(Ok)
+        names.into_iter()
     }
 
-    fn contains_internal_graph_name(&self, graph_name: &Term) -> Result<bool, StorageError> {
-        Ok(self.reachable(graph_name))
+    fn contains_internal_graph_name(&self, graph_name: &QueryTerm) -> Result<bool, StorageError> {
+        Ok(self.reachable(*graph_name))
     }
 
-    fn internalize_term(&self, term: Term) -> Result<Term, StorageError> {
-        Ok(term)
+    fn internalize_term(&self, term: Term) -> Result<QueryTerm, StorageError> {
+        self.interner.borrow_mut().intern(term)
     }
 
-    fn externalize_term(&self, term: Term) -> Result<Term, StorageError> {
-        Ok(term)
+    fn externalize_term(&self, term: QueryTerm) -> Result<Term, StorageError> {
+        Ok(self.interner.borrow().term(term).clone())
     }
 }
 
@@ -314,10 +472,15 @@ mod tests {
         let dataset = SparqlDataset::new(&store, Arc::new(graphs), Arc::new(Nothing::new()));
         let seen: Vec<_> = dataset
             .internal_quads_for_pattern(None, None, None, None)
-            .map(|q| q.expect("quad").graph_name)
+            .map(|q| {
+                let graph = q.expect("quad").graph_name.expect("a named graph");
+                dataset.externalize_term(graph).expect("a term")
+            })
             .collect();
-        assert_eq!(seen, vec![Some(Term::from(active.clone()))]);
-        let meta: Term = NamedNode::new_unchecked(moisson::META_GRAPH).into();
+        assert_eq!(seen, vec![Term::from(active.clone())]);
+        let meta = dataset
+            .internalize_term(NamedNode::new_unchecked(moisson::META_GRAPH).into())
+            .expect("a term");
         assert!(!dataset.contains_internal_graph_name(&meta).expect("ok"));
         assert_eq!(
             dataset
@@ -339,12 +502,13 @@ mod tests {
         fn name(&self) -> &NamedNode {
             &self.0
         }
-        fn matching(
-            &self,
-            _: Option<&Term>,
-            _: Option<&Term>,
-            _: Option<&Term>,
-        ) -> Vec<(Term, Term, Term)> {
+        fn term(&self, _: u32) -> Term {
+            unreachable!("no triple, so no term")
+        }
+        fn term_count(&self) -> usize {
+            0
+        }
+        fn matching(&self, _: Option<&Term>, _: Option<&Term>, _: Option<&Term>) -> Vec<[u32; 3]> {
             Vec::new()
         }
     }

@@ -154,19 +154,22 @@ impl Classification {
         o
     }
 
-    /// Returns the triples matching a pattern (`None` matches anything).
+    /// Returns the triples matching a pattern (`None` matches anything), as term numbers:
+    /// subjects first, then the predicates, then the objects.
     fn matching(
         &self,
         subject: Option<&Term>,
         predicate: Option<&Term>,
         object: Option<&Term>,
-    ) -> Vec<(Term, Term, Term)> {
-        let iri_of = |t: &Term| match t {
-            Term::NamedNode(n) => Some(n.as_str().to_owned()),
-            _ => None,
-        };
+    ) -> Vec<[u32; 3]> {
+        fn iri_of(t: &Term) -> Option<&str> {
+            match t {
+                Term::NamedNode(n) => Some(n.as_str()),
+                _ => None,
+            }
+        }
         let s = match subject {
-            Some(t) => match iri_of(t).and_then(|i| self.subject_index.get(&i).copied()) {
+            Some(t) => match iri_of(t).and_then(|i| self.subject_index.get(i).copied()) {
                 Some(s) => Some(s),
                 None => return Vec::new(),
             },
@@ -182,7 +185,7 @@ impl Classification {
             None => None,
         };
         let o = match object {
-            Some(t) => match iri_of(t).and_then(|i| self.object_index.get(&i).copied()) {
+            Some(t) => match iri_of(t).and_then(|i| self.object_index.get(i).copied()) {
                 Some(o) => Some(o),
                 None => return Vec::new(),
             },
@@ -196,17 +199,28 @@ impl Classification {
             }
             None => &self.triples,
         };
+        // Fewer than 2^32 terms: subjects are numbered by u32 and objects by u16.
+        let predicates = self.subjects.len() as u32;
+        let objects = predicates + CLASSIFICATION_PREDICATES.len() as u32;
         candidates
             .iter()
             .filter(|t| p.is_none_or(|p| t.1 == p) && o.is_none_or(|o| t.2 == o))
-            .map(|&(s, p, o)| {
-                (
-                    self.subjects[s as usize].clone().into(),
-                    NamedNode::new_unchecked(CLASSIFICATION_PREDICATES[p as usize]).into(),
-                    self.objects[o as usize].clone().into(),
-                )
-            })
+            .map(|&(s, p, o)| [s, predicates + u32::from(p), objects + u32::from(o)])
             .collect()
+    }
+
+    /// The term numbered `index` by [`Classification::matching`].
+    fn term(&self, index: u32) -> Term {
+        let index = index as usize;
+        let subjects = self.subjects.len();
+        let objects = subjects + CLASSIFICATION_PREDICATES.len();
+        if index < subjects {
+            self.subjects[index].clone().into()
+        } else if index < objects {
+            NamedNode::new_unchecked(CLASSIFICATION_PREDICATES[index - subjects]).into()
+        } else {
+            self.objects[index - objects].clone().into()
+        }
     }
 }
 
@@ -256,12 +270,20 @@ impl VirtualGraph for Classification {
         NAME.get_or_init(|| NamedNode::new_unchecked(CLASSIFICATION_GRAPH))
     }
 
+    fn term(&self, index: u32) -> Term {
+        Classification::term(self, index)
+    }
+
+    fn term_count(&self) -> usize {
+        self.subjects.len() + CLASSIFICATION_PREDICATES.len() + self.objects.len()
+    }
+
     fn matching(
         &self,
         subject: Option<&Term>,
         predicate: Option<&Term>,
         object: Option<&Term>,
-    ) -> Vec<(Term, Term, Term)> {
+    ) -> Vec<[u32; 3]> {
         Classification::matching(self, subject, predicate, object)
     }
 }

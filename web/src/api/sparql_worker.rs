@@ -28,10 +28,21 @@
 //!   (it is retired, and a fresh one replaces it). The classification graph comes from
 //!   the server with the first query after the index changed.
 //! - At most `sparql_concurrency` workers are busy (the query slots) plus at most as many
-//!   idle; idle workers are retired after [`IDLE_LIFETIME`], and every worker after
-//!   [`MAX_QUERIES_PER_WORKER`] queries or when it answered a store error.
+//!   idle or starting; idle workers are retired after [`IDLE_LIFETIME`], and every worker
+//!   after [`MAX_QUERIES_PER_WORKER`] queries or when it answered a store error.
+//! - A warm worker stays ready: when a busy worker leaves the pool for any reason but a
+//!   full pool (killed at its deadline or on client drop, dead, retired after its
+//!   queries, its memory or a store error), a replacement is started in the background
+//!   and joins the idle ones only once it has opened the store (its ready line), so the
+//!   next query does not pay the start. Replacements start one at a time (the first
+//!   is ready after one start even after a burst of kills). A query that finds no idle
+//!   worker while
+//!   replacements are starting waits for the first ready one (until its deadline)
+//!   rather than starting yet another process. Idle expiry gives memory back: no
+//!   replacement.
 //!
-//! Protocol (pipes): the server writes one JSON line (the [`WorkerRequest`]) then
+//! Protocol (pipes): once it has opened the store, a worker writes [`READY_LINE`]. Then
+//! for each query the server writes one JSON line (the [`WorkerRequest`]) then
 //! `classification_bytes` bytes of classification (none when the worker already has the
 //! current one). The worker writes one JSON line (the [`WorkerReply`]) then `body_bytes`
 //! bytes of answer, and waits for the next request; it exits when its stdin closes.
@@ -44,7 +55,7 @@ use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
@@ -55,6 +66,11 @@ use crate::error::ApiError;
 
 /// The hidden subcommand the worker runs as.
 pub const SUBCOMMAND: &str = "sparql-worker";
+
+/// What a worker writes once, when it has opened the store and can answer at once.
+const READY_LINE: &[u8] = b"{\"ready\":true}\n";
+/// Longest a replacement worker may take to open the store before it is given up.
+const START_LIMIT: Duration = Duration::from_secs(120);
 
 /// Time a worker gets past the query's deadline to report (a timeout, or the answer it
 /// was writing) before it is killed.
@@ -124,7 +140,11 @@ impl SparqlWorker {
             store,
             max_idle,
             idle: Mutex::new(Vec::new()),
+            starting: AtomicUsize::new(0),
+            ready: tokio::sync::Notify::new(),
+            start_gate: tokio::sync::Semaphore::new(1),
             started: AtomicU64::new(0),
+            replaced: AtomicU64::new(0),
         });
         if max_idle > 0 {
             tokio::spawn(maintain(Arc::downgrade(&pool)));
@@ -141,6 +161,11 @@ impl SparqlWorker {
     pub fn workers_idle(&self) -> usize {
         self.pool.idle.lock().map(|idle| idle.len()).unwrap_or(0)
     }
+
+    /// Replacement workers started in the background so far (a metric).
+    pub fn workers_replaced(&self) -> u64 {
+        self.pool.replaced.load(Ordering::Relaxed)
+    }
 }
 
 struct WorkerPool {
@@ -149,8 +174,18 @@ struct WorkerPool {
     /// The server's store: its registry generation says which workers are current.
     store: CatalogStore,
     max_idle: usize,
+    /// Workers waiting for a query: ready, except those the maintenance task just started
+    /// for a new generation.
     idle: Mutex<Vec<Worker>>,
+    /// Replacements started and not yet ready; `idle.len() + starting` never exceeds
+    /// `max_idle` (both change under the `idle` lock).
+    starting: AtomicUsize,
+    /// Woken when a worker joins the idle ones or a replacement gives up.
+    ready: tokio::sync::Notify,
+    /// Replacements start one at a time.
+    start_gate: tokio::sync::Semaphore,
     started: AtomicU64,
+    replaced: AtomicU64,
 }
 
 impl std::fmt::Debug for WorkerPool {
@@ -175,14 +210,44 @@ struct Worker {
     memory_mb: u64,
     /// The classification it holds (the server's encoded copy, compared by pointer).
     classification: Option<Arc<Vec<u8>>>,
+    /// Whether its ready line was read.
+    ready: bool,
     served: u32,
     idle_since: Instant,
 }
 
 impl WorkerPool {
-    /// An idle worker of `generation` and `memory_mb`, or a new one; idle workers of
-    /// another generation are retired on the way.
-    fn checkout(&self, generation: u64, memory_mb: u64) -> Result<Worker, ApiError> {
+    /// An idle worker of `generation` and `memory_mb`; else, while replacements are
+    /// starting, the first of them ready (until `deadline`): it has already done part of
+    /// its start, and starting one more would only share the cores with it; else a new
+    /// one.
+    async fn checkout(
+        &self,
+        generation: u64,
+        memory_mb: u64,
+        deadline: Instant,
+    ) -> Result<Worker, ApiError> {
+        loop {
+            let ready = self.ready.notified();
+            tokio::pin!(ready);
+            // Registered before looking, so a worker that joins meanwhile wakes it.
+            ready.as_mut().enable();
+            if let Some(worker) = self.take_idle(generation, memory_mb)? {
+                return Ok(worker);
+            }
+            if self.starting.load(Ordering::Relaxed) == 0
+                || tokio::time::timeout_at(deadline.into(), ready)
+                    .await
+                    .is_err()
+            {
+                return self.spawn(generation, memory_mb);
+            }
+        }
+    }
+
+    /// An idle worker of `generation` and `memory_mb`, if any; idle workers of another
+    /// generation are retired on the way.
+    fn take_idle(&self, generation: u64, memory_mb: u64) -> Result<Option<Worker>, ApiError> {
         let mut stale = Vec::new();
         let found = {
             let mut idle = self.idle.lock().map_err(|_| unavailable())?;
@@ -200,15 +265,12 @@ impl WorkerPool {
             found
         };
         stale.into_iter().for_each(retire);
-        match found {
-            Some(worker) => Ok(worker),
-            None => self.spawn(generation, memory_mb),
-        }
+        Ok(found)
     }
 
     /// Gives back a worker that answered within protocol; it stays only while it can see
     /// the current generation and there is room.
-    fn checkin(&self, mut worker: Worker, generation: u64, reusable: bool) {
+    fn checkin(self: &Arc<Self>, mut worker: Worker, generation: u64, reusable: bool) {
         worker.served += 1;
         worker.idle_since = Instant::now();
         // A worker whose heap grew past half its budget would leave the next query
@@ -218,15 +280,73 @@ impl WorkerPool {
             && worker.generation == generation
             && worker.served < MAX_QUERIES_PER_WORKER
             && resident < worker.memory_mb / 2;
-        if keep {
-            if let Ok(mut idle) = self.idle.lock() {
-                if idle.len() < self.max_idle {
-                    idle.push(worker);
-                    return;
-                }
+        if !keep {
+            let memory_mb = worker.memory_mb;
+            retire(worker);
+            self.replace(memory_mb);
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() + self.starting.load(Ordering::Relaxed) < self.max_idle {
+                idle.push(worker);
+                drop(idle);
+                self.ready.notify_waiters();
+                return;
             }
         }
         retire(worker);
+    }
+
+    /// Starts a replacement for a worker that left the pool, in the background, when
+    /// there is room for one more idle worker; it joins the idle ones once ready.
+    fn replace(self: &Arc<Self>, memory_mb: u64) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        {
+            let Ok(idle) = self.idle.lock() else { return };
+            if idle.len() + self.starting.load(Ordering::Relaxed) >= self.max_idle {
+                return;
+            }
+            self.starting.fetch_add(1, Ordering::Relaxed);
+        }
+        let pool = Arc::clone(self);
+        runtime.spawn(async move {
+            // One start at a time: after many kills at once (a burst of timeouts), the
+            // first replacement is ready after one start, not after all of them.
+            let gate = pool.start_gate.acquire().await;
+            let generation = pool.store.registry_generation();
+            let worker = match pool.spawn(generation, memory_mb) {
+                Ok(mut worker) => {
+                    pool.replaced.fetch_add(1, Ordering::Relaxed);
+                    match tokio::time::timeout(START_LIMIT, wait_ready(&mut worker)).await {
+                        Ok(true) => Some(worker),
+                        _ => {
+                            retire(worker);
+                            None
+                        }
+                    }
+                }
+                Err(_) => None,
+            };
+            let Ok(mut idle) = pool.idle.lock() else {
+                return;
+            };
+            pool.starting.fetch_sub(1, Ordering::Relaxed);
+            if let Some(worker) = worker {
+                // A harvest committed while it started: the maintenance task replaces
+                // stale idle workers, so it may join anyway.
+                if idle.len() < pool.max_idle {
+                    idle.push(worker);
+                } else {
+                    drop(idle);
+                    retire(worker);
+                }
+            }
+            drop(gate);
+            // Queries waiting for it take it, or start their own if it failed.
+            pool.ready.notify_waiters();
+        });
     }
 
     fn spawn(&self, generation: u64, memory_mb: u64) -> Result<Worker, ApiError> {
@@ -255,6 +375,7 @@ impl WorkerPool {
             generation,
             memory_mb,
             classification: None,
+            ready: false,
             served: 0,
             idle_since: Instant::now(),
         })
@@ -275,12 +396,62 @@ fn resident_mib(pid: u32) -> Option<u64> {
     Some(kib / 1024)
 }
 
-/// Stops a worker and reaps it in the background.
+/// Reads a worker's ready line; false when it died or wrote anything else.
+async fn wait_ready(worker: &mut Worker) -> bool {
+    if worker.ready {
+        return true;
+    }
+    let mut line = Vec::new();
+    let read = (&mut worker.stdout)
+        .take(READY_LINE.len() as u64)
+        .read_until(b'\n', &mut line)
+        .await;
+    worker.ready = read.is_ok() && line == READY_LINE;
+    worker.ready
+}
+
+/// Stops a worker and reaps it in the background (outside a runtime, dropping the child
+/// kills it).
 fn retire(worker: Worker) {
     let Worker { mut child, .. } = worker;
-    tokio::spawn(async move {
-        let _ = child.kill().await;
-    });
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            let _ = child.kill().await;
+        });
+    }
+}
+
+/// A worker checked out for one query. Unless given back to the pool, it is killed when
+/// the lease drops (an error, a deadline, or the client going away drops the query's
+/// future) and a replacement starts in the background.
+struct Lease {
+    pool: Arc<WorkerPool>,
+    worker: Option<Worker>,
+}
+
+impl Lease {
+    fn worker(&mut self) -> &mut Worker {
+        self.worker
+            .as_mut()
+            .expect("a lease holds its worker until it drops")
+    }
+
+    /// Gives the worker back after a reply within protocol.
+    fn give_back(mut self, generation: u64, reusable: bool) {
+        if let Some(worker) = self.worker.take() {
+            self.pool.checkin(worker, generation, reusable);
+        }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            let memory_mb = worker.memory_mb;
+            retire(worker);
+            self.pool.replace(memory_mb);
+        }
+    }
 }
 
 /// Every [`MAINTENANCE_PERIOD`] while the pool lives: idle workers that outlived
@@ -313,7 +484,9 @@ async fn maintain(pool: Weak<WorkerPool>) {
                     let Ok(mut idle) = pool.idle.lock() else {
                         return;
                     };
-                    if idle.len() < pool.max_idle {
+                    // Not ready yet, but no idle worker of this generation is: the
+                    // next query waits for its ready line rather than a whole start.
+                    if idle.len() + pool.starting.load(Ordering::Relaxed) < pool.max_idle {
                         idle.push(worker);
                     } else {
                         drop(idle);
@@ -344,7 +517,14 @@ pub(crate) async fn evaluate_in_worker(
         .await??
         .to_wire();
     let pool = &worker.pool;
-    let mut process = pool.checkout(generation, limits.memory_mb)?;
+    let mut lease = Lease {
+        pool: Arc::clone(pool),
+        worker: Some(
+            pool.checkout(generation, limits.memory_mb, deadline)
+                .await?,
+        ),
+    };
+    let process = lease.worker();
     let send = match &process.classification {
         Some(held) if Arc::ptr_eq(held, &classification) => None,
         _ => Some(classification.clone()),
@@ -361,37 +541,31 @@ pub(crate) async fn evaluate_in_worker(
     };
     let outcome = tokio::time::timeout_at(
         (deadline + GRACE).into(),
-        exchange(&mut process, &head, send.as_deref(), limits),
+        exchange(process, &head, send.as_deref(), limits),
     )
     .await;
+    // Every way out but a reply drops the lease: the worker is killed (and reaped) at
+    // once, so it stops using a core, and a replacement starts.
     match outcome {
         Ok(Ok((reply, body))) => {
-            process.classification = Some(classification);
+            lease.worker().classification = Some(classification);
             let answer = answer_of(reply, body);
             // A worker that could not read the store may hold files compacted away since
             // it started: the next query gets a fresh one.
             let reusable = !matches!(&answer, Err(e) if e.parts().0.is_server_error());
-            pool.checkin(process, generation, reusable);
+            lease.give_back(generation, reusable);
             answer
         }
-        Ok(Err(Exchange::Refused(err))) => {
-            retire(process);
-            Err(err)
-        }
+        Ok(Err(Exchange::Refused(err))) => Err(err),
         Ok(Err(Exchange::Broken)) => {
             // The worker died (memory, stack, CPU time) or broke the protocol.
-            let status = tokio::time::timeout(Duration::from_secs(2), process.child.wait())
+            let status = tokio::time::timeout(Duration::from_secs(2), lease.worker().child.wait())
                 .await
                 .ok()
                 .and_then(Result::ok);
-            retire(process);
             Err(died(status, limits))
         }
-        Err(_) => {
-            // Killed (and reaped) now: the worker stops using a core.
-            retire(process);
-            Err(timeout_error(limits))
-        }
+        Err(_) => Err(timeout_error(limits)),
     }
 }
 
@@ -422,6 +596,9 @@ async fn exchange(
         worker.stdin.flush().await
     };
     write.await.map_err(|_| Exchange::Broken)?;
+    if !wait_ready(worker).await {
+        return Err(Exchange::Broken);
+    }
     let mut head = Vec::new();
     (&mut worker.stdout)
         .take(MAX_HEAD_BYTES)
@@ -547,6 +724,15 @@ pub fn run_worker(args: &WorkerArgs) -> ExitCode {
     let mut classification: Option<Arc<Classification>> = None;
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
+    // Ready even when the store failed to open: each query is then answered `unavailable`
+    // and the worker is not reused.
+    if stdout
+        .write_all(READY_LINE)
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::FAILURE;
+    }
     loop {
         let head = match read_request(&mut stdin, &mut classification) {
             Ok(Some(head)) => head,

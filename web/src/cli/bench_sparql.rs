@@ -50,6 +50,10 @@ pub(super) struct BenchSparqlArgs {
     /// Only the queries whose name contains this text.
     #[arg(long)]
     only: Option<String>,
+    /// Writes each query's text and first answer to this folder (`NN.rq`, `NN.answer`),
+    /// to compare the answers of two builds.
+    #[arg(long)]
+    answers: Option<PathBuf>,
 }
 
 const PREFIXES: &str = "PREFIX dcat: <http://www.w3.org/ns/dcat#>\n\
@@ -123,8 +127,8 @@ struct Runner {
 }
 
 impl Runner {
-    /// Runs `query` once; returns its duration and answer size, or the error.
-    async fn run(&self, query: &str, accept: &str) -> anyhow::Result<(Duration, usize)> {
+    /// Runs `query` once; returns its duration and answer, or the error.
+    async fn run(&self, query: &str, accept: &str) -> anyhow::Result<(Duration, Vec<u8>)> {
         let request = ProtocolRequest {
             query: Some(query.to_owned()),
             ..ProtocolRequest::default()
@@ -156,7 +160,7 @@ impl Runner {
         };
         let elapsed = started.elapsed();
         match answer {
-            Ok(answer) => Ok((elapsed, answer.body.len())),
+            Ok(answer) => Ok((elapsed, answer.body)),
             Err(err) => {
                 let (status, code, message) = err.parts();
                 bail!("{status} {code}: {message}")
@@ -290,16 +294,23 @@ pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
         format!("{}c p50", args.clients),
         format!("{}c p99", args.clients)
     );
+    if let Some(dir) = &args.answers {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
     let mut worst_single = 0f64;
-    for (name, text, accept) in &queries {
+    for (number, (name, text, accept)) in queries.iter().enumerate() {
         let mut single = Vec::new();
         let mut errors = Vec::new();
         let mut bytes = 0;
         for _ in 0..args.runs.max(1) {
             match runner.run(text, accept).await {
-                Ok((d, b)) => {
+                Ok((d, body)) => {
+                    if let (Some(dir), true) = (&args.answers, single.is_empty()) {
+                        std::fs::write(dir.join(format!("{number:02}.rq")), text)?;
+                        std::fs::write(dir.join(format!("{number:02}.answer")), &body)?;
+                    }
                     single.push(d);
-                    bytes = b;
+                    bytes = body.len();
                 }
                 Err(e) => errors.push(e.to_string()),
             }
@@ -345,7 +356,11 @@ pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
         args.runs, args.clients, args.client_runs, args.clients, worst_single
     );
     if let Some(worker) = &runner.worker {
-        println!("worker processes started: {}", worker.workers_started());
+        println!(
+            "worker processes started: {} ({} of them replacements started in the background)",
+            worker.workers_started(),
+            worker.workers_replaced()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
