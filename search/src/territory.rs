@@ -805,7 +805,9 @@ fn host_forms_of_communes() -> &'static FxHashMap<String, Vec<&'static Commune>>
             let linking_word = matches!(linking.as_str(), "d" | "l")
                 || LINKING_WORDS.contains(&normalize(&linking).as_str());
             let lead = normalize(raw[0]);
-            if lead.len() >= 4 && linking_word {
+            // Five letters at least: « mont », « pont », « port » are words of many host names
+            // (« pays-du-mont-blanc »).
+            if lead.len() >= 5 && linking_word {
                 add(lead);
             }
         }
@@ -1602,6 +1604,17 @@ mod tests {
             values(&whole).contains(&"commune-51108".to_owned()),
             "{:?}",
             values(&whole)
+        );
+        // A four-letter leading name is a word of many host names, not a commune.
+        let word = DatasetView {
+            title: Some("Carte vélo".into()),
+            landing_page: Some("https://geo.pays-du-mont-blanc.example/x".into()),
+            ..view()
+        };
+        assert!(
+            !values(&word).contains(&"commune-40192".to_owned()),
+            "{:?}",
+            values(&word)
         );
         let shared = DatasetView {
             title: Some("Carte vélo".into()),
