@@ -6,6 +6,7 @@
 //! names and bounding boxes). The same record always gets the same classification, in
 //! vocabulary order.
 
+use crate::derived::{derived, Derived};
 use moisson_catalog::vocab::text::normalize;
 use moisson_catalog::vocab::themes::{
     EU_DATA_THEME_PREFIX, INSPIRE_THEME_PREFIX, ISO_TOPIC_CATEGORY_PREFIX,
@@ -405,11 +406,10 @@ impl RulePhrases {
     }
 }
 
-/// The rules of the embedded vocabulary, computed once; `None` for another vocabulary.
-fn rule_phrases(vocab: &Vocabularies) -> Option<&'static RulePhrases> {
+/// The rules of `vocab` (computed once for the embedded vocabulary).
+fn rule_phrases(vocab: &Vocabularies) -> Derived<RulePhrases> {
     static RULES: OnceLock<RulePhrases> = OnceLock::new();
-    std::ptr::eq(vocab, moisson_catalog::vocab::vocabularies())
-        .then(|| RULES.get_or_init(|| RulePhrases::of(vocab)))
+    derived(vocab, &RULES, RulePhrases::of)
 }
 
 impl<'t> Phrases<'t> {
@@ -417,14 +417,7 @@ impl<'t> Phrases<'t> {
     /// lookups of [`Phrases::matches`] see exactly what a table of every phrase would
     /// give them, without storing the thousands of phrases no rule names.
     fn of(text: &'t RecordText<'t>, vocab: &Vocabularies) -> Self {
-        let owned;
-        let rules = match rule_phrases(vocab) {
-            Some(rules) => rules,
-            None => {
-                owned = RulePhrases::of(vocab);
-                &owned
-            }
-        };
+        let rules = rule_phrases(vocab);
         let mut at: FxHashMap<&'t str, Vec<Occurrence>> = FxHashMap::default();
         let mut add = |normalized: &'t str, place: Place| {
             for_each_phrase_at(normalized, rules.longest_words, |phrase, start, words| {
@@ -1250,12 +1243,10 @@ impl TerritoryNames {
     }
 }
 
-/// The names of the embedded vocabulary's territories, computed once; `None` for
-/// another vocabulary.
-fn territory_names(vocab: &Vocabularies) -> Option<&'static TerritoryNames> {
+/// The territory names of `vocab` (computed once for the embedded vocabulary).
+fn territory_names(vocab: &Vocabularies) -> Derived<TerritoryNames> {
     static NAMES: OnceLock<TerritoryNames> = OnceLock::new();
-    std::ptr::eq(vocab, moisson_catalog::vocab::vocabularies())
-        .then(|| NAMES.get_or_init(|| TerritoryNames::of(vocab)))
+    derived(vocab, &NAMES, TerritoryNames::of)
 }
 
 /// Returns the territories named in `text`, longest names first, without overlaps
@@ -1274,14 +1265,6 @@ pub fn territories_named_in<'a>(
     // One hash lookup per phrase of the text finds the names it holds (nearly none of
     // them) before any search: this runs for every keyword of every record.
     let names = territory_names(vocab);
-    let owned;
-    let names = match names {
-        Some(names) => names,
-        None => {
-            owned = TerritoryNames::of(vocab);
-            &owned
-        }
-    };
     let mut held: Vec<usize> = word_phrases(&normalized, names.longest_words)
         .into_iter()
         .filter_map(|phrase| names.by_name.get(phrase))

@@ -25,6 +25,7 @@
 pub mod analyzer;
 mod cache;
 pub mod classify;
+mod derived;
 pub mod document;
 pub mod eval;
 mod facet_table;

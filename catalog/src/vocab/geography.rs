@@ -290,6 +290,24 @@ pub fn strip_epci_kind(normalized: &str) -> &str {
     normalized
 }
 
+/// The indexes of `items` under each key `keys` gives an item: ascending, each index
+/// once per key.
+fn index_by<'a, T>(
+    items: &'a [T],
+    keys: impl Fn(&'a T) -> Vec<&'a str>,
+) -> HashMap<String, Vec<usize>> {
+    let mut out: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        for key in keys(item) {
+            let at = out.entry(key.to_owned()).or_default();
+            if at.last() != Some(&i) {
+                at.push(i);
+            }
+        }
+    }
+    out
+}
+
 fn parse_geography(text: &str) -> Result<Geography, String> {
     let mut version = String::new();
     let mut communes = Vec::new();
@@ -342,22 +360,14 @@ fn parse_geography(text: &str) -> Result<Geography, String> {
     }
     let mut commune_by_code = HashMap::with_capacity(communes.len() + aliases.len());
     let mut commune_by_siren = HashMap::with_capacity(communes.len());
-    let mut communes_by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut communes_by_postal_code: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, c) in communes.iter().enumerate() {
         commune_by_code.insert(c.code.clone(), i);
         commune_by_siren.insert(c.siren.clone(), i);
-        communes_by_name
-            .entry(c.normalized_name.clone())
-            .or_default()
-            .push(i);
-        for p in &c.postal_codes {
-            communes_by_postal_code
-                .entry(p.clone())
-                .or_default()
-                .push(i);
-        }
     }
+    let communes_by_name = index_by(&communes, |c| vec![c.normalized_name.as_str()]);
+    let communes_by_postal_code = index_by(&communes, |c| {
+        c.postal_codes.iter().map(String::as_str).collect()
+    });
     let mut name_suffixes = Vec::with_capacity(communes.len() * 2);
     for (i, c) in communes.iter().enumerate() {
         let name = &c.normalized_name;
@@ -414,47 +424,27 @@ fn parse_geography(text: &str) -> Result<Geography, String> {
             .map(|r| (*r).to_owned())
             .unwrap_or_default();
     }
-    let mut epcis_by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut epcis_by_short_name: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut epcis_by_full_name: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, e) in epcis.iter().enumerate() {
-        epcis_by_name
-            .entry(e.normalized_name.clone())
-            .or_default()
-            .push(i);
-        if e.normalized_short_name != e.normalized_name {
-            epcis_by_name
-                .entry(e.normalized_short_name.clone())
-                .or_default()
-                .push(i);
+    let epcis_by_name = index_by(&epcis, |e| {
+        vec![e.normalized_name.as_str(), e.normalized_short_name.as_str()]
+    });
+    let epcis_by_short_name = index_by(&epcis, |e| vec![e.normalized_short_name.as_str()]);
+    let epcis_by_full_name = index_by(&epcis, |e| {
+        let name = e.normalized_name.as_str();
+        if name.contains(' ') {
+            vec![name]
+        } else {
+            Vec::new()
         }
-        epcis_by_short_name
-            .entry(e.normalized_short_name.clone())
-            .or_default()
-            .push(i);
-        if e.normalized_name.contains(' ') {
-            epcis_by_full_name
-                .entry(e.normalized_name.clone())
-                .or_default()
-                .push(i);
-        }
-    }
+    });
     let longest_epci_name_words = epcis
         .iter()
         .map(|e| e.normalized_name.split(' ').count())
         .max()
         .unwrap_or(0);
-    let mut communes_of_departement: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, c) in communes.iter().enumerate() {
-        communes_of_departement
-            .entry(c.departement.as_str())
-            .or_default()
-            .push(i);
-    }
-    let single_commune_of_departement = communes_of_departement
+    let single_commune_of_departement = index_by(&communes, |c| vec![c.departement.as_str()])
         .into_iter()
         .filter(|(_, of)| of.len() == 1)
-        .map(|(d, of)| (d.to_owned(), of[0]))
+        .map(|(d, of)| (d, of[0]))
         .collect();
     Ok(Geography {
         version,
