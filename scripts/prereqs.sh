@@ -23,8 +23,12 @@ moisson_prereqs() {
     return 1
   fi
   command -v c++ >/dev/null 2>&1 || missing+=(g++)
-  # bindgen (RocksDB's bindings) loads libclang at build time.
-  if [ -z "${LIBCLANG_PATH:-}" ] && ! ls /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/*/libclang*.so* >/dev/null 2>&1; then
+  # bindgen (RocksDB's bindings) loads libclang at build time. libclang-cpp (a different
+  # library, installed with other LLVM tools) does not count.
+  if [ -z "${LIBCLANG_PATH:-}" ] && ! compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null \
+      && ! compgen -G '/usr/lib/llvm-*/lib/libclang-[0-9]*.so*' >/dev/null \
+      && ! compgen -G '/usr/lib/*/libclang.so*' >/dev/null \
+      && ! compgen -G '/usr/lib/*/libclang-[0-9]*.so*' >/dev/null; then
     missing+=(libclang-dev)
   fi
   command -v ccache >/dev/null 2>&1 || missing+=(ccache)
