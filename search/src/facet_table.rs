@@ -9,12 +9,17 @@
 //! shown (results in one or two départements, see `query::facet_values`): a broad search
 //! does not pay for them.
 //!
+//! A search matching most of a segment (a commune filter finds its whole région, an empty
+//! search everything) counts the documents it does not match and subtracts them from the
+//! segment's totals, computed once per segment and set of deletions.
+//!
 //! Invariants:
 //! - A table describes one segment (segments never change) and every one of its
 //!   documents, deleted ones included: the collector is only given live documents.
 //! - Counts are exact: the same as `FacetCollector` over the same dimensions (a test
 //!   compares both on a fixture index).
-//! - Tables of segments that no live searcher uses are dropped.
+//! - Tables of segments that no live searcher uses are dropped, and totals of a segment's
+//!   deletions that no live searcher sees.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -22,7 +27,9 @@ use std::sync::{Arc, Mutex};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::SegmentId;
 use tantivy::schema::Facet;
-use tantivy::{DocId, Score, Searcher, SearcherGeneration, SegmentOrdinal, SegmentReader, Warmer};
+use tantivy::{
+    DocId, Opstamp, Score, Searcher, SearcherGeneration, SegmentOrdinal, SegmentReader, Warmer,
+};
 
 use crate::schema::DIMENSIONS;
 
@@ -190,10 +197,84 @@ impl SegmentFacets {
     }
 }
 
+/// The live documents of a segment at one set of deletions, and the count of every value
+/// over them: a search matching more than half of them counts the others.
+struct LiveTotals {
+    /// A bit per live document.
+    live: Vec<u64>,
+    live_count: u32,
+    /// Counts of the coarse values (0 for the finer places).
+    coarse: Vec<u32>,
+    /// Counts of the finer places' values, computed at the first search that shows them.
+    fine: std::sync::OnceLock<Vec<u32>>,
+}
+
+impl LiveTotals {
+    fn build(table: &SegmentFacets, segment: &SegmentReader) -> Self {
+        let docs = segment.max_doc();
+        let mut live = vec![0u64; (docs as usize).div_ceil(64)];
+        for doc in 0..docs {
+            if segment.alive_bitset().is_none_or(|a| a.is_alive(doc)) {
+                live[(doc / 64) as usize] |= 1 << (doc % 64);
+            }
+        }
+        let live_count = live.iter().map(|w| w.count_ones()).sum();
+        let mut coarse = vec![0; table.values.len()];
+        count_set_bits(&table.coarse, &live, &mut coarse);
+        Self {
+            live,
+            live_count,
+            coarse,
+            fine: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn fine(&self, table: &SegmentFacets) -> &[u32] {
+        self.fine.get_or_init(|| {
+            let mut fine = vec![0; table.values.len()];
+            count_set_bits(&table.fine, &self.live, &mut fine);
+            fine
+        })
+    }
+}
+
+/// Adds to `counts` the count of every value in `lists` over the matches `docs`: directly,
+/// or, when they are more than half of the live documents, as the totals less the count
+/// over the live documents not matched.
+fn count_matches(
+    lists: &Lists,
+    docs: &[u64],
+    totals: &LiveTotals,
+    list_totals: &[u32],
+    counts: &mut [u32],
+) {
+    let matched: u32 = docs.iter().map(|w| w.count_ones()).sum();
+    if u64::from(matched) * 2 <= u64::from(totals.live_count) {
+        count_set_bits(lists, docs, counts);
+        return;
+    }
+    let others: Vec<u64> = totals
+        .live
+        .iter()
+        .zip(docs)
+        .map(|(live, matched)| live & !matched)
+        .collect();
+    let mut not_matched = vec![0u32; counts.len()];
+    count_set_bits(lists, &others, &mut not_matched);
+    for ((count, &total), &other) in counts.iter_mut().zip(list_totals).zip(&not_matched) {
+        // Matches are live documents: `other <= total`.
+        *count += total.saturating_sub(other);
+    }
+}
+
+/// A segment at one set of deletions.
+type LiveKey = (SegmentId, Option<Opstamp>);
+
 /// The tables of the segments live searchers use, built when a generation is warmed.
 pub(crate) struct FacetTables {
     field: String,
     segments: Mutex<HashMap<SegmentId, Arc<SegmentFacets>>>,
+    totals: Mutex<HashMap<LiveKey, Arc<LiveTotals>>>,
 }
 
 impl FacetTables {
@@ -201,6 +282,7 @@ impl FacetTables {
         Self {
             field: field.to_owned(),
             segments: Mutex::new(HashMap::new()),
+            totals: Mutex::new(HashMap::new()),
         }
     }
 
@@ -223,6 +305,26 @@ impl FacetTables {
         Ok(built)
     }
 
+    /// Returns the totals of `segment` at its deletions, computed now if no warming did.
+    fn totals_of(&self, segment: &SegmentReader, table: &SegmentFacets) -> Arc<LiveTotals> {
+        let key = (segment.segment_id(), segment.delete_opstamp());
+        let found = self
+            .totals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(found) = found {
+            return found;
+        }
+        let built = Arc::new(LiveTotals::build(table, segment));
+        self.totals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, built.clone());
+        built
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<SegmentFacets>>> {
         // A panic while inserting leaves a usable map: entries are whole Arcs.
         self.segments
@@ -241,17 +343,23 @@ impl FacetTables {
 impl Warmer for FacetTables {
     fn warm(&self, searcher: &Searcher) -> tantivy::Result<()> {
         for segment in searcher.segment_readers() {
-            self.of(segment)?;
+            let table = self.of(segment)?;
+            self.totals_of(segment, &table);
         }
         Ok(())
     }
 
     fn garbage_collect(&self, live_generations: &[&SearcherGeneration]) {
-        let live: HashSet<SegmentId> = live_generations
+        let live: HashSet<LiveKey> = live_generations
             .iter()
-            .flat_map(|g| g.segments().keys().copied())
+            .flat_map(|g| g.segments().iter().map(|(id, opstamp)| (*id, *opstamp)))
             .collect();
-        self.lock().retain(|id, _| live.contains(id));
+        self.lock()
+            .retain(|id, _| live.iter().any(|(l, _)| l == id));
+        self.totals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|key, _| live.contains(key));
     }
 }
 
@@ -263,6 +371,7 @@ pub(crate) struct CountFacets {
 /// The counting of one segment.
 pub(crate) struct SegmentCount {
     table: Arc<SegmentFacets>,
+    totals: Arc<LiveTotals>,
     counts: Vec<u32>,
     /// Matches (a bit per document of the segment), kept for counting the finer places
     /// on demand.
@@ -280,6 +389,7 @@ impl Collector for CountFacets {
     ) -> tantivy::Result<SegmentCount> {
         let table = self.tables.of(segment)?;
         Ok(SegmentCount {
+            totals: self.tables.totals_of(segment, &table),
             counts: vec![0; table.values.len()],
             table,
             docs: vec![0; (segment.max_doc() as usize).div_ceil(64)],
@@ -306,7 +416,6 @@ impl SegmentCollector for SegmentCount {
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
-        self.table.coarse.count(docs, &mut self.counts);
         for &doc in docs {
             if let Some(word) = self.docs.get_mut((doc / 64) as usize) {
                 *word |= 1 << (doc % 64);
@@ -314,8 +423,34 @@ impl SegmentCollector for SegmentCount {
         }
     }
 
-    fn harvest(self) -> SegmentCount {
+    /// Counts the coarse dimensions of every match at once, from the bit set: one tight
+    /// loop instead of a call per match (the scoring collectors give matches one by one).
+    fn harvest(mut self) -> SegmentCount {
+        count_matches(
+            &self.table.coarse,
+            &self.docs,
+            &self.totals,
+            &self.totals.coarse,
+            &mut self.counts,
+        );
         self
+    }
+}
+
+/// Adds one to the count of every value in `lists` of each document whose bit is set.
+fn count_set_bits(lists: &Lists, docs: &[u64], counts: &mut [u32]) {
+    let mut buffer: Vec<DocId> = Vec::with_capacity(64);
+    for (w, &word) in docs.iter().enumerate() {
+        if word == 0 {
+            continue;
+        }
+        let mut bits = word;
+        buffer.clear();
+        while bits != 0 {
+            buffer.push(w as DocId * 64 + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
+        lists.count(&buffer, counts);
     }
 }
 
@@ -339,16 +474,14 @@ impl DimensionCounts for Tally {
         };
         if FINE_DIMENSIONS.contains(&dim) && !self.fine_counted {
             for s in &mut self.segments {
-                let mut buffer: Vec<DocId> = Vec::with_capacity(64);
-                for (w, &word) in s.docs.iter().enumerate() {
-                    let mut bits = word;
-                    buffer.clear();
-                    while bits != 0 {
-                        buffer.push(w as DocId * 64 + bits.trailing_zeros());
-                        bits &= bits - 1;
-                    }
-                    s.table.fine.count(&buffer, &mut s.counts);
-                }
+                let fine_totals = s.totals.fine(&s.table);
+                count_matches(
+                    &s.table.fine,
+                    &s.docs,
+                    &s.totals,
+                    fine_totals,
+                    &mut s.counts,
+                );
             }
             self.fine_counted = true;
         }

@@ -32,6 +32,7 @@ mod facet_table;
 pub mod index;
 pub mod normalize;
 pub mod query;
+mod ranked;
 pub mod schema;
 pub mod select;
 mod term_union;

@@ -22,6 +22,7 @@ use crate::document::Summary;
 use crate::facet_table::{DimensionCounts, Tally};
 use crate::index::{SearchError, SearchIndex};
 use crate::normalize;
+use crate::ranked::TopByScore;
 use crate::term_union::TermUnion;
 use crate::territory::{dimension_of, SCOPE_DIMENSION};
 use moisson_catalog::vocab::geography::NATIONAL;
@@ -259,16 +260,9 @@ impl SearchIndex {
         let (count, counts);
         match (sort, text.is_some() || scored) {
             // Equal values come in the order of a stable hash of the document id.
+            // (`order` read only for matches that can still enter the page.)
             (Sort::Relevance, true) => {
-                let collector = top.tweak_score(|segment: &SegmentReader| {
-                    let order = segment.fast_fields().u64("order").ok();
-                    move |doc: DocId, score: Score| {
-                        (
-                            score,
-                            Reverse(order.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
-                        )
-                    }
-                });
+                let collector = TopByScore::new(offset, limit);
                 let (c, docs, f) = searcher.search(&query, &(Count, collector, facets))?;
                 addresses = docs.into_iter().map(|(_, a)| a).collect();
                 (count, counts) = (c, f);

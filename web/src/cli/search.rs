@@ -44,6 +44,12 @@ pub(super) struct SearchArgs {
     /// Prints the API's JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Answers the search this many times more with the answer cache off, then prints the
+    /// time of one answer (wall p50/p99, CPU) on stderr: a measure of a query's cost that a
+    /// loaded machine disturbs less than a load test (CPU time of this process, whose only
+    /// work is the search, on however many threads the index searches with).
+    #[arg(long, default_value_t = 0)]
+    repeat: usize,
 }
 
 pub(super) async fn run(args: SearchArgs, config: Config) -> anyhow::Result<ExitCode> {
@@ -80,15 +86,67 @@ pub(super) async fn run(args: SearchArgs, config: Config) -> anyhow::Result<Exit
         source_contexts(&config.sources),
     )
     .await?;
-    let response = tokio::task::spawn_blocking(move || indexing.index.search(&request))
-        .await
-        .context("search task")??;
+    let repeat = args.repeat;
+    let (response, timing) = tokio::task::spawn_blocking(move || {
+        let response = indexing.index.search(&request)?;
+        let timing = (repeat > 0)
+            .then(|| time_answers(&indexing.index, &request, repeat))
+            .transpose()?;
+        Ok::<_, moisson_search::index::SearchError>((response, timing))
+    })
+    .await
+    .context("search task")??;
+    if let Some(timing) = timing {
+        eprintln!("{timing}");
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {
         print_table(&response);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Answers `request` `runs` times with the answer cache off; returns wall p50/p99 and the
+/// mean CPU time of the process per answer.
+fn time_answers(
+    index: &moisson_search::index::SearchIndex,
+    request: &SearchRequest,
+    runs: usize,
+) -> Result<String, moisson_search::index::SearchError> {
+    index.set_cache_capacity(0);
+    let cpu_before = process_cpu_seconds();
+    let mut walls = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = std::time::Instant::now();
+        index.search(request)?;
+        walls.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let cpu = match (cpu_before, process_cpu_seconds()) {
+        (Some(before), Some(after)) => {
+            format!("{:.3} ms", (after - before) * 1000.0 / runs as f64)
+        }
+        _ => "unknown".to_owned(),
+    };
+    walls.sort_by(f64::total_cmp);
+    let at = |q: f64| walls[((walls.len() - 1) as f64 * q).round() as usize];
+    Ok(format!(
+        "{runs} answers, cache off: wall p50 {:.3} ms, p99 {:.3} ms; CPU {cpu} per answer",
+        at(0.5),
+        at(0.99)
+    ))
+}
+
+/// CPU time (user and system) of this process, from `/proc` (Linux; 10 ms ticks, so time
+/// many runs).
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 fn print_table(response: &SearchResponse) {
