@@ -11,7 +11,7 @@ use moisson_catalog::vocab::text::normalize;
 use moisson_catalog::vocab::Vocabularies;
 use moisson_catalog::{CatalogStore, DatasetView, RecordEntry, StoreError};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::classify::{classify, Classification, SourceContexts};
 use crate::normalize::{self, parse_date};
@@ -305,16 +305,18 @@ impl Groups {
 /// `keys` holds: records with the same dataset id or sharing a key are one dataset,
 /// except for keys other than IRIs held by more than [`MAX_KEY_SHARE`] records. Groups
 /// come out ordered by their smallest dataset id; members in index order. Memory: a few
-/// 4-byte numbers a record, and one map entry a distinct key or dataset id.
+/// 4-byte numbers a record and a key, no map: equal ids and equal keys are found by
+/// sorting record numbers.
 pub(crate) fn group_records<'a>(
     n: usize,
     id: impl Fn(usize) -> &'a str,
     keys: &KeyPrints,
 ) -> Groups {
     assert!(
-        u32::try_from(n).is_ok(),
-        "at most u32::MAX records are grouped"
+        u32::try_from(n).is_ok() && u32::try_from(keys.prints.len()).is_ok(),
+        "at most u32::MAX records and keys are grouped"
     );
+    debug_assert_eq!(keys.ends.len(), n);
     let mut parent: Vec<u32> = (0..n as u32).collect();
     fn find(parent: &mut [u32], mut i: u32) -> u32 {
         while parent[i as usize] != i {
@@ -329,66 +331,60 @@ pub(crate) fn group_records<'a>(
             parent[a.max(b) as usize] = a.min(b);
         }
     }
-    // Same dataset id: joined to the first record holding it.
-    let mut first: HashMap<&str, u32> = HashMap::with_capacity(n);
-    for i in 0..n as u32 {
-        let holder = *first.entry(id(i as usize)).or_insert(i);
-        union(&mut parent, holder, i);
-    }
-    drop(first);
-    // Shared keys: each key's first holder and number of holders, then every holder
-    // joined to the first unless the key is too common to name one dataset.
-    let mut holders: HashMap<KeyPrint, (u32, u32)> = HashMap::new();
-    for i in 0..n as u32 {
-        for &k in keys.of(i as usize) {
-            holders
-                .entry(k)
-                .and_modify(|(_, count)| *count += 1)
-                .or_insert((i, 1));
+    // Same dataset id: records in id order, each run joined to its first record.
+    let mut by_id: Vec<u32> = (0..n as u32).collect();
+    by_id.sort_unstable_by(|&a, &b| id(a as usize).cmp(id(b as usize)).then(a.cmp(&b)));
+    for pair in by_id.windows(2) {
+        if id(pair[0] as usize) == id(pair[1] as usize) {
+            union(&mut parent, pair[0], pair[1]);
         }
     }
-    for i in 0..n as u32 {
-        for k in keys.of(i as usize) {
-            let (holder, count) = holders[k];
-            if count as usize > MAX_KEY_SHARE && k & IRI_KEY == 0 {
-                continue;
-            }
-            union(&mut parent, holder, i);
-        }
-    }
-    drop(holders);
-    // Each root's record with the smallest dataset id orders the groups.
-    let mut smallest: Vec<u32> = vec![u32::MAX; n];
-    for i in 0..n as u32 {
-        let root = find(&mut parent, i) as usize;
-        parent[i as usize] = root as u32;
-        let best = smallest[root];
-        if best == u32::MAX || id(i as usize) < id(best as usize) {
-            smallest[root] = i;
-        }
-    }
-    let mut roots: Vec<u32> = (0..n as u32).filter(|&i| parent[i as usize] == i).collect();
-    roots
-        .sort_by(|&a, &b| id(smallest[a as usize] as usize).cmp(id(smallest[b as usize] as usize)));
-    // `smallest` becomes each root's group number, then each group's next free place.
-    for (g, &root) in roots.iter().enumerate() {
-        smallest[root as usize] = g as u32;
-    }
-    let mut ends: Vec<u32> = vec![0; roots.len()];
-    drop(roots);
+    // Shared keys: key places in key order (then record order), each run joined unless
+    // the key is too common to name one dataset. A record's prints are distinct, so a
+    // run's length is its number of records.
+    let mut owner: Vec<u32> = Vec::with_capacity(keys.prints.len());
     for i in 0..n {
-        ends[smallest[parent[i] as usize] as usize] += 1;
+        owner.extend(std::iter::repeat_n(i as u32, keys.of(i).len()));
+    }
+    let mut places: Vec<u32> = (0..keys.prints.len() as u32).collect();
+    places.sort_unstable_by_key(|&p| (keys.prints[p as usize], p));
+    for run in places.chunk_by(|&a, &b| keys.prints[a as usize] == keys.prints[b as usize]) {
+        if run.len() > MAX_KEY_SHARE && keys.prints[run[0] as usize] & IRI_KEY == 0 {
+            continue;
+        }
+        for &p in &run[1..] {
+            union(&mut parent, owner[run[0] as usize], owner[p as usize]);
+        }
+    }
+    drop(places);
+    drop(owner);
+    // Group numbers in the order of each group's smallest id: the order in which records
+    // sorted by id first meet each group.
+    let mut number: Vec<u32> = vec![u32::MAX; n];
+    let mut groups = 0u32;
+    for &i in &by_id {
+        let root = find(&mut parent, i) as usize;
+        if number[root] == u32::MAX {
+            number[root] = groups;
+            groups += 1;
+        }
+    }
+    drop(by_id);
+    let group_of = |parent: &mut [u32], i: u32| number[find(parent, i) as usize] as usize;
+    let mut ends: Vec<u32> = vec![0; groups as usize];
+    for i in 0..n as u32 {
+        ends[group_of(&mut parent, i)] += 1;
     }
     let mut next: Vec<u32> = Vec::with_capacity(ends.len());
     let mut total = 0u32;
-    for count in &mut ends {
+    for end in &mut ends {
         next.push(total);
-        total += *count;
-        *count = total;
+        total += *end;
+        *end = total;
     }
     let mut members: Vec<u32> = vec![0; n];
     for i in 0..n as u32 {
-        let g = smallest[parent[i as usize] as usize] as usize;
+        let g = group_of(&mut parent, i);
         members[next[g] as usize] = i;
         next[g] += 1;
     }
@@ -698,6 +694,7 @@ fn cut(text: &str, max_chars: usize) -> String {
 mod tests {
     use super::*;
     use moisson_catalog::{RecordKind, RecordState};
+    use std::collections::HashMap;
 
     pub(crate) fn record(source: &str, iri: &str, identifier: &str, publisher: &str) -> Record {
         let entry = RecordEntry {

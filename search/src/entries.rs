@@ -2,13 +2,13 @@
 //!
 //! A rebuild needs the entry of every record from start to commit: pass 1 reads each
 //! record's keys, pass 2 its document, group by group. As [`RecordEntry`] values that is
-//! about 830 bytes a record (eleven strings, each its own allocation: 0.85 GB at
-//! 1,000,000 records). Here a record takes its own strings (IRI, dataset id, content
-//! hash) side by side in large shared buffers, one fixed-size row, the strings many
-//! records share (source, page URL, dates) once each, and its graph name not at all when
-//! it is the one [`record_graph_name`] derives from the others, as every harvest writes
-//! it: about 210 bytes a record in the benchmark catalogue. [`EntryTable::entry`] gives
-//! the whole entry back, field for field.
+//! eleven strings a record, each its own allocation: the heap grew by about 640 bytes a
+//! record while a rebuild loaded 205,000 benchmark entries that way. Here a record takes
+//! its own strings (IRI, dataset id, content hash) side by side in large shared buffers,
+//! one fixed-size row, the strings many records share (source, page URL, dates) once
+//! each, and its graph name not at all when it is the one [`record_graph_name`] derives
+//! from the others, as every harvest writes it: about 180 bytes a record.
+//! [`EntryTable::entry`] gives the whole entry back, field for field.
 
 use moisson_catalog::{record_graph_name, RecordEntry, RecordKind, RecordState};
 use std::collections::HashMap;
@@ -17,8 +17,12 @@ use std::sync::Arc;
 use crate::index::SearchError;
 
 /// Bytes of one text buffer: buffers are never grown (a growing buffer briefly holds its
-/// old and new copies), a row whose strings do not fit starts a new one.
-const CHUNK_BYTES: usize = 1 << 20;
+/// old and new copies), a row whose strings do not fit starts a new one. Past 32 MiB,
+/// glibc's malloc gives every allocation a mapping of its own and unmaps it when freed, so
+/// the buffers go back to the system when the rebuild drops them, before its final merge
+/// (smaller ones come from the heap, which keeps them); pages never written are never
+/// resident, so a small catalogue costs no more.
+const CHUNK_BYTES: usize = 64 << 20;
 /// `graph_len` of a row whose graph name is derived, not stored.
 const DERIVED: u32 = u32::MAX;
 /// A shared-string number meaning « none » (`withdrawn_at`).
@@ -44,13 +48,26 @@ struct Row {
 }
 
 /// The entries of a rebuild, sorted by source then record IRI once [`Self::finish`]ed.
-#[derive(Default)]
 pub(crate) struct EntryTable {
+    /// Bytes of a new text buffer ([`CHUNK_BYTES`]; smaller in tests).
+    chunk_bytes: usize,
     chunks: Vec<String>,
     rows: Vec<Row>,
     /// Shared strings by number, and (while loading) numbers by string.
     shared: Vec<Arc<str>>,
     numbers: HashMap<Arc<str>, u32>,
+}
+
+impl Default for EntryTable {
+    fn default() -> Self {
+        Self {
+            chunk_bytes: CHUNK_BYTES,
+            chunks: Vec::new(),
+            rows: Vec::new(),
+            shared: Vec::new(),
+            numbers: HashMap::new(),
+        }
+    }
 }
 
 fn too_large(what: &str) -> SearchError {
@@ -79,7 +96,7 @@ impl EntryTable {
             .is_some_and(|c| c.capacity() - c.len() >= needed);
         if !fits {
             self.chunks
-                .push(String::with_capacity(needed.max(CHUNK_BYTES)));
+                .push(String::with_capacity(needed.max(self.chunk_bytes)));
         }
         let chunk = u32::try_from(self.chunks.len() - 1).map_err(|_| too_large("table"))?;
         let buffer = self.chunks.last_mut().expect("a chunk was just ensured");
@@ -249,17 +266,22 @@ mod tests {
     /// usual when one row needs it.
     #[test]
     fn rows_span_many_buffers() {
-        let long = format!("https://x/{}", "a".repeat(CHUNK_BYTES + 10));
-        let mut pushed: Vec<RecordEntry> = (0..3000)
-            .map(|i| entry("s", &format!("https://x/{i:05}/{}", "p".repeat(500)), true))
+        let chunk_bytes = 4096;
+        let long = format!("https://x/{}", "a".repeat(chunk_bytes + 10));
+        let mut pushed: Vec<RecordEntry> = (0..300)
+            .map(|i| entry("s", &format!("https://x/{i:05}/{}", "p".repeat(50)), true))
             .collect();
         pushed.push(entry("s", &long, false));
-        let mut table = EntryTable::default();
+        let mut table = EntryTable {
+            chunk_bytes,
+            ..EntryTable::default()
+        };
         for e in &pushed {
             table.push(e).unwrap();
         }
         table.finish();
-        assert!(table.chunks.len() > 2);
+        assert!(table.chunks.len() > 10);
+        assert!(table.chunks.iter().any(|c| c.len() > chunk_bytes));
         pushed.sort_by(|a, b| a.record_iri.cmp(&b.record_iri));
         for (i, e) in pushed.iter().enumerate() {
             assert_eq!(&table.entry(i), e);

@@ -92,6 +92,10 @@ pub struct SearchIndex {
 const CACHED_SEARCHES: usize = 1024;
 
 const VERSION_FILE: &str = "moisson-schema-version";
+/// Memory of tantivy's writer in all, split evenly between its threads (each writes a
+/// segment out when its share is full): with the documents waiting in its queue (at most
+/// 10,000, tantivy's bound), what indexing holds besides the rebuild's own tables. A
+/// rebuild of 1,000,000 records makes about ten segments with it, merged at the end.
 const WRITER_MEMORY_BYTES: usize = 128 * 1024 * 1024;
 /// Groups each thread builds between two hand-overs to the writer in a full rebuild.
 const REBUILD_BATCH_PER_THREAD: usize = 256;
