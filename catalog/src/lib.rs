@@ -17,6 +17,7 @@
 //! - [`model`] — Plain data of the domain.
 //! - [`publishers`] — Producers.
 //! - [`quality`] — The quality autodiagnostic.
+//! - [`resident`] — Resident memory of this process (benchmarks, phase logs).
 //! - [`shacl`] — SHACL Core validation written over oxigraph's in-memory graphs, and Moisson's shapes.
 //! - [`store`] — The oxigraph store.
 //! - [`vocab`] — The vocabularies Moisson reads and writes.
@@ -30,6 +31,7 @@ pub mod licences;
 pub mod model;
 pub mod publishers;
 pub mod quality;
+pub mod resident;
 pub mod shacl;
 pub mod store;
 pub mod vocab;

@@ -23,8 +23,10 @@ use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocumen
 use crate::analyzer;
 use crate::classify::{Classification, SourceContexts};
 use crate::document::{
-    build_document, dedup_keys, group, group_indices, Record, SearchDocument, Summary,
+    build_document, dedup_keys, group, group_records, key_print, KeyPrint, KeyPrints, Record,
+    SearchDocument, Summary,
 };
+use crate::entries::EntryTable;
 use crate::facet_table::FacetTables;
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 
@@ -90,31 +92,44 @@ pub struct SearchIndex {
 const CACHED_SEARCHES: usize = 1024;
 
 const VERSION_FILE: &str = "moisson-schema-version";
+/// Memory of tantivy's writer in all, split evenly between its threads (each writes a
+/// segment out when its share is full): with the documents waiting in its queue (at most
+/// 10,000, tantivy's bound), what indexing holds besides the rebuild's own tables. A
+/// rebuild of 1,000,000 records makes about ten segments with it, merged at the end.
 const WRITER_MEMORY_BYTES: usize = 128 * 1024 * 1024;
 /// Groups each thread builds between two hand-overs to the writer in a full rebuild.
 const REBUILD_BATCH_PER_THREAD: usize = 256;
+/// Records each thread reads the keys of between two hand-overs in a full rebuild.
+const KEYS_BATCH_PER_THREAD: usize = 4096;
 
 /// Where a full rebuild reads the active records from.
 pub trait RecordSource: Sync {
-    /// Returns the registry entry of every active record, in a stable order.
-    fn active_entries(&self) -> Result<Vec<RecordEntry>, SearchError>;
+    /// Calls `each` with the registry entry of every active record, in any order (a
+    /// rebuild numbers them by source, then record IRI).
+    fn each_active_entry(
+        &self,
+        each: &mut dyn FnMut(&RecordEntry) -> Result<(), SearchError>,
+    ) -> Result<(), SearchError>;
     /// Returns the view of the record of `entry` (for its deduplication keys).
     fn view_of(&self, entry: &RecordEntry) -> Result<DatasetView, SearchError>;
     /// Returns the record of `entry`, as documents are built from it.
-    fn record(&self, entry: &RecordEntry) -> Result<Record, SearchError>;
+    fn record(&self, entry: RecordEntry) -> Result<Record, SearchError>;
 }
 
 impl RecordSource for CatalogStore {
-    fn active_entries(&self) -> Result<Vec<RecordEntry>, SearchError> {
-        Ok(CatalogStore::active_entries(self)?)
+    fn each_active_entry(
+        &self,
+        each: &mut dyn FnMut(&RecordEntry) -> Result<(), SearchError>,
+    ) -> Result<(), SearchError> {
+        self.for_each_active_entry(each)
     }
 
     fn view_of(&self, entry: &RecordEntry) -> Result<DatasetView, SearchError> {
         Ok(CatalogStore::view_of(self, entry)?)
     }
 
-    fn record(&self, entry: &RecordEntry) -> Result<Record, SearchError> {
-        Ok(Record::read(self, entry.clone())?)
+    fn record(&self, entry: RecordEntry) -> Result<Record, SearchError> {
+        Ok(Record::read(self, entry)?)
     }
 }
 
@@ -145,6 +160,21 @@ fn in_parallel<T: Sync, R: Send>(
         }
         out
     })
+}
+
+/// Logs the resident memory of this process at the end of a phase of a rebuild, with the
+/// number of items (records, groups, documents) it handled.
+fn log_memory(phase: &'static str, items: usize) {
+    let r = moisson_catalog::resident::Resident::now();
+    tracing::info!(
+        phase,
+        items,
+        rss_mib = r.rss_mib as u64,
+        anon_mib = r.anon_mib as u64,
+        file_mib = r.file_mib as u64,
+        peak_mib = r.peak_mib as u64,
+        "search index rebuild memory"
+    );
 }
 
 impl SearchIndex {
@@ -338,9 +368,11 @@ impl SearchIndex {
 
     /// Replaces every document with documents built from the active records `records`
     /// gives: the store in [`Self::rebuild`], generated records in the benchmarks that
-    /// build an index of a size no store here can hold. Only the registry entries and
-    /// each record's deduplication keys are held for every record; records themselves
-    /// are read twice (keys, then documents) and dropped batch by batch.
+    /// build an index of a size no store here can hold. Memory (see ARCHITECTURE.md,
+    /// « Memory budget »): the registry entries of every record, compact
+    /// ([`crate::entries`]), and the print of every deduplication key until records are
+    /// grouped; records are read twice (keys, then documents) and dropped batch by batch;
+    /// the writer's budget; every table is dropped before the commit and the merge.
     pub fn rebuild_from(
         &self,
         records: &impl RecordSource,
@@ -349,17 +381,34 @@ impl SearchIndex {
         let started = Instant::now();
         // Datasets, series and data services alike: a WMS or WFS service is found by its
         // theme and words too, and told apart by the `kind` filter.
-        let entries: Vec<RecordEntry> = records.active_entries()?;
+        let mut entries = EntryTable::default();
+        records.each_active_entry(&mut |entry| entries.push(entry))?;
+        entries.finish();
+        let record_count = entries.len();
+        if u32::try_from(record_count).is_err() {
+            return Err(SearchError::Unavailable(format!(
+                "{record_count} records: more than one index holds"
+            )));
+        }
+        log_memory("entries loaded", record_count);
         // Pass 1: keys of every record, to find duplicates without keeping every view.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
-        let keys: Vec<Vec<String>> = in_parallel(&entries, threads, &|entry: &RecordEntry| {
-            records.view_of(entry).map(|view| dedup_keys(&view))
-        })
-        .into_iter()
-        .collect::<Result<_, SearchError>>()?;
-        let ids: Vec<&str> = entries.iter().map(|e| e.dataset_id.as_str()).collect();
-        let groups = group_indices(&ids, &keys);
+        let keys_of = |&i: &usize| -> Result<Vec<KeyPrint>, SearchError> {
+            let view = records.view_of(&entries.entry(i))?;
+            Ok(dedup_keys(&view).iter().map(|k| key_print(k)).collect())
+        };
+        let mut keys = KeyPrints::default();
+        for start in (0..record_count).step_by(KEYS_BATCH_PER_THREAD * threads) {
+            let end = (start + KEYS_BATCH_PER_THREAD * threads).min(record_count);
+            let batch: Vec<usize> = (start..end).collect();
+            for prints in in_parallel(&batch, threads, &keys_of) {
+                keys.push(prints?);
+            }
+        }
+        log_memory("keys read", record_count);
+        let groups = group_records(record_count, |i| entries.dataset_id(i), &keys);
         drop(keys);
+        log_memory("grouped", groups.len());
         // Pass 2: one document per group. Reading, classifying and building documents is
         // most of the work: batches of groups are built on every core, in order, while the
         // writer's own threads index what is already built.
@@ -367,26 +416,37 @@ impl SearchIndex {
         let vocab = vocabularies();
         let mut writer = self.lock_writer()?;
         writer.delete_all_documents()?;
-        let build = |members: &Vec<usize>| -> Result<TantivyDocument, SearchError> {
-            let group = members
+        let build = |&g: &usize| -> Result<TantivyDocument, SearchError> {
+            let group = groups
+                .members(g)
                 .iter()
-                .map(|&i| records.record(&entries[i]))
+                .map(|&i| records.record(entries.entry(i as usize)))
                 .collect::<Result<Vec<_>, SearchError>>()?;
             Ok(self.to_tantivy(&build_document(&group, vocab, sources, now)))
         };
         let mut documents = 0u64;
-        for batch in groups.chunks(REBUILD_BATCH_PER_THREAD * threads) {
-            for document in in_parallel(batch, threads, &build) {
+        let batch_len = REBUILD_BATCH_PER_THREAD * threads;
+        for start in (0..groups.len()).step_by(batch_len) {
+            let batch: Vec<usize> = (start..(start + batch_len).min(groups.len())).collect();
+            for document in in_parallel(&batch, threads, &build) {
                 writer.add_document(document?)?;
                 documents += 1;
+                if documents % 100_000 == 0 {
+                    log_memory("documents built", documents as usize);
+                }
             }
         }
+        drop(groups);
+        drop(entries);
+        log_memory("documents built", documents as usize);
         writer.commit()?;
         drop(writer);
         self.reader.reload()?;
+        log_memory("committed", documents as usize);
         self.merge_segments()?;
+        log_memory("merged", documents as usize);
         let stats = IndexStats {
-            records: entries.len() as u64,
+            records: record_count as u64,
             documents,
             deleted: 0,
             millis: started.elapsed().as_millis() as u64,

@@ -12,6 +12,7 @@
 //! - `cache` — Answers and facet counts of recent searches, valid for one searcher generation.
 //! - [`classify`] — Classification of a record into themes, use cases and territories, each assignment with the French …
 //! - [`document`] — From harvested records to search documents.
+//! - `entries` — The registry entries of every active record, held compactly for a full rebuild.
 //! - [`eval`] — Scoring the classifier against hand-labelled records (`search/eval/dev-set.jsonl`).
 //! - `facet_table` — Facet counting from an in-memory table of each segment's counted facet values.
 //! - [`index`] — The tantivy index under `data_dir/index`.
@@ -27,6 +28,7 @@ mod cache;
 pub mod classify;
 mod derived;
 pub mod document;
+mod entries;
 pub mod eval;
 mod facet_table;
 pub mod index;

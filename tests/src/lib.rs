@@ -18,12 +18,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 /// Peak resident set size of this process (`VmHWM`), in MiB; 0 where /proc is absent.
 pub fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+    moisson_catalog::resident::peak_mib()
 }
 
 /// Returns `../shared` of the workspace, or `None` (after printing why) when it is absent.

@@ -357,6 +357,23 @@ impl CatalogStore {
         Ok(out)
     }
 
+    /// Calls `each` with every active entry of every source, source by source, without
+    /// copying the registries (a full index rebuild keeps its own compact copy).
+    pub fn for_each_active_entry<E: From<StoreError>>(
+        &self,
+        mut each: impl FnMut(&RecordEntry) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for source in self.registry_sources()? {
+            let registry = self.source_registry(&source)?;
+            for entry in &registry.entries {
+                if entry.state == RecordState::Active {
+                    each(entry)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Returns the active entries whose public id is `dataset_id` (one per source holding it).
     pub fn entries_for_dataset(&self, dataset_id: &str) -> Result<Vec<RecordEntry>, StoreError> {
         let mut out = Vec::new();

@@ -8,9 +8,10 @@
 //! reads it the same way (its content hash must be the one its page gave) and builds its
 //! view from its triples as the store does ([`DatasetView::from_record_quads`], with the
 //! source reference [`CatalogStore::view_and_subjects`] adds). The index is rebuilt by
-//! [`SearchIndex::rebuild_from`], the code of every rebuild: the registry entries and dedup
-//! keys of every record are held, records are read twice (keys, then documents) and
-//! dropped batch by batch. Besides, the bench holds 12 bytes a record (its record table).
+//! [`SearchIndex::rebuild_from`], the code of every rebuild: the registry entries (compact)
+//! and the print of every dedup key are held, records are read twice (keys, then
+//! documents) and dropped batch by batch. Besides, the bench holds 12 bytes a record (its
+//! record table).
 //! Records carry no quality score (as `bench-search --no-quality`).
 //!
 //! It leaves `WORK/index`, an empty `WORK/store` and `WORK/moisson.toml`:
@@ -38,8 +39,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::bench::{peak_rss_mb, reset_peak_rss};
 use crate::runner::source_contexts;
+use moisson_catalog::resident::{self, Resident};
 
 #[derive(Args)]
 pub(super) struct BenchIndexArgs {
@@ -215,17 +216,17 @@ impl GeneratedRecords {
 }
 
 impl RecordSource for GeneratedRecords {
-    fn active_entries(&self) -> Result<Vec<RecordEntry>, SearchError> {
-        let mut out = Vec::with_capacity(
-            self.catalogue.expected_dataset_count() + self.catalogue.expected_service_count(),
-        );
+    fn each_active_entry(
+        &self,
+        each: &mut dyn FnMut(&RecordEntry) -> Result<(), SearchError>,
+    ) -> Result<(), SearchError> {
         for page in 1..=self.catalogue.page_count() {
             let url = self.page_url(page);
             let read = self.read_document(&url, |out| {
                 self.catalogue.write_page(page, &self.base_url, out)
             })?;
             for r in &read.outcome.records {
-                out.push(RecordEntry {
+                each(&RecordEntry {
                     graph: r.graph.clone(),
                     source: self.source.clone(),
                     record_iri: r.iri.clone(),
@@ -237,22 +238,20 @@ impl RecordSource for GeneratedRecords {
                     last_changed: self.harvested_at.clone(),
                     state: RecordState::Active,
                     withdrawn_at: None,
-                });
+                })?;
             }
         }
-        // As the store: sorted by record IRI.
-        out.sort_by(|a, b| a.record_iri.cmp(&b.record_iri));
         self.numbers();
-        Ok(out)
+        Ok(())
     }
 
     fn view_of(&self, entry: &RecordEntry) -> Result<DatasetView, SearchError> {
         Ok(self.view_and_subjects(entry)?.0)
     }
 
-    fn record(&self, entry: &RecordEntry) -> Result<Record, SearchError> {
-        let (view, subjects) = self.view_and_subjects(entry)?;
-        Ok(Record::from_view(entry.clone(), view, subjects))
+    fn record(&self, entry: RecordEntry) -> Result<Record, SearchError> {
+        let (view, subjects) = self.view_and_subjects(&entry)?;
+        Ok(Record::from_view(entry, view, subjects))
     }
 }
 
@@ -297,21 +296,24 @@ pub(super) async fn run(args: BenchIndexArgs) -> anyhow::Result<ExitCode> {
     let (index, _) = SearchIndex::open_or_create(&index_dir)?;
     let records = Arc::new(GeneratedRecords::new(catalogue, BASE_URL, SOURCE_ID));
     let r = records.clone();
-    reset_peak_rss();
+    resident::reset_peak();
     let started = Instant::now();
     let stats = tokio::task::spawn_blocking(move || index.rebuild_from(&*r, &contexts))
         .await
         .context("index task")??;
     let seconds = started.elapsed().as_secs_f64();
-    let peak = peak_rss_mb();
+    let memory = Resident::now();
     let (documents, generator_seconds) = records.generator_work();
     println!(
-        "index build: {} records, {} documents in {:.1} s ({:.0} records/s), peak RSS {:.0} MiB, index {:.1} MB",
+        "index build: {} records, {} documents in {:.1} s ({:.0} records/s), peak RSS {:.0} MiB (at the end {:.0} MiB: heap {:.0}, mapped files {:.0}), index {:.1} MB",
         stats.records,
         stats.documents,
         seconds,
         stats.records as f64 / seconds.max(1e-9),
-        peak,
+        memory.peak_mib,
+        memory.rss_mib,
+        memory.anon_mib,
+        memory.file_mib,
         dir_size(&index_dir) as f64 / 1e6
     );
     println!(
@@ -380,7 +382,8 @@ mod tests {
             assert_eq!((a.records, a.documents), (b.records, b.documents));
             // 200 datasets and 5 services.
             assert_eq!(a.records, 205);
-            let ids: Vec<String> = RecordSource::active_entries(&store)
+            let ids: Vec<String> = store
+                .active_entries()
                 .unwrap()
                 .into_iter()
                 .map(|e| e.dataset_id)
