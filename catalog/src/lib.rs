@@ -45,5 +45,5 @@ pub use store::{
     ActiveGraphs, ActiveRecord, ActiveSnapshot, Assigned, CatalogStore, DatasetView,
     DistributionView, ExportFormat, ExportWriter, FederatedWriter, HarvestCommit, HarvestWriter,
     RecordEntry, RecordState, RecordWriter, Registry, SourceCounts, SparqlDataset, StoreError,
-    VirtualGraph,
+    VirtualGraph, WriterStats,
 };

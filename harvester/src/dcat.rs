@@ -39,6 +39,7 @@ pub fn read_page(
     file.by_ref().take(4096).read_to_end(&mut head)?;
     let rdf_format = format::detect(page.content_type.as_deref(), &head, &page.url)?;
     file.rewind()?;
+    let started = std::time::Instant::now();
     let reopen = || page.body.reopen().ok();
     let mut parsed = parse_page_rereadable(file, reopen, page.bytes, rdf_format, &page.url, limits);
     if let Some(fatal) = parsed.fatal.take() {
@@ -46,5 +47,6 @@ pub fn read_page(
     }
     let mut read = take_records(source, parsed.graph, &parsed.poisoned, registry, limits);
     read.outcome.issues = parsed.issues;
+    read.times.parse = started.elapsed();
     Ok(read)
 }

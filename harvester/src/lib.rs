@@ -45,7 +45,7 @@ pub mod source;
 pub mod validation;
 pub mod xml_guard;
 
-pub use events::{LogProgress, Progress};
+pub use events::{HarvestTimings, LogProgress, Progress};
 pub use fetch::{FetchError, FetchOptions, Fetcher};
 pub use job::{harvest_source, HarvestOptions};
 pub use limits::ParseLimits;

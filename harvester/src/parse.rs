@@ -11,7 +11,7 @@
 //! literals are left out of the graph ([`PageGraph::push_within`]).
 
 use oxigraph::io::{JsonLdProfile, LoadedDocument, RdfFormat, RdfParseError, RdfParser};
-use oxigraph::model::{Term, Triple};
+use oxigraph::model::{NamedOrBlankNode, Term, Triple};
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -340,9 +340,15 @@ fn run_parser(
                 if let Some(issue) = pending_error.take() {
                     issues.push(issue);
                 }
-                let subject: Term = quad.subject.clone().into();
-                if last_subject.as_ref() != Some(&subject) {
-                    last_subject = Some(subject);
+                // Cloned only when the subject changes (a page describes each subject in a
+                // run of triples), not once per triple.
+                let same = match (&last_subject, &quad.subject) {
+                    (Some(Term::NamedNode(a)), NamedOrBlankNode::NamedNode(b)) => a == b,
+                    (Some(Term::BlankNode(a)), NamedOrBlankNode::BlankNode(b)) => a == b,
+                    _ => false,
+                };
+                if !same {
+                    last_subject = Some(quad.subject.clone().into());
                 }
                 graph.push_within(
                     Triple::new(quad.subject, quad.predicate, quad.object),

@@ -7,6 +7,7 @@
 use moisson_catalog::{record_graph_name, RecordKind, Registry};
 use oxigraph::model::{NamedNode, Triple};
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use crate::limits::ParseLimits;
 use crate::parse::ParseIssue;
@@ -56,6 +57,16 @@ pub struct PageOutcome {
     pub links: PageLinks,
 }
 
+/// Time spent reading one page, by step.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadTimes {
+    /// Parsing the body into triples (CSW: mapping the XML records to triples).
+    pub parse: Duration,
+    /// Grouping the triples into records, hashing them and comparing them with the
+    /// registry.
+    pub group: Duration,
+}
+
 /// A page read into records, nothing written yet: the page's triples are kept so that the
 /// new versions can be materialized one at a time ([`ReadPage::new_versions`]).
 pub struct ReadPage {
@@ -65,6 +76,8 @@ pub struct ReadPage {
     new: Vec<(usize, NamedNode)>,
     /// What the page brought.
     pub outcome: PageOutcome,
+    /// Where the time went.
+    pub times: ReadTimes,
 }
 
 impl ReadPage {
@@ -114,6 +127,7 @@ pub fn take_records(
     registry: &Registry,
     limits: &ParseLimits,
 ) -> ReadPage {
+    let started = Instant::now();
     let extracted = extract_records_within(&mut graph, poisoned, limits);
     let mut records = Vec::with_capacity(extracted.records.len());
     let mut new = Vec::new();
@@ -171,5 +185,9 @@ pub fn take_records(
         extracted: extracted.records,
         new,
         outcome,
+        times: ReadTimes {
+            parse: Duration::ZERO,
+            group: started.elapsed(),
+        },
     }
 }

@@ -280,6 +280,8 @@ async fn walk(
             },
             csw: read.csw.clone(),
             page_url,
+            times: crate::pipeline::ReadTimes::default(),
+            materialize: std::time::Duration::ZERO,
         };
         let decision = pager.next(&source, &next_url, &said, so_far);
         if decision.total_hint.is_some() {

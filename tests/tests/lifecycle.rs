@@ -342,3 +342,56 @@ async fn interrupted_jobs_are_marked_failed_at_startup() {
     assert_eq!(job.status, JobStatus::Failed);
     assert!(job.reason.as_deref().unwrap_or("").contains("interrupted"));
 }
+
+/// Keeps the timings a job reports.
+#[derive(Default)]
+struct KeptTimings(std::sync::Mutex<Vec<moisson_harvester::HarvestTimings>>);
+
+impl moisson_harvester::Progress for KeptTimings {
+    fn page_done(&self, _: &str, _: u32, _: u64, _: Option<u64>) {}
+
+    fn finished(&self, _: &moisson_catalog::JobReport) {}
+
+    fn timed(&self, _: &str, timings: &moisson_harvester::HarvestTimings) {
+        self.0.lock().expect("timings").push(*timings);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_harvest_reports_where_its_time_went() {
+    let sandbox = Sandbox::start().await;
+    serve(&sandbox, "/timed.ttl", &ids(30), None);
+    let source = sandbox.source("timed", &sandbox.server.url("/timed.ttl"));
+    let harvest = |progress: std::sync::Arc<KeptTimings>| {
+        moisson_harvester::harvest_source(
+            &sandbox.store,
+            &sandbox.fetcher,
+            &source,
+            &sandbox.options,
+            progress,
+        )
+    };
+    let first = std::sync::Arc::new(KeptTimings::default());
+    let report = harvest(first.clone()).await;
+    assert_eq!((report.status, report.counts.added), (JobStatus::Ok, 30));
+    let timings = first.0.lock().expect("timings").clone();
+    let [t] = timings.as_slice() else {
+        panic!("one report of timings per committed job: {timings:?}");
+    };
+    // Every record graph and its compact copy went through the writer.
+    let stored = sandbox.store.quad_count().expect("count") as u64;
+    assert!(t.writer.quads > 30 && t.writer.quads <= stored, "{t:?}");
+    assert!(
+        t.parse > std::time::Duration::ZERO && t.total >= t.parse + t.group,
+        "{t:?}"
+    );
+    assert!(t.steps().iter().all(|(_, s)| s.is_finite() && *s >= 0.0));
+    // An unchanged page: nothing parsed, nothing written.
+    let again = std::sync::Arc::new(KeptTimings::default());
+    harvest(again.clone()).await;
+    let timings = again.0.lock().expect("timings").clone();
+    let [t] = timings.as_slice() else {
+        panic!("{timings:?}");
+    };
+    assert_eq!((t.writer.quads, t.parse), (0, std::time::Duration::ZERO));
+}

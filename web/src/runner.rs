@@ -148,6 +148,10 @@ impl Progress for Tee {
         self.0.finished(report);
         self.1.finished(report);
     }
+
+    fn timed(&self, source: &str, timings: &moisson_harvester::HarvestTimings) {
+        self.0.timed(source, timings);
+    }
 }
 
 /// The search index and what classification needs to know of the sources.

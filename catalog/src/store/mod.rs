@@ -26,7 +26,7 @@ pub use registry::{order_copies, HarvestCommit, RecordEntry, RecordState, Regist
 pub use sparql::{ActiveGraphs, SparqlDataset, VirtualGraph};
 pub use view::{DatasetView, DistributionView, SourceRef};
 pub use writable::writable_term;
-pub use writer::{HarvestWriter, RecordWriter};
+pub use writer::{HarvestWriter, RecordWriter, WriterStats};
 
 use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef};
 use oxigraph::store::Store;

@@ -2,9 +2,11 @@
 
 use oxigraph::model::{GraphName, NamedNode, Quad, Triple};
 use oxigraph::store::{BulkLoader, Store};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use super::StoreError;
 
@@ -32,6 +34,9 @@ pub struct RecordWriter<'a> {
     store: &'a Store,
     batch: Vec<Quad>,
     written_quads: u64,
+    /// Time spent handing batches to the store (transactions, or the bulk loader, which
+    /// blocks while its threads are all busy).
+    load: Duration,
     /// One bulk loader for all large batches: its SST files are ingested once, at the end.
     loader: Option<BulkLoader<'a>>,
 }
@@ -42,6 +47,7 @@ impl<'a> RecordWriter<'a> {
             store,
             batch: Vec::new(),
             written_quads: 0,
+            load: Duration::ZERO,
             loader: None,
         }
     }
@@ -69,6 +75,7 @@ impl<'a> RecordWriter<'a> {
         if self.batch.is_empty() {
             return Ok(());
         }
+        let started = Instant::now();
         let batch = std::mem::take(&mut self.batch);
         self.written_quads += batch.len() as u64;
         if batch.len() >= BULK_THRESHOLD || self.loader.is_some() {
@@ -84,18 +91,49 @@ impl<'a> RecordWriter<'a> {
             tx.extend(batch.iter());
             tx.commit()?;
         }
+        self.load += started.elapsed();
         Ok(())
     }
 
     /// Writes what is queued and returns the number of quads written in all (the record
     /// graphs and their compact copies).
-    pub fn finish(mut self) -> Result<u64, StoreError> {
+    pub fn finish(self) -> Result<u64, StoreError> {
+        Ok(self.finish_with_stats()?.quads)
+    }
+
+    /// Writes what is queued and says where the time went.
+    fn finish_with_stats(mut self) -> Result<WriterStats, StoreError> {
         self.flush_batch()?;
+        let started = Instant::now();
         if let Some(loader) = self.loader.take() {
             loader.commit()?;
         }
-        Ok(self.written_quads)
+        Ok(WriterStats {
+            quads: self.written_quads,
+            load: self.load,
+            commit: started.elapsed(),
+            ..WriterStats::default()
+        })
     }
+}
+
+/// Where the time of a [`HarvestWriter`] went. The first two are spent by the threads
+/// reading pages, the others by the writer's own thread.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriterStats {
+    /// Quads written (record graphs and their compact copies).
+    pub quads: u64,
+    /// Building the quads of each record graph and its compact copy.
+    pub encode: Duration,
+    /// Waiting for room in the writer's queue (the writer was behind).
+    pub queue_wait: Duration,
+    /// The writer's thread waiting for quads (the readers were behind).
+    pub idle: Duration,
+    /// Handing batches to the store: transactions, or the bulk loader's encoding and
+    /// sorting, which blocks while all its threads are busy.
+    pub load: Duration,
+    /// The bulk loader's last batches and the ingestion of its files into the store.
+    pub commit: Duration,
 }
 
 /// The record graphs of one whole harvest, written by a thread of their own that owns a
@@ -109,7 +147,10 @@ impl<'a> RecordWriter<'a> {
 /// [`super::CatalogStore::collect_garbage`] removes.
 pub struct HarvestWriter {
     sender: Mutex<Option<SyncSender<Vec<Quad>>>>,
-    thread: Mutex<Option<JoinHandle<Result<u64, StoreError>>>>,
+    thread: Mutex<Option<JoinHandle<Result<WriterStats, StoreError>>>>,
+    /// Nanoseconds spent building quads, and waiting for room in the queue.
+    encode_nanos: AtomicU64,
+    queue_wait_nanos: AtomicU64,
 }
 
 impl HarvestWriter {
@@ -120,21 +161,31 @@ impl HarvestWriter {
             .name("moisson-writer".into())
             .spawn(move || {
                 let mut writer = RecordWriter::new(&store);
-                for quads in receiver {
+                let mut idle = Duration::ZERO;
+                loop {
+                    let waiting = Instant::now();
+                    let Ok(quads) = receiver.recv() else { break };
+                    idle += waiting.elapsed();
                     writer.push(quads)?;
                 }
-                writer.finish()
+                let stats = writer.finish_with_stats()?;
+                Ok(WriterStats { idle, ..stats })
             })?;
         Ok(Self {
             sender: Mutex::new(Some(sender)),
             thread: Mutex::new(Some(thread)),
+            encode_nanos: AtomicU64::new(0),
+            queue_wait_nanos: AtomicU64::new(0),
         })
     }
 
     /// Queues `triples` as the content of graph `graph`; returns the number of quads queued.
     pub fn write_graph(&self, graph: &NamedNode, triples: Vec<Triple>) -> Result<u64, StoreError> {
         let count = triples.len() as u64;
+        let started = Instant::now();
         let quads = graph_quads_with_copy(graph, triples);
+        let encoded = Instant::now();
+        add_nanos(&self.encode_nanos, encoded - started);
         let sender = self
             .sender
             .lock()
@@ -147,21 +198,69 @@ impl HarvestWriter {
                 "the store writer stopped on an error (see the job's store error)".into(),
             )
         })?;
+        add_nanos(&self.queue_wait_nanos, encoded.elapsed());
         Ok(count)
     }
 
     /// Writes everything queued and waits for it: the graphs are then in the store.
-    /// Returns the number of quads written.
-    pub fn finish(&self) -> Result<u64, StoreError> {
+    /// Returns the number of quads written and where the time went.
+    pub fn finish(&self) -> Result<WriterStats, StoreError> {
         if let Ok(mut sender) = self.sender.lock() {
             sender.take();
         }
         let handle = self.thread.lock().ok().and_then(|mut t| t.take());
-        match handle {
+        let stats = match handle {
             Some(h) => h
                 .join()
-                .map_err(|_| StoreError::Crashed("the store writer thread panicked".into()))?,
-            None => Ok(0),
+                .map_err(|_| StoreError::Crashed("the store writer thread panicked".into()))??,
+            None => WriterStats::default(),
+        };
+        Ok(WriterStats {
+            encode: Duration::from_nanos(self.encode_nanos.load(Ordering::Relaxed)),
+            queue_wait: Duration::from_nanos(self.queue_wait_nanos.load(Ordering::Relaxed)),
+            ..stats
+        })
+    }
+}
+
+fn add_nanos(counter: &AtomicU64, elapsed: Duration) {
+    let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+    counter.fetch_add(nanos, Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::CatalogStore;
+    use oxigraph::model::{Literal, NamedNode, Triple};
+
+    #[test]
+    fn the_harvest_writer_says_what_it_wrote_and_where_the_time_went() {
+        let store = CatalogStore::in_memory().expect("store");
+        let before = store.quad_count().expect("count");
+        let writer = store.harvest_writer().expect("writer");
+        let graphs: Vec<NamedNode> = (0..3)
+            .map(|i| NamedNode::new_unchecked(format!("urn:moisson:record:t:{i}:h")))
+            .collect();
+        for (i, graph) in graphs.iter().enumerate() {
+            let triples: Vec<Triple> = (0..=i)
+                .map(|k| {
+                    Triple::new(
+                        NamedNode::new_unchecked(format!("https://ex.org/d/{i}")),
+                        NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
+                        Literal::new_simple_literal(format!("titre {k}")),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                writer.write_graph(graph, triples).expect("queued"),
+                i as u64 + 1
+            );
         }
+        let stats = writer.finish().expect("written");
+        // 1 + 2 + 3 triples, and one compact copy per graph.
+        assert_eq!(stats.quads, 6 + 3);
+        assert_eq!(store.quad_count().expect("count") - before, 9);
+        // A finished writer takes nothing more, and says so.
+        assert!(writer.write_graph(&graphs[0], Vec::new()).is_err());
     }
 }

@@ -261,6 +261,7 @@ pub fn read_page(
     registry: &Registry,
     limits: &ParseLimits,
 ) -> Result<(ReadPage, CswPageInfo), CswPageError> {
+    let started = std::time::Instant::now();
     if let Err(refusal) = crate::xml_guard::check_xml(page.body.reopen()?, limits) {
         return Err(ResponseError::Refused {
             position: refusal.offset,
@@ -277,7 +278,9 @@ pub fn read_page(
         issues,
         info,
     } = map_response(file, endpoint, &base, limits)?;
+    let parse = started.elapsed();
     let mut read = take_records(source, graph, &HashMap::new(), registry, limits);
+    read.times.parse = parse;
     let outcome = &mut read.outcome;
     rejected.append(&mut outcome.rejected);
     outcome.rejected = rejected;

@@ -23,10 +23,10 @@ use moisson_catalog::{
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-use crate::events::Progress;
+use crate::events::{HarvestTimings, Progress};
 use crate::fetch::{Conditional, FetchedPage, Fetcher, Validators};
 use crate::limits::ParseLimits;
 use crate::source::Source;
@@ -134,6 +134,7 @@ pub async fn harvest_source(
     progress: Arc<dyn Progress>,
 ) -> JobReport {
     let progress = &*progress;
+    let started = Instant::now();
     let mut report = JobReport::start(&source.id);
     report.source_name = Some(source.name.clone());
     let running = report.clone();
@@ -183,16 +184,21 @@ pub async fn harvest_source(
     }
     // The new record versions must all be in the store before the registry names them.
     let writer = job.writer.clone();
+    let tail = Instant::now();
     let written = tokio::task::spawn_blocking(move || writer.finish()).await;
+    walk.timings.write_tail = tail.elapsed();
     let error = match written {
-        Ok(Ok(_)) => None,
+        Ok(Ok(stats)) => {
+            walk.timings.writer = stats;
+            None
+        }
         Ok(Err(e)) => Some(e.to_string()),
         Err(e) => Some(format!("store writer crashed: {e}")),
     };
     if let Some(error) = error {
         return fail(store, walk.report, "store write".into(), &error, progress).await;
     }
-    finish(store, walk, &job.registry, options, progress).await
+    finish(store, walk, &job.registry, options, progress, started).await
 }
 
 impl Job<'_> {
@@ -209,7 +215,10 @@ impl Job<'_> {
         follow.visited.insert(key.clone());
         let stored = self.fingerprints.get(&key);
         let memo = stored.and_then(|f| PageMemo::decode(f));
-        let page = match self.fetch(pager, follow, &mut key, memo.as_ref()).await {
+        let fetching = Instant::now();
+        let fetched = self.fetch(pager, follow, &mut key, memo.as_ref()).await;
+        walk.timings.fetch += fetching.elapsed();
+        let page = match fetched {
             Ok(page) => page,
             Err((halt, message)) => {
                 let at = Location::page(page_no, &key);
@@ -330,6 +339,9 @@ impl Job<'_> {
         let request = pager.request_description();
         let read =
             read_and_write(&self.reader, &self.writer, &self.registry, fetched, request).await?;
+        walk.timings.parse += read.times.parse;
+        walk.timings.group += read.times.group;
+        walk.timings.materialize += read.materialize;
         let new_rejects = walk.absorb(self.source.id.as_str(), page_no, key, &read.outcome);
         let so_far = WalkSoFar {
             records_before: (walk.seen.len() + walk.rejected.len()) as u64,
@@ -384,16 +396,27 @@ async fn read_and_write(
     let (reader, writer, registry) = (reader.clone(), writer.clone(), registry.clone());
     let task = tokio::task::spawn_blocking(move || {
         let (read, csw) = reader.read(&page, &registry, request.as_deref())?;
-        for (name, triples) in read.new_versions() {
+        let mut materialize = Duration::ZERO;
+        let mut versions = read.new_versions();
+        loop {
+            let copying = Instant::now();
+            let Some((name, triples)) = versions.next() else {
+                break;
+            };
+            materialize += copying.elapsed();
             writer.write_graph(name, triples).map_err(|e| ReadFailure {
                 position: None,
                 message: e.to_string(),
             })?;
         }
+        drop(versions);
+        let times = read.times;
         Ok(PageRead {
             outcome: read.into_outcome(),
             csw,
             page_url: page.url.clone(),
+            times,
+            materialize,
         })
     });
     match task.await {
@@ -504,6 +527,7 @@ async fn finish(
     registry: &Registry,
     options: &HarvestOptions,
     progress: &dyn Progress,
+    started: Instant,
 ) -> JobReport {
     let source = walk.report.source.clone();
     let walked = plan::Walked {
@@ -531,8 +555,16 @@ async fn finish(
         commit.pages = std::mem::take(&mut walk.pages);
     }
     commit.job = Some(report.clone());
-    match blocking(store, move |s| s.commit_harvest(&source, &commit)).await {
+    let committing = Instant::now();
+    let committed = blocking(store, move |s| s.commit_harvest(&source, &commit)).await;
+    let timings = HarvestTimings {
+        registry_commit: committing.elapsed(),
+        total: started.elapsed(),
+        ..walk.timings
+    };
+    match committed {
         Ok(()) => {
+            progress.timed(&report.source, &timings);
             progress.finished(&report);
             report
         }

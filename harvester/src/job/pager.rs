@@ -8,7 +8,7 @@ use crate::csw::{self, CswPageError, CswPageInfo};
 use crate::dcat::{self, PageError};
 use crate::fetch::{Conditional, FetchedPage, Fetcher, Validators};
 use crate::limits::ParseLimits;
-use crate::pipeline::{PageOutcome, ReadPage};
+use crate::pipeline::{PageOutcome, ReadPage, ReadTimes};
 use crate::source::{Protocol, Source};
 
 /// `Accept` header of `dcat` pages.
@@ -59,6 +59,10 @@ pub(crate) struct PageRead {
     pub(crate) csw: Option<CswPageInfo>,
     /// The URL the page was read from (after redirects), to resolve its links.
     pub(crate) page_url: String,
+    /// Time spent parsing and grouping the page.
+    pub(crate) times: ReadTimes,
+    /// Time spent copying its new record versions out of the page.
+    pub(crate) materialize: std::time::Duration,
 }
 
 /// Why a page could not be read.

@@ -5,7 +5,7 @@ use moisson_catalog::{JobReport, Location, RecordEntry};
 use std::collections::{HashMap, HashSet};
 
 use super::memo::PageMemo;
-use crate::events::RecordRejected;
+use crate::events::{HarvestTimings, RecordRejected};
 use crate::pipeline::{PageOutcome, RecordOutcome, TakenRecord};
 
 /// The walk so far.
@@ -24,6 +24,8 @@ pub(super) struct Walk {
     pub(super) incomplete_reason: Option<String>,
     /// How many records the source says it has.
     pub(super) total_hint: Option<u64>,
+    /// Where the time went so far.
+    pub(super) timings: HarvestTimings,
 }
 
 /// Why paging stops early: an error of the page and the job's reason.
@@ -57,6 +59,7 @@ impl Walk {
             pages: Vec::new(),
             incomplete_reason: None,
             total_hint: None,
+            timings: HarvestTimings::default(),
         }
     }
 

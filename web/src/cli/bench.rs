@@ -3,8 +3,12 @@
 //! `If-None-Match`), harvests it into a fresh on-disk store, then re-harvests it unchanged
 //! (conditional GET, then without validators: byte-identical body, then forced re-parse),
 //! and reports wall time, datasets/s, peak RSS, HTTP requests, bytes served and records
-//! written of each phase. With `--rdflib PYTHON`, times rdflib's parse of the same file in
-//! a child process, for a ratio measured in one run.
+//! written of each phase, and where the first harvest's time went, step by step. Two
+//! references are timed in the same run: oxigraph's Turtle parser alone on the same file
+//! (quads counted, nothing stored), and oxigraph's own bulk load of the file into one named
+//! graph of a fresh store (parse plus the six quad indexes: the floor of any harvest that
+//! stores the quads). With `--rdflib PYTHON`, rdflib's parse of the same file is timed in a
+//! child process, for ratios measured in one run.
 
 use anyhow::{bail, Context};
 use axum::body::Body;
@@ -14,13 +18,14 @@ use clap::Args;
 use moisson_catalog::{CatalogStore, JobReport, SourceId};
 use moisson_demo::DemoFormat;
 use moisson_harvester::{
-    harvest_source, FetchOptions, Fetcher, HarvestOptions, LogProgress, Protocol, Source,
+    harvest_source, FetchOptions, Fetcher, HarvestOptions, HarvestTimings, LogProgress, Progress,
+    Protocol, Source,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 #[derive(Args)]
@@ -37,11 +42,89 @@ pub(super) struct BenchArgs {
     /// Python interpreter with rdflib; when given, rdflib's parse of the same file is timed.
     #[arg(long)]
     rdflib: Option<PathBuf>,
+    /// Skip oxigraph's own bulk load of the file (the write floor reference).
+    #[arg(long)]
+    no_bulk_reference: bool,
+    /// Run the first harvest only (no re-harvests): for a profiler.
+    #[arg(long)]
+    first_harvest_only: bool,
+}
+
+/// Logs like [`LogProgress`] and keeps the timings of the last job.
+#[derive(Default)]
+struct TimedProgress {
+    timings: Mutex<Option<HarvestTimings>>,
+}
+
+impl Progress for TimedProgress {
+    fn page_done(&self, source: &str, page: u32, records: u64, total: Option<u64>) {
+        LogProgress.page_done(source, page, records, total);
+    }
+
+    fn finished(&self, report: &JobReport) {
+        LogProgress.finished(report);
+    }
+
+    fn timed(&self, source: &str, timings: &HarvestTimings) {
+        LogProgress.timed(source, timings);
+        if let Ok(mut kept) = self.timings.lock() {
+            *kept = Some(*timings);
+        }
+    }
+}
+
+/// Parses `file` with oxigraph's Turtle parser, storing nothing: returns the quads read.
+fn oxigraph_parse(file: &Path) -> anyhow::Result<u64> {
+    let reader = std::io::BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?,
+    );
+    let mut quads = 0u64;
+    for quad in
+        oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle).for_reader(reader)
+    {
+        quad.context("oxigraph parse")?;
+        quads += 1;
+    }
+    Ok(quads)
+}
+
+/// Loads `file` into one named graph of a fresh store at `dir` with oxigraph's bulk loader
+/// (the harvest writer's settings: 2 threads, 256 MB): parse plus the six quad indexes.
+/// Returns the quads stored.
+fn oxigraph_bulk_load(file: &Path, dir: &Path) -> anyhow::Result<usize> {
+    if dir.is_dir() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    let store = oxigraph::store::Store::open(dir).context("opening the reference store")?;
+    let reader = std::io::BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?,
+    );
+    let graph = oxigraph::model::NamedNode::new_unchecked("urn:moisson:bench:reference");
+    let parser = oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+        .with_default_graph(graph);
+    let mut loader = store
+        .bulk_loader()
+        .with_num_threads(2)
+        .with_max_memory_size_in_megabytes(256);
+    loader
+        .load_from_reader(parser, reader)
+        .context("oxigraph bulk load")?;
+    loader.commit().context("oxigraph bulk load commit")?;
+    let count = store.len().context("counting the reference store")?;
+    drop(store);
+    std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    Ok(count)
 }
 
 struct Phase {
     name: &'static str,
     seconds: f64,
+    /// CPU time of the process (every thread) during the phase.
+    cpu_seconds: f64,
+    /// CPU time the store's background work (compaction) took after the phase ended.
+    settle_cpu_seconds: f64,
     peak_rss_mb: f64,
     report: JobReport,
     requests: u64,
@@ -74,6 +157,53 @@ pub(super) fn fresh_store_and_fetcher(
         ..FetchOptions::default()
     })?;
     Ok((store, fetcher))
+}
+
+/// Returns the CPU time (user + system, every thread) of this process so far, in seconds:
+/// on a shared machine, what a phase cost whatever the other processes took.
+pub(super) fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at the state, field 3.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15, so 11 and 12 after the state.
+    (ticks(11) + ticks(12)) / clock_ticks_per_second()
+}
+
+fn clock_ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+        .unwrap_or(100.0)
+}
+
+/// Waits until the process is nearly idle (the store's background compaction done: under
+/// a tenth of a core for three seconds, a minute at most) and returns the CPU seconds used
+/// meanwhile.
+async fn settle_cpu() -> f64 {
+    let start = cpu_seconds();
+    let mut last = start;
+    let mut quiet = 0;
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let now = cpu_seconds();
+        quiet = if now - last < 0.1 { quiet + 1 } else { 0 };
+        last = now;
+        if quiet >= 3 {
+            break;
+        }
+    }
+    last - start
 }
 
 /// Returns the peak resident set size of this process, in MiB.
@@ -113,6 +243,25 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             path
         }
     };
+    // References first, in the same run: oxigraph's parser alone, then its bulk load.
+    let parse_file = file.clone();
+    let started = Instant::now();
+    let parsed_quads = tokio::task::spawn_blocking(move || oxigraph_parse(&parse_file)).await??;
+    let oxigraph_seconds = started.elapsed().as_secs_f64();
+    println!("oxigraph parse alone: {oxigraph_seconds:.2} s, {parsed_quads} quads");
+    let bulk_seconds = if args.no_bulk_reference {
+        None
+    } else {
+        let (bulk_file, bulk_dir) = (file.clone(), work.join("bench-reference-store"));
+        let started = Instant::now();
+        let stored = tokio::task::spawn_blocking(move || oxigraph_bulk_load(&bulk_file, &bulk_dir))
+            .await??;
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "oxigraph bulk load (parse + 6 quad indexes, one named graph): {seconds:.2} s, {stored} quads"
+        );
+        Some(seconds)
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/catalog.ttl", listener.local_addr()?);
     let served = Arc::new(Served::default());
@@ -120,12 +269,19 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let (store, fetcher) = fresh_store_and_fetcher(&work, "bench-store")?;
     let source = Source::new(SourceId::new("bench")?, "bench", url, Protocol::Dcat);
     let mut phases = Vec::new();
-    for (name, force, validators) in [
+    let mut first_timings = None;
+    let runs = [
         ("first harvest", false, true),
         ("re-harvest, 304 not modified", false, true),
         ("re-harvest, byte-identical", false, false),
         ("re-harvest, forced re-parse", true, false),
-    ] {
+    ];
+    let runs = if args.first_harvest_only {
+        &runs[..1]
+    } else {
+        &runs[..]
+    };
+    for &(name, force, validators) in runs {
         served.no_validators.store(!validators, Ordering::SeqCst);
         let (requests, bytes) = (
             served.requests.load(Ordering::SeqCst),
@@ -136,17 +292,26 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             force,
             ..HarvestOptions::default()
         };
+        let progress = Arc::new(TimedProgress::default());
+        let cpu = cpu_seconds();
         let started = Instant::now();
-        let report =
-            harvest_source(&store, &fetcher, &source, &options, Arc::new(LogProgress)).await;
+        let report = harvest_source(&store, &fetcher, &source, &options, progress.clone()).await;
         let seconds = started.elapsed().as_secs_f64();
+        let cpu_seconds = cpu_seconds() - cpu;
+        let peak_rss_mb = peak_rss_mb();
+        let settle_cpu_seconds = settle_cpu().await;
         if report.status == moisson_catalog::JobStatus::Failed {
             bail!("{name} failed: {}", report.reason.unwrap_or_default());
+        }
+        if phases.is_empty() {
+            first_timings = progress.timings.lock().ok().and_then(|t| *t);
         }
         phases.push(Phase {
             name,
             seconds,
-            peak_rss_mb: peak_rss_mb(),
+            cpu_seconds,
+            settle_cpu_seconds,
+            peak_rss_mb,
             report,
             requests: served.requests.load(Ordering::SeqCst) - requests,
             bytes_served: served.bytes.load(Ordering::SeqCst) - bytes,
@@ -162,9 +327,11 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         store.quad_count()?
     );
     println!(
-        "{:<30} {:>9} {:>12} {:>13} {:>9} {:>10} {:>16} {:>10} {:>12}",
+        "{:<30} {:>9} {:>8} {:>10} {:>12} {:>13} {:>9} {:>10} {:>16} {:>10} {:>12}",
         "phase",
         "seconds",
+        "CPU s",
+        "+settle s",
         "datasets/s",
         "peak RSS MiB",
         "requests",
@@ -176,9 +343,11 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     for p in &phases {
         let c = &p.report.counts;
         println!(
-            "{:<30} {:>9.2} {:>12.0} {:>13.0} {:>9} {:>10.1} {:>16} {:>10} {:>12}",
+            "{:<30} {:>9.2} {:>8.1} {:>10.1} {:>12.0} {:>13.0} {:>9} {:>10.1} {:>16} {:>10} {:>12}",
             p.name,
             p.seconds,
+            p.cpu_seconds,
+            p.settle_cpu_seconds,
             datasets as f64 / p.seconds,
             p.peak_rss_mb,
             p.requests,
@@ -188,12 +357,35 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             p.quads_after
         );
     }
+    if let [first, not_modified, identical, reparse] = &phases[..] {
+        println!(
+            "first harvest / 304 re-harvest: {:.0}x; / byte-identical re-harvest: {:.1}x; / forced re-parse: {:.1}x",
+            first.seconds / not_modified.seconds,
+            first.seconds / identical.seconds,
+            first.seconds / reparse.seconds
+        );
+    }
+    if let Some(t) = &first_timings {
+        println!(
+            "\nfirst harvest, step by step (reading and writing overlap: the writer has its own thread; {} quads written):",
+            t.writer.quads
+        );
+        for (step, seconds) in t.steps() {
+            println!("  {step:<28} {seconds:>8.2} s");
+        }
+        println!("  {:<28} {:>8.2} s", "whole job", t.total.as_secs_f64());
+    }
+    let first = phases[0].seconds;
     println!(
-        "first harvest / 304 re-harvest: {:.0}x; / byte-identical re-harvest: {:.1}x; / forced re-parse: {:.1}x",
-        phases[0].seconds / phases[1].seconds,
-        phases[0].seconds / phases[2].seconds,
-        phases[0].seconds / phases[3].seconds
+        "\nfirst harvest {first:.2} s; oxigraph parse alone {oxigraph_seconds:.2} s: the harvest takes {:.1}x the parse",
+        first / oxigraph_seconds
     );
+    if let Some(bulk) = bulk_seconds {
+        println!(
+            "oxigraph bulk load {bulk:.2} s: the harvest takes {:.2}x oxigraph's own parse + store",
+            first / bulk
+        );
+    }
     if let Some(python) = &args.rdflib {
         let started = Instant::now();
         let status = std::process::Command::new(python)
@@ -206,9 +398,10 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             bail!("rdflib parse failed ({status})");
         }
         println!(
-            "rdflib parse alone: {:.1} s; Moisson's whole first harvest is {:.1}x faster",
+            "rdflib parse alone: {:.1} s; Moisson's whole first harvest is {:.1}x faster; oxigraph's parse alone {:.1}x",
             rdflib_seconds,
-            rdflib_seconds / phases[0].seconds
+            rdflib_seconds / first,
+            rdflib_seconds / oxigraph_seconds
         );
     }
     Ok(ExitCode::SUCCESS)
