@@ -431,7 +431,7 @@ impl SearchIndex {
             for document in in_parallel(&batch, threads, &build) {
                 writer.add_document(document?)?;
                 documents += 1;
-                if documents % 100_000 == 0 {
+                if documents.is_multiple_of(100_000) {
                     log_memory("documents built", documents as usize);
                 }
             }
