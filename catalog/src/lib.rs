@@ -17,7 +17,7 @@
 //! - [`model`] — Plain data of the domain.
 //! - [`publishers`] — Producers.
 //! - [`quality`] — The quality autodiagnostic.
-//! - [`resident`] — Resident memory of this process (benchmarks, phase logs).
+//! - [`resident`] — Resident memory and CPU time of this process (benchmarks, phase logs).
 //! - [`shacl`] — SHACL Core validation written over oxigraph's in-memory graphs, and Moisson's shapes.
 //! - [`store`] — The oxigraph store.
 //! - [`vocab`] — The vocabularies Moisson reads and writes.

@@ -1,6 +1,6 @@
-//! Resident memory of this process as Linux reports it (`/proc/self/status`): what the
-//! benchmarks print and the long jobs (index rebuild) log at each phase. Every figure is
-//! 0 where `/proc` is absent.
+//! Resident memory and CPU time of this process as Linux reports them (`/proc/self/status`,
+//! `/proc/self/stat`): what the benchmarks print, the long jobs (index rebuild) log at each
+//! phase and the SPARQL worker bounds. Memory figures are 0 where `/proc` is absent.
 
 /// Resident memory now and at its peak, in MiB.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -44,6 +44,23 @@ pub fn peak_mib() -> f64 {
 /// Resets the peak resident size (Linux), so each phase of a benchmark reports its own.
 pub fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// CPU time (user + system, every thread) this process has used, in seconds, from
+/// `/proc/self/stat` (Linux fixes the user-space clock tick at 100 per second); `None`
+/// where it cannot be read.
+pub fn cpu_seconds() -> Option<f64> {
+    cpu_ticks_of_stat(&std::fs::read_to_string("/proc/self/stat").ok()?).map(|t| t as f64 / 100.0)
+}
+
+/// User + system ticks of a `/proc/PID/stat` line (the command name may hold spaces and
+/// parentheses: fields are counted after its last `)`).
+pub fn cpu_ticks_of_stat(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(user + system)
 }
 
 #[cfg(test)]

@@ -354,8 +354,8 @@ impl Warmer for FacetTables {
             .iter()
             .flat_map(|g| g.segments().iter().map(|(id, opstamp)| (*id, *opstamp)))
             .collect();
-        self.lock()
-            .retain(|id, _| live.iter().any(|(l, _)| l == id));
+        let live_segments: HashSet<SegmentId> = live.iter().map(|(id, _)| *id).collect();
+        self.lock().retain(|id, _| live_segments.contains(id));
         self.totals
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -48,6 +48,7 @@
 //! bytes of answer, and waits for the next request; it exits when its stdin closes.
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use moisson_catalog::resident::cpu_ticks_of_stat;
 use moisson_catalog::CatalogStore;
 use moisson_search::SearchIndex;
 use oxigraph::sparql::CancellationToken;
@@ -874,16 +875,6 @@ fn cpu_seconds_used() -> std::io::Result<u64> {
     cpu_ticks_of_stat(&stat)
         .map(|ticks| ticks.div_ceil(100))
         .ok_or_else(|| std::io::Error::other("unreadable /proc/self/stat"))
-}
-
-/// User + system ticks of a `/proc/PID/stat` line (the command name may hold spaces and
-/// parentheses: fields are counted after its last `)`).
-fn cpu_ticks_of_stat(stat: &str) -> Option<u64> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace().skip(11);
-    let user: u64 = fields.next()?.parse().ok()?;
-    let system: u64 = fields.next()?.parse().ok()?;
-    Some(user + system)
 }
 
 /// One thread that cancels the running query at its deadline (a thread per query would

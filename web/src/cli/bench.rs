@@ -162,29 +162,7 @@ pub(super) fn fresh_store_and_fetcher(
 /// Returns the CPU time (user + system, every thread) of this process so far, in seconds:
 /// on a shared machine, what a phase cost whatever the other processes took.
 pub(super) fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start at the state, field 3.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15, so 11 and 12 after the state.
-    (ticks(11) + ticks(12)) / clock_ticks_per_second()
-}
-
-fn clock_ticks_per_second() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|v| *v > 0.0)
-        .unwrap_or(100.0)
+    moisson_catalog::resident::cpu_seconds().unwrap_or(0.0)
 }
 
 /// Waits until the process is nearly idle (the store's background compaction done: under
@@ -206,20 +184,9 @@ async fn settle_cpu() -> f64 {
     last - start
 }
 
-/// Returns the peak resident set size of this process, in MiB.
-pub(super) fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-/// Resets the peak RSS counter (Linux), so each phase reports its own peak.
-pub(super) fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
+/// The peak resident size of this process in MiB, and its reset (each phase reports its
+/// own peak).
+pub(super) use moisson_catalog::resident::{peak_mib as peak_rss_mb, reset_peak as reset_peak_rss};
 
 pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let temp = tempfile::tempdir().context("creating a temporary folder")?;

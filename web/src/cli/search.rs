@@ -115,14 +115,14 @@ fn time_answers(
     runs: usize,
 ) -> Result<String, moisson_search::index::SearchError> {
     index.set_cache_capacity(0);
-    let cpu_before = process_cpu_seconds();
+    let cpu_before = moisson_catalog::resident::cpu_seconds();
     let mut walls = Vec::with_capacity(runs);
     for _ in 0..runs {
         let started = std::time::Instant::now();
         index.search(request)?;
         walls.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    let cpu = match (cpu_before, process_cpu_seconds()) {
+    let cpu = match (cpu_before, moisson_catalog::resident::cpu_seconds()) {
         (Some(before), Some(after)) => {
             format!("{:.3} ms", (after - before) * 1000.0 / runs as f64)
         }
@@ -135,18 +135,6 @@ fn time_answers(
         at(0.5),
         at(0.99)
     ))
-}
-
-/// CPU time (user and system) of this process, from `/proc` (Linux; 10 ms ticks, so time
-/// many runs).
-fn process_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
 }
 
 fn print_table(response: &SearchResponse) {
