@@ -9,9 +9,14 @@
 //! shown (results in one or two départements, see `query::facet_values`): a broad search
 //! does not pay for them.
 //!
-//! A search matching most of a segment (a commune filter finds its whole région, an empty
-//! search everything) counts the documents it does not match and subtracts them from the
-//! segment's totals, computed once per segment and set of deletions.
+//! A search matching many documents counts from the nearest of a few precomputed sets
+//! instead: the segment's live documents (an empty search), or the documents of one of its
+//! frequent facet terms (a commune filter finds its whole région's datasets): the counts
+//! over that set, computed once per segment and set of deletions, less the counts of its
+//! documents the search does not match, plus those of the matches outside it. The work is
+//! the size of the difference between the matches and that set, not of the matches.
+//! The frequent terms' document sets are also read by `crate::term_union` and
+//! `crate::filtered` instead of decoding their postings at every search.
 //!
 //! Invariants:
 //! - A table describes one segment (segments never change) and every one of its
@@ -20,13 +25,17 @@
 //!   compares both on a fixture index).
 //! - Tables of segments that no live searcher uses are dropped, and totals of a segment's
 //!   deletions that no live searcher sees.
+//! - Memory per segment: the value lists (a few bytes per document and value), at most
+//!   [`MAX_FREQUENT`] bit sets of the frequent terms (a bit per document each), and per
+//!   set of deletions the counts over the live documents and over each frequent term
+//!   used as a base (four bytes per value each, computed at first use).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::SegmentId;
-use tantivy::schema::Facet;
+use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{
     DocId, Opstamp, Score, Searcher, SearcherGeneration, SegmentOrdinal, SegmentReader, Warmer,
 };
@@ -35,6 +44,29 @@ use crate::schema::DIMENSIONS;
 
 /// Dimensions counted only on demand (the finer places).
 const FINE_DIMENSIONS: &[&str] = &["epci", "commune"];
+
+/// At most this many frequent terms per segment keep a bit set of their documents.
+const MAX_FREQUENT: usize = 32;
+
+/// A facet term is frequent in a segment holding it for at least an eighth of its
+/// documents, and at least this many (below that, reading its postings is cheap).
+const FREQUENT_MIN_DOCS: u32 = 2048;
+
+/// A bit per document of a segment.
+pub(crate) type Bits = Vec<u64>;
+
+/// Sets the bit of `doc`.
+#[inline]
+pub(crate) fn set_bit(bits: &mut [u64], doc: DocId) {
+    if let Some(word) = bits.get_mut((doc / 64) as usize) {
+        *word |= 1 << (doc % 64);
+    }
+}
+
+/// The number of bits set.
+pub(crate) fn ones(bits: &[u64]) -> u32 {
+    bits.iter().map(|w| w.count_ones()).sum()
+}
 
 /// Value numbers of a segment's documents: document `d` has `ids[starts[d]..starts[d + 1]]`.
 struct Lists {
@@ -120,11 +152,22 @@ pub(crate) struct SegmentFacets {
     ranges: Vec<std::ops::Range<usize>>,
     coarse: Lists,
     fine: Lists,
+    /// The frequent facet terms (encoded `/dimension/value`, any dimension including the
+    /// scope) and their documents, deleted ones included.
+    frequent: Vec<(Box<[u8]>, Arc<Bits>)>,
+}
+
+/// Which lists of values: the coarse dimensions, or the finer places.
+#[derive(Clone, Copy)]
+enum Level {
+    Coarse,
+    Fine,
 }
 
 impl SegmentFacets {
-    /// Reads the facet column of `segment` (field `field`) once.
-    fn build(segment: &SegmentReader, field: &str) -> tantivy::Result<Self> {
+    /// Reads the facet column of `segment` (field `field`) once, and the postings of its
+    /// frequent terms (held by at least `min_docs` documents and an eighth of them).
+    fn build(segment: &SegmentReader, field: &str, min_docs: u32) -> tantivy::Result<Self> {
         let reader = segment.facet_reader(field)?;
         let dictionary = reader.facet_dict();
         // Term ordinal → value number, for facets `/dimension/value` of counted dimensions.
@@ -187,6 +230,7 @@ impl SegmentFacets {
             ranges,
             coarse,
             fine,
+            frequent: frequent_terms(segment, field, min_docs)?,
         })
     }
 
@@ -194,22 +238,121 @@ impl SegmentFacets {
         self.coarse.bytes()
             + self.fine.bytes()
             + self.values.iter().map(|(_, v)| v.len() + 24).sum::<usize>()
+            + self
+                .frequent
+                .iter()
+                .map(|(k, b)| k.len() + b.len() * 8)
+                .sum::<usize>()
+    }
+
+    fn lists(&self, level: Level) -> &Lists {
+        match level {
+            Level::Coarse => &self.coarse,
+            Level::Fine => &self.fine,
+        }
+    }
+
+    /// The documents of the facet term whose encoded value is `key` (deleted ones
+    /// included), when it is frequent in this segment.
+    pub(crate) fn frequent(&self, key: &[u8]) -> Option<Arc<Bits>> {
+        self.frequent
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, bits)| bits.clone())
     }
 }
 
+/// The documents of the (at most [`MAX_FREQUENT`]) most frequent two-level facet terms of
+/// `segment` held by at least `min_docs` documents and an eighth of the segment.
+fn frequent_terms(
+    segment: &SegmentReader,
+    field: &str,
+    min_docs: u32,
+) -> tantivy::Result<Vec<(Box<[u8]>, Arc<Bits>)>> {
+    let max_doc = segment.max_doc();
+    let least = min_docs.max(max_doc / 8).max(1);
+    let field = segment.schema().get_field(field)?;
+    let inverted = segment.inverted_index(field)?;
+    let mut found = Vec::new();
+    let mut terms = inverted.terms().stream()?;
+    while terms.advance() {
+        let info = terms.value();
+        if info.doc_freq < least {
+            continue;
+        }
+        // Two-level paths only: `/dimension` itself is held by every document with a value.
+        let Ok(facet) = Facet::from_encoded(terms.key().to_vec()) else {
+            continue;
+        };
+        if facet.to_path().len() != 2 {
+            continue;
+        }
+        found.push((info.doc_freq, Box::<[u8]>::from(terms.key()), info.clone()));
+    }
+    found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    found.truncate(MAX_FREQUENT);
+    let words = (max_doc as usize).div_ceil(64);
+    let mut out = Vec::with_capacity(found.len());
+    for (_, key, info) in found {
+        let mut bits = vec![0u64; words];
+        let mut block =
+            inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+        loop {
+            let docs = block.docs();
+            if docs.is_empty() {
+                break;
+            }
+            for &doc in docs {
+                set_bit(&mut bits, doc);
+            }
+            block.advance();
+        }
+        out.push((key, Arc::new(bits)));
+    }
+    Ok(out)
+}
+
 /// The live documents of a segment at one set of deletions, and the count of every value
-/// over them: a search matching more than half of them counts the others.
-struct LiveTotals {
+/// over them and over the live documents of each frequent term: the bases a search with
+/// many matches counts from (see [`count_matches`]).
+pub(crate) struct LiveTotals {
     /// A bit per live document.
-    live: Vec<u64>,
+    live: Bits,
     live_count: u32,
-    /// Counts of the coarse values (0 for the finer places).
-    coarse: Vec<u32>,
-    /// Counts of the finer places' values, computed at the first search that shows them.
+    /// Counts over the live documents.
+    all: BaseCounts,
+    /// Live documents of each frequent term (in the order of `SegmentFacets::frequent`),
+    /// and their counts.
+    terms: Vec<(u32, BaseCounts)>,
+}
+
+/// The counts of every value over one base set, by level, computed at first use.
+#[derive(Default)]
+struct BaseCounts {
+    coarse: std::sync::OnceLock<Vec<u32>>,
     fine: std::sync::OnceLock<Vec<u32>>,
 }
 
+impl BaseCounts {
+    fn of(&self, level: Level, table: &SegmentFacets, bits: &dyn Fn() -> Bits) -> &[u32] {
+        let cell = match level {
+            Level::Coarse => &self.coarse,
+            Level::Fine => &self.fine,
+        };
+        cell.get_or_init(|| {
+            let mut counts = vec![0; table.values.len()];
+            count_set_bits(table.lists(level), &bits(), &mut counts);
+            counts
+        })
+    }
+}
+
 impl LiveTotals {
+    /// A bit per live document of the segment.
+    pub(crate) fn live(&self) -> &[u64] {
+        &self.live
+    }
+
     fn build(table: &SegmentFacets, segment: &SegmentReader) -> Self {
         let docs = segment.max_doc();
         let mut live = vec![0u64; (docs as usize).div_ceil(64)];
@@ -218,51 +361,92 @@ impl LiveTotals {
                 live[(doc / 64) as usize] |= 1 << (doc % 64);
             }
         }
-        let live_count = live.iter().map(|w| w.count_ones()).sum();
-        let mut coarse = vec![0; table.values.len()];
-        count_set_bits(&table.coarse, &live, &mut coarse);
-        Self {
+        let live_count = ones(&live);
+        let terms = table
+            .frequent
+            .iter()
+            .map(|(_, bits)| {
+                let n = bits
+                    .iter()
+                    .zip(&live)
+                    .map(|(t, l)| (t & l).count_ones())
+                    .sum();
+                (n, BaseCounts::default())
+            })
+            .collect();
+        let totals = Self {
             live,
             live_count,
-            coarse,
-            fine: std::sync::OnceLock::new(),
-        }
-    }
-
-    fn fine(&self, table: &SegmentFacets) -> &[u32] {
-        self.fine.get_or_init(|| {
-            let mut fine = vec![0; table.values.len()];
-            count_set_bits(&table.fine, &self.live, &mut fine);
-            fine
-        })
+            all: BaseCounts::default(),
+            terms,
+        };
+        // The empty search's counts, wanted at once by the home page.
+        totals.all.of(Level::Coarse, table, &|| totals.live.clone());
+        totals
     }
 }
 
-/// Adds to `counts` the count of every value in `lists` over the matches `docs`: directly,
-/// or, when they are more than half of the live documents, as the totals less the count
-/// over the live documents not matched.
+/// Adds to `counts` the count of every value of `level` over the matches `docs` (live
+/// documents only), from the base set nearest to them: none (each match counted), the
+/// live documents or a frequent term's live documents: the base's counts, less those of
+/// its documents not matched, plus those of the matches outside it. The base is the one
+/// whose symmetric difference with the matches is smallest.
 fn count_matches(
-    lists: &Lists,
+    table: &SegmentFacets,
+    level: Level,
     docs: &[u64],
     totals: &LiveTotals,
-    list_totals: &[u32],
     counts: &mut [u32],
 ) {
-    let matched: u32 = docs.iter().map(|w| w.count_ones()).sum();
-    if u64::from(matched) * 2 <= u64::from(totals.live_count) {
+    let matched = ones(docs);
+    // (documents to count, base: None for the matches themselves, Some(None) for the
+    // live documents, Some(Some(i)) for frequent term i)
+    let mut best: (u32, Option<Option<usize>>) = (matched, None);
+    if totals.live_count - matched.min(totals.live_count) < best.0 {
+        best = (totals.live_count - matched, Some(None));
+    }
+    for (i, ((_, term), (n, _))) in table.frequent.iter().zip(&totals.terms).enumerate() {
+        if n.abs_diff(matched) >= best.0 {
+            continue;
+        }
+        let cost = term
+            .iter()
+            .zip(&totals.live)
+            .zip(docs)
+            .map(|((t, l), m)| ((t & l) ^ m).count_ones())
+            .sum();
+        if cost < best.0 {
+            best = (cost, Some(Some(i)));
+        }
+    }
+    let lists = table.lists(level);
+    let Some(base) = best.1 else {
         count_set_bits(lists, docs, counts);
         return;
+    };
+    let base_bits: Bits = match base {
+        None => totals.live.clone(),
+        Some(i) => table.frequent[i]
+            .1
+            .iter()
+            .zip(&totals.live)
+            .map(|(t, l)| t & l)
+            .collect(),
+    };
+    let base_counts = match base {
+        None => totals.all.of(level, table, &|| totals.live.clone()),
+        Some(i) => totals.terms[i].1.of(level, table, &|| base_bits.clone()),
+    };
+    let (mut outside, mut not_matched): (Bits, Bits) = (Vec::new(), Vec::new());
+    for (b, m) in base_bits.iter().zip(docs) {
+        outside.push(m & !b);
+        not_matched.push(b & !m);
     }
-    let others: Vec<u64> = totals
-        .live
-        .iter()
-        .zip(docs)
-        .map(|(live, matched)| live & !matched)
-        .collect();
-    let mut not_matched = vec![0u32; counts.len()];
-    count_set_bits(lists, &others, &mut not_matched);
-    for ((count, &total), &other) in counts.iter_mut().zip(list_totals).zip(&not_matched) {
-        // Matches are live documents: `other <= total`.
+    let mut removed = vec![0u32; counts.len()];
+    count_set_bits(lists, &not_matched, &mut removed);
+    count_set_bits(lists, &outside, counts);
+    for ((count, &total), &other) in counts.iter_mut().zip(base_counts).zip(&removed) {
+        // `other` counts a subset of the base's documents: `other <= total`.
         *count += total.saturating_sub(other);
     }
 }
@@ -273,30 +457,44 @@ type LiveKey = (SegmentId, Option<Opstamp>);
 /// The tables of the segments live searchers use, built when a generation is warmed.
 pub(crate) struct FacetTables {
     field: String,
+    /// Least number of documents of a frequent term (see [`FREQUENT_MIN_DOCS`]).
+    frequent_min_docs: u32,
     segments: Mutex<HashMap<SegmentId, Arc<SegmentFacets>>>,
     totals: Mutex<HashMap<LiveKey, Arc<LiveTotals>>>,
 }
 
 impl FacetTables {
     pub(crate) fn new(field: &str) -> Self {
+        Self::with_frequent_min_docs(field, FREQUENT_MIN_DOCS)
+    }
+
+    /// Tables whose frequent terms are held by at least `min_docs` documents (tests use
+    /// small segments).
+    pub(crate) fn with_frequent_min_docs(field: &str, min_docs: u32) -> Self {
         Self {
             field: field.to_owned(),
+            frequent_min_docs: min_docs,
             segments: Mutex::new(HashMap::new()),
             totals: Mutex::new(HashMap::new()),
         }
     }
 
     /// Returns the table of `segment`, built now if no warming built it.
-    fn of(&self, segment: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
+    pub(crate) fn of(&self, segment: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
         let id = segment.segment_id();
         if let Some(found) = self.lock().get(&id) {
             return Ok(found.clone());
         }
         let started = std::time::Instant::now();
-        let built = Arc::new(SegmentFacets::build(segment, &self.field)?);
+        let built = Arc::new(SegmentFacets::build(
+            segment,
+            &self.field,
+            self.frequent_min_docs,
+        )?);
         tracing::debug!(
             documents = segment.max_doc(),
             values = built.values.len(),
+            frequent = built.frequent.len(),
             bytes = built.bytes(),
             millis = started.elapsed().as_millis() as u64,
             "facet table of a segment built"
@@ -306,7 +504,11 @@ impl FacetTables {
     }
 
     /// Returns the totals of `segment` at its deletions, computed now if no warming did.
-    fn totals_of(&self, segment: &SegmentReader, table: &SegmentFacets) -> Arc<LiveTotals> {
+    pub(crate) fn totals_of(
+        &self,
+        segment: &SegmentReader,
+        table: &SegmentFacets,
+    ) -> Arc<LiveTotals> {
         let key = (segment.segment_id(), segment.delete_opstamp());
         let found = self
             .totals
@@ -378,6 +580,21 @@ pub(crate) struct SegmentCount {
     docs: Vec<u64>,
 }
 
+impl CountFacets {
+    /// The counting of one segment's matches given as a bit set (live documents only).
+    pub(crate) fn count_segment(
+        &self,
+        segment: &SegmentReader,
+        docs: Bits,
+    ) -> tantivy::Result<SegmentCount> {
+        let mut child = self.for_segment(0, segment)?;
+        if docs.len() == child.docs.len() {
+            child.docs = docs;
+        }
+        Ok(child.harvest())
+    }
+}
+
 impl Collector for CountFacets {
     type Fruit = Tally;
     type Child = SegmentCount;
@@ -417,9 +634,7 @@ impl SegmentCollector for SegmentCount {
 
     fn collect_block(&mut self, docs: &[DocId]) {
         for &doc in docs {
-            if let Some(word) = self.docs.get_mut((doc / 64) as usize) {
-                *word |= 1 << (doc % 64);
-            }
+            set_bit(&mut self.docs, doc);
         }
     }
 
@@ -427,10 +642,10 @@ impl SegmentCollector for SegmentCount {
     /// loop instead of a call per match (the scoring collectors give matches one by one).
     fn harvest(mut self) -> SegmentCount {
         count_matches(
-            &self.table.coarse,
+            &self.table,
+            Level::Coarse,
             &self.docs,
             &self.totals,
-            &self.totals.coarse,
             &mut self.counts,
         );
         self
@@ -474,14 +689,7 @@ impl DimensionCounts for Tally {
         };
         if FINE_DIMENSIONS.contains(&dim) && !self.fine_counted {
             for s in &mut self.segments {
-                let fine_totals = s.totals.fine(&s.table);
-                count_matches(
-                    &s.table.fine,
-                    &s.docs,
-                    &s.totals,
-                    fine_totals,
-                    &mut s.counts,
-                );
+                count_matches(&s.table, Level::Fine, &s.docs, &s.totals, &mut s.counts);
             }
             self.fine_counted = true;
         }
@@ -590,44 +798,60 @@ mod tests {
     #[test]
     fn counts_equal_tantivys_facet_collector_on_every_dimension() {
         let (index, facets, _) = fixture();
-        let tables = Arc::new(FacetTables::new("facets"));
-        let reader = index
-            .reader_builder()
-            .warmers(vec![Arc::downgrade(&tables) as std::sync::Weak<dyn Warmer>])
-            .try_into()
-            .expect("reader");
-        let searcher: Searcher = reader.searcher();
-        assert_eq!(searcher.segment_readers().len(), 3);
-        assert_eq!(
-            tables.lock().len(),
-            3,
-            "warming built one table per segment"
-        );
-        let queries: Vec<Box<dyn Query>> = vec![
-            Box::new(AllQuery),
-            Box::new(TermQuery::new(
-                Term::from_facet(facets, &Facet::from_path(["departement", "29"])),
-                IndexRecordOption::Basic,
-            )),
-            Box::new(TermQuery::new(
-                Term::from_facet(facets, &Facet::from_path(["scope", "commune-29019"])),
-                IndexRecordOption::Basic,
-            )),
-        ];
-        for query in &queries {
-            let (mut tally, mut exact, n) = both(&searcher, &tables, query.as_ref());
-            assert!(n > 0);
-            for dim in DIMENSIONS {
-                let ours = tally.count_of(dim);
-                assert_eq!(ours, exact.count_of(dim), "{dim} for {query:?}");
+        // Without frequent terms (segments of 150 documents), then with every term held
+        // by 16 documents (and an eighth of a segment) frequent: counts from their bases.
+        for min_docs in [FREQUENT_MIN_DOCS, 16] {
+            let tables = Arc::new(FacetTables::with_frequent_min_docs("facets", min_docs));
+            let reader = index
+                .reader_builder()
+                .warmers(vec![Arc::downgrade(&tables) as std::sync::Weak<dyn Warmer>])
+                .try_into()
+                .expect("reader");
+            let searcher: Searcher = reader.searcher();
+            assert_eq!(searcher.segment_readers().len(), 3);
+            assert_eq!(
+                tables.lock().len(),
+                3,
+                "warming built one table per segment"
+            );
+            let frequent: usize = tables.lock().values().map(|t| t.frequent.len()).sum();
+            assert_eq!(frequent > 0, min_docs == 16, "{frequent} frequent terms");
+            let term = |dim: &str, v: &str| -> Box<dyn Query> {
+                Box::new(TermQuery::new(
+                    Term::from_facet(facets, &Facet::from_path([dim, v])),
+                    IndexRecordOption::Basic,
+                ))
+            };
+            let either = |a: Box<dyn Query>, b: Box<dyn Query>| -> Box<dyn Query> {
+                Box::new(tantivy::query::BooleanQuery::new(vec![
+                    (tantivy::query::Occur::Should, a),
+                    (tantivy::query::Occur::Should, b),
+                ]))
+            };
+            let queries: Vec<Box<dyn Query>> = vec![
+                Box::new(AllQuery),
+                term("departement", "29"),
+                term("scope", "commune-29019"),
+                // Near a frequent term: its base, less and plus a few documents.
+                either(term("departement", "29"), term("scope", "commune-29019")),
+                either(term("theme", "eau"), term("theme", "air")),
+                either(term("departement", "35"), term("theme", "climat")),
+            ];
+            for query in &queries {
+                let (mut tally, mut exact, n) = both(&searcher, &tables, query.as_ref());
+                assert!(n > 0);
+                for dim in DIMENSIONS {
+                    let ours = tally.count_of(dim);
+                    assert_eq!(ours, exact.count_of(dim), "{dim} for {query:?}");
+                }
+                assert!(tally.count_of("scope").is_empty(), "scope is never counted");
             }
-            assert!(tally.count_of("scope").is_empty(), "scope is never counted");
+            let (mut all, _, n) = both(&searcher, &tables, &AllQuery);
+            assert_eq!(n, 448, "two deleted documents are not counted");
+            assert_eq!(all.count_of("region").get("region-53"), Some(&448));
+            // One in five documents of each segment, less the deleted « 2-10 ».
+            assert_eq!(all.count_of("epci").get("epci-242900314"), Some(&89));
         }
-        let (mut all, _, n) = both(&searcher, &tables, &AllQuery);
-        assert_eq!(n, 448, "two deleted documents are not counted");
-        assert_eq!(all.count_of("region").get("region-53"), Some(&448));
-        // One in five documents of each segment, less the deleted « 2-10 ».
-        assert_eq!(all.count_of("epci").get("epci-242900314"), Some(&89));
     }
 
     #[test]

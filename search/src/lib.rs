@@ -31,6 +31,7 @@ pub mod document;
 mod entries;
 pub mod eval;
 mod facet_table;
+mod filtered;
 pub mod index;
 pub mod normalize;
 pub mod query;

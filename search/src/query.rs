@@ -20,6 +20,7 @@ use crate::cache::{AnswerKey, QueryKey};
 use crate::classify::{lookup_territory, territories_named_in, territory_by_key};
 use crate::document::Summary;
 use crate::facet_table::{DimensionCounts, Tally};
+use crate::filtered;
 use crate::index::{SearchError, SearchIndex};
 use crate::normalize;
 use crate::ranked::TopByScore;
@@ -242,6 +243,15 @@ impl SearchIndex {
         with_facets: bool,
         scored: bool,
     ) -> Result<(u64, Vec<DocAddress>, Option<Tally>), SearchError> {
+        // Without words, a territory union's tiers of equal score give the page from bit
+        // sets (see `crate::filtered`).
+        if text.is_none() && scored && sort == Sort::Relevance {
+            let window = (offset, limit);
+            let tables = &self.facet_tables;
+            if let Some(answer) = filtered::run(searcher, tables, filters, window, with_facets)? {
+                return Ok(answer);
+            }
+        }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(t) = text {
             clauses.push((Occur::Must, t.box_clone()));
@@ -344,7 +354,10 @@ impl SearchIndex {
             } else {
                 // Facet terms: every match has the same score.
                 let clauses = alternatives.into_iter().map(|c| (c, true)).collect();
-                out.push(Box::new(TermUnion::new(clauses)));
+                out.push(Box::new(TermUnion::new(
+                    clauses,
+                    Some(self.facet_tables.clone()),
+                )));
             }
         }
         Ok(out)

@@ -69,10 +69,20 @@ impl Collector for TopByScore {
         &self,
         segments: Vec<Vec<(RankKey, DocAddress)>>,
     ) -> tantivy::Result<Self::Fruit> {
-        let mut all: Vec<(RankKey, DocAddress)> = segments.into_iter().flatten().collect();
-        all.sort_by(|a, b| compare_keys(&b.0, &a.0).then_with(|| a.1.cmp(&b.1)));
-        Ok(all.into_iter().skip(self.offset).take(self.limit).collect())
+        Ok(merge_pages(segments, self.offset, self.limit))
     }
+}
+
+/// The page `offset..offset + limit` of the best of each segment's best matches: best key
+/// first, equal keys by document address.
+pub(crate) fn merge_pages(
+    segments: Vec<Vec<(RankKey, DocAddress)>>,
+    offset: usize,
+    limit: usize,
+) -> Vec<(RankKey, DocAddress)> {
+    let mut all: Vec<(RankKey, DocAddress)> = segments.into_iter().flatten().collect();
+    all.sort_by(|a, b| compare_keys(&b.0, &a.0).then_with(|| a.1.cmp(&b.1)));
+    all.into_iter().skip(offset).take(limit).collect()
 }
 
 /// Orders keys as tantivy's natural comparator does (an incomparable score is equal).

@@ -16,9 +16,14 @@
 //!   clause is checked at every match and keeps its score per document when it varies;
 //!   scores are summed in clause order, as tantivy's `SumCombiner` does.
 //! - Memory per search and segment: one bit per document for the union and for each
-//!   clause, plus four bytes per document for a clause with varying scores.
+//!   clause (shared with the segment's facet tables for a frequent facet term, whose
+//!   postings are then not read), plus four bytes per document for a clause with varying
+//!   scores.
 
 use std::fmt;
+use std::sync::Arc;
+
+use crate::facet_table::{set_bit, Bits, FacetTables};
 
 use tantivy::query::{BooleanQuery, EnableScoring, Explanation, Occur, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
@@ -27,13 +32,58 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 pub(crate) struct TermUnion {
     /// Each clause, and whether it gives every match the same score.
     clauses: Vec<(Box<dyn Query>, bool)>,
+    /// The facet tables whose frequent terms' documents are used instead of postings.
+    tables: Option<Arc<FacetTables>>,
 }
 
 impl TermUnion {
     /// `clauses` with, for each, whether its score is the same for every match (a term of
-    /// a facet field, boosted or not).
-    pub(crate) fn new(clauses: Vec<(Box<dyn Query>, bool)>) -> Self {
-        Self { clauses }
+    /// a facet field, boosted or not); `tables` give the documents of frequent terms.
+    pub(crate) fn new(
+        clauses: Vec<(Box<dyn Query>, bool)>,
+        tables: Option<Arc<FacetTables>>,
+    ) -> Self {
+        Self { clauses, tables }
+    }
+
+    /// The number of clauses.
+    pub(crate) fn clause_count(&self) -> usize {
+        self.clauses.len()
+    }
+
+    /// The weight of this union, with the clauses' scores of `scoring`.
+    pub(crate) fn union_weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<UnionWeight> {
+        let clauses = self
+            .clauses
+            .iter()
+            .map(|(c, constant)| {
+                let mut terms = Vec::new();
+                c.query_terms(&mut |t, _| terms.push(t.clone()));
+                let term = match terms.as_slice() {
+                    [one] => Some(one.serialized_value_bytes().to_vec()),
+                    _ => None,
+                };
+                Ok(WeightedClause {
+                    weight: c.weight(scoring)?,
+                    constant: *constant,
+                    term,
+                })
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        // The same clauses as a boolean query, for `explain` only.
+        let explained = BooleanQuery::new(
+            self.clauses
+                .iter()
+                .map(|(c, _)| (Occur::Should, c.box_clone()))
+                .collect(),
+        )
+        .weight(scoring)?;
+        Ok(UnionWeight {
+            clauses,
+            scoring: scoring.is_scoring_enabled(),
+            explained,
+            tables: self.tables.clone(),
+        })
     }
 }
 
@@ -45,6 +95,7 @@ impl Clone for TermUnion {
                 .iter()
                 .map(|(c, constant)| (c.box_clone(), *constant))
                 .collect(),
+            tables: self.tables.clone(),
         }
     }
 }
@@ -59,24 +110,7 @@ impl fmt::Debug for TermUnion {
 
 impl Query for TermUnion {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let clauses = self
-            .clauses
-            .iter()
-            .map(|(c, constant)| Ok((c.weight(scoring)?, *constant)))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        // The same clauses as a boolean query, for `explain` only.
-        let explained = BooleanQuery::new(
-            self.clauses
-                .iter()
-                .map(|(c, _)| (Occur::Should, c.box_clone()))
-                .collect(),
-        )
-        .weight(scoring)?;
-        Ok(Box::new(UnionWeight {
-            clauses,
-            scoring: scoring.is_scoring_enabled(),
-            explained,
-        }))
+        Ok(Box::new(self.union_weight(scoring)?))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
@@ -86,43 +120,66 @@ impl Query for TermUnion {
     }
 }
 
-struct UnionWeight {
-    clauses: Vec<(Box<dyn Weight>, bool)>,
+/// One clause's weight, whether its score is declared the same for every match, and its
+/// one term's encoded value (a facet term's documents may be known in a bit set).
+struct WeightedClause {
+    weight: Box<dyn Weight>,
+    constant: bool,
+    term: Option<Vec<u8>>,
+}
+
+pub(crate) struct UnionWeight {
+    clauses: Vec<WeightedClause>,
     scoring: bool,
     explained: Box<dyn Weight>,
+    tables: Option<Arc<FacetTables>>,
 }
 
 /// The score a clause gives its matches.
-enum ClauseScore {
+pub(crate) enum ClauseScore {
     Constant(Score),
     /// Score by document (documents the clause does not match hold 0).
     PerDoc(Vec<Score>),
 }
 
-struct Clause {
-    bits: Vec<u64>,
-    score: ClauseScore,
-}
-
-fn set(bits: &mut [u64], doc: DocId) {
-    bits[(doc / 64) as usize] |= 1 << (doc % 64);
+/// One clause in one segment: its documents (deleted ones included) and their scores.
+pub(crate) struct Clause {
+    pub(crate) bits: Arc<Bits>,
+    pub(crate) score: ClauseScore,
 }
 
 impl UnionWeight {
     fn clause(
         &self,
-        (weight, declared_constant): (&dyn Weight, bool),
+        clause: &WeightedClause,
         reader: &SegmentReader,
         boost: Score,
         words: usize,
     ) -> tantivy::Result<Clause> {
-        let mut bits = vec![0u64; words];
+        let (weight, declared_constant) = (clause.weight.as_ref(), clause.constant);
+        let frequent = match (&self.tables, &clause.term) {
+            (Some(tables), Some(term)) if declared_constant => tables.of(reader)?.frequent(term),
+            _ => None,
+        };
         let mut scorer = weight.scorer(reader, boost)?;
+        if let Some(bits) = frequent {
+            // A constant score: the first match's.
+            let score = if self.scoring && scorer.doc() != TERMINATED {
+                scorer.score()
+            } else {
+                0.0
+            };
+            return Ok(Clause {
+                bits,
+                score: ClauseScore::Constant(score),
+            });
+        }
+        let mut bits = vec![0u64; words];
         let mut constant: Option<Score> = None;
         let mut varies = false;
         let mut doc = scorer.doc();
         while doc != TERMINATED {
-            set(&mut bits, doc);
+            set_bit(&mut bits, doc);
             if self.scoring && !varies && (constant.is_none() || !declared_constant) {
                 let s = scorer.score();
                 match constant {
@@ -146,22 +203,35 @@ impl UnionWeight {
         } else {
             ClauseScore::Constant(constant.unwrap_or(0.0))
         };
-        Ok(Clause { bits, score })
+        Ok(Clause {
+            bits: Arc::new(bits),
+            score,
+        })
+    }
+
+    /// Each clause's documents and scores in `reader`, and the union of their documents.
+    pub(crate) fn segment_clauses(
+        &self,
+        reader: &SegmentReader,
+        boost: Score,
+    ) -> tantivy::Result<(Vec<Clause>, Bits)> {
+        let words = (reader.max_doc() as usize).div_ceil(64);
+        let mut any = vec![0u64; words];
+        let mut clauses = Vec::with_capacity(self.clauses.len());
+        for c in &self.clauses {
+            let clause = self.clause(c, reader, boost, words)?;
+            for (a, b) in any.iter_mut().zip(clause.bits.iter()) {
+                *a |= b;
+            }
+            clauses.push(clause);
+        }
+        Ok((clauses, any))
     }
 }
 
 impl Weight for UnionWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let words = (reader.max_doc() as usize).div_ceil(64);
-        let mut any = vec![0u64; words];
-        let mut clauses = Vec::with_capacity(self.clauses.len());
-        for (weight, constant) in &self.clauses {
-            let clause = self.clause((weight.as_ref(), *constant), reader, boost, words)?;
-            for (a, b) in any.iter_mut().zip(&clause.bits) {
-                *a |= b;
-            }
-            clauses.push(clause);
-        }
+        let (clauses, any) = self.segment_clauses(reader, boost)?;
         let count = any.iter().map(|w| w.count_ones()).sum();
         let mut scorer = UnionScorer {
             any,
@@ -320,7 +390,11 @@ mod tests {
                 .map(|(c, _)| (Occur::Should, c))
                 .collect(),
         );
-        let union = TermUnion::new(clauses());
+        // Clauses read from postings, then frequent facet terms' documents taken from the
+        // facet tables (terms held by 16 documents and an eighth of a segment).
+        let tables = Arc::new(FacetTables::with_frequent_min_docs("facets", 16));
+        let plain = TermUnion::new(clauses(), None);
+        let shared = TermUnion::new(clauses(), Some(tables.clone()));
         let eau: Box<dyn Query> = Box::new(TermQuery::new(
             Term::from_field_text(text, "eau"),
             IndexRecordOption::WithFreqs,
@@ -328,13 +402,14 @@ mod tests {
         let with_text = |q: Box<dyn Query>| {
             BooleanQuery::new(vec![(Occur::Must, eau.box_clone()), (Occur::Must, q)])
         };
-        let pairs: Vec<(Box<dyn Query>, Box<dyn Query>)> = vec![
-            (Box::new(boolean.clone()), Box::new(union.clone())),
-            (
+        let mut pairs: Vec<(Box<dyn Query>, Box<dyn Query>)> = Vec::new();
+        for union in [&plain, &shared] {
+            pairs.push((Box::new(boolean.clone()), Box::new(union.clone())));
+            pairs.push((
                 Box::new(with_text(Box::new(boolean.clone()))),
                 Box::new(with_text(Box::new(union.clone()))),
-            ),
-        ];
+            ));
+        }
         for (expected, ours) in &pairs {
             let top = TopDocs::with_limit(1_000).order_by_score();
             let (n1, a) = searcher
@@ -352,5 +427,14 @@ mod tests {
             };
             assert_eq!(sorted(a), sorted(b), "same documents, same scores");
         }
+        let segment = &searcher.segment_readers()[0];
+        let table = tables.of(segment).expect("table");
+        let key = |dim: &str, v: &str| {
+            Term::from_facet(facets, &Facet::from_path([dim, v]))
+                .serialized_value_bytes()
+                .to_vec()
+        };
+        assert!(table.frequent(&key("scope", "region-53")).is_some());
+        assert!(table.frequent(&key("scope", "75")).is_none());
     }
 }
