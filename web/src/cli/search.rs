@@ -99,12 +99,23 @@ pub(super) async fn run(args: SearchArgs, config: Config) -> anyhow::Result<Exit
     if let Some(timing) = timing {
         eprintln!("{timing}");
     }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
+    let text = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&response)?)
     } else {
-        print_table(&response);
-    }
+        table(&response)
+    };
+    write_out(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` on standard output; a reader that went away (`| head`) is not an error.
+fn write_out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing the results"),
+    }
 }
 
 /// Answers `request` `runs` times with the answer cache off; returns wall p50/p99 and the
@@ -137,11 +148,18 @@ fn time_answers(
     ))
 }
 
-fn print_table(response: &SearchResponse) {
+fn table(response: &SearchResponse) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     let shown = response.results.len();
-    println!("{} jeux de données ({} affichés)", response.total, shown);
+    let _ = writeln!(
+        out,
+        "{} jeux de données ({} affichés)",
+        response.total, shown
+    );
     if !response.interpreted.territories.is_empty() {
-        println!(
+        let _ = writeln!(
+            out,
             "territoire compris : {} ; mots cherchés : « {} »{}",
             response.interpreted.territories.join(", "),
             response.interpreted.text,
@@ -153,7 +171,8 @@ fn print_table(response: &SearchResponse) {
         );
     }
     for (i, r) in response.results.iter().enumerate() {
-        println!(
+        let _ = writeln!(
+            out,
             "{:>3}. {}\n     {} · {} · sources {} · {}",
             i + 1,
             r.title.as_deref().unwrap_or("(sans titre)"),
@@ -162,7 +181,8 @@ fn print_table(response: &SearchResponse) {
             r.sources.join(", "),
             r.id
         );
-        println!(
+        let _ = writeln!(
+            out,
             "     thèmes : {} | cas d'usage : {} | territoires : {}",
             r.themes.join(", "),
             r.use_cases.join(", "),
@@ -178,6 +198,7 @@ fn print_table(response: &SearchResponse) {
             .take(6)
             .map(|v| format!("{} ({})", v.label, v.count))
             .collect();
-        println!("{dim}: {}", top.join(", "));
+        let _ = writeln!(out, "{dim}: {}", top.join(", "));
     }
+    out
 }
