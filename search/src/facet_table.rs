@@ -9,12 +9,13 @@
 //! shown (results in one or two départements, see `query::facet_values`): a broad search
 //! does not pay for them.
 //!
-//! A search matching many documents counts from the nearest of a few precomputed sets
-//! instead: the segment's live documents (an empty search), or the documents of one of its
-//! frequent facet terms (a commune filter finds its whole région's datasets): the counts
-//! over that set, computed once per segment and set of deletions, less the counts of its
-//! documents the search does not match, plus those of the matches outside it. The work is
-//! the size of the difference between the matches and that set, not of the matches.
+//! A search matching many documents counts from a few precomputed sets instead: the
+//! segment's live documents (an empty search), the documents of its frequent facet terms
+//! (a commune filter finds its région's and its département's datasets). The counts over
+//! such a set are computed once per segment and set of deletions; a search takes, greedily,
+//! the sets that save it the most work: each adds its counts less those of its documents
+//! that are not matches still to count. The work is the size of what the sets leave out or
+//! add, not of the matches.
 //! The frequent terms' document sets are also read by `crate::term_union` and
 //! `crate::filtered` instead of decoding their postings at every search.
 //!
@@ -54,6 +55,9 @@ const FREQUENT_MIN_DOCS: u32 = 2048;
 
 /// A bit per document of a segment.
 pub(crate) type Bits = Vec<u64>;
+
+/// A frequent facet term (its encoded value) and its documents.
+type Frequent = (Box<[u8]>, Arc<Bits>);
 
 /// Sets the bit of `doc`.
 #[inline]
@@ -154,7 +158,11 @@ pub(crate) struct SegmentFacets {
     fine: Lists,
     /// The frequent facet terms (encoded `/dimension/value`, any dimension including the
     /// scope) and their documents, deleted ones included.
-    frequent: Vec<(Box<[u8]>, Arc<Bits>)>,
+    frequent: Vec<Frequent>,
+    /// The segment's documents most recently modified first, then by quality, computed
+    /// at first use (see `crate::filtered`).
+    by_modified: std::sync::OnceLock<Arc<Vec<DocId>>>,
+    by_quality: std::sync::OnceLock<Arc<Vec<DocId>>>,
 }
 
 /// Which lists of values: the coarse dimensions, or the finer places.
@@ -231,7 +239,60 @@ impl SegmentFacets {
             coarse,
             fine,
             frequent: frequent_terms(segment, field, min_docs)?,
+            by_modified: std::sync::OnceLock::new(),
+            by_quality: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The documents of `segment` (this table's) in `order` (date or quality, best first,
+    /// then the smaller `order` fast field, then the smaller document), computed once.
+    pub(crate) fn sorted_by(
+        &self,
+        segment: &SegmentReader,
+        order: crate::filtered::Order,
+    ) -> tantivy::Result<Arc<Vec<DocId>>> {
+        let cell = match order {
+            crate::filtered::Order::Quality => &self.by_quality,
+            _ => &self.by_modified,
+        };
+        if let Some(found) = cell.get() {
+            return Ok(found.clone());
+        }
+        let fields = segment.fast_fields();
+        let rank = fields.u64("order").ok();
+        let rank_of = |doc: DocId| rank.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
+        let mut docs: Vec<DocId> = (0..segment.max_doc()).collect();
+        if order == crate::filtered::Order::Quality {
+            let quality = fields.f64("quality").ok();
+            let keys: Vec<(Option<f64>, u64)> = docs
+                .iter()
+                .map(|&d| (quality.as_ref().and_then(|c| c.first(d)), rank_of(d)))
+                .collect();
+            // A total order (`total_cmp`): no quality comes last.
+            docs.sort_by(|&a, &b| {
+                let (ka, kb) = (&keys[a as usize], &keys[b as usize]);
+                let by_quality = match (ka.0, kb.0) {
+                    (Some(x), Some(y)) => y.total_cmp(&x),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                };
+                by_quality.then(ka.1.cmp(&kb.1)).then(a.cmp(&b))
+            });
+        } else {
+            let modified = fields.i64("modified").ok();
+            let keys: Vec<(Option<i64>, u64)> = docs
+                .iter()
+                .map(|&d| (modified.as_ref().and_then(|c| c.first(d)), rank_of(d)))
+                .collect();
+            docs.sort_by(|&a, &b| {
+                let (ka, kb) = (&keys[a as usize], &keys[b as usize]);
+                kb.0.cmp(&ka.0).then(ka.1.cmp(&kb.1)).then(a.cmp(&b))
+            });
+        }
+        let docs = Arc::new(docs);
+        // Another search may have sorted at the same time: either result is the same.
+        Ok(cell.get_or_init(|| docs).clone())
     }
 
     fn bytes(&self) -> usize {
@@ -268,7 +329,7 @@ fn frequent_terms(
     segment: &SegmentReader,
     field: &str,
     min_docs: u32,
-) -> tantivy::Result<Vec<(Box<[u8]>, Arc<Bits>)>> {
+) -> tantivy::Result<Vec<Frequent>> {
     let max_doc = segment.max_doc();
     let least = min_docs.max(max_doc / 8).max(1);
     let field = segment.schema().get_field(field)?;
@@ -386,11 +447,16 @@ impl LiveTotals {
     }
 }
 
+/// At most this many precomputed bases are used by one count.
+const MAX_BASES: usize = 4;
+
 /// Adds to `counts` the count of every value of `level` over the matches `docs` (live
-/// documents only), from the base set nearest to them: none (each match counted), the
-/// live documents or a frequent term's live documents: the base's counts, less those of
-/// its documents not matched, plus those of the matches outside it. The base is the one
-/// whose symmetric difference with the matches is smallest.
+/// documents only). The matches not yet counted (`rest`, at first all of them) are taken
+/// greedily from precomputed bases (the live documents, each frequent term's live
+/// documents): a base `B` adds its counts less those of its documents outside `rest`, and
+/// `rest` loses `B`'s documents; the base chosen is the one saving the most documents to
+/// count (those of `B` in `rest` less those outside). The matches left are counted one by
+/// one. Every match is thus counted exactly once (the parts are disjoint).
 fn count_matches(
     table: &SegmentFacets,
     level: Level,
@@ -398,56 +464,70 @@ fn count_matches(
     totals: &LiveTotals,
     counts: &mut [u32],
 ) {
-    let matched = ones(docs);
-    // (documents to count, base: None for the matches themselves, Some(None) for the
-    // live documents, Some(Some(i)) for frequent term i)
-    let mut best: (u32, Option<Option<usize>>) = (matched, None);
-    if totals.live_count - matched.min(totals.live_count) < best.0 {
-        best = (totals.live_count - matched, Some(None));
-    }
-    for (i, ((_, term), (n, _))) in table.frequent.iter().zip(&totals.terms).enumerate() {
-        if n.abs_diff(matched) >= best.0 {
-            continue;
-        }
-        let cost = term
-            .iter()
-            .zip(&totals.live)
-            .zip(docs)
-            .map(|((t, l), m)| ((t & l) ^ m).count_ones())
-            .sum();
-        if cost < best.0 {
-            best = (cost, Some(Some(i)));
-        }
-    }
     let lists = table.lists(level);
-    let Some(base) = best.1 else {
-        count_set_bits(lists, docs, counts);
-        return;
+    let mut rest: Bits = docs.to_vec();
+    let mut left = ones(&rest);
+    // Base 0 is the live documents, base i + 1 frequent term i.
+    let bases = table.frequent.len() + 1;
+    let size_of = |base: usize| match base {
+        0 => totals.live_count,
+        b => totals.terms[b - 1].0,
     };
-    let base_bits: Bits = match base {
-        None => totals.live.clone(),
-        Some(i) => table.frequent[i]
-            .1
-            .iter()
-            .zip(&totals.live)
-            .map(|(t, l)| t & l)
-            .collect(),
+    let word_of = |base: usize, w: usize| match base {
+        0 => totals.live[w],
+        b => table.frequent[b - 1].1[w] & totals.live[w],
     };
-    let base_counts = match base {
-        None => totals.all.of(level, table, &|| totals.live.clone()),
-        Some(i) => totals.terms[i].1.of(level, table, &|| base_bits.clone()),
-    };
-    let (mut outside, mut not_matched): (Bits, Bits) = (Vec::new(), Vec::new());
-    for (b, m) in base_bits.iter().zip(docs) {
-        outside.push(m & !b);
-        not_matched.push(b & !m);
+    let mut used = vec![false; bases];
+    let (mut added, mut removed): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+    for _ in 0..MAX_BASES {
+        if left == 0 {
+            break;
+        }
+        let mut best: (i64, Option<usize>) = (0, None);
+        for base in (0..bases).filter(|b| !used[*b]) {
+            let size = size_of(base);
+            // At most all of `rest` inside, at least the excess outside.
+            let bound = i64::from(size.min(left)) - i64::from(size.saturating_sub(left));
+            if bound <= best.0 {
+                continue;
+            }
+            let (mut inside, mut outside) = (0i64, 0i64);
+            for (w, &r) in rest.iter().enumerate() {
+                let b = word_of(base, w);
+                inside += i64::from((b & r).count_ones());
+                outside += i64::from((b & !r).count_ones());
+            }
+            if inside - outside > best.0 {
+                best = (inside - outside, Some(base));
+            }
+        }
+        let Some(base) = best.1 else {
+            break;
+        };
+        used[base] = true;
+        let bits: Bits = (0..rest.len()).map(|w| word_of(base, w)).collect();
+        let base_counts = match base {
+            0 => totals.all.of(level, table, &|| bits.clone()),
+            b => totals.terms[b - 1].1.of(level, table, &|| bits.clone()),
+        };
+        if added.is_empty() {
+            added = vec![0; counts.len()];
+            removed = vec![0; counts.len()];
+        }
+        for (a, &c) in added.iter_mut().zip(base_counts) {
+            *a += c;
+        }
+        let outside: Bits = bits.iter().zip(&rest).map(|(b, r)| b & !r).collect();
+        count_set_bits(lists, &outside, &mut removed);
+        for (r, b) in rest.iter_mut().zip(&bits) {
+            *r &= !b;
+        }
+        left = ones(&rest);
     }
-    let mut removed = vec![0u32; counts.len()];
-    count_set_bits(lists, &not_matched, &mut removed);
-    count_set_bits(lists, &outside, counts);
-    for ((count, &total), &other) in counts.iter_mut().zip(base_counts).zip(&removed) {
-        // `other` counts a subset of the base's documents: `other <= total`.
-        *count += total.saturating_sub(other);
+    count_set_bits(lists, &rest, counts);
+    for ((count, &a), &r) in counts.iter_mut().zip(&added).zip(&removed) {
+        // Each base's removed documents are its own: `r <= a`.
+        *count += a.saturating_sub(r);
     }
 }
 
@@ -547,6 +627,8 @@ impl Warmer for FacetTables {
         for segment in searcher.segment_readers() {
             let table = self.of(segment)?;
             self.totals_of(segment, &table);
+            // The order of a search without words.
+            table.sorted_by(segment, crate::filtered::Order::Modified)?;
         }
         Ok(())
     }

@@ -1,38 +1,45 @@
-//! Searches without words ranked by a territory filter (a commune with its EPCI,
-//! département and région), answered from bit sets instead of a loop over every match.
+//! Searches without words, answered from bit sets instead of a loop over every match.
 //!
-//! A commune filter without words matches every dataset of its région (63,000 of 100,000
-//! in the benchmark) where its département matches 14,000: scoring, collecting and
-//! counting each match made it the slowest territory search. Its score depends only on
-//! which of the union's clauses a document matches (each clause is a facet term, whose
-//! score is the same for every match), so the matches fall into at most 2ᵏ − 1 tiers of
-//! equal score. Here, per segment: the matches are the union's bit set and-ed with the
-//! other filters' and the live documents; the count is their number of set bits; facets
-//! are counted from the bit set (`crate::facet_table`, from the nearest precomputed set);
-//! the page is filled tier by tier, best score first, reading the `order` fast field only
-//! for the documents of the tiers it needs.
+//! Browsing (a theme, a use case, a territory, no words) is most of a portal's traffic, and
+//! without words tantivy scores, collects and counts every match one by one: a commune
+//! filter matches every dataset of its région (63,000 of 100,000 in the benchmark) where
+//! its département matches 14,000, and an empty search matches everything. Here, per
+//! segment: the matches are the filters' bit sets (a frequent facet term's is read from
+//! the facet tables, see `crate::facet_table`) and-ed together and with the live
+//! documents; the count is their number of set bits; facets are counted from the bit set
+//! (from the nearest precomputed base); the page is
+//! - by relevance under a territory union (a commune with its EPCI, département and
+//!   région): the score depends only on which clauses a document matches (each a facet
+//!   term, whose score is the same for every match), so the matches fall into at most
+//!   2ᵏ − 1 tiers of equal score, filled best first, reading the `order` fast field only
+//!   for the tiers needed;
+//! - by date or quality (and by relevance without a union, which is by date): the
+//!   segment's documents in that order, computed once per segment, walked until the page is
+//!   full, or, for a few matches, the matches alone put in order.
 //!
 //! Invariants:
-//! - The count, facets and page equal those of the general path
-//!   (`BooleanQuery` of the filters, `TopByScore`): the key of a match is its union score
-//!   (the other filters give every match the same score), then the smaller `order` (a
-//!   test compares both).
-//! - Only for a request whose filters hold exactly one union of at most
-//!   [`MAX_CLAUSES`] clauses, each of constant score: `run` answers `None` otherwise.
+//! - The count, facets and page equal those of the general path (`BooleanQuery` of the
+//!   filters with `TopByScore` or `TopDocs::tweak_score`, keys (score | date | quality,
+//!   `Reverse(order)`), equal keys by document address): tests compare both. By
+//!   relevance, the key is the union's score (the other filters give every match the
+//!   same score).
+//! - Relevance under a union is answered only for filters holding exactly one union of at
+//!   most [`MAX_CLAUSES`] clauses of constant score: `run` answers `None` otherwise, and
+//!   the general path answers.
 //! - Memory per search and segment: a few bit sets (a bit per document) and the page's
-//!   end entries twice.
+//!   end entries twice; per segment, four bytes a document for each order used.
 
 use std::cmp::Reverse;
 use std::sync::Arc;
 
 use tantivy::collector::sort_key::NaturalComparator;
 use tantivy::collector::{Collector, TopNComputer};
-use tantivy::query::{EnableScoring, Query, Scorer};
+use tantivy::query::{EnableScoring, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
-use crate::facet_table::{ones, set_bit, Bits, FacetTables, Tally};
+use crate::facet_table::{ones, set_bit, Bits, FacetTables, SegmentFacets, Tally};
 use crate::ranked::{merge_pages, RankKey};
-use crate::term_union::{ClauseScore, TermUnion};
+use crate::term_union::{ClauseScore, TermUnion, UnionWeight};
 
 /// Unions of more clauses take the general path (2ᵏ tiers).
 pub(crate) const MAX_CLAUSES: usize = 6;
@@ -40,71 +47,138 @@ pub(crate) const MAX_CLAUSES: usize = 6;
 /// A filter-only search's count, page and facet counts.
 pub(crate) type Answer = (u64, Vec<DocAddress>, Option<Tally>);
 
-/// Answers a search without words whose filters are `filters`, ranked by score, or `None`
-/// when they do not hold exactly one union of constant-score clauses (see the module
-/// documentation).
+/// The order of a filter-only page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// By the territory union's score, then `order`.
+    Tiers,
+    /// Most recently modified first, then `order`.
+    Modified,
+    /// Best quality first, then `order`.
+    Quality,
+}
+
+/// One filter, ready to give its documents in a segment.
+enum Filter {
+    Union(UnionWeight),
+    /// A query, and its one term's encoded value when it is made of one.
+    Other(Box<dyn Weight>, Option<Vec<u8>>),
+}
+
+impl Filter {
+    /// The documents of this filter in `reader` (deleted ones included).
+    fn docs(&self, reader: &SegmentReader, table: &SegmentFacets) -> tantivy::Result<Arc<Bits>> {
+        match self {
+            Filter::Union(weight) => Ok(Arc::new(weight.segment_clauses(reader, 1.0)?.1)),
+            Filter::Other(weight, term) => {
+                if let Some(bits) = term.as_deref().and_then(|t| table.frequent(t)) {
+                    return Ok(bits);
+                }
+                Ok(Arc::new(docs_of(
+                    weight.scorer(reader, 1.0)?,
+                    reader.max_doc(),
+                )))
+            }
+        }
+    }
+}
+
+/// Answers a search without words whose filters are `filters` in `order`, or `None` when
+/// the general path must (see the module documentation).
 pub(crate) fn run(
     searcher: &Searcher,
     tables: &Arc<FacetTables>,
     filters: &[Box<dyn Query>],
+    order: Order,
     (offset, limit): (usize, usize),
     with_facets: bool,
 ) -> tantivy::Result<Option<Answer>> {
-    let mut unions = filters
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| f.downcast_ref::<TermUnion>().map(|u| (i, u)));
-    let (Some((at, union)), None) = (unions.next(), unions.next()) else {
-        return Ok(None);
+    // By relevance: the one union whose tiers rank.
+    let ranking = if order == Order::Tiers {
+        let mut unions = filters
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.downcast_ref::<TermUnion>().map(|u| (i, u)));
+        let (Some((at, union)), None) = (unions.next(), unions.next()) else {
+            return Ok(None);
+        };
+        if union.clause_count() > MAX_CLAUSES {
+            return Ok(None);
+        }
+        let scoring = EnableScoring::enabled_from_searcher(searcher);
+        Some((at, union.union_weight(scoring)?))
+    } else {
+        None
     };
-    if union.clause_count() > MAX_CLAUSES {
-        return Ok(None);
-    }
-    let weight = union.union_weight(EnableScoring::enabled_from_searcher(searcher))?;
     let unscored = EnableScoring::disabled_from_searcher(searcher);
-    let others = filters
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != at)
-        .map(|(_, f)| Ok((f.weight(unscored)?, single_term(f.as_ref()))))
-        .collect::<tantivy::Result<Vec<_>>>()?;
+    let mut others = Vec::new();
+    for (i, f) in filters.iter().enumerate() {
+        if ranking.as_ref().is_some_and(|(at, _)| *at == i) {
+            continue;
+        }
+        others.push(match f.downcast_ref::<TermUnion>() {
+            Some(union) => Filter::Union(union.union_weight(unscored)?),
+            None => Filter::Other(f.weight(unscored)?, single_term(f.as_ref())),
+        });
+    }
     let facets = tables.collector();
     let end = offset.saturating_add(limit);
-    let (mut count, mut pages, mut counted) = (0u64, Vec::new(), Vec::new());
+    let (mut count, mut counted) = (0u64, Vec::new());
+    let mut tiered: Vec<Vec<(RankKey, DocAddress)>> = Vec::new();
+    let mut dated: Vec<Vec<(DateKey, DocAddress)>> = Vec::new();
+    let mut rated: Vec<Vec<(QualityKey, DocAddress)>> = Vec::new();
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let (clauses, mut matches) = weight.segment_clauses(reader, 1.0)?;
-        let mut scores = Vec::with_capacity(clauses.len());
-        for c in &clauses {
-            match c.score {
-                ClauseScore::Constant(s) => scores.push(s),
-                ClauseScore::PerDoc(_) => return Ok(None),
-            }
-        }
+        let ord = ord as SegmentOrdinal;
         let table = tables.of(reader)?;
-        for (weight, term) in &others {
-            let frequent = term.as_deref().and_then(|t| table.frequent(t));
-            let bits = match frequent {
-                Some(bits) => bits,
-                None => Arc::new(docs_of(weight.scorer(reader, 1.0)?, reader.max_doc())),
-            };
-            for (m, b) in matches.iter_mut().zip(bits.iter()) {
-                *m &= b;
-            }
-        }
         let totals = tables.totals_of(reader, &table);
-        for (m, l) in matches.iter_mut().zip(totals.live()) {
-            *m &= l;
+        let mut matches: Bits = totals.live().to_vec();
+        let mut tiers = None;
+        if let Some((_, weight)) = &ranking {
+            let (clauses, any) = weight.segment_clauses(reader, 1.0)?;
+            let mut scores = Vec::with_capacity(clauses.len());
+            for c in &clauses {
+                match c.score {
+                    ClauseScore::Constant(s) => scores.push(s),
+                    ClauseScore::PerDoc(_) => return Ok(None),
+                }
+            }
+            and_with(&mut matches, &any);
+            tiers = Some((clauses, scores));
+        }
+        for filter in &others {
+            and_with(&mut matches, &filter.docs(reader, &table)?);
         }
         count += u64::from(ones(&matches));
-        let clause_bits: Vec<&[u64]> = clauses.iter().map(|c| c.bits.as_slice()).collect();
-        pages.push(page_of(
-            ord as SegmentOrdinal,
-            reader,
-            &matches,
-            &clause_bits,
-            &scores,
-            end,
-        ));
+        match (&tiers, order) {
+            (Some((clauses, scores)), _) => {
+                let bits: Vec<&[u64]> = clauses.iter().map(|c| c.bits.as_slice()).collect();
+                tiered.push(page_of(ord, reader, &matches, &bits, scores, end));
+            }
+            (None, Order::Quality) => {
+                let fields = reader.fast_fields();
+                let (quality, rank) = (fields.f64("quality").ok(), fields.u64("order").ok());
+                let key = |doc: DocId| -> QualityKey {
+                    (
+                        quality.as_ref().and_then(|c| c.first(doc)),
+                        Reverse(rank.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
+                    )
+                };
+                let sorted = || table.sorted_by(reader, Order::Quality);
+                rated.push(in_order(ord, &matches, end, key, sorted)?);
+            }
+            (None, _) => {
+                let fields = reader.fast_fields();
+                let (modified, rank) = (fields.i64("modified").ok(), fields.u64("order").ok());
+                let key = |doc: DocId| -> DateKey {
+                    (
+                        modified.as_ref().and_then(|c| c.first(doc)),
+                        Reverse(rank.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
+                    )
+                };
+                let sorted = || table.sorted_by(reader, Order::Modified);
+                dated.push(in_order(ord, &matches, end, key, sorted)?);
+            }
+        }
         if with_facets {
             counted.push(facets.count_segment(reader, matches)?);
         }
@@ -114,11 +188,80 @@ pub(crate) fn run(
     } else {
         None
     };
-    let page = merge_pages(pages, offset, limit)
-        .into_iter()
-        .map(|(_, address)| address)
-        .collect();
+    fn addresses<K: PartialOrd>(
+        pages: Vec<Vec<(K, DocAddress)>>,
+        window: (usize, usize),
+    ) -> Vec<DocAddress> {
+        let (offset, limit) = window;
+        merge_pages(pages, offset, limit)
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect()
+    }
+    let page = if ranking.is_some() {
+        addresses(tiered, (offset, limit))
+    } else if order == Order::Quality {
+        addresses(rated, (offset, limit))
+    } else {
+        addresses(dated, (offset, limit))
+    };
     Ok(Some((count, page, tally)))
+}
+
+/// The key of the order by date: the general path's `tweak_score` key.
+pub(crate) type DateKey = (Option<i64>, Reverse<u64>);
+/// The key of the order by quality.
+pub(crate) type QualityKey = (Option<f64>, Reverse<u64>);
+
+fn and_with(matches: &mut [u64], bits: &[u64]) {
+    for (m, b) in matches.iter_mut().zip(bits) {
+        *m &= b;
+    }
+}
+
+/// The first `end` of `matches` in the order of `key` (best first, equal keys by
+/// document): by walking the segment's documents in that order (`sorted`) until `end`
+/// matches are found, or, when matches are too few for the walk to end soon, by putting
+/// the matches alone in order.
+fn in_order<K: PartialOrd + Copy>(
+    segment: SegmentOrdinal,
+    matches: &[u64],
+    end: usize,
+    key: impl Fn(DocId) -> K,
+    sorted: impl FnOnce() -> tantivy::Result<Arc<Vec<DocId>>>,
+) -> tantivy::Result<Vec<(K, DocAddress)>> {
+    let found = ones(matches) as usize;
+    let docs = matches.len() * 64;
+    let mut page = Vec::with_capacity(end.min(found));
+    if found == 0 || end == 0 {
+        return Ok(page);
+    }
+    // A walk reads about `end × docs / found` documents; sorting the matches, `found`.
+    if (found as u128) * (found as u128) >= (end as u128) * (docs as u128) {
+        for &doc in sorted()?.iter() {
+            if matches[(doc / 64) as usize] >> (doc % 64) & 1 == 1 {
+                page.push((key(doc), DocAddress::new(segment, doc)));
+                if page.len() == end {
+                    break;
+                }
+            }
+        }
+        return Ok(page);
+    }
+    let mut top = TopNComputer::new_with_comparator(end, NaturalComparator);
+    for (w, &word) in matches.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let doc = w as DocId * 64 + bits.trailing_zeros();
+            top.push(key(doc), doc);
+            bits &= bits - 1;
+        }
+    }
+    Ok(top
+        .into_vec()
+        .into_iter()
+        .map(|c| (c.sort_key, DocAddress::new(segment, c.doc)))
+        .collect())
 }
 
 /// The encoded value of the one term `query` is made of, if it is one.
@@ -224,15 +367,24 @@ mod tests {
         let facets = builder.add_facet_field("facets", FacetOptions::default().set_stored());
         let id = builder.add_text_field("id", STRING);
         let order = builder.add_u64_field("order", FAST);
+        let modified = builder.add_i64_field("modified", FAST);
+        let quality = builder.add_f64_field("quality", FAST);
         let index = Index::create_in_ram(builder.build());
         let mut writer: IndexWriter = index
             .writer_with_num_threads(1, 15_000_000)
             .expect("writer");
         for segment in 0..3u64 {
             for n in 0..400u64 {
-                // A hash-like order, with a few equal values.
-                let key = (n * 7919 + segment * 104_729) % 613;
+                // A hash-like order (distinct values, as the hash of distinct ids).
+                let key = ((segment * 400 + n) * 2_654_435_761) % (1 << 32);
                 let mut d = doc!(id => format!("{segment}-{n}"), order => key);
+                // Dates and qualities with many equal values, some missing.
+                if n % 9 != 0 {
+                    d.add_i64(modified, 1_600_000_000 + ((n * 37) % 23) as i64 * 86_400);
+                }
+                if n % 7 != 0 {
+                    d.add_f64(quality, ((n * 13) % 11) as f64 * 10.0);
+                }
                 let theme = ["eau", "air", "sol", "climat"][(n % 4) as usize];
                 d.add_facet(facets, Facet::from_path(["theme", theme]));
                 let place = |d: &mut tantivy::TantivyDocument, dim: &str, v: &str| {
@@ -301,9 +453,16 @@ mod tests {
         let mut fast_paths = 0;
         for filters in &cases {
             for (offset, limit) in [(0, 20), (20, 20), (0, 1), (95, 30), (700, 50)] {
-                let fast = run(&searcher, &tables, filters, (offset, limit), true)
-                    .expect("run")
-                    .expect("a filter-only union search");
+                let fast = run(
+                    &searcher,
+                    &tables,
+                    filters,
+                    Order::Tiers,
+                    (offset, limit),
+                    true,
+                )
+                .expect("run")
+                .expect("a filter-only union search");
                 fast_paths += 1;
                 let query = BooleanQuery::new(
                     filters
@@ -333,13 +492,77 @@ mod tests {
             }
         }
         assert_eq!(fast_paths, 15);
+        // By date and by quality (walking the segment's order, or sorting few matches),
+        // with and without filters.
+        let general = |filters: &[Box<dyn Query>], order: Order, offset: usize, limit: usize| {
+            let query: Box<dyn Query> = if filters.is_empty() {
+                Box::new(tantivy::query::AllQuery)
+            } else {
+                Box::new(BooleanQuery::new(
+                    filters
+                        .iter()
+                        .map(|f| (Occur::Must, f.box_clone()))
+                        .collect(),
+                ))
+            };
+            let top = tantivy::collector::TopDocs::with_limit(limit).and_offset(offset);
+            let docs: Vec<DocAddress> = if order == Order::Quality {
+                let top = top.tweak_score(|segment: &SegmentReader| {
+                    let q = segment.fast_fields().f64("quality").ok();
+                    let o = segment.fast_fields().u64("order").ok();
+                    move |doc: DocId, _: Score| {
+                        (
+                            q.as_ref().and_then(|c| c.first(doc)),
+                            Reverse(o.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
+                        )
+                    }
+                });
+                let found = searcher.search(query.as_ref(), &top).expect("search");
+                found.into_iter().map(|(_, a)| a).collect()
+            } else {
+                let top = top.tweak_score(|segment: &SegmentReader| {
+                    let m = segment.fast_fields().i64("modified").ok();
+                    let o = segment.fast_fields().u64("order").ok();
+                    move |doc: DocId, _: Score| {
+                        (
+                            m.as_ref().and_then(|c| c.first(doc)),
+                            Reverse(o.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
+                        )
+                    }
+                });
+                let found = searcher.search(query.as_ref(), &top).expect("search");
+                found.into_iter().map(|(_, a)| a).collect()
+            };
+            let n = searcher.search(query.as_ref(), &Count).expect("count");
+            (n as u64, docs)
+        };
+        let sorted_cases: Vec<Vec<Box<dyn Query>>> = vec![
+            vec![],
+            vec![commune()],
+            vec![term("theme", "eau")],
+            vec![term("commune", "commune-29019")],
+            vec![term("theme", "sol"), commune()],
+        ];
+        for filters in &sorted_cases {
+            for order in [Order::Modified, Order::Quality] {
+                for (offset, limit) in [(0, 20), (0, 1), (40, 20), (700, 50), (1_190, 20)] {
+                    let (count, page, _) =
+                        run(&searcher, &tables, filters, order, (offset, limit), false)
+                            .expect("run")
+                            .expect("an answer without words");
+                    let (n, expected) = general(filters, order, offset, limit);
+                    assert_eq!(count, n, "count for {filters:?}");
+                    assert_eq!(page, expected, "{order:?} {offset}+{limit} for {filters:?}");
+                }
+            }
+        }
         // Two unions (the page would depend on both): the general path answers.
         let two = vec![commune(), commune()];
-        assert!(run(&searcher, &tables, &two, (0, 20), false)
+        assert!(run(&searcher, &tables, &two, Order::Tiers, (0, 20), false)
             .expect("run")
             .is_none());
         // The commune's own datasets come first.
-        let (_, first, _) = run(&searcher, &tables, &cases[0], (0, 20), false)
+        let (_, first, _) = run(&searcher, &tables, &cases[0], Order::Tiers, (0, 20), false)
             .expect("run")
             .expect("answer");
         let searcher_doc =

@@ -243,12 +243,19 @@ impl SearchIndex {
         with_facets: bool,
         scored: bool,
     ) -> Result<(u64, Vec<DocAddress>, Option<Tally>), SearchError> {
-        // Without words, a territory union's tiers of equal score give the page from bit
-        // sets (see `crate::filtered`).
-        if text.is_none() && scored && sort == Sort::Relevance {
+        // Without words: from bit sets, by a territory union's tiers of equal score, by date
+        // or by quality (see `crate::filtered`).
+        if text.is_none() {
+            let order = match (sort, scored) {
+                (Sort::Relevance, true) => filtered::Order::Tiers,
+                (Sort::Quality, _) => filtered::Order::Quality,
+                _ => filtered::Order::Modified,
+            };
             let window = (offset, limit);
             let tables = &self.facet_tables;
-            if let Some(answer) = filtered::run(searcher, tables, filters, window, with_facets)? {
+            if let Some(answer) =
+                filtered::run(searcher, tables, filters, order, window, with_facets)?
+            {
                 return Ok(answer);
             }
         }

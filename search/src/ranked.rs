@@ -75,18 +75,18 @@ impl Collector for TopByScore {
 
 /// The page `offset..offset + limit` of the best of each segment's best matches: best key
 /// first, equal keys by document address.
-pub(crate) fn merge_pages(
-    segments: Vec<Vec<(RankKey, DocAddress)>>,
+pub(crate) fn merge_pages<K: PartialOrd>(
+    segments: Vec<Vec<(K, DocAddress)>>,
     offset: usize,
     limit: usize,
-) -> Vec<(RankKey, DocAddress)> {
-    let mut all: Vec<(RankKey, DocAddress)> = segments.into_iter().flatten().collect();
+) -> Vec<(K, DocAddress)> {
+    let mut all: Vec<(K, DocAddress)> = segments.into_iter().flatten().collect();
     all.sort_by(|a, b| compare_keys(&b.0, &a.0).then_with(|| a.1.cmp(&b.1)));
     all.into_iter().skip(offset).take(limit).collect()
 }
 
 /// Orders keys as tantivy's natural comparator does (an incomparable score is equal).
-fn compare_keys(a: &RankKey, b: &RankKey) -> Ordering {
+fn compare_keys<K: PartialOrd>(a: &K, b: &K) -> Ordering {
     a.partial_cmp(b).unwrap_or(Ordering::Equal)
 }
 
