@@ -118,11 +118,11 @@ impl Lists {
         Ok(())
     }
 
-    /// Adds one to the count of every value of each of `docs`.
-    fn count(&self, docs: &[DocId], counts: &mut [u32]) {
+    /// The number of value numbers held, all documents together.
+    fn ids_len(&self) -> usize {
         match &self.ids {
-            Ids::Narrow(ids) => count_with(&self.starts, ids, docs, counts),
-            Ids::Wide(ids) => count_with(&self.starts, ids, docs, counts),
+            Ids::Narrow(v) => v.len(),
+            Ids::Wide(v) => v.len(),
         }
     }
 
@@ -135,27 +135,14 @@ impl Lists {
     }
 }
 
-#[inline]
-fn count_with<T: Copy + Into<u64>>(starts: &[u32], ids: &[T], docs: &[DocId], counts: &mut [u32]) {
-    for &doc in docs {
-        let d = doc as usize;
-        let (Some(&start), Some(&end)) = (starts.get(d), starts.get(d + 1)) else {
-            continue;
-        };
-        for &id in &ids[start as usize..end as usize] {
-            counts[id.into() as usize] += 1;
-        }
-    }
-}
-
 /// The counted facet values of one segment.
 pub(crate) struct SegmentFacets {
     /// Value number → dimension (index in [`DIMENSIONS`]) and value.
     values: Vec<(usize, Box<str>)>,
     /// Value numbers of each dimension (contiguous: the dictionary is sorted).
     ranges: Vec<std::ops::Range<usize>>,
-    coarse: Lists,
-    fine: Lists,
+    coarse: LevelLists,
+    fine: LevelLists,
     /// The frequent facet terms (encoded `/dimension/value`, any dimension including the
     /// scope) and their documents, deleted ones included.
     frequent: Vec<Frequent>,
@@ -163,6 +150,31 @@ pub(crate) struct SegmentFacets {
     /// at first use (see `crate::filtered`).
     by_modified: std::sync::OnceLock<Arc<Vec<DocId>>>,
     by_quality: std::sync::OnceLock<Arc<Vec<DocId>>>,
+}
+
+/// The value lists of one level: every value of each document, the rarer values only
+/// (those not held by a frequent term), and the frequent values with their bit sets'
+/// index in `SegmentFacets::frequent`. A count over many documents adds up the frequent
+/// values by `popcount` of whole words (a few of them hold most of a document's values:
+/// its région, kind, freshness, licence…) and counts the rarer ones document by document.
+struct LevelLists {
+    all: Lists,
+    rare: Lists,
+    frequent: Vec<(u32, usize)>,
+}
+
+impl LevelLists {
+    fn new(docs: usize, values: usize) -> Self {
+        Self {
+            all: Lists::new(docs, values),
+            rare: Lists::new(docs, values),
+            frequent: Vec::new(),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.all.bytes() + self.rare.bytes() + self.frequent.len() * 16
+    }
 }
 
 /// Which lists of values: the coarse dimensions, or the finer places.
@@ -182,6 +194,8 @@ impl SegmentFacets {
         let mut by_ord: Vec<Option<u32>> = vec![None; dictionary.num_terms()];
         let mut values: Vec<(usize, Box<str>)> = Vec::new();
         let mut fine_value: Vec<bool> = Vec::new();
+        // Encoded facet → value number, to find the frequent terms' values.
+        let mut numbers: HashMap<Vec<u8>, u32> = HashMap::new();
         let mut ranges = vec![0..0; DIMENSIONS.len()];
         let mut terms = dictionary.stream()?;
         while terms.advance() {
@@ -200,45 +214,63 @@ impl SegmentFacets {
                 ranges[dim] = number..number;
             }
             ranges[dim].end = number + 1;
+            let number = u32::try_from(number).map_err(|_| {
+                tantivy::TantivyError::InvalidArgument("too many facet values".into())
+            })?;
             let ord = terms.term_ord() as usize;
             if let Some(slot) = by_ord.get_mut(ord) {
-                *slot = Some(u32::try_from(number).map_err(|_| {
-                    tantivy::TantivyError::InvalidArgument("too many facet values".into())
-                })?);
+                *slot = Some(number);
             }
+            numbers.insert(terms.key().to_vec(), number);
             values.push((dim, (*value).into()));
             fine_value.push(FINE_DIMENSIONS.contains(dimension));
         }
+        let frequent = frequent_terms(segment, field, min_docs)?;
         let docs = segment.max_doc() as usize;
-        let mut coarse = Lists::new(docs, values.len());
-        let mut fine = Lists::new(docs, values.len());
-        let (mut c, mut f): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        let mut coarse = LevelLists::new(docs, values.len());
+        let mut fine = LevelLists::new(docs, values.len());
+        let mut is_frequent = vec![false; values.len()];
+        for (index, (key, _)) in frequent.iter().enumerate() {
+            if let Some(&number) = numbers.get(&key[..]) {
+                is_frequent[number as usize] = true;
+                let level = if fine_value[number as usize] {
+                    &mut fine
+                } else {
+                    &mut coarse
+                };
+                level.frequent.push((number, index));
+            }
+        }
+        let mut lists: [Vec<u32>; 4] = Default::default();
         for doc in 0..segment.max_doc() {
-            c.clear();
-            f.clear();
+            for list in &mut lists {
+                list.clear();
+            }
             for ord in reader.facet_ords(doc) {
                 if let Some(Some(number)) = by_ord.get(ord as usize) {
-                    if fine_value[*number as usize] {
-                        f.push(*number);
-                    } else {
-                        c.push(*number);
+                    let at = if fine_value[*number as usize] { 2 } else { 0 };
+                    lists[at].push(*number);
+                    if !is_frequent[*number as usize] {
+                        lists[at + 1].push(*number);
                     }
                 }
             }
             // A document counts once per value.
-            c.sort_unstable();
-            c.dedup();
-            f.sort_unstable();
-            f.dedup();
-            coarse.push(&c)?;
-            fine.push(&f)?;
+            for list in &mut lists {
+                list.sort_unstable();
+                list.dedup();
+            }
+            coarse.all.push(&lists[0])?;
+            coarse.rare.push(&lists[1])?;
+            fine.all.push(&lists[2])?;
+            fine.rare.push(&lists[3])?;
         }
         Ok(Self {
             values,
             ranges,
             coarse,
             fine,
-            frequent: frequent_terms(segment, field, min_docs)?,
+            frequent,
             by_modified: std::sync::OnceLock::new(),
             by_quality: std::sync::OnceLock::new(),
         })
@@ -304,13 +336,45 @@ impl SegmentFacets {
                 .iter()
                 .map(|(k, b)| k.len() + b.len() * 8)
                 .sum::<usize>()
+            + [&self.by_modified, &self.by_quality]
+                .iter()
+                .filter_map(|c| c.get().map(|d| d.len() * 4))
+                .sum::<usize>()
     }
 
-    fn lists(&self, level: Level) -> &Lists {
+    fn level(&self, level: Level) -> &LevelLists {
         match level {
             Level::Coarse => &self.coarse,
             Level::Fine => &self.fine,
         }
+    }
+
+    /// Adds one to the count of every value of `level` of each document whose bit is set
+    /// in `docs` (live documents): the frequent values by `popcount` when that saves
+    /// work (about half a word operation per frequent value and word of the segment,
+    /// against an increment per value held by each document), the others one by one.
+    fn count_docs(&self, level: Level, docs: &[u64], counts: &mut [u32]) {
+        let lists = self.level(level);
+        if !lists.frequent.is_empty() {
+            let held = (lists.all.ids_len() - lists.rare.ids_len()) as u64;
+            let segment_docs = (lists.all.starts.len() as u64).saturating_sub(1).max(1);
+            let saved = u64::from(ones(docs)) * held / segment_docs;
+            let cost = (lists.frequent.len() * docs.len()) as u64 / 2;
+            if saved > cost {
+                for &(value, index) in &lists.frequent {
+                    let bits = &self.frequent[index].1;
+                    let n: u32 = docs
+                        .iter()
+                        .zip(bits.iter())
+                        .map(|(d, b)| (d & b).count_ones())
+                        .sum();
+                    counts[value as usize] += n;
+                }
+                count_set_bits(&lists.rare, docs, counts);
+                return;
+            }
+        }
+        count_set_bits(&lists.all, docs, counts);
     }
 
     /// The documents of the facet term whose encoded value is `key` (deleted ones
@@ -402,7 +466,7 @@ impl BaseCounts {
         };
         cell.get_or_init(|| {
             let mut counts = vec![0; table.values.len()];
-            count_set_bits(table.lists(level), &bits(), &mut counts);
+            table.count_docs(level, &bits(), &mut counts);
             counts
         })
     }
@@ -464,7 +528,6 @@ fn count_matches(
     totals: &LiveTotals,
     counts: &mut [u32],
 ) {
-    let lists = table.lists(level);
     let mut rest: Bits = docs.to_vec();
     let mut left = ones(&rest);
     // Base 0 is the live documents, base i + 1 frequent term i.
@@ -491,14 +554,25 @@ fn count_matches(
             if bound <= best.0 {
                 continue;
             }
-            let (mut inside, mut outside) = (0i64, 0i64);
-            for (w, &r) in rest.iter().enumerate() {
-                let b = word_of(base, w);
-                inside += i64::from((b & r).count_ones());
-                outside += i64::from((b & !r).count_ones());
-            }
-            if inside - outside > best.0 {
-                best = (inside - outside, Some(base));
+            // The gain is `size - 2 × outside` (the base's documents are inside or
+            // outside `rest`): the scan stops once `outside` is too many to beat `best`
+            // (the live documents hold all of `rest`: no scan).
+            let most_outside = (i64::from(size) - best.0 + 1) / 2;
+            let outside = if base == 0 {
+                i64::from(size - left)
+            } else {
+                let mut outside = 0i64;
+                for (w, &r) in rest.iter().enumerate() {
+                    outside += i64::from((word_of(base, w) & !r).count_ones());
+                    if outside >= most_outside {
+                        break;
+                    }
+                }
+                outside
+            };
+            let gain = i64::from(size) - 2 * outside;
+            if outside < most_outside && gain > best.0 {
+                best = (gain, Some(base));
             }
         }
         let Some(base) = best.1 else {
@@ -518,13 +592,13 @@ fn count_matches(
             *a += c;
         }
         let outside: Bits = bits.iter().zip(&rest).map(|(b, r)| b & !r).collect();
-        count_set_bits(lists, &outside, &mut removed);
+        table.count_docs(level, &outside, &mut removed);
         for (r, b) in rest.iter_mut().zip(&bits) {
             *r &= !b;
         }
         left = ones(&rest);
     }
-    count_set_bits(lists, &rest, counts);
+    table.count_docs(level, &rest, counts);
     for ((count, &a), &r) in counts.iter_mut().zip(&added).zip(&removed) {
         // Each base's removed documents are its own: `r <= a`.
         *count += a.saturating_sub(r);
@@ -736,18 +810,61 @@ impl SegmentCollector for SegmentCount {
 
 /// Adds one to the count of every value in `lists` of each document whose bit is set.
 fn count_set_bits(lists: &Lists, docs: &[u64], counts: &mut [u32]) {
-    let mut buffer: Vec<DocId> = Vec::with_capacity(64);
+    match &lists.ids {
+        Ids::Narrow(ids) => count_bits_with(&lists.starts, ids, docs, counts),
+        Ids::Wide(ids) => count_bits_with(&lists.starts, ids, docs, counts),
+    }
+}
+
+/// Copies of the counts a large count spreads documents over.
+const LANES: usize = 4;
+
+/// Below this many documents, one copy of the counts.
+const LANES_FROM_DOCS: u32 = 512;
+
+/// Counts the values of the documents whose bit is set in `docs`. A large count spreads
+/// the documents over [`LANES`] copies of the counts (document `k` into copy `k mod
+/// LANES`), summed at the end: a value most documents hold (their région, their kind)
+/// would otherwise make each of its increments wait for the previous one.
+fn count_bits_with<T: Copy + Into<u64>>(
+    starts: &[u32],
+    ids: &[T],
+    docs: &[u64],
+    counts: &mut [u32],
+) {
+    let n = counts.len();
+    let lanes = if ones(docs) >= LANES_FROM_DOCS {
+        LANES
+    } else {
+        1
+    };
+    let mut copies = vec![0u32; if lanes > 1 { n * lanes } else { 0 }];
+    let mut lane = 0;
     for (w, &word) in docs.iter().enumerate() {
-        if word == 0 {
-            continue;
-        }
         let mut bits = word;
-        buffer.clear();
         while bits != 0 {
-            buffer.push(w as DocId * 64 + bits.trailing_zeros());
+            let d = w * 64 + bits.trailing_zeros() as usize;
             bits &= bits - 1;
+            let (Some(&start), Some(&end)) = (starts.get(d), starts.get(d + 1)) else {
+                continue;
+            };
+            let values = &ids[start as usize..end as usize];
+            let slots: &mut [u32] = if lanes > 1 {
+                let slots = &mut copies[lane * n..(lane + 1) * n];
+                lane = (lane + 1) % lanes;
+                slots
+            } else {
+                &mut *counts
+            };
+            for &id in values {
+                slots[id.into() as usize] += 1;
+            }
         }
-        lists.count(&buffer, counts);
+    }
+    for copy in copies.chunks_exact(n.max(1)) {
+        for (c, &x) in counts.iter_mut().zip(copy) {
+            *c += x;
+        }
     }
 }
 
