@@ -104,8 +104,8 @@ impl PageGraph {
         }
         self.dropped_total += 1;
         if self.dropped.len() < MAX_DROPPED_NOTES {
-            let subject =
-                (subject_len <= max_term_bytes).then(|| self.intern(triple.subject.as_ref().into()));
+            let subject = (subject_len <= max_term_bytes)
+                .then(|| self.intern(triple.subject.as_ref().into()));
             let predicate: String = triple.predicate.as_str().chars().take(200).collect();
             self.dropped.push((
                 subject,
