@@ -49,9 +49,9 @@ pub(super) struct BenchArgs {
     #[arg(long)]
     first_harvest_only: bool,
     /// Serve the generated catalogue in Hydra pages of this many datasets, generated on
-    /// request by the demo server (without validators: every re-harvest reads every page),
-    /// instead of one document (a document is capped at 1 GiB, about 330,000 datasets).
-    /// The parse references are then skipped.
+    /// request by the demo server (no validators: a re-harvest fetches every page and skips
+    /// those byte-identical to the last harvest), instead of one document (a document is
+    /// capped at 1 GiB, about 340,000 datasets). The parse references are then skipped.
     #[arg(long)]
     page_size: Option<usize>,
 }
@@ -393,7 +393,8 @@ fn print_steps(t: &HarvestTimings) {
 
 /// `--page-size`: the generated catalogue in Hydra pages of `page_size` datasets, served
 /// by the demo server; the first harvest, then (unless `--first-harvest-only`) a
-/// re-harvest of the unchanged catalogue and a forced re-parse.
+/// re-harvest of the unchanged catalogue (byte-identical pages skipped) and a forced
+/// re-parse.
 async fn run_paged(args: &BenchArgs, work: &Path, page_size: usize) -> anyhow::Result<ExitCode> {
     let mut catalogue = moisson_demo::benchmark_source(args.datasets, DemoFormat::Turtle);
     catalogue.page_size = Some(page_size);
