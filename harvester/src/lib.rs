@@ -23,6 +23,7 @@
 //! - [`preview`] — Preview of a source before it is added (the validator).
 //! - [`records`] — From the triples of one page to records.
 //! - [`source`] — A harvested source, as the configuration describes it.
+//! - `terms` — The distinct terms of one page, each held once in one text buffer.
 //! - [`validation`] — The validator's report.
 //! - [`xml_guard`] — One guard for every XML document read from outside (RDF/XML pages, CSW responses and the `rdf:RDF` …
 
@@ -42,6 +43,7 @@ pub mod pipeline;
 pub mod preview;
 pub mod records;
 pub mod source;
+mod terms;
 pub mod validation;
 pub mod xml_guard;
 

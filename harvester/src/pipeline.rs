@@ -180,6 +180,15 @@ pub fn take_records(
             .collect(),
         links: extracted.links,
     };
+    let memory = moisson_catalog::resident::Resident::now();
+    tracing::debug!(
+        terms = graph.term_count(),
+        triples = graph.len(),
+        records = extracted.records.len(),
+        rss_mib = memory.rss_mib as u64,
+        peak_mib = memory.peak_mib as u64,
+        "page grouped"
+    );
     ReadPage {
         graph,
         extracted: extracted.records,

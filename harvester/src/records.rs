@@ -13,14 +13,14 @@
 //!   (a node shared by many records is copied into each): past that budget, the records
 //!   that would copy more are rejected, so a small page cannot fill the store.
 
-use indexmap::IndexSet;
-use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, TermRef, Triple};
 use std::collections::{HashMap, HashSet};
 
 use moisson_catalog::vocab::{dcat, dct, foaf, hydra, moisson, rdf};
 use moisson_catalog::RecordKind;
 
 use crate::limits::ParseLimits;
+use crate::terms::TermTable;
 
 /// Most triples one record may hold; larger records are rejected.
 pub const MAX_RECORD_TRIPLES: usize = 20_000;
@@ -33,12 +33,30 @@ const MAX_DROPPED_NOTES: usize = 1000;
 /// The triples of one page, interned.
 #[derive(Default)]
 pub struct PageGraph {
-    terms: IndexSet<Term>,
+    terms: TermTable,
     triples: Vec<[u32; 3]>,
     /// Triples left out for an over-long term: (subject id when kept, message).
     dropped: Vec<(Option<u32>, String)>,
     /// Triples left out, counting those beyond the notes kept.
     dropped_total: usize,
+    /// Set when the triples are grouped into records.
+    grouping: Grouping,
+}
+
+/// Bit of [`Grouping::flags`]: the term is a record's root.
+const ROOT: u8 = 1;
+/// Bit of [`Grouping::flags`]: the term is the catalogue or a paging node, which records
+/// never absorb.
+const STRUCTURAL: u8 = 2;
+
+/// What grouping knows of each term of a page: 9 bytes a term, where hash maps keyed by
+/// subject took about 60.
+#[derive(Default)]
+struct Grouping {
+    /// Subject `s`'s triples are `triples[first[s]..first[s + 1]]` (the triples sorted).
+    first: Vec<usize>,
+    /// [`ROOT`] and [`STRUCTURAL`] bits of each term.
+    flags: Vec<u8>,
 }
 
 impl PageGraph {
@@ -47,16 +65,15 @@ impl PageGraph {
         Self::default()
     }
 
-    fn intern(&mut self, term: Term) -> u32 {
-        let (index, _) = self.terms.insert_full(term);
-        u32::try_from(index).expect("fewer than 2^32 distinct terms in one page")
+    fn intern(&mut self, term: TermRef<'_>) -> u32 {
+        self.terms.intern(term)
     }
 
     /// Adds a triple.
     pub fn push(&mut self, triple: Triple) {
-        let s = self.intern(triple.subject.into());
-        let p = self.intern(triple.predicate.into());
-        let o = self.intern(triple.object);
+        let s = self.intern(triple.subject.as_ref().into());
+        let p = self.intern(triple.predicate.as_ref().into());
+        let o = self.intern(triple.object.as_ref());
         self.triples.push([s, p, o]);
     }
 
@@ -87,8 +104,8 @@ impl PageGraph {
         }
         self.dropped_total += 1;
         if self.dropped.len() < MAX_DROPPED_NOTES {
-            let subject =
-                (subject_len <= max_term_bytes).then(|| self.intern(triple.subject.into()));
+            let subject = (subject_len <= max_term_bytes)
+                .then(|| self.intern(triple.subject.as_ref().into()));
             let predicate: String = triple.predicate.as_str().chars().take(200).collect();
             self.dropped.push((
                 subject,
@@ -105,6 +122,11 @@ impl PageGraph {
         self.dropped_total
     }
 
+    /// Returns the number of distinct terms.
+    pub fn term_count(&self) -> usize {
+        self.terms.len()
+    }
+
     /// Returns the number of triples added.
     pub fn len(&self) -> usize {
         self.triples.len()
@@ -116,21 +138,42 @@ impl PageGraph {
     }
 
     fn id_of_iri(&self, iri: &str) -> Option<u32> {
-        self.terms
-            .get_index_of(&Term::NamedNode(NamedNode::new_unchecked(iri)))
-            .and_then(|i| u32::try_from(i).ok())
+        self.terms.iri_id(iri)
     }
 
-    fn term(&self, id: u32) -> &Term {
-        &self.terms[id as usize]
+    fn term(&self, id: u32) -> TermRef<'_> {
+        self.terms.get(id)
+    }
+
+    /// The triples of subject `s` (none before grouping).
+    fn range(&self, s: u32) -> &[[u32; 3]] {
+        let first = &self.grouping.first;
+        match (first.get(s as usize), first.get(s as usize + 1)) {
+            (Some(&start), Some(&end)) => &self.triples[start..end],
+            _ => &[],
+        }
+    }
+
+    fn flagged(&self, id: u32, flag: u8) -> bool {
+        self.grouping
+            .flags
+            .get(id as usize)
+            .is_some_and(|f| f & flag != 0)
+    }
+
+    /// The triples of `node` in the record of root `root`: a shared described node (an
+    /// agent, a concept) keeps only what describes it, not its links to other records.
+    fn node_triples(&self, root: u32, node: u32) -> impl Iterator<Item = [u32; 3]> + '_ {
+        let shared_iri = node != root && self.terms.is_iri(node);
+        self.range(node)
+            .iter()
+            .copied()
+            .filter(move |t| !(shared_iri && t[2] != root && self.flagged(t[2], ROOT)))
     }
 
     /// Returns the id of the subject term `subject` if it appears in the page.
     pub fn subject_id(&self, subject: &NamedOrBlankNode) -> Option<u32> {
-        let term: Term = subject.clone().into();
-        self.terms
-            .get_index_of(&term)
-            .and_then(|i| u32::try_from(i).ok())
+        self.terms.id_of(subject.as_ref().into())
     }
 }
 
@@ -142,10 +185,16 @@ pub struct ExtractedRecord {
     pub kind: RecordKind,
     /// Content hash, hex.
     pub hash: String,
-    /// The record's triples, with term ids of the page graph (blank nodes still blank).
-    triples: Vec<[u32; 3]>,
-    /// Skolem IRIs of the record's blank nodes.
-    skolem: HashMap<u32, NamedNode>,
+    /// The record's root in the page graph.
+    root: u32,
+    /// The nodes of the page graph whose triples the record holds, in the order they are
+    /// read (see [`PageGraph::node_triples`]): the record's triples are read from the page
+    /// graph again when needed, never copied per record.
+    nodes: Vec<u32>,
+    /// The record's blank nodes and the hash their skolem IRI is made of, sorted.
+    skolem: Vec<(u32, Hash128)>,
+    /// Number of triples.
+    triple_count: usize,
 }
 
 /// A record that could not be taken, and why.
@@ -186,25 +235,32 @@ pub struct PageRecords {
 }
 
 impl ExtractedRecord {
+    /// The record's triples, with term ids of the page graph (blank nodes still blank).
+    fn triples<'a>(&'a self, graph: &'a PageGraph) -> impl Iterator<Item = [u32; 3]> + 'a {
+        self.nodes
+            .iter()
+            .flat_map(move |&n| graph.node_triples(self.root, n))
+    }
+
     /// Returns the record's triples with blank nodes replaced by their skolem IRIs.
     pub fn materialize(&self, graph: &PageGraph) -> Vec<Triple> {
         let term = |id: u32| -> Term {
-            match self.skolem.get(&id) {
-                Some(iri) => iri.clone().into(),
-                None => graph.term(id).clone(),
+            match self.skolem.binary_search_by_key(&id, |(b, _)| *b) {
+                Ok(k) => skolem_iri(&self.skolem[k].1).into(),
+                Err(_) => graph.terms.owned(id),
             }
         };
-        let mut out = Vec::with_capacity(self.triples.len());
-        for &[s, p, o] in &self.triples {
+        let mut out = Vec::with_capacity(self.triple_count);
+        for [s, p, o] in self.triples(graph) {
             let subject = match term(s) {
                 Term::NamedNode(n) => NamedOrBlankNode::NamedNode(n),
                 Term::BlankNode(b) => NamedOrBlankNode::BlankNode(b),
                 Term::Literal(_) => continue,
             };
-            let Term::NamedNode(predicate) = graph.term(p).clone() else {
+            let TermRef::NamedNode(predicate) = graph.term(p) else {
                 continue;
             };
-            out.push(Triple::new(subject, predicate, term(o)));
+            out.push(Triple::new(subject, predicate.into_owned(), term(o)));
         }
         out
     }
@@ -213,8 +269,8 @@ impl ExtractedRecord {
     /// described as `"2010-01-35"^^xsd:date for <predicate>`.
     pub fn ill_typed_literals(&self, graph: &PageGraph) -> Vec<String> {
         let mut out = Vec::new();
-        for &[_, p, o] in &self.triples {
-            if let Term::Literal(l) = graph.term(o) {
+        for [_, p, o] in self.triples(graph) {
+            if let TermRef::Literal(l) = graph.term(o) {
                 if !lexical_form_is_valid(l.datatype().as_str(), l.value()) {
                     let local = l
                         .datatype()
@@ -236,12 +292,12 @@ impl ExtractedRecord {
 
     /// Returns the number of triples of the record.
     pub fn len(&self) -> usize {
-        self.triples.len()
+        self.triple_count
     }
 
     /// Returns true when the record holds no triple.
     pub fn is_empty(&self) -> bool {
-        self.triples.is_empty()
+        self.triple_count == 0
     }
 }
 
@@ -320,24 +376,20 @@ pub fn extract_records_within(
 ) -> PageRecords {
     graph.triples.sort_unstable();
     graph.triples.dedup();
+    graph.triples.shrink_to_fit();
+    // Subject s's triples start at first[s] (the triples are sorted by subject).
+    let mut first = vec![0usize; graph.terms.len() + 1];
+    for t in &graph.triples {
+        first[t[0] as usize + 1] += 1;
+    }
+    for i in 1..first.len() {
+        first[i] += first[i - 1];
+    }
     let ids = Ids::new(graph);
     let triples = &graph.triples;
 
-    // subject -> range of its triples
-    let mut ranges: HashMap<u32, (usize, usize)> = HashMap::new();
-    let mut start = 0;
-    while start < triples.len() {
-        let s = triples[start][0];
-        let mut end = start + 1;
-        while end < triples.len() && triples[end][0] == s {
-            end += 1;
-        }
-        ranges.insert(s, (start, end));
-        start = end;
-    }
-
     let mut roots: Vec<(u32, RecordKind)> = Vec::new();
-    let mut structural: HashSet<u32> = HashSet::new();
+    let mut structural: Vec<u32> = Vec::new();
     let mut reverse_topic: HashMap<u32, Vec<u32>> = HashMap::new();
     let mut links = PageLinks::default();
     for &[s, p, o] in triples.iter() {
@@ -349,39 +401,45 @@ pub fn extract_records_within(
             } else if Some(o) == ids.series {
                 roots.push((s, RecordKind::Series));
             } else if Some(o) == ids.catalog || ids.hydra_types.contains(&o) {
-                structural.insert(s);
+                structural.push(s);
             }
         } else if Some(p) == ids.primary_topic {
             reverse_topic.entry(o).or_default().push(s);
         } else if ids.hydra_next.contains(&p) {
             let from = match graph.term(s) {
-                Term::NamedNode(n) => Some(n.as_str().to_owned()),
+                TermRef::NamedNode(n) => Some(n.as_str().to_owned()),
                 _ => None,
             };
             let target = match graph.term(o) {
-                Term::NamedNode(n) => n.as_str().to_owned(),
-                Term::Literal(l) => l.value().trim().to_owned(),
-                Term::BlankNode(_) => continue,
+                TermRef::NamedNode(n) => n.as_str().to_owned(),
+                TermRef::Literal(l) => l.value().trim().to_owned(),
+                TermRef::BlankNode(_) => continue,
             };
             if !target.is_empty() {
                 links.next.push((from, target));
             }
         } else if ids.hydra_total.contains(&p) {
-            if let Term::Literal(l) = graph.term(o) {
+            if let TermRef::Literal(l) = graph.term(o) {
                 links.total_items = l.value().trim().parse().ok().or(links.total_items);
             }
         } else if ids.catalog_links.contains(&p) {
-            structural.insert(s);
+            structural.push(s);
         }
     }
     // A node typed both Dataset and Series is a Dataset; keep one root per subject.
     roots.sort_by_key(|(s, kind)| (*s, kind_rank(*kind)));
     roots.dedup_by_key(|(s, _)| *s);
-    let root_set: HashSet<u32> = roots.iter().map(|(s, _)| *s).collect();
-    // Records never absorb the catalogue or paging nodes, even when they are typed as such.
-    for r in &root_set {
-        structural.remove(r);
+    let mut flags = vec![0u8; graph.terms.len()];
+    for s in structural {
+        flags[s as usize] = STRUCTURAL;
     }
+    // Records never absorb the catalogue or paging nodes, even when they are typed as such.
+    for &(r, _) in &roots {
+        flags[r as usize] = ROOT;
+    }
+    graph.grouping = Grouping { first, flags };
+    let graph = &*graph;
+    let triples = &graph.triples;
 
     let mut hasher = TermHasher::new(graph.terms.len());
     let mut records = Vec::with_capacity(roots.len());
@@ -398,17 +456,9 @@ pub fn extract_records_within(
     let mut noted: HashSet<u32> = HashSet::new();
     let budget = limits.expansion_budget(triples.len());
     let mut held = 0u64;
-    let groups = Groups {
-        triples,
-        ranges: &ranges,
-        roots: &root_set,
-        structural: &structural,
-        reverse_topic: &reverse_topic,
-        graph,
-    };
     for (root, kind) in roots {
         let remaining = usize::try_from(budget.saturating_sub(held)).unwrap_or(usize::MAX);
-        let closure = match groups.closure(root, remaining) {
+        let closure = match closure(graph, &reverse_topic, root, remaining) {
             Ok(c) => c,
             Err(too_large) => {
                 let message = match too_large {
@@ -435,8 +485,8 @@ pub fn extract_records_within(
             });
             continue;
         }
-        held = held.saturating_add(closure.triples.len() as u64);
-        let record = finish_record(root, kind, closure.triples, graph, &ids, &mut hasher);
+        held = held.saturating_add(closure.triples as u64);
+        let record = finish_record(root, kind, closure.read_order, graph, &ids, &mut hasher);
         if !dropped.is_empty() {
             for node in &closure.nodes {
                 for message in dropped.get(node).into_iter().flatten() {
@@ -515,9 +565,13 @@ pub fn lexical_form_is_valid(datatype: &str, value: &str) -> bool {
 }
 
 struct Closure {
-    triples: Vec<[u32; 3]>,
+    /// Number of triples.
+    triples: usize,
     /// The nodes described, root first.
     nodes: Vec<u32>,
+    /// The same nodes in the order their triples were read: the order of the record's
+    /// triples.
+    read_order: Vec<u32>,
 }
 
 /// Why a record's closure was not taken.
@@ -528,68 +582,51 @@ enum TooLarge {
     Page,
 }
 
-/// What grouping knows of a page.
-struct Groups<'a> {
-    triples: &'a [[u32; 3]],
-    /// Subject → range of its triples.
-    ranges: &'a HashMap<u32, (usize, usize)>,
-    roots: &'a HashSet<u32>,
-    structural: &'a HashSet<u32>,
-    reverse_topic: &'a HashMap<u32, Vec<u32>>,
-    graph: &'a PageGraph,
-}
-
-impl Groups<'_> {
-    /// The closure of `root`, given up past `MAX_RECORD_TRIPLES` or `budget` triples.
-    fn closure(&self, root: u32, budget: usize) -> Result<Closure, TooLarge> {
-        let mut out = Vec::new();
-        let mut visited: HashSet<u32> = HashSet::from([root]);
-        let mut nodes: Vec<u32> = vec![root];
-        let mut stack: Vec<u32> = vec![root];
-        if let Some(records) = self.reverse_topic.get(&root) {
-            for &r in records {
-                if !self.roots.contains(&r) && !self.structural.contains(&r) && visited.insert(r) {
-                    nodes.push(r);
-                    stack.push(r);
-                }
+/// The closure of `root` in the grouped `graph`, given up past `MAX_RECORD_TRIPLES` or
+/// `budget` triples. `reverse_topic` gives the catalog records whose `foaf:primaryTopic`
+/// each node is.
+fn closure(
+    graph: &PageGraph,
+    reverse_topic: &HashMap<u32, Vec<u32>>,
+    root: u32,
+    budget: usize,
+) -> Result<Closure, TooLarge> {
+    let mut count = 0usize;
+    let mut visited: HashSet<u32> = HashSet::from([root]);
+    let mut nodes: Vec<u32> = vec![root];
+    let mut stack: Vec<u32> = vec![root];
+    let mut read_order: Vec<u32> = Vec::new();
+    let absorbed = |n: u32| !graph.flagged(n, ROOT | STRUCTURAL);
+    if let Some(records) = reverse_topic.get(&root) {
+        for &r in records {
+            if absorbed(r) && visited.insert(r) {
+                nodes.push(r);
+                stack.push(r);
             }
         }
-        while let Some(node) = stack.pop() {
-            let Some(&(start, end)) = self.ranges.get(&node) else {
-                continue;
-            };
-            let shared_iri = node != root && matches!(self.graph.term(node), Term::NamedNode(_));
-            for &t in &self.triples[start..end] {
-                let o = t[2];
-                // A shared described node (an agent, a concept) keeps only what describes
-                // it, not its links to other records.
-                if shared_iri && o != root && self.roots.contains(&o) {
-                    continue;
-                }
-                out.push(t);
-                if out.len() > MAX_RECORD_TRIPLES {
-                    return Err(TooLarge::Record);
-                }
-                if out.len() > budget {
-                    return Err(TooLarge::Page);
-                }
-                if o == root
-                    || self.roots.contains(&o)
-                    || self.structural.contains(&o)
-                    || !self.ranges.contains_key(&o)
-                    || !visited.insert(o)
-                {
-                    continue;
-                }
-                nodes.push(o);
-                stack.push(o);
-            }
-        }
-        Ok(Closure {
-            triples: out,
-            nodes,
-        })
     }
+    while let Some(node) = stack.pop() {
+        read_order.push(node);
+        for [_, _, o] in graph.node_triples(root, node) {
+            count += 1;
+            if count > MAX_RECORD_TRIPLES {
+                return Err(TooLarge::Record);
+            }
+            if count > budget {
+                return Err(TooLarge::Page);
+            }
+            if o == root || !absorbed(o) || graph.range(o).is_empty() || !visited.insert(o) {
+                continue;
+            }
+            nodes.push(o);
+            stack.push(o);
+        }
+    }
+    Ok(Closure {
+        triples: count,
+        nodes,
+        read_order,
+    })
 }
 
 /// Hashes of terms, computed once per page.
@@ -642,15 +679,19 @@ fn skolem_iri(h: &Hash128) -> NamedNode {
 fn finish_record(
     root: u32,
     kind: RecordKind,
-    triples: Vec<[u32; 3]>,
+    nodes: Vec<u32>,
     graph: &PageGraph,
     ids: &Ids,
     hasher: &mut TermHasher,
 ) -> ExtractedRecord {
+    let triples: Vec<[u32; 3]> = nodes
+        .iter()
+        .flat_map(|&n| graph.node_triples(root, n))
+        .collect();
     // Blank node signatures: hash of their sorted (predicate, object) pairs, recursively.
     let mut by_subject: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
     for &[s, p, o] in &triples {
-        if matches!(graph.term(s), Term::BlankNode(_)) {
+        if graph.terms.is_blank(s) {
             by_subject.entry(s).or_default().push((p, o));
         }
     }
@@ -669,13 +710,14 @@ fn finish_record(
     }
     // The record IRI: its own, or for a blank-node record, one minted from its identifier
     // (stable across harvests) or else from its content.
+    let mut root_basis = Hash128::default();
     let iri = match graph.term(root) {
-        Term::NamedNode(n) => n.as_str().to_owned(),
+        TermRef::NamedNode(n) => n.as_str().to_owned(),
         _ => {
             let identifier = ids.identifier.and_then(|idp| {
                 triples.iter().find_map(|&[s, p, o]| {
                     (s == root && p == idp).then(|| match graph.term(o) {
-                        Term::Literal(l) => l.value().to_owned(),
+                        TermRef::Literal(l) => l.value().to_owned(),
                         other => other.to_string(),
                     })
                 })
@@ -684,36 +726,37 @@ fn finish_record(
                 Some(id) => hash128(&[b"identifier|", id.as_bytes()]),
                 None => signatures.get(&root).copied().unwrap_or_default(),
             };
-            format!("{}{}", moisson::GENID_PREFIX, hex(&basis))
+            root_basis = basis;
+            // The record IRI is the skolem IRI of `basis`: the root's own.
+            skolem_iri(&basis).as_str().to_owned()
         }
     };
-    let mut skolem: HashMap<u32, NamedNode> = HashMap::new();
-    let root_skolem = || {
-        NamedNode::new(iri.as_str())
-            .expect("a blank-node record's IRI is a constant prefix and hex digits")
-    };
+    // Each blank node's skolem IRI is `skolem_iri` of this hash.
+    let mut skolem: HashMap<u32, Hash128> = HashMap::new();
     for b in blanks {
         if b == root {
-            skolem.insert(b, root_skolem());
+            skolem.insert(b, root_basis);
             continue;
         }
         let sig = signatures.get(&b).copied().unwrap_or_default();
-        let h = hash128(&[iri.as_bytes(), b"|", &sig]);
-        skolem.insert(b, skolem_iri(&h));
+        skolem.insert(b, hash128(&[iri.as_bytes(), b"|", &sig]));
     }
     // Blank nodes only used as objects (no description) still need a stable name.
     for &[_, _, o] in &triples {
-        if matches!(graph.term(o), Term::BlankNode(_)) && !skolem.contains_key(&o) {
-            let h = hash128(&[iri.as_bytes(), b"|empty"]);
-            skolem.insert(o, skolem_iri(&h));
+        if graph.terms.is_blank(o) && !skolem.contains_key(&o) {
+            skolem.insert(o, hash128(&[iri.as_bytes(), b"|empty"]));
         }
     }
-    if !skolem.contains_key(&root) && matches!(graph.term(root), Term::BlankNode(_)) {
-        skolem.insert(root, root_skolem());
+    if !skolem.contains_key(&root) && graph.terms.is_blank(root) {
+        skolem.insert(root, root_basis);
     }
+    let skolem_term_hashes: HashMap<u32, Hash128> = skolem
+        .iter()
+        .map(|(&b, h)| (b, hash128(&[b"<", skolem_iri(h).as_str().as_bytes(), b">"])))
+        .collect();
     let term_hash = |id: u32, hasher: &mut TermHasher| -> Hash128 {
-        match skolem.get(&id) {
-            Some(s) => hash128(&[b"<", s.as_str().as_bytes(), b">"]),
+        match skolem_term_hashes.get(&id) {
+            Some(h) => *h,
             None => hasher.term(graph, id),
         }
     };
@@ -732,12 +775,16 @@ fn finish_record(
         content.update(h);
     }
     let hash = content.finalize().to_hex()[..32].to_owned();
+    let mut skolem: Vec<(u32, Hash128)> = skolem.into_iter().collect();
+    skolem.sort_unstable();
     ExtractedRecord {
         iri,
         kind,
         hash,
-        triples,
+        root,
+        nodes,
         skolem,
+        triple_count: triples.len(),
     }
 }
 
@@ -759,7 +806,7 @@ fn signature(
     let mut parts: Vec<Hash128> = Vec::new();
     for &(p, o) in by_subject.get(&node).map(Vec::as_slice).unwrap_or_default() {
         let hp = hasher.term(graph, p);
-        let ho = if matches!(graph.term(o), Term::BlankNode(_)) {
+        let ho = if graph.terms.is_blank(o) {
             signature(o, graph, by_subject, done, in_progress, hasher)
         } else {
             hasher.term(graph, o)

@@ -638,7 +638,7 @@ mod tests {
             dropped_graphs: vec![graph.as_str().to_owned()],
             ..Default::default()
         };
-        store.commit_harvest("a", &commit).expect("commit");
+        store.commit_harvest("a", commit).expect("commit");
         assert!(store.record_copy(&graph).expect("read").is_none());
         assert!(scanned(&store, &graph).is_empty());
         // Collected as an orphan (no registry names it).

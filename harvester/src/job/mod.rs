@@ -187,6 +187,7 @@ pub async fn harvest_source(
     let tail = Instant::now();
     let written = tokio::task::spawn_blocking(move || writer.finish()).await;
     walk.timings.write_tail = tail.elapsed();
+    log_memory("harvest written", walk.seen.len());
     let error = match written {
         Ok(Ok(stats)) => {
             walk.timings.writer = stats;
@@ -484,6 +485,18 @@ fn origin_of(url: &str) -> Option<(String, Option<u16>)> {
     ))
 }
 
+/// Logs the resident memory of this process at `step` of a job, with the entries it holds.
+fn log_memory(step: &'static str, entries: usize) {
+    let memory = moisson_catalog::resident::Resident::now();
+    tracing::debug!(
+        entries,
+        rss_mib = memory.rss_mib as u64,
+        anon_mib = memory.anon_mib as u64,
+        peak_mib = memory.peak_mib as u64,
+        "{step}"
+    );
+}
+
 async fn blocking<T: Send + 'static>(
     store: &CatalogStore,
     f: impl FnOnce(&CatalogStore) -> Result<T, moisson_catalog::StoreError> + Send + 'static,
@@ -531,7 +544,7 @@ async fn finish(
 ) -> JobReport {
     let source = walk.report.source.clone();
     let walked = plan::Walked {
-        seen: &walk.seen,
+        seen: std::mem::take(&mut walk.seen),
         rejected: &walk.rejected,
         unidentified_rejects: walk.unidentified_rejects,
         rejected_count: walk.report.counts.rejected,
@@ -541,7 +554,12 @@ async fn finish(
         grace_period_days: options.grace_period_days,
         min_record_ratio: options.min_record_ratio,
     };
-    let plan = plan::plan(&source, registry, &walked, rules, Utc::now());
+    // The plan consumes the records seen: their strings move into the commit's entries.
+    let plan = plan::plan(&source, registry, walked, rules, Utc::now());
+    log_memory(
+        "harvest planned",
+        plan.commit.upserts.len() + plan.commit.updates.len(),
+    );
     let mut report = walk.report;
     report.counts.added = plan.added;
     report.counts.updated = plan.updated;
@@ -556,7 +574,8 @@ async fn finish(
     }
     commit.job = Some(report.clone());
     let committing = Instant::now();
-    let committed = blocking(store, move |s| s.commit_harvest(&source, &commit)).await;
+    let committed = blocking(store, move |s| s.commit_harvest(&source, commit)).await;
+    log_memory("harvest committed", 0);
     let timings = HarvestTimings {
         registry_commit: committing.elapsed(),
         total: started.elapsed(),

@@ -7,14 +7,16 @@ use moisson_catalog::{
     dataset_id, HarvestCommit, JobStatus, RecordEntry, RecordKind, RecordState, Registry,
     SourceCounts,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
+use super::walk::Seen;
 use crate::pipeline::{RecordOutcome, TakenRecord};
 
 /// What the walk of the source's pages saw.
 pub(super) struct Walked<'a> {
-    /// Records taken, by IRI, with the page each was first read from.
-    pub(super) seen: &'a HashMap<String, (TakenRecord, String)>,
+    /// Records taken, by IRI, with the page each was first read from: consumed by the plan,
+    /// their strings moved into the commit's entries.
+    pub(super) seen: Seen,
     /// Keys of the records rejected (IRIs, or page-qualified descriptions).
     pub(super) rejected: &'a HashSet<String>,
     /// Rejected records without a usable IRI.
@@ -61,7 +63,7 @@ pub(super) struct Plan {
 pub(super) fn plan(
     source: &str,
     registry: &Registry,
-    walked: &Walked<'_>,
+    walked: Walked<'_>,
     rules: Rules,
     now: DateTime<Utc>,
 ) -> Plan {
@@ -77,32 +79,46 @@ pub(super) fn plan(
         reason: None,
         keep_page_memos: true,
     };
-    for (iri, (record, page_url)) in walked.seen {
+    let Walked {
+        seen,
+        rejected,
+        unidentified_rejects,
+        rejected_count,
+        incomplete_reason,
+    } = walked;
+    let returned = seen.len() + rejected.len();
+    // What is left of the walk once its records are taken: the registry's IRIs it saw
+    // (none on a first harvest) and the kinds it took.
+    let mut seen_known: HashSet<&str> = HashSet::new();
+    let mut seen_kinds = SourceCounts::default();
+    for (iri, (record, page_url)) in seen {
+        let previous = registry.get(&iri);
+        if let Some(p) = previous {
+            seen_known.insert(p.record_iri.as_str());
+        }
+        bump(&mut seen_kinds, record.kind);
         take(
-            &mut plan,
-            source,
-            iri,
-            record,
-            page_url,
-            registry.get(iri),
-            &now_text,
+            &mut plan, source, iri, record, &page_url, previous, &now_text,
         );
     }
     let previously_active = registry
         .values()
         .filter(|e| e.state == RecordState::Active)
         .count();
-    let returned = walked.seen.len() + walked.rejected.len();
-    let (may_withdraw, guard) = withdrawal(walked, previously_active, returned, rules);
-    let mut reason = walked.incomplete_reason.clone().or(guard.clone());
+    let walked = WalkFacts {
+        incomplete: incomplete_reason.is_some(),
+        unidentified_rejects,
+    };
+    let (may_withdraw, guard) = withdrawal(&walked, previously_active, returned, rules);
+    let mut reason = incomplete_reason.or(guard.clone());
     plan.keep_page_memos = guard.is_none();
     let grace = chrono::Duration::days(i64::from(rules.grace_period_days));
     for (iri, entry) in registry.iter() {
-        if walked.seen.contains_key(iri) {
+        if seen_known.contains(iri) {
             continue;
         }
         match entry.state {
-            RecordState::Active if may_withdraw && !walked.rejected.contains(iri) => {
+            RecordState::Active if may_withdraw && !rejected.contains(iri) => {
                 let mut e = entry.clone();
                 e.state = RecordState::Withdrawn;
                 e.withdrawn_at = Some(now_text.clone());
@@ -124,15 +140,23 @@ pub(super) fn plan(
     }
     plan.status = if reason.is_some() {
         JobStatus::Partial
-    } else if walked.rejected_count > 0 {
-        reason = Some(format!("{} records rejected", walked.rejected_count));
+    } else if rejected_count > 0 {
+        reason = Some(format!("{rejected_count} records rejected"));
         JobStatus::Partial
     } else {
         JobStatus::Ok
     };
     plan.reason = reason;
-    plan.totals = totals(registry, walked, &plan.commit);
+    plan.totals = totals(registry, &seen_known, seen_kinds, &plan.commit);
     plan
+}
+
+/// What the withdrawal guard needs of the walk.
+struct WalkFacts {
+    /// Pages were left unread.
+    incomplete: bool,
+    /// Rejected records without a usable IRI.
+    unidentified_rejects: u64,
 }
 
 /// Adds record `iri`, taken from `page_url`, to the plan: a new version is upserted, an
@@ -140,8 +164,8 @@ pub(super) fn plan(
 fn take(
     plan: &mut Plan,
     source: &str,
-    iri: &str,
-    record: &TakenRecord,
+    iri: String,
+    record: TakenRecord,
     page_url: &str,
     previous: Option<&RecordEntry>,
     now: &str,
@@ -168,12 +192,12 @@ fn take(
                 None => plan.added += 1,
             }
             plan.commit.upserts.push(RecordEntry {
-                graph: record.graph.clone(),
+                graph: record.graph,
                 source: source.to_owned(),
-                record_iri: iri.to_owned(),
-                dataset_id: dataset_id(iri),
+                dataset_id: dataset_id(&iri),
+                record_iri: iri,
                 kind: record.kind,
-                hash: record.hash.clone(),
+                hash: record.hash,
                 page_url: page_url.to_owned(),
                 first_seen: prev.map_or_else(|| now.to_owned(), |p| p.first_seen.clone()),
                 last_changed: now.to_owned(),
@@ -187,12 +211,12 @@ fn take(
 /// Whether the walk may withdraw the records it did not see, and why the guard refused
 /// (`None` when it did not have to).
 fn withdrawal(
-    walked: &Walked<'_>,
+    walked: &WalkFacts,
     previously_active: usize,
     returned: usize,
     rules: Rules,
 ) -> (bool, Option<String>) {
-    if walked.incomplete_reason.is_some() {
+    if walked.incomplete {
         // Pages were not read: the records not seen may be on them.
         return (false, None);
     }
@@ -218,9 +242,15 @@ fn withdrawal(
     (true, None)
 }
 
-/// Active records of the source once `commit` is applied.
-fn totals(registry: &Registry, walked: &Walked<'_>, commit: &HarvestCommit) -> SourceCounts {
-    let mut counts = SourceCounts::default();
+/// Active records of the source once `commit` is applied: `seen_kinds` counts the records
+/// the walk took, `seen_known` names those the registry had.
+fn totals(
+    registry: &Registry,
+    seen_known: &HashSet<&str>,
+    seen_kinds: SourceCounts,
+    commit: &HarvestCommit,
+) -> SourceCounts {
+    let mut counts = seen_kinds;
     let purged: HashSet<&str> = commit
         .purges
         .iter()
@@ -233,16 +263,13 @@ fn totals(registry: &Registry, walked: &Walked<'_>, commit: &HarvestCommit) -> S
         .map(|u| u.record_iri.as_str())
         .collect();
     for (iri, entry) in registry.iter() {
-        if walked.seen.contains_key(iri) || purged.contains(iri) {
+        if seen_known.contains(iri) || purged.contains(iri) {
             continue;
         }
         let withdrawn = entry.state == RecordState::Withdrawn || withdrawn_now.contains(iri);
         if !withdrawn {
             bump(&mut counts, entry.kind);
         }
-    }
-    for (record, _) in walked.seen.values() {
-        bump(&mut counts, record.kind);
     }
     counts
 }
@@ -258,6 +285,8 @@ fn bump(counts: &mut SourceCounts, kind: RecordKind) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+    use std::sync::Arc;
 
     const RULES: Rules = Rules {
         grace_period_days: 7,
@@ -286,7 +315,7 @@ mod tests {
         }
     }
 
-    fn taken(n: u32, outcome: RecordOutcome) -> (String, (TakenRecord, String)) {
+    fn taken(n: u32, outcome: RecordOutcome) -> (String, (TakenRecord, Arc<str>)) {
         let hash = if outcome == RecordOutcome::Unchanged {
             format!("h{n}")
         } else {
@@ -307,10 +336,7 @@ mod tests {
         )
     }
 
-    fn walked<'a>(
-        seen: &'a HashMap<String, (TakenRecord, String)>,
-        rejected: &'a HashSet<String>,
-    ) -> Walked<'a> {
+    fn walked(seen: Seen, rejected: &HashSet<String>) -> Walked<'_> {
         Walked {
             seen,
             rejected,
@@ -338,7 +364,7 @@ mod tests {
         .into_iter()
         .collect();
         let rejected = HashSet::new();
-        let plan = plan("s", &registry, &walked(&seen, &rejected), RULES, now());
+        let plan = plan("s", &registry, walked(seen, &rejected), RULES, now());
         assert_eq!(
             (plan.added, plan.updated, plan.unchanged, plan.removed),
             (1, 1, 2, 1)
@@ -362,9 +388,9 @@ mod tests {
         let registry = Registry::from_entries(active(4));
         let seen: HashMap<_, _> = [taken(1, RecordOutcome::Unchanged)].into_iter().collect();
         let rejected = HashSet::new();
-        let mut w = walked(&seen, &rejected);
+        let mut w = walked(seen, &rejected);
         w.incomplete_reason = Some("page 2: timeout".into());
-        let plan = plan("s", &registry, &w, RULES, now());
+        let plan = plan("s", &registry, w, RULES, now());
         assert_eq!(plan.removed, 0);
         assert_eq!(plan.status, JobStatus::Partial);
         assert_eq!(plan.reason.as_deref(), Some("page 2: timeout"));
@@ -379,7 +405,7 @@ mod tests {
             .map(|n| taken(n, RecordOutcome::Unchanged))
             .collect();
         let rejected = HashSet::new();
-        let plan = plan("s", &registry, &walked(&seen, &rejected), RULES, now());
+        let plan = plan("s", &registry, walked(seen, &rejected), RULES, now());
         assert_eq!(plan.removed, 0);
         assert_eq!(plan.status, JobStatus::Partial);
         assert!(plan
@@ -392,7 +418,7 @@ mod tests {
         let seen: HashMap<_, _> = (1..=5)
             .map(|n| taken(n, RecordOutcome::Unchanged))
             .collect();
-        let plan = super::plan("s", &registry, &walked(&seen, &rejected), RULES, now());
+        let plan = super::plan("s", &registry, walked(seen, &rejected), RULES, now());
         assert_eq!(plan.removed, 5);
         assert_eq!(plan.status, JobStatus::Ok);
     }
@@ -404,9 +430,9 @@ mod tests {
             .map(|n| taken(n, RecordOutcome::Unchanged))
             .collect();
         let rejected: HashSet<String> = ["record 3 of the page (page 1)".to_owned()].into();
-        let mut w = walked(&seen, &rejected);
+        let mut w = walked(seen, &rejected);
         w.unidentified_rejects = 1;
-        let plan = plan("s", &registry, &w, RULES, now());
+        let plan = plan("s", &registry, w, RULES, now());
         assert_eq!(plan.removed, 0);
         assert!(plan
             .reason
@@ -423,7 +449,7 @@ mod tests {
             .map(|n| taken(n, RecordOutcome::Unchanged))
             .collect();
         let rejected: HashSet<String> = ["http://x/3".to_owned()].into();
-        let plan = plan("s", &registry, &walked(&seen, &rejected), RULES, now());
+        let plan = plan("s", &registry, walked(seen, &rejected), RULES, now());
         assert_eq!(plan.removed, 0, "the rejected record stays as it was");
         assert_eq!(plan.status, JobStatus::Partial);
         assert_eq!(plan.reason.as_deref(), Some("1 records rejected"));
@@ -444,7 +470,7 @@ mod tests {
         .into_iter()
         .collect();
         let rejected = HashSet::new();
-        let plan = plan("s", &registry, &walked(&seen, &rejected), RULES, now());
+        let plan = plan("s", &registry, walked(seen, &rejected), RULES, now());
         let restored = &plan.commit.updates;
         assert_eq!(restored.len(), 1);
         assert_eq!(restored[0].record_iri, "http://x/1");
@@ -467,7 +493,7 @@ mod tests {
         seen.values_mut()
             .for_each(|(_, page)| *page = "http://x/p2".into());
         let rejected = HashSet::new();
-        let plan = plan("s", &registry, &walked(&seen, &rejected), RULES, now());
+        let plan = plan("s", &registry, walked(seen, &rejected), RULES, now());
         assert_eq!(plan.commit.updates.len(), 1);
         assert_eq!(plan.commit.updates[0].page_url, "http://x/p2");
         assert!(plan.commit.upserts.is_empty());

@@ -3,6 +3,7 @@
 
 use moisson_catalog::{JobReport, Location, RecordEntry};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::memo::PageMemo;
 use crate::events::{HarvestTimings, RecordRejected};
@@ -13,7 +14,7 @@ pub(super) struct Walk {
     /// The report being written.
     pub(super) report: JobReport,
     /// Records taken, by IRI, with the page each was first read from.
-    pub(super) seen: HashMap<String, (TakenRecord, String)>,
+    pub(super) seen: Seen,
     /// Keys of the records rejected (see [`reject_key`]).
     pub(super) rejected: HashSet<String>,
     /// Rejected records without a usable IRI: they may be any of the source's records.
@@ -27,6 +28,11 @@ pub(super) struct Walk {
     /// Where the time went so far.
     pub(super) timings: HarvestTimings,
 }
+
+/// Records taken, by IRI, with the page each was first read from (one string per page).
+/// The IRI is the key only: each record's own `iri` is left empty, a copy fewer of the
+/// longest string kept per record (1,000,000 of them in a large first harvest).
+pub(super) type Seen = HashMap<String, (TakenRecord, Arc<str>)>;
 
 /// Why paging stops early: an error of the page and the job's reason.
 pub(super) struct Incomplete {
@@ -91,17 +97,18 @@ impl Walk {
         entries: impl Iterator<Item = &'a RecordEntry>,
         key: &str,
     ) {
+        let page: Arc<str> = Arc::from(key);
         for entry in entries {
             if !self.seen.contains_key(&entry.record_iri) {
                 let taken = TakenRecord {
-                    iri: entry.record_iri.clone(),
+                    iri: String::new(),
                     kind: entry.kind,
                     hash: entry.hash.clone(),
                     graph: entry.graph.clone(),
                     outcome: RecordOutcome::Unchanged,
                 };
                 self.seen
-                    .insert(entry.record_iri.clone(), (taken, key.to_owned()));
+                    .insert(entry.record_iri.clone(), (taken, page.clone()));
             }
         }
     }
@@ -169,10 +176,11 @@ impl Walk {
 
     /// Keeps the first occurrence of each of `records`, read from page `key`.
     pub(super) fn take_records(&mut self, records: Vec<TakenRecord>, key: &str) {
-        for record in records {
+        let page: Arc<str> = Arc::from(key);
+        for mut record in records {
             if !self.seen.contains_key(&record.iri) {
-                self.seen
-                    .insert(record.iri.clone(), (record, key.to_owned()));
+                let iri = std::mem::take(&mut record.iri);
+                self.seen.insert(iri, (record, page.clone()));
             }
         }
     }

@@ -1,0 +1,286 @@
+//! The distinct terms of one page, each held once in one text buffer.
+//!
+//! A page of a few hundred thousand records holds tens of millions of distinct terms; kept
+//! as oxigraph [`Term`]s in a hash set, each costs its text plus about a hundred bytes (the
+//! 56-byte enum, the set's entry and index, one or two allocations). Here a term costs its
+//! text plus about fourteen bytes: its start in the buffer (4), its kind (1) and its slot
+//! in the hash index (4, at most 7/8 full).
+//!
+//! Invariants:
+//! - Two terms get the same id exactly when they are equal as oxigraph terms: the kind and
+//!   the text below are a faithful encoding (a blank node's text is its label, which
+//!   oxigraph also compares).
+//! - Ids are dense and given in order of first insertion, from 0.
+//! - [`TermTable::get`] borrows from the buffer: reading a term allocates nothing.
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+use oxigraph::model::vocab::xsd;
+use oxigraph::model::{BlankNodeRef, LiteralRef, NamedNodeRef, Term, TermRef};
+use std::hash::{BuildHasher, Hasher};
+
+/// An IRI: its text.
+const IRI: u8 = 0;
+/// A blank node: its label.
+const BLANK: u8 = 1;
+/// A literal of datatype `xsd:string`: its value.
+const SIMPLE: u8 = 2;
+/// A language-tagged literal: `lang@value` (a language tag holds no `@`).
+const LANG: u8 = 3;
+/// A literal of another datatype: the datatype IRI's term id in eight hex digits, then
+/// the value.
+const TYPED: u8 = 4;
+
+/// Hex digits of a datatype id in a typed literal's text.
+const ID_DIGITS: usize = 8;
+
+/// Interned terms; see the module documentation.
+#[derive(Default)]
+pub(crate) struct TermTable {
+    texts: Texts,
+    /// Ids, by the hash of their kind and text.
+    index: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+    /// Reused to build the text of language-tagged and typed literals.
+    scratch: String,
+}
+
+/// The kind and text of every term.
+#[derive(Default)]
+struct Texts {
+    /// Every term's text, back to back.
+    text: String,
+    /// Where each term's text starts in `text`, modulo 2^32 (see `wraps`); a term ends
+    /// where the next one starts.
+    starts: Vec<u32>,
+    /// The first id whose start is past each multiple of 2^32, in order.
+    wraps: Vec<u32>,
+    /// Each term's kind (`IRI`, `BLANK`, ...).
+    kinds: Vec<u8>,
+}
+
+impl Texts {
+    fn start(&self, id: u32) -> usize {
+        let high = self.wraps.partition_point(|&w| w <= id);
+        (high << 32) | self.starts[id as usize] as usize
+    }
+
+    fn text_of(&self, id: u32) -> &str {
+        let end = if id as usize + 1 < self.starts.len() {
+            self.start(id + 1)
+        } else {
+            self.text.len()
+        };
+        &self.text[self.start(id)..end]
+    }
+
+    fn hash(hasher: &DefaultHashBuilder, kind: u8, text: &str) -> u64 {
+        let mut state = hasher.build_hasher();
+        state.write_u8(kind);
+        state.write(text.as_bytes());
+        state.finish()
+    }
+}
+
+impl TermTable {
+    /// Returns the number of distinct terms.
+    pub(crate) fn len(&self) -> usize {
+        self.texts.kinds.len()
+    }
+
+    /// Returns the id of `term`, adding it when new.
+    ///
+    /// # Panics
+    /// When the page holds 2^32 - 1 distinct terms (a page is capped far below).
+    pub(crate) fn intern(&mut self, term: TermRef<'_>) -> u32 {
+        match term {
+            TermRef::NamedNode(n) => self.intern_text(IRI, n.as_str()),
+            TermRef::BlankNode(b) => self.intern_text(BLANK, b.as_str()),
+            TermRef::Literal(l) => {
+                if let Some(lang) = l.language() {
+                    let mut text = std::mem::take(&mut self.scratch);
+                    text.clear();
+                    text.push_str(lang);
+                    text.push('@');
+                    text.push_str(l.value());
+                    let id = self.intern_text(LANG, &text);
+                    self.scratch = text;
+                    id
+                } else if l.datatype() == xsd::STRING {
+                    self.intern_text(SIMPLE, l.value())
+                } else {
+                    let datatype = self.intern_text(IRI, l.datatype().as_str());
+                    let mut text = std::mem::take(&mut self.scratch);
+                    typed_text(&mut text, datatype, l.value());
+                    let id = self.intern_text(TYPED, &text);
+                    self.scratch = text;
+                    id
+                }
+            }
+        }
+    }
+
+    /// Returns the id of the IRI `iri`, if the page holds it.
+    pub(crate) fn iri_id(&self, iri: &str) -> Option<u32> {
+        self.find(IRI, iri)
+    }
+
+    /// Returns the id of `term`, if the page holds it.
+    pub(crate) fn id_of(&self, term: TermRef<'_>) -> Option<u32> {
+        match term {
+            TermRef::NamedNode(n) => self.find(IRI, n.as_str()),
+            TermRef::BlankNode(b) => self.find(BLANK, b.as_str()),
+            TermRef::Literal(l) => {
+                if let Some(lang) = l.language() {
+                    self.find(LANG, &format!("{lang}@{}", l.value()))
+                } else if l.datatype() == xsd::STRING {
+                    self.find(SIMPLE, l.value())
+                } else {
+                    let datatype = self.find(IRI, l.datatype().as_str())?;
+                    let mut text = String::new();
+                    typed_text(&mut text, datatype, l.value());
+                    self.find(TYPED, &text)
+                }
+            }
+        }
+    }
+
+    /// Returns the term of id `id`, borrowed from the table.
+    ///
+    /// # Panics
+    /// When `id` was not given by this table.
+    pub(crate) fn get(&self, id: u32) -> TermRef<'_> {
+        let text = self.texts.text_of(id);
+        match self.texts.kinds[id as usize] {
+            IRI => NamedNodeRef::new_unchecked(text).into(),
+            BLANK => BlankNodeRef::new_unchecked(text).into(),
+            SIMPLE => LiteralRef::new_simple_literal(text).into(),
+            LANG => {
+                let (lang, value) = text.split_once('@').unwrap_or(("", text));
+                LiteralRef::new_language_tagged_literal_unchecked(value, lang).into()
+            }
+            _ => {
+                let (digits, value) = text.split_at(ID_DIGITS.min(text.len()));
+                let datatype =
+                    u32::from_str_radix(digits, 16).map_or("", |d| self.texts.text_of(d));
+                LiteralRef::new_typed_literal(value, NamedNodeRef::new_unchecked(datatype)).into()
+            }
+        }
+    }
+
+    /// Returns the term of id `id`, owned.
+    pub(crate) fn owned(&self, id: u32) -> Term {
+        self.get(id).into_owned()
+    }
+
+    /// Returns true when term `id` is a blank node.
+    pub(crate) fn is_blank(&self, id: u32) -> bool {
+        self.texts.kinds[id as usize] == BLANK
+    }
+
+    /// Returns true when term `id` is an IRI.
+    pub(crate) fn is_iri(&self, id: u32) -> bool {
+        self.texts.kinds[id as usize] == IRI
+    }
+
+    fn find(&self, kind: u8, text: &str) -> Option<u32> {
+        let hash = Texts::hash(&self.hasher, kind, text);
+        let texts = &self.texts;
+        self.index
+            .find(hash, |&id| {
+                texts.kinds[id as usize] == kind && texts.text_of(id) == text
+            })
+            .copied()
+    }
+
+    fn intern_text(&mut self, kind: u8, text: &str) -> u32 {
+        let hash = Texts::hash(&self.hasher, kind, text);
+        let Self {
+            texts,
+            index,
+            hasher,
+            ..
+        } = self;
+        if let Some(&id) = index.find(hash, |&id| {
+            texts.kinds[id as usize] == kind && texts.text_of(id) == text
+        }) {
+            return id;
+        }
+        let id = u32::try_from(texts.kinds.len())
+            .ok()
+            .filter(|&id| id < u32::MAX)
+            .expect("fewer than 2^32 - 1 distinct terms in one page");
+        let start = texts.text.len();
+        if (start >> 32) > texts.wraps.len() {
+            texts.wraps.push(id);
+        }
+        // Truncation intended: the high part is in `wraps`.
+        texts.starts.push(start as u32);
+        texts.kinds.push(kind);
+        texts.text.push_str(text);
+        let texts = &*texts;
+        index.insert_unique(hash, id, |&id| {
+            Texts::hash(hasher, texts.kinds[id as usize], texts.text_of(id))
+        });
+        id
+    }
+}
+
+/// Writes the text of a typed literal of datatype term `datatype` and value `value`.
+fn typed_text(out: &mut String, datatype: u32, value: &str) {
+    use std::fmt::Write;
+    out.clear();
+    let _ = write!(out, "{datatype:0ID_DIGITS$x}");
+    out.push_str(value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{BlankNode, Literal, NamedNode};
+
+    #[test]
+    fn terms_round_trip_and_equal_terms_share_an_id() {
+        let terms: Vec<Term> = vec![
+            NamedNode::new_unchecked("http://ex/a").into(),
+            BlankNode::new_unchecked("b0").into(),
+            BlankNode::default().into(),
+            Literal::new_simple_literal("http://ex/a").into(),
+            Literal::new_simple_literal("").into(),
+            Literal::new_language_tagged_literal_unchecked("Titre @ part", "fr").into(),
+            Literal::new_language_tagged_literal_unchecked("", "en-gb").into(),
+            Literal::new_typed_literal("2024-01-01", xsd::DATE).into(),
+            Literal::new_typed_literal("", NamedNode::new_unchecked("http://ex/dt")).into(),
+            Literal::new_typed_literal("2024-01-01", xsd::STRING).into(),
+        ];
+        let mut table = TermTable::default();
+        let ids: Vec<u32> = terms.iter().map(|t| table.intern(t.as_ref())).collect();
+        for (term, &id) in terms.iter().zip(&ids) {
+            assert_eq!(table.owned(id), *term);
+            assert_eq!(table.id_of(term.as_ref()), Some(id));
+            assert_eq!(table.intern(term.as_ref()), id, "{term}");
+        }
+        // "http://ex/a" as IRI and as literal are two terms; the typed xsd:string literal
+        // is the simple literal oxigraph makes of it.
+        assert_ne!(ids[0], ids[3]);
+        let distinct: std::collections::HashSet<&Term> = terms.iter().collect();
+        let distinct_ids: std::collections::HashSet<u32> = ids.iter().copied().collect();
+        assert_eq!(distinct.len(), distinct_ids.len());
+        // Datatype IRIs are terms of their own.
+        assert!(table.iri_id(xsd::DATE.as_str()).is_some());
+        assert!(table.is_iri(ids[0]) && table.is_blank(ids[1]) && !table.is_iri(ids[3]));
+    }
+
+    #[test]
+    fn many_terms_keep_their_ids() {
+        let mut table = TermTable::default();
+        let iri = |i: usize| NamedNode::new_unchecked(format!("http://ex/{i}"));
+        for i in 0..50_000 {
+            assert_eq!(table.intern(iri(i).as_ref().into()) as usize, i);
+        }
+        for i in (0..50_000).step_by(997) {
+            assert_eq!(table.iri_id(iri(i).as_str()), Some(i as u32));
+            assert_eq!(table.owned(i as u32), Term::from(iri(i)));
+        }
+        assert_eq!(table.len(), 50_000);
+    }
+}
