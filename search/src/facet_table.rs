@@ -290,16 +290,10 @@ impl SegmentFacets {
         if let Some(found) = cell.get() {
             return Ok(found.clone());
         }
-        let fields = segment.fast_fields();
-        let rank = fields.u64("order").ok();
-        let rank_of = |doc: DocId| rank.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
         let mut docs: Vec<DocId> = (0..segment.max_doc()).collect();
         if order == crate::filtered::Order::Quality {
-            let quality = fields.f64("quality").ok();
-            let keys: Vec<(Option<f64>, u64)> = docs
-                .iter()
-                .map(|&d| (quality.as_ref().and_then(|c| c.first(d)), rank_of(d)))
-                .collect();
+            let key = crate::filtered::quality_key(segment);
+            let keys: Vec<_> = docs.iter().map(|&d| key(d)).collect();
             // A total order (`total_cmp`): no quality comes last.
             docs.sort_by(|&a, &b| {
                 let (ka, kb) = (&keys[a as usize], &keys[b as usize]);
@@ -309,18 +303,12 @@ impl SegmentFacets {
                     (None, Some(_)) => std::cmp::Ordering::Greater,
                     (None, None) => std::cmp::Ordering::Equal,
                 };
-                by_quality.then(ka.1.cmp(&kb.1)).then(a.cmp(&b))
+                by_quality.then(kb.1.cmp(&ka.1)).then(a.cmp(&b))
             });
         } else {
-            let modified = fields.i64("modified").ok();
-            let keys: Vec<(Option<i64>, u64)> = docs
-                .iter()
-                .map(|&d| (modified.as_ref().and_then(|c| c.first(d)), rank_of(d)))
-                .collect();
-            docs.sort_by(|&a, &b| {
-                let (ka, kb) = (&keys[a as usize], &keys[b as usize]);
-                kb.0.cmp(&ka.0).then(ka.1.cmp(&kb.1)).then(a.cmp(&b))
-            });
+            let key = crate::filtered::date_key(segment);
+            let keys: Vec<_> = docs.iter().map(|&d| key(d)).collect();
+            docs.sort_by(|&a, &b| keys[b as usize].cmp(&keys[a as usize]).then(a.cmp(&b)));
         }
         let docs = Arc::new(docs);
         // Another search may have sorted at the same time: either result is the same.

@@ -155,28 +155,12 @@ pub(crate) fn run(
                 tiered.push(page_of(ord, reader, &matches, &bits, scores, end));
             }
             (None, Order::Quality) => {
-                let fields = reader.fast_fields();
-                let (quality, rank) = (fields.f64("quality").ok(), fields.u64("order").ok());
-                let key = |doc: DocId| -> QualityKey {
-                    (
-                        quality.as_ref().and_then(|c| c.first(doc)),
-                        Reverse(rank.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
-                    )
-                };
                 let sorted = || table.sorted_by(reader, Order::Quality);
-                rated.push(in_order(ord, &matches, end, key, sorted)?);
+                rated.push(in_order(ord, &matches, end, quality_key(reader), sorted)?);
             }
             (None, _) => {
-                let fields = reader.fast_fields();
-                let (modified, rank) = (fields.i64("modified").ok(), fields.u64("order").ok());
-                let key = |doc: DocId| -> DateKey {
-                    (
-                        modified.as_ref().and_then(|c| c.first(doc)),
-                        Reverse(rank.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
-                    )
-                };
                 let sorted = || table.sorted_by(reader, Order::Modified);
-                dated.push(in_order(ord, &matches, end, key, sorted)?);
+                dated.push(in_order(ord, &matches, end, date_key(reader), sorted)?);
             }
         }
         if with_facets {
@@ -208,10 +192,34 @@ pub(crate) fn run(
     Ok(Some((count, page, tally)))
 }
 
-/// The key of the order by date: the general path's `tweak_score` key.
+/// The key of the order by date: the date (none last), then the smaller `order`.
 pub(crate) type DateKey = (Option<i64>, Reverse<u64>);
-/// The key of the order by quality.
+/// The key of the order by quality: the quality (none last), then the smaller `order`.
 pub(crate) type QualityKey = (Option<f64>, Reverse<u64>);
+
+/// The key by date of `segment`'s documents (the general path's `tweak_score` key too).
+pub(crate) fn date_key(segment: &SegmentReader) -> impl Fn(DocId) -> DateKey + use<> {
+    let fields = segment.fast_fields();
+    let (modified, rank) = (fields.i64("modified").ok(), fields.u64("order").ok());
+    move |doc| {
+        (
+            modified.as_ref().and_then(|c| c.first(doc)),
+            Reverse(rank.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
+        )
+    }
+}
+
+/// The key by quality of `segment`'s documents (the general path's `tweak_score` key too).
+pub(crate) fn quality_key(segment: &SegmentReader) -> impl Fn(DocId) -> QualityKey + use<> {
+    let fields = segment.fast_fields();
+    let (quality, rank) = (fields.f64("quality").ok(), fields.u64("order").ok());
+    move |doc| {
+        (
+            quality.as_ref().and_then(|c| c.first(doc)),
+            Reverse(rank.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
+        )
+    }
+}
 
 fn and_with(matches: &mut [u64], bits: &[u64]) {
     for (m, b) in matches.iter_mut().zip(bits) {

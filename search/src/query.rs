@@ -5,7 +5,6 @@
 
 use moisson_catalog::vocab::{vocabularies, TerritoryLevel};
 use serde::Serialize;
-use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tantivy::collector::{Count, TopDocs};
@@ -286,14 +285,8 @@ impl SearchIndex {
             }
             (Sort::Quality, _) => {
                 let collector = top.tweak_score(|segment: &SegmentReader| {
-                    let quality = segment.fast_fields().f64("quality").ok();
-                    let order = segment.fast_fields().u64("order").ok();
-                    move |doc: DocId, _: Score| {
-                        (
-                            quality.as_ref().and_then(|c| c.first(doc)),
-                            Reverse(order.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
-                        )
-                    }
+                    let key = filtered::quality_key(segment);
+                    move |doc: DocId, _: Score| key(doc)
                 });
                 let (c, docs, f) = searcher.search(&query, &(Count, collector, facets))?;
                 addresses = docs.into_iter().map(|(_, a)| a).collect();
@@ -301,14 +294,8 @@ impl SearchIndex {
             }
             (Sort::Modified | Sort::Relevance, _) => {
                 let collector = top.tweak_score(|segment: &SegmentReader| {
-                    let modified = segment.fast_fields().i64("modified").ok();
-                    let order = segment.fast_fields().u64("order").ok();
-                    move |doc: DocId, _: Score| {
-                        (
-                            modified.as_ref().and_then(|c| c.first(doc)),
-                            Reverse(order.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
-                        )
-                    }
+                    let key = filtered::date_key(segment);
+                    move |doc: DocId, _: Score| key(doc)
                 });
                 let (c, docs, f) = searcher.search(&query, &(Count, collector, facets))?;
                 addresses = docs.into_iter().map(|(_, a)| a).collect();

@@ -266,24 +266,16 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             served.requests.load(Ordering::SeqCst),
             served.bytes.load(Ordering::SeqCst),
         );
-        reset_peak_rss();
-        let options = HarvestOptions {
-            force,
-            ..HarvestOptions::default()
-        };
-        let progress = Arc::new(TimedProgress::default());
-        let cpu = cpu_seconds();
-        let started = Instant::now();
-        let report = harvest_source(&store, &fetcher, &source, &options, progress.clone()).await;
-        let seconds = started.elapsed().as_secs_f64();
-        let cpu_seconds = cpu_seconds() - cpu;
-        let peak_rss_mb = peak_rss_mb();
+        let timed = timed_harvest(&store, &fetcher, &source, name, force).await?;
+        let (report, seconds, cpu_seconds, peak_rss_mb) = (
+            timed.report,
+            timed.seconds,
+            timed.cpu_seconds,
+            timed.peak_rss_mb,
+        );
         let settle_cpu_seconds = settle_cpu().await;
-        if report.status == moisson_catalog::JobStatus::Failed {
-            bail!("{name} failed: {}", report.reason.unwrap_or_default());
-        }
         if phases.is_empty() {
-            first_timings = progress.timings.lock().ok().and_then(|t| *t);
+            first_timings = timed.timings;
         }
         phases.push(Phase {
             name,
@@ -380,6 +372,50 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints where the first harvest's time went, step by step.
+/// One harvest phase of a benchmark: its report, wall and CPU seconds, peak RSS and step
+/// timings.
+struct TimedHarvest {
+    report: JobReport,
+    seconds: f64,
+    cpu_seconds: f64,
+    peak_rss_mb: f64,
+    timings: Option<HarvestTimings>,
+}
+
+/// Harvests `source` once (`force`: re-parse unchanged pages), timed; a failed job is an
+/// error naming the phase.
+async fn timed_harvest(
+    store: &CatalogStore,
+    fetcher: &Fetcher,
+    source: &Source,
+    name: &str,
+    force: bool,
+) -> anyhow::Result<TimedHarvest> {
+    reset_peak_rss();
+    let options = HarvestOptions {
+        force,
+        ..HarvestOptions::default()
+    };
+    let progress = Arc::new(TimedProgress::default());
+    let cpu = cpu_seconds();
+    let started = Instant::now();
+    let report = harvest_source(store, fetcher, source, &options, progress.clone()).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = cpu_seconds() - cpu;
+    let peak_rss_mb = peak_rss_mb();
+    if report.status == moisson_catalog::JobStatus::Failed {
+        bail!("{name} failed: {}", report.reason.unwrap_or_default());
+    }
+    let timings = progress.timings.lock().ok().and_then(|t| *t);
+    Ok(TimedHarvest {
+        report,
+        seconds,
+        cpu_seconds,
+        peak_rss_mb,
+        timings,
+    })
+}
+
 fn print_steps(t: &HarvestTimings) {
     println!(
         "\nfirst harvest, step by step (reading and writing overlap: the writer has its own thread; {} quads written):",
@@ -432,23 +468,15 @@ async fn run_paged(args: &BenchArgs, work: &Path, page_size: usize) -> anyhow::R
     );
     let mut first_timings = None;
     for &(name, force) in runs {
-        reset_peak_rss();
-        let options = HarvestOptions {
-            force,
-            ..HarvestOptions::default()
-        };
-        let progress = Arc::new(TimedProgress::default());
-        let cpu = cpu_seconds();
-        let started = Instant::now();
-        let report = harvest_source(&store, &fetcher, &source, &options, progress.clone()).await;
-        let seconds = started.elapsed().as_secs_f64();
-        let cpu_seconds = cpu_seconds() - cpu;
-        let peak = peak_rss_mb();
-        if report.status == moisson_catalog::JobStatus::Failed {
-            bail!("{name} failed: {}", report.reason.unwrap_or_default());
-        }
+        let timed = timed_harvest(&store, &fetcher, &source, name, force).await?;
+        let (report, seconds, cpu_seconds, peak) = (
+            timed.report,
+            timed.seconds,
+            timed.cpu_seconds,
+            timed.peak_rss_mb,
+        );
         if first_timings.is_none() {
-            first_timings = progress.timings.lock().ok().and_then(|t| *t);
+            first_timings = timed.timings;
         }
         let c = &report.counts;
         println!(
