@@ -343,26 +343,38 @@ impl SegmentFacets {
     /// against an increment per value held by each document), the others one by one.
     fn count_docs(&self, level: Level, docs: &[u64], counts: &mut [u32]) {
         let lists = self.level(level);
-        if !lists.frequent.is_empty() {
-            let held = (lists.all.ids_len() - lists.rare.ids_len()) as u64;
-            let segment_docs = (lists.all.starts.len() as u64).saturating_sub(1).max(1);
-            let saved = u64::from(ones(docs)) * held / segment_docs;
-            let cost = (lists.frequent.len() * docs.len()) as u64 / 2;
-            if saved > cost {
-                for &(value, index) in &lists.frequent {
-                    let bits = &self.frequent[index].1;
-                    let n: u32 = docs
-                        .iter()
-                        .zip(bits.iter())
-                        .map(|(d, b)| (d & b).count_ones())
-                        .sum();
-                    counts[value as usize] += n;
-                }
-                count_set_bits(&lists.rare, docs, counts);
-                return;
-            }
+        if self.split_pays(lists, ones(docs), docs.len()) {
+            self.count_frequent(lists, docs, counts);
+            count_set_bits(&lists.rare, docs, counts);
+        } else {
+            count_set_bits(&lists.all, docs, counts);
         }
-        count_set_bits(&lists.all, docs, counts);
+    }
+
+    /// Whether counting `matched` documents (a bit set of `words` words) saves work by
+    /// adding up the frequent values by `popcount` (about half a word operation per
+    /// frequent value and word) instead of one increment per value each document holds.
+    fn split_pays(&self, lists: &LevelLists, matched: u32, words: usize) -> bool {
+        if lists.frequent.is_empty() {
+            return false;
+        }
+        let held = (lists.all.ids_len() - lists.rare.ids_len()) as u64;
+        let segment_docs = (lists.all.starts.len() as u64).saturating_sub(1).max(1);
+        let saved = u64::from(matched) * held / segment_docs;
+        saved > (lists.frequent.len() * words) as u64 / 2
+    }
+
+    /// Adds to `counts` the number of `docs` holding each frequent value of `lists`.
+    fn count_frequent(&self, lists: &LevelLists, docs: &[u64], counts: &mut [u32]) {
+        for &(value, index) in &lists.frequent {
+            let bits = &self.frequent[index].1;
+            let n: u32 = docs
+                .iter()
+                .zip(bits.iter())
+                .map(|(d, b)| (d & b).count_ones())
+                .sum();
+            counts[value as usize] += n;
+        }
     }
 
     /// The documents of the facet term whose encoded value is `key` (deleted ones
@@ -502,13 +514,20 @@ impl LiveTotals {
 /// At most this many precomputed bases are used by one count.
 const MAX_BASES: usize = 4;
 
+/// From this many words of bit set, a base is first judged on one word in
+/// [`SAMPLE_STEP`].
+const SAMPLE_FROM_WORDS: usize = 1024;
+const SAMPLE_STEP: usize = 8;
+
 /// Adds to `counts` the count of every value of `level` over the matches `docs` (live
-/// documents only). The matches not yet counted (`rest`, at first all of them) are taken
-/// greedily from precomputed bases (the live documents, each frequent term's live
-/// documents): a base `B` adds its counts less those of its documents outside `rest`, and
-/// `rest` loses `B`'s documents; the base chosen is the one saving the most documents to
-/// count (those of `B` in `rest` less those outside). The matches left are counted one by
-/// one. Every match is thus counted exactly once (the parts are disjoint).
+/// documents only). When many documents match, the frequent values are added up by
+/// `popcount` over the matches, once, and what follows counts the rarer values only. The
+/// matches not yet counted (`rest`, at first all of them) are taken greedily from
+/// precomputed bases (the live documents, each frequent term's live documents): a base `B`
+/// adds its counts less those of its documents outside `rest`, and `rest` loses `B`'s
+/// documents; the base chosen is the one saving the most documents to count (those of `B`
+/// in `rest` less those outside). The matches left are counted one by one. Every match is
+/// thus counted exactly once (the parts are disjoint).
 fn count_matches(
     table: &SegmentFacets,
     level: Level,
@@ -516,6 +535,9 @@ fn count_matches(
     totals: &LiveTotals,
     counts: &mut [u32],
 ) {
+    let lists = table.level(level);
+    let split = table.split_pays(lists, ones(docs), docs.len());
+    let list = if split { &lists.rare } else { &lists.all };
     let mut rest: Bits = docs.to_vec();
     let mut left = ones(&rest);
     // Base 0 is the live documents, base i + 1 frequent term i.
@@ -529,7 +551,8 @@ fn count_matches(
         b => table.frequent[b - 1].1[w] & totals.live[w],
     };
     let mut used = vec![false; bases];
-    let (mut added, mut removed): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+    let mut local = vec![0u32; counts.len()];
+    let mut removed = vec![0u32; counts.len()];
     for _ in 0..MAX_BASES {
         if left == 0 {
             break;
@@ -544,11 +567,25 @@ fn count_matches(
             }
             // The gain is `size - 2 × outside` (the base's documents are inside or
             // outside `rest`): the scan stops once `outside` is too many to beat `best`
-            // (the live documents hold all of `rest`: no scan).
+            // (the live documents hold all of `rest`: no scan). On large segments, one
+            // word in eight first: a base whose sample already has too many outside is
+            // passed over (an estimate: a base missed costs time, never exactness).
             let most_outside = (i64::from(size) - best.0 + 1) / 2;
             let outside = if base == 0 {
                 i64::from(size - left)
             } else {
+                let sampled = rest.len() >= SAMPLE_FROM_WORDS
+                    && rest
+                        .iter()
+                        .enumerate()
+                        .step_by(SAMPLE_STEP)
+                        .map(|(w, &r)| i64::from((word_of(base, w) & !r).count_ones()))
+                        .sum::<i64>()
+                        * SAMPLE_STEP as i64
+                        >= most_outside;
+                if sampled {
+                    continue;
+                }
                 let mut outside = 0i64;
                 for (w, &r) in rest.iter().enumerate() {
                     outside += i64::from((word_of(base, w) & !r).count_ones());
@@ -572,22 +609,27 @@ fn count_matches(
             0 => totals.all.of(level, table, &|| bits.clone()),
             b => totals.terms[b - 1].1.of(level, table, &|| bits.clone()),
         };
-        if added.is_empty() {
-            added = vec![0; counts.len()];
-            removed = vec![0; counts.len()];
-        }
-        for (a, &c) in added.iter_mut().zip(base_counts) {
+        for (a, &c) in local.iter_mut().zip(base_counts) {
             *a += c;
         }
         let outside: Bits = bits.iter().zip(&rest).map(|(b, r)| b & !r).collect();
-        table.count_docs(level, &outside, &mut removed);
+        count_set_bits(list, &outside, &mut removed);
         for (r, b) in rest.iter_mut().zip(&bits) {
             *r &= !b;
         }
         left = ones(&rest);
     }
-    table.count_docs(level, &rest, counts);
-    for ((count, &a), &r) in counts.iter_mut().zip(&added).zip(&removed) {
+    count_set_bits(list, &rest, &mut local);
+    if split {
+        // The frequent values: their bases' counts and the documents left were not
+        // counted for them; they are counted over the matches here.
+        for &(value, _) in &lists.frequent {
+            local[value as usize] = 0;
+            removed[value as usize] = 0;
+        }
+        table.count_frequent(lists, docs, counts);
+    }
+    for ((count, &a), &r) in counts.iter_mut().zip(&local).zip(&removed) {
         // Each base's removed documents are its own: `r <= a`.
         *count += a.saturating_sub(r);
     }
