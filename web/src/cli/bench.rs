@@ -267,23 +267,17 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             served.bytes.load(Ordering::SeqCst),
         );
         let timed = timed_harvest(&store, &fetcher, &source, name, force).await?;
-        let (report, seconds, cpu_seconds, peak_rss_mb) = (
-            timed.report,
-            timed.seconds,
-            timed.cpu_seconds,
-            timed.peak_rss_mb,
-        );
         let settle_cpu_seconds = settle_cpu().await;
         if phases.is_empty() {
             first_timings = timed.timings;
         }
         phases.push(Phase {
             name,
-            seconds,
-            cpu_seconds,
+            seconds: timed.seconds,
+            cpu_seconds: timed.cpu_seconds,
             settle_cpu_seconds,
-            peak_rss_mb,
-            report,
+            peak_rss_mb: timed.peak_rss_mb,
+            report: timed.report,
             requests: served.requests.load(Ordering::SeqCst) - requests,
             bytes_served: served.bytes.load(Ordering::SeqCst) - bytes,
             quads_after: store.quad_count()?,
@@ -469,23 +463,17 @@ async fn run_paged(args: &BenchArgs, work: &Path, page_size: usize) -> anyhow::R
     let mut first_timings = None;
     for &(name, force) in runs {
         let timed = timed_harvest(&store, &fetcher, &source, name, force).await?;
-        let (report, seconds, cpu_seconds, peak) = (
-            timed.report,
-            timed.seconds,
-            timed.cpu_seconds,
-            timed.peak_rss_mb,
-        );
         if first_timings.is_none() {
             first_timings = timed.timings;
         }
-        let c = &report.counts;
+        let c = &timed.report.counts;
         println!(
             "{:<30} {:>9.2} {:>8.1} {:>12.0} {:>13.0} {:>7} {:>16} {:>10} {:>12}",
             name,
-            seconds,
-            cpu_seconds,
-            report.dataset_count as f64 / seconds,
-            peak,
+            timed.seconds,
+            timed.cpu_seconds,
+            timed.report.dataset_count as f64 / timed.seconds,
+            timed.peak_rss_mb,
             c.pages,
             c.added + c.updated + c.removed,
             c.unchanged,
