@@ -147,7 +147,7 @@ pub(crate) struct SegmentFacets {
     /// scope) and their documents, deleted ones included.
     frequent: Vec<Frequent>,
     /// The segment's documents most recently modified first, then by quality, computed
-    /// at first use (see `crate::filtered`).
+    /// when the segment is warmed, or at first use (see `crate::filtered`).
     by_modified: std::sync::OnceLock<Arc<Vec<DocId>>>,
     by_quality: std::sync::OnceLock<Arc<Vec<DocId>>>,
 }
@@ -731,8 +731,10 @@ impl Warmer for FacetTables {
         for segment in searcher.segment_readers() {
             let table = self.of(segment)?;
             self.totals_of(segment, &table);
-            // The order of a search without words.
+            // The orders of searches without words: by date (the default) and by quality,
+            // so that no request pays for sorting a segment.
             table.sorted_by(segment, crate::filtered::Order::Modified)?;
+            table.sorted_by(segment, crate::filtered::Order::Quality)?;
         }
         Ok(())
     }
