@@ -535,17 +535,27 @@ fn count_matches(
     totals: &LiveTotals,
     counts: &mut [u32],
 ) {
-    let lists = table.level(level);
-    let split = table.split_pays(lists, ones(docs), docs.len());
-    let list = if split { &lists.rare } else { &lists.all };
-    let mut rest: Bits = docs.to_vec();
-    let mut left = ones(&rest);
+    let matched = ones(docs);
     // Base 0 is the live documents, base i + 1 frequent term i.
     let bases = table.frequent.len() + 1;
     let size_of = |base: usize| match base {
         0 => totals.live_count,
         b => totals.terms[b - 1].0,
     };
+    // An empty base, or one holding at least twice the matches, cannot save work (see
+    // the bound below): without another, the matches are counted as they are.
+    if (0..bases).all(|b| {
+        let size = u64::from(size_of(b));
+        size == 0 || size >= 2 * u64::from(matched)
+    }) {
+        table.count_docs(level, docs, counts);
+        return;
+    }
+    let lists = table.level(level);
+    let split = table.split_pays(lists, matched, docs.len());
+    let list = if split { &lists.rare } else { &lists.all };
+    let mut rest: Bits = docs.to_vec();
+    let mut left = matched;
     let word_of = |base: usize, w: usize| match base {
         0 => totals.live[w],
         b => table.frequent[b - 1].1[w] & totals.live[w],
@@ -775,11 +785,25 @@ impl CountFacets {
         segment: &SegmentReader,
         docs: Bits,
     ) -> tantivy::Result<SegmentCount> {
-        let mut child = self.for_segment(0, segment)?;
-        if docs.len() == child.docs.len() {
-            child.docs = docs;
-        }
-        Ok(child.harvest())
+        Ok(self.segment_count(segment, Some(docs))?.harvest())
+    }
+
+    /// The counting of one segment, its matches `docs` given or none yet.
+    fn segment_count(
+        &self,
+        segment: &SegmentReader,
+        docs: Option<Bits>,
+    ) -> tantivy::Result<SegmentCount> {
+        let table = self.tables.of(segment)?;
+        let words = (segment.max_doc() as usize).div_ceil(64);
+        Ok(SegmentCount {
+            totals: self.tables.totals_of(segment, &table),
+            counts: vec![0; table.values.len()],
+            table,
+            docs: docs
+                .filter(|d| d.len() == words)
+                .unwrap_or_else(|| vec![0; words]),
+        })
     }
 }
 
@@ -792,13 +816,7 @@ impl Collector for CountFacets {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentCount> {
-        let table = self.tables.of(segment)?;
-        Ok(SegmentCount {
-            totals: self.tables.totals_of(segment, &table),
-            counts: vec![0; table.values.len()],
-            table,
-            docs: vec![0; (segment.max_doc() as usize).div_ceil(64)],
-        })
+        self.segment_count(segment, None)
     }
 
     fn requires_scoring(&self) -> bool {

@@ -39,7 +39,7 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader,
 
 use crate::facet_table::{ones, set_bit, Bits, FacetTables, SegmentFacets, Tally};
 use crate::ranked::{merge_pages, RankKey};
-use crate::term_union::{ClauseScore, TermUnion, UnionWeight};
+use crate::term_union::{single_term, ClauseScore, TermUnion, UnionWeight};
 
 /// Unions of more clauses take the general path (2ᵏ tiers).
 pub(crate) const MAX_CLAUSES: usize = 6;
@@ -148,7 +148,8 @@ pub(crate) fn run(
         for filter in &others {
             and_with(&mut matches, &filter.docs(reader, &table)?);
         }
-        count += u64::from(ones(&matches));
+        let found = ones(&matches);
+        count += u64::from(found);
         match (&tiers, order) {
             (Some((clauses, scores)), _) => {
                 let bits: Vec<&[u64]> = clauses.iter().map(|c| c.bits.as_slice()).collect();
@@ -156,11 +157,23 @@ pub(crate) fn run(
             }
             (None, Order::Quality) => {
                 let sorted = || table.sorted_by(reader, Order::Quality);
-                rated.push(in_order(ord, &matches, end, quality_key(reader), sorted)?);
+                rated.push(in_order(
+                    ord,
+                    (&matches, found),
+                    end,
+                    quality_key(reader),
+                    sorted,
+                )?);
             }
             (None, _) => {
                 let sorted = || table.sorted_by(reader, Order::Modified);
-                dated.push(in_order(ord, &matches, end, date_key(reader), sorted)?);
+                dated.push(in_order(
+                    ord,
+                    (&matches, found),
+                    end,
+                    date_key(reader),
+                    sorted,
+                )?);
             }
         }
         if with_facets {
@@ -227,18 +240,18 @@ fn and_with(matches: &mut [u64], bits: &[u64]) {
     }
 }
 
-/// The first `end` of `matches` in the order of `key` (best first, equal keys by
-/// document): by walking the segment's documents in that order (`sorted`) until `end`
+/// The first `end` of `matches` (and their number) in the order of `key` (best first,
+/// equal keys by document): by walking the segment's documents in that order (`sorted`) until `end`
 /// matches are found, or, when matches are too few for the walk to end soon, by putting
 /// the matches alone in order.
 fn in_order<K: PartialOrd + Copy>(
     segment: SegmentOrdinal,
-    matches: &[u64],
+    (matches, found): (&[u64], u32),
     end: usize,
     key: impl Fn(DocId) -> K,
     sorted: impl FnOnce() -> tantivy::Result<Arc<Vec<DocId>>>,
 ) -> tantivy::Result<Vec<(K, DocAddress)>> {
-    let found = ones(matches) as usize;
+    let found = found as usize;
     let docs = matches.len() * 64;
     let mut page = Vec::with_capacity(end.min(found));
     if found == 0 || end == 0 {
@@ -270,16 +283,6 @@ fn in_order<K: PartialOrd + Copy>(
         .into_iter()
         .map(|c| (c.sort_key, DocAddress::new(segment, c.doc)))
         .collect())
-}
-
-/// The encoded value of the one term `query` is made of, if it is one.
-fn single_term(query: &dyn Query) -> Option<Vec<u8>> {
-    let mut terms = Vec::new();
-    query.query_terms(&mut |t, _| terms.push(t.serialized_value_bytes().to_vec()));
-    match terms.len() {
-        1 => terms.pop(),
-        _ => None,
-    }
 }
 
 /// The documents of `scorer` as a bit set.

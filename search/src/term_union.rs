@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use crate::facet_table::{set_bit, Bits, FacetTables};
 
-use tantivy::query::{BooleanQuery, EnableScoring, Explanation, Occur, Query, Scorer, Weight};
+use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 /// Any of `clauses`, scored as their sum (see the module documentation).
@@ -57,33 +57,29 @@ impl TermUnion {
             .clauses
             .iter()
             .map(|(c, constant)| {
-                let mut terms = Vec::new();
-                c.query_terms(&mut |t, _| terms.push(t.clone()));
-                let term = match terms.as_slice() {
-                    [one] => Some(one.serialized_value_bytes().to_vec()),
-                    _ => None,
-                };
                 Ok(WeightedClause {
                     weight: c.weight(scoring)?,
                     constant: *constant,
-                    term,
+                    term: single_term(c.as_ref()),
                 })
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
-        // The same clauses as a boolean query, for `explain` only.
-        let explained = BooleanQuery::new(
-            self.clauses
-                .iter()
-                .map(|(c, _)| (Occur::Should, c.box_clone()))
-                .collect(),
-        )
-        .weight(scoring)?;
         Ok(UnionWeight {
             clauses,
             scoring: scoring.is_scoring_enabled(),
-            explained,
             tables: self.tables.clone(),
         })
+    }
+}
+
+/// The encoded value of the one term `query` is made of, if it is made of one (a facet
+/// term, boosted or not).
+pub(crate) fn single_term(query: &dyn Query) -> Option<Vec<u8>> {
+    let mut terms = Vec::new();
+    query.query_terms(&mut |t, _| terms.push(t.serialized_value_bytes().to_vec()));
+    match terms.len() {
+        1 => terms.pop(),
+        _ => None,
     }
 }
 
@@ -131,7 +127,6 @@ struct WeightedClause {
 pub(crate) struct UnionWeight {
     clauses: Vec<WeightedClause>,
     scoring: bool,
-    explained: Box<dyn Weight>,
     tables: Option<Arc<FacetTables>>,
 }
 
@@ -244,8 +239,21 @@ impl Weight for UnionWeight {
         Ok(Box::new(scorer))
     }
 
+    /// The union's score of `doc`, detailed by the clauses it matches.
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        self.explained.explain(reader, doc)
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )));
+        }
+        let mut explanation = Explanation::new("sum of the matching clauses", scorer.score());
+        for c in &self.clauses {
+            if let Ok(detail) = c.weight.explain(reader, doc) {
+                explanation.add_detail(detail);
+            }
+        }
+        Ok(explanation)
     }
 }
 
@@ -324,7 +332,7 @@ impl Scorer for UnionScorer {
 mod tests {
     use super::*;
     use tantivy::collector::{Count, TopDocs};
-    use tantivy::query::{BoostQuery, TermQuery};
+    use tantivy::query::{BooleanQuery, BoostQuery, Occur, TermQuery};
     use tantivy::schema::{Facet, FacetOptions, IndexRecordOption, Schema, STRING, TEXT};
     use tantivy::{doc, Index, IndexWriter, Term};
 
@@ -426,6 +434,14 @@ mod tests {
                 v
             };
             assert_eq!(sorted(a), sorted(b), "same documents, same scores");
+        }
+        // `explain` gives a match's score, detailed by its clauses.
+        for union in [&plain, &shared] {
+            let top = TopDocs::with_limit(3).order_by_score();
+            for (score, address) in searcher.search(union, &top).expect("union") {
+                let explained = union.explain(&searcher, address).expect("explain");
+                assert_eq!(explained.value(), score);
+            }
         }
         let segment = &searcher.segment_readers()[0];
         let table = tables.of(segment).expect("table");
