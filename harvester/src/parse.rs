@@ -118,6 +118,20 @@ pub fn load_local_context(
     Err(format!("remote json-ld context <{iri}> is not available offline (Moisson never fetches contexts during a harvest)").into())
 }
 
+/// Longest parser message kept, in characters: parsers quote the text they stumbled on
+/// (oxigraph's RDF/XML parser quotes a whole text node), and a message is stored in the
+/// job, shown to producers and sent back by the validator: a 30 MB text node made a 30 MB
+/// error answer.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// `message` cut to [`MAX_MESSAGE_CHARS`] characters, marked « … » when cut.
+fn bounded(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => message,
+        Some((end, _)) => format!("{}…", &message[..end]),
+    }
+}
+
 fn describe(err: &RdfParseError) -> ParseIssue {
     match err {
         RdfParseError::Syntax(e) => ParseIssue {
@@ -125,12 +139,12 @@ fn describe(err: &RdfParseError) -> ParseIssue {
                 line: loc.start.line + 1,
                 column: loc.start.column + 1,
             }),
-            message: e.to_string(),
+            message: bounded(e.to_string()),
             subject: None,
         },
         RdfParseError::Io(e) => ParseIssue {
             position: None,
-            message: format!("reading document: {e}"),
+            message: bounded(format!("reading document: {e}")),
             subject: None,
         },
     }
@@ -432,6 +446,30 @@ mod tests {
         );
         let fatal = parsed.fatal.expect("fatal error");
         assert!(fatal.position.is_some());
+    }
+
+    #[test]
+    fn parser_messages_are_bounded() {
+        // oxigraph's RDF/XML parser quotes a whole misplaced text node in its message.
+        let text = "é".repeat(2_000_000);
+        let doc = format!(
+            "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">{text}</rdf:RDF>"
+        );
+        let parsed = parse_page(
+            doc.as_bytes(),
+            doc.len() as u64,
+            RdfFormat::RdfXml,
+            "http://base/",
+        );
+        let fatal = parsed.fatal.expect("fatal error");
+        assert_eq!(
+            fatal.message.chars().count(),
+            MAX_MESSAGE_CHARS + 1,
+            "{}",
+            fatal.message
+        );
+        assert!(fatal.message.ends_with('…'));
+        assert_eq!(bounded("court".into()), "court");
     }
 
     fn assert_refused_too_deep(parsed: &ParsedPage) {

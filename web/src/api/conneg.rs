@@ -1,5 +1,5 @@
-//! Content negotiation (`Accept` with q-values) and streamed response bodies, shared by
-//! `/catalog` and `/sparql`.
+//! Content negotiation (`Accept` with q-values), request bodies' encoding, and streamed
+//! response bodies, shared by `/catalog`, `/sparql` and `/api/validate`.
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -72,6 +72,29 @@ fn quality_of(ranges: &[(String, u16)], offer: &str) -> u16 {
 }
 
 /// 406 listing what can be served.
+/// Refuses a request body sent compressed (`Content-Encoding` other than `identity`):
+/// bodies are read as they come, so a compressed one would otherwise be reported as
+/// invalid text or RDF instead of an unsupported encoding.
+pub fn identity_body(headers: &HeaderMap) -> Result<(), ApiError> {
+    let encodings = headers.get_all(header::CONTENT_ENCODING);
+    let mut named = encodings
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("?").split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"));
+    match named.next() {
+        None => Ok(()),
+        Some(encoding) => Err(ApiError::with_status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_encoding",
+            format!(
+                "request bodies are read uncompressed: Content-Encoding {:?} is not supported",
+                encoding.chars().take(40).collect::<String>()
+            ),
+        )),
+    }
+}
+
 pub fn not_acceptable(offered: &[&str]) -> ApiError {
     ApiError::with_status(
         StatusCode::NOT_ACCEPTABLE,
@@ -161,6 +184,24 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, value.parse().expect("header"));
         headers
+    }
+
+    #[test]
+    fn compressed_request_bodies_are_refused_by_name() {
+        let encoded = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for v in values {
+                headers.append(header::CONTENT_ENCODING, v.parse().expect("header"));
+            }
+            headers
+        };
+        assert!(identity_body(&HeaderMap::new()).is_ok());
+        assert!(identity_body(&encoded(&["identity"])).is_ok());
+        for values in [&["gzip"][..], &["identity, br"], &["identity", "deflate"]] {
+            let err = identity_body(&encoded(values)).expect_err("refused");
+            assert_eq!(err.parts().0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            assert_eq!(err.parts().1, "unsupported_encoding");
+        }
     }
 
     #[test]

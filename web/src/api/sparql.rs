@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
-use super::conneg::{negotiate, not_acceptable};
+use super::conneg::{identity_body, negotiate, not_acceptable};
 use super::sparql_dataset::{active_dataset, classification_of, ActiveDataset};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -95,6 +95,99 @@ impl Default for SparqlLimits {
 
 /// Longest query text.
 const MAX_QUERY_BYTES: usize = 64 * 1024;
+
+/// Deepest nesting of brackets (`(`, `[`, `{`) a query may have. The SPARQL parser and
+/// evaluator recurse once or more per level: 5,000 parentheses in a `FILTER` overflowed a
+/// worker's stack (the worker died, and the client was told the query needed too much
+/// memory). Real queries nest a handful of levels.
+const MAX_QUERY_NESTING: usize = 64;
+
+/// Refuses a query whose brackets nest deeper than [`MAX_QUERY_NESTING`], naming where,
+/// before anything parses it. Brackets inside strings, IRIs and comments do not count.
+fn check_nesting(query: &str) -> Result<(), ApiError> {
+    match too_deep(query, MAX_QUERY_NESTING) {
+        None => Ok(()),
+        Some((line, column)) => Err(ApiError::invalid_input(format!(
+            "the query nests brackets more than {MAX_QUERY_NESTING} levels deep \
+             (line {line}, column {column}): simplify it"
+        ))),
+    }
+}
+
+/// The line and column (from 1, in characters) of the first bracket opened deeper than
+/// `max`, if any. A lexer of SPARQL's tokens that can hold a bracket: strings (short and
+/// long, with escapes), IRIs (`<` then IRI characters then `>`; otherwise `<` is an
+/// operator) and comments (`#` to the end of the line).
+fn too_deep(query: &str, max: usize) -> Option<(usize, usize)> {
+    let chars: Vec<char> = query.chars().collect();
+    let (mut line, mut column) = (1usize, 0usize);
+    let mut depth = 0usize;
+    let mut i = 0;
+    // Moves past `n` characters, keeping the line and column of the last one.
+    let step = |i: &mut usize, n: usize, line: &mut usize, column: &mut usize| {
+        for _ in 0..n {
+            if let Some(&c) = chars.get(*i) {
+                if c == '\n' {
+                    *line += 1;
+                    *column = 0;
+                } else {
+                    *column += 1;
+                }
+            }
+            *i += 1;
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '#' => {
+                while i < chars.len() && chars[i] != '\n' {
+                    step(&mut i, 1, &mut line, &mut column);
+                }
+            }
+            '"' | '\'' => {
+                let long = chars.get(i + 1) == Some(&c) && chars.get(i + 2) == Some(&c);
+                let opening = if long { 3 } else { 1 };
+                step(&mut i, opening, &mut line, &mut column);
+                while i < chars.len() {
+                    if chars[i] == '\\' {
+                        step(&mut i, 2, &mut line, &mut column);
+                    } else if chars[i] == c
+                        && (!long || (chars.get(i + 1) == Some(&c) && chars.get(i + 2) == Some(&c)))
+                    {
+                        step(&mut i, opening, &mut line, &mut column);
+                        break;
+                    } else if !long && chars[i] == '\n' {
+                        break;
+                    } else {
+                        step(&mut i, 1, &mut line, &mut column);
+                    }
+                }
+            }
+            '<' => {
+                let iri = chars[i + 1..]
+                    .iter()
+                    .position(|&d| d <= ' ' || "<>\"{}|^`\\".contains(d))
+                    .filter(|&n| chars[i + 1 + n] == '>');
+                let n = iri.map_or(1, |n| n + 2);
+                step(&mut i, n, &mut line, &mut column);
+            }
+            '(' | '[' | '{' => {
+                step(&mut i, 1, &mut line, &mut column);
+                depth += 1;
+                if depth > max {
+                    return Some((line, column));
+                }
+            }
+            ')' | ']' | '}' => {
+                step(&mut i, 1, &mut line, &mut column);
+                depth = depth.saturating_sub(1);
+            }
+            _ => step(&mut i, 1, &mut line, &mut column),
+        }
+    }
+    None
+}
 
 /// Result formats: `?format=` name, media type.
 const SOLUTION_FORMATS: [(&str, &str); 5] = [
@@ -185,6 +278,7 @@ async fn post_query(
 ) -> Result<Response, ApiError> {
     let mut request = ProtocolRequest::default();
     read_params(raw.as_deref().unwrap_or_default(), &mut request)?;
+    identity_body(&headers)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -248,6 +342,7 @@ async fn answer(
     if query_len > MAX_QUERY_BYTES {
         return Err(ApiError::invalid_input("query too long"));
     }
+    check_nesting(request.query.as_deref().unwrap_or_default())?;
     let Ok(slot) = limits.slots.clone().try_acquire_owned() else {
         return Ok(busy());
     };
@@ -360,6 +455,7 @@ pub(crate) fn evaluate(
     deadline: Instant,
 ) -> Result<Answer, ApiError> {
     let query = request.query.as_deref().unwrap_or_default();
+    check_nesting(query)?;
     let mut prepared = SparqlEvaluator::new()
         .with_cancellation_token(token)
         .parse_query(query)
@@ -589,5 +685,61 @@ mod tests {
         assert_eq!(request.query.as_deref(), Some("ASK{}"));
         assert!(query_looks_like_update("DROP ALL"));
         assert!(!query_looks_like_update("SELECT * WHERE { ?s ?p ?o }"));
+    }
+
+    #[test]
+    fn deeply_nested_queries_are_refused_where_they_nest() {
+        let parens = |n: usize| {
+            format!(
+                "SELECT * WHERE {{ ?s ?p ?o FILTER({}1{}) }}",
+                "(".repeat(n),
+                ")".repeat(n)
+            )
+        };
+        let groups = |n: usize| format!("SELECT * WHERE {}{}", "{".repeat(n), "}".repeat(n));
+        // The limit counts every kind of bracket: `{` and `FILTER(` are two levels.
+        assert_eq!(too_deep(&parens(62), MAX_QUERY_NESTING), None);
+        assert_eq!(too_deep(&parens(63), MAX_QUERY_NESTING), Some((1, 96)));
+        assert_eq!(too_deep(&groups(64), MAX_QUERY_NESTING), None);
+        let deep = format!("SELECT *\nWHERE {}", "{".repeat(65));
+        assert_eq!(too_deep(&deep, MAX_QUERY_NESTING), Some((2, 71)));
+        let err = check_nesting(&parens(5_000)).expect_err("refused");
+        assert!(
+            err.parts().2.contains("line 1, column 96"),
+            "{}",
+            err.parts().2
+        );
+        // Brackets in strings, IRIs and comments are not nesting; `<` may be an operator.
+        let quiet = format!(
+            "SELECT * WHERE {{ ?s <http://example.org/a(b)[c]> \"{0}\" ; ?p '''{0}\\''' . \
+             FILTER(?o < 3 && ?o > 1) # {0}\n }}",
+            "(".repeat(100)
+        );
+        assert_eq!(too_deep(&quiet, MAX_QUERY_NESTING), None);
+        let operator = format!(
+            "ASK {{ FILTER(1 < {}2{}) }}",
+            "(".repeat(70),
+            ")".repeat(70)
+        );
+        assert!(too_deep(&operator, MAX_QUERY_NESTING).is_some());
+        // What the limit lets through parses and runs on a 2 MiB stack (a blocking thread's).
+        let accepted = [parens(62), groups(64)];
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                for query in accepted {
+                    let store = oxigraph::store::Store::new().expect("store");
+                    let prepared = SparqlEvaluator::new().parse_query(&query).expect("parses");
+                    let results = prepared.on_store(&store).execute().expect("runs");
+                    if let QueryResults::Solutions(solutions) = results {
+                        // The empty groups' one empty solution, or no match of the filter.
+                        let solutions: Vec<_> = solutions.collect();
+                        assert!(solutions.len() <= 1 && solutions.iter().all(Result::is_ok));
+                    }
+                }
+            })
+            .expect("thread")
+            .join()
+            .expect("no overflow");
     }
 }

@@ -217,6 +217,7 @@ async fn validate_api(
             format!("too many validations from this address: retry in {wait} s"),
         ));
     }
+    super::conneg::identity_body(&headers)?;
     if body.len() > MAX_DOCUMENT_BYTES {
         return Err(ApiError::invalid_input("document larger than 32 MiB"));
     }
