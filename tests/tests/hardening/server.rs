@@ -301,6 +301,14 @@ fn worst_queries() -> Vec<(&'static str, String)> {
                 .into(),
         ),
         ("15,000 nested groups", nesting),
+        (
+            "5,000 nested parentheses in a FILTER",
+            format!(
+                "SELECT * WHERE {{ ?s ?p ?o FILTER({}1{}) }}",
+                "(".repeat(5_000),
+                ")".repeat(5_000)
+            ),
+        ),
     ]
 }
 
@@ -401,6 +409,11 @@ async fn issue_13_worst_sparql_queries_leave_the_server_alive_and_answering() {
             reply.body
         );
         assert!(took < limit, "{name}: answered after {took:?}");
+        if name.ends_with("nested groups") || name.contains("nested parentheses") {
+            // Refused before any parser recurses, saying where.
+            assert_eq!(reply.status, 400, "{name}: {}", reply.body);
+            assert!(code.contains("nests brackets"), "{name}: {code}");
+        }
         assert!(server.alive(), "the server died on {name}");
         // Its worker stopped computing when the answer came: killed (and replaced by one
         // that is idle once it has opened the store), or idle in the pool.
