@@ -171,6 +171,23 @@ fn xml_error_offset(reader: impl Read) -> Option<u64> {
     }
 }
 
+/// Returns the byte offset where the RDF/XML parser stops on its first error in `reader`
+/// (oxigraph's generic reader does not say where): the end of the XML event it rejected.
+fn rdf_xml_error_offset(reader: impl Read, base_url: &str) -> Option<u64> {
+    let mut parser = oxrdfxml::RdfXmlParser::new();
+    if let Ok(with_base) = parser.clone().with_base_iri(base_url) {
+        parser = with_base;
+    }
+    let mut triples = parser.for_reader(std::io::BufReader::new(reader));
+    loop {
+        match triples.next() {
+            None => return None,
+            Some(Ok(_)) => {}
+            Some(Err(_)) => return Some(triples.buffer_position()),
+        }
+    }
+}
+
 /// Returns `line L column C` (1-based) of byte `offset` of `reader`.
 fn line_column(reader: impl Read, offset: u64) -> TextPosition {
     let (mut line, mut column) = (1u64, 1u64);
@@ -303,17 +320,24 @@ pub fn parse_page_rereadable<R: Read>(
     // An error followed by nothing means the parser gave up there. The RDF/XML parser does
     // not locate its errors: find the first XML well-formedness error ourselves.
     if format == RdfFormat::RdfXml {
-        locate_xml_error(&mut parsed.fatal, &reopen);
+        locate_xml_error(&mut parsed.fatal, &reopen, base_url);
     }
     parsed
 }
 
 /// Completes the fatal error of an RDF/XML page with its location, or reports a document
 /// that ends inside an element (which the RDF/XML parser accepts).
-fn locate_xml_error<R: Read>(fatal: &mut Option<ParseIssue>, reopen: &impl Fn() -> Option<R>) {
+fn locate_xml_error<R: Read>(
+    fatal: &mut Option<ParseIssue>,
+    reopen: &impl Fn() -> Option<R>,
+    base_url: &str,
+) {
     if let Some(fatal) = fatal.as_mut() {
         if fatal.position.is_none() {
-            let offset = reopen().and_then(xml_error_offset);
+            // A well-formedness error, else an RDF/XML one (a misplaced text or element).
+            let offset = reopen()
+                .and_then(xml_error_offset)
+                .or_else(|| reopen().and_then(|r| rdf_xml_error_offset(r, base_url)));
             if let (Some(offset), Some(reader)) = (offset, reopen()) {
                 fatal.position = Some(line_column(reader, offset));
             }
@@ -470,6 +494,10 @@ mod tests {
         );
         assert!(fatal.message.ends_with('…'));
         assert_eq!(bounded("court".into()), "court");
+        // Located: just past the text node the parser refused (after the 65 characters
+        // of the opening tag and the 2,000,000 of the text).
+        let position = fatal.position.expect("located");
+        assert_eq!((position.line, position.column), (1, 65 + 2_000_000 + 1));
     }
 
     fn assert_refused_too_deep(parsed: &ParsedPage) {
