@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks (in seconds) what building Moisson needs, and installs what is missing when run as
 # root on Debian/Ubuntu; otherwise prints the exact command and stops, before any compile.
-#   scripts/prereqs.sh          the build: Rust ≥ 1.88, a C/C++ compiler, libclang (RocksDB)
+#   scripts/prereqs.sh          the build: Rust ≥ 1.89, a C/C++ compiler, libclang (RocksDB)
 #   scripts/prereqs.sh --tests  the build, plus Chromium and Node.js for the browser test
 # Source it (`. scripts/prereqs.sh`) to also get the compiler cache settings (ccache).
 set -euo pipefail
@@ -18,8 +18,8 @@ moisson_prereqs() {
   fi
   local version
   version=$(rustc --version | awk '{print $2}')
-  if [ "$(printf '%s\n' 1.88.0 "$version" | sort -V | head -n1)" != 1.88.0 ]; then
-    echo "error: Rust $version is too old (1.88 or newer needed): rustup update stable" >&2
+  if [ "$(printf '%s\n' 1.89.0 "$version" | sort -V | head -n1)" != 1.89.0 ]; then
+    echo "error: Rust $version is too old (1.89 or newer needed): rustup update stable" >&2
     return 1
   fi
   command -v c++ >/dev/null 2>&1 || missing+=(g++)

@@ -41,9 +41,10 @@ pub use model::{
     SourceIdError, TextPosition,
 };
 pub use store::{
-    catalog_record_iri, order_copies, record_graph_name, source_catalog_iri, writable_term,
-    ActiveGraphs, ActiveRecord, ActiveSnapshot, Assigned, CatalogStore, DatasetView,
-    DistributionView, ExportFormat, ExportWriter, FederatedWriter, HarvestCommit, HarvestWriter,
-    RecordEntry, RecordState, RecordWriter, Registry, SourceCounts, SparqlDataset, StoreError,
-    VirtualGraph, WriterStats,
+    catalog_record_iri, compact_store, dir_bytes, order_copies, record_graph_name,
+    recover_interrupted_compaction, source_catalog_iri, writable_term, ActiveGraphs, ActiveRecord,
+    ActiveSnapshot, Assigned, CatalogStore, CompactReport, DatasetView, DistributionView,
+    ExportFormat, ExportWriter, FederatedWriter, HarvestCommit, HarvestWriter, RecordEntry,
+    RecordState, RecordWriter, Registry, SourceCounts, SparqlDataset, StoreError, VirtualGraph,
+    WriterStats,
 };

@@ -308,6 +308,18 @@ impl Sandbox {
         self._dir.path()
     }
 
+    /// Closes the store, runs `offline` on its folder (as a command run with the server
+    /// stopped would), then opens it again (the application is rebuilt at the next
+    /// [`Sandbox::app`]).
+    pub fn with_store_closed<T>(&mut self, offline: impl FnOnce(&Path) -> T) -> T {
+        self.state = std::sync::OnceLock::new();
+        self.store = CatalogStore::in_memory().expect("placeholder store");
+        let dir = self._dir.path().join("store");
+        let out = offline(&dir);
+        self.store = CatalogStore::open(&dir).expect("store opened again");
+        out
+    }
+
     /// GETs `path` from the API and returns (status, JSON body or `null`).
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
         use tower::ServiceExt;

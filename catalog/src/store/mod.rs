@@ -9,6 +9,7 @@
 //!   orphan graphs, which [`CatalogStore::collect_garbage`] removes.
 
 mod blob;
+mod compact;
 mod export;
 mod federated;
 mod jobs;
@@ -20,6 +21,7 @@ mod vocabularies;
 mod writable;
 mod writer;
 
+pub use compact::{compact_store, dir_bytes, recover_interrupted_compaction, CompactReport};
 pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
 pub use federated::{catalog_record_iri, source_catalog_iri, Assigned, FederatedWriter};
 pub use registry::{order_copies, HarvestCommit, RecordEntry, RecordState, Registry, SourceCounts};

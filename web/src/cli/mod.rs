@@ -8,6 +8,7 @@ mod bench_search;
 mod bench_sparql;
 mod bench_territories;
 pub mod classify;
+mod compact_store;
 mod demo;
 pub mod eval_classify;
 mod export;
@@ -72,6 +73,8 @@ enum Command {
     Search(search::SearchArgs),
     /// Rebuilds the search index from the store.
     Reindex(reindex::ReindexArgs),
+    /// Rewrites the store without the strings replaced data left behind (server stopped).
+    CompactStore(compact_store::CompactStoreArgs),
     /// Prints the quality report of a source (or all): score, dimensions, indicators, records to fix.
     Quality(quality::QualityArgs),
     /// Validates one DCAT-AP document (file or URL) against shapes/ and the quality indicators; exit 1 on violations.
@@ -129,6 +132,9 @@ pub fn main() -> ExitCode {
             Command::Search(args) => search::run(args, config_or_demo(&cli.config, &env)?.0).await,
             Command::Reindex(args) => {
                 reindex::run(args, with_runtime_sources(load_config(&cli.config, &env)?)?).await
+            }
+            Command::CompactStore(args) => {
+                compact_store::run(args, config_or_demo(&cli.config, &env)?.0).await
             }
             Command::Quality(args) => quality::run(args, &cli.config, &env).await,
             Command::Validate(args) => validate::run(args).await,
@@ -229,6 +235,13 @@ pub fn open_store_for_reading(data_dir: &Path) -> anyhow::Result<CatalogStore> {
 /// removes graphs an interrupted harvest left behind.
 pub fn open_store(data_dir: &Path) -> anyhow::Result<CatalogStore> {
     let dir = crate::DataDir::new(data_dir).store();
+    // A `moisson compact-store` interrupted between its renames left no `store`: never
+    // open (and so create) an empty one in its place.
+    if let Some(done) = moisson_catalog::recover_interrupted_compaction(&dir)
+        .with_context(|| format!("checking {} for an interrupted compaction", dir.display()))?
+    {
+        tracing::warn!(dir = %dir.display(), "interrupted store compaction: {done}");
+    }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let store = CatalogStore::open(&dir)
         .with_context(|| format!("opening the store in {}", dir.display()))?;
