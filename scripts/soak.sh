@@ -10,6 +10,8 @@
 #
 #   cargo build --release --workspace && ./scripts/soak.sh
 #   SOAK_SECS=120 SOAK_SOURCES=10 ./scripts/soak.sh      # a shorter run
+#   SOAK_KEEP_DATA=1 ./scripts/soak.sh   # keeps the data folder and its moisson.toml in the
+#     report folder (e.g. for `moisson compact-store --config /tmp/moisson-soak-report/moisson.toml`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${MOISSON_BIN:-target/release/moisson}
@@ -29,6 +31,10 @@ cleanup() {
     wait 2>/dev/null || true
     mkdir -p "$REPORT"
     cp "$WORK/serve.log" "$WORK/rss.csv" "$REPORT/" 2>/dev/null || true
+    if [ -n "${SOAK_KEEP_DATA:-}" ] && [ -d "$WORK/data" ]; then
+        rm -rf "$REPORT/data" && mv "$WORK/data" "$REPORT/data"
+        sed "s|$WORK/data|$REPORT/data|" "$WORK/moisson.toml" >"$REPORT/moisson.toml"
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -7,6 +7,10 @@
 //! record gets one measurement of its score, computed on the record IRI (replaced at
 //! every run). SHACL results are cached per record graph, which is content-addressed:
 //! an unchanged record is never validated twice with the same shapes.
+//!
+//! The report, record summaries and record scores, rewritten at every run, are stored
+//! compressed ([`stored_text`]): oxigraph never removes a replaced string, and these texts
+//! (2–4 MB of report and ~1 KB of summaries per record) were most of what a store grew by.
 
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 use serde::{Deserialize, Serialize};
@@ -17,8 +21,25 @@ use super::indicators::Dimension;
 use super::record::{ConformityIssue, RecordAssessment};
 use super::report::{SourceQualityReport, TrendPoint};
 use super::summary::RecordQuality;
-use crate::store::{CatalogStore, StoreError};
+use crate::store::{is_packed, pack_text, unpack_text, CatalogStore, StoreError};
 use crate::vocab::{moisson, rdf};
+
+/// A text rewritten at every quality run, as stored: compressed like the registry's chunks
+/// (5–10× smaller for JSON), so a replaced one leaves that much less behind.
+fn stored_text(text: String) -> Literal {
+    Literal::new_simple_literal(pack_text(&text).unwrap_or(text))
+}
+
+/// The text of a literal [`stored_text`] wrote (or an older, uncompressed one).
+fn text_of<'a>(value: &'a str, what: &str) -> Result<std::borrow::Cow<'a, str>, StoreError> {
+    if is_packed(value) {
+        unpack_text(value)
+            .map(std::borrow::Cow::Owned)
+            .ok_or_else(|| StoreError::Corrupt(format!("{what}: damaged compressed text")))
+    } else {
+        Ok(std::borrow::Cow::Borrowed(value))
+    }
+}
 
 /// The named graph holding quality measurements and caches.
 pub const QUALITY_GRAPH: &str = "urn:moisson:quality";
@@ -225,7 +246,7 @@ impl CatalogStore {
         quads.push(Quad::new(
             run.clone(),
             n(moisson::REPORT),
-            Literal::new_simple_literal(json),
+            stored_text(json),
             g.clone(),
         ));
         for d in &report.dimensions {
@@ -259,7 +280,7 @@ impl CatalogStore {
             quads.push(Quad::new(
                 scores_node.clone(),
                 n(RECORD_SCORES),
-                Literal::new_simple_literal(text),
+                stored_text(text),
                 g.clone(),
             ));
         }
@@ -305,7 +326,7 @@ impl CatalogStore {
             tx.insert(&Quad::new(
                 node.clone(),
                 n(RECORD_SUMMARIES),
-                Literal::new_simple_literal(text),
+                stored_text(text),
                 g.clone(),
             ));
         }
@@ -325,7 +346,10 @@ impl CatalogStore {
             Some(graph().as_ref()),
         ) {
             if let Term::Literal(l) = quad?.object {
-                for line in l.value().lines().filter(|l| !l.is_empty()) {
+                for line in text_of(l.value(), "record summaries")?
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                {
                     out.push(
                         serde_json::from_str(line)
                             .map_err(|e| StoreError::Corrupt(format!("record summary: {e}")))?,
@@ -352,7 +376,7 @@ impl CatalogStore {
             Some(graph().as_ref()),
         ) {
             if let Term::Literal(l) = quad?.object {
-                for line in l.value().lines() {
+                for line in text_of(l.value(), "record scores")?.lines() {
                     if let Some((iri, score)) = line.split_once('\t') {
                         if let Ok(score) = score.parse::<f64>() {
                             scores.insert(iri.to_owned(), score);
@@ -385,13 +409,14 @@ impl CatalogStore {
                 continue;
             }
             if let Term::Literal(l) = q.object {
-                let report: SourceQualityReport = serde_json::from_str(l.value())
+                let json = text_of(l.value(), "quality report")?;
+                let report: SourceQualityReport = serde_json::from_str(&json)
                     .map_err(|e| StoreError::Corrupt(format!("quality report: {e}")))?;
                 if newest
                     .as_ref()
                     .is_none_or(|(at, _)| report.computed_at > *at)
                 {
-                    newest = Some((report.computed_at.clone(), l.value().to_owned()));
+                    newest = Some((report.computed_at.clone(), json.into_owned()));
                 }
             }
         }
@@ -553,4 +578,64 @@ fn metric_definitions(g: &GraphName) -> Vec<Quad> {
         ));
     }
     quads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(n: usize) -> RecordQuality {
+        RecordQuality {
+            id: format!("d{n}"),
+            iri: format!("https://example.org/jdd/{n}"),
+            source: "s".into(),
+            title: format!("Jeu de données n°{n} : zones humides du Finistère"),
+            points: 200.0 + n as f64,
+            dimensions: vec![[10.0, 20.0]; 5],
+            publisher: None,
+            fixes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rewritten_texts_are_stored_compressed_and_older_plain_ones_still_read() {
+        let store = CatalogStore::in_memory().expect("store");
+        let summaries: Vec<RecordQuality> = (0..50).map(summary).collect();
+        store.save_record_qualities("s", &summaries).expect("saved");
+        let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}s"));
+        let stored: Vec<String> = store
+            .oxigraph()
+            .quads_for_pattern(Some(node.as_ref().into()), None, None, None)
+            .map(|q| match q.expect("quad").object {
+                Term::Literal(l) => l.value().to_owned(),
+                other => panic!("{other}"),
+            })
+            .collect();
+        assert!(!stored.is_empty() && stored.iter().all(|v| is_packed(v)));
+        let plain: usize = summaries
+            .iter()
+            .map(|s| serde_json::to_string(s).expect("json").len() + 1)
+            .sum();
+        let packed: usize = stored.iter().map(String::len).sum();
+        assert!(packed * 3 < plain, "{packed} bytes stored for {plain}");
+        let mut expected = summaries.clone();
+        expected.sort_by(|a, b| a.id.cmp(&b.id));
+        assert!(store.record_qualities("s").expect("read") == expected);
+        // A text an earlier version stored as it was.
+        let old = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}old"));
+        let line = serde_json::to_string(&summary(7)).expect("json");
+        store
+            .oxigraph()
+            .insert(&Quad::new(
+                old,
+                n(RECORD_SUMMARIES),
+                Literal::new_simple_literal(format!("{line}\n")),
+                graph(),
+            ))
+            .expect("insert");
+        assert_eq!(
+            store.record_qualities("old").expect("read"),
+            vec![summary(7)]
+        );
+    }
 }

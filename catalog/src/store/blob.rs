@@ -52,6 +52,9 @@ const MAX_TEXT_BYTES: usize = 64 << 20;
 /// a first harvest of 100,000 generated datasets took 74 CPU seconds instead of 81 at
 /// level 6 (`moisson bench`, 4 December 2026), for copies ~12 % larger.
 const LEVEL: i32 = 3;
+/// Largest text compressed with the thread's kept context (record copies and registry
+/// chunks are far smaller); a larger one gets a context of its own, freed after.
+const KEPT_CONTEXT_MAX_BYTES: usize = 256 << 10;
 /// The fixed raw-content dictionary of the compressed copies (see the module comment).
 static DICTIONARY: &[u8] = include_bytes!("blob_dictionary.txt");
 
@@ -85,13 +88,22 @@ pub(crate) fn encode(triples: &[Triple]) -> String {
 /// literal of ASCII characters. `None` if zstd fails (it cannot allocate its context).
 /// The registry's chunk literals are stored so too.
 pub(crate) fn pack_text(text: &str) -> Option<String> {
-    let compressed = COMPRESSOR.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if cell.is_none() {
-            *cell = zstd::bulk::Compressor::with_prepared_dictionary(encoder_dictionary()).ok();
-        }
-        cell.as_mut()?.compress(text.as_bytes()).ok()
-    })?;
+    let compressed = if text.len() > KEPT_CONTEXT_MAX_BYTES {
+        // A context keeps the buffers of the largest input it compressed: one sized for a
+        // quality report (megabytes) is not kept by every thread that wrote one.
+        zstd::bulk::Compressor::with_prepared_dictionary(encoder_dictionary())
+            .ok()?
+            .compress(text.as_bytes())
+            .ok()?
+    } else {
+        COMPRESSOR.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            if cell.is_none() {
+                *cell = zstd::bulk::Compressor::with_prepared_dictionary(encoder_dictionary()).ok();
+            }
+            cell.as_mut()?.compress(text.as_bytes()).ok()
+        })?
+    };
     let mut out = String::with_capacity(compressed.len() * 8 / 7 + 16);
     let _ = write!(out, "{PACKED_MAGIC}{} ", text.len());
     pack7(&compressed, &mut out);

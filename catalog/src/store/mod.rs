@@ -9,6 +9,7 @@
 //!   orphan graphs, which [`CatalogStore::collect_garbage`] removes.
 
 mod blob;
+pub(crate) use blob::{is_packed, pack_text, unpack_text};
 mod compact;
 mod export;
 mod federated;
