@@ -2,12 +2,12 @@
 //! the store. Each class is refused or cut with a located message, and what an earlier
 //! harvest stored stays.
 
-use moisson_catalog::{ExportFormat, JobReport, JobStatus, SourceId};
+use moisson_catalog::{JobReport, JobStatus, SourceId};
 use moisson_demo::hostile;
 use moisson_harvester::{CswOutputSchema, Protocol, Source};
 use moisson_tests::{Route, Sandbox};
 
-use crate::support::turtle_catalogue;
+use crate::support::{export_ntriples, turtle_catalogue};
 
 /// Harvests a good catalogue at `path`, then `bytes` there; returns the second report
 /// after checking the earlier data is intact when the second harvest failed.
@@ -48,19 +48,6 @@ fn csw_source(sandbox: &Sandbox, id: &str, path: &str) -> Source {
     };
     sandbox.source(id, &sandbox.server.url(path));
     source
-}
-
-fn export_ntriples(sandbox: &Sandbox) -> String {
-    let mut out = Vec::new();
-    sandbox
-        .store
-        .export(
-            ExportFormat::NTriples,
-            "https://moisson.test/catalog",
-            &mut out,
-        )
-        .expect("export");
-    String::from_utf8(out).expect("utf-8 export")
 }
 
 /// Class 1: a JSON-LD page nested 5,000 levels overflowed the stack of `moisson serve`;

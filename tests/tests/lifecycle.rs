@@ -2,11 +2,11 @@
 //! withdrawn then restored or purged, a source that shrinks too much or fails keeps its
 //! data.
 
-use moisson_catalog::{dataset_id, ExportFormat, JobStatus};
+use moisson_catalog::{dataset_id, JobStatus};
 use moisson_harvester::HarvestOptions;
 use moisson_tests::{Route, Sandbox};
 
-use crate::support::turtle_catalogue;
+use crate::support::{export_ntriples, turtle_catalogue};
 
 fn serve(sandbox: &Sandbox, path: &str, ids: &[u32], changed: Option<u32>) {
     sandbox.server.set(
@@ -422,19 +422,7 @@ async fn compacting_the_store_keeps_every_quad_and_harvests_go_on() {
         all
     };
     let before = quads(&sandbox);
-    let export = |sandbox: &Sandbox| {
-        let mut out = Vec::new();
-        sandbox
-            .store
-            .export(
-                ExportFormat::NTriples,
-                "https://moisson.test/catalog",
-                &mut out,
-            )
-            .expect("export");
-        out
-    };
-    let export_before = export(&sandbox);
+    let export_before = export_ntriples(&sandbox);
     let report = sandbox
         .with_store_closed(|dir| moisson_catalog::compact_store(dir, |_| {}).expect("compacted"));
     assert_eq!(report.quads as usize, before.len());
@@ -445,7 +433,10 @@ async fn compacting_the_store_keeps_every_quad_and_harvests_go_on() {
         report.bytes_after
     );
     assert_eq!(quads(&sandbox), before, "the same quads in every graph");
-    assert!(export(&sandbox) == export_before, "the same export");
+    assert!(
+        export_ntriples(&sandbox) == export_before,
+        "the same export"
+    );
     // The registry reads back whole: a changed record is replaced, the others unchanged.
     serve(&sandbox, "/cat.ttl", &ids(30), Some(20));
     let report = sandbox.harvest(&source).await;

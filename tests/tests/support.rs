@@ -5,6 +5,20 @@ use oxigraph::model::{NamedOrBlankNode, Term};
 use std::collections::HashSet;
 use std::path::Path;
 
+/// The federated catalogue of `sandbox` as N-Triples.
+pub(crate) fn export_ntriples(sandbox: &moisson_tests::Sandbox) -> String {
+    let mut out = Vec::new();
+    sandbox
+        .store
+        .export(
+            moisson_catalog::ExportFormat::NTriples,
+            "https://moisson.test/catalog",
+            &mut out,
+        )
+        .expect("export");
+    String::from_utf8(out).expect("utf-8 export")
+}
+
 pub(crate) const DCAT_DATASET: &str = "http://www.w3.org/ns/dcat#Dataset";
 pub(crate) const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 
