@@ -15,7 +15,6 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -344,7 +343,7 @@ fn harvest_and_storage(state: &AppState) -> Result<String, ApiError> {
     let index_dir = state.index.dir();
     let store_bytes = index_dir
         .and_then(crate::DataDir::of_index)
-        .map_or(0, |data| dir_size(&data.store(), 0));
+        .map_or(0, |data| moisson_catalog::dir_bytes(&data.store()));
     header_lines(
         &mut out,
         "moisson_store_size_bytes",
@@ -396,22 +395,6 @@ fn harvest_and_storage(state: &AppState) -> Result<String, ApiError> {
 }
 
 /// Returns the total size of the files under `dir` (RocksDB keeps one level of folders).
-fn dir_size(dir: &Path, depth: u8) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    let mut total = 0;
-    for entry in entries.filter_map(Result::ok) {
-        let Ok(meta) = entry.metadata() else { continue };
-        if meta.is_file() {
-            total += meta.len();
-        } else if meta.is_dir() && depth < 4 {
-            total += dir_size(&entry.path(), depth + 1);
-        }
-    }
-    total
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -111,19 +111,23 @@ fn recover(dir: &Path) -> Result<Option<String>, StoreError> {
     Ok((!done.is_empty()).then(|| done.join("; ")))
 }
 
-/// Total bytes of the files under `dir` (not following links).
+/// Total bytes of the files under `dir`, 0 when it cannot be read (links not followed,
+/// eight levels of folders at most: a store or an index is flat).
 pub fn dir_bytes(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
+    fn walk(dir: &Path, depth: u8) -> u64 {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .map(|e| match e.metadata() {
+                Ok(m) if m.is_dir() && depth < 8 => walk(&e.path(), depth + 1),
+                Ok(m) if m.is_file() => m.len(),
+                _ => 0,
+            })
+            .sum()
+    }
+    walk(dir, 0)
 }
 
 /// Rewrites the store in `dir` into a fresh one holding the same quads, then puts it in

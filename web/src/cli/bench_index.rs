@@ -33,7 +33,7 @@ use moisson_search::document::Record;
 use moisson_search::{RecordSource, SearchError, SearchIndex};
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{GraphName, NamedNode};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -268,17 +268,6 @@ pub(crate) fn bench_source(catalogue: &DemoSource, url: &str) -> anyhow::Result<
     Ok(source)
 }
 
-fn dir_size(path: &Path) -> u64 {
-    std::fs::read_dir(path).map_or(0, |entries| {
-        entries
-            .flatten()
-            .filter_map(|e| e.metadata().ok())
-            .filter(std::fs::Metadata::is_file)
-            .map(|m| m.len())
-            .sum()
-    })
-}
-
 pub(super) async fn run(args: BenchIndexArgs) -> anyhow::Result<ExitCode> {
     let work = args.work_dir.clone();
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
@@ -314,7 +303,7 @@ pub(super) async fn run(args: BenchIndexArgs) -> anyhow::Result<ExitCode> {
         memory.rss_mib,
         memory.anon_mib,
         memory.file_mib,
-        dir_size(&index_dir) as f64 / 1e6
+        moisson_catalog::dir_bytes(&index_dir) as f64 / 1e6
     );
     println!(
         "of which generating and parsing {documents} documents (pages for the entries, then each record alone, twice: what store reads are in a rebuild): {generator_seconds:.1} s of thread time"

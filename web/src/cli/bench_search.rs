@@ -70,20 +70,6 @@ fn print_steps(steps: &[Step]) {
     }
 }
 
-fn dir_size(path: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_size(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
-}
-
 /// Times `f` on a blocking thread, with its own peak RSS.
 async fn timed<T: Send + 'static>(
     f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
@@ -248,7 +234,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
         detail: format!(
             "{} documents, {:.1} MB",
             stats.documents,
-            dir_size(&index_dir) as f64 / 1e6
+            moisson_catalog::dir_bytes(&index_dir) as f64 / 1e6
         ),
     });
     // A revision of the catalogue: 1 % of the datasets changed.
@@ -302,7 +288,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
     print_steps(&steps);
     println!(
         "\nstore: {:.0} MB, {} quads",
-        dir_size(&crate::DataDir::new(&work).store()) as f64 / 1e6,
+        moisson_catalog::dir_bytes(&crate::DataDir::new(&work).store()) as f64 / 1e6,
         store.quad_count()?
     );
     let config = write_config(
