@@ -140,16 +140,7 @@ async fn removed_record_is_withdrawn_then_restored_untouched() {
     );
     let (status, _) = sandbox.get_json(&format!("/api/datasets/{gone}")).await;
     assert_eq!(status, 404, "a withdrawn record is hidden at once");
-    let mut export = Vec::new();
-    sandbox
-        .store
-        .export(
-            moisson_catalog::ExportFormat::NTriples,
-            "urn:moisson:catalog",
-            &mut export,
-        )
-        .expect("export");
-    let export = String::from_utf8(export).expect("utf-8");
+    let export = export_ntriples(&sandbox);
     assert!(
         !export.contains("https://ddt.example.org/jdd/3>"),
         "withdrawn record exported"
