@@ -10,41 +10,21 @@
 //! 380 and 420 MiB from minute 3. glibc reads the limit once, when the process starts, so
 //! the program starts itself again with it set.
 
-//!
-//! glibc also moves its threshold for serving an allocation from `mmap` up to the size of
-//! any mmapped block freed (up to 32 MiB): after a quality run freed a few multi-megabyte
-//! buffers (a report, its compressed form, zstd's context), later ones of that size come
-//! from the arenas and their pages stay. A fixed threshold (1 MiB) keeps it where it is:
-//! the 300 s soak ran at 345–370 MiB with it, 374–497 MiB without (356–367 before the
-//! quality texts were compressed).
-
 /// The environment variable glibc reads for the number of malloc arenas.
 pub const ARENAS_VARIABLE: &str = "MALLOC_ARENA_MAX";
-/// The environment variable glibc reads for a fixed mmap threshold, in bytes.
-pub const MMAP_THRESHOLD_VARIABLE: &str = "MALLOC_MMAP_THRESHOLD_";
-/// The threshold unless the operator sets [`MMAP_THRESHOLD_VARIABLE`].
-pub const MMAP_THRESHOLD: &str = "1048576";
 /// Arenas unless the operator sets [`ARENAS_VARIABLE`] (the machine's core count is
 /// better spent on threads than on arenas that each keep their own free memory).
 pub const ARENAS: &str = "2";
 
-/// Starts the program again with [`ARENAS_VARIABLE`] set to [`ARENAS`] and
-/// [`MMAP_THRESHOLD_VARIABLE`] to [`MMAP_THRESHOLD`], same arguments, same process id,
-/// unless both variables are set already (by the operator, or by the first
+/// Starts the program again with [`ARENAS_VARIABLE`] set to [`ARENAS`], same arguments,
+/// same process id, unless the variable is set already (by the operator, or by the first
 /// start). Returns if it is set, on systems other than Linux with glibc, or if starting
 /// again failed (the program then goes on with glibc's default, and says so).
 pub fn bound_allocator_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         use std::os::unix::process::CommandExt;
-        let missing: Vec<(&str, &str)> = [
-            (ARENAS_VARIABLE, ARENAS),
-            (MMAP_THRESHOLD_VARIABLE, MMAP_THRESHOLD),
-        ]
-        .into_iter()
-        .filter(|(name, _)| std::env::var_os(name).is_none())
-        .collect();
-        if missing.is_empty() {
+        if std::env::var_os(ARENAS_VARIABLE).is_some() {
             return;
         }
         let Ok(program) = std::env::current_exe() else {
@@ -55,10 +35,10 @@ pub fn bound_allocator_arenas() {
         if let Some(arg0) = args.next() {
             command.arg0(arg0);
         }
-        let error = command.args(args).envs(missing.iter().copied()).exec();
+        let error = command.args(args).env(ARENAS_VARIABLE, ARENAS).exec();
         eprintln!(
-            "warning: could not start again with {ARENAS_VARIABLE}={ARENAS} and \
-             {MMAP_THRESHOLD_VARIABLE}={MMAP_THRESHOLD} ({error}); memory may grow more over time"
+            "warning: could not start again with {ARENAS_VARIABLE}={ARENAS} ({error}); \
+             memory may grow more over time"
         );
     }
 }
