@@ -212,23 +212,26 @@ pub(crate) type QualityKey = (Option<f64>, Reverse<u64>);
 
 /// The key by date of `segment`'s documents (the general path's `tweak_score` key too).
 pub(crate) fn date_key(segment: &SegmentReader) -> impl Fn(DocId) -> DateKey + use<> {
-    let fields = segment.fast_fields();
-    let (modified, rank) = (fields.i64("modified").ok(), fields.u64("order").ok());
-    move |doc| {
-        (
-            modified.as_ref().and_then(|c| c.first(doc)),
-            Reverse(rank.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
-        )
-    }
+    column_key(segment, segment.fast_fields().i64("modified").ok())
 }
 
 /// The key by quality of `segment`'s documents (the general path's `tweak_score` key too).
 pub(crate) fn quality_key(segment: &SegmentReader) -> impl Fn(DocId) -> QualityKey + use<> {
-    let fields = segment.fast_fields();
-    let (quality, rank) = (fields.f64("quality").ok(), fields.u64("order").ok());
+    column_key(segment, segment.fast_fields().f64("quality").ok())
+}
+
+/// A document's first value in `column` (none last), then the smaller `order`.
+fn column_key<T>(
+    segment: &SegmentReader,
+    column: Option<tantivy::columnar::Column<T>>,
+) -> impl Fn(DocId) -> (Option<T>, Reverse<u64>) + use<T>
+where
+    T: PartialOrd + Copy + std::fmt::Debug + Send + Sync + 'static,
+{
+    let rank = segment.fast_fields().u64("order").ok();
     move |doc| {
         (
-            quality.as_ref().and_then(|c| c.first(doc)),
+            column.as_ref().and_then(|c| c.first(doc)),
             Reverse(rank.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
         )
     }

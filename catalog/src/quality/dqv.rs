@@ -394,7 +394,7 @@ impl CatalogStore {
     /// quality was never computed.
     pub fn quality_report(&self, source: &str) -> Result<Option<SourceQualityReport>, StoreError> {
         let g = graph();
-        let mut newest: Option<(String, String)> = None;
+        let mut newest: Option<SourceQualityReport> = None;
         for q in self.oxigraph().quads_for_pattern(
             None,
             Some(n(moisson::REPORT)),
@@ -414,17 +414,15 @@ impl CatalogStore {
                     .map_err(|e| StoreError::Corrupt(format!("quality report: {e}")))?;
                 if newest
                     .as_ref()
-                    .is_none_or(|(at, _)| report.computed_at > *at)
+                    .is_none_or(|n| report.computed_at > n.computed_at)
                 {
-                    newest = Some((report.computed_at.clone(), json.into_owned()));
+                    newest = Some(report);
                 }
             }
         }
-        let Some((_, json)) = newest else {
+        let Some(mut report) = newest else {
             return Ok(None);
         };
-        let mut report: SourceQualityReport = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("quality report: {e}")))?;
         report.trend = self.quality_trend(source)?;
         Ok(Some(report))
     }

@@ -455,7 +455,6 @@ pub(crate) fn evaluate(
     deadline: Instant,
 ) -> Result<Answer, ApiError> {
     let query = request.query.as_deref().unwrap_or_default();
-    check_nesting(query)?;
     let mut prepared = SparqlEvaluator::new()
         .with_cancellation_token(token)
         .parse_query(query)
