@@ -44,7 +44,7 @@ pub use store::{
     catalog_record_iri, compact_store, dir_bytes, order_copies, record_graph_name,
     recover_interrupted_compaction, source_catalog_iri, writable_term, ActiveGraphs, ActiveRecord,
     ActiveSnapshot, Assigned, CatalogStore, CompactReport, DatasetView, DistributionView,
-    ExportFormat, ExportWriter, FederatedWriter, HarvestCommit, HarvestWriter, RecordEntry,
-    RecordState, RecordWriter, Registry, SourceCounts, SparqlDataset, StoreError, VirtualGraph,
-    WriterStats,
+    ExportFormat, ExportWriter, ExtraGraph, FederatedWriter, HarvestCommit, HarvestWriter,
+    RecordEntry, RecordState, RecordWriter, Registry, SourceCounts, SparqlDataset, SparqlStore,
+    StoreError, SyncReport, VirtualGraph, WriterStats,
 };

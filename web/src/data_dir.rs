@@ -6,6 +6,8 @@
 //! data_dir/
 //!   store/   the oxigraph (RocksDB) store: records, registry, jobs, quality runs
 //!   index/   the tantivy search index (rebuilt from the store when missing or outdated)
+//!   store-sparql/  the SPARQL store: the graphs queries may see, derived from the store
+//!                  (rebuilt when deleted; `moisson_catalog::SparqlStore`)
 //! ```
 
 use std::path::{Path, PathBuf};

@@ -160,6 +160,9 @@ pub struct Indexing {
     pub index: Arc<SearchIndex>,
     /// Publisher kind and territory of each source.
     contexts: Contexts,
+    /// The SPARQL store synced after each index update ([`Indexing::with_sparql`]; one in
+    /// memory, made on first use, when none was given).
+    sparql: std::sync::OnceLock<moisson_catalog::SparqlStore>,
 }
 
 /// Where the sources' contexts come from.
@@ -177,6 +180,7 @@ impl Indexing {
         Self {
             index,
             contexts: Contexts::Fixed(contexts),
+            sparql: std::sync::OnceLock::new(),
         }
     }
 
@@ -185,7 +189,40 @@ impl Indexing {
         Self {
             index,
             contexts: Contexts::Live(sources),
+            sparql: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The same, syncing `sparql` (the server's on-disk SPARQL store).
+    pub fn with_sparql(self, sparql: moisson_catalog::SparqlStore) -> Self {
+        let _ = self.sparql.set(sparql);
+        self
+    }
+
+    /// The SPARQL store queries run on (see [`Indexing::with_sparql`]).
+    pub fn sparql(&self) -> Result<&moisson_catalog::SparqlStore, moisson_catalog::StoreError> {
+        if let Some(sparql) = self.sparql.get() {
+            return Ok(sparql);
+        }
+        let made = moisson_catalog::SparqlStore::in_memory()?;
+        Ok(self.sparql.get_or_init(|| made))
+    }
+
+    /// Brings the SPARQL store to what readers of `store` may see now (the classification
+    /// of this index included); logs what it did when it changed something.
+    pub fn sync_sparql(&self, store: &CatalogStore) -> Result<(), moisson_catalog::StoreError> {
+        let report = crate::api::sparql_dataset::sync_sparql(store, &self.index, self.sparql()?)?;
+        if !report.is_empty() {
+            tracing::info!(
+                added = report.graphs_added,
+                removed = report.graphs_removed,
+                quads_added = report.quads_added,
+                quads_removed = report.quads_removed,
+                millis = report.millis,
+                "sparql store synced"
+            );
+        }
+        Ok(())
     }
 
     /// The sources' contexts now.
@@ -241,11 +278,17 @@ async fn update_index(
     let result = tokio::task::spawn_blocking(move || {
         let after = store.registry(&id)?;
         let changed = changed_datasets(&before, &after);
-        indexing
+        let stats = indexing
             .index
             .update(&store, &indexing.contexts(), &changed)
             .map_err(anyhow::Error::from)
-            .map(|stats| (changed.len(), stats))
+            .map(|stats| (changed.len(), stats))?;
+        // SPARQL sees the harvest once its store is synced (a failed sync is tried again
+        // by the next query).
+        if let Err(e) = indexing.sync_sparql(&store) {
+            tracing::error!(error = %e, "syncing the SPARQL store after a harvest");
+        }
+        Ok::<_, anyhow::Error>(stats)
     })
     .await;
     match result {

@@ -34,7 +34,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use super::conneg::{identity_body, negotiate, not_acceptable};
-use super::sparql_dataset::{active_dataset, classification_of, ActiveDataset};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -348,14 +347,12 @@ async fn answer(
     };
     let answer = match limits.worker.clone() {
         Some(worker) => {
-            super::sparql_worker::evaluate_in_worker(
-                &worker,
-                &state.index,
-                &limits,
-                &headers,
-                request,
-            )
-            .await?
+            let sync = {
+                let state = state.clone();
+                move || synced_sparql(&state).map(drop)
+            };
+            super::sparql_worker::evaluate_in_worker(&worker, sync, &limits, &headers, request)
+                .await?
         }
         None => evaluate_here(state, limits, headers, request, slot).await?,
     };
@@ -398,9 +395,8 @@ async fn evaluate_here(
         let limits = limits.clone();
         move || {
             let _slot = slot;
-            let classification = classification_of(&state.index)?;
-            let dataset = active_dataset(&state.store, classification)?;
-            evaluate(dataset, &request, &headers, &limits, token, deadline)
+            let sparql = synced_sparql(&state)?;
+            evaluate(&sparql, &request, &headers, &limits, token, deadline)
         }
     });
     // The evaluator sees the cancellation only between quads it reads: a large join under
@@ -444,10 +440,23 @@ fn evaluation_error(err: QueryEvaluationError, limits: &SparqlLimits) -> ApiErro
     }
 }
 
-/// Parses, evaluates and serializes the query of `request` over `dataset` on the calling
-/// (blocking) thread.
+/// The SPARQL store of `state`, synced with its store and index (blocking: the first sync
+/// of a large store copies every record graph).
+fn synced_sparql(state: &AppState) -> Result<moisson_catalog::SparqlStore, ApiError> {
+    let indexing = state.harvests.indexing.as_ref().ok_or_else(|| {
+        ApiError::from(moisson_catalog::StoreError::Crashed(
+            "no SPARQL store".into(),
+        ))
+    })?;
+    indexing.sync_sparql(&state.store)?;
+    Ok(indexing.sparql()?.clone())
+}
+
+/// Parses, evaluates and serializes the query of `request` over the SPARQL store `sparql`
+/// (the union of its graphs is the default graph unless the request names one) on the
+/// calling (blocking) thread.
 pub(crate) fn evaluate(
-    dataset: ActiveDataset,
+    sparql: &moisson_catalog::SparqlStore,
     request: &ProtocolRequest,
     headers: &HeaderMap,
     limits: &SparqlLimits,
@@ -455,6 +464,8 @@ pub(crate) fn evaluate(
     deadline: Instant,
 ) -> Result<Answer, ApiError> {
     let query = request.query.as_deref().unwrap_or_default();
+    // No SERVICE handler (oxigraph's HTTP client is not compiled in): a query never makes
+    // this server reach another address.
     let mut prepared = SparqlEvaluator::new()
         .with_cancellation_token(token)
         .parse_query(query)
@@ -467,8 +478,17 @@ pub(crate) fn evaluate(
             }
         })?;
     set_dataset(prepared.dataset_mut(), request)?;
+    // No FROM and no `default-graph-uri`: the default graph is the union of every graph
+    // the SPARQL store holds (the store's own default graph is empty).
+    if prepared
+        .dataset()
+        .default_graph_graphs()
+        .is_some_and(|g| g == [GraphName::DefaultGraph])
+    {
+        prepared.dataset_mut().set_default_graph_as_union();
+    }
     let results = prepared
-        .on_queryable_dataset(dataset)
+        .on_store(sparql.oxigraph())
         .execute()
         .map_err(|e| evaluation_error(e, limits))?;
     let check_time = || {

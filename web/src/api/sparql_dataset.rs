@@ -1,5 +1,6 @@
-//! The classification graph SPARQL queries see beside the active records (reachability of
-//! the store's graphs is `moisson_catalog::SparqlDataset`'s, see its invariants).
+//! The classification graph SPARQL queries see beside the active records, and the sync of
+//! the SPARQL store (`moisson_catalog::SparqlStore`, which owns reachability) with the
+//! record store and the search index.
 //!
 //! Invariants:
 //! - The classification graph (`urn:moisson:classification`) holds, for each search
@@ -7,11 +8,11 @@
 //!   cases and `dct:spatial` for its territories, exactly as `/api/themes` counts them.
 
 use moisson_catalog::vocab::{dcat, dct, vocabularies};
-use moisson_catalog::{CatalogStore, SparqlDataset, VirtualGraph};
+use moisson_catalog::{CatalogStore, ExtraGraph, SparqlStore, StoreError, SyncReport};
 use moisson_search::SearchIndex;
-use oxigraph::model::{NamedNode, Term};
+use oxigraph::model::{NamedNode, Triple};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 /// The IRI of the classification graph.
 pub const CLASSIFICATION_GRAPH: &str = "urn:moisson:classification";
@@ -28,16 +29,6 @@ pub struct Classification {
     triples: Vec<(u32, u8, u16)>,
     subject_index: HashMap<String, u32>,
     object_index: HashMap<String, u16>,
-    /// [`Classification::to_wire`], computed once.
-    wire: OnceLock<Arc<Vec<u8>>>,
-}
-
-/// A classification as the SPARQL worker process receives it (JSON).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ClassificationWire<S> {
-    subjects: Vec<S>,
-    objects: Vec<S>,
-    triples: Vec<(u32, u8, u16)>,
 }
 
 impl Classification {
@@ -50,7 +41,6 @@ impl Classification {
             triples: Vec::new(),
             subject_index: HashMap::new(),
             object_index: HashMap::new(),
-            wire: OnceLock::new(),
         };
         index.for_each_summary(|summary| {
             let Ok(subject) = NamedNode::new(summary.iri.as_str()) else {
@@ -90,60 +80,6 @@ impl Classification {
         Ok(out)
     }
 
-    /// Returns the classification encoded for a SPARQL worker process (computed once).
-    pub fn to_wire(&self) -> Arc<Vec<u8>> {
-        self.wire
-            .get_or_init(|| {
-                let wire = ClassificationWire {
-                    subjects: self.subjects.iter().map(NamedNode::as_str).collect(),
-                    objects: self.objects.iter().map(NamedNode::as_str).collect(),
-                    triples: self.triples.clone(),
-                };
-                Arc::new(serde_json::to_vec(&wire).expect("strings and numbers serialize"))
-            })
-            .clone()
-    }
-
-    /// Decodes [`Classification::to_wire`], checking every IRI and index.
-    pub fn from_wire(bytes: &[u8]) -> Result<Self, String> {
-        let wire: ClassificationWire<String> =
-            serde_json::from_slice(bytes).map_err(|e| format!("classification: {e}"))?;
-        let iris = |names: Vec<String>| {
-            names
-                .into_iter()
-                .map(|n| NamedNode::new(n).map_err(|e| format!("classification IRI: {e}")))
-                .collect::<Result<Vec<_>, _>>()
-        };
-        let subjects = iris(wire.subjects)?;
-        let objects = iris(wire.objects)?;
-        let mut subject_index = HashMap::with_capacity(subjects.len());
-        for (i, n) in subjects.iter().enumerate() {
-            let i = u32::try_from(i).map_err(|_| "classification: too many subjects")?;
-            subject_index.insert(n.as_str().to_owned(), i);
-        }
-        let mut object_index = HashMap::with_capacity(objects.len());
-        for (i, n) in objects.iter().enumerate() {
-            let i = u16::try_from(i).map_err(|_| "classification: too many objects")?;
-            object_index.insert(n.as_str().to_owned(), i);
-        }
-        let valid = |&(s, p, o): &(u32, u8, u16)| {
-            (s as usize) < subjects.len()
-                && usize::from(p) < CLASSIFICATION_PREDICATES.len()
-                && usize::from(o) < objects.len()
-        };
-        if !wire.triples.iter().all(valid) || !wire.triples.is_sorted_by_key(|t| t.0) {
-            return Err("classification: triples out of range or unsorted".into());
-        }
-        Ok(Self {
-            subjects,
-            objects,
-            triples: wire.triples,
-            subject_index,
-            object_index,
-            wire: OnceLock::new(),
-        })
-    }
-
     fn intern_object(&mut self, iri: &str) -> u16 {
         if let Some(&o) = self.object_index.get(iri) {
             return o;
@@ -154,73 +90,19 @@ impl Classification {
         o
     }
 
-    /// Returns the triples matching a pattern (`None` matches anything), as term numbers:
-    /// subjects first, then the predicates, then the objects.
-    fn matching(
-        &self,
-        subject: Option<&Term>,
-        predicate: Option<&Term>,
-        object: Option<&Term>,
-    ) -> Vec<[u32; 3]> {
-        fn iri_of(t: &Term) -> Option<&str> {
-            match t {
-                Term::NamedNode(n) => Some(n.as_str()),
-                _ => None,
-            }
-        }
-        let s = match subject {
-            Some(t) => match iri_of(t).and_then(|i| self.subject_index.get(i).copied()) {
-                Some(s) => Some(s),
-                None => return Vec::new(),
-            },
-            None => None,
-        };
-        let p = match predicate {
-            Some(t) => match iri_of(t)
-                .and_then(|i| CLASSIFICATION_PREDICATES.iter().position(|p| *p == i))
-            {
-                Some(p) => Some(p as u8),
-                None => return Vec::new(),
-            },
-            None => None,
-        };
-        let o = match object {
-            Some(t) => match iri_of(t).and_then(|i| self.object_index.get(i).copied()) {
-                Some(o) => Some(o),
-                None => return Vec::new(),
-            },
-            None => None,
-        };
-        let candidates: &[(u32, u8, u16)] = match s {
-            Some(s) => {
-                let start = self.triples.partition_point(|t| t.0 < s);
-                let end = self.triples.partition_point(|t| t.0 <= s);
-                &self.triples[start..end]
-            }
-            None => &self.triples,
-        };
-        // Fewer than 2^32 terms: subjects are numbered by u32 and objects by u16.
-        let predicates = self.subjects.len() as u32;
-        let objects = predicates + CLASSIFICATION_PREDICATES.len() as u32;
-        candidates
+    /// The classification's triples, as the SPARQL store holds them.
+    pub fn triples(&self) -> Vec<Triple> {
+        let predicates = CLASSIFICATION_PREDICATES.map(NamedNode::new_unchecked);
+        self.triples
             .iter()
-            .filter(|t| p.is_none_or(|p| t.1 == p) && o.is_none_or(|o| t.2 == o))
-            .map(|&(s, p, o)| [s, predicates + u32::from(p), objects + u32::from(o)])
+            .map(|&(s, p, o)| {
+                Triple::new(
+                    self.subjects[s as usize].clone(),
+                    predicates[usize::from(p)].clone(),
+                    self.objects[usize::from(o)].clone(),
+                )
+            })
             .collect()
-    }
-
-    /// The term numbered `index` by [`Classification::matching`].
-    fn term(&self, index: u32) -> Term {
-        let index = index as usize;
-        let subjects = self.subjects.len();
-        let objects = subjects + CLASSIFICATION_PREDICATES.len();
-        if index < subjects {
-            self.subjects[index].clone().into()
-        } else if index < objects {
-            NamedNode::new_unchecked(CLASSIFICATION_PREDICATES[index - subjects]).into()
-        } else {
-            self.objects[index - objects].clone().into()
-        }
     }
 }
 
@@ -248,42 +130,20 @@ pub fn classification_of(
     Ok(classification)
 }
 
-/// The queryable dataset: the active records' graphs (`moisson_catalog::SparqlDataset`,
-/// which owns reachability) beside the classification graph.
-pub type ActiveDataset = SparqlDataset<Classification>;
-
-/// Returns the dataset of the graphs active in `store` now, with `classification`.
-pub fn active_dataset(
+/// Brings `sparql` to what readers of `store` may see now, with the classification of
+/// `index` (read again only when the index changed): the first sync of a large store
+/// copies every record graph, later ones only what changed.
+pub fn sync_sparql(
     store: &CatalogStore,
-    classification: Arc<Classification>,
-) -> Result<ActiveDataset, moisson_catalog::StoreError> {
-    Ok(SparqlDataset::new(
-        store,
-        store.active_graphs()?,
-        classification,
-    ))
-}
-
-impl VirtualGraph for Classification {
-    fn name(&self) -> &NamedNode {
-        static NAME: OnceLock<NamedNode> = OnceLock::new();
-        NAME.get_or_init(|| NamedNode::new_unchecked(CLASSIFICATION_GRAPH))
-    }
-
-    fn term(&self, index: u32) -> Term {
-        Classification::term(self, index)
-    }
-
-    fn term_count(&self) -> usize {
-        self.subjects.len() + CLASSIFICATION_PREDICATES.len() + self.objects.len()
-    }
-
-    fn matching(
-        &self,
-        subject: Option<&Term>,
-        predicate: Option<&Term>,
-        object: Option<&Term>,
-    ) -> Vec<[u32; 3]> {
-        Classification::matching(self, subject, predicate, object)
-    }
+    index: &Arc<SearchIndex>,
+    sparql: &SparqlStore,
+) -> Result<SyncReport, StoreError> {
+    sparql.sync(store, index.generation(), || {
+        let classification = classification_of(index)
+            .map_err(|e| StoreError::Crashed(format!("reading the classification: {e}")))?;
+        Ok(vec![ExtraGraph {
+            name: NamedNode::new_unchecked(CLASSIFICATION_GRAPH),
+            triples: classification.triples(),
+        }])
+    })
 }

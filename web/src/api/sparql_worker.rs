@@ -7,9 +7,8 @@
 //! cancellation token; a deeply nested query can exhaust the parser's stack). A process
 //! can be capped and killed whatever it does.
 //!
-//! Why a pool: opening the store, reading the active graphs and decoding the
-//! classification cost a new process about 1.5 s at 100,000 records, while a selective
-//! query evaluates in milliseconds. A worker therefore answers query after query, and the
+//! Why a pool: opening a store costs a new process a noticeable start (RocksDB's files and
+//! caches), while a selective query evaluates in milliseconds. A worker therefore answers query after query, and the
 //! server keeps at most `sparql_concurrency` of them idle between queries.
 //!
 //! Invariants:
@@ -22,11 +21,12 @@
 //!   away (the child is killed on drop), and when the worker answers out of protocol; a
 //!   killed or dead worker is never reused. The server reads at most the memory budget of
 //!   answer, so it grows by at most `sparql_concurrency` answers of `sparql_memory_mb`.
-//! - Freshness: a worker opens the store read-only when it starts, so it sees the records
-//!   active at that moment. Each worker is stamped with the store's registry generation
-//!   at spawn; a worker whose stamp is not the current generation is never given a query
-//!   (it is retired, and a fresh one replaces it). The classification graph comes from
-//!   the server with the first query after the index changed.
+//! - Freshness: a worker opens the SPARQL store (`moisson_catalog::SparqlStore`, beside
+//!   the record store) read-only when it starts, so it sees the graphs synced at that
+//!   moment. The server syncs that store before handing out a query; each worker is
+//!   stamped with the SPARQL store's generation at spawn, and a worker whose stamp is not
+//!   the current generation is never given a query (it is retired, and a fresh one
+//!   replaces it).
 //! - At most `sparql_concurrency` workers are busy (the query slots) plus at most as many
 //!   idle or starting; idle workers are retired after [`IDLE_LIFETIME`], and every worker
 //!   after [`MAX_QUERIES_PER_WORKER`] queries or when it answered a store error.
@@ -42,15 +42,12 @@
 //!   replacement.
 //!
 //! Protocol (pipes): once it has opened the store, a worker writes [`READY_LINE`]. Then
-//! for each query the server writes one JSON line (the [`WorkerRequest`]) then
-//! `classification_bytes` bytes of classification (none when the worker already has the
-//! current one). The worker writes one JSON line (the [`WorkerReply`]) then `body_bytes`
+//! for each query the server writes one JSON line (the [`WorkerRequest`]). The worker writes one JSON line (the [`WorkerReply`]) then `body_bytes`
 //! bytes of answer, and waits for the next request; it exits when its stdin closes.
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use moisson_catalog::resident::cpu_ticks_of_stat;
-use moisson_catalog::CatalogStore;
-use moisson_search::SearchIndex;
+use moisson_catalog::SparqlStore;
 use oxigraph::sparql::CancellationToken;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Read, Write};
@@ -62,7 +59,6 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
 use super::sparql::{evaluate, timeout_error, Answer, ProtocolRequest, SparqlLimits};
-use super::sparql_dataset::{active_dataset, classification_of, Classification};
 use crate::error::ApiError;
 
 /// The hidden subcommand the worker runs as.
@@ -84,8 +80,6 @@ pub const MAX_QUERIES_PER_WORKER: u32 = 500;
 const MAINTENANCE_PERIOD: Duration = Duration::from_secs(1);
 /// Longest reply or request line.
 const MAX_HEAD_BYTES: u64 = 64 * 1024;
-/// Largest classification a worker accepts (a million records' themes is ~100 MB).
-const MAX_CLASSIFICATION_BYTES: u64 = 1 << 30;
 
 /// What the server asks a worker.
 #[derive(Debug, Serialize, Deserialize)]
@@ -95,8 +89,6 @@ struct WorkerRequest {
     accept: Option<String>,
     timeout_millis: u64,
     max_results: usize,
-    /// Length of the classification that follows this line (0: keep the current one).
-    classification_bytes: u64,
 }
 
 /// What a worker answers, before the answer's bytes.
@@ -134,11 +126,11 @@ impl SparqlWorker {
     /// `max_idle` idle between queries (0: one new process per query, as before the
     /// pool). Must be called inside a tokio runtime: it starts the pool's maintenance
     /// task, which replaces idle workers as soon as `store`'s registry changes.
-    pub fn new(program: PathBuf, store_dir: PathBuf, store: CatalogStore, max_idle: usize) -> Self {
+    pub fn new(program: PathBuf, store_dir: PathBuf, sparql: SparqlStore, max_idle: usize) -> Self {
         let pool = Arc::new(WorkerPool {
             program,
             store_dir,
-            store,
+            sparql,
             max_idle,
             idle: Mutex::new(Vec::new()),
             starting: AtomicUsize::new(0),
@@ -172,8 +164,8 @@ impl SparqlWorker {
 struct WorkerPool {
     program: PathBuf,
     store_dir: PathBuf,
-    /// The server's store: its registry generation says which workers are current.
-    store: CatalogStore,
+    /// The server's SPARQL store: its generation says which workers are current.
+    sparql: SparqlStore,
     max_idle: usize,
     /// Workers waiting for a query: ready, except those the maintenance task just started
     /// for a new generation.
@@ -205,12 +197,10 @@ struct Worker {
     child: tokio::process::Child,
     stdin: tokio::process::ChildStdin,
     stdout: tokio::io::BufReader<tokio::process::ChildStdout>,
-    /// The store's registry generation when it started (what it can see).
+    /// The SPARQL store's generation when it started (what it can see).
     generation: u64,
     /// Its data segment limit, MiB.
     memory_mb: u64,
-    /// The classification it holds (the server's encoded copy, compared by pointer).
-    classification: Option<Arc<Vec<u8>>>,
     /// Whether its ready line was read.
     ready: bool,
     served: u32,
@@ -316,7 +306,7 @@ impl WorkerPool {
             // One start at a time: after many kills at once (a burst of timeouts), the
             // first replacement is ready after one start, not after all of them.
             let gate = pool.start_gate.acquire().await;
-            let generation = pool.store.registry_generation();
+            let generation = pool.sparql.generation();
             let worker = match pool.spawn(generation, memory_mb) {
                 Ok(mut worker) => {
                     pool.replaced.fetch_add(1, Ordering::Relaxed);
@@ -375,7 +365,6 @@ impl WorkerPool {
             stdout: tokio::io::BufReader::new(stdout),
             generation,
             memory_mb,
-            classification: None,
             ready: false,
             served: 0,
             idle_since: Instant::now(),
@@ -464,7 +453,7 @@ async fn maintain(pool: Weak<WorkerPool>) {
     loop {
         tick.tick().await;
         let Some(pool) = pool.upgrade() else { return };
-        let generation = pool.store.registry_generation();
+        let generation = pool.sparql.generation();
         let (expired, outdated) = {
             let Ok(mut idle) = pool.idle.lock() else {
                 return;
@@ -504,19 +493,17 @@ async fn maintain(pool: Weak<WorkerPool>) {
 /// generation; the caller holds a query slot.
 pub(crate) async fn evaluate_in_worker(
     worker: &SparqlWorker,
-    index: &Arc<SearchIndex>,
+    sync: impl FnOnce() -> Result<(), ApiError> + Send + 'static,
     limits: &SparqlLimits,
     headers: &HeaderMap,
     request: ProtocolRequest,
 ) -> Result<Answer, ApiError> {
     let deadline = Instant::now() + limits.timeout;
-    // Read before the worker is chosen: a harvest committing meanwhile makes the worker
-    // look older than it is (retired early), never newer.
-    let generation = worker.pool.store.registry_generation();
-    let index = index.clone();
-    let classification = tokio::task::spawn_blocking(move || classification_of(&index))
-        .await??
-        .to_wire();
+    // The SPARQL store first catches up with the last harvest (nothing to do most times).
+    tokio::task::spawn_blocking(sync).await??;
+    // Read before the worker is chosen: a sync finishing meanwhile makes the worker look
+    // older than it is (retired early), never newer.
+    let generation = worker.pool.sparql.generation();
     let pool = &worker.pool;
     let mut lease = Lease {
         pool: Arc::clone(pool),
@@ -526,10 +513,6 @@ pub(crate) async fn evaluate_in_worker(
         ),
     };
     let process = lease.worker();
-    let send = match &process.classification {
-        Some(held) if Arc::ptr_eq(held, &classification) => None,
-        _ => Some(classification.clone()),
-    };
     let head = WorkerRequest {
         request,
         accept: headers
@@ -538,18 +521,13 @@ pub(crate) async fn evaluate_in_worker(
             .map(str::to_owned),
         timeout_millis: u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX),
         max_results: limits.max_results,
-        classification_bytes: send.as_ref().map_or(0, |c| c.len() as u64),
     };
-    let outcome = tokio::time::timeout_at(
-        (deadline + GRACE).into(),
-        exchange(process, &head, send.as_deref(), limits),
-    )
-    .await;
+    let outcome =
+        tokio::time::timeout_at((deadline + GRACE).into(), exchange(process, &head, limits)).await;
     // Every way out but a reply drops the lease: the worker is killed (and reaped) at
     // once, so it stops using a core, and a replacement starts.
     match outcome {
         Ok(Ok((reply, body))) => {
-            lease.worker().classification = Some(classification);
             let answer = answer_of(reply, body);
             // A worker that could not read the store may hold files compacted away since
             // it started: the next query gets a fresh one.
@@ -582,7 +560,6 @@ enum Exchange {
 async fn exchange(
     worker: &mut Worker,
     head: &WorkerRequest,
-    classification: Option<&Vec<u8>>,
     limits: &SparqlLimits,
 ) -> Result<(WorkerReply, Vec<u8>), Exchange> {
     let mut line = serde_json::to_vec(head).map_err(|_| Exchange::Broken)?;
@@ -591,9 +568,6 @@ async fn exchange(
     // on both sides.
     let write = async {
         worker.stdin.write_all(&line).await?;
-        if let Some(classification) = classification {
-            worker.stdin.write_all(classification).await?;
-        }
         worker.stdin.flush().await
     };
     write.await.map_err(|_| Exchange::Broken)?;
@@ -714,15 +688,11 @@ pub fn run_worker(args: &WorkerArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     // Opened before the first request arrives: a pooled worker is warm when asked.
-    let store = CatalogStore::open_read_only(&args.store).and_then(|store| {
-        store.active_graphs()?;
-        Ok(store)
-    });
+    let store = SparqlStore::open_read_only(&SparqlStore::dir_of(&args.store));
     if let Err(e) = &store {
-        tracing::error!(error = %e, "sparql worker: cannot open the store");
+        tracing::error!(error = %e, "sparql worker: cannot open the SPARQL store");
     }
     let watchdog = Watchdog::start();
-    let mut classification: Option<Arc<Classification>> = None;
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
     // Ready even when the store failed to open: each query is then answered `unavailable`
@@ -735,7 +705,7 @@ pub fn run_worker(args: &WorkerArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     loop {
-        let head = match read_request(&mut stdin, &mut classification) {
+        let head = match read_request(&mut stdin) {
             Ok(Some(head)) => head,
             Ok(None) => return ExitCode::SUCCESS,
             Err(e) => {
@@ -743,11 +713,9 @@ pub fn run_worker(args: &WorkerArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let answer = match (&store, &classification) {
-            (Ok(store), Some(classification)) => {
-                answer_one(store, classification.clone(), head, &watchdog)
-            }
-            (Err(_), _) | (_, None) => Err(unavailable()),
+        let answer = match &store {
+            Ok(store) => answer_one(store, head, &watchdog),
+            Err(_) => Err(unavailable()),
         };
         if write_reply(&mut stdout, answer).is_err() {
             return ExitCode::FAILURE;
@@ -755,12 +723,8 @@ pub fn run_worker(args: &WorkerArgs) -> ExitCode {
     }
 }
 
-/// Reads one request (and the classification it carries, if any); `None` at the end of
-/// input.
-fn read_request(
-    input: &mut impl BufRead,
-    classification: &mut Option<Arc<Classification>>,
-) -> Result<Option<WorkerRequest>, String> {
+/// Reads one request; `None` at the end of input.
+fn read_request(input: &mut impl BufRead) -> Result<Option<WorkerRequest>, String> {
     let mut line = Vec::new();
     input
         .take(MAX_HEAD_BYTES)
@@ -771,22 +735,6 @@ fn read_request(
     }
     let head: WorkerRequest =
         serde_json::from_slice(&line).map_err(|e| format!("bad request line: {e}"))?;
-    if head.classification_bytes > MAX_CLASSIFICATION_BYTES {
-        return Err("classification over the size limit".into());
-    }
-    if head.classification_bytes > 0 {
-        let mut bytes = Vec::new();
-        input
-            .take(head.classification_bytes)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("reading the classification: {e}"))?;
-        if bytes.len() as u64 != head.classification_bytes {
-            return Err("classification cut short".into());
-        }
-        *classification = Some(Arc::new(
-            Classification::from_wire(&bytes).map_err(|e| format!("bad classification: {e}"))?,
-        ));
-    }
     Ok(Some(head))
 }
 
@@ -822,8 +770,7 @@ fn write_reply(out: &mut impl Write, answer: Result<Answer, ApiError>) -> std::i
 
 /// Evaluates one query with its CPU budget and deadline.
 fn answer_one(
-    store: &CatalogStore,
-    classification: Arc<Classification>,
+    sparql: &SparqlStore,
     head: WorkerRequest,
     watchdog: &Watchdog,
 ) -> Result<Answer, ApiError> {
@@ -841,12 +788,11 @@ fn answer_one(
     let deadline = started + limits.timeout;
     let token = CancellationToken::new();
     watchdog.arm(deadline, token.clone());
-    let dataset = active_dataset(store, classification)?;
     let mut headers = HeaderMap::new();
     if let Some(accept) = head.accept.and_then(|a| HeaderValue::from_str(&a).ok()) {
         headers.insert(header::ACCEPT, accept);
     }
-    let answer = evaluate(dataset, &head.request, &headers, &limits, token, deadline);
+    let answer = evaluate(sparql, &head.request, &headers, &limits, token, deadline);
     watchdog.disarm();
     answer
 }
@@ -972,7 +918,7 @@ mod tests {
     }
 
     #[test]
-    fn requests_are_read_one_after_another_with_or_without_a_classification() {
+    fn requests_are_read_one_after_another() {
         let first = WorkerRequest {
             request: ProtocolRequest {
                 query: Some("ASK {}".into()),
@@ -981,57 +927,26 @@ mod tests {
             accept: None,
             timeout_millis: 1000,
             max_results: 10,
-            classification_bytes: 0,
         };
-        let wire = Classification::from_wire(br#"{"subjects":[],"objects":[],"triples":[]}"#)
-            .unwrap()
-            .to_wire();
-        let mut input = serde_json::to_vec(&WorkerRequest {
-            classification_bytes: wire.len() as u64,
-            ..first
-        })
-        .unwrap();
+        let mut input = serde_json::to_vec(&first).unwrap();
         input.push(b'\n');
-        input.extend_from_slice(&wire);
         let mut second = serde_json::to_vec(&WorkerRequest {
             request: ProtocolRequest::default(),
             accept: Some("text/csv".into()),
             timeout_millis: 5,
             max_results: 1,
-            classification_bytes: 0,
         })
         .unwrap();
         second.push(b'\n');
         input.extend_from_slice(&second);
         let mut reader = std::io::BufReader::new(&input[..]);
-        let mut held = None;
-        let one = read_request(&mut reader, &mut held).unwrap().unwrap();
+        let one = read_request(&mut reader).unwrap().unwrap();
         assert_eq!(one.request.query.as_deref(), Some("ASK {}"));
-        assert!(held.is_some(), "the classification is kept");
-        let kept = held.clone().unwrap();
-        let two = read_request(&mut reader, &mut held).unwrap().unwrap();
+        let two = read_request(&mut reader).unwrap().unwrap();
         assert_eq!(two.accept.as_deref(), Some("text/csv"));
-        assert!(
-            Arc::ptr_eq(&kept, held.as_ref().unwrap()),
-            "kept, not re-read"
-        );
-        assert!(
-            read_request(&mut reader, &mut held).unwrap().is_none(),
-            "end of input"
-        );
-
-        // A classification cut short, or a line that is not a request, stops the worker.
-        let mut cut = serde_json::to_vec(&WorkerRequest {
-            request: ProtocolRequest::default(),
-            accept: None,
-            timeout_millis: 1,
-            max_results: 1,
-            classification_bytes: 1000,
-        })
-        .unwrap();
-        cut.extend_from_slice(b"\n{}");
-        assert!(read_request(&mut std::io::BufReader::new(&cut[..]), &mut None).is_err());
-        assert!(read_request(&mut std::io::BufReader::new(&b"nope\n"[..]), &mut None).is_err());
+        assert!(read_request(&mut reader).unwrap().is_none(), "end of input");
+        // A line that is not a request stops the worker.
+        assert!(read_request(&mut std::io::BufReader::new(&b"nope\n"[..])).is_err());
     }
 
     #[test]

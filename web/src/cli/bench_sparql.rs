@@ -9,7 +9,7 @@
 use anyhow::{bail, Context};
 use axum::http::{header, HeaderMap, HeaderValue};
 use clap::Args;
-use moisson_catalog::CatalogStore;
+use moisson_catalog::{CatalogStore, SparqlStore};
 use moisson_search::SearchIndex;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::api::sparql::{evaluate, ProtocolRequest, SparqlLimits, SparqlWorker};
-use crate::api::sparql_dataset::{active_dataset, classification_of};
+use crate::api::sparql_dataset::sync_sparql;
 use crate::api::sparql_worker::evaluate_in_worker;
 
 #[derive(Args)]
@@ -121,7 +121,7 @@ const QUERIES: [(&str, &str, &str); 10] = [
 #[derive(Clone)]
 struct Runner {
     store: CatalogStore,
-    index: Arc<SearchIndex>,
+    sparql: SparqlStore,
     limits: SparqlLimits,
     worker: Option<SparqlWorker>,
 }
@@ -138,11 +138,10 @@ impl Runner {
         let started = Instant::now();
         let answer = match &self.worker {
             Some(worker) => {
-                evaluate_in_worker(worker, &self.index, &self.limits, &headers, request).await
+                evaluate_in_worker(worker, || Ok(()), &self.limits, &headers, request).await
             }
             None => {
-                let (store, index, limits) =
-                    (self.store.clone(), self.index.clone(), self.limits.clone());
+                let (sparql, limits) = (self.sparql.clone(), self.limits.clone());
                 tokio::task::spawn_blocking(move || {
                     let deadline = Instant::now() + limits.timeout;
                     let token = oxigraph::sparql::CancellationToken::new();
@@ -152,8 +151,7 @@ impl Runner {
                         std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
                         watchdog.cancel();
                     });
-                    let dataset = active_dataset(&store, classification_of(&index)?)?;
-                    evaluate(dataset, &request, &headers, &limits, token, deadline)
+                    evaluate(&sparql, &request, &headers, &limits, token, deadline)
                 })
                 .await?
             }
@@ -185,16 +183,11 @@ async fn probe(runner: &Runner, query: &str, what: &str) -> anyhow::Result<Strin
     };
     let mut headers = HeaderMap::new();
     headers.insert(header::ACCEPT, HeaderValue::from_static("text/csv"));
-    let (store, index, limits) = (
-        runner.store.clone(),
-        runner.index.clone(),
-        runner.limits.clone(),
-    );
+    let (sparql, limits) = (runner.sparql.clone(), runner.limits.clone());
     let answer = tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + limits.timeout;
-        let dataset = active_dataset(&store, classification_of(&index)?)?;
         let token = oxigraph::sparql::CancellationToken::new();
-        evaluate(dataset, &request, &headers, &limits, token, deadline)
+        evaluate(&sparql, &request, &headers, &limits, token, deadline)
     })
     .await?
     .map_err(|e| anyhow::anyhow!("probing {what}: {}", e.parts().2))?;
@@ -218,6 +211,26 @@ pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
     }
     let store = CatalogStore::open_read_only(&store_dir)?;
     let index = Arc::new(SearchIndex::open_read_only(&index_dir)?);
+    // The SPARQL store is synced here when no server holds it (else read as it is).
+    let sparql_dir = SparqlStore::dir_of(&store_dir);
+    let started = Instant::now();
+    let sparql = match SparqlStore::open(&sparql_dir) {
+        Ok(sparql) => {
+            let report = tokio::task::block_in_place(|| sync_sparql(&store, &index, &sparql))?;
+            println!(
+                "SPARQL store synced in {:.1} s: {} graphs added, {} removed, {} quads added",
+                started.elapsed().as_secs_f64(),
+                report.graphs_added,
+                report.graphs_removed,
+                report.quads_added
+            );
+            sparql
+        }
+        Err(e) => {
+            println!("SPARQL store not synced (held by a server?): {e}");
+            SparqlStore::open_read_only(&sparql_dir)?
+        }
+    };
     let limits = SparqlLimits {
         timeout: Duration::from_secs(args.timeout_secs.max(1)),
         ..SparqlLimits::default()
@@ -228,7 +241,7 @@ pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
                 std::env::current_exe().unwrap_or_else(|_| PathBuf::from("moisson"))
             }),
             store_dir.clone(),
-            store.clone(),
+            sparql.clone(),
             if args.fresh_workers {
                 0
             } else {
@@ -238,7 +251,7 @@ pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
     });
     let runner = Runner {
         store,
-        index,
+        sparql,
         limits,
         worker,
     };

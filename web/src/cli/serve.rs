@@ -41,10 +41,22 @@ pub(super) async fn state_for(
     )
     .await?;
     opened.index.set_cache_capacity(config.search_cache_entries);
-    let indexing = Arc::new(crate::runner::Indexing::live(
-        opened.index.clone(),
-        sources.clone(),
-    ));
+    let sparql = moisson_catalog::SparqlStore::open(&moisson_catalog::SparqlStore::dir_of(
+        &crate::DataDir::new(&config.data_dir).store(),
+    ))?;
+    let indexing = Arc::new(
+        crate::runner::Indexing::live(opened.index.clone(), sources.clone()).with_sparql(sparql),
+    );
+    // The SPARQL store catches up in the background (the first sync of a large store
+    // copies every record graph; queries meanwhile wait for it).
+    {
+        let (indexing, store) = (indexing.clone(), store.clone());
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = indexing.sync_sparql(&store) {
+                tracing::error!(error = %e, "syncing the SPARQL store at start");
+            }
+        });
+    }
     let harvests = Harvests {
         fetcher: Fetcher::new(config.fetch.clone())?,
         options: config.harvest.clone(),
@@ -73,7 +85,13 @@ pub(super) fn configured_app(state: AppState, config: &Config) -> anyhow::Result
     sparql.worker = Some(crate::api::sparql::SparqlWorker::new(
         std::env::current_exe().context("locating the moisson binary")?,
         crate::DataDir::new(&config.data_dir).store(),
-        state.store.clone(),
+        state
+            .harvests
+            .indexing
+            .as_ref()
+            .context("the state has no indexing")?
+            .sparql()?
+            .clone(),
         max_idle,
     ));
     let design = crate::ui::design::Design::load(&config.ui)?;
