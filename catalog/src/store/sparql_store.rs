@@ -358,3 +358,89 @@ impl<'a> Loader<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn triple(s: &str, o: &str) -> Triple {
+        Triple::new(
+            NamedNode::new_unchecked(format!("https://example.org/{s}")),
+            NamedNode::new_unchecked("http://www.w3.org/ns/dcat#theme"),
+            NamedNode::new_unchecked(format!("https://example.org/{o}")),
+        )
+    }
+
+    fn extra(triples: Vec<Triple>) -> Vec<ExtraGraph> {
+        vec![ExtraGraph {
+            name: NamedNode::new_unchecked("urn:moisson:classification"),
+            triples,
+        }]
+    }
+
+    #[test]
+    fn a_sync_writes_only_what_differs_and_moves_the_generation() {
+        let catalog = CatalogStore::in_memory().unwrap();
+        let sparql = SparqlStore::in_memory().unwrap();
+        let first = sparql
+            .sync(&catalog, 1, || {
+                Ok(extra(vec![triple("a", "x"), triple("b", "x")]))
+            })
+            .unwrap();
+        assert_eq!(first.quads_added - vocabulary_len(&catalog), 2);
+        let generation = sparql.generation();
+        assert!(generation > 0);
+        // Same registry, same key: nothing is computed or written.
+        let again = sparql
+            .sync(&catalog, 1, || panic!("not computed when nothing moved"))
+            .unwrap();
+        assert!(again.is_empty());
+        assert_eq!(sparql.generation(), generation);
+        assert!(sparql.is_synced(&catalog, 1));
+        // The key moved: one triple goes, one comes.
+        let next = sparql
+            .sync(&catalog, 2, || {
+                Ok(extra(vec![triple("b", "x"), triple("c", "y")]))
+            })
+            .unwrap();
+        assert_eq!((next.quads_added, next.quads_removed), (1, 1));
+        assert!(sparql.generation() > generation);
+        let held: HashSet<Triple> = sparql
+            .graph_triples(&NamedNode::new_unchecked("urn:moisson:classification"))
+            .unwrap();
+        assert_eq!(
+            held,
+            [triple("b", "x"), triple("c", "y")].into_iter().collect()
+        );
+        // Nothing of the record store's own graphs is there but the vocabularies.
+        for graph in sparql.oxigraph().named_graphs() {
+            let NamedOrBlankNode::NamedNode(name) = graph.unwrap() else {
+                panic!("a blank graph name")
+            };
+            assert!(
+                name.as_str().starts_with(mv::GRAPH_PREFIX)
+                    || name.as_str() == "urn:moisson:classification",
+                "{name}"
+            );
+        }
+    }
+
+    fn vocabulary_len(catalog: &CatalogStore) -> usize {
+        VOCABULARY_GRAPHS
+            .iter()
+            .map(|v| {
+                vocabulary_quads(catalog, &format!("{}{v}", mv::GRAPH_PREFIX))
+                    .unwrap()
+                    .len()
+            })
+            .sum()
+    }
+
+    #[test]
+    fn the_sparql_store_sits_beside_the_record_store() {
+        assert_eq!(
+            SparqlStore::dir_of(Path::new("/srv/moisson/store")),
+            Path::new("/srv/moisson/store-sparql")
+        );
+    }
+}
