@@ -136,18 +136,7 @@ impl CatalogStore {
     /// read and the moment the file is opened: the open is then tried again, up to
     /// [`READ_ONLY_ATTEMPTS`] times.
     pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
-        let mut attempt = 1;
-        let store = loop {
-            match Store::open_read_only(dir) {
-                Ok(store) => break store,
-                Err(e) if attempt >= READ_ONLY_ATTEMPTS => return Err(e.into()),
-                Err(e) => {
-                    tracing::debug!(error = %e, attempt, "read-only open failed; trying again");
-                    std::thread::sleep(std::time::Duration::from_millis(100 * attempt as u64));
-                    attempt += 1;
-                }
-            }
-        };
+        let store = open_read_only_retrying(dir)?;
         Ok(Self {
             read_only: true,
             ..Self::over(store)
@@ -234,6 +223,24 @@ impl CatalogStore {
     /// Flushes memtables to disk.
     pub fn flush(&self) -> Result<(), StoreError> {
         Ok(self.store.flush()?)
+    }
+}
+
+/// Opens the oxigraph store in `dir` read-only, trying again up to [`READ_ONLY_ATTEMPTS`]
+/// times when a compaction by the writer removed a file between reading the manifest and
+/// opening it (the record store and the SPARQL store alike).
+pub(crate) fn open_read_only_retrying(dir: &Path) -> Result<Store, StoreError> {
+    let mut attempt = 1;
+    loop {
+        match Store::open_read_only(dir) {
+            Ok(store) => return Ok(store),
+            Err(e) if attempt >= READ_ONLY_ATTEMPTS => return Err(e.into()),
+            Err(e) => {
+                tracing::debug!(error = %e, attempt, "read-only open failed; trying again");
+                std::thread::sleep(std::time::Duration::from_millis(100 * attempt as u64));
+                attempt += 1;
+            }
+        }
     }
 }
 

@@ -118,17 +118,7 @@ impl SparqlStore {
     /// it: it sees the graphs as they were when it opened (a compaction racing the open
     /// is retried, as for the record store).
     pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
-        let mut attempt = 1;
-        loop {
-            match Store::open_read_only(dir) {
-                Ok(store) => return Ok(Self::over(store, true)),
-                Err(e) if attempt >= super::READ_ONLY_ATTEMPTS => return Err(e.into()),
-                Err(_) => {
-                    std::thread::sleep(std::time::Duration::from_millis(100 * attempt as u64));
-                    attempt += 1;
-                }
-            }
-        }
+        Ok(Self::over(super::open_read_only_retrying(dir)?, true))
     }
 
     /// A SPARQL store in memory (tests, and a record store in memory).
@@ -221,11 +211,8 @@ impl SparqlStore {
             .collect();
         let mut loader = Loader::new(&self.store);
         for graph in &missing {
-            let quads = if vocab.iter().any(|v| v == graph) {
-                vocabulary_quads(catalog, graph)?
-            } else {
-                catalog.graph_quads(graph)?
-            };
+            // A record graph from its compact copy; a vocabulary graph quad by quad.
+            let quads = catalog.graph_quads(graph)?;
             report.quads_added += quads.len();
             loader.add(quads)?;
             report.graphs_added += 1;
@@ -303,20 +290,6 @@ impl SparqlStore {
         }
         Ok(out)
     }
-}
-
-/// The quads of vocabulary graph `graph` in the record store.
-fn vocabulary_quads(catalog: &CatalogStore, graph: &str) -> Result<Vec<Quad>, StoreError> {
-    let name = NamedNode::new_unchecked(graph);
-    Ok(catalog
-        .oxigraph()
-        .quads_for_pattern(
-            None,
-            None,
-            None,
-            Some(GraphNameRef::NamedNode(name.as_ref())),
-        )
-        .collect::<Result<_, _>>()?)
 }
 
 /// Adds quads in small transactions, or in one bulk load once there are many.
@@ -429,7 +402,8 @@ mod tests {
         VOCABULARY_GRAPHS
             .iter()
             .map(|v| {
-                vocabulary_quads(catalog, &format!("{}{v}", mv::GRAPH_PREFIX))
+                catalog
+                    .graph_quads(&format!("{}{v}", mv::GRAPH_PREFIX))
                     .unwrap()
                     .len()
             })
