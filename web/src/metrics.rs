@@ -351,6 +351,18 @@ fn harvest_and_storage(state: &AppState) -> Result<String, ApiError> {
         "On-disk size of the RDF store (data_dir/store).",
     );
     let _ = writeln!(out, "moisson_store_size_bytes {store_bytes}");
+    let sparql_bytes = index_dir
+        .and_then(crate::DataDir::of_index)
+        .map_or(0, |data| {
+            moisson_catalog::dir_bytes(&moisson_catalog::SparqlStore::dir_of(&data.store()))
+        });
+    header_lines(
+        &mut out,
+        "moisson_sparql_store_size_bytes",
+        "gauge",
+        "On-disk size of the SPARQL store (data_dir/store-sparql, derived from the store).",
+    );
+    let _ = writeln!(out, "moisson_sparql_store_size_bytes {sparql_bytes}");
     header_lines(
         &mut out,
         "moisson_index_size_bytes",

@@ -284,9 +284,12 @@ async fn update_index(
             .map_err(anyhow::Error::from)
             .map(|stats| (changed.len(), stats))?;
         // SPARQL sees the harvest once its store is synced (a failed sync is tried again
-        // by the next query).
-        if let Err(e) = indexing.sync_sparql(&store) {
-            tracing::error!(error = %e, "syncing the SPARQL store after a harvest");
+        // by the next query). Without an on-disk SPARQL store (`moisson harvest`, benches)
+        // nothing is synced here: a query, if any comes, syncs first.
+        if indexing.sparql.get().is_some() {
+            if let Err(e) = indexing.sync_sparql(&store) {
+                tracing::error!(error = %e, "syncing the SPARQL store after a harvest");
+            }
         }
         Ok::<_, anyhow::Error>(stats)
     })

@@ -1,16 +1,22 @@
-//! A compact copy of each record graph, kept beside it so that reading a record costs one
-//! index lookup instead of one dictionary lookup per term.
+//! The compact form of each record graph: how the record store keeps a record, so that
+//! reading one costs one index lookup instead of one dictionary lookup per term, and
+//! writing one costs one quad instead of six index entries per triple.
 //!
 //! oxigraph stores every term longer than a few bytes in a dictionary: decoding one quad
 //! of a record graph costs up to four RocksDB point reads, and a record of 50 triples about
 //! 150. The search index, quality runs, the API and `/catalog` read whole record graphs,
 //! so at 100,000 records reading dominated everything else (profiled: tantivy was ~1 %).
+//! Nothing reads a record graph of the record store by pattern: SPARQL runs on the SPARQL
+//! store (`sparql_store.rs`), which holds the active graphs as quads, loaded from these.
 //!
 //! Invariants:
 //! - The copy of record graph `g` is one literal, object of `<g> moisson:triples` in graph
-//!   [`BLOB_GRAPH`], written in the same batch as the graph and removed with it.
+//!   [`BLOB_GRAPH`]; it is all the record store writes of `g` (the graph's own quads are
+//!   written only when its copy would be too large to read back, past [`MAX_TEXT_BYTES`])
+//!   and is removed with the graph.
 //! - It holds exactly the graph's triples; a missing or unreadable copy (a store written by
-//!   an earlier version, a crash between removals) falls back to reading the quads.
+//!   an earlier version, which also holds the quads) falls back to reading the quads.
+//!   `moisson compact-store` drops the quads of graphs whose copy reads back.
 //! - The blob graph is not a record graph: readers, exports and SPARQL never see it.
 //!
 //! Format (UTF-8, length-prefixed so no value needs escaping):
@@ -31,7 +37,7 @@ use oxigraph::model::GraphNameRef;
 use oxigraph::model::{
     BlankNode, GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
 };
-use oxigraph::store::Transaction;
+use oxigraph::store::{Store, Transaction};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -79,6 +85,7 @@ thread_local! {
 
 /// Returns the stored form of the copy of `triples`: [`encode_text`] compressed (see
 /// [`pack_text`]).
+#[cfg(test)]
 pub(crate) fn encode(triples: &[Triple]) -> String {
     let text = encode_text(triples);
     pack_text(&text).unwrap_or(text)
@@ -448,6 +455,21 @@ impl CatalogStore {
         Ok(())
     }
 
+    /// True when graph `graph` has a compact copy (readable or not).
+    pub(crate) fn has_copy(&self, graph: NamedNodeRef<'_>) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .quads_for_pattern(
+                Some(graph.into()),
+                Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
+                None,
+                Some(blob_graph()),
+            )
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
     /// Removes the compact copy of graph `graph` (the graph itself is removed by the caller).
     pub(crate) fn remove_copy(&self, graph: NamedNodeRef<'_>) -> Result<(), StoreError> {
         let mut tx = self.store.start_transaction()?;
@@ -479,14 +501,53 @@ fn blob_graph() -> GraphNameRef<'static> {
     GraphNameRef::NamedNode(NamedNodeRef::new_unchecked(BLOB_GRAPH))
 }
 
-/// Returns the quad that holds the copy of graph `graph` with content `triples`.
-pub(crate) fn blob_quad(graph: &NamedNode, triples: &[Triple]) -> Quad {
-    Quad::new(
+/// Returns the quad that holds the copy of graph `graph` with content `triples`, or `None`
+/// when that copy would be too large to be read back (its text past [`MAX_TEXT_BYTES`]):
+/// such a graph is stored as quads.
+pub(crate) fn blob_quad(graph: &NamedNode, triples: &[Triple]) -> Option<Quad> {
+    blob_quad_within(graph, triples, MAX_TEXT_BYTES)
+}
+
+/// [`blob_quad`], copies of more than `max_bytes` of text refused.
+fn blob_quad_within(graph: &NamedNode, triples: &[Triple], max_bytes: usize) -> Option<Quad> {
+    let text = encode_text(triples);
+    if text.len() > max_bytes {
+        return None;
+    }
+    let stored = pack_text(&text).unwrap_or(text);
+    Some(Quad::new(
         graph.clone(),
         NamedNode::new_unchecked(BLOB_PREDICATE),
-        Literal::new_simple_literal(encode(triples)),
+        Literal::new_simple_literal(stored),
         GraphName::NamedNode(NamedNode::new_unchecked(BLOB_GRAPH)),
-    )
+    ))
+}
+
+/// Calls `f` with the name of every graph that has a compact copy in `store`, and whether
+/// that copy reads back (a damaged or unknown one does not); stops at `f`'s first error.
+pub(crate) fn for_each_copy(
+    store: &Store,
+    mut f: impl FnMut(NamedNode, bool) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    for quad in store.quads_for_pattern(
+        None,
+        Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
+        None,
+        Some(blob_graph()),
+    ) {
+        let quad = quad?;
+        let NamedOrBlankNode::NamedNode(graph) = quad.subject else {
+            continue;
+        };
+        let readable = match &quad.object {
+            Term::Literal(l) => copy_text(l.value())
+                .and_then(|t| decode_compact(&t))
+                .is_some(),
+            _ => false,
+        };
+        f(graph, readable)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -626,19 +687,49 @@ mod tests {
         );
         let (store, graph) = store_with_graph(&triples);
         assert!(store.record_copy(&graph).expect("read").is_some());
-        let mut read: Vec<String> = store
+        // The copy is all the store keeps of the graph.
+        assert!(scanned(&store, &graph).is_empty());
+        assert!(store.graph_exists(graph.as_str()).expect("exists"));
+        let read = store.graph_quads(graph.as_str()).expect("quads");
+        let mut read_text: Vec<String> = read.iter().map(ToString::to_string).collect();
+        read_text.sort();
+        assert_eq!(read.len(), 3);
+        // A store written by an earlier version (quads, no copy) reads the quads.
+        let old = CatalogStore::in_memory().expect("store");
+        for q in &read {
+            old.store.insert(q).expect("insert");
+        }
+        assert!(old.record_copy(&graph).expect("read").is_none());
+        let mut old_text: Vec<String> = old
             .graph_quads(graph.as_str())
             .expect("quads")
             .iter()
             .map(ToString::to_string)
             .collect();
-        read.sort();
-        assert_eq!(read, scanned(&store, &graph));
-        assert_eq!(read.len(), 3);
-        // A store without copies (written by an earlier version) reads the quads.
-        store.remove_copy(graph.as_ref()).expect("remove");
-        assert!(store.record_copy(&graph).expect("read").is_none());
-        assert_eq!(store.graph_quads(graph.as_str()).expect("quads").len(), 3);
+        old_text.sort();
+        assert_eq!(old_text, read_text);
+        assert_eq!(old_text, scanned(&old, &graph));
+    }
+
+    #[test]
+    fn a_graph_too_large_for_a_copy_is_stored_as_quads_and_still_read() {
+        let triples = parse("<https://ex.org/d/1> <https://ex.org/p> \"une valeur\" .");
+        let graph = NamedNode::new_unchecked("urn:moisson:record:a:k:h2");
+        let text_len = encode_text(&triples).len();
+        assert!(blob_quad_within(&graph, &triples, text_len).is_some());
+        assert!(blob_quad_within(&graph, &triples, text_len - 1).is_none());
+        // What the writer does then: the graph's quads, read back without a copy.
+        let store = CatalogStore::in_memory().expect("store");
+        for t in &triples {
+            store
+                .store
+                .insert(&t.clone().in_graph(GraphName::NamedNode(graph.clone())))
+                .expect("insert");
+        }
+        assert!(store.graph_exists(graph.as_str()).expect("exists"));
+        assert_eq!(store.graph_quads(graph.as_str()).expect("read").len(), 1);
+        assert_eq!(store.collect_garbage().expect("gc"), 1);
+        assert!(!store.graph_exists(graph.as_str()).expect("exists"));
     }
 
     #[test]

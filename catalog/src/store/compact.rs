@@ -1,5 +1,6 @@
 //! Rewriting a store into a fresh one that holds the same quads and nothing else
-//! (`moisson compact-store`).
+//! (`moisson compact-store`), less the quads of record graphs kept as compact copies
+//! (stores written before the record store kept only the copies: see `blob.rs`).
 //!
 //! oxigraph never removes a string from its dictionary (`id2str`): every compact copy,
 //! registry chunk, description or title a harvest replaced stays on disk, and a store that
@@ -17,17 +18,24 @@
 //!   brings an interrupted swap back to the original (or finishes the removal), so a crash
 //!   never leaves a data directory without its store.
 
+use oxigraph::model::{GraphName, Quad};
 use oxigraph::store::{StorageError, Store};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::StoreError;
+use crate::vocab::moisson;
 
 /// What a rewrite did.
 #[derive(Debug, Clone)]
 pub struct CompactReport {
-    /// Quads copied (every graph: records, copies, registry, jobs, quality, vocabularies).
+    /// Quads copied (every graph: copies, records stored as quads, registry, jobs, quality,
+    /// vocabularies).
     pub quads: u64,
+    /// Quads of record graphs whose compact copy reads back, left out (stores written
+    /// before the record store kept only the copies).
+    pub record_quads_dropped: u64,
     /// Bytes of the store's files before and after.
     pub bytes_before: u64,
     pub bytes_after: u64,
@@ -152,8 +160,8 @@ pub fn compact_store(dir: &Path, progress: impl Fn(u64)) -> Result<CompactReport
     let bytes_before = dir_bytes(dir);
     let copy = copy_dir(dir);
     let copied = write_copy(&original, &copy, &progress);
-    let quads = match copied {
-        Ok(quads) => quads,
+    let (quads, record_quads_dropped) = match copied {
+        Ok(counts) => counts,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&copy);
             return Err(e);
@@ -170,32 +178,60 @@ pub fn compact_store(dir: &Path, progress: impl Fn(u64)) -> Result<CompactReport
     std::fs::remove_dir_all(&old)?;
     Ok(CompactReport {
         quads,
+        record_quads_dropped,
         bytes_before,
         bytes_after: dir_bytes(dir),
         duration: started.elapsed(),
     })
 }
 
-/// Copies every quad of `original` into a new store in `copy`, committed and flushed;
-/// returns the number copied, checked against the copy's own count.
-fn write_copy(original: &Store, copy: &Path, progress: &impl Fn(u64)) -> Result<u64, StoreError> {
+/// Copies every quad of `original` into a new store in `copy`, committed and flushed,
+/// except the quads of record graphs whose compact copy reads back (the copy is what
+/// readers use); returns the numbers copied (checked against the copy's own count) and
+/// left out.
+fn write_copy(
+    original: &Store,
+    copy: &Path,
+    progress: &impl Fn(u64),
+) -> Result<(u64, u64), StoreError> {
     if copy.try_exists()? {
         std::fs::remove_dir_all(copy)?;
     }
+    // Graphs kept as copies, by a 16-byte print of their name (32 MB at 1,000,000).
+    let mut kept_as_copies: HashSet<[u8; 16]> = HashSet::new();
+    super::blob::for_each_copy(original, |graph, readable| {
+        if readable {
+            kept_as_copies.insert(print(graph.as_str()));
+        }
+        Ok(())
+    })?;
+    let redundant = |quad: &Quad| match &quad.graph_name {
+        GraphName::NamedNode(g) => {
+            g.as_str().starts_with(moisson::RECORD_GRAPH_PREFIX)
+                && kept_as_copies.contains(&print(g.as_str()))
+        }
+        _ => false,
+    };
     let fresh = Store::open(copy)?;
-    let mut copied = 0u64;
+    let (mut copied, mut dropped) = (0u64, 0u64);
     // Bounded like a harvest's writer: two threads of 256 MB each.
     let mut loader = fresh
         .bulk_loader()
         .with_num_threads(2)
         .with_max_memory_size_in_megabytes(256);
-    loader.load_ok_quads::<_, StorageError>(original.iter().inspect(|q| {
-        if q.is_ok() {
+    loader.load_ok_quads::<_, StorageError>(original.iter().filter(|q| match q {
+        Ok(quad) if redundant(quad) => {
+            dropped += 1;
+            false
+        }
+        Ok(_) => {
             copied += 1;
             if copied.is_multiple_of(1_000_000) {
                 progress(copied);
             }
+            true
         }
+        Err(_) => true,
     }))?;
     loader.commit()?;
     fresh.flush()?;
@@ -205,7 +241,14 @@ fn write_copy(original: &Store, copy: &Path, progress: &impl Fn(u64)) -> Result<
             "the copy holds {counted} quads where {copied} were written"
         )));
     }
-    Ok(copied)
+    Ok((copied, dropped))
+}
+
+fn print(name: &str) -> [u8; 16] {
+    let hash = blake3::hash(name.as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&hash.as_bytes()[..16]);
+    out
 }
 
 #[cfg(test)]
@@ -264,6 +307,58 @@ mod tests {
         after.sort();
         assert_eq!(after, before);
         assert!(!copy_dir(&dir).is_dir() && !old_dir(&dir).is_dir());
+    }
+
+    #[test]
+    fn record_quads_kept_as_readable_copies_are_left_out() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("store");
+        let (copied, plain, damaged) = (
+            "urn:moisson:record:s:a:1",
+            "urn:moisson:record:s:b:1",
+            "urn:moisson:record:s:c:1",
+        );
+        {
+            // As an earlier version wrote it: every record graph as quads, two with a copy.
+            let store = Store::open(&dir).expect("store");
+            for g in [copied, plain, damaged] {
+                store
+                    .insert(quad("http://example.org/d", "une description", g))
+                    .expect("insert");
+            }
+            let triple = oxigraph::model::Triple::new(
+                NamedNodeRef::new_unchecked("http://example.org/d"),
+                NamedNodeRef::new_unchecked("http://purl.org/dc/terms/description"),
+                LiteralRef::new_simple_literal("une description"),
+            );
+            let graph = oxigraph::model::NamedNode::new_unchecked(copied);
+            let copy = super::super::blob::blob_quad(&graph, &[triple]).expect("a copy");
+            store.insert(&copy).expect("insert");
+            let mut broken = copy.clone();
+            broken.subject = oxigraph::model::NamedNode::new_unchecked(damaged).into();
+            broken.object = oxigraph::model::Literal::new_simple_literal("z1 999 ???").into();
+            store.insert(&broken).expect("insert");
+            store.flush().expect("flush");
+        }
+        let report = compact_store(&dir, |_| {}).expect("compacted");
+        assert_eq!((report.quads, report.record_quads_dropped), (4, 1));
+        let store = Store::open_read_only(&dir).expect("read");
+        let in_graph = |g: &str| {
+            store
+                .quads_for_pattern(
+                    None,
+                    None,
+                    None,
+                    Some(GraphNameRef::NamedNode(NamedNodeRef::new_unchecked(g))),
+                )
+                .count()
+        };
+        // The graph read from its copy lost its quads; the others (no copy, a copy that
+        // does not read back) kept theirs.
+        assert_eq!(
+            (in_graph(copied), in_graph(plain), in_graph(damaged)),
+            (0, 1, 1)
+        );
     }
 
     #[test]

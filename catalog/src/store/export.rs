@@ -201,17 +201,6 @@ pub struct ActiveSnapshot {
     pub content_hash: String,
     /// The latest change of the registry: a record added, changed or withdrawn.
     pub last_modified: Option<DateTime<Utc>>,
-    /// The graphs of these records as a set, built on first use ([`ActiveSnapshot::graphs`]).
-    graphs: std::sync::OnceLock<Arc<super::sparql::ActiveGraphs>>,
-}
-
-impl ActiveSnapshot {
-    /// Returns the reachable graphs of this snapshot as a set, built once and shared.
-    pub fn graphs(&self) -> Arc<super::sparql::ActiveGraphs> {
-        self.graphs
-            .get_or_init(|| Arc::new(super::sparql::ActiveGraphs::of(self)))
-            .clone()
-    }
 }
 
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
@@ -261,7 +250,6 @@ impl CatalogStore {
             content_hash: hasher.finalize().to_hex()[..32].to_owned(),
             records,
             last_modified,
-            graphs: std::sync::OnceLock::new(),
         })
     }
 }

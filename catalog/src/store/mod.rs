@@ -15,7 +15,6 @@ mod export;
 mod federated;
 mod jobs;
 mod registry;
-mod sparql;
 mod sparql_store;
 mod subjects;
 mod view;
@@ -27,7 +26,6 @@ pub use compact::{compact_store, dir_bytes, recover_interrupted_compaction, Comp
 pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
 pub use federated::{catalog_record_iri, source_catalog_iri, Assigned, FederatedWriter};
 pub use registry::{order_copies, HarvestCommit, RecordEntry, RecordState, Registry, SourceCounts};
-pub use sparql::{ActiveGraphs, SparqlDataset, VirtualGraph};
 pub use sparql_store::{ExtraGraph, SparqlStore, SyncReport};
 pub use view::{DatasetView, DistributionView, SourceRef};
 pub use writable::writable_term;

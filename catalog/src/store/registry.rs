@@ -602,21 +602,14 @@ impl CatalogStore {
         Ok(entries)
     }
 
-    /// Removes record graphs that no registry entry names (left by an interrupted harvest)
-    /// and returns how many were removed.
+    /// Removes record graphs that no registry entry names (left by an interrupted harvest),
+    /// their compact copies and the quads of those stored as quads, and returns how many
+    /// were removed.
     pub fn collect_garbage(&self) -> Result<usize, StoreError> {
         let referenced: HashSet<String> =
             self.all_entries()?.into_iter().map(|e| e.graph).collect();
-        let mut orphans = Vec::new();
-        for graph in self.store.named_graphs() {
-            if let NamedOrBlankNode::NamedNode(g) = graph? {
-                if g.as_str().starts_with(moisson::RECORD_GRAPH_PREFIX)
-                    && !referenced.contains(g.as_str())
-                {
-                    orphans.push(g);
-                }
-            }
-        }
+        let mut orphans = self.stored_record_graphs()?;
+        orphans.retain(|g| !referenced.contains(g.as_str()));
         for g in &orphans {
             // The copy first: a crash in between leaves an orphan graph, collected next time.
             self.remove_copy(g.as_ref())?;
@@ -689,9 +682,32 @@ impl CatalogStore {
         Ok(converted)
     }
 
-    /// Returns true when graph `graph` holds at least one quad.
+    /// Returns the name of every record graph the store holds (as a compact copy or as
+    /// quads), whether or not a registry names it, sorted.
+    pub fn stored_record_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
+        let mut graphs = std::collections::BTreeSet::new();
+        super::blob::for_each_copy(&self.store, |g, _| {
+            if g.as_str().starts_with(moisson::RECORD_GRAPH_PREFIX) {
+                graphs.insert(g);
+            }
+            Ok(())
+        })?;
+        for graph in self.store.named_graphs() {
+            if let NamedOrBlankNode::NamedNode(g) = graph? {
+                if g.as_str().starts_with(moisson::RECORD_GRAPH_PREFIX) {
+                    graphs.insert(g);
+                }
+            }
+        }
+        Ok(graphs.into_iter().collect())
+    }
+
+    /// Returns true when record graph `graph` is stored: its compact copy, or quads.
     pub fn graph_exists(&self, graph: &str) -> Result<bool, StoreError> {
         let node = NamedNode::new_unchecked(graph);
+        if self.has_copy(node.as_ref())? {
+            return Ok(true);
+        }
         Ok(self
             .store
             .quads_for_pattern(None, None, None, Some(node.as_ref().into()))

@@ -15,15 +15,18 @@ const BATCH_QUADS: usize = 250_000;
 /// Batches at least this large use the bulk loader (SST files); smaller ones a transaction.
 const BULK_THRESHOLD: usize = 50_000;
 
-/// Returns the quads of record graph `graph` holding `triples`, followed by its compact
-/// copy (see [`super::blob`]).
-fn graph_quads_with_copy(graph: &NamedNode, triples: Vec<Triple>) -> Vec<Quad> {
-    let copy = super::blob::blob_quad(graph, &triples);
+/// Returns what the record store keeps of record graph `graph` holding `triples`: its
+/// compact copy (see [`super::blob`]), or, when the copy would be too large to read back,
+/// the graph's quads.
+fn record_quads(graph: &NamedNode, triples: Vec<Triple>) -> Vec<Quad> {
+    if let Some(copy) = super::blob::blob_quad(graph, &triples) {
+        return vec![copy];
+    }
     let graph_name = GraphName::NamedNode(graph.clone());
-    let mut quads: Vec<Quad> = Vec::with_capacity(triples.len() + 1);
-    quads.extend(triples.into_iter().map(|t| t.in_graph(graph_name.clone())));
-    quads.push(copy);
-    quads
+    triples
+        .into_iter()
+        .map(|t| t.in_graph(graph_name.clone()))
+        .collect()
 }
 
 /// Loads record graphs into the store in batches.
@@ -58,7 +61,7 @@ impl<'a> RecordWriter<'a> {
         graph: &NamedNode,
         triples: Vec<Triple>,
     ) -> Result<(), StoreError> {
-        self.push(graph_quads_with_copy(graph, triples))
+        self.push(record_quads(graph, triples))
     }
 
     /// Queues quads; writes a batch when enough are queued.
@@ -95,8 +98,8 @@ impl<'a> RecordWriter<'a> {
         Ok(())
     }
 
-    /// Writes what is queued and returns the number of quads written in all (the record
-    /// graphs and their compact copies).
+    /// Writes what is queued and returns the number of quads written in all (one compact
+    /// copy per record graph, or a graph's quads when it has none).
     pub fn finish(self) -> Result<u64, StoreError> {
         Ok(self.finish_with_stats()?.quads)
     }
@@ -183,7 +186,7 @@ impl HarvestWriter {
     pub fn write_graph(&self, graph: &NamedNode, triples: Vec<Triple>) -> Result<u64, StoreError> {
         let count = triples.len() as u64;
         let started = Instant::now();
-        let quads = graph_quads_with_copy(graph, triples);
+        let quads = record_quads(graph, triples);
         let encoded = Instant::now();
         add_nanos(&self.encode_nanos, encoded - started);
         let sender = self
@@ -257,9 +260,15 @@ mod tests {
             );
         }
         let stats = writer.finish().expect("written");
-        // 1 + 2 + 3 triples, and one compact copy per graph.
-        assert_eq!(stats.quads, 6 + 3);
-        assert_eq!(store.quad_count().expect("count") - before, 9);
+        // One compact copy per graph, holding its 1, 2 and 3 triples.
+        assert_eq!(stats.quads, 3);
+        assert_eq!(store.quad_count().expect("count") - before, 3);
+        for (i, graph) in graphs.iter().enumerate() {
+            assert_eq!(
+                store.graph_quads(graph.as_str()).expect("read").len(),
+                i + 1
+            );
+        }
         // A finished writer takes nothing more, and says so.
         assert!(writer.write_graph(&graphs[0], Vec::new()).is_err());
     }

@@ -51,8 +51,17 @@ fn tamper_with(sandbox: &Sandbox, record_iri: &str) -> usize {
         .collect::<Result<_, _>>()
         .expect("copies");
     assert_eq!(copies.len(), 1, "one compact copy");
+    // The graph as quads without a copy (as earlier versions could leave it), so that
+    // triples can be added to it.
+    let original = sandbox
+        .store
+        .graph_quads(record.graph.as_str())
+        .expect("the record's quads");
     for quad in &copies {
         store.remove(quad).expect("remove the copy");
+    }
+    for quad in &original {
+        store.insert(quad).expect("insert");
     }
     let subject = NamedNode::new(record_iri).expect("record IRI");
     let forged = NamedNode::new_unchecked(FORGED_IRI);

@@ -80,6 +80,29 @@ async fn timed<T: Send + 'static>(
     Ok((out, started.elapsed().as_secs_f64(), peak_rss_mb()))
 }
 
+/// Brings the SPARQL store to what readers of `store` see, timed.
+async fn sparql_step(
+    name: &str,
+    store: &CatalogStore,
+    index: &Arc<SearchIndex>,
+    sparql: &moisson_catalog::SparqlStore,
+) -> anyhow::Result<Step> {
+    let (s, i, q) = (store.clone(), index.clone(), sparql.clone());
+    let (report, seconds, rss) =
+        timed(move || Ok(crate::api::sparql_dataset::sync_sparql(&s, &i, &q)?)).await?;
+    Ok(Step {
+        name: name.to_owned(),
+        seconds,
+        items: report.graphs_added as u64,
+        unit: "graphs added",
+        peak_rss_mb: rss,
+        detail: format!(
+            "{} removed, {} quads added, {} removed",
+            report.graphs_removed, report.quads_added, report.quads_removed
+        ),
+    })
+}
+
 /// Computes and stores the quality of `source` once, timed.
 async fn quality_step(
     name: &str,
@@ -237,6 +260,12 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
             moisson_catalog::dir_bytes(&index_dir) as f64 / 1e6
         ),
     });
+    // The SPARQL store (derived like the index): its first sync, from scratch.
+    let store_dir = crate::DataDir::new(&work).store();
+    let sparql_dir = moisson_catalog::SparqlStore::dir_of(&store_dir);
+    let _ = std::fs::remove_dir_all(&sparql_dir);
+    let sparql = moisson_catalog::SparqlStore::open(&sparql_dir)?;
+    steps.push(sparql_step("SPARQL store sync", &store, &index, &sparql).await?);
     // A revision of the catalogue: 1 % of the datasets changed.
     server.set_revision(1 + server.revision());
     std::fs::write(&state_file, format!("{port} {}\n", server.revision()))?;
@@ -278,6 +307,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
             stats.records, stats.documents, stats.deleted
         ),
     });
+    steps.push(sparql_step("SPARQL store sync after it", &store, &index, &sparql).await?);
     if !args.no_quality {
         let (step, _) = quality_step("quality rerun after it", &store, &source).await?;
         steps.push(Step {
@@ -286,11 +316,21 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
         });
     }
     print_steps(&steps);
-    println!(
-        "\nstore: {:.0} MB, {} quads",
-        moisson_catalog::dir_bytes(&crate::DataDir::new(&work).store()) as f64 / 1e6,
-        store.quad_count()?
+    let records = store.source_counts(source.id.as_str())?.datasets.max(1);
+    let (store_bytes, sparql_bytes) = (
+        moisson_catalog::dir_bytes(&store_dir),
+        moisson_catalog::dir_bytes(&sparql_dir),
     );
+    println!(
+        "\nrecord store: {:.0} MB, {} quads; SPARQL store: {:.0} MB, {} quads; together {:.0} MB, {:.0} bytes a dataset ({records} datasets)",
+        store_bytes as f64 / 1e6,
+        store.quad_count()?,
+        sparql_bytes as f64 / 1e6,
+        sparql.oxigraph().len()?,
+        (store_bytes + sparql_bytes) as f64 / 1e6,
+        (store_bytes + sparql_bytes) as f64 / records as f64
+    );
+    drop(sparql);
     let config = write_config(
         &work,
         &source,
