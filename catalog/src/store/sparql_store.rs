@@ -311,7 +311,13 @@ impl<'a> Loader<'a> {
     fn add(&mut self, quads: Vec<Quad>) -> Result<(), StoreError> {
         self.pending.extend(quads);
         if self.pending.len() >= BULK_QUADS {
-            let bulk = self.bulk.get_or_insert_with(|| self.store.bulk_loader());
+            // Bounded like a harvest's writer: two threads of 256 MB each.
+            let bulk = self.bulk.get_or_insert_with(|| {
+                self.store
+                    .bulk_loader()
+                    .with_num_threads(2)
+                    .with_max_memory_size_in_megabytes(256)
+            });
             bulk.load_quads(std::mem::take(&mut self.pending))?;
         }
         Ok(())
