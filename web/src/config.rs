@@ -21,6 +21,7 @@ pub const ENV_VARS: &[&str] = &[
     "MOISSON_SERVER_SEARCH_CACHE_ENTRIES",
     "MOISSON_SERVER_SPARQL_CONCURRENCY",
     "MOISSON_SERVER_SPARQL_MEMORY_MB",
+    "MOISSON_SERVER_SPARQL",
     "MOISSON_SERVER_HEADER_TIMEOUT_SECS",
     "MOISSON_SERVER_MAX_CONNECTIONS",
     "MOISSON_SERVER_PUBLIC_URL",
@@ -105,6 +106,12 @@ pub struct ServerSection {
     /// answered 503 with `Retry-After` at once.
     #[serde(default = "default_sparql_concurrency")]
     pub sparql_concurrency: usize,
+    /// Serves `/sparql` and keeps the SPARQL store it needs (`data_dir/store-sparql/`,
+    /// about as large as the record store's quads would be: ~1.8 GB per 100,000
+    /// datasets). `false` drops both: `/sparql` answers 404 and the folder is removed at
+    /// start (it is derived: turning SPARQL back on rebuilds it).
+    #[serde(default = "default_true")]
+    pub sparql: bool,
     /// Memory budget of one SPARQL query, in MiB: its worker process's data segment, and
     /// the largest answer the server reads back. The server itself grows by at most
     /// `sparql_concurrency` times this.
@@ -163,12 +170,17 @@ impl Default for ServerSection {
             sparql_max_results: default_sparql_max_results(),
             search_cache_entries: default_search_cache_entries(),
             sparql_concurrency: default_sparql_concurrency(),
+            sparql: true,
             sparql_memory_mb: default_sparql_memory_mb(),
             header_timeout_secs: default_header_timeout_secs(),
             max_connections: default_max_connections(),
             public_url: None,
         }
     }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_bind() -> String {
@@ -637,6 +649,7 @@ impl Config {
                 timeout: std::time::Duration::from_secs(server.sparql_timeout_secs),
                 max_results: server.sparql_max_results,
                 memory_mb: server.sparql_memory_mb,
+                enabled: server.sparql,
                 ..crate::api::sparql::SparqlLimits::with_concurrency(server.sparql_concurrency)
             },
             search_cache_entries: server.search_cache_entries,
@@ -711,6 +724,7 @@ fn server_limits(
         "MOISSON_SERVER_SPARQL_MEMORY_MB",
         &mut server.sparql_memory_mb,
     )?;
+    env_parse(env, "MOISSON_SERVER_SPARQL", &mut server.sparql)?;
     env_parse(
         env,
         "MOISSON_SERVER_HEADER_TIMEOUT_SECS",
@@ -943,6 +957,7 @@ mod tests {
     fn server_limits_have_safe_defaults_and_overrides() {
         let c = Config::load("", &BTreeMap::new()).expect("valid");
         assert_eq!(c.sparql.memory_mb, crate::api::sparql::DEFAULT_MEMORY_MB);
+        assert!(c.sparql.enabled, "SPARQL is on by default");
         assert_eq!(
             c.sparql.slots.available_permits(),
             crate::api::sparql::DEFAULT_CONCURRENCY
@@ -966,6 +981,7 @@ mod tests {
                 "4".to_owned(),
             ),
             ("MOISSON_SERVER_MAX_CONNECTIONS".to_owned(), "99".to_owned()),
+            ("MOISSON_SERVER_SPARQL".to_owned(), "false".to_owned()),
             (
                 "MOISSON_SERVER_PUBLIC_URL".to_owned(),
                 "https://moisson.example.fr/".to_owned(),
@@ -973,6 +989,12 @@ mod tests {
         ]);
         let c = Config::load("", &env).expect("valid");
         assert_eq!(c.sparql.slots.available_permits(), 3);
+        assert!(
+            !c.sparql.enabled,
+            "MOISSON_SERVER_SPARQL=false turns SPARQL off"
+        );
+        let on = Config::load("[server]\nsparql = true\n", &BTreeMap::new()).expect("valid");
+        assert!(on.sparql.enabled);
         assert_eq!(c.sparql.memory_mb, 256);
         assert_eq!(c.connections.header_timeout.as_secs(), 4);
         assert_eq!(c.connections.max_connections, 99);

@@ -294,3 +294,48 @@ async fn a_query_past_the_time_limit_fails_while_the_server_answers_others() {
     assert_eq!(reply.status, 400, "{}", reply.text());
     assert!(reply.text().contains("more than 3 results"));
 }
+
+/// `[server] sparql = false`: every way of asking says SPARQL is off (404, not an empty
+/// answer), and nothing is evaluated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_sparql_says_so_on_every_request() {
+    let sandbox = sandbox_with(&[1, 2]).await;
+    let app = sandbox.app().layer(Extension(SparqlLimits {
+        enabled: false,
+        ..SparqlLimits::default()
+    }));
+    let q = encode(COUNT_DATASETS);
+    let replies = [
+        get(&app, &format!("/sparql?query={q}"), &[]).await,
+        get(&app, "/sparql", &[("accept", "text/html")]).await,
+        send(
+            &app,
+            post(
+                "/sparql",
+                "application/sparql-query",
+                COUNT_DATASETS.to_owned(),
+            ),
+        )
+        .await,
+        send(
+            &app,
+            post(
+                "/sparql",
+                "application/sparql-update",
+                "CLEAR ALL".to_owned(),
+            ),
+        )
+        .await,
+    ];
+    for reply in replies {
+        assert_eq!(reply.status, 404, "{}", reply.text());
+        assert!(
+            reply.text().contains("SPARQL is turned off"),
+            "{}",
+            reply.text()
+        );
+    }
+    // The same sandbox with SPARQL on answers.
+    let reply = get(&sandbox.app(), &format!("/sparql?query={q}"), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}

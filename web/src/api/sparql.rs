@@ -56,6 +56,9 @@ pub struct SparqlLimits {
     pub memory_mb: u64,
     /// The worker process evaluating queries; `None` evaluates them in this process.
     pub worker: Option<SparqlWorker>,
+    /// False when the server was configured without SPARQL (`[server] sparql = false`):
+    /// `/sparql` answers 404 and no SPARQL store is kept.
+    pub enabled: bool,
 }
 
 pub use super::sparql_worker::SparqlWorker;
@@ -88,6 +91,7 @@ impl Default for SparqlLimits {
             slots: Arc::new(Semaphore::new(DEFAULT_CONCURRENCY)),
             memory_mb: DEFAULT_MEMORY_MB,
             worker: None,
+            enabled: true,
         }
     }
 }
@@ -254,18 +258,25 @@ async fn get_query(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    let limits = enabled(limits)?;
     let mut request = ProtocolRequest::default();
     read_params(raw.as_deref().unwrap_or_default(), &mut request)?;
     if request.format.is_none() && wants_html(&headers) {
-        return Ok(html_page(state, limits.map(|l| l.0).unwrap_or_default(), request).await);
+        return Ok(html_page(state, limits, request).await);
     }
-    answer(
-        state,
-        limits.map(|l| l.0).unwrap_or_default(),
-        headers,
-        request,
-    )
-    .await
+    answer(state, limits, headers, request).await
+}
+
+/// The limits of the server, or 404 when it was configured without SPARQL.
+fn enabled(limits: Option<Extension<SparqlLimits>>) -> Result<SparqlLimits, ApiError> {
+    let limits = limits.map(|l| l.0).unwrap_or_default();
+    if !limits.enabled {
+        return Err(ApiError::not_found(
+            "SPARQL is turned off on this server ([server] sparql = false); the catalogue \
+             is available as DCAT-AP at /catalog",
+        ));
+    }
+    Ok(limits)
 }
 
 async fn post_query(
@@ -275,6 +286,7 @@ async fn post_query(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let limits = enabled(limits)?;
     let mut request = ProtocolRequest::default();
     read_params(raw.as_deref().unwrap_or_default(), &mut request)?;
     identity_body(&headers)?;
@@ -306,13 +318,7 @@ async fn post_query(
             ));
         }
     }
-    answer(
-        state,
-        limits.map(|l| l.0).unwrap_or_default(),
-        headers,
-        request,
-    )
-    .await
+    answer(state, limits, headers, request).await
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {

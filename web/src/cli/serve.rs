@@ -41,15 +41,27 @@ pub(super) async fn state_for(
     )
     .await?;
     opened.index.set_cache_capacity(config.search_cache_entries);
-    let sparql = moisson_catalog::SparqlStore::open(&moisson_catalog::SparqlStore::dir_of(
-        &crate::DataDir::new(&config.data_dir).store(),
-    ))?;
-    let indexing = Arc::new(
-        crate::runner::Indexing::live(opened.index.clone(), sources.clone()).with_sparql(sparql),
-    );
+    let sparql_dir =
+        moisson_catalog::SparqlStore::dir_of(&crate::DataDir::new(&config.data_dir).store());
+    let indexing = crate::runner::Indexing::live(opened.index.clone(), sources.clone());
+    let indexing = Arc::new(if config.sparql.enabled {
+        indexing.with_sparql(moisson_catalog::SparqlStore::open(&sparql_dir)?)
+    } else {
+        // Derived data nobody will read: its disk goes back to the operator.
+        if sparql_dir.is_dir() {
+            std::fs::remove_dir_all(&sparql_dir).with_context(|| {
+                format!(
+                    "removing {} ([server] sparql = false)",
+                    sparql_dir.display()
+                )
+            })?;
+            tracing::info!(dir = %sparql_dir.display(), "SPARQL is off: its store was removed");
+        }
+        indexing
+    });
     // The SPARQL store catches up in the background (the first sync of a large store
     // copies every record graph; queries meanwhile wait for it).
-    {
+    if config.sparql.enabled {
         let (indexing, store) = (indexing.clone(), store.clone());
         tokio::task::spawn_blocking(move || {
             if let Err(e) = indexing.sync_sparql(&store) {
@@ -82,18 +94,20 @@ pub(super) fn configured_app(state: AppState, config: &Config) -> anyhow::Result
     // At most as many idle workers as queries may run at once (no query runs yet, so
     // every slot is free).
     let max_idle = sparql.slots.available_permits();
-    sparql.worker = Some(crate::api::sparql::SparqlWorker::new(
-        std::env::current_exe().context("locating the moisson binary")?,
-        crate::DataDir::new(&config.data_dir).store(),
-        state
-            .harvests
-            .indexing
-            .as_ref()
-            .context("the state has no indexing")?
-            .sparql()?
-            .clone(),
-        max_idle,
-    ));
+    if sparql.enabled {
+        sparql.worker = Some(crate::api::sparql::SparqlWorker::new(
+            std::env::current_exe().context("locating the moisson binary")?,
+            crate::DataDir::new(&config.data_dir).store(),
+            state
+                .harvests
+                .indexing
+                .as_ref()
+                .context("the state has no indexing")?
+                .sparql()?
+                .clone(),
+            max_idle,
+        ));
+    }
     let design = crate::ui::design::Design::load(&config.ui)?;
     Ok(crate::ui::design::layer(app(state), design)
         .layer(axum::Extension(sparql))
