@@ -52,7 +52,7 @@ const MAGIC: &str = "m1 ";
 const PACKED_MAGIC: &str = "z1 ";
 /// The largest text a compressed literal may claim (a record graph or a registry chunk is
 /// far smaller: the harvester bounds records long before this).
-const MAX_TEXT_BYTES: usize = 64 << 20;
+pub(crate) const MAX_TEXT_BYTES: usize = 64 << 20;
 /// zstd level of the copies. On 2,050 generated records (3.9 KB of text each), stored
 /// bytes were 2.73× smaller at level 3, 3.07× at 6, 3.08× at 9 and 3.11× at 19. Level 3:
 /// a first harvest of 100,000 generated datasets took 74 CPU seconds instead of 81 at
@@ -502,14 +502,13 @@ fn blob_graph() -> GraphNameRef<'static> {
 }
 
 /// Returns the quad that holds the copy of graph `graph` with content `triples`, or `None`
-/// when that copy would be too large to be read back (its text past [`MAX_TEXT_BYTES`]):
-/// such a graph is stored as quads.
-pub(crate) fn blob_quad(graph: &NamedNode, triples: &[Triple]) -> Option<Quad> {
-    blob_quad_within(graph, triples, MAX_TEXT_BYTES)
-}
-
-/// [`blob_quad`], copies of more than `max_bytes` of text refused.
-fn blob_quad_within(graph: &NamedNode, triples: &[Triple], max_bytes: usize) -> Option<Quad> {
+/// when its text would pass `max_bytes` ([`MAX_TEXT_BYTES`] for the writer: past it a
+/// copy could not be read back, and the graph is stored as quads).
+pub(crate) fn blob_quad_within(
+    graph: &NamedNode,
+    triples: &[Triple],
+    max_bytes: usize,
+) -> Option<Quad> {
     let text = encode_text(triples);
     if text.len() > max_bytes {
         return None;
@@ -719,13 +718,18 @@ mod tests {
         assert!(blob_quad_within(&graph, &triples, text_len).is_some());
         assert!(blob_quad_within(&graph, &triples, text_len - 1).is_none());
         // What the writer does then: the graph's quads, read back without a copy.
+        let quads =
+            crate::store::writer::record_quads_within(&graph, triples.clone(), text_len - 1);
+        let as_quads: Vec<Quad> = triples
+            .iter()
+            .map(|t| t.clone().in_graph(GraphName::NamedNode(graph.clone())))
+            .collect();
+        assert_eq!(quads, as_quads);
         let store = CatalogStore::in_memory().expect("store");
-        for t in &triples {
-            store
-                .store
-                .insert(&t.clone().in_graph(GraphName::NamedNode(graph.clone())))
-                .expect("insert");
-        }
+        let mut writer = store.record_writer();
+        writer.push(quads).expect("queued");
+        writer.finish().expect("written");
+        assert!(store.record_copy(&graph).expect("read").is_none());
         assert!(store.graph_exists(graph.as_str()).expect("exists"));
         assert_eq!(store.graph_quads(graph.as_str()).expect("read").len(), 1);
         assert_eq!(store.collect_garbage().expect("gc"), 1);

@@ -332,7 +332,12 @@ mod tests {
                 LiteralRef::new_simple_literal("une description"),
             );
             let graph = oxigraph::model::NamedNode::new_unchecked(copied);
-            let copy = super::super::blob::blob_quad(&graph, &[triple]).expect("a copy");
+            let copy = super::super::blob::blob_quad_within(
+                &graph,
+                &[triple],
+                super::super::blob::MAX_TEXT_BYTES,
+            )
+            .expect("a copy");
             store.insert(&copy).expect("insert");
             let mut broken = copy.clone();
             broken.subject = oxigraph::model::NamedNode::new_unchecked(damaged).into();

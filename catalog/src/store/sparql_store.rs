@@ -26,14 +26,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::{CatalogStore, StoreError};
+use super::{CatalogStore, RecordWriter, StoreError};
 use crate::vocab::mv;
 
 /// The vocabulary graphs (`urn:moisson:vocab:{name}`), copied once.
 const VOCABULARY_GRAPHS: [&str; 3] = ["themes", "use-cases", "territories"];
 
-/// Quads added at once above which a sync loads them in bulk rather than in a transaction.
-const BULK_QUADS: usize = 50_000;
+/// Quads removed per transaction.
+const REMOVED_PER_TRANSACTION: usize = 50_000;
 
 /// A graph the caller computes and the SPARQL store holds as it is given.
 pub struct ExtraGraph {
@@ -209,15 +209,16 @@ impl SparqlStore {
             .copied()
             .filter(|g| !held.contains(*g))
             .collect();
-        let mut loader = Loader::new(&self.store);
+        // The harvest's writer: small syncs in a transaction, large ones in one bulk load.
+        let mut writer = RecordWriter::new(&self.store);
         for graph in &missing {
             // A record graph from its compact copy; a vocabulary graph quad by quad.
             let quads = catalog.graph_quads(graph)?;
             report.quads_added += quads.len();
-            loader.add(quads)?;
+            writer.push(quads)?;
             report.graphs_added += 1;
         }
-        loader.finish()?;
+        writer.finish()?;
         held.extend(missing.iter().map(|g| (*g).to_owned()));
 
         // Extra graphs: the triples that differ.
@@ -243,16 +244,16 @@ impl SparqlStore {
                 .collect();
             report.quads_removed += removed.len();
             report.quads_added += added.len();
-            for part in removed.chunks(BULK_QUADS) {
+            for part in removed.chunks(REMOVED_PER_TRANSACTION) {
                 let mut tx = self.store.start_transaction()?;
                 for quad in part {
                     tx.remove(quad);
                 }
                 tx.commit()?;
             }
-            let mut loader = Loader::new(&self.store);
-            loader.add(added)?;
-            loader.finish()?;
+            let mut writer = RecordWriter::new(&self.store);
+            writer.push(added)?;
+            writer.finish()?;
             *held = now;
         }
         if !report.is_empty() {
@@ -289,52 +290,6 @@ impl SparqlStore {
             out.insert(Triple::from(quad?));
         }
         Ok(out)
-    }
-}
-
-/// Adds quads in small transactions, or in one bulk load once there are many.
-struct Loader<'a> {
-    store: &'a Store,
-    pending: Vec<Quad>,
-    bulk: Option<oxigraph::store::BulkLoader<'a>>,
-}
-
-impl<'a> Loader<'a> {
-    fn new(store: &'a Store) -> Self {
-        Self {
-            store,
-            pending: Vec::new(),
-            bulk: None,
-        }
-    }
-
-    fn add(&mut self, quads: Vec<Quad>) -> Result<(), StoreError> {
-        self.pending.extend(quads);
-        if self.pending.len() >= BULK_QUADS {
-            // Bounded like a harvest's writer: two threads of 256 MB each.
-            let bulk = self.bulk.get_or_insert_with(|| {
-                self.store
-                    .bulk_loader()
-                    .with_num_threads(2)
-                    .with_max_memory_size_in_megabytes(256)
-            });
-            bulk.load_quads(std::mem::take(&mut self.pending))?;
-        }
-        Ok(())
-    }
-
-    fn finish(mut self) -> Result<(), StoreError> {
-        match self.bulk.take() {
-            Some(mut bulk) => {
-                bulk.load_quads(std::mem::take(&mut self.pending))?;
-                bulk.commit()?;
-            }
-            None if !self.pending.is_empty() => {
-                self.store.extend(std::mem::take(&mut self.pending))?;
-            }
-            None => {}
-        }
-        Ok(())
     }
 }
 

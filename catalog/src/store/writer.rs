@@ -19,7 +19,16 @@ const BULK_THRESHOLD: usize = 50_000;
 /// compact copy (see [`super::blob`]), or, when the copy would be too large to read back,
 /// the graph's quads.
 fn record_quads(graph: &NamedNode, triples: Vec<Triple>) -> Vec<Quad> {
-    if let Some(copy) = super::blob::blob_quad(graph, &triples) {
+    record_quads_within(graph, triples, super::blob::MAX_TEXT_BYTES)
+}
+
+/// [`record_quads`], copies of more than `max_bytes` of text refused.
+pub(crate) fn record_quads_within(
+    graph: &NamedNode,
+    triples: Vec<Triple>,
+    max_bytes: usize,
+) -> Vec<Quad> {
+    if let Some(copy) = super::blob::blob_quad_within(graph, &triples, max_bytes) {
         return vec![copy];
     }
     let graph_name = GraphName::NamedNode(graph.clone());
