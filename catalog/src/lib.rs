@@ -45,6 +45,6 @@ pub use store::{
     recover_interrupted_compaction, source_catalog_iri, writable_term, ActiveRecord,
     ActiveSnapshot, Assigned, CatalogStore, CompactReport, DatasetView, DistributionView,
     ExportFormat, ExportWriter, ExtraGraph, FederatedWriter, HarvestCommit, HarvestWriter,
-    RecordEntry, RecordState, RecordWriter, Registry, SourceCounts, SparqlStore, StoreError,
-    SyncReport, WriterStats,
+    PatternStats, RecordEntry, RecordState, RecordWriter, Registry, SourceCounts, SparqlStore,
+    StoreError, SyncReport, WriterStats,
 };

@@ -128,7 +128,8 @@ async fn main_api_answers() {
     }
 }
 
-/// SPARQL answers in each result syntax, over the active records and the classification.
+/// SPARQL answers in each result syntax, over the default graph: the active records as
+/// their producers published them (Moisson's classification is a named graph of its own).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sparql_answers() {
     let sandbox = harvested().await;

@@ -17,17 +17,25 @@
 //!   rebuilds it from the record store. A sync adds and removes only what differs.
 //! - Readers in other processes open it read-only and are stamped with
 //!   [`SparqlStore::generation`], which moves after every sync that changed something.
+//! - Its [`PatternStats`] (quads per predicate, resources per class, over every graph) are
+//!   kept by each sync, written beside it (`{dir}.stats.json`) before the generation
+//!   moves, and read by read-only opens. They are a planning hint: a missing or stale file
+//!   makes queries slower, never wrong.
 
-use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, Triple};
+use oxigraph::model::{
+    GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term, Triple,
+};
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
-use std::collections::HashSet;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::{CatalogStore, StoreError};
-use crate::vocab::mv;
+use crate::vocab::{mv, rdf};
 
 /// The vocabulary graphs (`urn:moisson:vocab:{name}`), copied once.
 const VOCABULARY_GRAPHS: [&str; 3] = ["themes", "use-cases", "territories"];
@@ -68,6 +76,91 @@ impl SyncReport {
     }
 }
 
+/// How many quads each predicate has and how many `rdf:type` quads each class has, over
+/// every graph of the SPARQL store: what a query planner needs to choose between a loop of
+/// index lookups and a hash join (oxigraph's own planner has no statistics).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatternStats {
+    /// Quads per predicate IRI.
+    pub predicates: HashMap<String, u64>,
+    /// `rdf:type` quads per class IRI.
+    pub classes: HashMap<String, u64>,
+}
+
+impl PatternStats {
+    /// Quads with predicate `iri` (0 when none).
+    pub fn predicate(&self, iri: &str) -> u64 {
+        self.predicates.get(iri).copied().unwrap_or(0)
+    }
+
+    /// `rdf:type` quads with class `iri` (0 when none).
+    pub fn class(&self, iri: &str) -> u64 {
+        self.classes.get(iri).copied().unwrap_or(0)
+    }
+
+    fn add(&mut self, quad: QuadRef<'_>) {
+        *self
+            .predicates
+            .entry(quad.predicate.as_str().to_owned())
+            .or_default() += 1;
+        if let (rdf::TYPE, oxigraph::model::TermRef::NamedNode(class)) =
+            (quad.predicate.as_str(), quad.object)
+        {
+            *self.classes.entry(class.as_str().to_owned()).or_default() += 1;
+        }
+    }
+
+    fn remove(&mut self, quad: QuadRef<'_>) {
+        let down = |map: &mut HashMap<String, u64>, key: &str| {
+            if let Some(n) = map.get_mut(key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    map.remove(key);
+                }
+            }
+        };
+        down(&mut self.predicates, quad.predicate.as_str());
+        if let (rdf::TYPE, oxigraph::model::TermRef::NamedNode(class)) =
+            (quad.predicate.as_str(), quad.object)
+        {
+            down(&mut self.classes, class.as_str());
+        }
+    }
+
+    /// Counts what `store` holds (two grouped scans of its quads, on its term ids).
+    fn read(store: &Store) -> Result<Self, StoreError> {
+        let count = |query: &str| -> Result<HashMap<String, u64>, StoreError> {
+            let results = SparqlEvaluator::new()
+                .parse_query(query)
+                .map_err(|e| StoreError::Crashed(format!("statistics query: {e}")))?
+                .on_store(store)
+                .execute()
+                .map_err(|e| StoreError::Crashed(format!("statistics query: {e}")))?;
+            let mut out = HashMap::new();
+            if let QueryResults::Solutions(rows) = results {
+                for row in rows {
+                    let row = row.map_err(|e| StoreError::Crashed(format!("statistics: {e}")))?;
+                    if let (Some(Term::NamedNode(key)), Some(Term::Literal(n))) =
+                        (row.get("k"), row.get("n"))
+                    {
+                        out.insert(key.as_str().to_owned(), n.value().parse().unwrap_or(0));
+                    }
+                }
+            }
+            Ok(out)
+        };
+        Ok(Self {
+            predicates: count(
+                "SELECT ?k (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?k ?o } } GROUP BY ?k",
+            )?,
+            classes: count(&format!(
+                "SELECT ?k (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s <{}> ?k }} }} GROUP BY ?k",
+                rdf::TYPE
+            ))?,
+        })
+    }
+}
+
 /// What the last sync of this process left: the keys it was made at and the graphs the
 /// store holds (read from the store at the first sync).
 #[derive(Default)]
@@ -78,13 +171,19 @@ struct Synced {
     graphs: Option<HashSet<String>>,
     /// The triples of each extra graph held.
     extra: Vec<(NamedNode, HashSet<Triple>)>,
+    /// The statistics of what the store holds (read from the store at the first sync).
+    stats: Option<PatternStats>,
 }
 
 /// The SPARQL store (see the module's invariants). Cheap to clone: clones share it.
 #[derive(Clone)]
 pub struct SparqlStore {
     store: Store,
+    /// Its folder (none in memory): the statistics file sits beside it.
+    dir: Option<PathBuf>,
     read_only: bool,
+    /// The statistics a read-only open found beside the store.
+    read_stats: Option<Arc<PatternStats>>,
     generation: Arc<AtomicU64>,
     synced: Arc<Mutex<Synced>>,
 }
@@ -111,25 +210,58 @@ impl SparqlStore {
 
     /// Opens (or creates) the SPARQL store in `dir`, for syncing and querying.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        Ok(Self::over(Store::open(dir)?, false))
+        Ok(Self::over(Store::open(dir)?, Some(dir), false))
     }
 
     /// Opens the SPARQL store in `dir` for reading only, next to the process that syncs
     /// it: it sees the graphs as they were when it opened (a compaction racing the open
     /// is retried, as for the record store).
     pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
-        Ok(Self::over(super::open_read_only_retrying(dir)?, true))
+        let mut store = Self::over(super::open_read_only_retrying(dir)?, Some(dir), true);
+        store.read_stats = std::fs::read(Self::stats_path(dir))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .map(Arc::new);
+        Ok(store)
     }
 
     /// A SPARQL store in memory (tests, and a record store in memory).
     pub fn in_memory() -> Result<Self, StoreError> {
-        Ok(Self::over(Store::new()?, false))
+        Ok(Self::over(Store::new()?, None, false))
     }
 
-    fn over(store: Store, read_only: bool) -> Self {
+    /// The names of the vocabulary graphs it holds.
+    pub fn vocabulary_graphs() -> Vec<NamedNode> {
+        VOCABULARY_GRAPHS
+            .iter()
+            .map(|v| NamedNode::new_unchecked(format!("{}{v}", mv::GRAPH_PREFIX)))
+            .collect()
+    }
+
+    /// The statistics file of the SPARQL store in `dir`: its sibling `{name}.stats.json`.
+    pub fn stats_path(dir: &Path) -> PathBuf {
+        let mut name = dir.file_name().unwrap_or_default().to_os_string();
+        name.push(".stats.json");
+        dir.with_file_name(name)
+    }
+
+    /// The statistics of what the store holds: those this process keeps when it syncs,
+    /// those found beside the store when opened read-only; none before the first sync or
+    /// when the file is missing.
+    pub fn stats(&self) -> Option<Arc<PatternStats>> {
+        if self.read_only {
+            return self.read_stats.clone();
+        }
+        let synced = self.synced.lock().ok()?;
+        synced.stats.clone().map(Arc::new)
+    }
+
+    fn over(store: Store, dir: Option<&Path>, read_only: bool) -> Self {
         Self {
             store,
+            dir: dir.map(Path::to_path_buf),
             read_only,
+            read_stats: None,
             generation: Arc::new(AtomicU64::new(0)),
             synced: Arc::new(Mutex::new(Synced::default())),
         }
@@ -184,7 +316,20 @@ impl SparqlStore {
         if synced.graphs.is_none() {
             synced.graphs = Some(self.held_graphs(&extra)?);
         }
-        let held = synced.graphs.as_mut().expect("read just above");
+        // Counted once a process; written even when this sync changes nothing, for a
+        // store synced before statistics were kept.
+        let counted = synced.stats.is_none();
+        if counted {
+            synced.stats = Some(PatternStats::read(&self.store)?);
+        }
+        let Synced {
+            graphs,
+            extra: extra_held,
+            stats,
+            ..
+        } = &mut *synced;
+        let held = graphs.as_mut().expect("read just above");
+        let stats = stats.as_mut().expect("read just above");
 
         // Record and vocabulary graphs: the wanted names, then the difference.
         let mut wanted: HashSet<&str> = snapshot.records.iter().map(|r| r.graph.as_str()).collect();
@@ -199,8 +344,16 @@ impl SparqlStore {
             .cloned()
             .collect();
         for graph in &gone {
-            self.store
-                .remove_named_graph(NamedNode::new_unchecked(graph.as_str()).as_ref())?;
+            let name = NamedNode::new_unchecked(graph.as_str());
+            for quad in self.store.quads_for_pattern(
+                None,
+                None,
+                None,
+                Some(GraphNameRef::NamedNode(name.as_ref())),
+            ) {
+                stats.remove(quad?.as_ref());
+            }
+            self.store.remove_named_graph(name.as_ref())?;
             held.remove(graph);
             report.graphs_removed += 1;
         }
@@ -214,6 +367,7 @@ impl SparqlStore {
             // A record graph from its compact copy; a vocabulary graph quad by quad.
             let quads = catalog.graph_quads(graph)?;
             report.quads_added += quads.len();
+            quads.iter().for_each(|q| stats.add(q.as_ref()));
             loader.add(quads)?;
             report.graphs_added += 1;
         }
@@ -222,16 +376,16 @@ impl SparqlStore {
 
         // Extra graphs: the triples that differ.
         for graph in extra {
-            let known = match synced.extra.iter().position(|(n, _)| *n == graph.name) {
+            let known = match extra_held.iter().position(|(n, _)| *n == graph.name) {
                 Some(i) => i,
                 None => {
                     let triples = self.graph_triples(&graph.name)?;
-                    synced.extra.push((graph.name.clone(), triples));
-                    synced.extra.len() - 1
+                    extra_held.push((graph.name.clone(), triples));
+                    extra_held.len() - 1
                 }
             };
             let now: HashSet<Triple> = graph.triples.into_iter().collect();
-            let held = &mut synced.extra[known].1;
+            let held = &mut extra_held[known].1;
             let name = GraphName::NamedNode(graph.name.clone());
             let removed: Vec<Quad> = held
                 .difference(&now)
@@ -243,6 +397,8 @@ impl SparqlStore {
                 .collect();
             report.quads_removed += removed.len();
             report.quads_added += added.len();
+            removed.iter().for_each(|q| stats.remove(q.as_ref()));
+            added.iter().for_each(|q| stats.add(q.as_ref()));
             for part in removed.chunks(BULK_QUADS) {
                 let mut tx = self.store.start_transaction()?;
                 for quad in part {
@@ -255,6 +411,9 @@ impl SparqlStore {
             loader.finish()?;
             *held = now;
         }
+        if counted || !report.is_empty() {
+            self.write_stats(stats);
+        }
         if !report.is_empty() {
             // Read-only opens replay the write-ahead log: leave it short.
             self.store.flush()?;
@@ -263,6 +422,21 @@ impl SparqlStore {
         synced.at = Some((snapshot.generation, key));
         report.millis = started.elapsed().as_millis() as u64;
         Ok(report)
+    }
+
+    /// Writes `stats` beside the store (a hint: a failure is logged, the sync goes on, and
+    /// readers plan without statistics).
+    fn write_stats(&self, stats: &PatternStats) {
+        let Some(dir) = &self.dir else { return };
+        let path = Self::stats_path(dir);
+        let partial = path.with_extension("json.partial");
+        let written = serde_json::to_vec(stats)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(&partial, bytes))
+            .and_then(|()| std::fs::rename(&partial, &path));
+        if let Err(e) = written {
+            tracing::warn!(path = %path.display(), error = %e, "sparql: statistics not written");
+        }
     }
 
     /// The record and vocabulary graphs the store holds (extra graphs left out).

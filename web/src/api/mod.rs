@@ -10,6 +10,7 @@ pub mod quality;
 pub mod sources;
 pub mod sparql;
 pub mod sparql_dataset;
+pub mod sparql_plan;
 pub mod sparql_worker;
 pub mod territories;
 pub mod validate;

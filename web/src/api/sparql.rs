@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use super::conneg::{identity_body, negotiate, not_acceptable};
+use super::{sparql_dataset, sparql_plan};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -470,10 +471,7 @@ pub(crate) fn evaluate(
     deadline: Instant,
 ) -> Result<Answer, ApiError> {
     let query = request.query.as_deref().unwrap_or_default();
-    // No SERVICE handler (oxigraph's HTTP client is not compiled in): a query never makes
-    // this server reach another address.
-    let mut prepared = SparqlEvaluator::new()
-        .with_cancellation_token(token)
+    let parsed = spargebra::SparqlParser::new()
         .parse_query(query)
         .map_err(|e| {
             let text = e.to_string();
@@ -483,9 +481,36 @@ pub(crate) fn evaluate(
                 ApiError::invalid_input(format!("invalid SPARQL query: {text}"))
             }
         })?;
+    // No FROM, FROM NAMED, `default-graph-uri` or `named-graph-uri`: the default graph is
+    // the union of the record graphs (the store's own default graph is empty; its other
+    // graphs are left out by the rewrite of `sparql_plan`). A query naming graphs gets
+    // what it names, and with FROM NAMED alone, the union of every graph as default.
+    let names_graphs = !request.default_graphs.is_empty()
+        || !request.named_graphs.is_empty()
+        || parsed_dataset(&parsed).is_some();
+    let non_record = sparql_dataset::non_record_graphs();
+    let stats = sparql.stats();
+    let count = |predicate: &NamedNode, object: &oxigraph::model::Term, cap: u64| {
+        sparql
+            .oxigraph()
+            .quads_for_pattern(None, Some(predicate.as_ref()), Some(object.as_ref()), None)
+            .take(cap as usize)
+            .count() as u64
+    };
+    let planned = sparql_plan::plan(
+        parsed,
+        &sparql_plan::PlanInputs {
+            non_record: (!names_graphs).then_some(non_record),
+            stats: stats.as_deref(),
+            count: &count,
+        },
+    );
+    // No SERVICE handler (oxigraph's HTTP client is not compiled in): a query never makes
+    // this server reach another address.
+    let mut prepared = SparqlEvaluator::new()
+        .with_cancellation_token(token)
+        .for_query(planned.query);
     set_dataset(prepared.dataset_mut(), request)?;
-    // No FROM and no `default-graph-uri`: the default graph is the union of every graph
-    // the SPARQL store holds (the store's own default graph is empty).
     if prepared
         .dataset()
         .default_graph_graphs()
@@ -616,6 +641,16 @@ fn set_dataset(
         dataset.set_available_named_graphs(graphs);
     }
     Ok(())
+}
+
+/// The `FROM` / `FROM NAMED` clauses of `query`.
+fn parsed_dataset(query: &spargebra::Query) -> Option<&spargebra::algebra::QueryDataset> {
+    match query {
+        spargebra::Query::Select { dataset, .. }
+        | spargebra::Query::Construct { dataset, .. }
+        | spargebra::Query::Describe { dataset, .. }
+        | spargebra::Query::Ask { dataset, .. } => dataset.as_ref(),
+    }
 }
 
 /// Picks a format among `offered` by `?format=` or `Accept`.

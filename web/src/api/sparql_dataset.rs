@@ -7,15 +7,53 @@
 //!   document (a dataset, its duplicates merged), `dcat:theme` for its themes and use
 //!   cases and `dct:spatial` for its territories, exactly as `/api/themes` counts them.
 
-use moisson_catalog::vocab::{dcat, dct, vocabularies};
+use super::sparql_plan::NonRecordGraphs;
+use moisson_catalog::vocab::{dcat, dct, rdf, vocabularies, VOCABULARY_FILES};
 use moisson_catalog::{CatalogStore, ExtraGraph, SparqlStore, StoreError, SyncReport};
 use moisson_search::SearchIndex;
-use oxigraph::model::{NamedNode, Triple};
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{NamedNode, Term, Triple};
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The IRI of the classification graph.
 pub const CLASSIFICATION_GRAPH: &str = "urn:moisson:classification";
+
+/// The graphs of the SPARQL store that are not record graphs (the classification and the
+/// vocabularies, left out of the default graph), with the predicates and classes their
+/// triples use: read once from the embedded vocabulary files and the classification's
+/// two predicates.
+pub fn non_record_graphs() -> &'static NonRecordGraphs {
+    static GRAPHS: OnceLock<NonRecordGraphs> = OnceLock::new();
+    GRAPHS.get_or_init(|| {
+        let mut graphs = SparqlStore::vocabulary_graphs();
+        graphs.push(NamedNode::new_unchecked(CLASSIFICATION_GRAPH));
+        let mut predicates: HashSet<String> = [dcat::THEME, dct::SPATIAL].map(str::to_owned).into();
+        let mut classes = HashSet::new();
+        for (name, text) in VOCABULARY_FILES {
+            for triple in RdfParser::from_format(RdfFormat::Turtle).for_slice(text.as_bytes()) {
+                let Ok(triple) = triple else {
+                    // Embedded and tested: unreachable; if it were, every pattern would
+                    // be restricted (a variable predicate is).
+                    tracing::error!(vocabulary = name, "sparql: unreadable vocabulary");
+                    predicates.insert(String::new());
+                    continue;
+                };
+                if triple.predicate.as_str() == rdf::TYPE {
+                    if let Term::NamedNode(class) = &triple.object {
+                        classes.insert(class.as_str().to_owned());
+                    }
+                }
+                predicates.insert(triple.predicate.into_string());
+            }
+        }
+        NonRecordGraphs {
+            graphs,
+            predicates,
+            classes,
+        }
+    })
+}
 
 /// Returns the classification graph's triples, read from `index`: for each document
 /// (the first of an IRI only), `dcat:theme` for its themes and use cases and `dct:spatial`

@@ -57,6 +57,7 @@ pub(super) async fn state_for(
             })?;
             tracing::info!(dir = %sparql_dir.display(), "SPARQL is off: its store was removed");
         }
+        let _ = std::fs::remove_file(moisson_catalog::SparqlStore::stats_path(&sparql_dir));
         indexing
     });
     // The SPARQL store catches up in the background (the first sync of a large store
