@@ -593,6 +593,110 @@ mod tests {
             .sum()
     }
 
+    /// Writes record graph `n` of source `a` (a dataset typed `dcat:Dataset` with `n + 1`
+    /// keywords) and commits it active, or withdraws it.
+    fn commit(catalog: &CatalogStore, upserts: &[usize], withdrawn: &[usize]) {
+        use crate::store::{HarvestCommit, RecordEntry, RecordState};
+        let entry = |n: usize, state| RecordEntry {
+            graph: format!("urn:moisson:record:a:{n}"),
+            source: "a".into(),
+            record_iri: format!("https://example.org/d/{n}"),
+            dataset_id: format!("id{n}"),
+            kind: crate::model::RecordKind::Dataset,
+            hash: format!("h{n}"),
+            page_url: "https://example.org/catalog".into(),
+            first_seen: "2026-01-01T00:00:00Z".into(),
+            last_changed: "2026-01-01T00:00:00Z".into(),
+            state,
+            withdrawn_at: None,
+        };
+        let writer = catalog.harvest_writer().unwrap();
+        for n in upserts {
+            let d = NamedNode::new_unchecked(format!("https://example.org/d/{n}"));
+            let mut triples = vec![Triple::new(
+                d.clone(),
+                NamedNode::new_unchecked(rdf::TYPE),
+                NamedNode::new_unchecked("http://www.w3.org/ns/dcat#Dataset"),
+            )];
+            triples.extend((0..=*n).map(|k| {
+                Triple::new(
+                    d.clone(),
+                    NamedNode::new_unchecked("http://www.w3.org/ns/dcat#keyword"),
+                    oxigraph::model::Literal::new_simple_literal(format!("mot {k}")),
+                )
+            }));
+            writer
+                .write_graph(
+                    &NamedNode::new_unchecked(format!("urn:moisson:record:a:{n}")),
+                    triples,
+                )
+                .unwrap();
+        }
+        writer.finish().unwrap();
+        let commit = HarvestCommit {
+            upserts: upserts
+                .iter()
+                .map(|n| entry(*n, RecordState::Active))
+                .chain(withdrawn.iter().map(|n| {
+                    let mut e = entry(*n, RecordState::Withdrawn);
+                    e.withdrawn_at = Some("2026-01-02T00:00:00Z".into());
+                    e
+                }))
+                .collect(),
+            ..HarvestCommit::default()
+        };
+        catalog.commit_harvest("a", commit).unwrap();
+    }
+
+    #[test]
+    fn statistics_follow_every_sync_and_reach_read_only_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = CatalogStore::in_memory().unwrap();
+        catalog.load_vocabularies().unwrap();
+        let sparql_dir = dir.path().join("store-sparql");
+        let sparql = SparqlStore::open(&sparql_dir).unwrap();
+        let recount = |s: &SparqlStore| PatternStats::read(s.oxigraph()).unwrap();
+        commit(&catalog, &[0, 1, 2], &[]);
+        sparql
+            .sync(&catalog, 1, || Ok(extra(vec![triple("a", "x")])))
+            .unwrap();
+        let stats = sparql.stats().unwrap();
+        assert_eq!(*stats, recount(&sparql));
+        assert_eq!(stats.class("http://www.w3.org/ns/dcat#Dataset"), 3);
+        assert_eq!(stats.predicate("http://www.w3.org/ns/dcat#keyword"), 6);
+        assert_eq!(stats.predicate("http://www.w3.org/ns/dcat#theme"), 1);
+        // A record withdrawn, one added, the classification changed: still exact.
+        commit(&catalog, &[3], &[1]);
+        sparql
+            .sync(&catalog, 2, || {
+                Ok(extra(vec![triple("b", "y"), triple("c", "y")]))
+            })
+            .unwrap();
+        let stats = sparql.stats().unwrap();
+        assert_eq!(*stats, recount(&sparql));
+        assert_eq!(stats.class("http://www.w3.org/ns/dcat#Dataset"), 3);
+        assert_eq!(
+            stats.predicate("http://www.w3.org/ns/dcat#keyword"),
+            1 + 3 + 4
+        );
+        assert_eq!(stats.predicate("http://www.w3.org/ns/dcat#theme"), 2);
+        // Written beside the store, read by a read-only open.
+        drop(sparql);
+        let reader = SparqlStore::open_read_only(&sparql_dir).unwrap();
+        assert_eq!(reader.stats().as_deref(), Some(&*stats));
+        // A store synced before statistics were kept gets its file at the next sync, even
+        // when nothing changed.
+        drop(reader);
+        std::fs::remove_file(SparqlStore::stats_path(&sparql_dir)).unwrap();
+        let sparql = SparqlStore::open(&sparql_dir).unwrap();
+        sparql
+            .sync(&catalog, 2, || {
+                Ok(extra(vec![triple("b", "y"), triple("c", "y")]))
+            })
+            .unwrap();
+        assert!(SparqlStore::stats_path(&sparql_dir).is_file());
+    }
+
     #[test]
     fn the_sparql_store_sits_beside_the_record_store() {
         assert_eq!(
