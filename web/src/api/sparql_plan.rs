@@ -77,6 +77,11 @@ impl NonRecordGraphs {
     }
 }
 
+/// At most this many patterns are counted for one query (each at most [`COUNT_CAP`]
+/// quads): planning stays a few milliseconds whatever the query text; patterns past it
+/// are not sized (left to oxigraph's plan).
+pub const MAX_COUNTS: usize = 8;
+
 /// What the planner knows of the store.
 pub struct PlanInputs<'a> {
     /// The graphs left out of the default graph; `None` when the query or the request
@@ -525,6 +530,9 @@ impl Planner<'_, '_> {
         if let Some(n) = self.counts.get(&key) {
             return Some(*n);
         }
+        if self.counts.len() >= MAX_COUNTS {
+            return None;
+        }
         let n = (self.inputs.count)(&key.0, &key.1, COUNT_CAP);
         self.counts.insert(key, n);
         Some(n)
@@ -798,6 +806,31 @@ mod tests {
         // A blank node is never moved into a subquery.
         let blank = "SELECT ?d WHERE { ?d a dcat:Dataset ; dct:publisher _:p . _:p ?x ?y }";
         assert_eq!(sub(blank), 0, "{}", text(blank));
+    }
+
+    #[test]
+    fn planning_counts_a_bounded_number_of_patterns() {
+        let stats = PatternStats::default();
+        let calls = std::cell::Cell::new(0);
+        let count = |_: &NamedNode, _: &Term, _: u64| {
+            calls.set(calls.get() + 1);
+            5_000
+        };
+        let patterns: String = (0..50)
+            .map(|i| format!("?d <https://example.org/p{i}> <https://example.org/o{i}> . "))
+            .collect();
+        let query = spargebra::SparqlParser::new()
+            .parse_query(&format!("SELECT (COUNT(*) AS ?n) WHERE {{ {patterns} }}"))
+            .unwrap();
+        plan(
+            query,
+            &PlanInputs {
+                non_record: None,
+                stats: Some(&stats),
+                count: &count,
+            },
+        );
+        assert_eq!(calls.get(), MAX_COUNTS);
     }
 
     #[test]
