@@ -19,6 +19,8 @@
 //! - [`ui`] — The French portal.
 
 pub mod api;
+/// The example queries of the `/sparql` page: (title, query).
+pub use ui::sparql::EXAMPLES as SPARQL_EXAMPLES;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -213,6 +213,37 @@ async fn sparql_is_read_only_and_sees_only_active_records() {
     assert_eq!(first_binding(&reply, "n"), "4");
 }
 
+/// Every example of the `/sparql` page answers rows over a harvested catalogue (the
+/// default graph holds only the records: labels and Moisson's themes are named graphs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_queries_of_the_sparql_page_answer_rows() {
+    let sandbox = Sandbox::start().await;
+    // As `serve` does at start (the labels the first example reads).
+    sandbox.store.load_vocabularies().expect("vocabularies");
+    sandbox.server.set(
+        "/ddt.ttl",
+        Route::Bytes(
+            format!(
+                "{}<https://ddt.example.org/jdd/2> dct:modified \"2026-11-30\"^^<http://www.w3.org/2001/XMLSchema#date> .\n",
+                turtle_catalogue(&[1, 2, 3], None, None)
+            )
+            .into_bytes(),
+            "text/turtle".into(),
+        ),
+    );
+    let source = sandbox.source("ddt-29", &sandbox.server.url("/ddt.ttl"));
+    sandbox.harvest(&source).await;
+    let app = sandbox.app();
+    for (title, query) in moisson_web::SPARQL_EXAMPLES {
+        let reply = get(&app, &format!("/sparql?query={}", encode(query)), &[]).await;
+        assert_eq!(reply.status, 200, "{title}: {}", reply.text());
+        let rows = reply.json()["results"]["bindings"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert!(rows > 0, "{title}: no rows");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sparql_counts_per_theme_agree_with_the_themes_api() {
     let sandbox = super::harvested_sandbox().await;

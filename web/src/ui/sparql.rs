@@ -15,14 +15,14 @@ use super::{fr, Page};
 const ROWS_SHOWN: usize = 500;
 
 /// Example queries: (title, query).
-const EXAMPLES: [(&str, &str); 3] = [
+pub const EXAMPLES: [(&str, &str); 3] = [
     (
         "Jeux de données par thème attribué par Moisson",
         "PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?theme ?label (COUNT(DISTINCT ?jeu) AS ?nombre) WHERE {
   GRAPH <urn:moisson:classification> { ?jeu dcat:theme ?theme }
-  ?theme skos:prefLabel ?label .
+  GRAPH ?vocabulaire { ?theme skos:prefLabel ?label }
 }
 GROUP BY ?theme ?label
 ORDER BY DESC(?nombre)",
@@ -107,9 +107,12 @@ pub(crate) fn render(query: Option<&str>, outcome: Option<Outcome>) -> Response 
                 section aria-labelledby="prefixes" {
                     h2 #prefixes { "Préfixes et graphes" }
                     p {
-                        "Le graphe " code { "urn:moisson:classification" }
-                        " contient les thèmes, cas d'usage et territoires attribués par Moisson ; "
-                        "les fiches moissonnées sont dans le graphe par défaut. Préfixes courants :"
+                        "Le graphe par défaut réunit les fiches moissonnées, telles que leurs "
+                        "producteurs les ont publiées. Le graphe " code { "urn:moisson:classification" }
+                        " contient les thèmes, cas d'usage et territoires attribués par Moisson, et les graphes "
+                        code { "urn:moisson:vocab:themes" } ", " code { "…:use-cases" } " et "
+                        code { "…:territories" } " leurs libellés : interrogez-les avec "
+                        code { "GRAPH" } ". Préfixes courants :"
                     }
                     pre.prefixes {
                         @for (prefix, iri) in PREFIXES { "PREFIX " (prefix) ": <" (iri) ">\n" }
