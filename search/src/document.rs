@@ -113,6 +113,34 @@ pub struct Summary {
     pub hvd: Option<moisson_catalog::hvd::HvdClaim>,
 }
 
+impl Summary {
+    /// What Moisson assigned this dataset: its concepts (themes, sub-themes, use cases) and
+    /// its places at every level (communes and EPCIs too), as `/catalog`, exports, dataset
+    /// pages and the SPARQL classification graph name them.
+    pub fn assigned(
+        &self,
+    ) -> (
+        impl Iterator<Item = &'static moisson_catalog::vocab::Concept> + '_,
+        impl Iterator<Item = moisson_catalog::vocab::places::Place> + '_,
+    ) {
+        let vocab = moisson_catalog::vocab::vocabularies();
+        let concepts = self
+            .themes
+            .iter()
+            .filter_map(|slug| vocab.themes.get(slug))
+            .chain(
+                self.use_cases
+                    .iter()
+                    .filter_map(|slug| vocab.use_cases.get(slug)),
+            );
+        let places = self
+            .territories
+            .iter()
+            .filter_map(|key| moisson_catalog::vocab::places::place(key));
+        (concepts, places)
+    }
+}
+
 /// A document ready to index.
 #[derive(Debug, Clone)]
 pub struct SearchDocument {

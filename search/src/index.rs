@@ -611,28 +611,11 @@ impl SearchIndex {
         let Some(summary) = self.summary_of(id)? else {
             return Ok(Assigned::default());
         };
-        let vocab = vocabularies();
-        let mut out = Assigned::default();
-        let concepts = summary
-            .themes
-            .iter()
-            .filter_map(|slug| vocab.themes.get(slug))
-            .chain(
-                summary
-                    .use_cases
-                    .iter()
-                    .filter_map(|slug| vocab.use_cases.get(slug)),
-            );
-        for c in concepts {
-            out.themes.push((c.iri.clone(), c.label.clone()));
-        }
-        // Every level: communes and EPCIs too, with INSEE/SIREN IRIs.
-        for key in &summary.territories {
-            if let Some(p) = moisson_catalog::vocab::places::place(key) {
-                out.territories.push((p.iri(), p.name.clone()));
-            }
-        }
-        Ok(out)
+        let (concepts, places) = summary.assigned();
+        Ok(Assigned {
+            themes: concepts.map(|c| (c.iri.clone(), c.label.clone())).collect(),
+            territories: places.map(|p| (p.iri(), p.name.clone())).collect(),
+        })
     }
 
     fn to_tantivy(&self, d: &SearchDocument) -> TantivyDocument {

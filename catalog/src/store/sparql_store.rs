@@ -175,8 +175,9 @@ struct Synced {
     graphs: Option<HashSet<String>>,
     /// The triples of each extra graph held.
     extra: Vec<(NamedNode, HashSet<Triple>)>,
-    /// The statistics of what the store holds (read from the store at the first sync).
-    stats: Option<PatternStats>,
+    /// The statistics of what the store holds (read from the store at the first sync);
+    /// shared with queries, copied by a sync only while one still holds them.
+    stats: Option<Arc<PatternStats>>,
 }
 
 /// The SPARQL store (see the module's invariants). Cheap to clone: clones share it.
@@ -257,7 +258,7 @@ impl SparqlStore {
             return self.read_stats.clone();
         }
         let synced = self.synced.lock().ok()?;
-        synced.stats.clone().map(Arc::new)
+        synced.stats.clone()
     }
 
     fn over(store: Store, dir: Option<&Path>, read_only: bool) -> Self {
@@ -324,7 +325,7 @@ impl SparqlStore {
         // store synced before statistics were kept.
         let counted = synced.stats.is_none();
         if counted {
-            synced.stats = Some(PatternStats::read(&self.store)?);
+            synced.stats = Some(Arc::new(PatternStats::read(&self.store)?));
         }
         let Synced {
             graphs,
@@ -333,15 +334,12 @@ impl SparqlStore {
             ..
         } = &mut *synced;
         let held = graphs.as_mut().expect("read just above");
-        let stats = stats.as_mut().expect("read just above");
+        let stats = Arc::make_mut(stats.as_mut().expect("read just above"));
 
         // Record and vocabulary graphs: the wanted names, then the difference.
         let mut wanted: HashSet<&str> = snapshot.records.iter().map(|r| r.graph.as_str()).collect();
-        let vocab: Vec<String> = VOCABULARY_GRAPHS
-            .iter()
-            .map(|v| format!("{}{v}", mv::GRAPH_PREFIX))
-            .collect();
-        wanted.extend(vocab.iter().map(String::as_str));
+        let vocab = Self::vocabulary_graphs();
+        wanted.extend(vocab.iter().map(NamedNode::as_str));
         let gone: Vec<String> = held
             .iter()
             .filter(|g| !wanted.contains(g.as_str()))
@@ -586,14 +584,9 @@ mod tests {
     }
 
     fn vocabulary_len(catalog: &CatalogStore) -> usize {
-        VOCABULARY_GRAPHS
+        SparqlStore::vocabulary_graphs()
             .iter()
-            .map(|v| {
-                catalog
-                    .graph_quads(&format!("{}{v}", mv::GRAPH_PREFIX))
-                    .unwrap()
-                    .len()
-            })
+            .map(|g| catalog.graph_quads(g.as_str()).unwrap().len())
             .sum()
     }
 

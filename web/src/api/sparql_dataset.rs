@@ -8,7 +8,7 @@
 //!   cases and `dct:spatial` for its territories, exactly as `/api/themes` counts them.
 
 use super::sparql_plan::NonRecordGraphs;
-use moisson_catalog::vocab::{dcat, dct, rdf, vocabularies, VOCABULARY_FILES};
+use moisson_catalog::vocab::{dcat, dct, rdf, VOCABULARY_FILES};
 use moisson_catalog::{CatalogStore, ExtraGraph, SparqlStore, StoreError, SyncReport};
 use moisson_search::SearchIndex;
 use oxigraph::io::{RdfFormat, RdfParser};
@@ -59,7 +59,6 @@ pub fn non_record_graphs() -> &'static NonRecordGraphs {
 /// (the first of an IRI only), `dcat:theme` for its themes and use cases and `dct:spatial`
 /// for its territories at every level, with the IRIs `/catalog` writes.
 fn classification_triples(index: &SearchIndex) -> Result<Vec<Triple>, moisson_search::SearchError> {
-    let vocab = vocabularies();
     let (theme, spatial) = (
         NamedNode::new_unchecked(dcat::THEME),
         NamedNode::new_unchecked(dct::SPATIAL),
@@ -73,22 +72,9 @@ fn classification_triples(index: &SearchIndex) -> Result<Vec<Triple>, moisson_se
         if !seen.insert(subject.as_str().to_owned()) {
             return;
         }
-        let themes = summary
-            .themes
-            .iter()
-            .filter_map(|t| vocab.themes.get(t))
-            .chain(
-                summary
-                    .use_cases
-                    .iter()
-                    .filter_map(|u| vocab.use_cases.get(u)),
-            )
-            .map(|c| (&theme, NamedNode::new_unchecked(c.iri.as_str())));
-        let places = summary
-            .territories
-            .iter()
-            .filter_map(|k| moisson_catalog::vocab::places::place(k))
-            .map(|p| (&spatial, NamedNode::new_unchecked(p.iri())));
+        let (concepts, places) = summary.assigned();
+        let themes = concepts.map(|c| (&theme, NamedNode::new_unchecked(c.iri.as_str())));
+        let places = places.map(|p| (&spatial, NamedNode::new_unchecked(p.iri())));
         for (predicate, object) in themes.chain(places) {
             triples.push(Triple::new(subject.clone(), predicate.clone(), object));
         }
