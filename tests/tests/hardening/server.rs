@@ -432,7 +432,10 @@ async fn issue_13_worst_sparql_queries_leave_the_server_alive_and_answering() {
             // oxigraph's join ordering would take minutes: refused at once, with the count.
             assert_eq!(reply.status, 400, "{name}: {}", reply.body);
             assert!(code.contains("triple patterns"), "{name}: {code}");
-            assert!(took < Duration::from_secs(2), "{name}: refused after {took:?}");
+            assert!(
+                took < Duration::from_secs(2),
+                "{name}: refused after {took:?}"
+            );
         }
         assert!(server.alive(), "the server died on {name}");
         // Its worker stopped computing when the answer came: killed (and replaced by one
