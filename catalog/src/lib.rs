@@ -43,8 +43,8 @@ pub use model::{
 pub use store::{
     catalog_record_iri, compact_store, dir_bytes, order_copies, record_graph_name,
     recover_interrupted_compaction, source_catalog_iri, writable_term, ActiveRecord,
-    ActiveSnapshot, Assigned, CatalogStore, CompactReport, DatasetView, DistributionView,
-    ExportFormat, ExportWriter, ExtraGraph, FederatedWriter, HarvestCommit, HarvestWriter,
-    PatternStats, RecordEntry, RecordState, RecordWriter, Registry, SourceCounts, SparqlStore,
-    StoreError, SyncReport, WriterStats,
+    ActiveSnapshot, Assigned, CatalogStore, CompactReport, DatasetView, DescribeSubject,
+    DistributionView, ExportFormat, ExportWriter, ExtraGraph, FederatedWriter, HarvestCommit,
+    HarvestWriter, PatternStats, RecordEntry, RecordState, RecordWriter, Registry, SourceCounts,
+    SparqlStore, StoreError, SyncReport, WriterStats,
 };

@@ -26,7 +26,7 @@ pub use compact::{compact_store, dir_bytes, recover_interrupted_compaction, Comp
 pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
 pub use federated::{catalog_record_iri, source_catalog_iri, Assigned, FederatedWriter};
 pub use registry::{order_copies, HarvestCommit, RecordEntry, RecordState, Registry, SourceCounts};
-pub use sparql_store::{ExtraGraph, PatternStats, SparqlStore, SyncReport};
+pub use sparql_store::{DescribeSubject, ExtraGraph, PatternStats, SparqlStore, SyncReport};
 pub use view::{DatasetView, DistributionView, SourceRef};
 pub use writable::writable_term;
 pub use writer::{HarvestWriter, RecordWriter, WriterStats};
