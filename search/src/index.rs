@@ -86,6 +86,9 @@ pub struct SearchIndex {
     /// Each segment's facet values in memory, for counting (see [`crate::facet_table`]);
     /// built when a searcher generation is warmed.
     pub(crate) facet_tables: Arc<FacetTables>,
+    /// Searches computing at once: one more than the cores, first come first served (see
+    /// [`crate::gate`]).
+    pub(crate) gate: crate::gate::Gate,
 }
 
 /// Answers (and facet counts) kept per searcher generation.
@@ -267,6 +270,7 @@ impl SearchIndex {
             dir,
             cache: crate::cache::SearchCache::new(CACHED_SEARCHES),
             facet_tables,
+            gate: crate::gate::Gate::per_core(),
         })
     }
 

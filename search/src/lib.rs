@@ -32,6 +32,7 @@ mod entries;
 pub mod eval;
 mod facet_table;
 mod filtered;
+mod gate;
 pub mod index;
 pub mod normalize;
 pub mod query;

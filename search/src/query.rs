@@ -143,6 +143,7 @@ impl SearchIndex {
         if let Some(answer) = self.cache.answer(generation, &answer_key) {
             return Ok((*answer).clone());
         }
+        let _pass = self.gate.enter();
         let mut filters = self.filter_clauses(&request.filters)?;
         let mut interpreted = Interpretation::default();
         for value in request.filters.get("territory").into_iter().flatten() {
@@ -221,6 +222,7 @@ impl SearchIndex {
         if let Some(facets) = self.cache.facets(generation, &key) {
             return Ok((*facets).clone());
         }
+        let _pass = self.gate.enter();
         let (_, _, counts) =
             self.run(&searcher, None, &[], Sort::Relevance, (0, 1), true, false)?;
         let facets = Arc::new(counts.map(|mut c| facet_values(&mut c)).unwrap_or_default());
