@@ -524,10 +524,10 @@ impl SparqlStore {
             numbers.dedup();
             let before = held.subjects.remove(subject.as_str()).unwrap_or_default();
             for &n in before.iter().filter(|n| numbers.binary_search(n).is_err()) {
-                change.remove(subject, &held.pairs[n as usize], stats);
+                change.write(false, subject, &held.pairs[n as usize], stats);
             }
             for &n in numbers.iter().filter(|n| before.binary_search(n).is_err()) {
-                change.add(subject, &held.pairs[n as usize], stats);
+                change.write(true, subject, &held.pairs[n as usize], stats);
             }
             next.insert(subject.as_str().into(), numbers.into_boxed_slice());
         };
@@ -536,7 +536,7 @@ impl SparqlStore {
         for (subject, numbers) in std::mem::take(&mut held.subjects) {
             let subject = NamedNode::new_unchecked(subject.into_string());
             for &n in numbers.iter() {
-                change.remove(&subject, &held.pairs[n as usize], stats);
+                change.write(false, &subject, &held.pairs[n as usize], stats);
             }
         }
         held.subjects = next;
@@ -622,8 +622,10 @@ impl ExtraChange<'_> {
         )
     }
 
-    fn add(
+    /// Adds (`add`) or removes one triple of the graph, counted in the statistics.
+    fn write(
         &mut self,
+        add: bool,
         subject: &NamedNode,
         pair: &(NamedNode, NamedNode),
         stats: &mut PatternStats,
@@ -632,31 +634,23 @@ impl ExtraChange<'_> {
             return;
         }
         let quad = self.quad(subject, pair);
-        stats.add(quad.as_ref());
-        self.counts.0 += 1;
-        if let Err(e) = self.loader.add(vec![quad]) {
-            self.failed = Some(e);
-        }
-    }
-
-    fn remove(
-        &mut self,
-        subject: &NamedNode,
-        pair: &(NamedNode, NamedNode),
-        stats: &mut PatternStats,
-    ) {
-        if self.failed.is_some() {
-            return;
-        }
-        let quad = self.quad(subject, pair);
-        stats.remove(quad.as_ref());
-        self.counts.1 += 1;
-        self.removed.push(quad);
-        if self.removed.len() >= BULK_QUADS {
-            let removed = std::mem::take(&mut self.removed);
-            if let Err(e) = self.sparql.remove_quads(&removed) {
-                self.failed = Some(e);
+        let written = if add {
+            stats.add(quad.as_ref());
+            self.counts.0 += 1;
+            self.loader.add(vec![quad])
+        } else {
+            stats.remove(quad.as_ref());
+            self.counts.1 += 1;
+            self.removed.push(quad);
+            if self.removed.len() >= BULK_QUADS {
+                let removed = std::mem::take(&mut self.removed);
+                self.sparql.remove_quads(&removed)
+            } else {
+                Ok(())
             }
+        };
+        if let Err(e) = written {
+            self.failed = Some(e);
         }
     }
 
