@@ -60,6 +60,13 @@ impl Gate {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The searches computing and those waiting for a pass, now.
+    pub(crate) fn load(&self) -> (u64, u64) {
+        let tickets = self.lock();
+        let inside = tickets.given - tickets.done;
+        (inside.min(self.width), inside.saturating_sub(self.width))
+    }
+
     /// Waits for this caller's turn (after every earlier caller got a pass).
     pub(crate) fn enter(&self) -> Pass<'_> {
         let mut tickets = self.lock();
@@ -116,11 +123,13 @@ mod tests {
             order.lock().unwrap().is_empty(),
             "nobody passes a full gate"
         );
+        assert_eq!(gate.load(), (held as u64, 6));
         drop(passes);
         for t in threads {
             t.join().unwrap();
         }
         let order = order.lock().unwrap().clone();
+        assert_eq!(gate.load(), (0, 0));
         (most.load(Ordering::SeqCst), order)
     }
 

@@ -274,6 +274,11 @@ impl SearchIndex {
         })
     }
 
+    /// The searches computing now and those waiting their turn (see [`crate::gate`]).
+    pub fn search_load(&self) -> (u64, u64) {
+        self.gate.load()
+    }
+
     /// Returns the directory of the index (`None` in memory).
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()

@@ -403,6 +403,15 @@ fn harvest_and_storage(state: &AppState) -> Result<String, ApiError> {
         "moisson_search_cache_total{{outcome=\"computed\"}} {}",
         cache.answer_misses.saturating_sub(cache.facet_hits)
     );
+    let (computing, waiting) = state.index.search_load();
+    header_lines(
+        &mut out,
+        "moisson_searches",
+        "gauge",
+        "Searches not answered from the cache: computing (at most one more than the cores) and waiting their turn.",
+    );
+    let _ = writeln!(out, "moisson_searches{{state=\"computing\"}} {computing}");
+    let _ = writeln!(out, "moisson_searches{{state=\"waiting\"}} {waiting}");
     Ok(out)
 }
 

@@ -158,6 +158,9 @@ async fn metrics_expose_harvests_requests_and_sizes() {
         1.0,
     );
     expect("moisson_index_documents", 5.0);
+    // Nothing searches while /metrics answers.
+    expect(r#"moisson_searches{state="computing"}"#, 0.0);
+    expect(r#"moisson_searches{state="waiting"}"#, 0.0);
     assert!(sample(&text, "moisson_store_size_bytes").is_some_and(|b| b > 0.0));
     assert!(sample(&text, "moisson_index_size_bytes").is_some_and(|b| b > 0.0));
     for family in [
