@@ -22,7 +22,9 @@
 //!   moves, and read by read-only opens. They are a planning hint: a missing or stale file
 //!   makes queries slower, never wrong.
 
-use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term};
+use oxigraph::model::{
+    GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef, Term,
+};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 use serde::{Deserialize, Serialize};
@@ -42,7 +44,8 @@ const VOCABULARY_GRAPHS: [&str; 3] = ["themes", "use-cases", "territories"];
 const BULK_QUADS: usize = 50_000;
 
 /// What an [`ExtraGraph`] is given to: each subject with its (predicate, object) pairs.
-pub type DescribeSubject<'s> = dyn FnMut(&NamedNode, &[(NamedNode, NamedNode)]) + 's;
+pub type DescribeSubject<'s> =
+    dyn FnMut(NamedNodeRef<'_>, &[(NamedNodeRef<'_>, NamedNodeRef<'_>)]) + 's;
 
 /// A graph the caller computes and the SPARQL store holds as it is given, subject by
 /// subject (a subject given twice keeps its first pairs): never the whole graph in memory.
@@ -247,6 +250,19 @@ impl SparqlStore {
             .collect()
     }
 
+    /// Removes the SPARQL store in `dir` and its statistics file beside it (derived data:
+    /// the next sync rebuilds both). Returns whether a store was there.
+    pub fn remove(dir: &Path) -> std::io::Result<bool> {
+        let existed = dir.is_dir();
+        if existed {
+            std::fs::remove_dir_all(dir)?;
+        }
+        match std::fs::remove_file(Self::stats_path(dir)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(existed),
+        }
+    }
+
     /// The statistics file of the SPARQL store in `dir`: its sibling `{name}.stats.json`.
     pub fn stats_path(dir: &Path) -> PathBuf {
         let mut name = dir.file_name().unwrap_or_default().to_os_string();
@@ -321,6 +337,29 @@ impl SparqlStore {
             return Ok(SyncReport::default());
         }
         let extra = extra()?;
+        match self.sync_held(&mut synced, catalog, &snapshot, extra) {
+            Ok(mut report) => {
+                synced.at = Some((snapshot.generation, key));
+                report.millis = started.elapsed().as_millis() as u64;
+                Ok(report)
+            }
+            Err(e) => {
+                // Part of the change may be written: what this process knows of the store
+                // (graphs held, extra graphs, statistics) is read again at the next sync.
+                *synced = Synced::default();
+                Err(e)
+            }
+        }
+    }
+
+    /// The sync itself, from what `synced` says the store holds (see [`Self::sync`]).
+    fn sync_held(
+        &self,
+        synced: &mut Synced,
+        catalog: &CatalogStore,
+        snapshot: &super::ActiveSnapshot,
+        extra: Vec<ExtraGraph<'_>>,
+    ) -> Result<SyncReport, StoreError> {
         let mut report = SyncReport::default();
         if synced.graphs.is_none() {
             synced.graphs = Some(self.held_graphs(&extra)?);
@@ -336,7 +375,7 @@ impl SparqlStore {
             extra: extra_held,
             stats,
             ..
-        } = &mut *synced;
+        } = synced;
         let held = graphs.as_mut().expect("read just above");
         let stats = Arc::make_mut(stats.as_mut().expect("read just above"));
 
@@ -381,7 +420,6 @@ impl SparqlStore {
         held.extend(missing.iter().map(|g| (*g).to_owned()));
 
         // Extra graphs: the triples that differ, subject by subject.
-        let mut failure = None;
         for graph in extra {
             let known = match extra_held.iter().position(|h| h.name == graph.name) {
                 Some(i) => i,
@@ -390,24 +428,9 @@ impl SparqlStore {
                     extra_held.len() - 1
                 }
             };
-            let changed = self.sync_extra(graph, &mut extra_held[known], stats);
-            match changed {
-                Ok((added, removed)) => {
-                    report.quads_added += added;
-                    report.quads_removed += removed;
-                }
-                Err(e) => {
-                    extra_held.remove(known);
-                    failure = Some(e);
-                    break;
-                }
-            }
-        }
-        if let Some(e) = failure {
-            // Part of it may be written: read it again from the store next time (the
-            // statistics are counted again from the store too).
-            synced.stats = None;
-            return Err(e);
+            let (added, removed) = self.sync_extra(graph, &mut extra_held[known], stats)?;
+            report.quads_added += added;
+            report.quads_removed += removed;
         }
         if counted || !report.is_empty() {
             self.write_stats(stats);
@@ -417,8 +440,6 @@ impl SparqlStore {
             self.store.flush()?;
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
-        synced.at = Some((snapshot.generation, key));
-        report.millis = started.elapsed().as_millis() as u64;
         Ok(report)
     }
 
@@ -470,7 +491,7 @@ impl SparqlStore {
             let quad = quad?;
             match (&quad.subject, &quad.object) {
                 (NamedOrBlankNode::NamedNode(subject), Term::NamedNode(object)) => {
-                    let number = held.number(&quad.predicate, object);
+                    let number = held.number(quad.predicate.as_ref(), object.as_ref());
                     match subjects.get_mut(subject.as_str()) {
                         Some(numbers) => numbers.push(number),
                         None => {
@@ -515,28 +536,29 @@ impl SparqlStore {
             failed: None,
         };
         let mut next: HashMap<Box<str>, Box<[u32]>> = HashMap::with_capacity(held.subjects.len());
-        let mut describe = |subject: &NamedNode, pairs: &[(NamedNode, NamedNode)]| {
-            if change.failed.is_some() || next.contains_key(subject.as_str()) {
-                return;
-            }
-            let mut numbers: Vec<u32> = pairs.iter().map(|(p, o)| held.number(p, o)).collect();
-            numbers.sort_unstable();
-            numbers.dedup();
-            let before = held.subjects.remove(subject.as_str()).unwrap_or_default();
-            for &n in before.iter().filter(|n| numbers.binary_search(n).is_err()) {
-                change.write(false, subject, &held.pairs[n as usize], stats);
-            }
-            for &n in numbers.iter().filter(|n| before.binary_search(n).is_err()) {
-                change.write(true, subject, &held.pairs[n as usize], stats);
-            }
-            next.insert(subject.as_str().into(), numbers.into_boxed_slice());
-        };
+        let mut describe =
+            |subject: NamedNodeRef<'_>, pairs: &[(NamedNodeRef<'_>, NamedNodeRef<'_>)]| {
+                if change.failed.is_some() || next.contains_key(subject.as_str()) {
+                    return;
+                }
+                let mut numbers: Vec<u32> = pairs.iter().map(|&(p, o)| held.number(p, o)).collect();
+                numbers.sort_unstable();
+                numbers.dedup();
+                let before = held.subjects.remove(subject.as_str()).unwrap_or_default();
+                for &n in before.iter().filter(|n| numbers.binary_search(n).is_err()) {
+                    change.write(false, subject, &held.pairs[n as usize], stats);
+                }
+                for &n in numbers.iter().filter(|n| before.binary_search(n).is_err()) {
+                    change.write(true, subject, &held.pairs[n as usize], stats);
+                }
+                next.insert(subject.as_str().into(), numbers.into_boxed_slice());
+            };
         (graph.describe)(&mut describe)?;
         // Subjects no longer described.
         for (subject, numbers) in std::mem::take(&mut held.subjects) {
-            let subject = NamedNode::new_unchecked(subject.into_string());
+            let subject = NamedNodeRef::new_unchecked(&subject);
             for &n in numbers.iter() {
-                change.write(false, &subject, &held.pairs[n as usize], stats);
+                change.write(false, subject, &held.pairs[n as usize], stats);
             }
         }
         held.subjects = next;
@@ -580,11 +602,11 @@ impl HeldExtra {
     }
 
     /// The number of pair (`predicate`, `object`), given one at its first use.
-    fn number(&mut self, predicate: &NamedNode, object: &NamedNode) -> u32 {
-        let by_predicate = match self.numbers.iter().position(|(p, _)| p == predicate) {
+    fn number(&mut self, predicate: NamedNodeRef<'_>, object: NamedNodeRef<'_>) -> u32 {
+        let by_predicate = match self.numbers.iter().position(|(p, _)| *p == predicate) {
             Some(i) => i,
             None => {
-                self.numbers.push((predicate.clone(), HashMap::new()));
+                self.numbers.push((predicate.into_owned(), HashMap::new()));
                 self.numbers.len() - 1
             }
         };
@@ -593,7 +615,8 @@ impl HeldExtra {
             return n;
         }
         let n = self.pairs.len() as u32;
-        self.pairs.push((predicate.clone(), object.clone()));
+        self.pairs
+            .push((predicate.into_owned(), object.into_owned()));
         objects.insert(object.as_str().to_owned(), n);
         n
     }
@@ -613,9 +636,13 @@ struct ExtraChange<'a> {
 }
 
 impl ExtraChange<'_> {
-    fn quad(&self, subject: &NamedNode, (predicate, object): &(NamedNode, NamedNode)) -> Quad {
+    fn quad(
+        &self,
+        subject: NamedNodeRef<'_>,
+        (predicate, object): &(NamedNode, NamedNode),
+    ) -> Quad {
         Quad::new(
-            subject.clone(),
+            subject.into_owned(),
             predicate.clone(),
             object.clone(),
             self.name.clone(),
@@ -626,7 +653,7 @@ impl ExtraChange<'_> {
     fn write(
         &mut self,
         add: bool,
-        subject: &NamedNode,
+        subject: NamedNodeRef<'_>,
         pair: &(NamedNode, NamedNode),
         stats: &mut PatternStats,
     ) {
@@ -637,7 +664,7 @@ impl ExtraChange<'_> {
         let written = if add {
             stats.add(quad.as_ref());
             self.counts.0 += 1;
-            self.loader.add(vec![quad])
+            self.loader.push(quad)
         } else {
             stats.remove(quad.as_ref());
             self.counts.1 += 1;
@@ -686,6 +713,16 @@ impl<'a> Loader<'a> {
 
     fn add(&mut self, quads: Vec<Quad>) -> Result<(), StoreError> {
         self.pending.extend(quads);
+        self.load_if_many()
+    }
+
+    /// Adds one quad (no vector of its own: an extra graph's sync adds millions).
+    fn push(&mut self, quad: Quad) -> Result<(), StoreError> {
+        self.pending.push(quad);
+        self.load_if_many()
+    }
+
+    fn load_if_many(&mut self) -> Result<(), StoreError> {
         if self.pending.len() >= BULK_QUADS {
             // Bounded like a harvest's writer: two threads of 256 MB each.
             let bulk = self.bulk.get_or_insert_with(|| {
@@ -744,7 +781,11 @@ mod tests {
             name: NamedNode::new_unchecked("urn:moisson:classification"),
             describe: Box::new(move |each| {
                 for (s, pairs) in &subjects {
-                    each(&NamedNode::new_unchecked(s.as_str()), pairs);
+                    let pairs: Vec<_> = pairs
+                        .iter()
+                        .map(|(p, o)| (p.as_ref(), o.as_ref()))
+                        .collect();
+                    each(NamedNodeRef::new_unchecked(s), &pairs);
                 }
                 Ok(())
             }),
@@ -920,6 +961,12 @@ mod tests {
             })
             .unwrap();
         assert!(SparqlStore::stats_path(&sparql_dir).is_file());
+        // Removing the store takes its statistics along.
+        drop(sparql);
+        assert!(SparqlStore::remove(&sparql_dir).unwrap());
+        assert!(!sparql_dir.try_exists().unwrap());
+        assert!(!SparqlStore::stats_path(&sparql_dir).try_exists().unwrap());
+        assert!(!SparqlStore::remove(&sparql_dir).unwrap());
     }
 
     #[test]
@@ -975,6 +1022,48 @@ mod tests {
             })
             .unwrap();
         assert_eq!((again.quads_added, again.quads_removed), (0, 0));
+    }
+
+    #[test]
+    fn after_a_failed_sync_the_next_one_reads_the_store_again() {
+        let catalog = CatalogStore::in_memory().unwrap();
+        let sparql = SparqlStore::in_memory().unwrap();
+        sparql
+            .sync(&catalog, 1, || {
+                Ok(extra(vec![triple("a", "x"), triple("b", "x")]))
+            })
+            .unwrap();
+        // The caller fails half-way through its description.
+        let failed = sparql.sync(&catalog, 2, || {
+            Ok(vec![ExtraGraph {
+                name: NamedNode::new_unchecked("urn:moisson:classification"),
+                describe: Box::new(|each| {
+                    let t = triple("a", "y");
+                    let (NamedOrBlankNode::NamedNode(s), Term::NamedNode(o)) =
+                        (t.subject, t.object)
+                    else {
+                        unreachable!()
+                    };
+                    each(s.as_ref(), &[(t.predicate.as_ref(), o.as_ref())]);
+                    Err(StoreError::Crashed("the index went away".into()))
+                }),
+            }])
+        });
+        assert!(failed.is_err());
+        assert!(!sparql.is_synced(&catalog, 2));
+        sparql
+            .sync(&catalog, 2, || {
+                Ok(extra(vec![triple("a", "y"), triple("c", "x")]))
+            })
+            .unwrap();
+        assert_eq!(
+            graph_triples(&sparql, "urn:moisson:classification"),
+            [triple("a", "y"), triple("c", "x")].into_iter().collect()
+        );
+        assert_eq!(
+            *sparql.stats().unwrap(),
+            PatternStats::read(sparql.oxigraph()).unwrap()
+        );
     }
 
     #[test]

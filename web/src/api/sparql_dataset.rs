@@ -14,7 +14,7 @@ use moisson_catalog::{
 };
 use moisson_search::SearchIndex;
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{NamedNode, Term};
+use oxigraph::model::{NamedNode, NamedNodeRef, Term};
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
@@ -66,19 +66,26 @@ fn describe_classification(
     each: &mut DescribeSubject<'_>,
 ) -> Result<(), moisson_search::SearchError> {
     let (theme, spatial) = (
-        NamedNode::new_unchecked(dcat::THEME),
-        NamedNode::new_unchecked(dct::SPATIAL),
+        NamedNodeRef::new_unchecked(dcat::THEME),
+        NamedNodeRef::new_unchecked(dct::SPATIAL),
     );
-    let mut pairs = Vec::new();
+    let mut places = Vec::new();
     index.for_each_summary(|summary| {
-        let Ok(subject) = NamedNode::new(summary.iri.as_str()) else {
+        let Ok(subject) = NamedNodeRef::new(summary.iri.as_str()) else {
             return;
         };
-        let (concepts, places) = summary.assigned();
-        pairs.clear();
-        pairs.extend(concepts.map(|c| (theme.clone(), NamedNode::new_unchecked(c.iri.as_str()))));
-        pairs.extend(places.map(|p| (spatial.clone(), NamedNode::new_unchecked(p.iri()))));
-        each(&subject, &pairs);
+        let (concepts, assigned_places) = summary.assigned();
+        places.clear();
+        places.extend(assigned_places.map(|p| p.iri()));
+        let pairs: Vec<_> = concepts
+            .map(|c| (theme, NamedNodeRef::new_unchecked(c.iri.as_str())))
+            .chain(
+                places
+                    .iter()
+                    .map(|p| (spatial, NamedNodeRef::new_unchecked(p))),
+            )
+            .collect();
+        each(subject, &pairs);
     })
 }
 

@@ -263,8 +263,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
     // The SPARQL store (derived like the index): its first sync, from scratch.
     let store_dir = crate::DataDir::new(&work).store();
     let sparql_dir = moisson_catalog::SparqlStore::dir_of(&store_dir);
-    let _ = std::fs::remove_dir_all(&sparql_dir);
-    let _ = std::fs::remove_file(moisson_catalog::SparqlStore::stats_path(&sparql_dir));
+    let _ = moisson_catalog::SparqlStore::remove(&sparql_dir);
     let sparql = moisson_catalog::SparqlStore::open(&sparql_dir)?;
     steps.push(sparql_step("SPARQL store sync", &store, &index, &sparql).await?);
     // A revision of the catalogue: 1 % of the datasets changed.

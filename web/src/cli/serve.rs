@@ -48,16 +48,15 @@ pub(super) async fn state_for(
         indexing.with_sparql(moisson_catalog::SparqlStore::open(&sparql_dir)?)
     } else {
         // Derived data nobody will read: its disk goes back to the operator.
-        if sparql_dir.is_dir() {
-            std::fs::remove_dir_all(&sparql_dir).with_context(|| {
-                format!(
-                    "removing {} ([server] sparql = false)",
-                    sparql_dir.display()
-                )
-            })?;
+        let removed = moisson_catalog::SparqlStore::remove(&sparql_dir).with_context(|| {
+            format!(
+                "removing {} ([server] sparql = false)",
+                sparql_dir.display()
+            )
+        })?;
+        if removed {
             tracing::info!(dir = %sparql_dir.display(), "SPARQL is off: its store was removed");
         }
-        let _ = std::fs::remove_file(moisson_catalog::SparqlStore::stats_path(&sparql_dir));
         indexing
     });
     // The SPARQL store catches up in the background (the first sync of a large store
