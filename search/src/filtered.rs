@@ -33,13 +33,14 @@ use std::cmp::Reverse;
 use std::sync::Arc;
 
 use tantivy::collector::sort_key::NaturalComparator;
-use tantivy::collector::{Collector, TopNComputer};
+use tantivy::collector::{Collector, SegmentCollector, TopNComputer};
 use tantivy::query::{EnableScoring, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
 use crate::facet_table::{ones, set_bit, Bits, FacetTables, SegmentFacets, Tally};
-use crate::ranked::{merge_pages, RankKey};
+use crate::ranked::{merge_pages, RankKey, TopByScore};
 use crate::term_union::{single_term, ClauseScore, TermUnion, UnionWeight};
+use crate::words::Words;
 
 /// Unions of more clauses take the general path (2ᵏ tiers).
 pub(crate) const MAX_CLAUSES: usize = 6;
@@ -56,6 +57,8 @@ pub(crate) enum Order {
     Modified,
     /// Best quality first, then `order`.
     Quality,
+    /// By the words' score (with the filter unions'), then `order`: searches with words.
+    Score,
 }
 
 /// One filter, ready to give its documents in a segment.
@@ -83,16 +86,23 @@ impl Filter {
     }
 }
 
-/// Answers a search without words whose filters are `filters` in `order`, or `None` when
-/// the general path must (see the module documentation).
+/// Answers a search of `words` (if any) and `filters` in `order`, or `None` when the
+/// general path must (see the module documentation).
 pub(crate) fn run(
     searcher: &Searcher,
     tables: &Arc<FacetTables>,
+    words: Option<&Words>,
     filters: &[Box<dyn Query>],
     order: Order,
     (offset, limit): (usize, usize),
     with_facets: bool,
 ) -> tantivy::Result<Option<Answer>> {
+    let words = words.filter(|w| !w.is_empty());
+    // Scores come from words, tiers from a union without words.
+    match (order, words.is_some()) {
+        (Order::Score, false) | (Order::Tiers, true) => return Ok(None),
+        _ => {}
+    }
     // By relevance: the one union whose tiers rank.
     let ranking = if order == Order::Tiers {
         let mut unions = filters
@@ -111,22 +121,38 @@ pub(crate) fn run(
         None
     };
     let unscored = EnableScoring::disabled_from_searcher(searcher);
+    let by_score = order == Order::Score;
     let mut others = Vec::new();
+    // By score, the filter unions' scores count (a document holding two of the values
+    // asked, or the place itself rather than a wider one, ranks first).
+    let mut required: Vec<Box<dyn Weight>> = Vec::new();
     for (i, f) in filters.iter().enumerate() {
         if ranking.as_ref().is_some_and(|(at, _)| *at == i) {
             continue;
         }
-        others.push(match f.downcast_ref::<TermUnion>() {
-            Some(union) => Filter::Union(union.union_weight(unscored)?),
-            None => Filter::Other(f.weight(unscored)?, single_term(f.as_ref())),
-        });
+        match f.downcast_ref::<TermUnion>() {
+            Some(union) if by_score => {
+                let scoring = EnableScoring::enabled_from_searcher(searcher);
+                required.push(Box::new(union.union_weight(scoring)?));
+            }
+            Some(union) => others.push(Filter::Union(union.union_weight(unscored)?)),
+            None => others.push(Filter::Other(f.weight(unscored)?, single_term(f.as_ref()))),
+        }
     }
+    let matcher = match words {
+        Some(words) if by_score => {
+            Some(words.matcher(EnableScoring::enabled_from_searcher(searcher), required)?)
+        }
+        Some(words) => Some(words.matcher(unscored, required)?),
+        None => None,
+    };
     let facets = tables.collector();
     let end = offset.saturating_add(limit);
     let (mut count, mut counted) = (0u64, Vec::new());
     let mut tiered: Vec<Vec<(RankKey, DocAddress)>> = Vec::new();
     let mut dated: Vec<Vec<(DateKey, DocAddress)>> = Vec::new();
     let mut rated: Vec<Vec<(QualityKey, DocAddress)>> = Vec::new();
+    let mut scored: Vec<Vec<(RankKey, DocAddress)>> = Vec::new();
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
         let ord = ord as SegmentOrdinal;
         let table = tables.of(reader)?;
@@ -148,9 +174,23 @@ pub(crate) fn run(
         for filter in &others {
             and_with(&mut matches, &filter.docs(reader, &table)?);
         }
+        let mut scores = None;
+        if let Some(matcher) = &matcher {
+            if by_score {
+                let mut table = vec![0.0; reader.max_doc() as usize];
+                matcher.restrict(reader, &mut matches, Some(&mut table))?;
+                scores = Some(table);
+            } else {
+                matcher.restrict(reader, &mut matches, None)?;
+            }
+        }
         let found = ones(&matches);
         count += u64::from(found);
         match (&tiers, order) {
+            (_, Order::Score) => {
+                let scores = scores.as_deref().unwrap_or_default();
+                scored.push(best_scored(ord, reader, &matches, scores, end)?);
+            }
             (Some((clauses, scores)), _) => {
                 let bits: Vec<&[u64]> = clauses.iter().map(|c| c.bits.as_slice()).collect();
                 tiered.push(page_of(ord, reader, &matches, &bits, scores, end));
@@ -195,7 +235,9 @@ pub(crate) fn run(
             .map(|(_, a)| a)
             .collect()
     }
-    let page = if ranking.is_some() {
+    let page = if by_score {
+        addresses(scored, (offset, limit))
+    } else if ranking.is_some() {
         addresses(tiered, (offset, limit))
     } else if order == Order::Quality {
         addresses(rated, (offset, limit))
@@ -286,6 +328,26 @@ fn in_order<K: PartialOrd + Copy>(
         .into_iter()
         .map(|c| (c.sort_key, DocAddress::new(segment, c.doc)))
         .collect())
+}
+
+/// The best `end` of `matches` by `scores` (a score per document), equal scores by `order`.
+fn best_scored(
+    segment: SegmentOrdinal,
+    reader: &SegmentReader,
+    matches: &[u64],
+    scores: &[Score],
+    end: usize,
+) -> tantivy::Result<Vec<(RankKey, DocAddress)>> {
+    let mut top = TopByScore::new(0, end).for_segment(segment, reader)?;
+    for (w, &word) in matches.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let doc = w as DocId * 64 + bits.trailing_zeros();
+            top.collect(doc, scores.get(doc as usize).copied().unwrap_or(0.0));
+            bits &= bits - 1;
+        }
+    }
+    Ok(top.harvest())
 }
 
 /// The documents of `scorer` as a bit set.
@@ -470,6 +532,7 @@ mod tests {
                 let fast = run(
                     &searcher,
                     &tables,
+                    None,
                     filters,
                     Order::Tiers,
                     (offset, limit),
@@ -560,10 +623,17 @@ mod tests {
         for filters in &sorted_cases {
             for order in [Order::Modified, Order::Quality] {
                 for (offset, limit) in [(0, 20), (0, 1), (40, 20), (700, 50), (1_190, 20)] {
-                    let (count, page, _) =
-                        run(&searcher, &tables, filters, order, (offset, limit), false)
-                            .expect("run")
-                            .expect("an answer without words");
+                    let (count, page, _) = run(
+                        &searcher,
+                        &tables,
+                        None,
+                        filters,
+                        order,
+                        (offset, limit),
+                        false,
+                    )
+                    .expect("run")
+                    .expect("an answer without words");
                     let (n, expected) = general(filters, order, offset, limit);
                     assert_eq!(count, n, "count for {filters:?}");
                     assert_eq!(page, expected, "{order:?} {offset}+{limit} for {filters:?}");
@@ -572,13 +642,23 @@ mod tests {
         }
         // Two unions (the page would depend on both): the general path answers.
         let two = vec![commune(), commune()];
-        assert!(run(&searcher, &tables, &two, Order::Tiers, (0, 20), false)
-            .expect("run")
-            .is_none());
+        assert!(
+            run(&searcher, &tables, None, &two, Order::Tiers, (0, 20), false)
+                .expect("run")
+                .is_none()
+        );
         // The commune's own datasets come first.
-        let (_, first, _) = run(&searcher, &tables, &cases[0], Order::Tiers, (0, 20), false)
-            .expect("run")
-            .expect("answer");
+        let (_, first, _) = run(
+            &searcher,
+            &tables,
+            None,
+            &cases[0],
+            Order::Tiers,
+            (0, 20),
+            false,
+        )
+        .expect("run")
+        .expect("answer");
         let searcher_doc =
             |a: DocAddress| -> tantivy::TantivyDocument { searcher.doc(a).expect("doc") };
         for a in first {

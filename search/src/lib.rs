@@ -22,6 +22,7 @@
 //! - [`select`] — Selections for exports and SPARQL.
 //! - `term_union` — A filter matching any of several queries, evaluated once per segment into bit sets.
 //! - [`territory`] — Territory detection.
+//! - `words` — The words of a search, evaluated per segment into bit sets (and scores by document).
 
 pub mod analyzer;
 mod cache;
@@ -41,6 +42,7 @@ pub mod schema;
 pub mod select;
 mod term_union;
 pub mod territory;
+mod words;
 
 pub use cache::CacheStats;
 pub use classify::{classify, Assignment, Classification, SourceContext, SourceContexts};

@@ -25,6 +25,7 @@ use crate::normalize;
 use crate::ranked::TopByScore;
 use crate::term_union::TermUnion;
 use crate::territory::{dimension_of, SCOPE_DIMENSION};
+use crate::words::Words;
 use moisson_catalog::vocab::geography::NATIONAL;
 use moisson_catalog::vocab::places::{place, PlaceLevel};
 
@@ -164,7 +165,7 @@ impl SearchIndex {
         let text_query = self.text_query(&text, true);
         let mut result = self.run(
             &searcher,
-            text_query.as_deref(),
+            text_query.as_ref(),
             &filters,
             request.sort,
             (offset, page_size),
@@ -176,7 +177,7 @@ impl SearchIndex {
                 interpreted.relaxed = true;
                 result = self.run(
                     &searcher,
-                    Some(&*relaxed),
+                    Some(&relaxed),
                     &filters,
                     request.sort,
                     (offset, page_size),
@@ -237,29 +238,30 @@ impl SearchIndex {
     fn run(
         &self,
         searcher: &Searcher,
-        text: Option<&dyn Query>,
+        words: Option<&Words>,
         filters: &[Box<dyn Query>],
         sort: Sort,
         (offset, limit): (usize, usize),
         with_facets: bool,
         scored: bool,
     ) -> Result<(u64, Vec<DocAddress>, Option<Tally>), SearchError> {
-        // Without words: from bit sets, by a territory union's tiers of equal score, by date
-        // or by quality (see `crate::filtered`).
-        if text.is_none() {
-            let order = match (sort, scored) {
-                (Sort::Relevance, true) => filtered::Order::Tiers,
-                (Sort::Quality, _) => filtered::Order::Quality,
-                _ => filtered::Order::Modified,
-            };
-            let window = (offset, limit);
-            let tables = &self.facet_tables;
-            if let Some(answer) =
-                filtered::run(searcher, tables, filters, order, window, with_facets)?
-            {
-                return Ok(answer);
-            }
+        // From bit sets: words read once each, by the words' scores, a territory union's
+        // tiers of equal score, date or quality (see `crate::filtered`, `crate::words`).
+        let order = match (sort, words.is_some(), scored) {
+            (Sort::Relevance, true, _) => filtered::Order::Score,
+            (Sort::Relevance, false, true) => filtered::Order::Tiers,
+            (Sort::Quality, _, _) => filtered::Order::Quality,
+            _ => filtered::Order::Modified,
+        };
+        let window = (offset, limit);
+        let tables = &self.facet_tables;
+        if let Some(answer) =
+            filtered::run(searcher, tables, words, filters, order, window, with_facets)?
+        {
+            return Ok(answer);
         }
+        let text = words.map(Words::query);
+        let text = text.as_deref();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(t) = text {
             clauses.push((Occur::Must, t.box_clone()));
@@ -493,39 +495,31 @@ impl SearchIndex {
     }
 
     /// Builds the text query: every word must match (`all_words`) or any.
-    fn text_query(&self, text: &str, all_words: bool) -> Option<Box<dyn Query>> {
+    fn text_query(&self, text: &str, all_words: bool) -> Option<Words> {
         let mut analyzer = analyzer::french();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let occur = if all_words {
-            Occur::Must
-        } else {
-            Occur::Should
-        };
-        let (phrases, words) = split_phrases(text);
+        let mut words = Words::new(all_words);
+        let (phrases, plain) = split_phrases(text);
         for phrase in phrases {
             let tokens = analyzer::positioned_tokens(&mut analyzer, &phrase);
             match tokens.len() {
                 0 => {}
-                1 => clauses.push((occur, self.word_query(&tokens[0].1, &phrase, false))),
-                _ => clauses.push((occur, self.phrase_query(&tokens))),
+                1 => words.push(self.word_query(&tokens[0].1, &phrase, false)),
+                _ => words.push(self.phrase_query(&tokens)),
             }
         }
-        for word in words.iter().take(32) {
+        for word in plain.iter().take(32) {
             if let Some(prefix) = word.strip_suffix('*') {
                 let folded = moisson_catalog::vocab::text::normalize(prefix).replace(' ', "");
                 if folded.chars().count() >= 2 {
-                    clauses.push((occur, self.prefix_query(&folded)));
+                    words.push(self.prefix_query(&folded));
                 }
                 continue;
             }
             for token in analyzer::tokens(&mut analyzer, word) {
-                clauses.push((occur, self.word_query(&token, word, true)));
+                words.push(self.word_query(&token, word, true));
             }
         }
-        if clauses.is_empty() {
-            return None;
-        }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        (!words.is_empty()).then_some(words)
     }
 
     fn text_fields(&self) -> [(Field, f32); 4] {
@@ -543,8 +537,8 @@ impl SearchIndex {
     /// from 9, counted on the stem since edits apply to stems: « inondation » (stem
     /// « inond ») is 2 edits from « incendie » (« incend »), so tolerance on known words or
     /// on the word's length found every fire dataset for a flood query.
-    fn word_query(&self, token: &str, original: &str, fuzzy: bool) -> Box<dyn Query> {
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    fn word_query(&self, token: &str, original: &str, fuzzy: bool) -> Vec<Box<dyn Query>> {
+        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
         let letters = original
             .chars()
             .filter(|c| c.is_alphanumeric())
@@ -558,24 +552,18 @@ impl SearchIndex {
         let fuzzy = fuzzy && distance > 0 && !self.is_known(token);
         for (field, boost) in self.text_fields() {
             let term = Term::from_field_text(field, token);
-            alternatives.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                    boost,
-                )),
-            ));
+            alternatives.push(Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                boost,
+            )));
             if fuzzy && field != self.fields.description {
-                alternatives.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new(term, distance, true)),
-                        boost * 0.3,
-                    )),
-                ));
+                alternatives.push(Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new(term, distance, true)),
+                    boost * 0.3,
+                )));
             }
         }
-        Box::new(BooleanQuery::new(alternatives))
+        alternatives
     }
 
     /// Returns true when `token` is an exact term of some title, keywords or description.
@@ -592,37 +580,31 @@ impl SearchIndex {
     }
 
     /// A phrase over positioned tokens (stop words left gaps, as in the index).
-    fn phrase_query(&self, tokens: &[(usize, String)]) -> Box<dyn Query> {
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    fn phrase_query(&self, tokens: &[(usize, String)]) -> Vec<Box<dyn Query>> {
+        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
         for (field, boost) in self.text_fields() {
             let terms: Vec<(usize, Term)> = tokens
                 .iter()
                 .map(|(position, t)| (*position, Term::from_field_text(field, t)))
                 .collect();
-            alternatives.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(PhraseQuery::new_with_offset(terms)),
-                    boost,
-                )),
-            ));
+            alternatives.push(Box::new(BoostQuery::new(
+                Box::new(PhraseQuery::new_with_offset(terms)),
+                boost,
+            )));
         }
-        Box::new(BooleanQuery::new(alternatives))
+        alternatives
     }
 
-    fn prefix_query(&self, prefix: &str) -> Box<dyn Query> {
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    fn prefix_query(&self, prefix: &str) -> Vec<Box<dyn Query>> {
+        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
         for (field, boost) in self.text_fields() {
             let term = Term::from_field_text(field, prefix);
-            alternatives.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
-                    boost,
-                )),
-            ));
+            alternatives.push(Box::new(BoostQuery::new(
+                Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
+                boost,
+            )));
         }
-        Box::new(BooleanQuery::new(alternatives))
+        alternatives
     }
 }
 

@@ -1,0 +1,535 @@
+//! The words of a search, evaluated per segment into bit sets, with each match's score
+//! summed into a table by document when the page is by relevance.
+//!
+//! A search's words are a conjunction (or, relaxed, a disjunction) of words, each the union
+//! of its alternatives: its stem in each text field, typo-tolerant forms, a phrase in each
+//! field. tantivy evaluates that as an intersection of unions: the rarest word leads and
+//! every other word's union is sought to each candidate, refilling a window of every
+//! field's postings at each seek, and each window is scored whether its documents match or
+//! not (at 1,025,000 datasets, unions were a third of the server's time under load, another
+//! third counting facets per match). Here each word is read once, in order of cost, into a
+//! bit set restricted to the documents still possible (the filters' and the earlier words'):
+//! - a word with few such documents for its postings seeks each alternative to each of them
+//!   (a term's seek skips whole blocks);
+//! - any other word reads its alternatives' postings through, testing a bit per posting.
+//!
+//! The count, facets and pages by date or quality then come from the bit set (see
+//! `crate::filtered`); by relevance, the scores of the matches are read from the table.
+//!
+//! Invariants:
+//! - Matches equal those of the `BooleanQuery` of [`Words::query`] (and of the filters);
+//!   a match's score is the sum of the scores of the alternatives and clauses it matches,
+//!   as tantivy's sum of `Must` and `Should` clauses gives it (added in another order, so
+//!   equal up to rounding; a test compares pages, counts and facets with the general path).
+//! - Memory per search and segment: a bit per document for the matches and for the word
+//!   being read, and, by relevance, four bytes per document for the scores.
+
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, Scorer, Weight};
+use tantivy::{DocId, Score, SegmentReader, TERMINATED};
+
+use crate::facet_table::{ones, set_bit, Bits};
+
+/// A word whose possible documents are fewer than its postings divided by this is read by
+/// seeking each alternative to each of them (a seek costs tens of postings read through).
+const SEEK_RATIO: u64 = 32;
+
+/// The words of a search.
+pub(crate) struct Words {
+    /// Every word must match (`true`), or any.
+    all: bool,
+    /// Each word's alternatives.
+    words: Vec<Vec<Box<dyn Query>>>,
+}
+
+impl Words {
+    /// Words that must all match (`all`) or any of which must.
+    pub(crate) fn new(all: bool) -> Self {
+        Self {
+            all,
+            words: Vec::new(),
+        }
+    }
+
+    /// Adds a word matching any of `alternatives`, scored as the sum of those it matches.
+    pub(crate) fn push(&mut self, alternatives: Vec<Box<dyn Query>>) {
+        if !alternatives.is_empty() {
+            self.words.push(alternatives);
+        }
+    }
+
+    /// Whether there is no word.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The same search as one tantivy query: a `Must` (or `Should`) clause per word, each a
+    /// `BooleanQuery` of `Should` alternatives.
+    pub(crate) fn query(&self) -> Box<dyn Query> {
+        let occur = if self.all { Occur::Must } else { Occur::Should };
+        Box::new(BooleanQuery::new(
+            self.words
+                .iter()
+                .map(|alternatives| {
+                    let word: Box<dyn Query> = Box::new(BooleanQuery::new(
+                        alternatives
+                            .iter()
+                            .map(|a| (Occur::Should, a.box_clone()))
+                            .collect(),
+                    ));
+                    (occur, word)
+                })
+                .collect(),
+        ))
+    }
+
+    /// The weights of these words with `scoring`, and of `required`: clauses every match
+    /// also holds, whose scores add to the words' (a filter union ranking by relevance).
+    pub(crate) fn matcher(
+        &self,
+        scoring: EnableScoring<'_>,
+        required: Vec<Box<dyn Weight>>,
+    ) -> tantivy::Result<Matcher> {
+        let words = self
+            .words
+            .iter()
+            .map(|alternatives| {
+                alternatives
+                    .iter()
+                    .map(|a| a.weight(scoring))
+                    .collect::<tantivy::Result<Vec<_>>>()
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(Matcher {
+            all: self.all,
+            words,
+            required,
+        })
+    }
+}
+
+/// The words' weights of one search (see [`Words::matcher`]).
+pub(crate) struct Matcher {
+    all: bool,
+    words: Vec<Vec<Box<dyn Weight>>>,
+    required: Vec<Box<dyn Weight>>,
+}
+
+/// One word (or required clause) in one segment: its alternatives' scorers and their
+/// postings in all.
+struct Group {
+    scorers: Vec<Box<dyn Scorer>>,
+    cost: u64,
+    /// Part of the words, which may be any of several (relaxed), or required.
+    required: bool,
+}
+
+impl Matcher {
+    /// Keeps in `matches` (a bit per document of `reader`, the documents the filters let
+    /// through) the documents matching the words and the required clauses; with `scores`
+    /// (zero for every document at first), adds each match's score to its entry.
+    pub(crate) fn restrict(
+        &self,
+        reader: &SegmentReader,
+        matches: &mut Bits,
+        mut scores: Option<&mut [Score]>,
+    ) -> tantivy::Result<()> {
+        let mut groups = Vec::with_capacity(self.words.len() + self.required.len());
+        for word in &self.words {
+            groups.push(group(word.iter().map(|w| w.as_ref()), reader, self.all)?);
+        }
+        for clause in &self.required {
+            groups.push(group(std::iter::once(clause.as_ref()), reader, true)?);
+        }
+        // Required groups first (they only narrow), cheapest first; words any of which may
+        // match come last, each against the documents every required group let through.
+        groups.sort_by_key(|g| (!g.required, g.cost));
+        let mut any: Option<Bits> = None;
+        for mut g in groups {
+            let possible = ones(matches);
+            if possible == 0 {
+                break;
+            }
+            let found = read_group(&mut g, matches, scores.as_deref_mut(), possible);
+            if g.required {
+                for (m, f) in matches.iter_mut().zip(&found) {
+                    *m &= f;
+                }
+            } else {
+                let any = any.get_or_insert_with(|| vec![0u64; matches.len()]);
+                for (a, f) in any.iter_mut().zip(&found) {
+                    *a |= f;
+                }
+            }
+        }
+        if let Some(any) = any {
+            for (m, a) in matches.iter_mut().zip(&any) {
+                *m &= a;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn group<'a>(
+    weights: impl Iterator<Item = &'a dyn Weight>,
+    reader: &SegmentReader,
+    required: bool,
+) -> tantivy::Result<Group> {
+    let scorers = weights
+        .map(|w| w.scorer(reader, 1.0))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let cost = scorers.iter().map(|s| u64::from(s.size_hint())).sum();
+    Ok(Group {
+        scorers,
+        cost,
+        required,
+    })
+}
+
+/// The documents of `possible` (a bit set holding `count` documents) that `g` matches, and
+/// their scores added to `scores`.
+fn read_group(
+    g: &mut Group,
+    possible: &[u64],
+    mut scores: Option<&mut [Score]>,
+    count: u32,
+) -> Bits {
+    let mut found = vec![0u64; possible.len()];
+    if u64::from(count).saturating_mul(SEEK_RATIO) < g.cost {
+        for (w, &word) in possible.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let doc = w as DocId * 64 + bits.trailing_zeros();
+                bits &= bits - 1;
+                for s in g.scorers.iter_mut() {
+                    if s.doc() < doc {
+                        s.seek(doc);
+                    }
+                    if s.doc() == doc {
+                        set_bit(&mut found, doc);
+                        if let Some(scores) = scores.as_deref_mut() {
+                            scores[doc as usize] += s.score();
+                        }
+                    }
+                }
+            }
+        }
+        return found;
+    }
+    for s in g.scorers.iter_mut() {
+        let mut doc = s.doc();
+        while doc != TERMINATED {
+            let (w, bit) = ((doc / 64) as usize, doc % 64);
+            if possible.get(w).is_some_and(|p| p >> bit & 1 == 1) {
+                found[w] |= 1 << bit;
+                if let Some(scores) = scores.as_deref_mut() {
+                    scores[doc as usize] += s.score();
+                }
+            }
+            doc = s.advance();
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facet_table::{DimensionCounts, FacetTables};
+    use crate::filtered::{run, Order};
+    use crate::ranked::TopByScore;
+    use crate::schema::DIMENSIONS;
+    use crate::term_union::TermUnion;
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::{BoostQuery, FuzzyTermQuery, PhraseQuery, TermQuery};
+    use tantivy::schema::{
+        Facet, FacetOptions, Field, IndexRecordOption, Schema, FAST, STRING, TEXT,
+    };
+    use tantivy::{doc, DocAddress, Index, IndexWriter, Searcher, Term, Warmer};
+
+    struct Fixture {
+        index: Index,
+        title: Field,
+        description: Field,
+        facets: Field,
+    }
+
+    /// Three segments of 700 documents (one with deletions): titles and descriptions of a
+    /// few frequent and rare words in varying numbers and lengths, themes and places.
+    fn fixture() -> Fixture {
+        let mut builder = Schema::builder();
+        let title = builder.add_text_field("title", TEXT);
+        let description = builder.add_text_field("description", TEXT);
+        let facets = builder.add_facet_field("facets", FacetOptions::default());
+        let id = builder.add_text_field("id", STRING);
+        let order = builder.add_u64_field("order", FAST);
+        let modified = builder.add_i64_field("modified", FAST);
+        let quality = builder.add_f64_field("quality", FAST);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: IndexWriter = index
+            .writer_with_num_threads(1, 15_000_000)
+            .expect("writer");
+        let vocabulary = [
+            "eau",
+            "zones",
+            "humides",
+            "air",
+            "bruit",
+            "inondation",
+            "rare",
+            "plan",
+            "carte",
+        ];
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % n
+        };
+        for segment in 0..3u64 {
+            for n in 0..700u64 {
+                let key = ((segment * 700 + n) * 2_654_435_761) % (1 << 32);
+                let mut d = doc!(id => format!("{segment}-{n}"), order => key);
+                let text = |next: &mut dyn FnMut(u64) -> u64, words: u64| {
+                    (0..words)
+                        .map(|_| {
+                            // Frequent words often, "rare" seldom.
+                            let w = next(40) as usize;
+                            vocabulary[if w < 36 { w % 6 } else { 6 + w % 3 }]
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                let words = 1 + next(4);
+                d.add_text(title, text(&mut next, words));
+                let words = next(12);
+                d.add_text(description, text(&mut next, words));
+                if n % 9 != 0 {
+                    d.add_i64(modified, 1_600_000_000 + next(23) as i64 * 86_400);
+                }
+                if n % 7 != 0 {
+                    d.add_f64(quality, next(11) as f64 * 10.0);
+                }
+                for theme in ["eau", "air", "sol"] {
+                    if next(3) == 0 {
+                        d.add_facet(facets, Facet::from_path(["theme", theme]));
+                    }
+                }
+                let scope = ["29", "region-53", "region-11"][next(3) as usize];
+                d.add_facet(facets, Facet::from_path(["scope", scope]));
+                writer.add_document(d).expect("add");
+            }
+            writer.commit().expect("commit");
+        }
+        for gone in ["1-10", "1-4", "2-20", "2-5", "0-0"] {
+            writer.delete_term(Term::from_field_text(id, gone));
+        }
+        writer.commit().expect("commit");
+        Fixture {
+            index,
+            title,
+            description,
+            facets,
+        }
+    }
+
+    /// Every match of the general path with its score.
+    fn general_scores(searcher: &Searcher, query: &dyn Query) -> HashMap<DocAddress, Score> {
+        let all = TopDocs::with_limit(100_000).order_by_score();
+        searcher
+            .search(query, &all)
+            .expect("search")
+            .into_iter()
+            .map(|(s, a)| (a, s))
+            .collect()
+    }
+
+    #[test]
+    fn count_pages_and_facets_equal_those_of_the_general_path() {
+        let f = fixture();
+        let tables = Arc::new(FacetTables::with_frequent_min_docs("facets", 16));
+        let reader = f
+            .index
+            .reader_builder()
+            .warmers(vec![Arc::downgrade(&tables) as std::sync::Weak<dyn Warmer>])
+            .try_into()
+            .expect("reader");
+        let searcher = reader.searcher();
+        let word = |token: &str| -> Vec<Box<dyn Query>> {
+            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            for (field, boost) in [(f.title, 4.0), (f.description, 1.0)] {
+                let term = Term::from_field_text(field, token);
+                alternatives.push(Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    boost,
+                )));
+            }
+            alternatives
+        };
+        let typo = |token: &str| -> Vec<Box<dyn Query>> {
+            let term = Term::from_field_text(f.title, token);
+            vec![Box::new(BoostQuery::new(
+                Box::new(FuzzyTermQuery::new(term, 1, true)),
+                1.2,
+            ))]
+        };
+        let phrase = |a: &str, b: &str| -> Vec<Box<dyn Query>> {
+            [f.title, f.description]
+                .into_iter()
+                .map(|field| -> Box<dyn Query> {
+                    Box::new(PhraseQuery::new(vec![
+                        Term::from_field_text(field, a),
+                        Term::from_field_text(field, b),
+                    ]))
+                })
+                .collect()
+        };
+        let facet = |dim: &str, v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_facet(f.facets, &Facet::from_path([dim, v])),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let themes = || -> Box<dyn Query> {
+            let clauses: Vec<(Box<dyn Query>, bool)> = vec![
+                (facet("theme", "eau"), true),
+                (Box::new(BoostQuery::new(facet("theme", "air"), 2.0)), true),
+            ];
+            Box::new(TermUnion::new(clauses, Some(tables.clone())))
+        };
+        type Case = (Vec<Vec<Box<dyn Query>>>, bool, Vec<Box<dyn Query>>);
+        let cases: Vec<Case> = vec![
+            (vec![word("eau")], true, vec![]),
+            (vec![word("eau"), word("zones")], true, vec![]),
+            (vec![word("rare"), word("eau"), word("air")], true, vec![]),
+            (vec![word("bruit"), word("carte")], false, vec![]),
+            (vec![word("eau")], true, vec![facet("scope", "29")]),
+            (vec![word("humides"), word("air")], true, vec![themes()]),
+            (
+                vec![word("eau")],
+                false,
+                vec![themes(), facet("scope", "region-53")],
+            ),
+            (vec![typo("inondatio"), word("plan")], true, vec![]),
+            (vec![phrase("zones", "humides")], true, vec![themes()]),
+            (vec![word("absent")], true, vec![]),
+        ];
+        let mut compared = 0;
+        for (alternatives, all, filters) in &cases {
+            let mut words = Words::new(*all);
+            for a in alternatives {
+                words.push(a.iter().map(|q| q.box_clone()).collect());
+            }
+            let mut clauses = vec![(Occur::Must, words.query())];
+            clauses.extend(filters.iter().map(|q| (Occur::Must, q.box_clone())));
+            let query = BooleanQuery::new(clauses);
+            let scores = general_scores(&searcher, &query);
+            for order in [Order::Score, Order::Modified, Order::Quality] {
+                for (offset, limit) in [(0, 20), (20, 20), (0, 1), (300, 50)] {
+                    let (count, page, tally) = run(
+                        &searcher,
+                        &tables,
+                        Some(&words),
+                        filters,
+                        order,
+                        (offset, limit),
+                        true,
+                    )
+                    .expect("run")
+                    .expect("an answer from bit sets");
+                    let (n, expected, mut general_tally) = match order {
+                        Order::Score => {
+                            let top = TopByScore::new(offset, limit);
+                            let (n, page, tally) = searcher
+                                .search(&query, &(Count, top, tables.collector()))
+                                .expect("search");
+                            (n, page.into_iter().map(|(_, a)| a).collect(), tally)
+                        }
+                        _ => {
+                            let top = TopDocs::with_limit(limit).and_offset(offset);
+                            let page: Vec<DocAddress> = if order == Order::Quality {
+                                let top = top.tweak_score(|s: &SegmentReader| {
+                                    let key = crate::filtered::quality_key(s);
+                                    move |doc: DocId, _: Score| key(doc)
+                                });
+                                let found = searcher.search(&query, &top).expect("search");
+                                found.into_iter().map(|(_, a)| a).collect()
+                            } else {
+                                let top = top.tweak_score(|s: &SegmentReader| {
+                                    let key = crate::filtered::date_key(s);
+                                    move |doc: DocId, _: Score| key(doc)
+                                });
+                                let found = searcher.search(&query, &top).expect("search");
+                                found.into_iter().map(|(_, a)| a).collect()
+                            };
+                            let (n, tally) = searcher
+                                .search(&query, &(Count, tables.collector()))
+                                .expect("search");
+                            (n, page, tally)
+                        }
+                    };
+                    let what = format!("{order:?} {offset}+{limit} of case {compared}");
+                    assert_eq!(count, n as u64, "count, {what}");
+                    assert_eq!(page.len(), expected.len(), "page length, {what}");
+                    for (got, want) in page.iter().zip(&expected) {
+                        if got != want {
+                            // Scores added in another order: only near-ties may swap.
+                            let (a, b) = (scores[got], scores[want]);
+                            assert!(
+                                order == Order::Score && (a - b).abs() <= 1e-5 * b.abs(),
+                                "{got:?} ({a}) instead of {want:?} ({b}), {what}"
+                            );
+                        }
+                    }
+                    let mut tally = tally.expect("facets");
+                    for dim in DIMENSIONS {
+                        assert_eq!(
+                            tally.count_of(dim),
+                            general_tally.count_of(dim),
+                            "{dim}, {what}"
+                        );
+                    }
+                }
+            }
+            compared += 1;
+        }
+        assert_eq!(compared, cases.len());
+    }
+
+    #[test]
+    fn a_word_with_few_possible_documents_is_sought_not_read_through() {
+        let f = fixture();
+        let searcher = f.index.reader().expect("reader").searcher();
+        let reader = &searcher.segment_readers()[0];
+        let mut words = Words::new(true);
+        let term = Term::from_field_text(f.title, "eau");
+        words.push(vec![Box::new(TermQuery::new(
+            term,
+            IndexRecordOption::WithFreqs,
+        ))]);
+        let matcher = words
+            .matcher(EnableScoring::enabled_from_searcher(&searcher), Vec::new())
+            .expect("matcher");
+        // Two possible documents: both ways give the same matches and scores.
+        let sizes = (reader.max_doc() as usize).div_ceil(64);
+        let mut few = vec![0u64; sizes];
+        let mut everything = vec![u64::MAX; sizes];
+        set_bit(&mut few, 3);
+        set_bit(&mut few, 650);
+        let mut few_scores = vec![0.0; reader.max_doc() as usize];
+        let mut all_scores = vec![0.0; reader.max_doc() as usize];
+        matcher
+            .restrict(reader, &mut few, Some(&mut few_scores))
+            .expect("restrict");
+        matcher
+            .restrict(reader, &mut everything, Some(&mut all_scores))
+            .expect("restrict");
+        for doc in [3usize, 650] {
+            let matched = everything[doc / 64] >> (doc % 64) & 1;
+            assert_eq!(few[doc / 64] >> (doc % 64) & 1, matched, "doc {doc}");
+            assert_eq!(few_scores[doc], all_scores[doc], "doc {doc}");
+        }
+        assert!(ones(&few) <= 2);
+    }
+}
