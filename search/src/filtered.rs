@@ -40,7 +40,7 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader,
 use crate::facet_table::{ones, set_bit, Bits, FacetTables, SegmentFacets, Tally};
 use crate::ranked::{merge_pages, RankKey, TopByScore};
 use crate::term_union::{single_term, ClauseScore, TermUnion, UnionWeight};
-use crate::words::Words;
+use crate::words::{ScoreTable, Words};
 
 /// Unions of more clauses take the general path (2ᵏ tiers).
 pub(crate) const MAX_CLAUSES: usize = 6;
@@ -177,8 +177,8 @@ pub(crate) fn run(
         let mut scores = None;
         if let Some(matcher) = &matcher {
             if by_score {
-                let mut table = vec![0.0; reader.max_doc() as usize];
-                matcher.restrict(reader, &mut matches, Some(&mut table))?;
+                let mut table = ScoreTable::take(reader.max_doc() as usize);
+                matcher.restrict(reader, &mut matches, Some(table.as_mut_slice()))?;
                 scores = Some(table);
             } else {
                 matcher.restrict(reader, &mut matches, None)?;
@@ -188,7 +188,10 @@ pub(crate) fn run(
         count += u64::from(found);
         match (&tiers, order) {
             (_, Order::Score) => {
-                let scores = scores.as_deref().unwrap_or_default();
+                let scores = scores
+                    .as_ref()
+                    .map(ScoreTable::as_slice)
+                    .unwrap_or_default();
                 scored.push(best_scored(ord, reader, &matches, scores, end)?);
             }
             (Some((clauses, scores)), _) => {

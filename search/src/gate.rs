@@ -52,7 +52,12 @@ impl Gate {
     /// the cores, p99 77-78 ms at 368 answers/s; one wider, p99 75-81 ms at 399-429/s;
     /// no gate, p99 109-120 ms at 426-460/s).
     pub(crate) fn per_core() -> Self {
-        Self::new(std::thread::available_parallelism().map_or(1, |n| n.get()) + 1)
+        Self::new(Self::default_width())
+    }
+
+    /// The width of [`Gate::per_core`]: the machine's cores, plus one.
+    pub(crate) fn default_width() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get()) + 1
     }
 
     fn lock(&self) -> MutexGuard<'_, Tickets> {

@@ -25,7 +25,7 @@ use crate::normalize;
 use crate::ranked::TopByScore;
 use crate::term_union::TermUnion;
 use crate::territory::{dimension_of, SCOPE_DIMENSION};
-use crate::words::Words;
+use crate::words::{Alternative, Words};
 use moisson_catalog::vocab::geography::NATIONAL;
 use moisson_catalog::vocab::places::{place, PlaceLevel};
 
@@ -537,8 +537,8 @@ impl SearchIndex {
     /// from 9, counted on the stem since edits apply to stems: « inondation » (stem
     /// « inond ») is 2 edits from « incendie » (« incend »), so tolerance on known words or
     /// on the word's length found every fire dataset for a flood query.
-    fn word_query(&self, token: &str, original: &str, fuzzy: bool) -> Vec<Box<dyn Query>> {
-        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+    fn word_query(&self, token: &str, original: &str, fuzzy: bool) -> Vec<Alternative> {
+        let mut alternatives = Vec::new();
         let letters = original
             .chars()
             .filter(|c| c.is_alphanumeric())
@@ -552,15 +552,10 @@ impl SearchIndex {
         let fuzzy = fuzzy && distance > 0 && !self.is_known(token);
         for (field, boost) in self.text_fields() {
             let term = Term::from_field_text(field, token);
-            alternatives.push(Box::new(BoostQuery::new(
-                Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                boost,
-            )));
+            alternatives.push(Alternative::term(term.clone(), boost));
             if fuzzy && field != self.fields.description {
-                alternatives.push(Box::new(BoostQuery::new(
-                    Box::new(FuzzyTermQuery::new(term, distance, true)),
-                    boost * 0.3,
-                )));
+                let typo = Box::new(FuzzyTermQuery::new(term, distance, true));
+                alternatives.push(Alternative::other(typo, boost * 0.3));
             }
         }
         alternatives
@@ -580,29 +575,25 @@ impl SearchIndex {
     }
 
     /// A phrase over positioned tokens (stop words left gaps, as in the index).
-    fn phrase_query(&self, tokens: &[(usize, String)]) -> Vec<Box<dyn Query>> {
-        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+    fn phrase_query(&self, tokens: &[(usize, String)]) -> Vec<Alternative> {
+        let mut alternatives = Vec::new();
         for (field, boost) in self.text_fields() {
             let terms: Vec<(usize, Term)> = tokens
                 .iter()
                 .map(|(position, t)| (*position, Term::from_field_text(field, t)))
                 .collect();
-            alternatives.push(Box::new(BoostQuery::new(
-                Box::new(PhraseQuery::new_with_offset(terms)),
-                boost,
-            )));
+            let phrase = Box::new(PhraseQuery::new_with_offset(terms));
+            alternatives.push(Alternative::other(phrase, boost));
         }
         alternatives
     }
 
-    fn prefix_query(&self, prefix: &str) -> Vec<Box<dyn Query>> {
-        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+    fn prefix_query(&self, prefix: &str) -> Vec<Alternative> {
+        let mut alternatives = Vec::new();
         for (field, boost) in self.text_fields() {
             let term = Term::from_field_text(field, prefix);
-            alternatives.push(Box::new(BoostQuery::new(
-                Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
-                boost,
-            )));
+            let words = Box::new(FuzzyTermQuery::new_prefix(term, 0, false));
+            alternatives.push(Alternative::other(words, boost));
         }
         alternatives
     }
