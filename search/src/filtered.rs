@@ -429,29 +429,53 @@ fn page_of(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::facet_table::DimensionCounts;
     use crate::ranked::TopByScore;
     use crate::schema::DIMENSIONS;
     use tantivy::collector::Count;
     use tantivy::query::{BooleanQuery, BoostQuery, Occur, TermQuery};
-    use tantivy::schema::{Facet, FacetOptions, IndexRecordOption, Schema, FAST, STRING};
+    use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, FAST, STRING};
     use tantivy::{doc, Index, IndexWriter, Term, Warmer};
+
+    /// Adds the fields every fixture of searches from bit sets holds besides its own: the
+    /// document id, `order`, `modified` and `quality`.
+    pub(crate) fn key_fields(builder: &mut tantivy::schema::SchemaBuilder) -> [Field; 4] {
+        [
+            builder.add_text_field("id", STRING),
+            builder.add_u64_field("order", FAST),
+            builder.add_i64_field("modified", FAST),
+            builder.add_f64_field("quality", FAST),
+        ]
+    }
+
+    /// Asserts that `a` and `b` count the same values in every dimension.
+    pub(crate) fn assert_same_facets(
+        a: &mut dyn DimensionCounts,
+        b: &mut dyn DimensionCounts,
+        what: &str,
+    ) {
+        for dim in DIMENSIONS {
+            assert_eq!(a.count_of(dim), b.count_of(dim), "{dim} {what}");
+        }
+    }
+
+    /// A writer of one thread, for fixtures in memory.
+    pub(crate) fn fixture_writer(index: &Index) -> IndexWriter {
+        index
+            .writer_with_num_threads(1, 15_000_000)
+            .expect("writer")
+    }
 
     /// Three segments of 400 documents (one with deletions): a few of the commune's own,
     /// its EPCI's, département's and région's (scope), others elsewhere, with themes.
     fn fixture() -> (Index, tantivy::schema::Field, tantivy::schema::Field) {
         let mut builder = Schema::builder();
         let facets = builder.add_facet_field("facets", FacetOptions::default().set_stored());
-        let id = builder.add_text_field("id", STRING);
-        let order = builder.add_u64_field("order", FAST);
-        let modified = builder.add_i64_field("modified", FAST);
-        let quality = builder.add_f64_field("quality", FAST);
+        let [id, order, modified, quality] = key_fields(&mut builder);
         let index = Index::create_in_ram(builder.build());
-        let mut writer: IndexWriter = index
-            .writer_with_num_threads(1, 15_000_000)
-            .expect("writer");
+        let mut writer = fixture_writer(&index);
         for segment in 0..3u64 {
             for n in 0..400u64 {
                 // A hash-like order (distinct values, as the hash of distinct ids).
@@ -561,14 +585,8 @@ mod tests {
                 assert_eq!(count, n as u64, "count for {filters:?}");
                 let expected: Vec<DocAddress> = page.into_iter().map(|(_, a)| a).collect();
                 assert_eq!(addresses, expected, "page {offset}+{limit} for {filters:?}");
-                let mut fast_tally = fast_tally.expect("facets");
-                for dim in DIMENSIONS {
-                    assert_eq!(
-                        fast_tally.count_of(dim),
-                        tally.count_of(dim),
-                        "{dim} for {filters:?}"
-                    );
-                }
+                let what = format!("for {filters:?}");
+                assert_same_facets(&mut fast_tally.expect("facets"), &mut tally, &what);
             }
         }
         assert_eq!(fast_paths, 15);

@@ -11,7 +11,8 @@
 //! bit set restricted to the documents still possible (the filters' and the earlier words'):
 //! - a word with few such documents for its postings seeks each alternative to each of them
 //!   (a term's seek skips whole blocks);
-//! - any other word reads its alternatives' postings through, testing a bit per posting.
+//! - any other word reads its alternatives' postings through, testing a bit per posting (a
+//!   term by tantivy's own loop, `Weight::for_each`, its boost applied after).
 //!
 //! The count, facets and pages by date or quality then come from the bit set (see
 //! `crate::filtered`); by relevance, the scores of the matches are read from the table.
@@ -21,8 +22,10 @@
 //!   a match's score is the sum of the scores of the alternatives and clauses it matches,
 //!   as tantivy's sum of `Must` and `Should` clauses gives it (added in another order, so
 //!   equal up to rounding; a test compares pages, counts and facets with the general path).
-//! - Memory per search and segment: a bit per document for the matches and for the word
-//!   being read, and, by relevance, four bytes per document for the scores.
+//! - Memory per search and segment: a bit per document for the matches, for the word
+//!   being read and for the score entries written, and, by relevance, a score table of four
+//!   bytes per document, kept for the next searches (at most one per search computing at
+//!   once) and never cleared: only the entries this search wrote are read.
 
 use tantivy::query::{
     BooleanQuery, BoostQuery, EnableScoring, Occur, Query, Scorer, TermQuery, Weight,
@@ -414,19 +417,17 @@ impl Drop for ScoreTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facet_table::{DimensionCounts, FacetTables};
+    use crate::facet_table::FacetTables;
+    use crate::filtered::tests::{assert_same_facets, fixture_writer, key_fields};
     use crate::filtered::{run, Order};
     use crate::ranked::TopByScore;
-    use crate::schema::DIMENSIONS;
     use crate::term_union::TermUnion;
     use std::collections::HashMap;
     use std::sync::Arc;
     use tantivy::collector::{Count, TopDocs};
     use tantivy::query::{BoostQuery, FuzzyTermQuery, PhraseQuery, TermQuery};
-    use tantivy::schema::{
-        Facet, FacetOptions, Field, IndexRecordOption, Schema, FAST, STRING, TEXT,
-    };
-    use tantivy::{doc, DocAddress, Index, IndexWriter, Searcher, Term, Warmer};
+    use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, TEXT};
+    use tantivy::{doc, DocAddress, Index, Searcher, Term, Warmer};
 
     struct Fixture {
         index: Index,
@@ -442,14 +443,9 @@ mod tests {
         let title = builder.add_text_field("title", TEXT);
         let description = builder.add_text_field("description", TEXT);
         let facets = builder.add_facet_field("facets", FacetOptions::default());
-        let id = builder.add_text_field("id", STRING);
-        let order = builder.add_u64_field("order", FAST);
-        let modified = builder.add_i64_field("modified", FAST);
-        let quality = builder.add_f64_field("quality", FAST);
+        let [id, order, modified, quality] = key_fields(&mut builder);
         let index = Index::create_in_ram(builder.build());
-        let mut writer: IndexWriter = index
-            .writer_with_num_threads(1, 15_000_000)
-            .expect("writer");
+        let mut writer = fixture_writer(&index);
         let vocabulary = [
             "eau",
             "zones",
@@ -659,13 +655,7 @@ mod tests {
                         }
                     }
                     let mut tally = tally.expect("facets");
-                    for dim in DIMENSIONS {
-                        assert_eq!(
-                            tally.count_of(dim),
-                            general_tally.count_of(dim),
-                            "{dim}, {what}"
-                        );
-                    }
+                    assert_same_facets(&mut tally, &mut general_tally, &what);
                 }
             }
             compared += 1;
