@@ -1,4 +1,5 @@
-//! Searches without words, answered from bit sets instead of a loop over every match.
+//! Searches answered from bit sets instead of a loop over every match: without words,
+//! and with words once `crate::words` has narrowed the filters' bit set to their matches.
 //!
 //! Browsing (a theme, a use case, a territory, no words) is most of a portal's traffic, and
 //! without words tantivy scores, collects and counts every match one by one: a commune
@@ -13,7 +14,9 @@
 //!   term, whose score is the same for every match), so the matches fall into at most
 //!   2ᵏ − 1 tiers of equal score, filled best first, reading the `order` fast field only
 //!   for the tiers needed;
-//! - by date or quality (and by relevance without a union, which is by date): the
+//! - by relevance with words: the matches' scores, read from the table `crate::words`
+//!   wrote (`ranked.rs` keeps the best);
+//! - by date or quality (and by relevance without words or union, which is by date): the
 //!   segment's documents in that order, computed once per segment, walked until the page is
 //!   full, or, for a few matches, the matches alone put in order.
 //!
@@ -23,9 +26,9 @@
 //!   `Reverse(order)`), equal keys by document address): tests compare both. By
 //!   relevance, the key is the union's score (the other filters give every match the
 //!   same score).
-//! - Relevance under a union is answered only for filters holding exactly one union of at
-//!   most [`MAX_CLAUSES`] clauses of constant score: `run` answers `None` otherwise, and
-//!   the general path answers.
+//! - Relevance under a union without words is answered only for filters holding exactly
+//!   one union of at most [`MAX_CLAUSES`] clauses of constant score: `run` answers `None`
+//!   otherwise, and the general path answers. Searches with words are always answered.
 //! - Memory per search and segment: a few bit sets (a bit per document) and the page's
 //!   end entries twice; per segment, four bytes a document for each order used.
 
@@ -122,6 +125,12 @@ pub(crate) fn run(
     };
     let unscored = EnableScoring::disabled_from_searcher(searcher);
     let by_score = order == Order::Score;
+    // The words' weights, and the filter unions' when they rank.
+    let scoring = if by_score {
+        EnableScoring::enabled_from_searcher(searcher)
+    } else {
+        unscored
+    };
     let mut others = Vec::new();
     // By score, the filter unions' scores count (a document holding two of the values
     // asked, or the place itself rather than a wider one, ranks first).
@@ -131,19 +140,13 @@ pub(crate) fn run(
             continue;
         }
         match f.downcast_ref::<TermUnion>() {
-            Some(union) if by_score => {
-                let scoring = EnableScoring::enabled_from_searcher(searcher);
-                required.push(Box::new(union.union_weight(scoring)?));
-            }
+            Some(union) if by_score => required.push(Box::new(union.union_weight(scoring)?)),
             Some(union) => others.push(Filter::Union(union.union_weight(unscored)?)),
             None => others.push(Filter::Other(f.weight(unscored)?, single_term(f.as_ref()))),
         }
     }
     let matcher = match words {
-        Some(words) if by_score => {
-            Some(words.matcher(EnableScoring::enabled_from_searcher(searcher), required)?)
-        }
-        Some(words) => Some(words.matcher(unscored, required)?),
+        Some(words) => Some(words.matcher(scoring, required)?),
         None => None,
     };
     let facets = tables.collector();

@@ -50,7 +50,9 @@ impl Gate {
     /// out leaves its core idle for a moment, which one more search in flight fills
     /// (measured at 1,025,000 datasets, 16 clients on 2 cores, two runs each: as wide as
     /// the cores, p99 77-78 ms at 368 answers/s; one wider, p99 75-81 ms at 399-429/s;
-    /// no gate, p99 109-120 ms at 426-460/s).
+    /// no gate, p99 109-120 ms at 426-460/s; with searches of words from bit sets, two
+    /// wider gave more throughput and a longer tail: p99 58-61 ms at 607-665/s against
+    /// 52-53 ms at 613-643/s).
     pub(crate) fn per_core() -> Self {
         Self::new(Self::default_width())
     }

@@ -260,6 +260,8 @@ impl SearchIndex {
         {
             return Ok(answer);
         }
+        // Searches with words are always answered above; the general path is for filter
+        // unions the tiers cannot rank (two unions, too many clauses, varying scores).
         let text = words.map(Words::query);
         let text = text.as_deref();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();

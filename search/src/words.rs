@@ -154,7 +154,6 @@ impl Words {
             .collect();
         Ok(Matcher {
             all: self.all,
-            scoring: scoring.is_scoring_enabled(),
             words,
             required,
         })
@@ -171,7 +170,6 @@ struct Weighted {
 /// The words' weights of one search (see [`Words::matcher`]).
 pub(crate) struct Matcher {
     all: bool,
-    scoring: bool,
     words: Vec<Vec<Weighted>>,
     required: Vec<Weighted>,
 }
@@ -194,9 +192,9 @@ struct Group<'a> {
 
 impl Matcher {
     /// Keeps in `matches` (a bit per document of `reader`, the documents the filters let
-    /// through) the documents matching the words and the required clauses; with `scores`,
-    /// writes each match's score to its entry (other entries are left as they were: the
-    /// table need not be cleared).
+    /// through) the documents matching the words and the required clauses; with `scores`
+    /// (given to a matcher built with scoring), writes each match's score to its entry
+    /// (other entries are left as they were: the table need not be cleared).
     pub(crate) fn restrict(
         &self,
         reader: &SegmentReader,
@@ -214,11 +212,7 @@ impl Matcher {
         // match come last, each against the documents every required group let through.
         groups.sort_by_key(|g| (!g.required, g.cost));
         // The entries written so far (the others hold an earlier search's scores).
-        let mut scored = if self.scoring {
-            scores.map(|table| (table, vec![0u64; matches.len()]))
-        } else {
-            None
-        };
+        let mut scored = scores.map(|table| (table, vec![0u64; matches.len()]));
         let mut any: Option<Bits> = None;
         for g in groups {
             let possible = ones(matches);
@@ -643,6 +637,9 @@ mod tests {
                     };
                     let what = format!("{order:?} {offset}+{limit} of case {compared}");
                     assert_eq!(count, n as u64, "count, {what}");
+                    // Every case but the last (a word no document holds) has matches, so
+                    // the pages compared are not empty.
+                    assert_eq!(count == 0, compared == 9, "matches, {what}");
                     assert_eq!(page.len(), expected.len(), "page length, {what}");
                     for (got, want) in page.iter().zip(&expected) {
                         if got != want {
