@@ -4,7 +4,8 @@
 //! every query, streams each segment's whole facet dictionary (every publisher, place and
 //! format ever indexed) to map term ordinals to the counted facets. Here each segment is
 //! turned once, when a searcher generation is warmed, into compact lists of value numbers
-//! per document, so that a search counts with a tight loop over its matches. The finer
+//! per document (`crate::value_lists`: about a byte per value), so that a search counts
+//! with a tight loop over its matches. The finer
 //! places (EPCI, communes) are kept in lists of their own and counted only when they are
 //! shown (results in one or two départements, see `query::facet_values`): a broad search
 //! does not pay for them.
@@ -26,7 +27,7 @@
 //!   compares both on a fixture index).
 //! - Tables of segments that no live searcher uses are dropped, and totals of a segment's
 //!   deletions that no live searcher sees.
-//! - Memory per segment: the value lists (a few bytes per document and value), at most
+//! - Memory per segment: the value lists (about a byte per document and value), at most
 //!   [`MAX_FREQUENT`] bit sets of the frequent terms (a bit per document each), and per
 //!   set of deletions the counts over the live documents and over each frequent term
 //!   used as a base (four bytes per value each, computed at first use).
@@ -42,6 +43,7 @@ use tantivy::{
 };
 
 use crate::schema::DIMENSIONS;
+use crate::value_lists::{ListsBuilder, ValueLists};
 
 /// Dimensions counted only on demand (the finer places).
 const FINE_DIMENSIONS: &[&str] = &["epci", "commune"];
@@ -72,69 +74,6 @@ pub(crate) fn ones(bits: &[u64]) -> u32 {
     bits.iter().map(|w| w.count_ones()).sum()
 }
 
-/// Value numbers of a segment's documents: document `d` has `ids[starts[d]..starts[d + 1]]`.
-struct Lists {
-    starts: Vec<u32>,
-    ids: Ids,
-}
-
-/// Value numbers, two bytes each while a segment has fewer than 65,536 counted values.
-enum Ids {
-    Narrow(Vec<u16>),
-    Wide(Vec<u32>),
-}
-
-impl Lists {
-    fn new(docs: usize, values: usize) -> Self {
-        let mut starts = Vec::with_capacity(docs + 1);
-        starts.push(0);
-        let ids = if values <= usize::from(u16::MAX) {
-            Ids::Narrow(Vec::new())
-        } else {
-            Ids::Wide(Vec::new())
-        };
-        Self { starts, ids }
-    }
-
-    /// Appends the next document's value numbers; fails past 2³² values in a segment.
-    fn push(&mut self, ids: &[u32]) -> tantivy::Result<()> {
-        let len = match &mut self.ids {
-            Ids::Narrow(v) => {
-                // Narrow only when every value number fits (see `new`).
-                v.extend(ids.iter().map(|&i| i as u16));
-                v.len()
-            }
-            Ids::Wide(v) => {
-                v.extend_from_slice(ids);
-                v.len()
-            }
-        };
-        let end = u32::try_from(len).map_err(|_| {
-            tantivy::TantivyError::InvalidArgument(
-                "too many facet values in one segment to count in memory".into(),
-            )
-        })?;
-        self.starts.push(end);
-        Ok(())
-    }
-
-    /// The number of value numbers held, all documents together.
-    fn ids_len(&self) -> usize {
-        match &self.ids {
-            Ids::Narrow(v) => v.len(),
-            Ids::Wide(v) => v.len(),
-        }
-    }
-
-    fn bytes(&self) -> usize {
-        self.starts.len() * 4
-            + match &self.ids {
-                Ids::Narrow(v) => v.len() * 2,
-                Ids::Wide(v) => v.len() * 4,
-            }
-    }
-}
-
 /// The counted facet values of one segment.
 pub(crate) struct SegmentFacets {
     /// Value number → dimension (index in [`DIMENSIONS`]) and value.
@@ -158,20 +97,12 @@ pub(crate) struct SegmentFacets {
 /// values by `popcount` of whole words (a few of them hold most of a document's values:
 /// its région, kind, freshness, licence…) and counts the rarer ones document by document.
 struct LevelLists {
-    all: Lists,
-    rare: Lists,
+    all: ValueLists,
+    rare: ValueLists,
     frequent: Vec<(u32, usize)>,
 }
 
 impl LevelLists {
-    fn new(docs: usize, values: usize) -> Self {
-        Self {
-            all: Lists::new(docs, values),
-            rare: Lists::new(docs, values),
-            frequent: Vec::new(),
-        }
-    }
-
     fn bytes(&self) -> usize {
         self.all.bytes() + self.rare.bytes() + self.frequent.len() * 16
     }
@@ -227,20 +158,17 @@ impl SegmentFacets {
         }
         let frequent = frequent_terms(segment, field, min_docs)?;
         let docs = segment.max_doc() as usize;
-        let mut coarse = LevelLists::new(docs, values.len());
-        let mut fine = LevelLists::new(docs, values.len());
+        // Frequent values (their number, their bit set's index), coarse and fine.
+        let mut frequent_of: [Vec<(u32, usize)>; 2] = Default::default();
         let mut is_frequent = vec![false; values.len()];
         for (index, (key, _)) in frequent.iter().enumerate() {
             if let Some(&number) = numbers.get(&key[..]) {
                 is_frequent[number as usize] = true;
-                let level = if fine_value[number as usize] {
-                    &mut fine
-                } else {
-                    &mut coarse
-                };
-                level.frequent.push((number, index));
+                frequent_of[usize::from(fine_value[number as usize])].push((number, index));
             }
         }
+        // Coarse all, coarse rare, fine all, fine rare.
+        let mut builders: [ListsBuilder; 4] = std::array::from_fn(|_| ListsBuilder::new(docs));
         let mut lists: [Vec<u32>; 4] = Default::default();
         for doc in 0..segment.max_doc() {
             for list in &mut lists {
@@ -260,11 +188,22 @@ impl SegmentFacets {
                 list.sort_unstable();
                 list.dedup();
             }
-            coarse.all.push(&lists[0])?;
-            coarse.rare.push(&lists[1])?;
-            fine.all.push(&lists[2])?;
-            fine.rare.push(&lists[3])?;
+            for (builder, list) in builders.iter_mut().zip(&lists) {
+                builder.push(list)?;
+            }
         }
+        let [coarse_all, coarse_rare, fine_all, fine_rare] = builders;
+        let [coarse_frequent, fine_frequent] = frequent_of;
+        let coarse = LevelLists {
+            all: coarse_all.finish()?,
+            rare: coarse_rare.finish()?,
+            frequent: coarse_frequent,
+        };
+        let fine = LevelLists {
+            all: fine_all.finish()?,
+            rare: fine_rare.finish()?,
+            frequent: fine_frequent,
+        };
         Ok(Self {
             values,
             ranges,
@@ -345,9 +284,9 @@ impl SegmentFacets {
         let lists = self.level(level);
         if self.split_pays(lists, ones(docs), docs.len()) {
             self.count_frequent(lists, docs, counts);
-            count_set_bits(&lists.rare, docs, counts);
+            lists.rare.count(docs, counts);
         } else {
-            count_set_bits(&lists.all, docs, counts);
+            lists.all.count(docs, counts);
         }
     }
 
@@ -358,8 +297,8 @@ impl SegmentFacets {
         if lists.frequent.is_empty() {
             return false;
         }
-        let held = (lists.all.ids_len() - lists.rare.ids_len()) as u64;
-        let segment_docs = (lists.all.starts.len() as u64).saturating_sub(1).max(1);
+        let held = (lists.all.entries() - lists.rare.entries()) as u64;
+        let segment_docs = (lists.all.docs() as u64).max(1);
         let saved = u64::from(matched) * held / segment_docs;
         saved > (lists.frequent.len() * words) as u64 / 2
     }
@@ -623,13 +562,13 @@ fn count_matches(
             *a += c;
         }
         let outside: Bits = bits.iter().zip(&rest).map(|(b, r)| b & !r).collect();
-        count_set_bits(list, &outside, &mut removed);
+        list.count(&outside, &mut removed);
         for (r, b) in rest.iter_mut().zip(&bits) {
             *r &= !b;
         }
         left = ones(&rest);
     }
-    count_set_bits(list, &rest, &mut local);
+    list.count(&rest, &mut local);
     if split {
         // The frequent values: their bases' counts and the documents left were not
         // counted for them; they are counted over the matches here.
@@ -855,66 +794,6 @@ impl SegmentCollector for SegmentCount {
             &mut self.counts,
         );
         self
-    }
-}
-
-/// Adds one to the count of every value in `lists` of each document whose bit is set.
-fn count_set_bits(lists: &Lists, docs: &[u64], counts: &mut [u32]) {
-    match &lists.ids {
-        Ids::Narrow(ids) => count_bits_with(&lists.starts, ids, docs, counts),
-        Ids::Wide(ids) => count_bits_with(&lists.starts, ids, docs, counts),
-    }
-}
-
-/// Copies of the counts a large count spreads documents over.
-const LANES: usize = 4;
-
-/// Below this many documents, one copy of the counts.
-const LANES_FROM_DOCS: u32 = 512;
-
-/// Counts the values of the documents whose bit is set in `docs`. A large count spreads
-/// the documents over [`LANES`] copies of the counts (document `k` into copy `k mod
-/// LANES`), summed at the end: a value most documents hold (their région, their kind)
-/// would otherwise make each of its increments wait for the previous one.
-fn count_bits_with<T: Copy + Into<u64>>(
-    starts: &[u32],
-    ids: &[T],
-    docs: &[u64],
-    counts: &mut [u32],
-) {
-    let n = counts.len();
-    let lanes = if ones(docs) >= LANES_FROM_DOCS {
-        LANES
-    } else {
-        1
-    };
-    let mut copies = vec![0u32; if lanes > 1 { n * lanes } else { 0 }];
-    let mut lane = 0;
-    for (w, &word) in docs.iter().enumerate() {
-        let mut bits = word;
-        while bits != 0 {
-            let d = w * 64 + bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let (Some(&start), Some(&end)) = (starts.get(d), starts.get(d + 1)) else {
-                continue;
-            };
-            let values = &ids[start as usize..end as usize];
-            let slots: &mut [u32] = if lanes > 1 {
-                let slots = &mut copies[lane * n..(lane + 1) * n];
-                lane = (lane + 1) % lanes;
-                slots
-            } else {
-                &mut *counts
-            };
-            for &id in values {
-                slots[id.into() as usize] += 1;
-            }
-        }
-    }
-    for copy in copies.chunks_exact(n.max(1)) {
-        for (c, &x) in counts.iter_mut().zip(copy) {
-            *c += x;
-        }
     }
 }
 

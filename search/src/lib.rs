@@ -22,6 +22,7 @@
 //! - [`select`] — Selections for exports and SPARQL.
 //! - `term_union` — A filter matching any of several queries, evaluated once per segment into bit sets.
 //! - [`territory`] — Territory detection.
+//! - `value_lists` — The facet value numbers of each document of a segment, held in about a byte per value.
 //! - `words` — The words of a search, evaluated per segment into bit sets (and scores by document).
 
 pub mod analyzer;
@@ -42,6 +43,7 @@ pub mod schema;
 pub mod select;
 mod term_union;
 pub mod territory;
+mod value_lists;
 mod words;
 
 pub use cache::CacheStats;
