@@ -812,13 +812,7 @@ mod tests {
     /// its order, on records sharing ids, keys, IRI keys and keys too common to count.
     #[test]
     fn compact_grouping_matches_the_reference() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = crate::test_random(0x2545_F491_4F6C_DD1D);
         for round in 0..40 {
             let n = 1 + next(3000) as usize;
             let ids: Vec<String> = (0..n)

@@ -51,3 +51,16 @@ pub use classify::{classify, Assignment, Classification, SourceContext, SourceCo
 pub use document::Summary;
 pub use index::{changed_datasets, IndexStats, RecordSource, SearchError, SearchIndex};
 pub use query::{FacetValue, Interpretation, SearchRequest, SearchResponse, Sort};
+
+/// A deterministic pseudo-random sequence for tests (xorshift): each call gives a number
+/// in `0..n`.
+#[cfg(test)]
+pub(crate) fn test_random(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |n| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    }
+}

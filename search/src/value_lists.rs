@@ -318,13 +318,7 @@ mod tests {
         let values = 70_000usize;
         let docs = 1_000usize;
         let mut lists: Vec<Vec<u32>> = Vec::new();
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = crate::test_random(0x2545_F491_4F6C_DD1D);
         for d in 0..docs {
             let held: Vec<u32> = match d % 50 {
                 // Over `MAX_LEN` bytes of codes: aside.
