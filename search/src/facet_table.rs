@@ -168,7 +168,8 @@ impl SegmentFacets {
             }
         }
         // Coarse all, coarse rare, fine all, fine rare.
-        let mut builders: [ListsBuilder; 4] = std::array::from_fn(|_| ListsBuilder::new(docs));
+        let mut builders: [ListsBuilder; 4] =
+            std::array::from_fn(|_| ListsBuilder::new(docs, values.len()));
         let mut lists: [Vec<u32>; 4] = Default::default();
         for doc in 0..segment.max_doc() {
             for list in &mut lists {

@@ -47,22 +47,65 @@ const LANES: usize = 4;
 pub(crate) struct ListsBuilder {
     /// Document `d` holds `values[starts[d]..starts[d + 1]]`.
     starts: Vec<u32>,
-    values: Vec<u32>,
+    values: Held,
 }
 
-impl ListsBuilder {
-    pub(crate) fn new(docs: usize) -> Self {
-        let mut starts = Vec::with_capacity(docs + 1);
-        starts.push(0);
-        Self {
-            starts,
-            values: Vec::new(),
+/// Value numbers as added: two bytes each while the segment has at most 65,536 values
+/// (the builder lives while a segment is warmed, next to the lists being built).
+enum Held {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Held {
+    fn len(&self) -> usize {
+        match self {
+            Held::Narrow(v) => v.len(),
+            Held::Wide(v) => v.len(),
         }
     }
 
-    /// Appends the next document's value numbers; fails past 2³² values in a segment.
+    /// Replaces the content of `out` with the values in `range`.
+    fn copy(&self, range: std::ops::Range<usize>, out: &mut Vec<u32>) {
+        out.clear();
+        match self {
+            Held::Narrow(v) => out.extend(v[range].iter().map(|&x| u32::from(x))),
+            Held::Wide(v) => out.extend_from_slice(&v[range]),
+        }
+    }
+
+    fn each(&self) -> Box<dyn Iterator<Item = u32> + '_> {
+        match self {
+            Held::Narrow(v) => Box::new(v.iter().map(|&x| u32::from(x))),
+            Held::Wide(v) => Box::new(v.iter().copied()),
+        }
+    }
+}
+
+impl ListsBuilder {
+    /// A builder for `docs` documents whose value numbers are below `values`.
+    pub(crate) fn new(docs: usize, values: usize) -> Self {
+        let mut starts = Vec::with_capacity(docs + 1);
+        starts.push(0);
+        let values = if values <= usize::from(u16::MAX) + 1 {
+            Held::Narrow(Vec::new())
+        } else {
+            Held::Wide(Vec::new())
+        };
+        Self { starts, values }
+    }
+
+    /// Appends the next document's value numbers; fails past 2³² values in a segment, or
+    /// for a value number the builder was not made for.
     pub(crate) fn push(&mut self, values: &[u32]) -> tantivy::Result<()> {
-        self.values.extend_from_slice(values);
+        match &mut self.values {
+            Held::Narrow(held) => {
+                for &v in values {
+                    held.push(u16::try_from(v).map_err(|_| too_many())?);
+                }
+            }
+            Held::Wide(held) => held.extend_from_slice(values),
+        }
         self.starts
             .push(u32::try_from(self.values.len()).map_err(|_| too_many())?);
         Ok(())
@@ -71,9 +114,9 @@ impl ListsBuilder {
     /// The compact lists.
     pub(crate) fn finish(self) -> tantivy::Result<ValueLists> {
         // The most held values get the one-byte codes.
-        let numbers = self.values.iter().max().map_or(0, |&m| m as usize + 1);
+        let numbers = self.values.each().max().map_or(0, |m| m as usize + 1);
         let mut held = vec![0u32; numbers];
-        for &v in &self.values {
+        for v in self.values.each() {
             held[v as usize] += 1;
         }
         let mut by_count: Vec<u32> = (0..numbers as u32)
@@ -98,14 +141,18 @@ impl ListsBuilder {
             docs,
         };
         let mut encoded = Vec::new();
+        let mut values = Vec::new();
         for d in 0..docs {
             if d % GROUP == 0 {
                 let at = u32::try_from(lists.codes.len()).map_err(|_| too_many())?;
                 lists.groups.push(at);
             }
-            let values = &self.values[self.starts[d] as usize..self.starts[d + 1] as usize];
+            self.values.copy(
+                self.starts[d] as usize..self.starts[d + 1] as usize,
+                &mut values,
+            );
             encoded.clear();
-            for &v in values {
+            for &v in &values {
                 match code_of[v as usize] {
                     Some(code) => encoded.push(code),
                     None => match u16::try_from(v) {
@@ -133,7 +180,7 @@ impl ListsBuilder {
                     crate::facet_table::set_bit(&mut lists.long_docs, d as DocId);
                     // No codes, and not the path of short documents.
                     lists.lens[d] = ESCAPED;
-                    lists.long.insert(d as DocId, values.into());
+                    lists.long.insert(d as DocId, values.as_slice().into());
                 }
             }
         }
@@ -342,7 +389,7 @@ mod tests {
         }
         // A document of 100 values (over `MAX_LEN` bytes): aside too.
         lists[11] = (0..100).collect();
-        let mut builder = ListsBuilder::new(docs);
+        let mut builder = ListsBuilder::new(docs, values);
         for held in &lists {
             builder.push(held).expect("push");
         }
@@ -382,10 +429,12 @@ mod tests {
     /// Bit sets longer than the documents (or values past the counts) are ignored.
     #[test]
     fn out_of_range_documents_and_values_are_ignored() {
-        let mut builder = ListsBuilder::new(3);
+        let mut builder = ListsBuilder::new(3, 10);
         for held in [&[0u32, 5][..], &[1], &[9]] {
             builder.push(held).expect("push");
         }
+        // Two bytes per value while building: a value past them is refused, not cut.
+        assert!(ListsBuilder::new(1, 10).push(&[70_000]).is_err());
         let compact = builder.finish().expect("finish");
         let mut counts = vec![0; 6];
         compact.count(&[u64::MAX, u64::MAX], &mut counts);
