@@ -19,8 +19,10 @@
 //!
 //! Invariants: `lens` has a byte per document, padded with zeros to a multiple of
 //! [`GROUP`]; `groups[g]` is where the codes of document `g × GROUP` start; a document's
-//! codes are the `lens[d]` bytes from its group's offset plus the lengths before it in the
-//! group; a document with its values aside has length zero and its bit set in `long_docs`.
+//! codes are the `lens[d] & MAX_LEN` bytes from its group's offset plus the lengths (less
+//! `ESCAPED`) before it in the group, `ESCAPED` set when they hold an escape; a document
+//! with its values aside has length zero, `ESCAPED` set and its bit set in `long_docs`;
+//! `codes` ends with eight zero bytes (an eight-byte load from any start stays inside).
 
 use std::collections::HashMap;
 
