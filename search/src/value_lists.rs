@@ -50,6 +50,8 @@ pub(crate) struct ListsBuilder {
     /// Document `d` holds `values[starts[d]..starts[d + 1]]`.
     starts: Vec<u32>,
     values: Held,
+    /// Documents holding each value number (the builder's values are below its length).
+    held_by: Vec<u32>,
 }
 
 /// Value numbers as added: two bytes each while the segment has at most 65,536 values
@@ -75,13 +77,6 @@ impl Held {
             Held::Wide(v) => out.extend_from_slice(&v[range]),
         }
     }
-
-    fn each(&self) -> Box<dyn Iterator<Item = u32> + '_> {
-        match self {
-            Held::Narrow(v) => Box::new(v.iter().map(|&x| u32::from(x))),
-            Held::Wide(v) => Box::new(v.iter().copied()),
-        }
-    }
 }
 
 impl ListsBuilder {
@@ -89,17 +84,24 @@ impl ListsBuilder {
     pub(crate) fn new(docs: usize, values: usize) -> Self {
         let mut starts = Vec::with_capacity(docs + 1);
         starts.push(0);
-        let values = if values <= usize::from(u16::MAX) + 1 {
+        let held = if values <= usize::from(u16::MAX) + 1 {
             Held::Narrow(Vec::new())
         } else {
             Held::Wide(Vec::new())
         };
-        Self { starts, values }
+        Self {
+            starts,
+            values: held,
+            held_by: vec![0; values],
+        }
     }
 
     /// Appends the next document's value numbers; fails past 2³² values in a segment, or
     /// for a value number the builder was not made for.
     pub(crate) fn push(&mut self, values: &[u32]) -> tantivy::Result<()> {
+        for &v in values {
+            *self.held_by.get_mut(v as usize).ok_or_else(too_many)? += 1;
+        }
         match &mut self.values {
             Held::Narrow(held) => {
                 for &v in values {
@@ -116,11 +118,8 @@ impl ListsBuilder {
     /// The compact lists.
     pub(crate) fn finish(self) -> tantivy::Result<ValueLists> {
         // The most held values get the one-byte codes.
-        let numbers = self.values.each().max().map_or(0, |m| m as usize + 1);
-        let mut held = vec![0u32; numbers];
-        for v in self.values.each() {
-            held[v as usize] += 1;
-        }
+        let held = &self.held_by;
+        let numbers = held.len();
         let mut by_count: Vec<u32> = (0..numbers as u32)
             .filter(|&v| held[v as usize] > 0)
             .collect();

@@ -174,10 +174,10 @@ pub(crate) struct Matcher {
     required: Vec<Weighted>,
 }
 
-/// One alternative in one segment: a term not yet opened (its number of documents
-/// known from the dictionary), or any other query's scorer.
+/// One alternative in one segment: a term not yet opened (its number of documents read
+/// from the dictionary into its group's cost), or any other query's scorer.
 enum Source<'a> {
-    Term(&'a Weighted, u32),
+    Term(&'a Weighted),
     Open(&'a Weighted, Box<dyn Scorer>),
 }
 
@@ -220,14 +220,15 @@ impl Matcher {
                 break;
             }
             let table = scored.as_mut().map(|(t, w)| (&mut **t, w));
+            let required = g.required;
             let found = read_group(g, reader, matches, table, possible)?;
-            if found.1 {
-                for (m, f) in matches.iter_mut().zip(&found.0) {
+            if required {
+                for (m, f) in matches.iter_mut().zip(&found) {
                     *m &= f;
                 }
             } else {
                 let any = any.get_or_insert_with(|| vec![0u64; matches.len()]);
-                for (a, f) in any.iter_mut().zip(&found.0) {
+                for (a, f) in any.iter_mut().zip(&found) {
                     *a |= f;
                 }
             }
@@ -249,21 +250,21 @@ fn group<'a>(
     let mut sources = Vec::with_capacity(alternatives.len());
     let mut cost = 0u64;
     for a in alternatives {
-        let source = match &a.term {
+        sources.push(match &a.term {
             Some(term) => {
                 let docs = reader
                     .inverted_index(term.field())?
                     .get_term_info(term)?
                     .map_or(0, |info| info.doc_freq);
-                Source::Term(a, docs)
+                cost += u64::from(docs);
+                Source::Term(a)
             }
-            None => Source::Open(a, a.weight.scorer(reader, 1.0)?),
-        };
-        cost += u64::from(match &source {
-            Source::Term(_, docs) => *docs,
-            Source::Open(_, scorer) => scorer.size_hint(),
+            None => {
+                let scorer = a.weight.scorer(reader, 1.0)?;
+                cost += u64::from(scorer.size_hint());
+                Source::Open(a, scorer)
+            }
         });
-        sources.push(source);
     }
     Ok(Group {
         sources,
@@ -287,21 +288,20 @@ fn add_score(table: &mut [Score], written: &mut [u64], doc: DocId, score: Score)
 }
 
 /// The documents of `possible` (a bit set holding `count` documents) that `g` matches,
-/// with whether `g` is required, and their scores added to `scored` (a table and its
-/// entries written).
+/// their scores added to `scored` (a table and its entries written).
 fn read_group(
     g: Group<'_>,
     reader: &SegmentReader,
     possible: &[u64],
     mut scored: Option<(&mut [Score], &mut Bits)>,
     count: u32,
-) -> tantivy::Result<(Bits, bool)> {
+) -> tantivy::Result<Bits> {
     let mut found = vec![0u64; possible.len()];
     if u64::from(count).saturating_mul(SEEK_RATIO) < g.cost {
         let mut scorers = Vec::with_capacity(g.sources.len());
         for source in g.sources {
             scorers.push(match source {
-                Source::Term(a, _) => (a.boost, a.weight.scorer(reader, 1.0)?),
+                Source::Term(a) => (a.boost, a.weight.scorer(reader, 1.0)?),
                 Source::Open(a, scorer) => (a.boost, scorer),
             });
         }
@@ -323,7 +323,7 @@ fn read_group(
                 }
             }
         }
-        return Ok((found, g.required));
+        return Ok(found);
     }
     let is_possible = |doc: DocId| {
         possible
@@ -333,7 +333,7 @@ fn read_group(
     for source in g.sources {
         match source {
             // tantivy's own loop over a term's postings (one call per document, not three).
-            Source::Term(a, _) => match scored.as_mut() {
+            Source::Term(a) => match scored.as_mut() {
                 Some((table, written)) => {
                     let boost = a.boost;
                     a.weight.for_each(reader, &mut |doc, score| {
@@ -365,7 +365,7 @@ fn read_group(
             }
         }
     }
-    Ok((found, g.required))
+    Ok(found)
 }
 
 /// Score tables kept for the next searches, at most one per search computing at once
