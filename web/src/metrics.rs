@@ -354,13 +354,15 @@ fn harvest_and_storage(state: &AppState) -> Result<String, ApiError> {
     let sparql_bytes = index_dir
         .and_then(crate::DataDir::of_index)
         .map_or(0, |data| {
-            moisson_catalog::dir_bytes(&moisson_catalog::SparqlStore::dir_of(&data.store()))
+            moisson_catalog::SparqlStore::disk_bytes(&moisson_catalog::SparqlStore::dir_of(
+                &data.store(),
+            ))
         });
     header_lines(
         &mut out,
         "moisson_sparql_store_size_bytes",
         "gauge",
-        "On-disk size of the SPARQL store (data_dir/store-sparql, derived from the store).",
+        "On-disk size of the SPARQL store (data_dir/store-sparql and its list of held graphs, derived from the store).",
     );
     let _ = writeln!(out, "moisson_sparql_store_size_bytes {sparql_bytes}");
     header_lines(

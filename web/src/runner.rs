@@ -163,6 +163,9 @@ pub struct Indexing {
     /// The SPARQL store synced after each index update ([`Indexing::with_sparql`]; one in
     /// memory, made on first use, when none was given).
     sparql: std::sync::OnceLock<moisson_catalog::SparqlStore>,
+    /// No SPARQL store exists beside the record store: the copies of record graphs a
+    /// harvest drops are purged after each index update instead of waiting for a sync.
+    purge_retired: bool,
 }
 
 /// Where the sources' contexts come from.
@@ -181,6 +184,7 @@ impl Indexing {
             index,
             contexts: Contexts::Fixed(contexts),
             sparql: std::sync::OnceLock::new(),
+            purge_retired: false,
         }
     }
 
@@ -190,7 +194,15 @@ impl Indexing {
             index,
             contexts: Contexts::Live(sources),
             sparql: std::sync::OnceLock::new(),
+            purge_retired: false,
         }
+    }
+
+    /// The same, with no SPARQL store at all (`[server] sparql = false`): retired copies
+    /// are purged after each index update.
+    pub fn without_sparql(mut self) -> Self {
+        self.purge_retired = true;
+        self
     }
 
     /// The same, syncing `sparql` (the server's on-disk SPARQL store).
@@ -267,6 +279,14 @@ async fn registry_of(store: &CatalogStore, source: &str) -> Option<Registry> {
     }
 }
 
+/// Removes every retired copy of a dropped record graph (kept for the SPARQL store's
+/// sync: only where no SPARQL store exists); returns how many.
+pub fn purge_retired(store: &CatalogStore) -> Result<usize, moisson_catalog::StoreError> {
+    let retired = store.retired_graphs()?;
+    store.purge_retired(&retired)?;
+    Ok(retired.len())
+}
+
 /// Re-indexes the datasets of `source` whose registry entries the harvest changed.
 async fn update_index(
     store: &CatalogStore,
@@ -289,6 +309,10 @@ async fn update_index(
         if indexing.sparql.get().is_some() {
             if let Err(e) = indexing.sync_sparql(&store) {
                 tracing::error!(error = %e, "syncing the SPARQL store after a harvest");
+            }
+        } else if indexing.purge_retired {
+            if let Err(e) = purge_retired(&store) {
+                tracing::error!(error = %e, "purging the copies of dropped record graphs");
             }
         }
         Ok::<_, anyhow::Error>(stats)

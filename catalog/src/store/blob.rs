@@ -47,6 +47,10 @@ use super::{CatalogStore, StoreError};
 pub(crate) const BLOB_GRAPH: &str = "urn:moisson:blobs";
 /// The predicate linking a record graph name to its copy.
 pub(crate) const BLOB_PREDICATE: &str = "urn:moisson:triples";
+/// The graph holding the copies of record graphs a harvest dropped (superseded or
+/// purged) that the SPARQL store may still hold: it reads them to take their triples out,
+/// then purges them ([`CatalogStore::purge_retired`]).
+pub(crate) const RETIRED_GRAPH: &str = "urn:moisson:retired";
 const MAGIC: &str = "m1 ";
 /// The start of a compressed copy.
 const PACKED_MAGIC: &str = "z1 ";
@@ -475,6 +479,106 @@ impl CatalogStore {
         let mut tx = self.store.start_transaction()?;
         remove_copy_in_tx(&mut tx, graph)?;
         Ok(tx.commit()?)
+    }
+}
+
+/// Moves, inside `tx`, the compact copy of graph `graph` to the retired copies (same
+/// literal: no new string in the dictionary). A graph without a copy (stored as quads)
+/// leaves nothing retired: the SPARQL store then rebuilds itself.
+pub(crate) fn retire_copy_in_tx(
+    tx: &mut Transaction<'_>,
+    graph: NamedNodeRef<'_>,
+) -> Result<(), StoreError> {
+    let copies: Vec<Quad> = tx
+        .quads_for_pattern(
+            Some(graph.into()),
+            Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
+            None,
+            Some(blob_graph()),
+        )
+        .collect::<Result<_, _>>()?;
+    for mut q in copies {
+        tx.remove(&q);
+        q.graph_name = GraphName::NamedNode(NamedNode::new_unchecked(RETIRED_GRAPH));
+        tx.insert(&q);
+    }
+    Ok(())
+}
+
+fn retired_graph() -> GraphNameRef<'static> {
+    GraphNameRef::NamedNode(NamedNodeRef::new_unchecked(RETIRED_GRAPH))
+}
+
+impl CatalogStore {
+    /// The triples of record graph `graph` wherever the store still has them: its compact
+    /// copy, its retired copy, or its quads; `None` when it has none of them (or only an
+    /// unreadable copy).
+    pub fn kept_graph_triples(&self, graph: &NamedNode) -> Result<Option<Vec<Triple>>, StoreError> {
+        if let Some(triples) = self.record_copy(graph)? {
+            return Ok(Some(triples));
+        }
+        for quad in self.store.quads_for_pattern(
+            Some(graph.as_ref().into()),
+            Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
+            None,
+            Some(retired_graph()),
+        ) {
+            if let Term::Literal(l) = quad?.object {
+                if let Some(compact) = copy_text(l.value()).and_then(|t| decode_compact(&t)) {
+                    return Ok(Some(compact.into_triples()));
+                }
+            }
+        }
+        let quads: Vec<Triple> = self
+            .store
+            .quads_for_pattern(
+                None,
+                None,
+                None,
+                Some(GraphNameRef::NamedNode(graph.as_ref())),
+            )
+            .map(|q| q.map(Triple::from))
+            .collect::<Result<_, _>>()?;
+        Ok((!quads.is_empty()).then_some(quads))
+    }
+
+    /// The record graphs that have a retired copy.
+    pub fn retired_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
+        let mut out = Vec::new();
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
+            None,
+            Some(retired_graph()),
+        ) {
+            if let NamedOrBlankNode::NamedNode(graph) = quad?.subject {
+                out.push(graph);
+            }
+        }
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Removes the retired copies of `graphs`, in transactions of a thousand graphs.
+    pub fn purge_retired(&self, graphs: &[NamedNode]) -> Result<(), StoreError> {
+        for part in graphs.chunks(1000) {
+            let mut tx = self.store.start_transaction()?;
+            for graph in part {
+                let copies: Vec<Quad> = tx
+                    .quads_for_pattern(
+                        Some(graph.as_ref().into()),
+                        Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
+                        None,
+                        Some(retired_graph()),
+                    )
+                    .collect::<Result<_, _>>()?;
+                for q in &copies {
+                    tx.remove(q);
+                }
+            }
+            tx.commit()?;
+        }
+        Ok(())
     }
 }
 

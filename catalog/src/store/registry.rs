@@ -555,12 +555,14 @@ impl CatalogStore {
             )
             .collect::<Result<_, _>>()?;
         let mut entries = entries_from_chunks(old_chunks.iter().cloned().map(Ok))?;
+        // Their copies are retired, not removed: the SPARQL store reads them to take
+        // their triples out of its default graph, then purges them.
         for graph in &commit.dropped_graphs {
-            super::blob::remove_copy_in_tx(tx, NamedNodeRef::new_unchecked(graph))?;
+            super::blob::retire_copy_in_tx(tx, NamedNodeRef::new_unchecked(graph))?;
             tx.remove_named_graph(NamedNodeRef::new_unchecked(graph))?;
         }
         for entry in &commit.purges {
-            super::blob::remove_copy_in_tx(tx, NamedNodeRef::new_unchecked(&entry.graph))?;
+            super::blob::retire_copy_in_tx(tx, NamedNodeRef::new_unchecked(&entry.graph))?;
             tx.remove_named_graph(NamedNodeRef::new_unchecked(&entry.graph))?;
         }
         if !entries.is_empty() {

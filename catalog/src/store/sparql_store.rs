@@ -1,6 +1,6 @@
 //! The SPARQL store: a second oxigraph store, derived from the record store like the search
 //! index, that holds exactly what SPARQL queries may see, so that oxigraph evaluates them
-//! natively (on its internal term ids) over the union of its graphs.
+//! natively (on its internal term ids).
 //!
 //! Why: evaluating over the record store needs a reachability test per quad read, and the
 //! record store's only public reading API decodes every quad into strings (up to four
@@ -8,29 +8,46 @@
 //! a store holding only reachable graphs answered the slow queries of `moisson
 //! bench-sparql` 6 to 38 times faster.
 //!
+//! Layout: the triples of every active record graph are the store's **default graph**
+//! (oxigraph keeps three indexes of it, against six for named graphs: at 100,000 datasets
+//! 788 MB instead of 1,857 MB when each record graph was a named graph); the vocabulary
+//! graphs and the graphs the caller materializes are named graphs. A triple several record
+//! graphs state is in the default graph once, and in the bookkeeping graph
+//! `urn:moisson:sparql:shared:{n}` for the `n` graphs stating it, so that taking one record
+//! out leaves the triples others still state. The record graphs held are listed beside the
+//! store (`{dir}.held`); the triples of one taken out are read from the record store, where
+//! a harvest that drops a graph keeps its compact copy (retired) until a sync purges it.
+//!
 //! Invariants:
-//! - It holds the graph of every active record (same graph name, same quads), the
-//!   vocabulary graphs, and the graphs the caller materializes ([`SparqlStore::sync`]'s
-//!   `extra`, e.g. what search assigned each dataset). Nothing else: not the metadata
-//!   graph, the compact copies, withdrawn or superseded records, uncommitted graphs.
+//! - Its default graph is exactly the union of the triples of every active record graph;
+//!   its named graphs are the vocabulary graphs, the graphs the caller materializes
+//!   ([`SparqlStore::sync`]'s `extra`, e.g. what search assigned each dataset) and the
+//!   `urn:moisson:sparql:` bookkeeping graphs (never shown to queries). Nothing else: not
+//!   the metadata graph, the compact copies, withdrawn or superseded records, uncommitted
+//!   graphs.
+//! - For each triple of the default graph that `n` ≥ 2 held record graphs state, it is in
+//!   `urn:moisson:sparql:shared:{n}` and no other count graph.
 //! - It is derived: deleting its folder loses nothing; the next [`SparqlStore::sync`]
-//!   rebuilds it from the record store. A sync adds and removes only what differs.
+//!   rebuilds it from the record store. A sync adds and removes only what differs. A sync
+//!   that changes record graphs marks it (`{dir}.syncing`) until the list of held graphs is
+//!   written: a store opened with the mark (a crash), of another layout, or a sync that
+//!   finds a held graph it can no longer read, starts again from empty.
 //! - Readers in other processes open it read-only and are stamped with
 //!   [`SparqlStore::generation`], which moves after every sync that changed something.
-//! - Its [`PatternStats`] (quads per predicate, resources per class, over every graph) are
-//!   kept by each sync, written beside it (`{dir}.stats.json`) before the generation
-//!   moves, and read by read-only opens. They are a planning hint: a missing or stale file
-//!   makes queries slower, never wrong.
+//! - Its [`PatternStats`] (quads per predicate, resources per class, over the default and
+//!   named graphs, bookkeeping left out) are kept by each sync, written beside it
+//!   (`{dir}.stats.json`) before the generation moves, and read by read-only opens. They
+//!   are a planning hint: a missing or stale file makes queries slower, never wrong.
 
 use oxigraph::model::{
-    GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef, Term,
+    GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef, Term, Triple,
 };
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -42,6 +59,23 @@ const VOCABULARY_GRAPHS: [&str; 3] = ["themes", "use-cases", "territories"];
 
 /// Quads added at once above which a sync loads them in bulk rather than in a transaction.
 const BULK_QUADS: usize = 50_000;
+
+/// Record graphs added in one sync from which their triples go through the bulk loader.
+const BULK_GRAPHS: usize = 1_000;
+
+/// Record graphs added or removed per transaction below [`BULK_GRAPHS`].
+const TX_GRAPHS: usize = 500;
+
+/// The prefix of the graphs that count the record graphs stating a triple of the default
+/// graph, when more than one does: the triple sits in `{prefix}{n}` for n graphs.
+const SHARED_PREFIX: &str = "urn:moisson:sparql:shared:";
+
+/// The prefix of the store's own bookkeeping graphs, never shown to queries.
+const INTERNAL_GRAPH_PREFIX: &str = "urn:moisson:sparql:";
+
+/// The first line of the list of held record graphs (the layout's version: a store of
+/// another layout is rebuilt).
+const HELD_HEADER: &str = "moisson-sparql-held 2";
 
 /// What an [`ExtraGraph`] is given to: each subject with its (predicate, object) pairs.
 pub type DescribeSubject<'s> =
@@ -71,6 +105,9 @@ pub struct SyncReport {
     pub quads_removed: usize,
     /// Milliseconds the sync took.
     pub millis: u64,
+    /// True when the record graphs were copied again from empty (a graph the store held
+    /// could no longer be read in the record store, or an earlier sync failed halfway).
+    pub rebuilt: bool,
 }
 
 impl SyncReport {
@@ -161,12 +198,14 @@ impl PatternStats {
             Ok(out)
         };
         Ok(Self {
-            predicates: count(
-                "SELECT ?k (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?k ?o } } GROUP BY ?k",
-            )?,
+            predicates: count(&format!(
+                "SELECT ?k (COUNT(*) AS ?n) WHERE {{ {{ ?s ?k ?o }} UNION {{ GRAPH ?g {{ ?s ?k ?o }} \
+                 FILTER(!STRSTARTS(STR(?g), \"{INTERNAL_GRAPH_PREFIX}\")) }} }} GROUP BY ?k"
+            ))?,
             classes: count(&format!(
-                "SELECT ?k (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s <{}> ?k }} }} GROUP BY ?k",
-                rdf::TYPE
+                "SELECT ?k (COUNT(*) AS ?n) WHERE {{ {{ ?s <{t}> ?k }} UNION {{ GRAPH ?g {{ ?s <{t}> ?k }} \
+                 FILTER(!STRSTARTS(STR(?g), \"{INTERNAL_GRAPH_PREFIX}\")) }} }} GROUP BY ?k",
+                t = rdf::TYPE
             ))?,
         })
     }
@@ -198,6 +237,10 @@ pub struct SparqlStore {
     read_stats: Option<Arc<PatternStats>>,
     generation: Arc<AtomicU64>,
     synced: Arc<Mutex<Synced>>,
+    /// True while (or after a failure while) a sync changes record graphs.
+    dirty: Arc<AtomicBool>,
+    /// Record graphs added in one sync from which the bulk loader is used.
+    bulk_graphs: usize,
 }
 
 impl std::fmt::Debug for SparqlStore {
@@ -220,9 +263,23 @@ impl SparqlStore {
         store_dir.with_file_name(format!("{name}-sparql"))
     }
 
-    /// Opens (or creates) the SPARQL store in `dir`, for syncing and querying.
+    /// Opens (or creates) the SPARQL store in `dir`, for syncing and querying. A store
+    /// of an earlier layout, or one a crash left halfway through a sync, is removed
+    /// first: the next sync rebuilds it.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        Ok(Self::over(Store::open(dir)?, Some(dir), false))
+        let usable =
+            Self::read_held_file(dir).is_some() && !Self::syncing_path(dir).try_exists()?;
+        if !usable && Self::remove(dir)? {
+            tracing::info!(
+                dir = %dir.display(),
+                "sparql: a store of another layout, or left by an interrupted sync, removed"
+            );
+        }
+        let store = Self::over(Store::open(dir)?, Some(dir), false);
+        if !usable {
+            store.write_held(&HashSet::new())?;
+        }
+        Ok(store)
     }
 
     /// Opens the SPARQL store in `dir` for reading only, next to the process that syncs
@@ -257,17 +314,51 @@ impl SparqlStore {
         if existed {
             std::fs::remove_dir_all(dir)?;
         }
-        match std::fs::remove_file(Self::stats_path(dir)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(existed),
+        for path in [
+            Self::stats_path(dir),
+            Self::held_path(dir),
+            Self::syncing_path(dir),
+        ] {
+            match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
         }
+        Ok(existed)
+    }
+
+    /// Bytes on disk of the SPARQL store in `dir`: its folder and the files beside it (the
+    /// list of held graphs, the statistics).
+    pub fn disk_bytes(dir: &Path) -> u64 {
+        super::compact::dir_bytes(dir)
+            + [Self::held_path(dir), Self::stats_path(dir)]
+                .iter()
+                .filter_map(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len())
+                .sum::<u64>()
+    }
+
+    /// The list of record graphs the SPARQL store in `dir` holds: its sibling
+    /// `{name}.held`.
+    pub fn held_path(dir: &Path) -> PathBuf {
+        Self::sibling(dir, ".held")
+    }
+
+    /// The mark of a sync changing record graphs in the SPARQL store in `dir`: its sibling
+    /// `{name}.syncing`.
+    fn syncing_path(dir: &Path) -> PathBuf {
+        Self::sibling(dir, ".syncing")
+    }
+
+    fn sibling(dir: &Path, suffix: &str) -> PathBuf {
+        let mut name = dir.file_name().unwrap_or_default().to_os_string();
+        name.push(suffix);
+        dir.with_file_name(name)
     }
 
     /// The statistics file of the SPARQL store in `dir`: its sibling `{name}.stats.json`.
     pub fn stats_path(dir: &Path) -> PathBuf {
-        let mut name = dir.file_name().unwrap_or_default().to_os_string();
-        name.push(".stats.json");
-        dir.with_file_name(name)
+        Self::sibling(dir, ".stats.json")
     }
 
     /// The statistics of what the store holds: those this process keeps when it syncs,
@@ -289,6 +380,8 @@ impl SparqlStore {
             read_stats: None,
             generation: Arc::new(AtomicU64::new(0)),
             synced: Arc::new(Mutex::new(Synced::default())),
+            dirty: Arc::new(AtomicBool::new(false)),
+            bulk_graphs: BULK_GRAPHS,
         }
     }
 
@@ -361,8 +454,19 @@ impl SparqlStore {
         extra: Vec<ExtraGraph<'_>>,
     ) -> Result<SyncReport, StoreError> {
         let mut report = SyncReport::default();
+        if self.dirty.load(Ordering::Acquire) {
+            // A sync of this process failed halfway through the record graphs: what the
+            // default graph holds is no longer known, start again from an empty store.
+            tracing::warn!("sparql: an earlier sync failed halfway, the store is rebuilt");
+            self.store.clear()?;
+            *synced = Synced {
+                graphs: Some(HashSet::new()),
+                ..Synced::default()
+            };
+            report.rebuilt = true;
+        }
         if synced.graphs.is_none() {
-            synced.graphs = Some(self.held_graphs(&extra)?);
+            synced.graphs = Some(self.read_held());
         }
         // Counted once a process; written even when this sync changes nothing, for a
         // store synced before statistics were kept.
@@ -379,45 +483,63 @@ impl SparqlStore {
         let held = graphs.as_mut().expect("read just above");
         let stats = Arc::make_mut(stats.as_mut().expect("read just above"));
 
-        // Record and vocabulary graphs: the wanted names, then the difference.
-        let mut wanted: HashSet<&str> = snapshot.records.iter().map(|r| r.graph.as_str()).collect();
-        let vocab = Self::vocabulary_graphs();
-        wanted.extend(vocab.iter().map(NamedNode::as_str));
+        // Record graphs: the wanted names, then the difference.
+        let wanted: HashSet<&str> = snapshot.records.iter().map(|r| r.graph.as_str()).collect();
         let gone: Vec<String> = held
             .iter()
             .filter(|g| !wanted.contains(g.as_str()))
             .cloned()
             .collect();
-        for graph in &gone {
-            let name = NamedNode::new_unchecked(graph.as_str());
-            for quad in self.store.quads_for_pattern(
-                None,
-                None,
-                None,
-                Some(GraphNameRef::NamedNode(name.as_ref())),
-            ) {
-                stats.remove(quad?.as_ref());
-            }
-            self.store.remove_named_graph(name.as_ref())?;
-            held.remove(graph);
-            report.graphs_removed += 1;
-        }
-        let missing: Vec<&str> = wanted
+        let mut missing: Vec<&str> = wanted
             .iter()
             .copied()
             .filter(|g| !held.contains(*g))
             .collect();
+        if !gone.is_empty() || !missing.is_empty() {
+            self.begin_change()?;
+            if !self.retract_graphs(catalog, &gone, held, stats, &mut report)? {
+                tracing::warn!(
+                    "sparql: a graph the store holds is no longer in the record store, \
+                     the store is rebuilt"
+                );
+                self.store.clear()?;
+                held.clear();
+                extra_held.clear();
+                *stats = PatternStats::default();
+                missing = wanted.iter().copied().collect();
+                report.rebuilt = true;
+            }
+            missing.sort_unstable();
+            if missing.len() >= self.bulk_graphs {
+                self.assert_in_bulk(catalog, &missing, stats, &mut report)?;
+            } else {
+                self.assert_in_transactions(catalog, &missing, stats, &mut report)?;
+            }
+            held.extend(missing.iter().map(|g| (*g).to_owned()));
+            self.store.flush()?;
+            self.write_held(held)?;
+            self.end_change()?;
+        }
+        // Retired copies nobody needs any more: their graph is not held, or active again.
+        let purge: Vec<NamedNode> = catalog
+            .retired_graphs()?
+            .into_iter()
+            .filter(|g| !held.contains(g.as_str()) || wanted.contains(g.as_str()))
+            .collect();
+        catalog.purge_retired(&purge)?;
+
+        // Vocabulary graphs, copied once as named graphs.
         let mut loader = Loader::new(&self.store);
-        for graph in &missing {
-            // A record graph from its compact copy; a vocabulary graph quad by quad.
-            let quads = catalog.graph_quads(graph)?;
-            report.quads_added += quads.len();
-            quads.iter().for_each(|q| stats.add(q.as_ref()));
-            loader.add(quads)?;
-            report.graphs_added += 1;
+        for graph in Self::vocabulary_graphs() {
+            if !self.store.contains_named_graph(graph.as_ref())? {
+                let quads = catalog.graph_quads(graph.as_str())?;
+                report.quads_added += quads.len();
+                quads.iter().for_each(|q| stats.add(q.as_ref()));
+                loader.add(quads)?;
+                report.graphs_added += 1;
+            }
         }
         loader.finish()?;
-        held.extend(missing.iter().map(|g| (*g).to_owned()));
 
         // Extra graphs: the triples that differ, subject by subject.
         for graph in extra {
@@ -443,6 +565,241 @@ impl SparqlStore {
         Ok(report)
     }
 
+    /// Takes the triples of record graphs `gone` out of the default graph (a triple other
+    /// held graphs also state stays, one count less), reading them from the record store
+    /// (their retired copy once a harvest dropped them), in transactions of
+    /// [`TX_GRAPHS`]. Returns false, the store unchanged past the last transaction, when
+    /// a graph can no longer be read there.
+    fn retract_graphs(
+        &self,
+        catalog: &CatalogStore,
+        gone: &[String],
+        held: &mut HashSet<String>,
+        stats: &mut PatternStats,
+        report: &mut SyncReport,
+    ) -> Result<bool, StoreError> {
+        for part in gone.chunks(TX_GRAPHS) {
+            let mut tx = self.store.start_transaction()?;
+            for graph in part {
+                let Some(triples) = catalog.kept_graph_triples(&NamedNode::new_unchecked(graph))?
+                else {
+                    return Ok(false);
+                };
+                for triple in distinct(triples) {
+                    let n = shared_count(tx.quads_for_pattern(
+                        Some(triple.subject.as_ref()),
+                        Some(triple.predicate.as_ref()),
+                        Some(triple.object.as_ref()),
+                        None,
+                    ))?;
+                    if n >= 2 {
+                        tx.remove(triple.as_ref().in_graph(shared_graph(n).as_ref()));
+                        if n > 2 {
+                            tx.insert(triple.as_ref().in_graph(shared_graph(n - 1).as_ref()));
+                        }
+                    } else {
+                        let quad = triple.in_graph(GraphName::DefaultGraph);
+                        stats.remove(quad.as_ref());
+                        tx.remove(&quad);
+                    }
+                }
+            }
+            tx.commit()?;
+            for graph in part {
+                held.remove(graph);
+            }
+            report.graphs_removed += part.len();
+        }
+        Ok(true)
+    }
+
+    /// Adds the triples of record graphs `graphs` to the default graph (a triple already
+    /// there gets one count more), in transactions of [`TX_GRAPHS`].
+    fn assert_in_transactions(
+        &self,
+        catalog: &CatalogStore,
+        graphs: &[&str],
+        stats: &mut PatternStats,
+        report: &mut SyncReport,
+    ) -> Result<(), StoreError> {
+        for part in graphs.chunks(TX_GRAPHS) {
+            let mut tx = self.store.start_transaction()?;
+            for graph in part {
+                for triple in distinct(read_graph(catalog, graph)?) {
+                    let quad = triple.as_ref().in_graph(GraphNameRef::DefaultGraph);
+                    if tx.contains(quad)? {
+                        let n = shared_count(tx.quads_for_pattern(
+                            Some(triple.subject.as_ref()),
+                            Some(triple.predicate.as_ref()),
+                            Some(triple.object.as_ref()),
+                            None,
+                        ))?
+                        .max(1);
+                        if n >= 2 {
+                            tx.remove(triple.as_ref().in_graph(shared_graph(n).as_ref()));
+                        }
+                        tx.insert(triple.as_ref().in_graph(shared_graph(n + 1).as_ref()));
+                    } else {
+                        stats.add(quad);
+                        tx.insert(quad);
+                    }
+                    report.quads_added += 1;
+                }
+                report.graphs_added += 1;
+            }
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Adds the triples of many record graphs through oxigraph's bulk loader, counting the
+    /// triples stated more than once in two passes: the first hashes every triple and keeps
+    /// the hashes met twice (8 bytes a triple, sorted), the second counts those exactly
+    /// while loading; the counts are written last, in transactions.
+    fn assert_in_bulk(
+        &self,
+        catalog: &CatalogStore,
+        graphs: &[&str],
+        stats: &mut PatternStats,
+        report: &mut SyncReport,
+    ) -> Result<(), StoreError> {
+        let hash = |triple: &Triple| {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            triple.hash(&mut hasher);
+            hasher.finish()
+        };
+        let mut hashes = Vec::new();
+        for graph in graphs {
+            hashes.extend(distinct(read_graph(catalog, graph)?).iter().map(hash));
+        }
+        hashes.sort_unstable();
+        let twice: HashSet<u64> = hashes
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        drop(hashes);
+        let empty = self
+            .store
+            .quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph))
+            .next()
+            .is_none();
+        // Triple -> (in the default graph before this sync, graphs of this sync stating it).
+        let mut counted: HashMap<Triple, (bool, u64)> = HashMap::new();
+        let mut loader = Loader::new(&self.store);
+        for graph in graphs {
+            for triple in distinct(read_graph(catalog, graph)?) {
+                let quad = triple.in_graph(GraphName::DefaultGraph);
+                let there = !empty && self.store.contains(&quad)?;
+                let first = if there || twice.contains(&hash(&Triple::from(quad.clone()))) {
+                    let entry = counted
+                        .entry(Triple::from(quad.clone()))
+                        .or_insert((there, 0));
+                    entry.1 += 1;
+                    !entry.0 && entry.1 == 1
+                } else {
+                    true
+                };
+                if first {
+                    stats.add(quad.as_ref());
+                    loader.push(quad)?;
+                }
+                report.quads_added += 1;
+            }
+            report.graphs_added += 1;
+        }
+        loader.finish()?;
+        let mut tx = self.store.start_transaction()?;
+        let mut written = 0;
+        for (triple, (there, added)) in counted {
+            let before = if there {
+                shared_count(self.store.quads_for_pattern(
+                    Some(triple.subject.as_ref()),
+                    Some(triple.predicate.as_ref()),
+                    Some(triple.object.as_ref()),
+                    None,
+                ))?
+                .max(1)
+            } else {
+                0
+            };
+            let total = before + added;
+            if total < 2 {
+                continue;
+            }
+            if before >= 2 {
+                tx.remove(triple.as_ref().in_graph(shared_graph(before).as_ref()));
+            }
+            tx.insert(triple.as_ref().in_graph(shared_graph(total).as_ref()));
+            written += 1;
+            if written % BULK_QUADS == 0 {
+                std::mem::replace(&mut tx, self.store.start_transaction()?).commit()?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Notes that record graphs are being changed: until [`Self::end_change`], a failure
+    /// (this process) or a crash (the next open) makes the store start again from empty.
+    fn begin_change(&self) -> Result<(), StoreError> {
+        self.dirty.store(true, Ordering::Release);
+        if let Some(dir) = &self.dir {
+            std::fs::write(Self::syncing_path(dir), b"")?;
+        }
+        Ok(())
+    }
+
+    fn end_change(&self) -> Result<(), StoreError> {
+        if let Some(dir) = &self.dir {
+            std::fs::remove_file(Self::syncing_path(dir))?;
+        }
+        self.dirty.store(false, Ordering::Release);
+        Ok(())
+    }
+
+    /// The record graphs the store holds, from the file beside it (empty in memory).
+    fn read_held(&self) -> HashSet<String> {
+        self.dir
+            .as_deref()
+            .and_then(Self::read_held_file)
+            .unwrap_or_default()
+    }
+
+    /// The record graphs listed in the file beside the store in `dir`, or `None` when the
+    /// file is missing or not of this layout.
+    fn read_held_file(dir: &Path) -> Option<HashSet<String>> {
+        let text = std::fs::read_to_string(Self::held_path(dir)).ok()?;
+        let mut lines = text.lines();
+        (lines.next()? == HELD_HEADER).then(|| lines.map(str::to_owned).collect())
+    }
+
+    /// Writes the list of held record graphs beside the store (replaced atomically).
+    fn write_held(&self, held: &HashSet<String>) -> Result<(), StoreError> {
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        let mut names: Vec<&str> = held.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut text = String::with_capacity(names.iter().map(|n| n.len() + 1).sum::<usize>() + 32);
+        text.push_str(HELD_HEADER);
+        for name in names {
+            text.push('\n');
+            text.push_str(name);
+        }
+        let path = Self::held_path(dir);
+        let partial = path.with_extension("held.partial");
+        {
+            use std::io::Write as _;
+            let mut file = std::fs::File::create(&partial)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+        }
+        std::fs::rename(&partial, &path)?;
+        Ok(())
+    }
+
     /// Writes `stats` beside the store (a hint: a failure is logged, the sync goes on, and
     /// readers plan without statistics).
     fn write_stats(&self, stats: &PatternStats) {
@@ -456,19 +813,6 @@ impl SparqlStore {
         if let Err(e) = written {
             tracing::warn!(path = %path.display(), error = %e, "sparql: statistics not written");
         }
-    }
-
-    /// The record and vocabulary graphs the store holds (extra graphs left out).
-    fn held_graphs(&self, extra: &[ExtraGraph]) -> Result<HashSet<String>, StoreError> {
-        let mut out = HashSet::new();
-        for graph in self.store.named_graphs() {
-            if let NamedOrBlankNode::NamedNode(name) = graph? {
-                if !extra.iter().any(|e| e.name == name) {
-                    out.insert(name.into_string());
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// What extra graph `name` holds in the store, read once a process. Triples the
@@ -576,6 +920,43 @@ impl SparqlStore {
         }
         Ok(())
     }
+}
+
+/// The graph counting the triples `n` record graphs state.
+fn shared_graph(n: u64) -> NamedNode {
+    NamedNode::new_unchecked(format!("{SHARED_PREFIX}{n}"))
+}
+
+/// How many record graphs state the triple whose quads (in every graph) are `quads`, when
+/// more than one does; 0 otherwise.
+fn shared_count(
+    quads: impl Iterator<Item = Result<Quad, oxigraph::store::StorageError>>,
+) -> Result<u64, StoreError> {
+    for quad in quads {
+        if let GraphName::NamedNode(graph) = quad?.graph_name {
+            if let Some(n) = graph.as_str().strip_prefix(SHARED_PREFIX) {
+                return Ok(n.parse().unwrap_or(0));
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// The distinct triples of `triples` (a graph's triples, stated once each).
+fn distinct(triples: Vec<Triple>) -> Vec<Triple> {
+    let mut seen = HashSet::with_capacity(triples.len());
+    triples
+        .into_iter()
+        .filter(|t| seen.insert(t.clone()))
+        .collect()
+}
+
+/// The triples of active record graph `graph` (none when the record store has no copy of
+/// it any more: the next sync sees it gone).
+fn read_graph(catalog: &CatalogStore, graph: &str) -> Result<Vec<Triple>, StoreError> {
+    Ok(catalog
+        .kept_graph_triples(&NamedNode::new_unchecked(graph))?
+        .unwrap_or_default())
 }
 
 /// What an extra graph holds, compact: its (predicate, object) pairs numbered once, and
@@ -1064,6 +1445,233 @@ mod tests {
             *sparql.stats().unwrap(),
             PatternStats::read(sparql.oxigraph()).unwrap()
         );
+    }
+
+    /// The triples of `graph` in `store`, blank nodes included as they are.
+    fn triples_in(store: &Store, graph: GraphNameRef<'_>) -> HashSet<Triple> {
+        store
+            .quads_for_pattern(None, None, None, Some(graph))
+            .map(|q| Triple::from(q.unwrap()))
+            .collect()
+    }
+
+    /// Record `n`'s version `v`: a dataset shared by every version and source, a publisher
+    /// one of three (its name stated by every record naming it), a keyword per version and
+    /// a distribution as a blank node.
+    fn version(n: usize, v: usize) -> Vec<Triple> {
+        let iri = |s: String| NamedNode::new_unchecked(s);
+        let d = iri(format!("https://example.org/d/{n}"));
+        let p = iri(format!("https://example.org/p/{}", n % 3));
+        // Content-addressed, as record graphs are: the same version is the same triples.
+        let x = oxigraph::model::BlankNode::new_unchecked(format!("x{n}v{v}"));
+        vec![
+            Triple::new(
+                d.clone(),
+                iri(rdf::TYPE.into()),
+                iri("http://www.w3.org/ns/dcat#Dataset".into()),
+            ),
+            Triple::new(
+                d.clone(),
+                iri("http://purl.org/dc/terms/publisher".into()),
+                p.clone(),
+            ),
+            Triple::new(
+                p,
+                iri("http://xmlns.com/foaf/0.1/name".into()),
+                oxigraph::model::Literal::new_simple_literal("DREAL"),
+            ),
+            Triple::new(
+                d.clone(),
+                iri("http://www.w3.org/ns/dcat#keyword".into()),
+                oxigraph::model::Literal::new_simple_literal(format!("mot {}", v % 4)),
+            ),
+            Triple::new(
+                d,
+                iri("http://www.w3.org/ns/dcat#distribution".into()),
+                x.clone(),
+            ),
+            Triple::new(
+                x,
+                iri("http://www.w3.org/ns/dcat#accessURL".into()),
+                iri(format!("https://example.org/f/{n}")),
+            ),
+        ]
+    }
+
+    /// Random harvests of two sources stating the same datasets (new versions, returns to
+    /// an earlier version, withdrawals, purges, restorations), a sync after most, in transactions or in bulk: the default
+    /// graph is always exactly the union of the active records' triples, each shared
+    /// triple counted by the graphs stating it, the statistics exact, no retired copy left.
+    #[test]
+    fn the_default_graph_is_the_union_of_the_active_records_through_any_history() {
+        use crate::store::{HarvestCommit, RecordEntry, RecordState};
+        for bulk_graphs in [1, 3, usize::MAX] {
+            let catalog = CatalogStore::in_memory().unwrap();
+            let mut sparql = SparqlStore::in_memory().unwrap();
+            sparql.bulk_graphs = bulk_graphs;
+            let mut random = 0x9e37_79b9_7f4a_7c15_u64 ^ bulk_graphs as u64;
+            let mut next = move |bound: usize| {
+                random ^= random << 13;
+                random ^= random >> 7;
+                random ^= random << 17;
+                (random % bound as u64) as usize
+            };
+            // (source, record) -> (version, active)
+            let mut state: HashMap<(usize, usize), (usize, bool)> = HashMap::new();
+            for step in 0..40 {
+                let source = next(2);
+                let name = ["a", "b"][source];
+                let mut commit = HarvestCommit::default();
+                let writer = catalog.harvest_writer().unwrap();
+                for _ in 0..1 + next(5) {
+                    let n = next(8);
+                    let graph = |v: usize| format!("urn:moisson:record:{name}:{n}:{v}");
+                    let entry = |v: usize, active: bool| RecordEntry {
+                        graph: graph(v),
+                        source: name.into(),
+                        record_iri: format!("https://example.org/d/{n}"),
+                        dataset_id: format!("id{n}"),
+                        kind: crate::model::RecordKind::Dataset,
+                        hash: format!("h{v}"),
+                        page_url: "https://example.org/catalog".into(),
+                        first_seen: "2026-01-01T00:00:00Z".into(),
+                        last_changed: "2026-01-01T00:00:00Z".into(),
+                        state: if active {
+                            RecordState::Active
+                        } else {
+                            RecordState::Withdrawn
+                        },
+                        withdrawn_at: (!active).then(|| "2026-01-02T00:00:00Z".into()),
+                    };
+                    let known = state.get(&(source, n)).copied();
+                    if commit
+                        .upserts
+                        .iter()
+                        .chain(&commit.updates)
+                        .chain(&commit.purges)
+                        .any(|e| e.record_iri.ends_with(&format!("/{n}")))
+                    {
+                        continue;
+                    }
+                    match (next(4), known) {
+                        (0, Some((v, true))) => {
+                            commit.updates.push(entry(v, false));
+                            state.insert((source, n), (v, false));
+                        }
+                        (1, Some((v, _))) => {
+                            commit.purges.push(entry(v, false));
+                            state.remove(&(source, n));
+                        }
+                        (2, Some((v, false))) => {
+                            commit.updates.push(entry(v, true));
+                            state.insert((source, n), (v, true));
+                        }
+                        (_, known) => {
+                            // Few versions: a record often comes back to an earlier one.
+                            let v = next(3);
+                            if known.is_some_and(|(k, _)| k == v) {
+                                continue;
+                            }
+                            writer
+                                .write_graph(&NamedNode::new_unchecked(graph(v)), version(n, v))
+                                .unwrap();
+                            if let Some((old, _)) = known {
+                                commit.dropped_graphs.push(graph(old));
+                            }
+                            commit.upserts.push(entry(v, true));
+                            state.insert((source, n), (v, true));
+                        }
+                    }
+                }
+                writer.finish().unwrap();
+                catalog.commit_harvest(name, commit).unwrap();
+                if next(3) == 0 && step != 39 {
+                    continue; // two harvests before the next sync
+                }
+                let report = sparql.sync(&catalog, 1, || Ok(Vec::new())).unwrap();
+                assert!(!report.rebuilt, "step {step}");
+
+                let snapshot = catalog.active_snapshot().unwrap();
+                let mut stated: HashMap<Triple, u64> = HashMap::new();
+                for record in &snapshot.records {
+                    for q in catalog.graph_quads(&record.graph).unwrap() {
+                        *stated.entry(Triple::from(q)).or_default() += 1;
+                    }
+                }
+                let store = sparql.oxigraph();
+                assert_eq!(
+                    triples_in(store, GraphNameRef::DefaultGraph),
+                    stated.keys().cloned().collect(),
+                    "step {step}, bulk from {bulk_graphs}"
+                );
+                for (triple, n) in &stated {
+                    let counted = shared_count(store.quads_for_pattern(
+                        Some(triple.subject.as_ref()),
+                        Some(triple.predicate.as_ref()),
+                        Some(triple.object.as_ref()),
+                        None,
+                    ))
+                    .unwrap();
+                    assert_eq!(counted.max(1), *n, "{triple} at step {step}");
+                }
+                let shared: usize = store
+                    .named_graphs()
+                    .map(|g| g.unwrap())
+                    .filter(|g| g.to_string().contains(SHARED_PREFIX))
+                    .map(|g| triples_in(store, GraphNameRef::from(g.as_ref())).len())
+                    .sum();
+                assert_eq!(shared, stated.values().filter(|n| **n >= 2).count());
+                assert_eq!(*sparql.stats().unwrap(), PatternStats::read(store).unwrap());
+                assert!(catalog.retired_graphs().unwrap().is_empty(), "step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_store_left_halfway_through_a_sync_or_of_another_layout_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = CatalogStore::in_memory().unwrap();
+        let path = dir.path().join("store-sparql");
+        commit(&catalog, &[0, 1], &[]);
+        let count = |s: &SparqlStore| triples_in(s.oxigraph(), GraphNameRef::DefaultGraph).len();
+        {
+            let sparql = SparqlStore::open(&path).unwrap();
+            sparql.sync(&catalog, 1, || Ok(Vec::new())).unwrap();
+            assert_eq!(count(&sparql), 2 + 3);
+            // A stray triple, as a crash halfway through a sync could leave.
+            sparql
+                .oxigraph()
+                .insert(&version(9, 9)[0].clone().in_graph(GraphName::DefaultGraph))
+                .unwrap();
+        }
+        // Reopened as it is: kept.
+        let sparql = SparqlStore::open(&path).unwrap();
+        assert_eq!(count(&sparql), 6);
+        drop(sparql);
+        // The mark of an unfinished sync: rebuilt from the record store.
+        std::fs::write(SparqlStore::syncing_path(&path), b"").unwrap();
+        let sparql = SparqlStore::open(&path).unwrap();
+        assert_eq!(count(&sparql), 0);
+        sparql.sync(&catalog, 1, || Ok(Vec::new())).unwrap();
+        assert_eq!(count(&sparql), 5);
+        assert!(!SparqlStore::syncing_path(&path).try_exists().unwrap());
+        drop(sparql);
+        // A store of the layout before (no list of held graphs): rebuilt too.
+        std::fs::remove_file(SparqlStore::held_path(&path)).unwrap();
+        let sparql = SparqlStore::open(&path).unwrap();
+        assert_eq!(count(&sparql), 0);
+        // A held graph the record store no longer has (dropped without a copy to read):
+        // the sync starts again from empty rather than guess.
+        sparql.sync(&catalog, 1, || Ok(Vec::new())).unwrap();
+        let mut held = sparql.read_held();
+        held.insert("urn:moisson:record:a:404".into());
+        sparql.write_held(&held).unwrap();
+        drop(sparql);
+        let sparql = SparqlStore::open(&path).unwrap();
+        commit(&catalog, &[2], &[]);
+        assert!(sparql.sync(&catalog, 2, || Ok(Vec::new())).unwrap().rebuilt);
+        assert_eq!(count(&sparql), 5 + 4);
+        assert!(!sparql.read_held().contains("urn:moisson:record:a:404"));
     }
 
     #[test]

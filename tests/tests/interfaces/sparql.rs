@@ -178,18 +178,33 @@ async fn sparql_is_read_only_and_sees_only_active_records() {
         let reply = send(&app, request).await;
         assert_eq!(reply.status, 403, "{}", reply.text());
     }
-    for hidden in ["urn:moisson:meta", "urn:moisson:registry"] {
+    // The record store's graphs, and the SPARQL store's own counts of triples several
+    // records state, are out of reach, by `GRAPH ?g`, by name and by `FROM`.
+    for hidden in [
+        "urn:moisson:meta",
+        "urn:moisson:registry",
+        "urn:moisson:sparql",
+    ] {
         let q = encode(&format!(
             "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{hidden}\")) }}"
         ));
         let reply = get(&app, &format!("/sparql?query={q}"), &[]).await;
         assert_eq!(first_binding(&reply, "n"), "0", "{hidden} leaks");
     }
-    let q = encode("ASK { GRAPH <urn:moisson:meta> { ?s ?p ?o } }");
-    assert_eq!(
-        get(&app, &format!("/sparql?query={q}"), &[]).await.json()["boolean"],
-        false
-    );
+    for graph in ["urn:moisson:meta", "urn:moisson:sparql:shared:2"] {
+        let q = encode(&format!("ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"));
+        assert_eq!(
+            get(&app, &format!("/sparql?query={q}"), &[]).await.json()["boolean"],
+            false,
+            "{graph}"
+        );
+        let q = encode(&format!("ASK FROM <{graph}> {{ ?s ?p ?o }}"));
+        assert_eq!(
+            get(&app, &format!("/sparql?query={q}"), &[]).await.json()["boolean"],
+            false,
+            "{graph}"
+        );
+    }
     let q = encode("SELECT * WHERE { ?s <urn:moisson:ns#hash> ?o } LIMIT 1");
     let reply = get(&app, &format!("/sparql?query={q}"), &[]).await;
     assert_eq!(reply.json()["results"]["bindings"], serde_json::json!([]));

@@ -488,14 +488,6 @@ pub(crate) fn evaluate(
                 ApiError::invalid_input(format!("invalid SPARQL query: {text}"))
             }
         })?;
-    // No FROM, FROM NAMED, `default-graph-uri` or `named-graph-uri`: the default graph is
-    // the union of the record graphs (the store's own default graph is empty; its other
-    // graphs are left out by the rewrite of `sparql_plan`). A query naming graphs gets
-    // what it names, and with FROM NAMED alone, the union of every graph as default.
-    let names_graphs = !request.default_graphs.is_empty()
-        || !request.named_graphs.is_empty()
-        || parsed_dataset(&parsed).is_some();
-    let non_record = sparql_dataset::non_record_graphs();
     let stats = sparql.stats();
     let count = |predicate: &NamedNode, object: &oxigraph::model::Term, cap: u64| {
         sparql
@@ -507,7 +499,6 @@ pub(crate) fn evaluate(
     let planned = sparql_plan::plan(
         parsed,
         &sparql_plan::PlanInputs {
-            non_record: (!names_graphs).then_some(non_record),
             stats: stats.as_deref(),
             count: &count,
         },
@@ -525,13 +516,7 @@ pub(crate) fn evaluate(
         .with_cancellation_token(token)
         .for_query(planned.query);
     set_dataset(prepared.dataset_mut(), request)?;
-    if prepared
-        .dataset()
-        .default_graph_graphs()
-        .is_some_and(|g| g == [GraphName::DefaultGraph])
-    {
-        prepared.dataset_mut().set_default_graph_as_union();
-    }
+    restrict_dataset(prepared.dataset_mut());
     let results = prepared
         .on_store(sparql.oxigraph())
         .execute()
@@ -657,14 +642,39 @@ fn set_dataset(
     Ok(())
 }
 
-/// The `FROM` / `FROM NAMED` clauses of `query`.
-fn parsed_dataset(query: &spargebra::Query) -> Option<&spargebra::algebra::QueryDataset> {
-    match query {
-        spargebra::Query::Select { dataset, .. }
-        | spargebra::Query::Construct { dataset, .. }
-        | spargebra::Query::Describe { dataset, .. }
-        | spargebra::Query::Ask { dataset, .. } => dataset.as_ref(),
+/// Keeps a query's dataset to what queries may see. Its default graph is the SPARQL
+/// store's (the record graphs' triples, what producers published) unless the query or the
+/// request names graphs; named graphs are the vocabularies and the classification, and
+/// only those: a name outside them (the store's bookkeeping graphs) reads as an empty graph.
+fn restrict_dataset(dataset: &mut oxigraph::sparql::QueryDataset) {
+    let public = sparql_dataset::public_named_graphs();
+    let nothing = || NamedNode::new_unchecked("urn:moisson:no-such-graph");
+    if let Some(graphs) = dataset.default_graph_graphs() {
+        let kept = graphs
+            .iter()
+            .map(|g| match g {
+                GraphName::NamedNode(n) if !public.contains(n) => nothing().into(),
+                GraphName::BlankNode(_) => nothing().into(),
+                other => other.clone(),
+            })
+            .collect();
+        dataset.set_default_graph(kept);
     }
+    let named: Vec<oxigraph::model::NamedOrBlankNode> = match dataset.available_named_graphs() {
+        Some(graphs) => graphs
+            .iter()
+            .filter(|g| {
+                matches!(g, oxigraph::model::NamedOrBlankNode::NamedNode(n) if public.contains(n))
+            })
+            .cloned()
+            .collect(),
+        None => public.iter().cloned().map(Into::into).collect(),
+    };
+    dataset.set_available_named_graphs(if named.is_empty() {
+        vec![nothing().into()]
+    } else {
+        named
+    });
 }
 
 /// Picks a format among `offered` by `?format=` or `Accept`.

@@ -7,53 +7,25 @@
 //!   document (a dataset, its duplicates merged), `dcat:theme` for its themes and use
 //!   cases and `dct:spatial` for its territories, exactly as `/api/themes` counts them.
 
-use super::sparql_plan::NonRecordGraphs;
-use moisson_catalog::vocab::{dcat, dct, rdf, VOCABULARY_FILES};
+use moisson_catalog::vocab::{dcat, dct};
 use moisson_catalog::{
     CatalogStore, DescribeSubject, ExtraGraph, SparqlStore, StoreError, SyncReport,
 };
 use moisson_search::SearchIndex;
-use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{NamedNode, NamedNodeRef, Term};
-use std::collections::HashSet;
+use oxigraph::model::{NamedNode, NamedNodeRef};
 use std::sync::{Arc, OnceLock};
 
 /// The IRI of the classification graph.
 pub const CLASSIFICATION_GRAPH: &str = "urn:moisson:classification";
 
-/// The graphs of the SPARQL store that are not record graphs (the classification and the
-/// vocabularies, left out of the default graph), with the predicates and classes their
-/// triples use: read once from the embedded vocabulary files and the classification's
-/// two predicates.
-pub fn non_record_graphs() -> &'static NonRecordGraphs {
-    static GRAPHS: OnceLock<NonRecordGraphs> = OnceLock::new();
+/// The named graphs queries may read: the vocabularies and the classification (the
+/// record graphs' triples are the SPARQL store's default graph).
+pub fn public_named_graphs() -> &'static [NamedNode] {
+    static GRAPHS: OnceLock<Vec<NamedNode>> = OnceLock::new();
     GRAPHS.get_or_init(|| {
         let mut graphs = SparqlStore::vocabulary_graphs();
         graphs.push(NamedNode::new_unchecked(CLASSIFICATION_GRAPH));
-        let mut predicates: HashSet<String> = [dcat::THEME, dct::SPATIAL].map(str::to_owned).into();
-        let mut classes = HashSet::new();
-        for (name, text) in VOCABULARY_FILES {
-            for triple in RdfParser::from_format(RdfFormat::Turtle).for_slice(text.as_bytes()) {
-                let Ok(triple) = triple else {
-                    // Embedded and tested: unreachable; if it were, every pattern would
-                    // be restricted (a variable predicate is).
-                    tracing::error!(vocabulary = name, "sparql: unreadable vocabulary");
-                    predicates.insert(String::new());
-                    continue;
-                };
-                if triple.predicate.as_str() == rdf::TYPE {
-                    if let Term::NamedNode(class) = &triple.object {
-                        classes.insert(class.as_str().to_owned());
-                    }
-                }
-                predicates.insert(triple.predicate.into_string());
-            }
-        }
-        NonRecordGraphs {
-            graphs,
-            predicates,
-            classes,
-        }
+        graphs
     })
 }
 

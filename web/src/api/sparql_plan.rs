@@ -1,15 +1,10 @@
-//! Rewrites a parsed SPARQL query before oxigraph plans it, for two reasons:
+//! Rewrites a parsed SPARQL query before oxigraph plans it, for join algorithms.
 //!
-//! 1. **The default graph is the union of the record graphs.** The SPARQL store also holds
-//!    Moisson's classification (`urn:moisson:classification`) and the vocabulary graphs as
-//!    named graphs; over its plain union a "stated themes" query would count the themes
-//!    Moisson assigned as if producers had written them. When the query names no default
-//!    graph, each triple pattern over the default graph is read as `GRAPH ?g { … }` with
-//!    `?g` none of those graphs (a fresh variable per pattern, so a join may still cross
-//!    records, as over a union). Property paths other than plain and inverse predicates
-//!    (`|`, `*`, `+`, `?`, `!`) are left over every graph: rewriting them per graph would
-//!    cut paths that cross records.
-//! 2. **Join algorithms from statistics.** oxigraph's planner has no statistics: it joins
+//! (The default graph needs no rewrite: the SPARQL store keeps the record graphs' triples
+//! in its own default graph and Moisson's graphs as named graphs, see
+//! `moisson_catalog::SparqlStore`.)
+//!
+//! **Join algorithms from statistics.** oxigraph's planner has no statistics: it joins
 //!    every triple pattern by a loop of index lookups, one per row of what is already
 //!    joined. Over 100,000 datasets, "datasets per publisher" is then 100,000 lookups
 //!    (0.55 s) where scanning both patterns and hash-joining them takes 0.15 s. With the
@@ -20,8 +15,7 @@
 //!    that, put in a subquery: oxigraph hash-joins a subquery instead of looping.
 //!
 //! Invariants:
-//! - A rewritten query has the same solutions as the original over the dataset of point
-//!   1 (the fresh variables are never projected: `SELECT *` is resolved by the parser).
+//! - A rewritten query has the same solutions as the original.
 //! - A pattern with a blank node is never moved into a subquery (its blank node would no
 //!   longer join the rest of the pattern).
 
@@ -30,7 +24,7 @@ use oxigraph::model::{NamedNode, Term};
 use spargebra::algebra::{AggregateExpression, Expression, GraphPattern, OrderExpression};
 use spargebra::term::{NamedNodePattern, TermPattern, TriplePattern, Variable};
 use spargebra::Query;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Below this many rows joined so far, looking up the next pattern row by row is cheap
 /// (a few milliseconds): no hash join.
@@ -45,38 +39,6 @@ pub const HASH_RATIO: u64 = 8;
 /// object with a predicate other than `rdf:type`).
 pub const COUNT_CAP: u64 = 20_000;
 
-/// The graphs left out of the default graph, and what their triples use: a triple pattern
-/// whose constant predicate (or `rdf:type` class) none of them uses cannot match there,
-/// and is left as it is.
-pub struct NonRecordGraphs {
-    /// Their names.
-    pub graphs: Vec<NamedNode>,
-    /// The predicates of their triples.
-    pub predicates: HashSet<String>,
-    /// The classes of their `rdf:type` triples.
-    pub classes: HashSet<String>,
-}
-
-impl NonRecordGraphs {
-    /// True when `pattern` may match a triple of these graphs.
-    fn may_match(&self, pattern: &TriplePattern) -> bool {
-        let NamedNodePattern::NamedNode(predicate) = &pattern.predicate else {
-            return true;
-        };
-        if !self.predicates.contains(predicate.as_str()) {
-            return false;
-        }
-        match &pattern.object {
-            TermPattern::NamedNode(class)
-                if predicate.as_str() == moisson_catalog::vocab::rdf::TYPE =>
-            {
-                self.classes.contains(class.as_str())
-            }
-            _ => true,
-        }
-    }
-}
-
 /// At most this many patterns are counted for one query (each at most [`COUNT_CAP`]
 /// quads): planning stays a few milliseconds whatever the query text; patterns past it
 /// are not sized (left to oxigraph's plan).
@@ -84,9 +46,6 @@ pub const MAX_COUNTS: usize = 8;
 
 /// What the planner knows of the store.
 pub struct PlanInputs<'a> {
-    /// The graphs left out of the default graph; `None` when the query or the request
-    /// names its default graph (it is then left as given).
-    pub non_record: Option<&'a NonRecordGraphs>,
     /// The store's statistics; `None`: no join hints.
     pub stats: Option<&'a PatternStats>,
     /// Counts the quads of (predicate, object) in every graph, at most `cap`.
@@ -108,7 +67,6 @@ pub struct Planned {
 pub fn plan(query: Query, inputs: &PlanInputs<'_>) -> Planned {
     let mut planner = Planner {
         inputs,
-        fresh: 0,
         hash_joins: 0,
         triple_patterns: 0,
         counts: HashMap::new(),
@@ -187,7 +145,6 @@ struct Context<'p> {
 
 struct Planner<'a, 'b> {
     inputs: &'a PlanInputs<'b>,
-    fresh: usize,
     hash_joins: usize,
     triple_patterns: usize,
     /// Capped counts already made for this query, by (predicate, object).
@@ -393,68 +350,29 @@ impl Planner<'_, '_> {
         } else {
             self.hash_joined(&patterns)
         };
-        let restrict = match (cx.graph, self.inputs.non_record) {
-            (None, Some(non_record)) if !non_record.graphs.is_empty() => Some(non_record),
-            _ => None,
-        };
-        let restricted: Vec<bool> = patterns
-            .iter()
-            .map(|p| restrict.is_some_and(|r| r.may_match(p)))
-            .collect();
-        if !restricted.contains(&true) && !hashed.contains(&true) {
+        if !hashed.contains(&true) {
             return GraphPattern::Bgp { patterns };
         }
         let mut kept = Vec::new();
         let mut parts = Vec::new();
-        for ((pattern, hashed), restricted) in patterns.into_iter().zip(hashed).zip(restricted) {
+        for (pattern, hashed) in patterns.into_iter().zip(hashed) {
             let mut variables = pattern_variables(&pattern);
-            let part = match restrict.filter(|_| restricted) {
-                Some(non_record) => {
-                    let graphs = &non_record.graphs;
-                    self.fresh += 1;
-                    let graph = Variable::new_unchecked(format!("moisson-graph-{}", self.fresh));
-                    let filter = graphs
-                        .iter()
-                        .map(|g| {
-                            Expression::Not(Box::new(Expression::SameTerm(
-                                Box::new(Expression::Variable(graph.clone())),
-                                Box::new(Expression::NamedNode(g.clone())),
-                            )))
-                        })
-                        .reduce(|a, b| Expression::And(Box::new(a), Box::new(b)))
-                        .expect("not empty");
-                    GraphPattern::Filter {
-                        expr: filter,
-                        inner: Box::new(GraphPattern::Graph {
-                            name: NamedNodePattern::Variable(graph),
-                            inner: Box::new(GraphPattern::Bgp {
-                                patterns: vec![pattern],
-                            }),
-                        }),
-                    }
-                }
-                None if hashed => GraphPattern::Bgp {
-                    patterns: vec![pattern],
-                },
-                None => {
-                    kept.push(pattern);
-                    continue;
-                }
-            };
-            if hashed {
-                self.hash_joins += 1;
-                if let Some(NamedNodePattern::Variable(g)) = cx.graph {
-                    if !variables.contains(g) {
-                        variables.push(g.clone());
-                    }
-                }
-                parts.push(GraphPattern::Project {
-                    inner: Box::new(part),
-                    variables,
-                });
-            } else {
-                parts.push(part);
+            if !hashed {
+                kept.push(pattern);
+                continue;
             }
+            self.hash_joins += 1;
+            if let Some(NamedNodePattern::Variable(g)) = cx.graph {
+                if !variables.contains(g) {
+                    variables.push(g.clone());
+                }
+            }
+            parts.push(GraphPattern::Project {
+                inner: Box::new(GraphPattern::Bgp {
+                    patterns: vec![pattern],
+                }),
+                variables,
+            });
         }
         if !kept.is_empty() {
             parts.insert(0, GraphPattern::Bgp { patterns: kept });
@@ -608,7 +526,7 @@ mod tests {
         NamedNode::new_unchecked(iri)
     }
 
-    /// `n` datasets, each in its own record graph with a title, a publisher (one of 7) and
+    /// `n` datasets, in the default graph with a title, a publisher (one of 7) and
     /// a stated theme; the classification graph assigns each one more theme.
     fn store(n: usize) -> Store {
         let store = Store::new().unwrap();
@@ -616,7 +534,7 @@ mod tests {
         let classification = GraphName::NamedNode(node(CLASSIFICATION));
         for i in 0..n {
             let d = node(&format!("https://example.org/d/{i}"));
-            let g = GraphName::NamedNode(node(&format!("urn:moisson:record:s:{i}")));
+            let g = GraphName::DefaultGraph;
             let rdf_type = node(moisson_catalog::vocab::rdf::TYPE);
             quads.push(Quad::new(
                 d.clone(),
@@ -675,11 +593,6 @@ mod tests {
     }
 
     fn planned_with(store: &Store, query: &str, hints: bool) -> Planned {
-        let graphs = NonRecordGraphs {
-            graphs: vec![node(CLASSIFICATION)],
-            predicates: [format!("{DCAT}theme")].into(),
-            classes: HashSet::new(),
-        };
         let stats = stats(store);
         let count = |p: &NamedNode, o: &Term, cap: u64| {
             store
@@ -693,17 +606,15 @@ mod tests {
         plan(
             query,
             &PlanInputs {
-                non_record: Some(&graphs),
                 stats: hints.then_some(&stats),
                 count: &count,
             },
         )
     }
 
-    /// The solutions of `query` over `store` (union default graph), sorted, as text.
+    /// The solutions of `query` over `store`, sorted, as text.
     fn rows(store: &Store, query: Query) -> Vec<String> {
-        let mut prepared = SparqlEvaluator::new().for_query(query);
-        prepared.dataset_mut().set_default_graph_as_union();
+        let prepared = SparqlEvaluator::new().for_query(query);
         let QueryResults::Solutions(solutions) = prepared.on_store(store).execute().unwrap() else {
             panic!("not a SELECT")
         };
@@ -718,87 +629,6 @@ mod tests {
             .collect();
         out.sort();
         out
-    }
-
-    #[test]
-    fn the_default_graph_leaves_the_classification_out_and_named_graphs_in() {
-        let store = store(10);
-        let stated = rows(
-            &store,
-            planned(
-                &store,
-                "SELECT DISTINCT ?t WHERE { ?d dcat:theme ?t }",
-                false,
-            ),
-        );
-        assert_eq!(stated.len(), 3, "{stated:?}");
-        assert!(stated.iter().all(|r| !r.contains("use-case")), "{stated:?}");
-        // Named explicitly, the classification is still there.
-        let assigned = rows(
-            &store,
-            planned(
-                &store,
-                "SELECT DISTINCT ?t WHERE { GRAPH <urn:moisson:classification> { ?d dcat:theme ?t } }",
-                false,
-            ),
-        );
-        assert_eq!(assigned, ["?t=<urn:moisson:use-case:abc>"]);
-        // `GRAPH ?g` sees every graph; `SELECT *` shows no variable of the rewrite.
-        let all = rows(
-            &store,
-            planned(
-                &store,
-                "SELECT * WHERE { GRAPH ?g { ?d dcat:theme ?t } } LIMIT 1000",
-                false,
-            ),
-        );
-        assert_eq!(all.len(), 20);
-        let star = rows(
-            &store,
-            planned(&store, "SELECT * WHERE { ?d dcat:theme ?t }", false),
-        );
-        assert!(
-            star.iter().all(|r| !r.contains("moisson-graph")),
-            "{star:?}"
-        );
-        assert_eq!(star.len(), 10);
-        // Inside EXISTS too.
-        let exists = rows(
-            &store,
-            planned(
-                &store,
-                "SELECT ?d WHERE { ?d a dcat:Dataset \
-                 FILTER EXISTS { ?d dcat:theme <urn:moisson:use-case:abc> } }",
-                false,
-            ),
-        );
-        assert!(exists.is_empty(), "{exists:?}");
-        // A pattern no non-record graph can match is left as it is.
-        let title = planned(&store, "SELECT ?d WHERE { ?d dct:title ?t }", false).to_string();
-        assert!(!title.contains("moisson-graph"), "{title}");
-    }
-
-    #[test]
-    fn the_non_record_graphs_name_what_their_triples_use() {
-        let non_record = crate::api::sparql_dataset::non_record_graphs();
-        assert_eq!(non_record.graphs.len(), 4);
-        for p in [
-            moisson_catalog::vocab::rdf::TYPE,
-            "http://www.w3.org/2004/02/skos/core#prefLabel",
-            "http://www.w3.org/ns/dcat#theme",
-            "http://purl.org/dc/terms/spatial",
-        ] {
-            assert!(non_record.predicates.contains(p), "{p}");
-        }
-        assert!(!non_record
-            .predicates
-            .contains("http://purl.org/dc/terms/title"));
-        assert!(non_record
-            .classes
-            .contains("http://www.w3.org/2004/02/skos/core#Concept"));
-        assert!(!non_record
-            .classes
-            .contains("http://www.w3.org/ns/dcat#Dataset"));
     }
 
     #[test]
@@ -847,7 +677,6 @@ mod tests {
         plan(
             query,
             &PlanInputs {
-                non_record: None,
                 stats: Some(&stats),
                 count: &count,
             },
@@ -892,7 +721,7 @@ mod tests {
             "SELECT ?t (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset ; dcat:theme ?t } GROUP BY ?t",
             "SELECT ?d ?title WHERE { ?d a dcat:Dataset ; dct:title ?title ; dct:publisher ?p \
              FILTER(?p = <https://example.org/p/3>) } ORDER BY ?d",
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?d a dcat:Dataset ; dcat:theme ?t } } GROUP BY ?g",
+            "SELECT ?d (COUNT(*) AS ?n) WHERE { ?d a dcat:Dataset GRAPH ?g { ?d dcat:theme ?t } } GROUP BY ?d",
             "SELECT ?d WHERE { ?d a dcat:Dataset OPTIONAL { ?d dct:publisher ?p ; dct:title ?t } \
              FILTER(?p != <https://example.org/p/3>) }",
         ] {

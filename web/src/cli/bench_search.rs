@@ -319,7 +319,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
     let records = store.source_counts(source.id.as_str())?.datasets.max(1);
     let (store_bytes, sparql_bytes) = (
         moisson_catalog::dir_bytes(&store_dir),
-        moisson_catalog::dir_bytes(&sparql_dir),
+        moisson_catalog::SparqlStore::disk_bytes(&sparql_dir),
     );
     println!(
         "\nrecord store: {:.0} MB, {} quads; SPARQL store: {:.0} MB, {} quads; together {:.0} MB, {:.0} bytes a dataset ({records} datasets)",

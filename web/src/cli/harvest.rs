@@ -67,6 +67,15 @@ pub(super) async fn run(args: HarvestArgs, config: Config) -> anyhow::Result<Exi
         super::progress::for_terminal(),
     )
     .await;
+    // Copies of dropped record graphs wait for the SPARQL store's sync; with no SPARQL
+    // store beside the record store, nobody will read them.
+    let sparql_dir =
+        moisson_catalog::SparqlStore::dir_of(&crate::DataDir::new(&config.data_dir).store());
+    if !sparql_dir.try_exists().unwrap_or(true) {
+        if let Err(e) = runner::purge_retired(&store) {
+            tracing::error!(error = %e, "purging the copies of dropped record graphs");
+        }
+    }
     println!("{}", super::progress::summary_table(&reports));
     for r in &reports {
         for e in r.errors.iter().take(5) {

@@ -57,7 +57,8 @@ pub(super) async fn state_for(
         if removed {
             tracing::info!(dir = %sparql_dir.display(), "SPARQL is off: its store was removed");
         }
-        indexing
+        crate::runner::purge_retired(&store).context("purging retired record copies")?;
+        indexing.without_sparql()
     });
     // The SPARQL store catches up in the background (the first sync of a large store
     // copies every record graph; queries meanwhile wait for it).
