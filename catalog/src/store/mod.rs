@@ -97,6 +97,11 @@ pub struct CatalogStore {
     /// Opened with [`CatalogStore::open_read_only`]: nothing is ever written, not even
     /// the caches some reads keep in the store (SHACL results, quality runs).
     read_only: bool,
+    /// Held by every flush: RocksDB can lose a manual flush request when two threads flush
+    /// the same column family at once (the second one's memtable is never scheduled, and
+    /// its caller waits forever: seen under load at the end of the demo's concurrent
+    /// harvests, 2 runs of 30), so flushes of this store go one at a time.
+    flush_lock: Arc<Mutex<()>>,
 }
 
 impl CatalogStore {
@@ -121,7 +126,7 @@ impl CatalogStore {
         if self.read_only {
             return;
         }
-        if let Err(e) = self.store.flush() {
+        if let Err(e) = self.flush() {
             tracing::warn!(error = %e, "flushing the store's write-ahead log failed");
         }
     }
@@ -160,6 +165,7 @@ impl CatalogStore {
             identifiers: Arc::default(),
             active_cache: Arc::new(Mutex::new(None)),
             read_only: false,
+            flush_lock: Arc::default(),
         }
     }
 
@@ -218,8 +224,9 @@ impl CatalogStore {
         Ok(self.store.len()?)
     }
 
-    /// Flushes memtables to disk.
+    /// Flushes memtables to disk (one flush at a time: see `flush_lock`).
     pub fn flush(&self) -> Result<(), StoreError> {
+        let _one_at_a_time = self.flush_lock.lock().unwrap_or_else(|e| e.into_inner());
         Ok(self.store.flush()?)
     }
 }
