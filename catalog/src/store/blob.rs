@@ -489,15 +489,7 @@ pub(crate) fn retire_copy_in_tx(
     tx: &mut Transaction<'_>,
     graph: NamedNodeRef<'_>,
 ) -> Result<(), StoreError> {
-    let copies: Vec<Quad> = tx
-        .quads_for_pattern(
-            Some(graph.into()),
-            Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
-            None,
-            Some(blob_graph()),
-        )
-        .collect::<Result<_, _>>()?;
-    for mut q in copies {
+    for mut q in copies_in_tx(tx, graph, blob_graph())? {
         tx.remove(&q);
         q.graph_name = GraphName::NamedNode(NamedNode::new_unchecked(RETIRED_GRAPH));
         tx.insert(&q);
@@ -564,16 +556,8 @@ impl CatalogStore {
         for part in graphs.chunks(1000) {
             let mut tx = self.store.start_transaction()?;
             for graph in part {
-                let copies: Vec<Quad> = tx
-                    .quads_for_pattern(
-                        Some(graph.as_ref().into()),
-                        Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
-                        None,
-                        Some(retired_graph()),
-                    )
-                    .collect::<Result<_, _>>()?;
-                for q in &copies {
-                    tx.remove(q);
+                for q in copies_in_tx(&tx, graph.as_ref(), retired_graph())? {
+                    tx.remove(&q);
                 }
             }
             tx.commit()?;
@@ -582,21 +566,29 @@ impl CatalogStore {
     }
 }
 
+/// The quads, in graph `held_in` as `tx` sees it, holding a copy of graph `graph`.
+fn copies_in_tx(
+    tx: &Transaction<'_>,
+    graph: NamedNodeRef<'_>,
+    held_in: GraphNameRef<'_>,
+) -> Result<Vec<Quad>, StoreError> {
+    Ok(tx
+        .quads_for_pattern(
+            Some(graph.into()),
+            Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
+            None,
+            Some(held_in),
+        )
+        .collect::<Result<_, _>>()?)
+}
+
 /// Removes, inside `tx`, the compact copy of graph `graph`.
 pub(crate) fn remove_copy_in_tx(
     tx: &mut Transaction<'_>,
     graph: NamedNodeRef<'_>,
 ) -> Result<(), StoreError> {
-    let copies: Vec<Quad> = tx
-        .quads_for_pattern(
-            Some(graph.into()),
-            Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
-            None,
-            Some(blob_graph()),
-        )
-        .collect::<Result<_, _>>()?;
-    for q in &copies {
-        tx.remove(q);
+    for q in copies_in_tx(tx, graph, blob_graph())? {
+        tx.remove(&q);
     }
     Ok(())
 }

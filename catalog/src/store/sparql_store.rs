@@ -1240,22 +1240,41 @@ mod tests {
             .sum()
     }
 
-    /// Writes record graph `n` of source `a` (a dataset typed `dcat:Dataset` with `n + 1`
-    /// keywords) and commits it active, or withdraws it.
-    fn commit(catalog: &CatalogStore, upserts: &[usize], withdrawn: &[usize]) {
-        use crate::store::{HarvestCommit, RecordEntry, RecordState};
-        let entry = |n: usize, state| RecordEntry {
-            graph: format!("urn:moisson:record:a:{n}"),
-            source: "a".into(),
+    /// A registry entry of record `n` of `source` (dataset `https://example.org/d/{n}`).
+    fn test_entry(
+        source: &str,
+        n: usize,
+        graph: String,
+        hash: String,
+        state: crate::store::RecordState,
+    ) -> crate::store::RecordEntry {
+        crate::store::RecordEntry {
+            graph,
+            source: source.into(),
             record_iri: format!("https://example.org/d/{n}"),
             dataset_id: format!("id{n}"),
             kind: crate::model::RecordKind::Dataset,
-            hash: format!("h{n}"),
+            hash,
             page_url: "https://example.org/catalog".into(),
             first_seen: "2026-01-01T00:00:00Z".into(),
             last_changed: "2026-01-01T00:00:00Z".into(),
             state,
             withdrawn_at: None,
+        }
+    }
+
+    /// Writes record graph `n` of source `a` (a dataset typed `dcat:Dataset` with `n + 1`
+    /// keywords) and commits it active, or withdraws it.
+    fn commit(catalog: &CatalogStore, upserts: &[usize], withdrawn: &[usize]) {
+        use crate::store::{HarvestCommit, RecordState};
+        let entry = |n: usize, state| {
+            test_entry(
+                "a",
+                n,
+                format!("urn:moisson:record:a:{n}"),
+                format!("h{n}"),
+                state,
+            )
         };
         let writer = catalog.harvest_writer().unwrap();
         for n in upserts {
@@ -1504,7 +1523,7 @@ mod tests {
     /// triple counted by the graphs stating it, the statistics exact, no retired copy left.
     #[test]
     fn the_default_graph_is_the_union_of_the_active_records_through_any_history() {
-        use crate::store::{HarvestCommit, RecordEntry, RecordState};
+        use crate::store::{HarvestCommit, RecordState};
         for bulk_graphs in [1, 3, usize::MAX] {
             let catalog = CatalogStore::in_memory().unwrap();
             let mut sparql = SparqlStore::in_memory().unwrap();
@@ -1526,22 +1545,20 @@ mod tests {
                 for _ in 0..1 + next(5) {
                     let n = next(8);
                     let graph = |v: usize| format!("urn:moisson:record:{name}:{n}:{v}");
-                    let entry = |v: usize, active: bool| RecordEntry {
-                        graph: graph(v),
-                        source: name.into(),
-                        record_iri: format!("https://example.org/d/{n}"),
-                        dataset_id: format!("id{n}"),
-                        kind: crate::model::RecordKind::Dataset,
-                        hash: format!("h{v}"),
-                        page_url: "https://example.org/catalog".into(),
-                        first_seen: "2026-01-01T00:00:00Z".into(),
-                        last_changed: "2026-01-01T00:00:00Z".into(),
-                        state: if active {
-                            RecordState::Active
-                        } else {
-                            RecordState::Withdrawn
-                        },
-                        withdrawn_at: (!active).then(|| "2026-01-02T00:00:00Z".into()),
+                    let entry = |v: usize, active: bool| {
+                        let mut e = test_entry(
+                            name,
+                            n,
+                            graph(v),
+                            format!("h{v}"),
+                            if active {
+                                RecordState::Active
+                            } else {
+                                RecordState::Withdrawn
+                            },
+                        );
+                        e.withdrawn_at = (!active).then(|| "2026-01-02T00:00:00Z".into());
+                        e
                     };
                     let known = state.get(&(source, n)).copied();
                     if commit
