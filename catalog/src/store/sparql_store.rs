@@ -688,12 +688,13 @@ impl SparqlStore {
         // 128-bit hash of a triple -> (in the default graph before this sync, graphs of this
         // sync stating it): 48 bytes an entry where whole triples took hundreds (at
         // 1,000,000 datasets the map of triples kept the process at ~3.7 GiB).
-        let wide = |triple: &Triple| {
+        // Widens the triple's 64-bit hash `narrow` with a second, salted one.
+        let wide = |narrow: u64, triple: &Triple| {
             use std::hash::{Hash, Hasher};
             let mut salted = std::collections::hash_map::DefaultHasher::new();
             0x5a5a_u16.hash(&mut salted);
             triple.hash(&mut salted);
-            (u128::from(hash(triple)) << 64) | u128::from(salted.finish())
+            (u128::from(narrow) << 64) | u128::from(salted.finish())
         };
         let mut counted: HashMap<u128, (bool, u64)> = HashMap::new();
         let mut loader = Loader::new(&self.store);
@@ -701,8 +702,9 @@ impl SparqlStore {
             for triple in distinct(read_graph(catalog, graph)?) {
                 let quad = triple.as_ref().in_graph(GraphNameRef::DefaultGraph);
                 let there = !empty && self.store.contains(quad)?;
-                let first = if there || twice.contains(&hash(&triple)) {
-                    let entry = counted.entry(wide(&triple)).or_insert((there, 0));
+                let narrow = hash(&triple);
+                let first = if there || twice.contains(&narrow) {
+                    let entry = counted.entry(wide(narrow, &triple)).or_insert((there, 0));
                     entry.1 += 1;
                     !entry.0 && entry.1 == 1
                 } else {
@@ -726,7 +728,7 @@ impl SparqlStore {
                 break;
             }
             for triple in distinct(read_graph(catalog, graph)?) {
-                let Some((there, added)) = counted.remove(&wide(&triple)) else {
+                let Some((there, added)) = counted.remove(&wide(hash(&triple), &triple)) else {
                     continue;
                 };
                 let before = if there {
@@ -957,12 +959,16 @@ fn shared_count(
 }
 
 /// The distinct triples of `triples` (a graph's triples, stated once each).
-fn distinct(triples: Vec<Triple>) -> Vec<Triple> {
-    let mut seen = HashSet::with_capacity(triples.len());
+fn distinct(mut triples: Vec<Triple>) -> Vec<Triple> {
+    // Marked by reference, then kept in place: no triple is copied (a sync reads every
+    // triple of every graph through here).
+    let first: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(triples.len());
+        triples.iter().map(|t| seen.insert(t)).collect()
+    };
+    let mut kept = first.into_iter();
+    triples.retain(|_| kept.next().unwrap_or(false));
     triples
-        .into_iter()
-        .filter(|t| seen.insert(t.clone()))
-        .collect()
 }
 
 /// The triples of active record graph `graph` (none when the record store has no copy of
