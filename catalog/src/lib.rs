@@ -46,5 +46,5 @@ pub use store::{
     ActiveSnapshot, Assigned, CatalogStore, CompactReport, DatasetView, DescribeSubject,
     DistributionView, ExportFormat, ExportWriter, ExtraGraph, FederatedWriter, HarvestCommit,
     HarvestWriter, PatternStats, RecordEntry, RecordState, RecordWriter, Registry, SourceCounts,
-    SparqlStore, StoreError, SyncReport, WriterStats,
+    SparqlStore, StoreError, SyncReport, WriteBatch, WriterStats,
 };

@@ -18,11 +18,13 @@
 //! - [`links`] — The link checker.
 //! - [`nesting`] — A streaming check of how deeply a JSON(-LD) or Turtle-family document nests, run on the bytes as they …
 //! - [`netguard`] — Which network addresses Moisson may reach on a harvested document's say-so.
+//! - `parallel` — Work split over the machine's cores.
 //! - [`parse`] — Parsing one spooled page into a `PageGraph`, with located errors.
 //! - [`pipeline`] — The record pipeline every protocol shares once it has a page's triples.
 //! - [`preview`] — Preview of a source before it is added (the validator).
 //! - [`records`] — From the triples of one page to records.
 //! - [`source`] — A harvested source, as the configuration describes it.
+//! - [`split`] — Where a large Turtle or N-Triples page can be cut to be parsed on several threads.
 //! - `terms` — The distinct terms of one page, each held once in one text buffer.
 //! - [`validation`] — The validator's report.
 //! - [`xml_guard`] — One guard for every XML document read from outside (RDF/XML pages, CSW responses and the `rdf:RDF` …
@@ -38,11 +40,13 @@ pub mod limits;
 pub mod links;
 pub mod nesting;
 pub mod netguard;
+mod parallel;
 pub mod parse;
 pub mod pipeline;
 pub mod preview;
 pub mod records;
 pub mod source;
+pub mod split;
 mod terms;
 pub mod validation;
 pub mod xml_guard;

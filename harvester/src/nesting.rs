@@ -75,6 +75,22 @@ enum State {
     LongEscape(u8),
 }
 
+/// A table of the bytes in `stops`.
+const fn byte_table(stops: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut k = 0;
+    while k < stops.len() {
+        table[stops[k] as usize] = true;
+        k += 1;
+    }
+    table
+}
+
+/// The bytes that change anything in the normal state of Turtle ([`DepthScanner::turtle_normal`]).
+static TURTLE_NORMAL_STOPS: [bool; 256] = byte_table(b"[({])}<>#\\\"'");
+/// The bytes that change anything in the normal state of JSON ([`DepthScanner::json_byte`]).
+static JSON_NORMAL_STOPS: [bool; 256] = byte_table(b"\"[{]}");
+
 /// Counts nesting over bytes pushed in chunks.
 #[derive(Debug, Clone)]
 pub struct DepthScanner {
@@ -110,7 +126,32 @@ impl DepthScanner {
     /// Scans the next chunk. On refusal, returns how many bytes of `bytes` come before the
     /// opener past the limit, with the refusal.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<(), (usize, TooDeep)> {
-        for (i, &b) in bytes.iter().enumerate() {
+        let mut i = 0;
+        while i < bytes.len() {
+            // Inside a string, an IRI or a comment only two bytes matter, and outside them
+            // only brackets, quotes and a few others: jump to the next that does.
+            let rest = &bytes[i..];
+            let skip = if let Some((a, b)) = self.stops() {
+                memchr::memchr2(a, b, rest).unwrap_or(rest.len())
+            } else if self.state == State::Normal {
+                let table = match self.syntax {
+                    NestingSyntax::Turtle => &TURTLE_NORMAL_STOPS,
+                    NestingSyntax::Json => &JSON_NORMAL_STOPS,
+                };
+                rest.iter()
+                    .position(|&b| table[usize::from(b)])
+                    .unwrap_or(rest.len())
+            } else {
+                0
+            };
+            if skip > 0 {
+                self.skip(&rest[..skip]);
+                i += skip;
+                if i == bytes.len() {
+                    break;
+                }
+            }
+            let b = bytes[i];
             let opened = match self.syntax {
                 NestingSyntax::Json => self.json_byte(b),
                 NestingSyntax::Turtle => self.turtle_byte(b),
@@ -130,8 +171,33 @@ impl DepthScanner {
                 self.open.push(opener);
             }
             self.advance(b);
+            i += 1;
         }
         Ok(())
+    }
+
+    /// The only two bytes that change the state, when the state ignores every other one.
+    fn stops(&self) -> Option<(u8, u8)> {
+        match (self.syntax, self.state) {
+            (NestingSyntax::Turtle, State::Short(q) | State::Long(q, 0)) => Some((q, b'\\')),
+            (NestingSyntax::Turtle, State::Iri) => Some((b'>', b'\\')),
+            (NestingSyntax::Turtle, State::Comment) => Some((b'\n', b'\r')),
+            (NestingSyntax::Json, State::Short(_)) => Some((b'"', b'\\')),
+            _ => None,
+        }
+    }
+
+    /// Counts `span` as [`Self::advance`] would, byte by byte.
+    fn skip(&mut self, span: &[u8]) {
+        let chars = |bytes: &[u8]| bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64;
+        self.offset += span.len() as u64;
+        match memchr::memrchr(b'\n', span) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', span).count() as u64;
+                self.column = 1 + chars(&span[last + 1..]);
+            }
+            None => self.column += chars(span),
+        }
     }
 
     fn advance(&mut self, b: u8) {
@@ -444,6 +510,33 @@ mod tests {
                 }
             }
             assert_eq!(got.as_ref(), Some(&whole), "chunks of {size}");
+        }
+    }
+
+    #[test]
+    fn jumping_over_strings_iris_comments_and_plain_bytes_keeps_every_position() {
+        // Multi-byte characters, line breaks inside long strings and comments, escapes:
+        // the refusal must be located the same whatever the chunks.
+        let turtle = format!(
+            "@prefix é: <http://ex/ü#> . # commentaire [ (\né:a é:p \"\"\"ligne\n« [ » \\\" \"\" \"\"\" , 'l\\'a' ;\n    é:q <http://ex/\\u00e9> ; é:r {} .",
+            "[ é:p ".repeat(12)
+        );
+        let json = format!(
+            "{{\"é\": \"a\\\"[[\\n\",\n  \"ü\": {}}}",
+            "[{\"x\": ".repeat(12)
+        );
+        for (doc, syntax) in [(turtle, NestingSyntax::Turtle), (json, NestingSyntax::Json)] {
+            let whole = check_nesting(doc.as_bytes(), syntax, 10).expect_err("deep");
+            let mut bytewise = DepthScanner::new(syntax, 10);
+            let mut by_byte = None;
+            for b in doc.as_bytes() {
+                if let Err((_, e)) = bytewise.feed(std::slice::from_ref(b)) {
+                    by_byte = Some(e);
+                    break;
+                }
+            }
+            assert_eq!(by_byte.as_ref(), Some(&whole), "{doc}");
+            assert!(whole.line >= 2, "{whole:?}");
         }
     }
 }

@@ -11,7 +11,7 @@
 //! literals are left out of the graph ([`PageGraph::push_within`]).
 
 use oxigraph::io::{JsonLdProfile, LoadedDocument, RdfFormat, RdfParseError, RdfParser};
-use oxigraph::model::{NamedOrBlankNode, Term, Triple};
+use oxigraph::model::Triple;
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -249,12 +249,15 @@ fn refused(position: Option<TextPosition>, message: String) -> ParsedPage {
 /// locate the errors the parser does not locate (RDF/XML).
 pub fn parse_page_rereadable<R: Read>(
     reader: impl Read,
-    reopen: impl Fn() -> Option<R>,
+    reopen: impl Fn() -> Option<R> + Sync,
     len: u64,
     format: RdfFormat,
     base_url: &str,
     limits: &ParseLimits,
 ) -> ParsedPage {
+    if let Some(parsed) = parse_in_parts(&reopen, len, format, base_url, limits) {
+        return parsed;
+    }
     let format = match format {
         RdfFormat::JsonLd { .. } if len > JSONLD_BUFFERED_MAX_BYTES => RdfFormat::JsonLd {
             profile: JsonLdProfile::Streaming.into(),
@@ -325,6 +328,72 @@ pub fn parse_page_rereadable<R: Read>(
     parsed
 }
 
+/// Turtle and N-Triples pages at least this large are parsed in parts on several threads.
+pub const PARALLEL_PARSE_MIN_BYTES: u64 = 16 << 20;
+/// Least bytes a part of a page parsed on several threads holds.
+const PARALLEL_PARSE_PART_BYTES: u64 = 8 << 20;
+
+/// Parses a large Turtle or N-Triples page in parts, one thread per core (at most 4), cut
+/// at statement ends ([`crate::split`]), and joins their triples as one parse of the whole
+/// page would give them. `None` when the page is small, of another format, cannot be cut,
+/// or when any part reports anything (an error, a refusal, a term left out): the caller
+/// then parses it whole, so every error keeps its exact position and recovery.
+fn parse_in_parts<R: Read>(
+    reopen: &(impl Fn() -> Option<R> + Sync),
+    len: u64,
+    format: RdfFormat,
+    base_url: &str,
+    limits: &ParseLimits,
+) -> Option<ParsedPage> {
+    if !matches!(format, RdfFormat::Turtle | RdfFormat::NTriples) || len < PARALLEL_PARSE_MIN_BYTES
+    {
+        return None;
+    }
+    let parts = crate::parallel::threads_for(
+        usize::try_from(len / PARALLEL_PARSE_PART_BYTES).unwrap_or(usize::MAX),
+        1,
+    );
+    parse_cut(reopen, len, format, base_url, limits, parts)
+}
+
+/// [`parse_in_parts`] in `parts` parts, whatever the page's size.
+fn parse_cut<R: Read>(
+    reopen: &(impl Fn() -> Option<R> + Sync),
+    len: u64,
+    format: RdfFormat,
+    base_url: &str,
+    limits: &ParseLimits,
+    parts: usize,
+) -> Option<ParsedPage> {
+    let cuts = crate::split::find_cuts(reopen()?, len, parts)?;
+    let mut bounds = vec![0];
+    bounds.extend(&cuts.at);
+    bounds.push(len);
+    let syntax = nesting_syntax(format)?;
+    let parsed = crate::parallel::run_parts(bounds.len() - 1, |k| -> Option<ParsedPage> {
+        let (start, end) = (bounds[k], bounds[k + 1]);
+        let preamble = if k == 0 { 0 } else { cuts.preamble };
+        let head = reopen()?.take(preamble);
+        let mut body = reopen()?;
+        std::io::copy(&mut body.by_ref().take(start), &mut std::io::sink()).ok()?;
+        let reader = head.chain(body.take(end - start));
+        let (guard, slot) = NestingGuard::new(reader, syntax, limits.max_nesting_depth);
+        let parsed = run_parser(guard, format, base_url, limits);
+        let clean = slot.borrow().is_none()
+            && parsed.fatal.is_none()
+            && parsed.issues.is_empty()
+            && parsed.poisoned.is_empty()
+            && parsed.graph.dropped_count() == 0;
+        clean.then_some(parsed)
+    });
+    let mut parts = parsed.into_iter().map(Option::flatten);
+    let mut whole = parts.next()??;
+    for other in parts {
+        whole.graph.append(other?.graph);
+    }
+    Some(whole)
+}
+
 /// Completes the fatal error of an RDF/XML page with its location, or reports a document
 /// that ends inside an element (which the RDF/XML parser accepts).
 fn locate_xml_error<R: Read>(
@@ -365,7 +434,6 @@ fn run_parser(
     let mut graph = PageGraph::new();
     let mut poisoned = HashMap::new();
     let mut issues: Vec<ParseIssue> = Vec::new();
-    let mut last_subject: Option<Term> = None;
     let mut pending_error: Option<ParseIssue> = None;
     let reader = std::io::BufReader::with_capacity(1 << 16, reader);
     let mut quads = parser
@@ -378,16 +446,6 @@ fn run_parser(
                 if let Some(issue) = pending_error.take() {
                     issues.push(issue);
                 }
-                // Cloned only when the subject changes (a page describes each subject in a
-                // run of triples), not once per triple.
-                let same = match (&last_subject, &quad.subject) {
-                    (Some(Term::NamedNode(a)), NamedOrBlankNode::NamedNode(b)) => a == b,
-                    (Some(Term::BlankNode(a)), NamedOrBlankNode::BlankNode(b)) => a == b,
-                    _ => false,
-                };
-                if !same {
-                    last_subject = Some(quad.subject.clone().into());
-                }
                 graph.push_within(
                     Triple::new(quad.subject, quad.predicate, quad.object),
                     limits.max_literal_bytes,
@@ -395,29 +453,20 @@ fn run_parser(
             }
             Some(Err(err)) => {
                 let mut issue = describe(&err);
-                issue.subject = last_subject.as_ref().map(ToString::to_string);
-                if let Some(subject) = last_subject.as_ref().and_then(|s| match s {
-                    Term::NamedNode(n) => {
-                        Some(oxigraph::model::NamedOrBlankNode::NamedNode(n.clone()))
-                    }
-                    Term::BlankNode(b) => {
-                        Some(oxigraph::model::NamedOrBlankNode::BlankNode(b.clone()))
-                    }
-                    Term::Literal(_) => None,
-                }) {
-                    if let Some(id) = graph.subject_id(&subject) {
-                        poisoned.entry(id).or_insert_with(|| {
-                            format!(
-                                "{}{}",
-                                issue.message,
-                                issue
-                                    .position
-                                    .as_ref()
-                                    .map(|p| format!(" ({p})"))
-                                    .unwrap_or_default()
-                            )
-                        });
-                    }
+                // The subject being described: that of the last triple read.
+                if let Some(id) = graph.last_subject() {
+                    issue.subject = Some(graph.term(id).to_string());
+                    poisoned.entry(id).or_insert_with(|| {
+                        format!(
+                            "{}{}",
+                            issue.message,
+                            issue
+                                .position
+                                .as_ref()
+                                .map(|p| format!(" ({p})"))
+                                .unwrap_or_default()
+                        )
+                    });
                 }
                 if let Some(previous) = pending_error.replace(issue) {
                     issues.push(previous);
@@ -626,5 +675,194 @@ mod tests {
             "{}",
             fatal.message
         );
+    }
+
+    /// A Turtle page of the statements `kinds` pick, with what a cut could trip on:
+    /// prefixes redefined and declared SPARQL-style mid-page, relative base changes, full
+    /// stops in strings, IRIs, comments, escaped names and numbers, anonymous and labelled
+    /// blank nodes, collections, language tags.
+    fn tricky_page(kinds: &[u8], late_directives: bool) -> String {
+        let mut text = String::from(
+            "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n@prefix p0: <http://ex.org/ns0/> .\n@prefix p1: <http://ex.org/ns1/> .\n@prefix p2: <http://ex.org/ns2/> .\n",
+        );
+        for (i, kind) in kinds.iter().enumerate() {
+            let p = i % 3;
+            // Directives open the page; past its head they are rare (one statement in
+            // twenty), or absent.
+            let kind = match (i, kind) {
+                (0..3, k) => k % 3,
+                (_, k) if late_directives && *k < 13 => k % 3,
+                (_, k) => 3 + k % 9,
+            };
+            let line = match kind {
+                0 => format!("@prefix p{p}: <http://ex.org/ns{i}/> .\n"),
+                1 => format!("PREFIX p{p}: <http://ex.org/sparql{i}/>\n"),
+                2 => format!("@base <http://ex.org/b{i}/> .\nBASE <sub{i}/>\n"),
+                3 => format!("p0:d{i} a dcat:Dataset ; dct:title \"titre {i}. fin\" ; dct:identifier \"{i}\" .\n"),
+                4 => format!("<d{i}> a dcat:Dataset ; dct:description \"\"\"ligne . <a> <b> <c> .\n\"\" . \"\"\"@fr ; p0:n 1. \n"),
+                5 => format!("p0:d{i} a dcat:Dataset ; dcat:distribution [ a dcat:Distribution ; dcat:accessURL <f{i}.csv> ; p0:v 1.5 ] .\n"),
+                6 => format!("# commentaire . <x> <y> <z> .\np0:d{i} a dcat:Dataset ; dct:publisher _:org{p} .\n"),
+                7 => format!("_:org{p} a <http://xmlns.com/foaf/0.1/Agent> ; dct:title 'org . {i}' .\n"),
+                8 => format!("p0:d{i} a dcat:Dataset ; dcat:keyword \"a\", \"b\"@en , p0:k\\.{i} ; p0:list ( 1 2.5 3e1 ) .\n"),
+                9 => format!("p{p}:d{i} a dcat:Dataset ; dct:title \"é \\\" . \\u00e9\" ; dct:relation <http://ex.org/x.y{i}> .\n"),
+                10 => format!("[] a dcat:Dataset ; dct:identifier \"anon-{i}\" ; dct:title \"sans IRI\" .\n"),
+                _ => format!("p0:d{i} a dcat:Dataset ; dct:spatial [ p0:bbox \"{i}.0 {i}.5\" ] ; dct:temporal [ p0:start \"2020-01-0{}\"^^<http://www.w3.org/2001/XMLSchema#date> ] .\n", i % 9 + 1),
+            };
+            text.push_str(&line);
+        }
+        text
+    }
+
+    /// The records of a parsed page (IRI and content hash, sorted) and its distinct
+    /// triples: what a harvest keeps of it.
+    fn kept(parsed: ParsedPage) -> (Vec<(String, String)>, usize, Vec<String>) {
+        let mut graph = parsed.graph;
+        let extracted = crate::records::extract_records_within(
+            &mut graph,
+            &parsed.poisoned,
+            &ParseLimits::default(),
+        );
+        let mut records: Vec<(String, String)> = extracted
+            .records
+            .iter()
+            .map(|r| (r.iri.clone(), r.hash.clone()))
+            .collect();
+        records.sort();
+        let rejected = extracted
+            .rejected
+            .iter()
+            .map(|r| r.message.clone())
+            .collect();
+        (records, graph.len(), rejected)
+    }
+
+    fn parse_whole(text: &str) -> ParsedPage {
+        let bytes = text.as_bytes();
+        parse_page(
+            bytes,
+            bytes.len() as u64,
+            RdfFormat::Turtle,
+            "http://ex.org/page/",
+        )
+    }
+
+    /// A page parsed in parts gives what the whole page gives, or nothing (then parsed
+    /// whole): never other triples, never an error lost.
+    fn check_parts(text: &str, expect_cut: bool) -> Result<(), TestCaseError> {
+        let bytes = text.as_bytes();
+        let whole = parse_whole(text);
+        let clean = whole.fatal.is_none() && whole.issues.is_empty();
+        let whole = kept(whole);
+        for parts in 2..=4 {
+            let cut = parse_cut(
+                &|| Some(bytes),
+                bytes.len() as u64,
+                RdfFormat::Turtle,
+                "http://ex.org/page/",
+                &ParseLimits::default(),
+                parts,
+            );
+            match cut {
+                Some(cut) => {
+                    prop_assert!(clean, "cut although the page has errors:\n{text}");
+                    prop_assert_eq!(&kept(cut), &whole, "{} parts of\n{}", parts, text);
+                }
+                None => prop_assert!(
+                    !expect_cut
+                        || !clean
+                        || crate::split::find_cuts(bytes, bytes.len() as u64, parts).is_none(),
+                    "a clean page was cut but its parts were refused:\n{text}"
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
+
+    #[test]
+    fn the_tricky_page_is_valid_and_cut() {
+        let kinds: Vec<u8> = (0..120u32).map(|i| ((i * 37 + 11) % 256) as u8).collect();
+        for late in [false, true] {
+            // With directives late in the page a cut may be refused, never wrong.
+            let text = tricky_page(&kinds, late);
+            let whole = parse_whole(&text);
+            assert!(
+                whole.fatal.is_none() && whole.issues.is_empty(),
+                "{:?}",
+                whole.issues.first()
+            );
+            let bytes = text.as_bytes();
+            let cut = parse_cut(
+                &|| Some(bytes),
+                bytes.len() as u64,
+                RdfFormat::Turtle,
+                "http://ex.org/page/",
+                &ParseLimits::default(),
+                3,
+            );
+            match (late, cut) {
+                (_, Some(cut)) => assert_eq!(kept(cut), kept(whole), "late directives: {late}"),
+                (true, None) => {}
+                (false, None) => panic!("a page with its directives at its head was not cut"),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn a_page_parsed_in_parts_gives_exactly_what_it_gives_whole(
+            kinds in proptest::collection::vec(any::<u8>(), 4..80),
+            late in any::<bool>(),
+        ) {
+            check_parts(&tricky_page(&kinds, late), true)?;
+        }
+
+        #[test]
+        fn a_damaged_page_parsed_in_parts_gives_what_it_gives_whole_or_is_parsed_whole(
+            kinds in proptest::collection::vec(any::<u8>(), 4..60),
+            damage in proptest::collection::vec((any::<prop::sample::Index>(), 0usize..14), 1..4)
+        ) {
+            let mut text = tricky_page(&kinds, false).into_bytes();
+            for (at, what) in damage {
+                let at = at.index(text.len());
+                let byte = b"\"'<>.[]()#\\ \n@"[what];
+                if what % 2 == 0 {
+                    text.insert(at, byte);
+                } else {
+                    text[at] = byte;
+                }
+            }
+            // Keep the damaged page UTF-8 (a byte replaced inside a character).
+            let text = String::from_utf8_lossy(&text).into_owned();
+            check_parts(&text, false)?;
+        }
+    }
+
+    #[test]
+    fn the_corpus_pages_parsed_in_parts_give_what_they_give_whole() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+        if !root.is_dir() {
+            eprintln!("skipped: {} is absent", root.display());
+            return;
+        }
+        let mut checked = 0;
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "ttl" || e == "nt") {
+                    let text = std::fs::read_to_string(&path).expect("corpus file");
+                    check_parts(&text, false).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    checked += 1;
+                }
+            }
+        }
+        eprintln!("{checked} corpus pages checked");
     }
 }

@@ -5,7 +5,7 @@
 //! so a page's records are never all copied out of the interned page graph at once.
 
 use moisson_catalog::{record_graph_name, RecordKind, Registry};
-use oxigraph::model::{NamedNode, Triple};
+use oxigraph::model::{NamedNode, Triple, TripleRef};
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -104,6 +104,18 @@ impl ReadPage {
     pub fn new_version(&self, k: usize) -> Option<(&NamedNode, Vec<Triple>)> {
         let (i, name) = self.new.get(k)?;
         Some((name, self.extracted[*i].materialize(&self.graph)))
+    }
+
+    /// Calls `f` with the graph name and borrowed triples of the `k`-th new record version
+    /// (see [`Self::new_version`]), without an owned copy of each term; `None` past the
+    /// last.
+    pub fn with_new_version<T>(
+        &self,
+        k: usize,
+        f: impl FnOnce(&NamedNode, &[TripleRef<'_>]) -> T,
+    ) -> Option<T> {
+        let (i, name) = self.new.get(k)?;
+        Some(self.extracted[*i].with_triples(&self.graph, |triples| f(name, triples)))
     }
 
     /// How many record versions are new.

@@ -13,7 +13,9 @@
 //!   (a node shared by many records is copied into each): past that budget, the records
 //!   that would copy more are rejected, so a small page cannot fill the store.
 
-use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, TermRef, Triple};
+use oxigraph::model::{
+    NamedNode, NamedOrBlankNode, NamedOrBlankNodeRef, Term, TermRef, Triple, TripleRef,
+};
 use std::collections::{HashMap, HashSet};
 
 use moisson_catalog::vocab::{dcat, dct, foaf, hydra, moisson, rdf};
@@ -41,6 +43,10 @@ pub struct PageGraph {
     dropped_total: usize,
     /// Set when the triples are grouped into records.
     grouping: Grouping,
+    /// The id of the subject of the last triple added or left out (`None` when that
+    /// subject was too long to be kept): a page describes a subject in a run of triples,
+    /// so most subjects are found here without a lookup.
+    last_subject: Option<u32>,
 }
 
 /// Bit of [`Grouping::flags`]: the term is a record's root.
@@ -71,10 +77,28 @@ impl PageGraph {
 
     /// Adds a triple.
     pub fn push(&mut self, triple: Triple) {
-        let s = self.intern(triple.subject.as_ref().into());
+        let s = self.subject_of(&triple.subject);
         let p = self.intern(triple.predicate.as_ref().into());
         let o = self.intern(triple.object.as_ref());
         self.triples.push([s, p, o]);
+    }
+
+    /// The id of `subject`, interned.
+    fn subject_of(&mut self, subject: &NamedOrBlankNode) -> u32 {
+        if let Some(id) = self
+            .last_subject
+            .filter(|&id| self.terms.is_subject(id, subject.as_ref()))
+        {
+            return id;
+        }
+        let id = self.intern(subject.as_ref().into());
+        self.last_subject = Some(id);
+        id
+    }
+
+    /// The id of the subject of the last triple added or left out, when it was kept.
+    pub fn last_subject(&self) -> Option<u32> {
+        self.last_subject
     }
 
     /// Adds a triple unless one of its terms is longer than `max_term_bytes` (a literal's
@@ -103,9 +127,11 @@ impl PageGraph {
             return true;
         }
         self.dropped_total += 1;
+        let subject = (subject_len <= max_term_bytes).then(|| self.subject_of(&triple.subject));
+        if subject.is_none() {
+            self.last_subject = None;
+        }
         if self.dropped.len() < MAX_DROPPED_NOTES {
-            let subject = (subject_len <= max_term_bytes)
-                .then(|| self.intern(triple.subject.as_ref().into()));
             let predicate: String = triple.predicate.as_str().chars().take(200).collect();
             self.dropped.push((
                 subject,
@@ -115,6 +141,29 @@ impl PageGraph {
             ));
         }
         false
+    }
+
+    /// Adds the triples of `other` (a later part of the same page, parsed apart) after
+    /// those of `self`: its terms get the ids a parse of the whole page would have given
+    /// them (in order of first use), and what it left out is noted as if read here.
+    pub fn append(&mut self, other: PageGraph) {
+        let ids: Vec<u32> = (0..other.terms.len())
+            .map(|id| self.terms.intern(other.terms.get(id as u32)))
+            .collect();
+        self.triples.reserve(other.triples.len());
+        self.triples.extend(
+            other
+                .triples
+                .iter()
+                .map(|&[s, p, o]| [ids[s as usize], ids[p as usize], ids[o as usize]]),
+        );
+        for (subject, message) in other.dropped {
+            if self.dropped.len() < MAX_DROPPED_NOTES {
+                self.dropped
+                    .push((subject.map(|s| ids[s as usize]), message));
+            }
+        }
+        self.dropped_total += other.dropped_total;
     }
 
     /// Returns how many triples were left out for an over-long term.
@@ -141,7 +190,7 @@ impl PageGraph {
         self.terms.iri_id(iri)
     }
 
-    fn term(&self, id: u32) -> TermRef<'_> {
+    pub(crate) fn term(&self, id: u32) -> TermRef<'_> {
         self.terms.get(id)
     }
 
@@ -244,25 +293,35 @@ impl ExtractedRecord {
 
     /// Returns the record's triples with blank nodes replaced by their skolem IRIs.
     pub fn materialize(&self, graph: &PageGraph) -> Vec<Triple> {
-        let term = |id: u32| -> Term {
+        self.with_triples(graph, |triples| {
+            triples.iter().map(|t| t.into_owned()).collect()
+        })
+    }
+
+    /// Calls `f` with the record's triples, borrowed from `graph` (only its blank nodes'
+    /// skolem IRIs are built): the same triples in the same order as [`Self::materialize`],
+    /// without an owned copy of each term.
+    pub fn with_triples<T>(&self, graph: &PageGraph, f: impl FnOnce(&[TripleRef<'_>]) -> T) -> T {
+        let skolem: Vec<NamedNode> = self.skolem.iter().map(|(_, h)| skolem_iri(h)).collect();
+        let term = |id: u32| -> TermRef<'_> {
             match self.skolem.binary_search_by_key(&id, |(b, _)| *b) {
-                Ok(k) => skolem_iri(&self.skolem[k].1).into(),
-                Err(_) => graph.terms.owned(id),
+                Ok(k) => skolem[k].as_ref().into(),
+                Err(_) => graph.term(id),
             }
         };
         let mut out = Vec::with_capacity(self.triple_count);
         for [s, p, o] in self.triples(graph) {
             let subject = match term(s) {
-                Term::NamedNode(n) => NamedOrBlankNode::NamedNode(n),
-                Term::BlankNode(b) => NamedOrBlankNode::BlankNode(b),
-                Term::Literal(_) => continue,
+                TermRef::NamedNode(n) => NamedOrBlankNodeRef::NamedNode(n),
+                TermRef::BlankNode(b) => NamedOrBlankNodeRef::BlankNode(b),
+                TermRef::Literal(_) => continue,
             };
             let TermRef::NamedNode(predicate) = graph.term(p) else {
                 continue;
             };
-            out.push(Triple::new(subject, predicate.into_owned(), term(o)));
+            out.push(TripleRef::new(subject, predicate, term(o)));
         }
-        out
+        f(&out)
     }
 
     /// Returns the record's literals whose lexical form does not match their XSD datatype,
@@ -441,8 +500,7 @@ pub fn extract_records_within(
     let graph = &*graph;
     let triples = &graph.triples;
 
-    let mut hasher = TermHasher::new(graph.terms.len());
-    let mut records = Vec::with_capacity(roots.len());
+    let mut accepted: Vec<(u32, RecordKind, Closure)> = Vec::with_capacity(roots.len());
     let mut rejected = Vec::new();
     let mut warnings = Vec::new();
     let mut dropped: HashMap<u32, Vec<&str>> = HashMap::new();
@@ -486,8 +544,33 @@ pub fn extract_records_within(
             continue;
         }
         held = held.saturating_add(closure.triples as u64);
-        let record = finish_record(root, kind, closure.read_order, graph, &ids, &mut hasher);
-        if !dropped.is_empty() {
+        accepted.push((root, kind, closure));
+    }
+    // Each record is hashed on its own: on every core for a large page.
+    let hasher = TermHasher::new(graph);
+    let threads = crate::parallel::threads_for(accepted.len(), PARALLEL_HASH_MIN_RECORDS);
+    let finished = crate::parallel::run_parts(threads, |part| {
+        accepted[crate::parallel::share(accepted.len(), threads, part)]
+            .iter()
+            .map(|(root, kind, closure)| {
+                finish_record(
+                    *root,
+                    *kind,
+                    closure.read_order.clone(),
+                    graph,
+                    &ids,
+                    &hasher,
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    drop(hasher);
+    let mut records = Vec::with_capacity(accepted.len());
+    for part in finished {
+        records.extend(part.expect("hashing records does not panic"));
+    }
+    if !dropped.is_empty() {
+        for (record, (_, _, closure)) in records.iter().zip(&accepted) {
             for node in &closure.nodes {
                 for message in dropped.get(node).into_iter().flatten() {
                     noted.insert(*node);
@@ -498,7 +581,6 @@ pub fn extract_records_within(
                 }
             }
         }
-        records.push(record);
     }
     for (subject, messages) in &dropped {
         if !noted.contains(subject) {
@@ -629,26 +711,49 @@ fn closure(
     })
 }
 
-/// Hashes of terms, computed once per page.
+/// Terms below which a page's term hashes are computed by one thread.
+const PARALLEL_HASH_MIN_TERMS: usize = 50_000;
+/// Records below which a page's records are hashed by one thread.
+const PARALLEL_HASH_MIN_RECORDS: usize = 256;
+
+/// The hash of every term of a page (of its N-Triples form), computed once per page,
+/// on every core for a large page.
 struct TermHasher {
-    cache: Vec<Option<Hash128>>,
+    hashes: Vec<Hash128>,
 }
 
 impl TermHasher {
-    fn new(len: usize) -> Self {
-        Self {
-            cache: vec![None; len],
+    fn new(graph: &PageGraph) -> Self {
+        let len = graph.terms.len();
+        let mut hashes = vec![Hash128::default(); len];
+        let threads = crate::parallel::threads_for(len, PARALLEL_HASH_MIN_TERMS);
+        let fill = |first: usize, out: &mut [Hash128]| {
+            let mut text = String::new();
+            for (k, slot) in out.iter_mut().enumerate() {
+                text.clear();
+                let _ = std::fmt::Write::write_fmt(
+                    &mut text,
+                    format_args!("{}", graph.term((first + k) as u32)),
+                );
+                *slot = hash128(&[text.as_bytes()]);
+            }
+        };
+        if threads <= 1 {
+            fill(0, &mut hashes);
+        } else {
+            let size = len.div_ceil(threads);
+            std::thread::scope(|scope| {
+                let fill = &fill;
+                for (k, chunk) in hashes.chunks_mut(size).enumerate() {
+                    scope.spawn(move || fill(k * size, chunk));
+                }
+            });
         }
+        Self { hashes }
     }
 
-    fn term(&mut self, graph: &PageGraph, id: u32) -> Hash128 {
-        if let Some(h) = self.cache[id as usize] {
-            return h;
-        }
-        let text = graph.term(id).to_string();
-        let h = hash128(&[text.as_bytes()]);
-        self.cache[id as usize] = Some(h);
-        h
+    fn term(&self, _graph: &PageGraph, id: u32) -> Hash128 {
+        self.hashes[id as usize]
     }
 }
 
@@ -662,18 +767,24 @@ fn hash128(parts: &[&[u8]]) -> Hash128 {
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
+/// Appends `bytes` to `out` in lowercase hex (a `format!` per byte was 3 % of a harvest).
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
     for b in bytes {
-        s.push_str(&format!("{b:02x}"));
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
     }
-    s
 }
 
-/// The skolem IRI of hash `h`: checked, though only a constant prefix and hex digits.
+/// The skolem IRI of hash `h`: a constant prefix and hex digits, an IRI by construction
+/// (checked in tests and debug builds; a check per blank node cost a harvest 1 %).
 fn skolem_iri(h: &Hash128) -> NamedNode {
-    NamedNode::new(format!("{}{}", moisson::GENID_PREFIX, hex(h)))
-        .expect("a constant prefix and hex digits make an IRI")
+    let mut text = String::with_capacity(moisson::GENID_PREFIX.len() + 2 * h.len());
+    text.push_str(moisson::GENID_PREFIX);
+    push_hex(&mut text, h);
+    debug_assert!(NamedNode::new(text.as_str()).is_ok());
+    NamedNode::new_unchecked(text)
 }
 
 fn finish_record(
@@ -682,7 +793,7 @@ fn finish_record(
     nodes: Vec<u32>,
     graph: &PageGraph,
     ids: &Ids,
-    hasher: &mut TermHasher,
+    hasher: &TermHasher,
 ) -> ExtractedRecord {
     let triples: Vec<[u32; 3]> = nodes
         .iter()
@@ -754,7 +865,7 @@ fn finish_record(
         .iter()
         .map(|(&b, h)| (b, hash128(&[b"<", skolem_iri(h).as_str().as_bytes(), b">"])))
         .collect();
-    let term_hash = |id: u32, hasher: &mut TermHasher| -> Hash128 {
+    let term_hash = |id: u32, hasher: &TermHasher| -> Hash128 {
         match skolem_term_hashes.get(&id) {
             Some(h) => *h,
             None => hasher.term(graph, id),
@@ -794,7 +905,7 @@ fn signature(
     by_subject: &HashMap<u32, Vec<(u32, u32)>>,
     done: &mut HashMap<u32, Hash128>,
     in_progress: &mut Vec<u32>,
-    hasher: &mut TermHasher,
+    hasher: &TermHasher,
 ) -> Hash128 {
     if let Some(h) = done.get(&node) {
         return *h;

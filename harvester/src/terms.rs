@@ -15,7 +15,9 @@
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use oxigraph::model::vocab::xsd;
-use oxigraph::model::{BlankNodeRef, LiteralRef, NamedNodeRef, Term, TermRef};
+#[cfg(test)]
+use oxigraph::model::Term;
+use oxigraph::model::{BlankNodeRef, LiteralRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
 use std::hash::{BuildHasher, Hasher};
 
 /// An IRI: its text.
@@ -60,23 +62,36 @@ struct Texts {
 
 impl Texts {
     fn start(&self, id: u32) -> usize {
+        if self.wraps.is_empty() {
+            return self.starts[id as usize] as usize;
+        }
         let high = self.wraps.partition_point(|&w| w <= id);
         (high << 32) | self.starts[id as usize] as usize
     }
 
-    fn text_of(&self, id: u32) -> &str {
+    /// Where term `id`'s text is in `text`.
+    fn range_of(&self, id: u32) -> std::ops::Range<usize> {
         let end = if id as usize + 1 < self.starts.len() {
             self.start(id + 1)
         } else {
             self.text.len()
         };
-        &self.text[self.start(id)..end]
+        self.start(id)..end
     }
 
-    fn hash(hasher: &DefaultHashBuilder, kind: u8, text: &str) -> u64 {
+    fn text_of(&self, id: u32) -> &str {
+        &self.text[self.range_of(id)]
+    }
+
+    /// The bytes of term `id`'s text (no character boundary check: comparing is enough).
+    fn bytes_of(&self, id: u32) -> &[u8] {
+        &self.text.as_bytes()[self.range_of(id)]
+    }
+
+    fn hash(hasher: &DefaultHashBuilder, kind: u8, text: &[u8]) -> u64 {
         let mut state = hasher.build_hasher();
         state.write_u8(kind);
-        state.write(text.as_bytes());
+        state.write(text);
         state.finish()
     }
 }
@@ -168,8 +183,19 @@ impl TermTable {
     }
 
     /// Returns the term of id `id`, owned.
+    #[cfg(test)]
     pub(crate) fn owned(&self, id: u32) -> Term {
         self.get(id).into_owned()
+    }
+
+    /// Returns true when term `id` is `subject`.
+    pub(crate) fn is_subject(&self, id: u32, subject: NamedOrBlankNodeRef<'_>) -> bool {
+        let (kind, text) = match subject {
+            NamedOrBlankNodeRef::NamedNode(n) => (IRI, n.as_str()),
+            NamedOrBlankNodeRef::BlankNode(b) => (BLANK, b.as_str()),
+        };
+        self.texts.kinds.get(id as usize) == Some(&kind)
+            && self.texts.bytes_of(id) == text.as_bytes()
     }
 
     /// Returns true when term `id` is a blank node.
@@ -183,17 +209,17 @@ impl TermTable {
     }
 
     fn find(&self, kind: u8, text: &str) -> Option<u32> {
-        let hash = Texts::hash(&self.hasher, kind, text);
+        let hash = Texts::hash(&self.hasher, kind, text.as_bytes());
         let texts = &self.texts;
         self.index
             .find(hash, |&id| {
-                texts.kinds[id as usize] == kind && texts.text_of(id) == text
+                texts.kinds[id as usize] == kind && texts.bytes_of(id) == text.as_bytes()
             })
             .copied()
     }
 
     fn intern_text(&mut self, kind: u8, text: &str) -> u32 {
-        let hash = Texts::hash(&self.hasher, kind, text);
+        let hash = Texts::hash(&self.hasher, kind, text.as_bytes());
         let Self {
             texts,
             index,
@@ -201,7 +227,7 @@ impl TermTable {
             ..
         } = self;
         if let Some(&id) = index.find(hash, |&id| {
-            texts.kinds[id as usize] == kind && texts.text_of(id) == text
+            texts.kinds[id as usize] == kind && texts.bytes_of(id) == text.as_bytes()
         }) {
             return id;
         }
@@ -219,7 +245,7 @@ impl TermTable {
         texts.text.push_str(text);
         let texts = &*texts;
         index.insert_unique(hash, id, |&id| {
-            Texts::hash(hasher, texts.kinds[id as usize], texts.text_of(id))
+            Texts::hash(hasher, texts.kinds[id as usize], texts.bytes_of(id))
         });
         id
     }

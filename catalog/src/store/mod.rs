@@ -29,7 +29,7 @@ pub use registry::{order_copies, HarvestCommit, RecordEntry, RecordState, Regist
 pub use sparql_store::{DescribeSubject, ExtraGraph, PatternStats, SparqlStore, SyncReport};
 pub use view::{DatasetView, DistributionView, SourceRef};
 pub use writable::writable_term;
-pub use writer::{HarvestWriter, RecordWriter, WriterStats};
+pub use writer::{HarvestWriter, RecordWriter, WriteBatch, WriterStats};
 
 use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef};
 use oxigraph::store::Store;

@@ -19,7 +19,8 @@ mod walk;
 
 use chrono::Utc;
 use moisson_catalog::{
-    CatalogStore, HarvestWriter, JobReport, JobStatus, Location, RecordEntry, RecordState, Registry,
+    CatalogStore, HarvestWriter, JobReport, JobStatus, Location, RecordEntry, RecordState,
+    Registry, StoreError,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use crate::events::{HarvestTimings, Progress};
 use crate::fetch::{Conditional, FetchedPage, Fetcher, Validators};
 use crate::limits::ParseLimits;
+use crate::pipeline::ReadPage;
 use crate::source::Source;
 use memo::PageMemo;
 use pager::{PageRead, PageReader, Pager, ReadFailure, WalkSoFar};
@@ -397,20 +399,10 @@ async fn read_and_write(
     let (reader, writer, registry) = (reader.clone(), writer.clone(), registry.clone());
     let task = tokio::task::spawn_blocking(move || {
         let (read, csw) = reader.read(&page, &registry, request.as_deref())?;
-        let mut materialize = Duration::ZERO;
-        let mut versions = read.new_versions();
-        loop {
-            let copying = Instant::now();
-            let Some((name, triples)) = versions.next() else {
-                break;
-            };
-            materialize += copying.elapsed();
-            writer.write_graph(name, triples).map_err(|e| ReadFailure {
-                position: None,
-                message: e.to_string(),
-            })?;
-        }
-        drop(versions);
+        let materialize = write_new_versions(&read, &writer).map_err(|e| ReadFailure {
+            position: None,
+            message: e.to_string(),
+        })?;
         let times = read.times;
         Ok(PageRead {
             outcome: read.into_outcome(),
@@ -427,6 +419,45 @@ async fn read_and_write(
             message: format!("page reader crashed: {e}"),
         }),
     }
+}
+
+/// New versions below which a page's are written by one thread.
+const PARALLEL_WRITE_MIN_VERSIONS: usize = 256;
+
+/// Materializes the new record versions of `read` and hands them to `writer`, on as many
+/// threads as there are cores (at most 4) when the page has many: each thread takes a
+/// contiguous share, reads each version's triples off the page graph and builds its
+/// compact copy (the compression is most of it), and frees what it allocated itself. Returns the time spent materializing, summed over
+/// the threads.
+fn write_new_versions(read: &ReadPage, writer: &HarvestWriter) -> Result<Duration, StoreError> {
+    let count = read.new_version_count();
+    let threads = crate::parallel::threads_for(count, PARALLEL_WRITE_MIN_VERSIONS);
+    let written = crate::parallel::run_parts(threads, |part| -> Result<Duration, StoreError> {
+        let mut batch = writer.batch();
+        let mut materialize = Duration::ZERO;
+        for k in crate::parallel::share(count, threads, part) {
+            let copying = Instant::now();
+            let written = read.with_new_version(k, |name, triples| {
+                materialize += copying.elapsed();
+                batch.write_graph_of(name, triples)
+            });
+            match written {
+                Some(written) => written?,
+                None => break,
+            };
+        }
+        batch.finish()?;
+        Ok(materialize)
+    });
+    let mut total = Duration::ZERO;
+    for part in written {
+        total += part.unwrap_or_else(|| {
+            Err(StoreError::Crashed(
+                "a record writing thread panicked".into(),
+            ))
+        })?;
+    }
+    Ok(total)
 }
 
 /// The rules of following a link to the next page.
