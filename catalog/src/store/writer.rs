@@ -13,10 +13,13 @@ use super::StoreError;
 /// Batches at least this large use the bulk loader (SST files); smaller ones a transaction.
 /// Quads are buffered until there are this many, or the writer finishes.
 const BULK_THRESHOLD: usize = 50_000;
-/// Quads buffered before a batch goes to the bulk loader once it is in use: each batch is
-/// turned into SST files by a thread of its own while the harvest goes on (one batch of
-/// everything at the end was 1.4 s of a 100,000-record harvest after its last page), and
-/// all the files are ingested at once when the writer finishes.
+/// Least quads buffered before a batch goes to the bulk loader once it is in use: each
+/// batch is turned into SST files by a thread of its own while the harvest goes on (one
+/// batch of everything at the end was 1.4 s of a 100,000-record harvest after its last
+/// page), and all the files are ingested at once when the writer finishes. Batches grow
+/// with what was written (a quarter of it), so that a harvest of millions of records
+/// ingests a few dozen overlapping files per index, not hundreds (they land in level 0,
+/// and past RocksDB's stop-writes trigger the next write would wait for compaction).
 const LOADER_BATCH_QUADS: usize = 16_384;
 
 /// Returns what the record store keeps of record graph `graph` holding `triples`: its
@@ -95,7 +98,7 @@ impl<'a> RecordWriter<'a> {
     pub fn push(&mut self, quads: Vec<Quad>) -> Result<(), StoreError> {
         self.batch.extend(quads);
         let threshold = if self.loader.is_some() {
-            LOADER_BATCH_QUADS
+            LOADER_BATCH_QUADS.max(usize::try_from(self.written_quads / 4).unwrap_or(usize::MAX))
         } else {
             BULK_THRESHOLD
         };
