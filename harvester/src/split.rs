@@ -73,7 +73,10 @@ struct Scanner {
     offset: u64,
     /// The byte before was the closing quote of a string (a language tag's `@` follows).
     after_string: bool,
-    /// The byte before belongs to a name (a letter starting a word there is not a word).
+    /// The byte before is a letter, a `:` or an escaped byte: a letter there continues a
+    /// word or a prefixed name, and starts no directive. Anything else before a letter
+    /// (a digit, `-`, `.`, a byte-order mark...) lets a word start: a word taken for a
+    /// directive only makes the preamble longer, a directive missed would be wrong.
     after_name: bool,
     /// The letters of the word being read, lowercase; `None` past [`WORD_MAX`] or when it
     /// does not start a word.
@@ -95,8 +98,8 @@ struct Scanner {
     at: Vec<u64>,
 }
 
-fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b':' | b'%' | b'\\') || b >= 0x80
+fn continues_a_name(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b':'
 }
 
 impl Scanner {
@@ -283,7 +286,7 @@ impl Scanner {
                 }
             }
         }
-        self.after_name = is_name_byte(b) && b != b'\\';
+        self.after_name = continues_a_name(b);
         match b {
             b'[' | b'(' | b'{' => self.opened(self.offset),
             b']' | b')' | b'}' => self.depth = self.depth.saturating_sub(1),
@@ -444,6 +447,23 @@ mod tests {
         let found = cuts(&tagged, 2).expect("cuts");
         let head = "@prefix base: <http://example.org/> .";
         assert_eq!(found.preamble, head.len() as u64);
+    }
+
+    #[test]
+    fn a_directive_after_a_byte_order_mark_or_a_digit_is_still_a_directive() {
+        let body = "<a> <http://p/> <b> .\n".repeat(100);
+        for head in [
+            "\u{feff}BASE <http://example.org/b/>\n",
+            "\u{feff}PREFIX ex: <http://example.org/>\n",
+            "<x> <http://p/> 1.PREFIX ex: <http://example.org/>\n",
+        ] {
+            let text = format!("{head}{body}");
+            let found = cuts(&text, 2).expect("cuts");
+            assert!(
+                found.preamble >= head.trim_end().len() as u64,
+                "{head}: {found:?}"
+            );
+        }
     }
 
     #[test]
