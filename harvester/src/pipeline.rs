@@ -68,7 +68,7 @@ pub struct ReadTimes {
 }
 
 /// A page read into records, nothing written yet: the page's triples are kept so that the
-/// new versions can be materialized one at a time ([`ReadPage::new_versions`]).
+/// new versions can be materialized one at a time ([`ReadPage::with_new_version`]).
 pub struct ReadPage {
     graph: PageGraph,
     extracted: Vec<ExtractedRecord>,
@@ -81,13 +81,6 @@ pub struct ReadPage {
 }
 
 impl ReadPage {
-    /// The graph name and triples of each new record version, materialized one at a time.
-    pub fn new_versions(&self) -> impl Iterator<Item = (&NamedNode, Vec<Triple>)> + '_ {
-        self.new
-            .iter()
-            .map(|(i, name)| (name, self.extracted[*i].materialize(&self.graph)))
-    }
-
     /// Each new record version's record (IRI, kind) and triples, materialized one at a
     /// time: what the validator's preview shows (against an empty registry every record
     /// is new).
@@ -99,7 +92,7 @@ impl ReadPage {
     }
 
     /// The graph name and triples of the `k`-th new record version (in the order of
-    /// [`Self::new_versions`]), materialized alone: what a reader of one record of a kept
+    /// [`Self::with_new_version`]), materialized alone: what a reader of one record of a kept
     /// page needs.
     pub fn new_version(&self, k: usize) -> Option<(&NamedNode, Vec<Triple>)> {
         let (i, name) = self.new.get(k)?;

@@ -752,7 +752,7 @@ impl TermHasher {
         Self { hashes }
     }
 
-    fn term(&self, _graph: &PageGraph, id: u32) -> Hash128 {
+    fn term(&self, id: u32) -> Hash128 {
         self.hashes[id as usize]
     }
 }
@@ -868,7 +868,7 @@ fn finish_record(
     let term_hash = |id: u32, hasher: &TermHasher| -> Hash128 {
         match skolem_term_hashes.get(&id) {
             Some(h) => *h,
-            None => hasher.term(graph, id),
+            None => hasher.term(id),
         }
     };
     let mut triple_hashes: Vec<Hash128> = Vec::with_capacity(triples.len());
@@ -916,11 +916,11 @@ fn signature(
     in_progress.push(node);
     let mut parts: Vec<Hash128> = Vec::new();
     for &(p, o) in by_subject.get(&node).map(Vec::as_slice).unwrap_or_default() {
-        let hp = hasher.term(graph, p);
+        let hp = hasher.term(p);
         let ho = if graph.terms.is_blank(o) {
             signature(o, graph, by_subject, done, in_progress, hasher)
         } else {
-            hasher.term(graph, o)
+            hasher.term(o)
         };
         parts.push(hash128(&[&hp, &ho]));
     }

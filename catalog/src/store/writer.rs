@@ -291,21 +291,8 @@ pub struct WriteBatch<'a> {
 }
 
 impl WriteBatch<'_> {
-    /// Gathers `triples` as the content of graph `graph`; returns the number of triples.
-    pub fn write_graph(
-        &mut self,
-        graph: &NamedNode,
-        triples: Vec<Triple>,
-    ) -> Result<u64, StoreError> {
-        let count = triples.len() as u64;
-        let started = Instant::now();
-        let quads = record_quads(graph, triples);
-        add_nanos(&self.writer.encode_nanos, started.elapsed());
-        self.gather(quads)?;
-        Ok(count)
-    }
-
-    /// [`Self::write_graph`] of borrowed triples (no owned copy of each term is made).
+    /// Gathers `triples`, borrowed, as the content of graph `graph` (no owned copy of each
+    /// term is made); returns the number of triples.
     pub fn write_graph_of(
         &mut self,
         graph: &NamedNode,
