@@ -45,8 +45,9 @@ pub fn read_page(
     if let Some(fatal) = parsed.fatal.take() {
         return Err(PageError::Syntax(fatal));
     }
+    let parse = started.elapsed();
     let mut read = take_records(source, parsed.graph, &parsed.poisoned, registry, limits);
     read.outcome.issues = parsed.issues;
-    read.times.parse = started.elapsed();
+    read.times.parse = parse;
     Ok(read)
 }

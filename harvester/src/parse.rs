@@ -292,7 +292,7 @@ pub fn parse_page_rereadable<R: Read>(
             (Box::new(repair), None)
         }
     };
-    let mut parsed = run_parser(reader, format, base_url, limits);
+    let mut parsed = run_parser(reader, PageGraph::new(), format, base_url, limits);
     if let Some(labels) = iri_repairs.as_ref().map(|r| r.labels()).filter(|n| *n > 0) {
         parsed.issues.push(ParseIssue {
             position: None,
@@ -370,7 +370,10 @@ fn parse_cut<R: Read>(
     bounds.extend(&cuts.at);
     bounds.push(len);
     let syntax = nesting_syntax(format)?;
+    // One hasher for every part: joining them then hashes no term again.
+    let seed = PageGraph::new();
     let parsed = crate::parallel::run_parts(bounds.len() - 1, |k| -> Option<ParsedPage> {
+        let graph = seed.joinable();
         let (start, end) = (bounds[k], bounds[k + 1]);
         let preamble = if k == 0 { 0 } else { cuts.preamble };
         let head = reopen()?.take(preamble);
@@ -378,7 +381,7 @@ fn parse_cut<R: Read>(
         std::io::copy(&mut body.by_ref().take(start), &mut std::io::sink()).ok()?;
         let reader = head.chain(body.take(end - start));
         let (guard, slot) = NestingGuard::new(reader, syntax, limits.max_nesting_depth);
-        let parsed = run_parser(guard, format, base_url, limits);
+        let parsed = run_parser(guard, graph, format, base_url, limits);
         let clean = slot.borrow().is_none()
             && parsed.fatal.is_none()
             && parsed.issues.is_empty()
@@ -420,9 +423,11 @@ fn locate_xml_error<R: Read>(
     }
 }
 
-/// Runs oxigraph's parser over `reader`, keeping what it reads within `limits`.
+/// Runs oxigraph's parser over `reader`, keeping what it reads within `limits` in `graph`
+/// (empty).
 fn run_parser(
     reader: impl Read,
+    mut graph: PageGraph,
     format: RdfFormat,
     base_url: &str,
     limits: &ParseLimits,
@@ -431,7 +436,6 @@ fn run_parser(
     if let Ok(with_base) = parser.clone().with_base_iri(base_url) {
         parser = with_base;
     }
-    let mut graph = PageGraph::new();
     let mut poisoned = HashMap::new();
     let mut issues: Vec<ParseIssue> = Vec::new();
     let mut pending_error: Option<ParseIssue> = None;

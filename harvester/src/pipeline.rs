@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::limits::ParseLimits;
 use crate::parse::ParseIssue;
-use crate::records::{extract_records_within, ExtractedRecord, PageGraph, PageLinks};
+use crate::records::{extract_records_within, ExtractedRecord, PageGraph, PageLinks, PageRecords};
 
 /// What became of one record of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,39 +134,93 @@ pub fn take_records(
 ) -> ReadPage {
     let started = Instant::now();
     let extracted = extract_records_within(&mut graph, poisoned, limits);
+    // What each record is against the registry, on every core for a large page: its
+    // ill-typed literals, its outcome, its graph's name and, when new, that name as an IRI.
+    let compare = |record: &ExtractedRecord| -> Compared {
+        let ill_typed = record.ill_typed_literals(&graph);
+        match registry.get(&record.iri) {
+            Some(entry) if entry.hash == record.hash => Compared {
+                ill_typed,
+                outcome: RecordOutcome::Unchanged,
+                graph: entry.graph.clone(),
+                new_name: None,
+            },
+            previous => {
+                let name = record_graph_name(source, &record.iri, &record.hash);
+                Compared {
+                    ill_typed,
+                    outcome: if previous.is_some() {
+                        RecordOutcome::Updated
+                    } else {
+                        RecordOutcome::Added
+                    },
+                    graph: name.as_str().to_owned(),
+                    new_name: Some(name),
+                }
+            }
+        }
+    };
+    let count = extracted.records.len();
+    let parts = crate::parallel::threads_for(count, PARALLEL_COMPARE_MIN_RECORDS);
+    let compared: Vec<Compared> = crate::parallel::run_parts(parts, |k| {
+        extracted.records[crate::parallel::share(count, parts, k)]
+            .iter()
+            .map(compare)
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flat_map(|part| part.unwrap_or_default())
+    .collect();
+    let compared = if compared.len() == count {
+        compared
+    } else {
+        // A part panicked: compare on this thread, where a panic is the caller's.
+        extracted.records.iter().map(compare).collect()
+    };
+    take_compared(graph, extracted, compared, started)
+}
+
+/// What [`take_records`] finds of one record against the registry.
+struct Compared {
+    ill_typed: Vec<String>,
+    outcome: RecordOutcome,
+    graph: String,
+    new_name: Option<NamedNode>,
+}
+
+/// Records below which a page's records are compared with the registry by one thread.
+const PARALLEL_COMPARE_MIN_RECORDS: usize = 2048;
+
+/// The end of [`take_records`]: each record taken once, in page order.
+fn take_compared(
+    graph: PageGraph,
+    extracted: PageRecords,
+    compared: Vec<Compared>,
+    started: Instant,
+) -> ReadPage {
     let mut records = Vec::with_capacity(extracted.records.len());
     let mut new = Vec::new();
     let mut taken = HashSet::new();
     let mut ill_typed = Vec::new();
-    for (i, record) in extracted.records.iter().enumerate() {
+    for (i, (record, compared)) in extracted.records.iter().zip(compared).enumerate() {
         if !taken.insert(record.iri.as_str()) {
             continue;
         }
-        for literal in record.ill_typed_literals(&graph) {
-            ill_typed.push((record.iri.clone(), literal));
+        ill_typed.extend(
+            compared
+                .ill_typed
+                .into_iter()
+                .map(|literal| (record.iri.clone(), literal)),
+        );
+        if let Some(name) = compared.new_name {
+            new.push((i, name));
         }
-        let (outcome, graph_name) = match registry.get(&record.iri) {
-            Some(entry) if entry.hash == record.hash => {
-                (RecordOutcome::Unchanged, entry.graph.clone())
-            }
-            previous => {
-                let name = record_graph_name(source, &record.iri, &record.hash);
-                let text = name.as_str().to_owned();
-                new.push((i, name));
-                let outcome = if previous.is_some() {
-                    RecordOutcome::Updated
-                } else {
-                    RecordOutcome::Added
-                };
-                (outcome, text)
-            }
-        };
         records.push(TakenRecord {
             iri: record.iri.clone(),
             kind: record.kind,
             hash: record.hash.clone(),
-            graph: graph_name,
-            outcome,
+            graph: compared.graph,
+            outcome: compared.outcome,
         });
     }
     let outcome = PageOutcome {

@@ -71,6 +71,14 @@ impl PageGraph {
         Self::default()
     }
 
+    /// Returns an empty page graph to be appended to this one ([`Self::append`]).
+    pub fn joinable(&self) -> Self {
+        Self {
+            terms: crate::terms::TermTable::with_hasher(self.terms.hasher().clone()),
+            ..Self::default()
+        }
+    }
+
     fn intern(&mut self, term: TermRef<'_>) -> u32 {
         self.terms.intern(term)
     }
@@ -146,10 +154,10 @@ impl PageGraph {
     /// Adds the triples of `other` (a later part of the same page, parsed apart) after
     /// those of `self`: its terms get the ids a parse of the whole page would have given
     /// them (in order of first use), and what it left out is noted as if read here.
+    /// The graph should have been made by [`Self::joinable`] with this graph's hasher:
+    /// its terms are then not hashed again.
     pub fn append(&mut self, other: PageGraph) {
-        let ids: Vec<u32> = (0..other.terms.len())
-            .map(|id| self.terms.intern(other.terms.get(id as u32)))
-            .collect();
+        let ids = self.terms.append(&other.terms);
         self.triples.reserve(other.triples.len());
         self.triples.extend(
             other
@@ -728,14 +736,10 @@ impl TermHasher {
         let mut hashes = vec![Hash128::default(); len];
         let threads = crate::parallel::threads_for(len, PARALLEL_HASH_MIN_TERMS);
         let fill = |first: usize, out: &mut [Hash128]| {
-            let mut text = String::new();
+            let mut text = Vec::new();
             for (k, slot) in out.iter_mut().enumerate() {
-                text.clear();
-                let _ = std::fmt::Write::write_fmt(
-                    &mut text,
-                    format_args!("{}", graph.term((first + k) as u32)),
-                );
-                *slot = hash128(&[text.as_bytes()]);
+                graph.terms.write_ntriples((first + k) as u32, &mut text);
+                *slot = hash128(&[&text]);
             }
         };
         if threads <= 1 {

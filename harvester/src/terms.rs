@@ -39,8 +39,10 @@ const ID_DIGITS: usize = 8;
 #[derive(Default)]
 pub(crate) struct TermTable {
     texts: Texts,
-    /// Ids, by the hash of their kind and text.
-    index: HashTable<u32>,
+    /// Ids with 32 bits of the hash of their kind and text ([`short_hash`]), by that hash.
+    index: HashTable<Slot>,
+    /// Randomly seeded (harvested text must not choose its collisions); tables that are
+    /// joined share it ([`TermTable::with_hasher`]).
     hasher: DefaultHashBuilder,
     /// Reused to build the text of language-tagged and typed literals.
     scratch: String,
@@ -88,15 +90,47 @@ impl Texts {
         &self.text.as_bytes()[self.range_of(id)]
     }
 
-    fn hash(hasher: &DefaultHashBuilder, kind: u8, text: &[u8]) -> u64 {
+    fn hash(hasher: &DefaultHashBuilder, kind: u8, text: &[u8]) -> u32 {
         let mut state = hasher.build_hasher();
         state.write_u8(kind);
         state.write(text);
-        state.finish()
+        short_hash(state.finish())
     }
 }
 
+/// A term's id and the 32 bits of its hash the index keeps.
+#[derive(Clone, Copy)]
+struct Slot {
+    id: u32,
+    hash: u32,
+}
+
+/// The 32 bits of a 64-bit hash the index keeps.
+fn short_hash(full: u64) -> u32 {
+    // Truncation intended: both halves are folded in.
+    (full ^ (full >> 32)) as u32
+}
+
+/// The hash the index files slot `hash` under: hashbrown picks the bucket from the low
+/// bits and a control tag from the top seven, so both come from the kept 32 bits.
+fn table_hash(hash: u32) -> u64 {
+    (u64::from(hash) << 32) | u64::from(hash)
+}
+
 impl TermTable {
+    /// Returns an empty table hashing with `hasher` (the same for tables to be joined).
+    pub(crate) fn with_hasher(hasher: DefaultHashBuilder) -> Self {
+        Self {
+            hasher,
+            ..Self::default()
+        }
+    }
+
+    /// Returns the table's hasher.
+    pub(crate) fn hasher(&self) -> &DefaultHashBuilder {
+        &self.hasher
+    }
+
     /// Returns the number of distinct terms.
     pub(crate) fn len(&self) -> usize {
         self.texts.kinds.len()
@@ -198,6 +232,39 @@ impl TermTable {
             && self.texts.bytes_of(id) == text.as_bytes()
     }
 
+    /// Writes term `id` in N-Triples as oxigraph prints it (`Display`) to `out`, after
+    /// clearing it: without `fmt` for the texts that need no escape (nearly all).
+    pub(crate) fn write_ntriples(&self, id: u32, out: &mut Vec<u8>) {
+        out.clear();
+        let text = self.texts.text_of(id);
+        let (open, value, close): (&[u8], &str, [&[u8]; 3]) = match self.texts.kinds[id as usize] {
+            IRI => (b"<", text, [b">", b"", b""]),
+            BLANK => (b"_:", text, [b"", b"", b""]),
+            SIMPLE => (b"\"", text, [b"\"", b"", b""]),
+            LANG => {
+                let (lang, value) = text.split_once('@').unwrap_or(("", text));
+                (b"\"", value, [b"\"@", lang.as_bytes(), b""])
+            }
+            _ => {
+                let (digits, value) = text.split_at(ID_DIGITS.min(text.len()));
+                let datatype =
+                    u32::from_str_radix(digits, 16).map_or("", |d| self.texts.text_of(d));
+                (b"\"", value, [b"\"^^<", datatype.as_bytes(), b">"])
+            }
+        };
+        let literal = open == b"\"";
+        if literal && needs_escape(value) {
+            use std::io::Write;
+            let _ = write!(out, "{}", self.get(id));
+            return;
+        }
+        out.extend_from_slice(open);
+        out.extend_from_slice(value.as_bytes());
+        for piece in close {
+            out.extend_from_slice(piece);
+        }
+    }
+
     /// Returns true when term `id` is a blank node.
     pub(crate) fn is_blank(&self, id: u32) -> bool {
         self.texts.kinds[id as usize] == BLANK
@@ -212,24 +279,28 @@ impl TermTable {
         let hash = Texts::hash(&self.hasher, kind, text.as_bytes());
         let texts = &self.texts;
         self.index
-            .find(hash, |&id| {
-                texts.kinds[id as usize] == kind && texts.bytes_of(id) == text.as_bytes()
+            .find(table_hash(hash), |slot| {
+                slot.hash == hash
+                    && texts.kinds[slot.id as usize] == kind
+                    && texts.bytes_of(slot.id) == text.as_bytes()
             })
-            .copied()
+            .map(|slot| slot.id)
     }
 
     fn intern_text(&mut self, kind: u8, text: &str) -> u32 {
         let hash = Texts::hash(&self.hasher, kind, text.as_bytes());
-        let Self {
-            texts,
-            index,
-            hasher,
-            ..
-        } = self;
-        if let Some(&id) = index.find(hash, |&id| {
-            texts.kinds[id as usize] == kind && texts.bytes_of(id) == text.as_bytes()
+        self.intern_hashed(kind, text, hash)
+    }
+
+    /// [`Self::intern_text`] of a text whose hash (by this table's hasher) is `hash`.
+    fn intern_hashed(&mut self, kind: u8, text: &str, hash: u32) -> u32 {
+        let Self { texts, index, .. } = self;
+        if let Some(slot) = index.find(table_hash(hash), |slot| {
+            slot.hash == hash
+                && texts.kinds[slot.id as usize] == kind
+                && texts.bytes_of(slot.id) == text.as_bytes()
         }) {
-            return id;
+            return slot.id;
         }
         let id = u32::try_from(texts.kinds.len())
             .ok()
@@ -243,12 +314,57 @@ impl TermTable {
         texts.starts.push(start as u32);
         texts.kinds.push(kind);
         texts.text.push_str(text);
-        let texts = &*texts;
-        index.insert_unique(hash, id, |&id| {
-            Texts::hash(hasher, texts.kinds[id as usize], texts.bytes_of(id))
+        index.insert_unique(table_hash(hash), Slot { id, hash }, |slot| {
+            table_hash(slot.hash)
         });
         id
     }
+
+    /// Adds the terms of `other` (which hashes with this table's hasher) in the order of
+    /// their ids there; returns, for each id of `other`, the term's id here. Only typed
+    /// literals are hashed again (their text holds their datatype's id).
+    pub(crate) fn append(&mut self, other: &TermTable) -> Vec<u32> {
+        let mut hashes = vec![0u32; other.len()];
+        for slot in other.index.iter() {
+            hashes[slot.id as usize] = slot.hash;
+        }
+        self.index
+            .reserve(other.len(), |slot| table_hash(slot.hash));
+        self.texts.text.reserve(other.texts.text.len());
+        let mut ids: Vec<u32> = Vec::with_capacity(other.len());
+        let mut scratch = String::new();
+        for (id, &hash) in hashes.iter().enumerate() {
+            let kind = other.texts.kinds[id];
+            let text = other.texts.text_of(id as u32);
+            let mapped = if kind == TYPED {
+                // The datatype's id is in the text, and interned before the literal.
+                let (digits, value) = text.split_at(ID_DIGITS.min(text.len()));
+                let datatype =
+                    u32::from_str_radix(digits, 16).map_or(u32::MAX, |d| ids[d as usize]);
+                typed_text(&mut scratch, datatype, value);
+                self.intern_text(TYPED, &scratch)
+            } else {
+                debug_assert_eq!(
+                    hash,
+                    Texts::hash(&self.hasher, kind, text.as_bytes()),
+                    "joined term tables share their hasher"
+                );
+                self.intern_hashed(kind, text, hash)
+            };
+            ids.push(mapped);
+        }
+        ids
+    }
+}
+
+/// Returns true when oxigraph's N-Triples form of a literal of value `value` escapes a
+/// character of it: a control character, `"`, `\\`, U+007F, U+FFFE or U+FFFF.
+fn needs_escape(value: &str) -> bool {
+    value
+        .bytes()
+        .any(|b| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7F)
+        || (memchr::memchr(0xEF, value.as_bytes()).is_some()
+            && (value.contains('\u{FFFE}') || value.contains('\u{FFFF}')))
 }
 
 /// Writes the text of a typed literal of datatype term `datatype` and value `value`.
@@ -294,6 +410,87 @@ mod tests {
         // Datatype IRIs are terms of their own.
         assert!(table.iri_id(xsd::DATE.as_str()).is_some());
         assert!(table.is_iri(ids[0]) && table.is_blank(ids[1]) && !table.is_iri(ids[3]));
+    }
+
+    fn ntriples_of(table: &TermTable, id: u32) -> String {
+        let mut out = Vec::new();
+        table.write_ntriples(id, &mut out);
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn terms_are_written_as_oxigraph_prints_them() {
+        let values = [
+            "",
+            "plain",
+            "quote \" in",
+            "back\\slash",
+            "line\nbreak",
+            "tab\t",
+            "\u{7}bell",
+            "del\u{7F}",
+            "nonchar \u{FFFE} \u{FFFF}",
+            "accentué ✓ \u{FFFD}",
+            "@at@",
+            "ï¿½",
+        ];
+        let mut table = TermTable::default();
+        let mut terms: Vec<Term> = vec![
+            NamedNode::new_unchecked("http://ex/a?b=c#d").into(),
+            BlankNode::new_unchecked("b0").into(),
+        ];
+        for value in values {
+            terms.push(Literal::new_simple_literal(value).into());
+            terms.push(Literal::new_language_tagged_literal_unchecked(value, "fr-ca").into());
+            terms.push(Literal::new_typed_literal(value, xsd::DATE).into());
+            terms.push(Literal::new_typed_literal(value, xsd::STRING).into());
+        }
+        for term in &terms {
+            let id = table.intern(term.as_ref());
+            assert_eq!(ntriples_of(&table, id), term.to_string());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_literal_is_written_as_oxigraph_prints_it(value in "\\PC*|[\\x00-\\x7F\u{FFFD}-\u{FFFF}]*", lang in "[a-z]{2}") {
+            let mut table = TermTable::default();
+            for term in [
+                Term::from(Literal::new_simple_literal(value.as_str())),
+                Literal::new_language_tagged_literal_unchecked(value.as_str(), lang.as_str()).into(),
+                Literal::new_typed_literal(value.as_str(), xsd::DATE_TIME).into(),
+            ] {
+                let id = table.intern(term.as_ref());
+                proptest::prop_assert_eq!(ntriples_of(&table, id), term.to_string());
+            }
+        }
+
+        #[test]
+        fn joined_tables_give_the_ids_of_one_table(words in proptest::collection::vec("[a-c]{1,2}", 0..40), cut in 0usize..40) {
+            // Each word is an IRI, a literal and a typed literal of two datatypes.
+            let terms = |words: &[String]| -> Vec<Term> {
+                words.iter().flat_map(|w| [
+                    Term::from(NamedNode::new_unchecked(format!("http://ex/{w}"))),
+                    Literal::new_simple_literal(w.as_str()).into(),
+                    Literal::new_typed_literal(w.as_str(), NamedNode::new_unchecked(format!("http://dt/{}", w.len()))).into(),
+                ]).collect()
+            };
+            let cut = cut.min(words.len());
+            let mut whole = TermTable::default();
+            let whole_ids: Vec<u32> = terms(&words).iter().map(|t| whole.intern(t.as_ref())).collect();
+            let mut first = TermTable::default();
+            let mut second = TermTable::with_hasher(first.hasher().clone());
+            let mut ids: Vec<u32> = terms(&words[..cut]).iter().map(|t| first.intern(t.as_ref())).collect();
+            let second_ids: Vec<u32> = terms(&words[cut..]).iter().map(|t| second.intern(t.as_ref())).collect();
+            let mapped = first.append(&second);
+            ids.extend(second_ids.iter().map(|&id| mapped[id as usize]));
+            proptest::prop_assert_eq!(&ids, &whole_ids);
+            proptest::prop_assert_eq!(first.len(), whole.len());
+            for id in 0..whole.len() as u32 {
+                proptest::prop_assert_eq!(first.owned(id), whole.owned(id));
+                proptest::prop_assert_eq!(first.id_of(whole.get(id)), Some(id));
+            }
+        }
     }
 
     #[test]

@@ -86,8 +86,11 @@ pub(crate) const MAX_TEXT_BYTES: usize = 64 << 20;
 /// zstd level of the copies. On 2,050 generated records (3.9 KB of text each), stored
 /// bytes were 2.73× smaller at level 3, 3.07× at 6, 3.08× at 9 and 3.11× at 19. Level 3:
 /// a first harvest of 100,000 generated datasets took 74 CPU seconds instead of 81 at
-/// level 6 (`moisson bench`, 4 December 2026), for copies ~12 % larger.
-const LEVEL: i32 = 3;
+/// level 6 (`moisson bench`, 4 December 2026), for copies ~12 % larger. Level 2: the
+/// 102,500 copies of that harvest compressed in 2.05 s instead of 2.74 at level 3 (one
+/// thread), for 2.2 % more bytes (131.6 MB instead of 128.8; level 1: 2.38 s, 131.6 MB;
+/// level -1: 1.32 s, 160.0 MB), 6 December 2026.
+const LEVEL: i32 = 2;
 /// Largest text compressed with the thread's kept context (record copies and registry
 /// chunks are far smaller); a larger one gets a context of its own, freed after.
 const KEPT_CONTEXT_MAX_BYTES: usize = 256 << 10;
