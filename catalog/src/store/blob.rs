@@ -226,7 +226,8 @@ fn unpack7(text: &str) -> Option<Vec<u8>> {
 }
 
 fn push_text(out: &mut String, text: &str) {
-    let _ = write!(out, "{}:", text.len());
+    out.push_str(itoa_buffer().format(text.len()));
+    out.push(':');
     out.push_str(text);
 }
 
