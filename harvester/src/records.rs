@@ -154,8 +154,8 @@ impl PageGraph {
     /// Adds the triples of `other` (a later part of the same page, parsed apart) after
     /// those of `self`: its terms get the ids a parse of the whole page would have given
     /// them (in order of first use), and what it left out is noted as if read here.
-    /// The graph should have been made by [`Self::joinable`] with this graph's hasher:
-    /// its terms are then not hashed again.
+    /// A graph made by [`Self::joinable`] from this one is joined without hashing its
+    /// terms again; any other is joined too, hashing them.
     pub fn append(&mut self, other: PageGraph) {
         let ids = self.terms.append(&other.terms);
         self.triples.reserve(other.triples.len());
