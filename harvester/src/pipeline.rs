@@ -135,29 +135,18 @@ pub fn take_records(
     let started = Instant::now();
     let extracted = extract_records_within(&mut graph, poisoned, limits);
     // What each record is against the registry, on every core for a large page: its
-    // ill-typed literals, its outcome, its graph's name and, when new, that name as an IRI.
+    // ill-typed literals and its version (the stored graph, or a new one named).
     let compare = |record: &ExtractedRecord| -> Compared {
-        let ill_typed = record.ill_typed_literals(&graph);
-        match registry.get(&record.iri) {
-            Some(entry) if entry.hash == record.hash => Compared {
-                ill_typed,
-                outcome: RecordOutcome::Unchanged,
-                graph: entry.graph.clone(),
-                new_name: None,
+        let version = match registry.get(&record.iri) {
+            Some(entry) if entry.hash == record.hash => Version::Stored(entry.graph.clone()),
+            previous => Version::New {
+                name: record_graph_name(source, &record.iri, &record.hash),
+                updated: previous.is_some(),
             },
-            previous => {
-                let name = record_graph_name(source, &record.iri, &record.hash);
-                Compared {
-                    ill_typed,
-                    outcome: if previous.is_some() {
-                        RecordOutcome::Updated
-                    } else {
-                        RecordOutcome::Added
-                    },
-                    graph: name.as_str().to_owned(),
-                    new_name: Some(name),
-                }
-            }
+        };
+        Compared {
+            ill_typed: record.ill_typed_literals(&graph),
+            version,
         }
     };
     let count = extracted.records.len();
@@ -183,9 +172,15 @@ pub fn take_records(
 /// What [`take_records`] finds of one record against the registry.
 struct Compared {
     ill_typed: Vec<String>,
-    outcome: RecordOutcome,
-    graph: String,
-    new_name: Option<NamedNode>,
+    version: Version,
+}
+
+/// A record's version against the registry.
+enum Version {
+    /// Unchanged: the graph that holds it.
+    Stored(String),
+    /// New content, for a graph of this name; `updated` when the registry held another.
+    New { name: NamedNode, updated: bool },
 }
 
 /// Records below which a page's records are compared with the registry by one thread.
@@ -212,15 +207,25 @@ fn take_compared(
                 .into_iter()
                 .map(|literal| (record.iri.clone(), literal)),
         );
-        if let Some(name) = compared.new_name {
-            new.push((i, name));
-        }
+        let (outcome, graph) = match compared.version {
+            Version::Stored(graph) => (RecordOutcome::Unchanged, graph),
+            Version::New { name, updated } => {
+                let graph = name.as_str().to_owned();
+                new.push((i, name));
+                let outcome = if updated {
+                    RecordOutcome::Updated
+                } else {
+                    RecordOutcome::Added
+                };
+                (outcome, graph)
+            }
+        };
         records.push(TakenRecord {
             iri: record.iri.clone(),
             kind: record.kind,
             hash: record.hash.clone(),
-            graph: compared.graph,
-            outcome: compared.outcome,
+            graph,
+            outcome,
         });
     }
     let outcome = PageOutcome {

@@ -204,13 +204,11 @@ impl TermTable {
             BLANK => BlankNodeRef::new_unchecked(text).into(),
             SIMPLE => LiteralRef::new_simple_literal(text).into(),
             LANG => {
-                let (lang, value) = text.split_once('@').unwrap_or(("", text));
+                let (lang, value) = lang_parts(text);
                 LiteralRef::new_language_tagged_literal_unchecked(value, lang).into()
             }
             _ => {
-                let (digits, value) = text.split_at(ID_DIGITS.min(text.len()));
-                let datatype =
-                    u32::from_str_radix(digits, 16).map_or("", |d| self.texts.text_of(d));
+                let (datatype, value) = self.typed_parts(text);
                 LiteralRef::new_typed_literal(value, NamedNodeRef::new_unchecked(datatype)).into()
             }
         }
@@ -242,13 +240,11 @@ impl TermTable {
             BLANK => (b"_:", text, [b"", b"", b""]),
             SIMPLE => (b"\"", text, [b"\"", b"", b""]),
             LANG => {
-                let (lang, value) = text.split_once('@').unwrap_or(("", text));
+                let (lang, value) = lang_parts(text);
                 (b"\"", value, [b"\"@", lang.as_bytes(), b""])
             }
             _ => {
-                let (digits, value) = text.split_at(ID_DIGITS.min(text.len()));
-                let datatype =
-                    u32::from_str_radix(digits, 16).map_or("", |d| self.texts.text_of(d));
+                let (datatype, value) = self.typed_parts(text);
                 (b"\"", value, [b"\"^^<", datatype.as_bytes(), b">"])
             }
         };
@@ -275,8 +271,19 @@ impl TermTable {
         self.texts.kinds[id as usize] == IRI
     }
 
+    /// The datatype IRI and value of typed literal text `text`.
+    fn typed_parts<'a>(&'a self, text: &'a str) -> (&'a str, &'a str) {
+        let (datatype, value) = typed_id_parts(text);
+        (datatype.map_or("", |d| self.texts.text_of(d)), value)
+    }
+
     fn find(&self, kind: u8, text: &str) -> Option<u32> {
         let hash = Texts::hash(&self.hasher, kind, text.as_bytes());
+        self.find_hashed(kind, text, hash)
+    }
+
+    /// [`Self::find`] of a text whose hash (by this table's hasher) is `hash`.
+    fn find_hashed(&self, kind: u8, text: &str, hash: u32) -> Option<u32> {
         let texts = &self.texts;
         self.index
             .find(table_hash(hash), |slot| {
@@ -294,14 +301,10 @@ impl TermTable {
 
     /// [`Self::intern_text`] of a text whose hash (by this table's hasher) is `hash`.
     fn intern_hashed(&mut self, kind: u8, text: &str, hash: u32) -> u32 {
-        let Self { texts, index, .. } = self;
-        if let Some(slot) = index.find(table_hash(hash), |slot| {
-            slot.hash == hash
-                && texts.kinds[slot.id as usize] == kind
-                && texts.bytes_of(slot.id) == text.as_bytes()
-        }) {
-            return slot.id;
+        if let Some(id) = self.find_hashed(kind, text, hash) {
+            return id;
         }
+        let Self { texts, index, .. } = self;
         let id = u32::try_from(texts.kinds.len())
             .ok()
             .filter(|&id| id < u32::MAX)
@@ -343,9 +346,8 @@ impl TermTable {
             let text = other.texts.text_of(id as u32);
             let mapped = if kind == TYPED {
                 // The datatype's id is in the text, and interned before the literal.
-                let (digits, value) = text.split_at(ID_DIGITS.min(text.len()));
-                let datatype =
-                    u32::from_str_radix(digits, 16).map_or(u32::MAX, |d| ids[d as usize]);
+                let (datatype, value) = typed_id_parts(text);
+                let datatype = datatype.map_or(u32::MAX, |d| ids[d as usize]);
                 typed_text(&mut scratch, datatype, value);
                 self.intern_text(TYPED, &scratch)
             } else if same_hasher {
@@ -367,6 +369,17 @@ fn needs_escape(value: &str) -> bool {
         .any(|b| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7F)
         || (memchr::memchr(0xEF, value.as_bytes()).is_some()
             && (value.contains('\u{FFFE}') || value.contains('\u{FFFF}')))
+}
+
+/// The language tag and value of language-tagged literal text `text`.
+fn lang_parts(text: &str) -> (&str, &str) {
+    text.split_once('@').unwrap_or(("", text))
+}
+
+/// The datatype's term id and the value of typed literal text `text` (see [`typed_text`]).
+fn typed_id_parts(text: &str) -> (Option<u32>, &str) {
+    let (digits, value) = text.split_at(ID_DIGITS.min(text.len()));
+    (u32::from_str_radix(digits, 16).ok(), value)
 }
 
 /// Writes the text of a typed literal of datatype term `datatype` and value `value`.

@@ -16,8 +16,8 @@ const BULK_THRESHOLD: usize = 50_000;
 /// Least quads buffered before a batch goes to the bulk loader once it is in use: each
 /// batch is turned into SST files by a thread of its own while the harvest goes on (one
 /// batch of everything at the end was 1.4 s of a 100,000-record harvest after its last
-/// page); each batch's files are ingested when the next batch is handed over (all at once
-/// when the writer finished left 0.5-0.7 s of copying after the last page). Batches grow
+/// page); its files are ingested as the next batches are handed over (all at once when
+/// the writer finished left 0.5-0.7 s of copying after the last page). Batches grow
 /// with what was written (a quarter of it), so that a harvest of millions of records
 /// ingests a few dozen overlapping files per index, not hundreds (they land in level 0,
 /// and past RocksDB's stop-writes trigger the next write would wait for compaction).
@@ -119,12 +119,10 @@ impl<'a> RecordWriter<'a> {
         self.written_quads += batch.len() as u64;
         if batch.len() >= BULK_THRESHOLD || self.loader.is_some() {
             let loader = self.loader.get_or_insert_with(|| {
-                // Without atomicity, each batch's files are ingested while the next ones
-                // are built, instead of all at the end: the ingestion copies them (~0.5 s
-                // of a first harvest of 100,000 records left after reading). Nothing
-                // changes for readers: they see a graph once the registry names it, and a
-                // harvest that fails leaves orphan graphs, collected at the next start, as
-                // one written by transactions does.
+                // Without atomicity (see `LOADER_BATCH_QUADS`) nothing changes for
+                // readers: they see a graph once the registry names it, and a harvest that
+                // fails leaves orphan graphs, collected at the next start, as one written
+                // by transactions does.
                 self.store
                     .bulk_loader()
                     .with_num_threads(2)
