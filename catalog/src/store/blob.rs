@@ -675,6 +675,31 @@ pub(crate) fn for_each_copy(
     store: &Store,
     mut f: impl FnMut(NamedNode, bool) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
+    each_copy_quad(store, |graph, object| {
+        let readable = match object {
+            Term::Literal(l) => copy_text(l.value())
+                .and_then(|t| decode_compact(&t))
+                .is_some(),
+            _ => false,
+        };
+        f(graph, readable)
+    })
+}
+
+/// Calls `f` with the name of every graph that has a compact copy in `store`, without
+/// decoding the copies; stops at `f`'s first error.
+pub(crate) fn for_each_copy_graph(
+    store: &Store,
+    mut f: impl FnMut(NamedNode) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    each_copy_quad(store, |graph, _| f(graph))
+}
+
+/// Calls `f` with the graph and the stored object of every compact copy in `store`.
+fn each_copy_quad(
+    store: &Store,
+    mut f: impl FnMut(NamedNode, &Term) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     for quad in store.quads_for_pattern(
         None,
         Some(NamedNodeRef::new_unchecked(BLOB_PREDICATE)),
@@ -685,13 +710,7 @@ pub(crate) fn for_each_copy(
         let NamedOrBlankNode::NamedNode(graph) = quad.subject else {
             continue;
         };
-        let readable = match &quad.object {
-            Term::Literal(l) => copy_text(l.value())
-                .and_then(|t| decode_compact(&t))
-                .is_some(),
-            _ => false,
-        };
-        f(graph, readable)?;
+        f(graph, &quad.object)?;
     }
     Ok(())
 }

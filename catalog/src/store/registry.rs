@@ -286,8 +286,21 @@ fn entries_from_chunks(
     quads: impl Iterator<Item = Result<Quad, oxigraph::store::StorageError>>,
 ) -> Result<Vec<RecordEntry>, StoreError> {
     let mut out = Vec::new();
+    each_entry_of_chunks(quads, |entry| {
+        out.push(entry);
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `each` with every entry of the chunk literals among `quads`, decoding one chunk
+/// at a time (a registry is never whole in memory).
+fn each_entry_of_chunks<E: From<StoreError>>(
+    quads: impl Iterator<Item = Result<Quad, oxigraph::store::StorageError>>,
+    mut each: impl FnMut(RecordEntry) -> Result<(), E>,
+) -> Result<(), E> {
     for quad in quads {
-        let Term::Literal(l) = quad?.object else {
+        let Term::Literal(l) = quad.map_err(StoreError::from)?.object else {
             continue;
         };
         let text = if super::blob::is_packed(l.value()) {
@@ -298,13 +311,13 @@ fn entries_from_chunks(
             std::borrow::Cow::Borrowed(l.value())
         };
         for line in text.lines().filter(|l| !l.is_empty()) {
-            out.push(
+            each(
                 serde_json::from_str(line)
                     .map_err(|e| StoreError::Corrupt(format!("registry entry: {e}")))?,
-            );
+            )?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Serializes entries as chunk literals of JSON lines.
@@ -337,18 +350,27 @@ impl CatalogStore {
         {
             return Ok(r);
         }
-        let subject = registry_subject(source);
-        let entries = entries_from_chunks(self.store.quads_for_pattern(
-            Some(subject.as_ref().into()),
-            Some(named(moisson::REGISTRY_CHUNK)),
-            None,
-            Some(meta_graph()),
-        ))?;
+        let entries = entries_from_chunks(self.registry_chunks(source))?;
         let registry = Arc::new(SourceRegistry::new(entries));
         if let Ok(mut cache) = self.registry_cache.lock() {
             cache.by_source.insert(source.to_owned(), registry.clone());
         }
         Ok(registry)
+    }
+
+    /// Returns the registry chunks of `source` as stored (quads whose objects are chunk
+    /// literals).
+    fn registry_chunks(
+        &self,
+        source: &str,
+    ) -> impl Iterator<Item = Result<Quad, oxigraph::store::StorageError>> {
+        let subject = registry_subject(source);
+        self.store.quads_for_pattern(
+            Some(subject.as_ref().into()),
+            Some(named(moisson::REGISTRY_CHUNK)),
+            None,
+            Some(meta_graph()),
+        )
     }
 
     /// Returns the ids of every source with a registry in the store.
@@ -406,17 +428,40 @@ impl CatalogStore {
     }
 
     /// Calls `each` with every active entry of every source, source by source, without
-    /// copying the registries (a full index rebuild keeps its own compact copy).
+    /// copying the registries (a full index rebuild keeps its own compact copy): a cached
+    /// registry is read in place, any other is decoded from the store a chunk at a time
+    /// and not cached (a rebuild of 1,000,000 records would otherwise hold them twice,
+    /// ~1 GB as entries on top of its compact copy).
     pub fn for_each_active_entry<E: From<StoreError>>(
         &self,
         mut each: impl FnMut(&RecordEntry) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.each_entry(|entry| {
+            if entry.state == RecordState::Active {
+                return each(entry);
+            }
+            Ok(())
+        })
+    }
+
+    /// Calls `each` with every entry of every source (withdrawn ones too), source by
+    /// source, as [`Self::for_each_active_entry`] reads them.
+    fn each_entry<E: From<StoreError>>(
+        &self,
+        mut each: impl FnMut(&RecordEntry) -> Result<(), E>,
+    ) -> Result<(), E> {
         for source in self.registry_sources()? {
-            let registry = self.source_registry(&source)?;
+            let cached = self
+                .registry_cache
+                .lock()
+                .ok()
+                .and_then(|c| c.by_source.get(&source).cloned());
+            let Some(registry) = cached else {
+                each_entry_of_chunks(self.registry_chunks(&source), |entry| each(&entry))?;
+                continue;
+            };
             for entry in &registry.entries {
-                if entry.state == RecordState::Active {
-                    each(entry)?;
-                }
+                each(entry)?;
             }
         }
         Ok(())
@@ -607,11 +652,28 @@ impl CatalogStore {
     /// Removes record graphs that no registry entry names (left by an interrupted harvest),
     /// their compact copies and the quads of those stored as quads, and returns how many
     /// were removed.
+    ///
+    /// Memory: a 64-bit hash of each referenced graph name, entries read in place or a
+    /// chunk at a time (not cached), graph names streamed (a start at 1,000,000 records
+    /// held every entry twice, ~2 GB). Two names with one hash can only make an orphan
+    /// look referenced and stay until a later start: no named graph is ever removed by
+    /// a collision.
     pub fn collect_garbage(&self) -> Result<usize, StoreError> {
-        let referenced: HashSet<String> =
-            self.all_entries()?.into_iter().map(|e| e.graph).collect();
-        let mut orphans = self.stored_record_graphs()?;
-        orphans.retain(|g| !referenced.contains(g.as_str()));
+        use std::hash::BuildHasher;
+        let hasher = std::collections::hash_map::RandomState::new();
+        let mut referenced: HashSet<u64> = HashSet::new();
+        self.each_entry(|entry| {
+            referenced.insert(hasher.hash_one(entry.graph.as_str()));
+            Ok::<_, StoreError>(())
+        })?;
+        let mut orphans = BTreeSet::new();
+        self.for_each_stored_record_graph(|g| {
+            if !referenced.contains(&hasher.hash_one(g.as_str())) {
+                orphans.insert(g);
+            }
+            Ok(())
+        })?;
+        drop(referenced);
         for g in &orphans {
             // The copy first: a crash in between leaves an orphan graph, collected next time.
             self.remove_copy(g.as_ref())?;
@@ -687,21 +749,34 @@ impl CatalogStore {
     /// Returns the name of every record graph the store holds (as a compact copy or as
     /// quads), whether or not a registry names it, sorted.
     pub fn stored_record_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
-        let mut graphs = std::collections::BTreeSet::new();
-        super::blob::for_each_copy(&self.store, |g, _| {
+        let mut graphs = BTreeSet::new();
+        self.for_each_stored_record_graph(|g| {
+            graphs.insert(g);
+            Ok(())
+        })?;
+        Ok(graphs.into_iter().collect())
+    }
+
+    /// Calls `f` with the name of every record graph the store holds, once for its
+    /// compact copy and once if it has quads (so a graph may come twice).
+    fn for_each_stored_record_graph(
+        &self,
+        mut f: impl FnMut(NamedNode) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        super::blob::for_each_copy_graph(&self.store, |g| {
             if g.as_str().starts_with(moisson::RECORD_GRAPH_PREFIX) {
-                graphs.insert(g);
+                f(g)?;
             }
             Ok(())
         })?;
         for graph in self.store.named_graphs() {
             if let NamedOrBlankNode::NamedNode(g) = graph? {
                 if g.as_str().starts_with(moisson::RECORD_GRAPH_PREFIX) {
-                    graphs.insert(g);
+                    f(g)?;
                 }
             }
         }
-        Ok(graphs.into_iter().collect())
+        Ok(())
     }
 
     /// Returns true when record graph `graph` is stored: its compact copy, or quads.
@@ -895,6 +970,77 @@ mod tests {
         assert_eq!(registry.len(), 4_999);
         assert!(!registry.contains_key("http://example.org/d/7"));
         assert_eq!(store.source_counts("a").expect("counts").datasets, 4_999);
+    }
+
+    /// What a start does before any registry is cached (`collect_garbage`, then a full
+    /// index rebuild's `for_each_active_entry`): the same answers as with the registries
+    /// cached, and nothing cached by it.
+    #[test]
+    fn entries_and_orphans_are_read_alike_cached_or_not() {
+        let store = CatalogStore::in_memory().expect("store");
+        let mut upserts: Vec<RecordEntry> = (0..2_500).map(|n| entry("a", n)).collect();
+        upserts[3].state = RecordState::Withdrawn;
+        upserts.push(entry("b", 9_000));
+        let (a, b): (Vec<_>, Vec<_>) = upserts.into_iter().partition(|e| e.source == "a");
+        for (source, upserts) in [("a", a), ("b", b)] {
+            let commit = HarvestCommit {
+                upserts,
+                ..HarvestCommit::default()
+            };
+            store.commit_harvest(source, commit).expect("commit");
+        }
+        // Graphs as quads: two that entries name (one withdrawn), two that none does.
+        let stored = ["a:1", "a:3", "a:orphan", "b:orphan"];
+        for name in stored {
+            let quad = Quad::new(
+                NamedNode::new_unchecked("https://ex.org/d"),
+                NamedNode::new_unchecked("https://ex.org/p"),
+                Literal::new_simple_literal("v"),
+                NamedNode::new_unchecked(format!("urn:moisson:record:{name}")),
+            );
+            store.store.insert(&quad).expect("insert");
+        }
+        let clear = || *store.registry_cache.lock().expect("cache") = CachedRegistries::default();
+        let cached_sources = || store.registry_cache.lock().expect("cache").by_source.len();
+        let active = |store: &CatalogStore| {
+            let mut graphs = Vec::new();
+            store
+                .for_each_active_entry(|e| {
+                    graphs.push(e.graph.clone());
+                    Ok::<_, StoreError>(())
+                })
+                .expect("entries");
+            graphs.sort();
+            graphs
+        };
+        clear();
+        let uncached = active(&store);
+        assert_eq!(cached_sources(), 0, "read a chunk at a time, not cached");
+        assert_eq!(uncached.len(), 2_500, "2,499 of a and 1 of b");
+        assert!(!uncached.contains(&"urn:moisson:record:a:3".to_owned()));
+        let mut expected: Vec<String> = store
+            .active_entries()
+            .expect("entries")
+            .into_iter()
+            .map(|e| e.graph)
+            .collect();
+        expected.sort();
+        assert_eq!(uncached, expected);
+        assert_eq!(active(&store), expected, "cached now");
+        clear();
+        assert_eq!(store.collect_garbage().expect("gc"), 2);
+        assert_eq!(cached_sources(), 0);
+        for (name, kept) in [
+            ("a:1", true),
+            ("a:3", true),
+            ("a:orphan", false),
+            ("b:orphan", false),
+        ] {
+            let graph = format!("urn:moisson:record:{name}");
+            assert_eq!(store.graph_exists(&graph).expect("exists"), kept, "{graph}");
+        }
+        store.registry("a").expect("cached");
+        assert_eq!(store.collect_garbage().expect("gc"), 0);
     }
 
     #[test]
