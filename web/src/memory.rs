@@ -9,14 +9,14 @@
 //! minute 1, 943 at minute 9 (1,419 in an earlier run); with two arenas it stays between
 //! 380 and 420 MiB from minute 3.
 //!
-//! With two arenas the heap in use is flat (glibc's `malloc_stats`: 308-310 MB at minutes
-//! 2, 3 and 5 of a soak) but the resident size still moved by steps of 10-40 MiB: freed
-//! memory kept at the top of each arena. glibc's dynamic thresholds raise the trim
-//! threshold to twice the largest block freed from `mmap` (up to 64 MiB); a fixed 4 MiB
-//! keeps the soak within 8 MiB from minute 3 to 9. Fixing the trim threshold also fixes
-//! the mmap threshold, so it is set to the dynamic regime's ceiling (32 MiB): the
-//! buffers of a few MB searches allocate stay in the heap (a 1 MiB threshold cost search at
-//! 1,000,000 datasets 10-15 % of its throughput).
+//! With two arenas the heap in use is flat (glibc's `malloc_stats`: 308-318 MB from minute
+//! 2 to 7 of a soak) but the resident size still moves by steps of 10-40 MiB: freed memory
+//! kept in each arena. glibc's dynamic thresholds raise the trim threshold to twice the
+//! largest block freed from `mmap` (up to 64 MiB); a fixed 4 MiB gives the top of each
+//! arena back sooner (soak at minute 9: 471-502 MiB in three runs, 502-542 without).
+//! Fixing the trim threshold also fixes the mmap threshold, so it is set to the dynamic
+//! regime's ceiling (32 MiB): the buffers of a few MB searches allocate stay in the heap
+//! (a 1 MiB threshold cost search at 1,000,000 datasets 10-15 % of its throughput).
 //!
 //! glibc reads these once, when the process starts, so the program starts itself again
 //! with them set.
