@@ -12,6 +12,9 @@
 #   SOAK_SECS=120 SOAK_SOURCES=10 ./scripts/soak.sh      # a shorter run
 #   SOAK_KEEP_DATA=1 ./scripts/soak.sh   # keeps the data folder and its moisson.toml in the
 #     report folder (e.g. for `moisson compact-store --config /tmp/moisson-soak-report/moisson.toml`)
+#   SOAK_HEAP=1 ./scripts/soak.sh   # also glibc's own figures once a minute (gdb calls
+#     malloc_stats in the server, which pauses it for a moment): the heap in use apart from
+#     what the arenas keep, to tell data that grows from freed memory the allocator holds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${MOISSON_BIN:-target/release/moisson}
@@ -31,6 +34,7 @@ cleanup() {
     wait 2>/dev/null || true
     mkdir -p "$REPORT"
     cp "$WORK/serve.log" "$WORK/rss.csv" "$REPORT/" 2>/dev/null || true
+    cp "$WORK/heap.csv" "$REPORT/" 2>/dev/null || true
     if [ -n "${SOAK_KEEP_DATA:-}" ] && [ -d "$WORK/data" ]; then
         rm -rf "$REPORT/data" && mv "$WORK/data" "$REPORT/data"
         sed "s|$WORK/data|$REPORT/data|" "$WORK/moisson.toml" >"$REPORT/moisson.toml"
@@ -103,6 +107,22 @@ rss() { awk '/^VmRSS:/ {print int($2/1024)}' "/proc/$SERVE/status"; }
 # index files), which the kernel can drop.
 rss_parts() { awk '/^RssAnon:/ {a=int($2/1024)} /^RssFile:/ {f=int($2/1024)} END {print a "," f}' "/proc/$SERVE/status"; }
 echo "elapsed_s,rss_mib,anon_mib,file_mib" >"$WORK/rss.csv"
+# glibc's totals (every arena and mmap'd block): what the arenas hold from the system, and
+# what of it is in use, in MiB, from the last malloc_stats block the server printed.
+heap() {
+    gdb -p "$SERVE" -batch -ex 'call (void)malloc_stats()' >/dev/null 2>&1 || return 0
+    awk '/^Total \(incl. mmap\):/ {t = 1; next}
+         t && /^system bytes/ {s = $4}
+         t && /^in use bytes/ {u = $5; t = 0}
+         END {if (s) print int(s / 1048576) "," int(u / 1048576)}' "$WORK/serve.log"
+}
+if [ -n "${SOAK_HEAP:-}" ]; then
+    if command -v gdb >/dev/null; then
+        echo "elapsed_s,arenas_mib,in_use_mib" >"$WORK/heap.csv"
+    else
+        echo "SOAK_HEAP: gdb is missing, no heap figures" >&2
+    fi
+fi
 START=$(date +%s)
 NEXT_CHANGE=$((START + 60))
 REVISION=0
@@ -112,6 +132,10 @@ while :; do
     [ "$ELAPSED" -ge "$SECS" ] && break
     kill -0 "$SERVE" 2>/dev/null || { echo "error: moisson serve died" >&2; tail -20 "$WORK/serve.log" >&2; exit 1; }
     echo "$ELAPSED,$(rss),$(rss_parts)" >>"$WORK/rss.csv"
+    if [ -f "$WORK/heap.csv" ] && [ $((ELAPSED % 60)) -lt 10 ]; then
+        FIGURES=$(heap)
+        [ -n "$FIGURES" ] && echo "$ELAPSED,$FIGURES" >>"$WORK/heap.csv"
+    fi
     if [ "$NOW" -ge "$NEXT_CHANGE" ]; then
         REVISION=$((REVISION + 1))
         for _ in $(seq 1 "$CHANGED_PER_MINUTE"); do
@@ -159,5 +183,8 @@ print("rss by minute:", " ".join(f"{t // 60}m:{r}" for t, r in rows if t % 60 < 
 parts = [(int(r["elapsed_s"]), r["anon_mib"], r["file_mib"]) for r in csv.DictReader(open(sys.argv[1])) if r.get("anon_mib")]
 print("anon/file by minute:", " ".join(f"{t // 60}m:{a}/{f}" for t, a, f in parts if t % 60 < 10))
 PY
+if [ -f "$WORK/heap.csv" ]; then
+    echo "heap in use / held by glibc's arenas, MiB, by minute: $(awk -F, 'NR > 1 {printf "%dm:%s/%s ", $1 / 60, $3, $2}' "$WORK/heap.csv")"
+fi
 echo "scheduled runs skipped (source still running or queued): $(grep -c 'scheduled harvest skipped' "$WORK/serve.log" || true)"
 echo "logs and RSS samples: $REPORT"
