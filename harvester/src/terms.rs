@@ -332,16 +332,20 @@ impl TermTable {
         // by a 2^-32 chance, which could only give an equal term a second id.
         let probe = |t: &TermTable| Texts::hash(&t.hasher, u8::MAX, b"moisson term table");
         let same_hasher = probe(self) == probe(other);
-        let mut hashes = vec![0u32; other.len()];
-        for slot in other.index.iter() {
-            hashes[slot.id as usize] = slot.hash;
-        }
+        // Each term's hash, kept by `other`'s index: of use only under the same hasher.
+        let hashes = same_hasher.then(|| {
+            let mut hashes = vec![0u32; other.len()];
+            for slot in other.index.iter() {
+                hashes[slot.id as usize] = slot.hash;
+            }
+            hashes
+        });
         self.index
             .reserve(other.len(), |slot| table_hash(slot.hash));
         self.texts.text.reserve(other.texts.text.len());
         let mut ids: Vec<u32> = Vec::with_capacity(other.len());
         let mut scratch = String::new();
-        for (id, &hash) in hashes.iter().enumerate() {
+        for id in 0..other.len() {
             let kind = other.texts.kinds[id];
             let text = other.texts.text_of(id as u32);
             let mapped = if kind == TYPED {
@@ -350,8 +354,8 @@ impl TermTable {
                 let datatype = datatype.map_or(u32::MAX, |d| ids[d as usize]);
                 typed_text(&mut scratch, datatype, value);
                 self.intern_text(TYPED, &scratch)
-            } else if same_hasher {
-                self.intern_hashed(kind, text, hash)
+            } else if let Some(hashes) = &hashes {
+                self.intern_hashed(kind, text, hashes[id])
             } else {
                 self.intern_text(kind, text)
             };

@@ -35,7 +35,7 @@ pub const ALLOCATOR_VARIABLES: [(&str, &str); 3] = [
 /// Returns if they are all set (by the operator, or by the first start), on systems other
 /// than Linux with glibc, or if starting again failed (the program then goes on with
 /// glibc's defaults, and says so).
-pub fn bound_allocator_arenas() {
+pub fn set_allocator_variables() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         use std::os::unix::process::CommandExt;

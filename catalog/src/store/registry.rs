@@ -340,14 +340,17 @@ fn chunk_literals(entries: &[RecordEntry]) -> Result<Vec<Literal>, StoreError> {
 }
 
 impl CatalogStore {
-    /// Returns the cached registry of `source`, reading it from the store on first use.
-    fn source_registry(&self, source: &str) -> Result<Arc<SourceRegistry>, StoreError> {
-        if let Some(r) = self
-            .registry_cache
+    /// Returns the registry of `source` if it is cached.
+    fn cached_registry(&self, source: &str) -> Option<Arc<SourceRegistry>> {
+        self.registry_cache
             .lock()
             .ok()
             .and_then(|c| c.by_source.get(source).cloned())
-        {
+    }
+
+    /// Returns the cached registry of `source`, reading it from the store on first use.
+    fn source_registry(&self, source: &str) -> Result<Arc<SourceRegistry>, StoreError> {
+        if let Some(r) = self.cached_registry(source) {
             return Ok(r);
         }
         let entries = entries_from_chunks(self.registry_chunks(source))?;
@@ -451,12 +454,7 @@ impl CatalogStore {
         mut each: impl FnMut(&RecordEntry) -> Result<(), E>,
     ) -> Result<(), E> {
         for source in self.registry_sources()? {
-            let cached = self
-                .registry_cache
-                .lock()
-                .ok()
-                .and_then(|c| c.by_source.get(&source).cloned());
-            let Some(registry) = cached else {
+            let Some(registry) = self.cached_registry(&source) else {
                 each_entry_of_chunks(self.registry_chunks(&source), |entry| each(&entry))?;
                 continue;
             };
