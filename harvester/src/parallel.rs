@@ -58,4 +58,22 @@ mod tests {
         assert_eq!(results, vec![Some(0), Some(10), Some(20)]);
         assert!(threads_for(10, 100) == 1 && threads_for(1_000_000, 1) <= MAX_THREADS);
     }
+
+    #[test]
+    fn every_part_of_a_split_step_runs_on_a_new_thread_of_its_own() {
+        // The calling thread's malloc arena was given long ago: a part run there could
+        // share it with a new thread's (see `run_parts`).
+        let caller = std::thread::current().id();
+        let ids: Vec<_> = run_parts(3, |_| std::thread::current().id())
+            .into_iter()
+            .map(|id| id.expect("no part panics"))
+            .collect();
+        assert!(ids.iter().all(|id| *id != caller));
+        assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+        // One part: no thread is worth starting.
+        assert_eq!(
+            run_parts(1, |_| std::thread::current().id()),
+            vec![Some(caller)]
+        );
+    }
 }
