@@ -14,7 +14,8 @@ pub(crate) fn threads_for(work: usize, min_share: usize) -> usize {
         .max(1)
 }
 
-/// Runs `f(0)`, …, `f(parts - 1)`, each on a thread of its own started here, and returns
+/// Runs `f(0)`, …, `f(parts - 1)`, each on a thread of its own started here (named
+/// `moisson-part-k`; a part whose thread cannot be started runs on this one), and returns
 /// their results in order; a part that panicked gives `None`.
 ///
 /// Why every part gets a new thread, the first one too: glibc's malloc hands a thread its
@@ -32,8 +33,22 @@ pub(crate) fn run_parts<R: Send>(parts: usize, f: impl Fn(usize) -> R + Sync) ->
     }
     let f = &f;
     std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..parts).map(|k| scope.spawn(move || f(k))).collect();
-        threads.into_iter().map(|h| h.join().ok()).collect()
+        let threads: Vec<_> = (0..parts)
+            .map(|k| {
+                std::thread::Builder::new()
+                    .name(format!("moisson-part-{k}"))
+                    .spawn_scoped(scope, move || f(k))
+            })
+            .collect();
+        threads
+            .into_iter()
+            .enumerate()
+            .map(|(k, thread)| match thread {
+                Ok(thread) => thread.join().ok(),
+                // No thread could be started (the system's limit): this part runs here.
+                Err(_) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(k))).ok(),
+            })
+            .collect()
     })
 }
 
