@@ -25,8 +25,8 @@ pub(crate) fn threads_for(work: usize, min_share: usize) -> usize {
 /// one the second part's new thread got, the two parts took the same arena lock for every
 /// `realloc` of the Turtle parser's term strings: a page's parse took 3.2-4.5 s instead of
 /// 2.2 s, in 9 of 23 first harvests of `moisson bench` (up to 145,000 voluntary context
-/// switches instead of 30,000); none in 27 since. Starting a thread costs tens of microseconds, and only
-/// large pages are split.
+/// switches instead of 30,000); none in 27 since. Starting a thread costs tens of
+/// microseconds, and only large pages are split.
 pub(crate) fn run_parts<R: Send>(parts: usize, f: impl Fn(usize) -> R + Sync) -> Vec<Option<R>> {
     if parts <= 1 {
         return vec![Some(f(0))];
