@@ -6,8 +6,9 @@
 //! harvests, quality runs and index updates run on changing blocking threads ends up with
 //! every arena as large as its own peak. `scripts/soak.sh` (50 sources × 500 datasets on
 //! one-minute schedules, 600 s) climbed without end with glibc's default: 405 MiB at
-//! minute 1, 943 at minute 9 (1,419 in an earlier run); with two arenas it stays between
-//! 380 and 420 MiB from minute 3.
+//! minute 1, 943 at minute 9 (1,419 in an earlier run); with two arenas it stayed between
+//! 380 and 420 MiB from minute 3 in that day's runs (the build of 6 December, with more
+//! caches: 440-550 MiB over 25 minutes, still creeping; README, « soak »).
 //!
 //! With two arenas the heap in use is flat (glibc's `malloc_stats`: 308-318 MB from minute
 //! 2 to 7 of a soak) but the resident size still moves by steps of 10-40 MiB: freed memory
