@@ -12,9 +12,10 @@
 #   SOAK_SECS=120 SOAK_SOURCES=10 ./scripts/soak.sh      # a shorter run
 #   SOAK_KEEP_DATA=1 ./scripts/soak.sh   # keeps the data folder and its moisson.toml in the
 #     report folder (e.g. for `moisson compact-store --config /tmp/moisson-soak-report/moisson.toml`)
-#   SOAK_HEAP=1 ./scripts/soak.sh   # also glibc's own figures once a minute (gdb calls
-#     malloc_stats in the server, which pauses it for a moment): the heap in use apart from
-#     what the arenas keep, to tell data that grows from freed memory the allocator holds
+#
+# Each sample also reads the allocator's figures from the server's /metrics (Linux):
+# bytes allocated by the program, apart from what the allocator keeps resident, to tell
+# data that grows from freed memory not given back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${MOISSON_BIN:-target/release/moisson}
@@ -34,7 +35,6 @@ cleanup() {
     wait 2>/dev/null || true
     mkdir -p "$REPORT"
     cp "$WORK/serve.log" "$WORK/rss.csv" "$REPORT/" 2>/dev/null || true
-    cp "$WORK/heap.csv" "$REPORT/" 2>/dev/null || true
     if [ -n "${SOAK_KEEP_DATA:-}" ] && [ -d "$WORK/data" ]; then
         rm -rf "$REPORT/data" && mv "$WORK/data" "$REPORT/data"
         sed "s|$WORK/data|$REPORT/data|" "$WORK/moisson.toml" >"$REPORT/moisson.toml"
@@ -106,23 +106,17 @@ rss() { awk '/^VmRSS:/ {print int($2/1024)}' "/proc/$SERVE/status"; }
 # Anonymous memory (heap, RocksDB memtables and caches) apart from file pages (mapped
 # index files), which the kernel can drop.
 rss_parts() { awk '/^RssAnon:/ {a=int($2/1024)} /^RssFile:/ {f=int($2/1024)} END {print a "," f}' "/proc/$SERVE/status"; }
-echo "elapsed_s,rss_mib,anon_mib,file_mib" >"$WORK/rss.csv"
-# glibc's totals (every arena and mmap'd block): what the arenas hold from the system, and
-# what of it is in use, in MiB, from the last malloc_stats block the server printed.
-heap() {
-    gdb -p "$SERVE" -batch -ex 'call (void)malloc_stats()' >/dev/null 2>&1 || return 0
-    awk '/^Total \(incl. mmap\):/ {t = 1; next}
-         t && /^system bytes/ {s = $4}
-         t && /^in use bytes/ {u = $5; t = 0}
-         END {if (s) print int(s / 1048576) "," int(u / 1048576)}' "$WORK/serve.log"
+# The allocator's figures (allocated, resident), in MiB, from /metrics; empty if absent.
+allocator() {
+    python3 - "$API" <<'PY' 2>/dev/null || echo ","
+import re, sys, urllib.request
+text = urllib.request.urlopen(sys.argv[1] + "/metrics", timeout=5).read().decode()
+figure = lambda f: re.search(r'moisson_allocator_bytes\{figure="%s"\} (\d+)' % f, text)
+a, r = figure("allocated"), figure("resident")
+print(f"{int(a[1]) >> 20},{int(r[1]) >> 20}" if a and r else ",")
+PY
 }
-if [ -n "${SOAK_HEAP:-}" ]; then
-    if command -v gdb >/dev/null; then
-        echo "elapsed_s,arenas_mib,in_use_mib" >"$WORK/heap.csv"
-    else
-        echo "SOAK_HEAP: gdb is missing, no heap figures" >&2
-    fi
-fi
+echo "elapsed_s,rss_mib,anon_mib,file_mib,allocated_mib,allocator_resident_mib" >"$WORK/rss.csv"
 START=$(date +%s)
 NEXT_CHANGE=$((START + 60))
 REVISION=0
@@ -131,11 +125,7 @@ while :; do
     ELAPSED=$((NOW - START))
     [ "$ELAPSED" -ge "$SECS" ] && break
     kill -0 "$SERVE" 2>/dev/null || { echo "error: moisson serve died" >&2; tail -20 "$WORK/serve.log" >&2; exit 1; }
-    echo "$ELAPSED,$(rss),$(rss_parts)" >>"$WORK/rss.csv"
-    if [ -f "$WORK/heap.csv" ] && [ $((ELAPSED % 60)) -lt 10 ]; then
-        FIGURES=$(heap)
-        [ -n "$FIGURES" ] && echo "$ELAPSED,$FIGURES" >>"$WORK/heap.csv"
-    fi
+    echo "$ELAPSED,$(rss),$(rss_parts),$(allocator)" >>"$WORK/rss.csv"
     if [ "$NOW" -ge "$NEXT_CHANGE" ]; then
         REVISION=$((REVISION + 1))
         for _ in $(seq 1 "$CHANGED_PER_MINUTE"); do
@@ -176,15 +166,23 @@ T1=$(date +%s%N)
 echo "shutdown after SIGTERM: $(( (T1 - T0) / 1000000 )) ms"
 python3 - "$WORK/rss.csv" "$END_RSS" <<'PY'
 import csv, sys
-rows = [(int(r["elapsed_s"]), int(r["rss_mib"])) for r in csv.DictReader(open(sys.argv[1])) if r["rss_mib"]]
-print("rss MiB: start %d, end %s, peak %d" % (rows[0][1], sys.argv[2], max(r for _, r in rows)))
-# One sample a minute, to see a trend.
-print("rss by minute:", " ".join(f"{t // 60}m:{r}" for t, r in rows if t % 60 < 10))
-parts = [(int(r["elapsed_s"]), r["anon_mib"], r["file_mib"]) for r in csv.DictReader(open(sys.argv[1])) if r.get("anon_mib")]
-print("anon/file by minute:", " ".join(f"{t // 60}m:{a}/{f}" for t, a, f in parts if t % 60 < 10))
+rows = list(csv.DictReader(open(sys.argv[1])))
+rss = [int(r["rss_mib"]) for r in rows if r["rss_mib"]]
+print("rss MiB: start %d, end %s, peak %d" % (rss[0], sys.argv[2], max(rss)))
+# Each minute's smallest and largest sample (harvests start at second 0 of each minute:
+# the largest holds their transient memory, the smallest what stays), to see a trend.
+def by_minute(column):
+    minutes = {}
+    for r in rows:
+        if r.get(column):
+            minutes.setdefault(int(r["elapsed_s"]) // 60, []).append(int(r[column]))
+    return " ".join(f"{m}m:{min(v)}-{max(v)}" for m, v in sorted(minutes.items()))
+print("rss by minute, smallest-largest sample:", by_minute("rss_mib"))
+print("anonymous part:", by_minute("anon_mib"))
+print("file-backed part:", by_minute("file_mib"))
+if any(r.get("allocated_mib") for r in rows):
+    print("allocated by the program (allocator's figure):", by_minute("allocated_mib"))
+    print("resident in the allocator:", by_minute("allocator_resident_mib"))
 PY
-if [ -f "$WORK/heap.csv" ]; then
-    echo "heap in use / held by glibc's arenas, MiB, by minute: $(awk -F, 'NR > 1 {printf "%dm:%s/%s ", $1 / 60, $3, $2}' "$WORK/heap.csv")"
-fi
 echo "scheduled runs skipped (source still running or queued): $(grep -c 'scheduled harvest skipped' "$WORK/serve.log" || true)"
 echo "logs and RSS samples: $REPORT"

@@ -12,6 +12,7 @@
 //! - [`data_dir`] — The data directory's layout (`[storage] data_dir`, `MOISSON_DATA_DIR`).
 //! - [`error`] — `ApiError`.
 //! - [`http_server`] — The HTTP/1.1 server loop of `moisson serve` and `moisson demo`.
+//! - [`memory`] — The allocator (jemalloc) and its figures.
 //! - [`metrics`] — `GET /metrics`.
 //! - [`public_url`] — The server's public address (`[server] public_url`).
 //! - [`runner`] — Runs harvests.
@@ -34,6 +35,12 @@ pub mod public_url;
 pub mod runner;
 pub mod scheduler;
 pub mod ui;
+
+/// jemalloc is the allocator of every program built on this crate (`moisson`, its tests),
+/// for Rust's allocations and, as the process's `malloc`, RocksDB's: see [`memory`].
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 pub use app::{app, AppState, Harvests};
 pub use config::Config;

@@ -1,65 +1,98 @@
-//! The allocator settings of every `moisson` process (the memory budget as a whole is in
-//! ARCHITECTURE.md, « Memory budget »).
+//! The allocator of every `moisson` process (the memory budget as a whole is in
+//! ARCHITECTURE.md, « Memory budget »), and its figures for `/metrics`.
 //!
-//! glibc's malloc gives threads that allocate at the same time arenas of their own, up to
-//! eight per core, and keeps what is freed inside each arena for later: a server whose
-//! harvests, quality runs and index updates run on changing blocking threads ends up with
-//! every arena as large as its own peak. `scripts/soak.sh` (50 sources × 500 datasets on
-//! one-minute schedules, 600 s) climbed without end with glibc's default: 405 MiB at
-//! minute 1, 943 at minute 9 (1,419 in an earlier run); with two arenas it stayed between
-//! 380 and 420 MiB from minute 3 in that day's runs (the build of 6 December, with more
-//! caches: 440-550 MiB over 25 minutes, still creeping; README, « soak »).
+//! The binary links jemalloc as the `malloc` of the whole process: Rust's allocations and
+//! RocksDB's (C++: block caches, memtables) alike. It is built with the settings of
+//! `.cargo/config.toml` (`JEMALLOC_SYS_WITH_MALLOC_CONF`) and the `background_threads`
+//! feature: a background thread gives freed pages back to the system about ten seconds
+//! after they are freed, even while the server is idle; `narenas:2` keeps two arenas
+//! (jemalloc's default is four per core, each with partly used slabs of its own). An
+//! operator can still set `MALLOC_CONF`, which jemalloc reads at start, after the built-in
+//! settings.
 //!
-//! With two arenas the heap in use is flat (glibc's `malloc_stats`: 308-318 MB from minute
-//! 2 to 7 of a soak) but the resident size still moves by steps of 10-40 MiB: freed memory
-//! kept in each arena. glibc's dynamic thresholds raise the trim threshold to twice the
-//! largest block freed from `mmap` (up to 64 MiB); a fixed 4 MiB gives the top of each
-//! arena back sooner (soak at minute 9: 471-502 MiB in three runs, 502-542 without).
-//! Fixing the trim threshold also fixes the mmap threshold, so it is set to the dynamic
-//! regime's ceiling (32 MiB): the buffers of a few MB searches allocate stay in the heap
-//! (a 1 MiB threshold cost search at 1,000,000 datasets 10-15 % of its throughput).
-//!
-//! glibc reads these once, when the process starts, so the program starts itself again
-//! with them set.
+//! Why not glibc's malloc: `scripts/soak.sh` (50 sources × 500 datasets on one-minute
+//! schedules) climbed without end with its defaults (405 MiB at minute 1, 943 at minute
+//! 9); with two arenas and fixed thresholds (which the program set by starting itself
+//! again until 6 December 2026) the memory in use was flat (glibc's `malloc_stats`:
+//! 293-318 MB from minute 2 to 24) but the resident size crept on (441 MiB at minute 3,
+//! 529 at minute 24): blocks of RocksDB's caches freed between live ones, which glibc
+//! keeps and cannot give back. Under jemalloc (soaks of 6 December, same build loaded
+//! with `LD_PRELOAD`), the allocated bytes were as flat (312-326 MB from minute 2 to 9)
+//! and the resident size followed them: smallest sample of each minute 366-384 MiB from
+//! minute 3 to 9 with two arenas, 373-407 with eight (README, « soak »).
 
-/// The variables glibc reads and the values Moisson gives those the operator left unset:
-/// arenas (the machine's cores are better spent on threads than on arenas that each keep
-/// their own free memory), trim threshold and mmap threshold, in bytes.
-pub const ALLOCATOR_VARIABLES: [(&str, &str); 3] = [
-    ("MALLOC_ARENA_MAX", "2"),
-    ("MALLOC_TRIM_THRESHOLD_", "4194304"),
-    ("MALLOC_MMAP_THRESHOLD_", "33554432"),
-];
+/// The allocator's figures, in bytes (jemalloc's `stats.*`, as of the call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllocatorFigures {
+    /// Bytes allocated by the program (Rust and C++), in use.
+    pub allocated: u64,
+    /// Bytes in pages holding allocations: `allocated` plus the free room between them.
+    pub active: u64,
+    /// Bytes of the allocator's pages resident in memory (active, metadata, freed pages
+    /// not yet given back).
+    pub resident: u64,
+    /// Bytes the allocator has mapped from the system.
+    pub mapped: u64,
+}
 
-/// Starts the program again with every unset variable of [`ALLOCATOR_VARIABLES`] set to
-/// its value, same arguments, same process id (the second start finds them all set).
-/// Returns if they are all set (by the operator, or by the first start), on systems other
-/// than Linux with glibc, or if starting again failed (the program then goes on with
-/// glibc's defaults, and says so).
-pub fn set_allocator_variables() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// The allocator's figures now; `None` where the binary is built without jemalloc (other
+/// systems than Linux) or where it cannot give them.
+pub fn allocator_figures() -> Option<AllocatorFigures> {
+    #[cfg(target_os = "linux")]
     {
-        use std::os::unix::process::CommandExt;
-        let unset: Vec<(&str, &str)> = ALLOCATOR_VARIABLES
-            .into_iter()
-            .filter(|(name, _)| std::env::var_os(name).is_none())
-            .collect();
-        if unset.is_empty() {
+        use tikv_jemalloc_ctl::{epoch, stats};
+        // The figures are cached by jemalloc and refreshed at each epoch.
+        epoch::advance().ok()?;
+        Some(AllocatorFigures {
+            allocated: stats::allocated::read().ok()? as u64,
+            active: stats::active::read().ok()? as u64,
+            resident: stats::resident::read().ok()? as u64,
+            mapped: stats::mapped::read().ok()? as u64,
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_program_allocates_through_jemalloc_and_its_figures_are_consistent() {
+        let figures = allocator_figures().expect("jemalloc's figures");
+        assert!(figures.allocated > 0, "{figures:?}");
+        assert!(figures.active >= figures.allocated, "{figures:?}");
+        assert!(figures.mapped >= figures.active, "{figures:?}");
+        // Rust's allocations go through jemalloc: this thread's own counters move by the
+        // 64 MiB it holds, then frees (other tests allocate meanwhile on their threads).
+        let allocated = tikv_jemalloc_ctl::thread::allocatedp::mib()
+            .and_then(|mib| mib.read())
+            .expect("thread.allocatedp");
+        let deallocated = tikv_jemalloc_ctl::thread::deallocatedp::mib()
+            .and_then(|mib| mib.read())
+            .expect("thread.deallocatedp");
+        let (allocated_before, deallocated_before) = (allocated.get(), deallocated.get());
+        let block = std::hint::black_box(vec![1u8; 64 << 20]);
+        assert!(allocated.get() >= allocated_before + (64 << 20));
+        drop(block);
+        assert!(deallocated.get() >= deallocated_before + (64 << 20));
+    }
+
+    #[test]
+    fn jemalloc_runs_with_the_settings_built_in() {
+        // `.cargo/config.toml` and the `background_threads` feature (unless the one who
+        // runs the tests overrides them with `MALLOC_CONF`).
+        if std::env::var_os("MALLOC_CONF").is_some() {
+            eprintln!("skipped: MALLOC_CONF is set");
             return;
         }
-        let Ok(program) = std::env::current_exe() else {
-            return;
-        };
-        let mut args = std::env::args_os();
-        let mut command = std::process::Command::new(program);
-        if let Some(arg0) = args.next() {
-            command.arg0(arg0);
-        }
-        let error = command.args(args).envs(unset.iter().copied()).exec();
-        let names: Vec<String> = unset.iter().map(|(n, v)| format!("{n}={v}")).collect();
-        eprintln!(
-            "warning: could not start again with {} ({error}); memory may grow more over time",
-            names.join(" ")
+        assert_eq!(tikv_jemalloc_ctl::opt::narenas::read().ok(), Some(2));
+        assert_eq!(
+            tikv_jemalloc_ctl::opt::background_thread::read().ok(),
+            Some(true)
         );
     }
 }

@@ -414,7 +414,44 @@ fn harvest_and_storage(state: &AppState) -> Result<String, ApiError> {
     );
     let _ = writeln!(out, "moisson_searches{{state=\"computing\"}} {computing}");
     let _ = writeln!(out, "moisson_searches{{state=\"waiting\"}} {waiting}");
+    memory_lines(&mut out);
     Ok(out)
+}
+
+/// The process's resident size and its allocator's figures (web/src/memory.rs).
+fn memory_lines(out: &mut String) {
+    let resident = moisson_catalog::resident::Resident::now();
+    header_lines(
+        out,
+        "moisson_resident_memory_bytes",
+        "gauge",
+        "Resident memory of the server process (without its SPARQL workers).",
+    );
+    let _ = writeln!(
+        out,
+        "moisson_resident_memory_bytes {}",
+        (resident.rss_mib * 1024.0 * 1024.0) as u64
+    );
+    let Some(figures) = crate::memory::allocator_figures() else {
+        return;
+    };
+    header_lines(
+        out,
+        "moisson_allocator_bytes",
+        "gauge",
+        "The allocator's figures: allocated (in use by the program), active (pages holding allocations), resident (its pages in memory), mapped.",
+    );
+    for (figure, bytes) in [
+        ("allocated", figures.allocated),
+        ("active", figures.active),
+        ("resident", figures.resident),
+        ("mapped", figures.mapped),
+    ] {
+        let _ = writeln!(
+            out,
+            "moisson_allocator_bytes{{figure=\"{figure}\"}} {bytes}"
+        );
+    }
 }
 
 /// Returns the total size of the files under `dir` (RocksDB keeps one level of folders).

@@ -163,6 +163,25 @@ async fn metrics_expose_harvests_requests_and_sizes() {
     expect(r#"moisson_searches{state="waiting"}"#, 0.0);
     assert!(sample(&text, "moisson_store_size_bytes").is_some_and(|b| b > 0.0));
     assert!(sample(&text, "moisson_index_size_bytes").is_some_and(|b| b > 0.0));
+    // Memory: the process's resident size and, on Linux (jemalloc), the allocator's.
+    let resident = sample(&text, "moisson_resident_memory_bytes").expect("resident");
+    assert!(resident > 1e6, "{resident}");
+    if cfg!(target_os = "linux") {
+        let figure = |f: &str| {
+            sample(
+                &text,
+                &format!(r#"moisson_allocator_bytes{{figure="{f}"}}"#),
+            )
+            .unwrap_or_else(|| panic!("allocator figure {f} in\n{text}"))
+        };
+        let (allocated, active) = (figure("allocated"), figure("active"));
+        assert!(
+            allocated > 0.0 && active >= allocated,
+            "{allocated} {active}"
+        );
+        assert!(figure("mapped") >= active);
+        assert!(figure("resident") > 0.0);
+    }
     for family in [
         "moisson_harvest_jobs_total counter",
         "moisson_http_request_duration_seconds histogram",

@@ -90,7 +90,6 @@ enum Command {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    crate::memory::set_allocator_variables();
     let cli = Cli::parse();
     init_tracing();
     // A worker runs without the async runtime: fewer threads and allocations under its caps.
