@@ -9,7 +9,7 @@
 
 FROM rust:1-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends g++ libclang-dev \
+ && apt-get install -y --no-install-recommends g++ make libclang-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so that a source change does not rebuild RocksDB.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks (in seconds) what building Moisson needs, and installs what is missing when run as
 # root on Debian/Ubuntu; otherwise prints the exact command and stops, before any compile.
-#   scripts/prereqs.sh          the build: Rust ≥ 1.89, a C/C++ compiler, libclang (RocksDB)
+#   scripts/prereqs.sh          the build: Rust ≥ 1.89, a C/C++ compiler, make, libclang (RocksDB)
 #   scripts/prereqs.sh --tests  the build, plus Chromium and Node.js for the browser test
 # Source it (`. scripts/prereqs.sh`) to also get the compiler cache settings (ccache).
 set -euo pipefail
@@ -23,6 +23,8 @@ moisson_prereqs() {
     return 1
   fi
   command -v c++ >/dev/null 2>&1 || missing+=(g++)
+  # jemalloc (the allocator, built from source by tikv-jemalloc-sys) runs make.
+  command -v make >/dev/null 2>&1 || missing+=(make)
   # bindgen (RocksDB's bindings) loads libclang at build time. libclang-cpp (a different
   # library, installed with other LLVM tools) does not count.
   if [ -z "${LIBCLANG_PATH:-}" ] && ! compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null \

@@ -18,14 +18,16 @@ pub(crate) fn threads_for(work: usize, min_share: usize) -> usize {
 /// `moisson-part-k`; a part whose thread cannot be started runs on this one), and returns
 /// their results in order; a part that panicked gives `None`.
 ///
-/// Why every part gets a new thread, the first one too: glibc's malloc hands a thread its
-/// arena at the thread's first allocation, in turn among the arenas (two: see
-/// `web/src/memory.rs`), and a thread keeps it. Threads started one after the other get
-/// different arenas; the calling thread's arena was given long ago, and when it was the
-/// one the second part's new thread got, the two parts took the same arena lock for every
-/// `realloc` of the Turtle parser's term strings: a page's parse took 3.2-4.5 s instead of
-/// 2.2 s, in 9 of 23 first harvests of `moisson bench` (up to 145,000 voluntary context
-/// switches instead of 30,000); none in 27 since. Starting a thread costs tens of
+/// Why every part gets a new thread, the first one too: under glibc's malloc (the
+/// allocator until 6 December 2026, see `web/src/memory.rs`), a thread got its arena at
+/// its first allocation, in turn among the two arenas, and kept it. Threads started one
+/// after the other got different arenas; the calling thread's arena was given long ago, and
+/// when it was the one the second part's new thread got, the two parts took the same arena
+/// lock for every `realloc` of the Turtle parser's term strings: a page's parse took
+/// 3.2-4.5 s instead of 2.2 s, in 9 of 23 first harvests of `moisson bench` (up to 145,000
+/// voluntary context switches instead of 30,000); none in 27 after. jemalloc serves small
+/// allocations from a cache of each thread's own and gives a new thread the arena with the
+/// fewest threads; parts on new threads are kept: starting a thread costs tens of
 /// microseconds, and only large pages are split.
 pub(crate) fn run_parts<R: Send>(parts: usize, f: impl Fn(usize) -> R + Sync) -> Vec<Option<R>> {
     if parts <= 1 {
@@ -77,7 +79,7 @@ mod tests {
     #[test]
     fn every_part_of_a_split_step_runs_on_a_new_thread_of_its_own() {
         // The calling thread's malloc arena was given long ago: a part run there could
-        // share it with a new thread's (see `run_parts`).
+        // share it with a new thread's (see `run_parts`, under glibc's malloc).
         let caller = std::thread::current().id();
         let ids: Vec<_> = run_parts(3, |_| std::thread::current().id())
             .into_iter()

@@ -61,6 +61,22 @@ pub(crate) type Bits = Vec<u64>;
 /// A frequent facet term (its encoded value) and its documents.
 type Frequent = (Box<[u8]>, Arc<Bits>);
 
+/// `len` copies of `value`, written into a block taken from the allocator rather than
+/// asked of it zeroed: what a search allocates for itself (bit sets, counts, scores).
+/// jemalloc, the server's allocator (`web/src/memory.rs`), zeroes a recycled block of
+/// 16 KiB or more by handing its pages back to the system (`madvise`), and every page then
+/// faults again when first touched: at 1,000,000 documents, ~180 page faults a search and
+/// a fifth of the throughput (710 requests/s instead of 870-930). Written over, the
+/// recycled pages stay mapped.
+pub(crate) fn filled<T: Clone>(value: T, len: usize) -> Vec<T> {
+    let mut out = Vec::with_capacity(len);
+    // Keeps the compiler from merging the allocation and the writes into one zeroed
+    // allocation.
+    std::hint::black_box(&mut out);
+    out.resize(len, value);
+    out
+}
+
 /// Sets the bit of `doc`.
 #[inline]
 pub(crate) fn set_bit(bits: &mut [u64], doc: DocId) {
@@ -738,11 +754,11 @@ impl CountFacets {
         let words = (segment.max_doc() as usize).div_ceil(64);
         Ok(SegmentCount {
             totals: self.tables.totals_of(segment, &table),
-            counts: vec![0; table.values.len()],
+            counts: filled(0, table.values.len()),
             table,
             docs: docs
                 .filter(|d| d.len() == words)
-                .unwrap_or_else(|| vec![0; words]),
+                .unwrap_or_else(|| filled(0, words)),
         })
     }
 }

@@ -40,7 +40,7 @@ use tantivy::collector::{Collector, SegmentCollector, TopNComputer};
 use tantivy::query::{EnableScoring, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
-use crate::facet_table::{ones, set_bit, Bits, FacetTables, SegmentFacets, Tally};
+use crate::facet_table::{filled, ones, set_bit, Bits, FacetTables, SegmentFacets, Tally};
 use crate::ranked::{merge_pages, RankKey, TopByScore};
 use crate::term_union::{single_term, ClauseScore, TermUnion, UnionWeight};
 use crate::words::{ScoreTable, Words};
@@ -358,7 +358,7 @@ fn best_scored(
 
 /// The documents of `scorer` as a bit set.
 fn docs_of(mut scorer: Box<dyn Scorer>, max_doc: DocId) -> Bits {
-    let mut bits = vec![0u64; (max_doc as usize).div_ceil(64)];
+    let mut bits = filled(0u64, (max_doc as usize).div_ceil(64));
     let mut doc = scorer.doc();
     while doc != TERMINATED {
         set_bit(&mut bits, doc);

@@ -23,7 +23,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::facet_table::{set_bit, Bits, FacetTables};
+use crate::facet_table::{filled, set_bit, Bits, FacetTables};
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
@@ -169,7 +169,7 @@ impl UnionWeight {
                 score: ClauseScore::Constant(score),
             });
         }
-        let mut bits = vec![0u64; words];
+        let mut bits = filled(0u64, words);
         let mut constant: Option<Score> = None;
         let mut varies = false;
         let mut doc = scorer.doc();
@@ -187,7 +187,7 @@ impl UnionWeight {
         }
         let score = if varies {
             // Read again, keeping every document's score.
-            let mut scores = vec![0.0; reader.max_doc() as usize];
+            let mut scores = filled(0.0, reader.max_doc() as usize);
             let mut scorer = weight.scorer(reader, boost)?;
             let mut doc = scorer.doc();
             while doc != TERMINATED {
@@ -211,7 +211,7 @@ impl UnionWeight {
         boost: Score,
     ) -> tantivy::Result<(Vec<Clause>, Bits)> {
         let words = (reader.max_doc() as usize).div_ceil(64);
-        let mut any = vec![0u64; words];
+        let mut any = filled(0u64, words);
         let mut clauses = Vec::with_capacity(self.clauses.len());
         for c in &self.clauses {
             let clause = self.clause(c, reader, boost, words)?;

@@ -35,7 +35,7 @@ use tantivy::{DocId, Score, SegmentReader, Term, TERMINATED};
 
 use std::sync::Mutex;
 
-use crate::facet_table::{ones, set_bit, Bits};
+use crate::facet_table::{filled, ones, set_bit, Bits};
 
 /// A word whose possible documents are fewer than its postings divided by this is read by
 /// seeking each alternative to each of them (a seek costs tens of postings read through).
@@ -212,7 +212,7 @@ impl Matcher {
         // match come last, each against the documents every required group let through.
         groups.sort_by_key(|g| (!g.required, g.cost));
         // The entries written so far (the others hold an earlier search's scores).
-        let mut scored = scores.map(|table| (table, vec![0u64; matches.len()]));
+        let mut scored = scores.map(|table| (table, filled(0u64, matches.len())));
         let mut any: Option<Bits> = None;
         for g in groups {
             let possible = ones(matches);
@@ -227,7 +227,7 @@ impl Matcher {
                     *m &= f;
                 }
             } else {
-                let any = any.get_or_insert_with(|| vec![0u64; matches.len()]);
+                let any = any.get_or_insert_with(|| filled(0u64, matches.len()));
                 for (a, f) in any.iter_mut().zip(&found) {
                     *a |= f;
                 }
@@ -296,7 +296,7 @@ fn read_group(
     mut scored: Option<(&mut [Score], &mut Bits)>,
     count: u32,
 ) -> tantivy::Result<Bits> {
-    let mut found = vec![0u64; possible.len()];
+    let mut found = filled(0u64, possible.len());
     if u64::from(count).saturating_mul(SEEK_RATIO) < g.cost {
         let mut scorers = Vec::with_capacity(g.sources.len());
         for source in g.sources {
