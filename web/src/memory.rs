@@ -16,10 +16,15 @@
 //! again until 6 December 2026) the memory in use was flat (glibc's `malloc_stats`:
 //! 293-318 MB from minute 2 to 24) but the resident size crept on (441 MiB at minute 3,
 //! 529 at minute 24): blocks of RocksDB's caches freed between live ones, which glibc
-//! keeps and cannot give back. Under jemalloc (soaks of 6 December, same build loaded
-//! with `LD_PRELOAD`), the allocated bytes were as flat (312-326 MB from minute 2 to 9)
-//! and the resident size followed them: smallest sample of each minute 366-384 MiB from
-//! minute 3 to 9 with two arenas, 373-407 with eight (README, « soak »).
+//! keeps and cannot give back. Under jemalloc the allocated bytes are as flat (300-312 MB
+//! from minute 3 to 19 of a 1,200 s soak) and the resident size follows them: smallest
+//! sample of each minute 366 MiB at minute 3, 387-401 from minute 9 to 19 (README,
+//! « soak »). The 1,000,000-record index rebuild takes 133 s instead of 240, at the same
+//! peak.
+//!
+//! One trap: jemalloc zeroes a recycled block of 16 KiB or more by handing its pages back
+//! to the system, which then fault again when touched; code that asks such blocks zeroed
+//! on a hot path writes them instead (`moisson_search`'s `filled`).
 
 /// The allocator's figures, in bytes (jemalloc's `stats.*`, as of the call).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
