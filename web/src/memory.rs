@@ -5,10 +5,10 @@
 //! RocksDB's (C++: block caches, memtables) alike. It is built with the settings of
 //! `.cargo/config.toml` (`JEMALLOC_SYS_WITH_MALLOC_CONF`) and the `background_threads`
 //! feature: a background thread gives freed pages back to the system about ten seconds
-//! after they are freed, even while the server is idle; `narenas:2` keeps two arenas
-//! (jemalloc's default is four per core, each with partly used slabs of its own). An
-//! operator can still set `MALLOC_CONF`, which jemalloc reads at start, after the built-in
-//! settings.
+//! after they are freed, even while the server is idle; `narenas:1` keeps one arena for
+//! every thread (jemalloc's default is four per core, each with partly used slabs of its
+//! own; each thread's cache takes most allocations off the arena's lock). An operator can
+//! still set `MALLOC_CONF`, which jemalloc reads at start, after the built-in settings.
 //!
 //! Why not glibc's malloc: `scripts/soak.sh` (50 sources × 500 datasets on one-minute
 //! schedules) climbed without end with its defaults (405 MiB at minute 1, 943 at minute
@@ -16,11 +16,13 @@
 //! again until 6 December 2026) the memory in use was flat (glibc's `malloc_stats`:
 //! 293-318 MB from minute 2 to 24) but the resident size crept on (441 MiB at minute 3,
 //! 529 at minute 24): blocks of RocksDB's caches freed between live ones, which glibc
-//! keeps and cannot give back. Under jemalloc the allocated bytes are as flat (300-312 MB
-//! from minute 3 to 19 of a 1,200 s soak) and the resident size follows them: smallest
-//! sample of each minute 366 MiB at minute 3, 387-401 from minute 9 to 19 (README,
-//! « soak »). The 1,000,000-record index rebuild takes 133 s instead of 240, at the same
-//! peak.
+//! keeps and cannot give back. Under jemalloc the allocated bytes are as flat (299-303 MB
+//! from minute 3 to 9) and the resident size follows them: smallest sample of each minute
+//! 366-375 MiB from minute 3 to 9 with one arena; with two, 366 at minute 3, 389 at 9,
+//! 387-401 from 9 to 19 (README, « soak »). With one arena against two: first harvest of
+//! 100,000 datasets 6.34-6.43 s against 6.19-6.30 s, at 411-415 MiB against 435-437;
+//! search at 1M as fast (1,018-1,031 requests/s against 985-1,008). The 1,000,000-record
+//! index rebuild takes 133 s instead of 240 under glibc, at the same peak.
 //!
 //! One trap: jemalloc zeroes a recycled block of 16 KiB or more by handing its pages back
 //! to the system, which then fault again when touched; code that asks such blocks zeroed
@@ -94,7 +96,7 @@ mod tests {
             eprintln!("skipped: MALLOC_CONF is set");
             return;
         }
-        assert_eq!(tikv_jemalloc_ctl::opt::narenas::read().ok(), Some(2));
+        assert_eq!(tikv_jemalloc_ctl::opt::narenas::read().ok(), Some(1));
         assert_eq!(
             tikv_jemalloc_ctl::opt::background_thread::read().ok(),
             Some(true)
