@@ -871,6 +871,21 @@ mod tests {
     use tantivy::schema::{FacetOptions, IndexRecordOption, Schema, STRING};
     use tantivy::{doc, Index, IndexWriter, Term};
 
+    #[test]
+    fn filled_blocks_hold_their_value_even_in_recycled_memory() {
+        // A block the allocator will hand out again, left full of ones.
+        for _ in 0..4 {
+            let dirty = std::hint::black_box(vec![u64::MAX; 1 << 15]);
+            drop(dirty);
+            let zeros = filled(0u64, 1 << 15);
+            assert_eq!(zeros.len(), 1 << 15);
+            assert!(zeros.iter().all(|w| *w == 0));
+        }
+        let scores = filled(1.5f32, 1000);
+        assert!(scores.len() == 1000 && scores.iter().all(|s| *s == 1.5));
+        assert!(filled(0u32, 0).is_empty());
+    }
+
     /// An index of a few hundred documents in three segments (one with deletions), each
     /// with facets of several dimensions (repeated values, finer places, the scope
     /// dimension that is never counted).
