@@ -37,6 +37,12 @@ impl DataDir {
         self.0.join("index")
     }
 
+    /// Diagnostics written on an operator's demand (the allocator's statistics on
+    /// `SIGUSR1`).
+    pub fn diagnostics(&self) -> PathBuf {
+        self.0.join("diagnostics")
+    }
+
     /// The data directory whose index is at `index` (its parent), if any.
     pub fn of_index(index: &Path) -> Option<Self> {
         index.parent().map(Self::new)

@@ -64,6 +64,64 @@ pub fn allocator_figures() -> Option<AllocatorFigures> {
     }
 }
 
+/// jemalloc's full statistics as of the call, as JSON (every size class with its slabs
+/// and regions in use, extents dirty and muzzy, metadata, mutexes): what tells data that
+/// grows from room lost between blocks. `None` where the binary is built without jemalloc.
+pub fn allocator_statistics() -> Option<Vec<u8>> {
+    #[cfg(target_os = "linux")]
+    {
+        use tikv_jemalloc_ctl::stats_print::{stats_print, Options};
+        let mut json = Vec::with_capacity(256 * 1024);
+        let mut options = Options::default();
+        options.json_format = true;
+        stats_print(&mut json, options).ok()?;
+        Some(json)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// Statistics files kept in the folder [`write_allocator_statistics`] writes to.
+pub const STATISTICS_KEPT: usize = 20;
+
+/// Writes [`allocator_statistics`] to `dir/allocator-<unix milliseconds>.json` (written
+/// to a temporary name, then renamed), removes that folder's older statistics past
+/// [`STATISTICS_KEPT`], and returns the file's path. `moisson serve` calls it on each
+/// `SIGUSR1`.
+pub fn write_allocator_statistics(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    let json = allocator_statistics().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "this build's allocator gives no statistics",
+        )
+    })?;
+    std::fs::create_dir_all(dir)?;
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let path = dir.join(format!("allocator-{millis:013}.json"));
+    let partial = dir.join(format!(".allocator-{millis:013}.json.partial"));
+    std::fs::write(&partial, &json)?;
+    std::fs::rename(&partial, &path)?;
+    let mut kept: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("allocator-") && n.ends_with(".json"))
+        })
+        .collect();
+    // Zero-padded numbers: the names sort by time.
+    kept.sort();
+    let excess = kept.len().saturating_sub(STATISTICS_KEPT);
+    for old in &kept[..excess] {
+        std::fs::remove_file(old)?;
+    }
+    Ok(path)
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
@@ -87,6 +145,35 @@ mod tests {
         assert!(allocated.get() >= allocated_before + (64 << 20));
         drop(block);
         assert!(deallocated.get() >= deallocated_before + (64 << 20));
+    }
+
+    #[test]
+    fn statistics_are_written_as_json_and_the_oldest_files_removed() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let mut written = Vec::new();
+        for _ in 0..STATISTICS_KEPT + 2 {
+            written.push(write_allocator_statistics(dir.path()).expect("statistics written"));
+            // Distinct names: one file a millisecond.
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(written.last().unwrap()).unwrap())
+                .expect("jemalloc's statistics are JSON");
+        let merged = &json["jemalloc"]["stats.arenas"]["merged"];
+        assert!(
+            merged["bins"].as_array().is_some_and(|b| !b.is_empty()),
+            "{merged}"
+        );
+        assert!(json["jemalloc"]["stats"]["allocated"]
+            .as_u64()
+            .is_some_and(|a| a > 0));
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(left.len(), STATISTICS_KEPT, "{left:?}");
+        assert!(!written[0].is_file() && !written[1].is_file());
+        assert!(written[2..].iter().all(|p| p.is_file()));
     }
 
     #[test]

@@ -217,6 +217,40 @@ async fn reload_on_sighup(sources: crate::live_sources::Sources, reload: Reload)
     let _ = (sources, reload);
 }
 
+/// On each `SIGUSR1`, writes the allocator's statistics to the data directory's
+/// `diagnostics/` folder (`crate::memory::write_allocator_statistics`) and logs where.
+async fn allocator_statistics_on_sigusr1(dir: std::path::PathBuf) {
+    #[cfg(unix)]
+    {
+        let Ok(mut signals) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1())
+        else {
+            tracing::warn!("SIGUSR1 cannot be listened to: no allocator statistics on demand");
+            return;
+        };
+        while signals.recv().await.is_some() {
+            let target = dir.clone();
+            let written = tokio::task::spawn_blocking(move || {
+                crate::memory::write_allocator_statistics(&target)
+            })
+            .await;
+            match written {
+                Ok(Ok(path)) => {
+                    tracing::info!(file = %path.display(), "allocator statistics written (SIGUSR1)");
+                }
+                Ok(Err(e)) => tracing::error!(
+                    dir = %dir.display(),
+                    error = %e,
+                    "allocator statistics not written"
+                ),
+                Err(e) => tracing::error!(error = %e, "allocator statistics not written"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
 pub(super) async fn run(
     args: ServeArgs,
     config: Config,
@@ -239,6 +273,9 @@ pub(super) async fn run(
         stop.clone(),
     );
     tokio::spawn(reload_on_sighup(state.sources.clone(), reload));
+    tokio::spawn(allocator_statistics_on_sigusr1(
+        crate::DataDir::new(&config.data_dir).diagnostics(),
+    ));
     println!("Moisson: http://{}", listener.local_addr()?);
     let harvests = state.harvests.clone();
     let router = configured_app(state, &config)?;
