@@ -471,11 +471,13 @@ async fn quality_due(store: &CatalogStore, source: &Source, report: &JobReport) 
 async fn update_quality(store: &CatalogStore, source: &Source) {
     let (store, source) = (store.clone(), source.clone());
     let id = source.id.to_string();
+    let started = std::time::Instant::now();
     match tokio::task::spawn_blocking(move || assess_quality(&store, &source)).await {
         Ok(Ok(report)) => tracing::info!(
             source = %id,
             score = report.score,
             records = report.record_count,
+            millis = started.elapsed().as_millis() as u64,
             "quality computed after harvest"
         ),
         Ok(Err(e)) => {

@@ -42,6 +42,7 @@ pub use report::{
     RECORDS_TO_FIX_LIMIT, SHARED_RECORDS_LIMIT,
 };
 pub use score::{out_of_100, Band, Score};
+pub(crate) use source::KeptKeys;
 pub use source::{
     assess_records, assess_source, duplicate_index, shared_records, Conformance, SourceAssessment,
 };

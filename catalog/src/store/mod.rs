@@ -90,10 +90,11 @@ pub struct CatalogStore {
     registry_cache: Arc<registry::RegistryCache>,
     /// Record scores of each source's last quality run, per source, as read or written.
     record_scores: Arc<Mutex<HashMap<String, Arc<RecordScores>>>>,
-    /// Meaningful `dct:identifier` values of the active record graphs as last read by a
-    /// quality run (graphs are content-addressed, so they never go stale): a source's run
-    /// then reads only the records that changed, not every record of every source.
-    identifiers: Arc<Mutex<HashMap<String, Arc<[String]>>>>,
+    /// The duplicate keys (as 64-bit prints: `quality::source::duplicate_index`) of the
+    /// active record graphs as last read by a quality run (graphs are content-addressed,
+    /// so they never go stale): a source's run then reads only the records that changed,
+    /// not every record of every source.
+    key_prints: Arc<Mutex<crate::quality::KeptKeys>>,
     /// Opened with [`CatalogStore::open_read_only`]: nothing is ever written, not even
     /// the caches some reads keep in the store (SHACL results, quality runs).
     read_only: bool,
@@ -162,7 +163,7 @@ impl CatalogStore {
             registry_generation: Arc::new(AtomicU64::new(0)),
             registry_cache: Arc::default(),
             record_scores: Arc::default(),
-            identifiers: Arc::default(),
+            key_prints: Arc::default(),
             active_cache: Arc::new(Mutex::new(None)),
             read_only: false,
             flush_lock: Arc::default(),
@@ -185,18 +186,19 @@ impl CatalogStore {
         }
     }
 
-    /// Takes the identifiers cached by the last quality run (see `identifiers`).
-    pub(crate) fn take_identifiers(&self) -> HashMap<String, Arc<[String]>> {
-        self.identifiers
+    /// Takes the duplicate keys kept by the last quality run (see `key_prints`); a run
+    /// beside it gets none and reads what it needs.
+    pub(crate) fn take_key_prints(&self) -> crate::quality::KeptKeys {
+        self.key_prints
             .lock()
             .map(|mut c| std::mem::take(&mut *c))
             .unwrap_or_default()
     }
 
-    /// Keeps the identifiers of the active record graphs for the next quality run.
-    pub(crate) fn keep_identifiers(&self, identifiers: HashMap<String, Arc<[String]>>) {
-        if let Ok(mut cache) = self.identifiers.lock() {
-            *cache = identifiers;
+    /// Keeps the duplicate keys of the active record graphs for the next quality run.
+    pub(crate) fn keep_key_prints(&self, prints: crate::quality::KeptKeys) {
+        if let Ok(mut cache) = self.key_prints.lock() {
+            *cache = prints;
         }
     }
 

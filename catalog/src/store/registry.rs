@@ -265,6 +265,12 @@ impl Registry {
     pub fn values(&self) -> impl Iterator<Item = &RecordEntry> + '_ {
         self.inner.distinct()
     }
+
+    /// Returns every entry as stored, sorted by graph (two of one IRI, against the
+    /// invariants, both), as [`CatalogStore::all_entries`] lists them.
+    pub fn entries(&self) -> impl Iterator<Item = &RecordEntry> + '_ {
+        self.inner.entries.iter()
+    }
 }
 
 /// Registries read so far, per source, and the list of sources once read. The store is
@@ -410,6 +416,15 @@ impl CatalogStore {
         Ok(Registry {
             inner: self.source_registry(source)?,
         })
+    }
+
+    /// Returns the registry of every source, sorted by source id: handles on the cached
+    /// registries (read from the store and cached on first use), no entry copied.
+    pub fn registries(&self) -> Result<Vec<Registry>, StoreError> {
+        self.registry_sources()?
+            .iter()
+            .map(|source| self.registry(source))
+            .collect()
     }
 
     /// Returns every entry (active and withdrawn) of every source, sorted by source then

@@ -30,12 +30,15 @@ pub(super) struct QualityArgs {
 }
 
 fn stored_sources(store: &CatalogStore) -> anyhow::Result<Vec<Source>> {
-    let ids: BTreeSet<String> = store
-        .active_entries()
-        .context("reading the registry")?
-        .into_iter()
-        .map(|e| e.source)
-        .collect();
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    store
+        .for_each_active_entry(|e| {
+            if !ids.contains(&e.source) {
+                ids.insert(e.source.clone());
+            }
+            Ok::<_, moisson_catalog::StoreError>(())
+        })
+        .context("reading the registry")?;
     ids.into_iter()
         .map(|id| {
             Ok(Source::new(
