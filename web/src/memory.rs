@@ -17,10 +17,12 @@
 //! 293-318 MB from minute 2 to 24) but the resident size crept on (441 MiB at minute 3,
 //! 529 at minute 24): blocks of RocksDB's caches freed between live ones, which glibc
 //! keeps and cannot give back. Under jemalloc the allocated bytes are as flat (299-303 MB
-//! from minute 3 to 9) and the resident size follows them, lower but still creeping:
-//! smallest sample of each minute 359-386 MiB from minute 3 to 9 with one arena (+7 to
-//! +27 MiB over those minutes in three runs); with two, 366 at minute 3, 389 at 9,
-//! 387-401 from 9 to 19 (README, « soak »). With one arena against two: first harvest of
+//! from minute 3 to 9) and the resident size follows them: smallest sample of each minute
+//! 359-386 MiB from minute 3 to 9 with one arena, then flat over 30 minutes (380-398 MiB
+//! from minute 6 to 29): the warm-up is RocksDB's block caches taking in the blocks of the
+//! files compactions write, larger blocks replacing small ones (README, « soak »). Two
+//! files of [`write_allocator_statistics`] (`kill -USR1`) a few minutes apart tell which
+//! size class grows. With one arena against two: first harvest of
 //! 100,000 datasets 6.34-6.43 s against 6.19-6.30 s, at 411-415 MiB against 435-437;
 //! search at 1M as fast (1,018-1,031 requests/s against 985-1,008). The 1,000,000-record
 //! index rebuild takes 133 s instead of 240 under glibc, at the same peak.
