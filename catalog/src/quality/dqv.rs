@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::indicators::Dimension;
-use super::record::{ConformityIssue, RecordAssessment};
+use super::record::ConformityIssue;
 use super::report::{SourceQualityReport, TrendPoint};
 use super::summary::RecordQuality;
 use crate::store::{is_packed, pack_text, unpack_text, CatalogStore, StoreError};
@@ -184,7 +184,7 @@ impl CatalogStore {
     pub fn save_quality_run(
         &self,
         report: &SourceQualityReport,
-        records: &[(String, RecordAssessment)],
+        scores: &[(String, f64)],
     ) -> Result<(), StoreError> {
         let g = graph();
         let source = report.source.as_str();
@@ -267,15 +267,15 @@ impl CatalogStore {
         // Record scores: a few chunk literals per source instead of a measurement per record.
         let scores_node = NamedNode::new_unchecked(format!("{SCORES_PREFIX}{source}"));
         stale_scores(&mut tx, &scores_node, &g)?;
-        let mut scores: HashMap<String, f64> = HashMap::with_capacity(records.len());
-        for chunk in records.chunks(SCORES_PER_CHUNK) {
+        let mut by_iri: HashMap<String, f64> = HashMap::with_capacity(scores.len());
+        for chunk in scores.chunks(SCORES_PER_CHUNK) {
             let mut text = String::with_capacity(chunk.len() * 80);
-            for (_, r) in chunk {
-                if r.record_iri.contains(['\t', '\n']) {
+            for (record_iri, score) in chunk {
+                if record_iri.contains(['\t', '\n']) {
                     continue;
                 }
-                text.push_str(&format!("{}\t{}\n", r.record_iri, r.score));
-                scores.insert(r.record_iri.clone(), r.score);
+                text.push_str(&format!("{record_iri}\t{score}\n"));
+                by_iri.insert(record_iri.clone(), *score);
             }
             quads.push(Quad::new(
                 scores_node.clone(),
@@ -289,7 +289,7 @@ impl CatalogStore {
             tx.insert(q);
         }
         tx.commit()?;
-        self.cache_record_scores(source, Arc::new(scores));
+        self.cache_record_scores(source, Arc::new(by_iri));
         Ok(())
     }
 

@@ -1353,6 +1353,69 @@ mod tests {
         }
     }
 
+    /// The report's records to fix are gathered record by record, cut back as they come:
+    /// the same worst records, in the same order (score, then id, ties included), as
+    /// sorting every record; the sums do not depend on the cuts.
+    #[test]
+    fn records_to_fix_gathered_one_by_one_are_the_worst_of_all() {
+        use super::super::report::{build_report, RECORDS_TO_FIX_LIMIT};
+        let bad = assess(
+            "https://ex.org/jdd/1",
+            BAD,
+            &NoLinks,
+            &[],
+            RecordOrigin::Dcat,
+        );
+        assert!(bad.messages.iter().any(|m| m.blame == Blame::Source));
+        let good = assess(
+            "https://ex.org/jdd/2",
+            GOOD,
+            &NoLinks,
+            &[],
+            RecordOrigin::Dcat,
+        );
+        let mut records = Vec::new();
+        for n in 0..2_345u64 {
+            let mut a = if n % 7 == 0 {
+                good.clone()
+            } else {
+                bad.clone()
+            };
+            // Scores with ties, in no order.
+            a.score = ((n * 7_919) % 613) as f64 / 10.0;
+            records.push((format!("id-{:05}", (n * 104_729) % 100_003), a));
+        }
+        let report = build_report("s", "2026-10-01T00:00:00Z", &records);
+        let mut expected: Vec<&(String, RecordAssessment)> = records
+            .iter()
+            .filter(|(_, r)| r.messages.iter().any(|m| m.blame == Blame::Source))
+            .collect();
+        expected.sort_by(|a, b| a.1.score.total_cmp(&b.1.score).then(a.0.cmp(&b.0)));
+        expected.truncate(RECORDS_TO_FIX_LIMIT);
+        let got: Vec<(&str, f64)> = report
+            .records_to_fix
+            .iter()
+            .map(|r| (r.id.as_str(), r.score))
+            .collect();
+        let want: Vec<(&str, f64)> = expected
+            .iter()
+            .map(|(id, r)| (id.as_str(), r.score))
+            .collect();
+        assert_eq!(got.len(), RECORDS_TO_FIX_LIMIT);
+        assert_eq!(got, want);
+        assert_eq!(report.record_count, 2_345);
+        assert_eq!(
+            report
+                .score_distribution
+                .iter()
+                .map(|b| b.count)
+                .sum::<usize>(),
+            2_345
+        );
+        let mean = records.iter().map(|(_, r)| r.mqa_points).sum::<f64>() / 2_345.0;
+        assert_eq!(report.mqa_points, round1(mean));
+    }
+
     /// Link checks not run: the accessibility dimension is « non mesuré », not 100 on the
     /// few points that could be measured; the other dimensions keep their score.
     #[test]

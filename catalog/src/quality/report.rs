@@ -174,159 +174,184 @@ pub fn build_report(
     computed_at: &str,
     records: &[(String, RecordAssessment)],
 ) -> SourceQualityReport {
-    let n = records.len();
-    let mean = |f: &dyn Fn(&RecordAssessment) -> f64| {
-        if n == 0 {
-            0.0
-        } else {
-            records.iter().map(|(_, r)| f(r)).sum::<f64>() / n as f64
-        }
-    };
-    // One score: the mean MQA points, and the value out of 100 derived from them.
-    let mqa_points = round1(mean(&|r| r.mqa_points));
-    let score = super::score::out_of_100(mqa_points);
-    let udata = (mean(&|r| r.udata.score) * 1000.0).round() / 1000.0;
-    SourceQualityReport {
-        source: source.to_owned(),
-        computed_at: computed_at.to_owned(),
-        score,
-        rating: rating(score).to_owned(),
-        mqa_points,
-        mqa_rating: mqa_rating(mqa_points).to_owned(),
-        udata_score: udata,
-        record_count: n,
-        mapping_artefacts: records
+    let mut tally = ReportTally::default();
+    for (id, r) in records {
+        tally.add(id, r);
+    }
+    tally.finish(source, computed_at)
+}
+
+/// What a source's report needs of its records, gathered one record at a time, so that a
+/// run never holds every assessment (a run over 1,025,000 records did: 6.5 GB): sums by
+/// dimension, indicator, score bucket and publisher, and the worst records to fix.
+/// [`build_report`] over the same records in the same order gives the same report.
+#[derive(Debug, Default)]
+pub(super) struct ReportTally {
+    records: usize,
+    mqa_points: f64,
+    udata: f64,
+    mapping_artefacts: usize,
+    /// (earned, at stake) per dimension, in [`Dimension::ALL`] order.
+    dimensions: [(f64, f64); Dimension::ALL.len()],
+    /// (sum of values, records evaluated) per indicator.
+    indicators: BTreeMap<&'static str, (f64, usize)>,
+    buckets: [usize; 10],
+    /// (sum of MQA points, records) per publisher.
+    publishers: BTreeMap<String, (f64, usize)>,
+    /// Records with something the source can fix, the worst first once sorted; cut back
+    /// to [`RECORDS_TO_FIX_LIMIT`] each time it holds twice that many.
+    worst: Vec<(String, RecordAssessment)>,
+}
+
+/// The order of the records to fix: lowest score first, then by id.
+fn worst_first(
+    a: &(String, RecordAssessment),
+    b: &(String, RecordAssessment),
+) -> std::cmp::Ordering {
+    a.1.score.total_cmp(&b.1.score).then(a.0.cmp(&b.0))
+}
+
+impl ReportTally {
+    /// Counts the assessment `r` of record `id`.
+    pub(super) fn add(&mut self, id: &str, r: &RecordAssessment) {
+        self.records += 1;
+        self.mqa_points += r.mqa_points;
+        self.udata += r.udata.score;
+        self.mapping_artefacts += r
+            .messages
             .iter()
-            .flat_map(|(_, r)| &r.messages)
             .filter(|m| m.blame == Blame::Mapping)
-            .count(),
-        dimensions: dimensions(records),
-        indicators: indicator_rates(records),
-        score_distribution: distribution(records),
-        publishers: publishers(records),
-        records_to_fix: records_to_fix(records),
-        shared_records: Vec::new(),
-        shared_records_total: 0,
-        fix_groups: super::fixes::FixGroups::default(),
-        trend: Vec::new(),
-    }
-}
-
-fn dimensions(records: &[(String, RecordAssessment)]) -> Vec<DimensionScore> {
-    let mut out = Vec::new();
-    for d in Dimension::ALL {
-        let (mut earned, mut max) = (0.0, 0.0);
-        for (_, r) in records {
-            for i in &r.indicators {
-                if i.id.indicator().dimension == d {
-                    earned += i.earned;
-                    max += i.max;
-                }
-            }
-        }
-        let possible = f64::from(d.max_points()) * records.len() as f64;
-        let share = (possible > 0.0).then(|| (max / possible).min(1.0));
-        let measured = share.is_some_and(|s| s >= MIN_MEASURED_SHARE);
-        out.push(DimensionScore {
-            id: d.id().to_owned(),
-            label: d.label().to_owned(),
-            score: (max > 0.0 && measured).then(|| round1(100.0 * earned / max)),
-            max_points: d.max_points(),
-            measured_share: share.map(|s| (s * 1000.0).round() / 1000.0),
-        });
-    }
-    out
-}
-
-fn indicator_rates(records: &[(String, RecordAssessment)]) -> Vec<IndicatorRate> {
-    let mut sums: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
-    for (_, r) in records {
+            .count();
         for i in &r.indicators {
+            let dimension = i.id.indicator().dimension;
+            if let Some(at) = Dimension::ALL.iter().position(|d| *d == dimension) {
+                self.dimensions[at].0 += i.earned;
+                self.dimensions[at].1 += i.max;
+            }
             if let Some(v) = i.value {
-                let e = sums.entry(i.id.as_str()).or_default();
+                let e = self.indicators.entry(i.id.as_str()).or_default();
                 e.0 += v;
                 e.1 += 1;
             }
         }
-    }
-    INDICATORS
-        .iter()
-        .map(|row| {
-            let (sum, count) = sums.get(row.key).copied().unwrap_or_default();
-            IndicatorRate {
-                id: row.key.to_owned(),
-                dimension: row.dimension.id().to_owned(),
-                label: row.label.to_owned(),
-                points: row.points,
-                pass_rate: (count > 0).then(|| (sum / count as f64 * 1000.0).round() / 1000.0),
-                evaluated: count,
+        self.buckets[((r.score / 10.0).floor() as usize).min(9)] += 1;
+        let publisher = r.publisher.as_deref().unwrap_or("(éditeur non renseigné)");
+        match self.publishers.get_mut(publisher) {
+            Some(e) => {
+                e.0 += r.mqa_points;
+                e.1 += 1;
             }
-        })
-        .collect()
-}
-
-fn distribution(records: &[(String, RecordAssessment)]) -> Vec<ScoreBucket> {
-    let mut counts = [0usize; 10];
-    for (_, r) in records {
-        let bucket = ((r.score / 10.0).floor() as usize).min(9);
-        counts[bucket] += 1;
+            None => {
+                self.publishers
+                    .insert(publisher.to_owned(), (r.mqa_points, 1));
+            }
+        }
+        if r.messages.iter().any(|m| m.blame == Blame::Source) {
+            self.worst.push((id.to_owned(), r.clone()));
+            if self.worst.len() >= 2 * RECORDS_TO_FIX_LIMIT {
+                self.worst.sort_by(worst_first);
+                self.worst.truncate(RECORDS_TO_FIX_LIMIT);
+            }
+        }
     }
-    counts
-        .iter()
-        .enumerate()
-        .map(|(i, &count)| ScoreBucket {
-            from: i as u32 * 10,
-            to: i as u32 * 10 + 10,
-            count,
-        })
-        .collect()
-}
 
-fn publishers(records: &[(String, RecordAssessment)]) -> Vec<PublisherScore> {
-    let mut map: BTreeMap<String, (f64, usize)> = BTreeMap::new();
-    for (_, r) in records {
-        let key = r
-            .publisher
-            .clone()
-            .unwrap_or_else(|| "(éditeur non renseigné)".to_owned());
-        let e = map.entry(key).or_default();
-        e.0 += r.mqa_points;
-        e.1 += 1;
+    /// The report of the records counted.
+    pub(super) fn finish(mut self, source: &str, computed_at: &str) -> SourceQualityReport {
+        let n = self.records;
+        let mean = |sum: f64| if n == 0 { 0.0 } else { sum / n as f64 };
+        // One score: the mean MQA points, and the value out of 100 derived from them.
+        let mqa_points = round1(mean(self.mqa_points));
+        let score = super::score::out_of_100(mqa_points);
+        let udata = (mean(self.udata) * 1000.0).round() / 1000.0;
+        let dimensions = Dimension::ALL
+            .iter()
+            .zip(self.dimensions)
+            .map(|(d, (earned, max))| {
+                let possible = f64::from(d.max_points()) * n as f64;
+                let share = (possible > 0.0).then(|| (max / possible).min(1.0));
+                let measured = share.is_some_and(|s| s >= MIN_MEASURED_SHARE);
+                DimensionScore {
+                    id: d.id().to_owned(),
+                    label: d.label().to_owned(),
+                    score: (max > 0.0 && measured).then(|| round1(100.0 * earned / max)),
+                    max_points: d.max_points(),
+                    measured_share: share.map(|s| (s * 1000.0).round() / 1000.0),
+                }
+            })
+            .collect();
+        let indicators = INDICATORS
+            .iter()
+            .map(|row| {
+                let (sum, count) = self.indicators.get(row.key).copied().unwrap_or_default();
+                IndicatorRate {
+                    id: row.key.to_owned(),
+                    dimension: row.dimension.id().to_owned(),
+                    label: row.label.to_owned(),
+                    points: row.points,
+                    pass_rate: (count > 0).then(|| (sum / count as f64 * 1000.0).round() / 1000.0),
+                    evaluated: count,
+                }
+            })
+            .collect();
+        let score_distribution = self
+            .buckets
+            .iter()
+            .enumerate()
+            .map(|(i, &count)| ScoreBucket {
+                from: i as u32 * 10,
+                to: i as u32 * 10 + 10,
+                count,
+            })
+            .collect();
+        let mut publishers: Vec<PublisherScore> = self
+            .publishers
+            .into_iter()
+            .map(|(publisher, (sum, records))| PublisherScore {
+                publisher,
+                score: super::score::out_of_100(round1(sum / records as f64)),
+                records,
+            })
+            .collect();
+        publishers.sort_by(|a, b| {
+            b.records
+                .cmp(&a.records)
+                .then(a.publisher.cmp(&b.publisher))
+        });
+        self.worst.sort_by(worst_first);
+        self.worst.truncate(RECORDS_TO_FIX_LIMIT);
+        let records_to_fix = self
+            .worst
+            .into_iter()
+            .map(|(id, r)| RecordToFix {
+                id,
+                iri: r.record_iri,
+                title: r.title,
+                score: r.score,
+                messages: r.messages.iter().map(message_line).collect(),
+                details: r.messages,
+            })
+            .collect();
+        SourceQualityReport {
+            source: source.to_owned(),
+            computed_at: computed_at.to_owned(),
+            score,
+            rating: rating(score).to_owned(),
+            mqa_points,
+            mqa_rating: mqa_rating(mqa_points).to_owned(),
+            udata_score: udata,
+            record_count: n,
+            mapping_artefacts: self.mapping_artefacts,
+            dimensions,
+            indicators,
+            score_distribution,
+            publishers,
+            records_to_fix,
+            shared_records: Vec::new(),
+            shared_records_total: 0,
+            fix_groups: super::fixes::FixGroups::default(),
+            trend: Vec::new(),
+        }
     }
-    let mut out: Vec<PublisherScore> = map
-        .into_iter()
-        .map(|(publisher, (sum, records))| PublisherScore {
-            publisher,
-            score: super::score::out_of_100(round1(sum / records as f64)),
-            records,
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.records
-            .cmp(&a.records)
-            .then(a.publisher.cmp(&b.publisher))
-    });
-    out
-}
-
-fn records_to_fix(records: &[(String, RecordAssessment)]) -> Vec<RecordToFix> {
-    let mut worst: Vec<&(String, RecordAssessment)> = records
-        .iter()
-        .filter(|(_, r)| r.messages.iter().any(|m| m.blame == Blame::Source))
-        .collect();
-    worst.sort_by(|a, b| a.1.score.total_cmp(&b.1.score).then(a.0.cmp(&b.0)));
-    worst.truncate(RECORDS_TO_FIX_LIMIT);
-    worst
-        .into_iter()
-        .map(|(id, r)| RecordToFix {
-            id: id.clone(),
-            iri: r.record_iri.clone(),
-            title: r.title.clone(),
-            score: r.score,
-            messages: r.messages.iter().map(message_line).collect(),
-            details: r.messages.clone(),
-        })
-        .collect()
 }
 
 /// Returns a message as one French line: advice, then the specifics.
