@@ -16,6 +16,10 @@ use super::summary::RecordQuality;
 use crate::store::{CatalogStore, RecordEntry, RecordState, StoreError};
 use crate::vocab::dct;
 
+/// Records of a quality run whose cached SHACL results are read, and new ones saved,
+/// together.
+const CONFORMITY_CHUNK: usize = 2_000;
+
 /// Validates a record graph for the DCAT-AP compliance indicator.
 pub trait Conformance: Sync {
     /// Identifies the shapes: cached results of other versions are recomputed.
@@ -268,15 +272,6 @@ pub fn assess_source(
         all.iter().copied().filter(|e| e.source == source).collect();
     // Reports list records by IRI.
     entries.sort_by(|a, b| a.record_iri.cmp(&b.record_iri));
-    // SHACL results of unchanged record graphs are reused; the others are computed below,
-    // from the same read of the record as its indicators, and cached.
-    let known = match how.conformance {
-        Some(validator) => {
-            let graphs: Vec<&str> = entries.iter().map(|e| e.graph.as_str()).collect();
-            store.cached_conformity(&graphs, validator.version())?
-        }
-        None => HashMap::new(),
-    };
     // A read-only store (next to a running server) keeps neither the SHACL cache nor the run.
     let writable = !store.is_read_only();
     let save_fresh = |fresh: &mut Vec<(String, Vec<ConformityIssue>)>| match how.conformance {
@@ -291,45 +286,53 @@ pub fn assess_source(
         }
     };
     // One record at a time: its assessment is counted, summarised and dropped (a run
-    // holding them all took 6.5 GB at 1,025,000 records); new SHACL results are saved
-    // 2,000 at a time.
+    // holding them all took 6.5 GB at 1,025,000 records); records go by chunks of 2,000,
+    // whose cached SHACL results are read, and new ones saved, together.
     let mut fresh: Vec<(String, Vec<ConformityIssue>)> = Vec::new();
     let today = how.now.date_naive();
     let mut tally = ReportTally::default();
     let mut scores: Vec<(String, f64)> = Vec::with_capacity(entries.len());
     let mut summaries: Vec<RecordQuality> = Vec::with_capacity(entries.len());
     let none: Vec<String> = Vec::new();
-    for e in &entries {
-        let graph = RecordGraph::from_quads(&store.graph_quads(&e.graph)?);
-        let computed = match (how.conformance, known.contains_key(&e.graph)) {
-            (Some(validator), false) => Some(validator.check(&graph)),
-            _ => None,
+    for chunk in entries.chunks(CONFORMITY_CHUNK) {
+        // SHACL results of unchanged record graphs are reused; the others are computed
+        // below, from the same read of the record as its indicators, and cached.
+        let known = match how.conformance {
+            Some(validator) => {
+                let graphs: Vec<&str> = chunk.iter().map(|e| e.graph.as_str()).collect();
+                store.cached_conformity(&graphs, validator.version())?
+            }
+            None => HashMap::new(),
         };
-        let context = AssessContext {
-            today,
-            origin: how.origin,
-            conformity: computed
-                .as_deref()
-                .or_else(|| known.get(&e.graph).map(Vec::as_slice)),
-            links: how.links,
-            duplicate_sources: duplicates.get(&e.graph).unwrap_or(&none),
-        };
-        let assessment = assess_record(&e.record_iri, e.kind, &graph, &context);
-        tally.add(&e.dataset_id, &assessment);
-        summaries.push(RecordQuality::from_assessment(
-            &e.dataset_id,
-            source,
-            &assessment,
-        ));
-        scores.push((assessment.record_iri, assessment.score));
-        if let Some(issues) = computed {
-            fresh.push((e.graph.clone(), issues));
-            if fresh.len() >= 2000 {
-                save_fresh(&mut fresh)?;
+        for e in chunk {
+            let graph = RecordGraph::from_quads(&store.graph_quads(&e.graph)?);
+            let computed = match (how.conformance, known.contains_key(&e.graph)) {
+                (Some(validator), false) => Some(validator.check(&graph)),
+                _ => None,
+            };
+            let context = AssessContext {
+                today,
+                origin: how.origin,
+                conformity: computed
+                    .as_deref()
+                    .or_else(|| known.get(&e.graph).map(Vec::as_slice)),
+                links: how.links,
+                duplicate_sources: duplicates.get(&e.graph).unwrap_or(&none),
+            };
+            let assessment = assess_record(&e.record_iri, e.kind, &graph, &context);
+            tally.add(&e.dataset_id, &assessment);
+            summaries.push(RecordQuality::from_assessment(
+                &e.dataset_id,
+                source,
+                &assessment,
+            ));
+            scores.push((assessment.record_iri, assessment.score));
+            if let Some(issues) = computed {
+                fresh.push((e.graph.clone(), issues));
             }
         }
+        save_fresh(&mut fresh)?;
     }
-    save_fresh(&mut fresh)?;
     let computed_at = how.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut report = tally.finish(source, &computed_at);
     (report.shared_records, report.shared_records_total) = shared_records(&all, source);
