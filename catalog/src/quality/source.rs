@@ -87,6 +87,7 @@ fn key_prints(record_iri: &str, identifiers: &[String]) -> Box<[u64]> {
 /// Returns, for each active record graph of `source`, the sources holding another record
 /// with the same IRI or the same (meaningful) `dct:identifier`, compared as the search
 /// index compares them to merge records (its own source when the copy is in the same one).
+/// `active` is every active entry of every source.
 ///
 /// Cost, for a federated catalogue of N records: the keys of each record graph are kept
 /// from one run to the next (graphs are content-addressed: only the records that changed
@@ -107,6 +108,7 @@ pub fn duplicate_index(
     let mut source_names: Vec<&str> = Vec::new();
     let mut last: Option<(&str, u32)> = None;
     let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(active.len() + active.len() / 2);
+    let mut failure = None;
     for e in active {
         let number = match last {
             Some((name, number)) if name == e.source => number,
@@ -126,14 +128,22 @@ pub fn duplicate_index(
         // One lookup a record: its keys as kept, stamped with this run, or read now.
         let slot = match kept.by_graph.entry_ref(e.graph.as_str()) {
             hashbrown::hash_map::EntryRef::Occupied(kept) => kept.into_mut(),
-            hashbrown::hash_map::EntryRef::Vacant(slot) => {
-                let identifiers = record_identifiers(store, e)?;
-                slot.insert((epoch, key_prints(&e.record_iri, &identifiers)))
-            }
+            hashbrown::hash_map::EntryRef::Vacant(slot) => match record_identifiers(store, e) {
+                Ok(identifiers) => slot.insert((epoch, key_prints(&e.record_iri, &identifiers))),
+                Err(error) => {
+                    // What was kept stays for the next run.
+                    failure = Some(error);
+                    break;
+                }
+            },
         };
         slot.0 = epoch;
         let prints = &*slot.1;
         pairs.extend(prints.iter().map(|&print| (print, number)));
+    }
+    if let Some(error) = failure {
+        store.keep_key_prints(kept);
+        return Err(error);
     }
     // The keys of graphs no longer active go.
     kept.by_graph.retain(|_, (seen, _)| *seen == epoch);
