@@ -266,8 +266,8 @@ impl Registry {
         self.inner.distinct()
     }
 
-    /// Returns every entry as stored, sorted by graph (two of one IRI, against the
-    /// invariants, both), as [`CatalogStore::all_entries`] lists them.
+    /// Returns every entry in stored order (by graph name for a stored registry), two of
+    /// one IRI (against the invariants) both, as [`CatalogStore::all_entries`] has them.
     pub fn entries(&self) -> impl Iterator<Item = &RecordEntry> + '_ {
         self.inner.entries.iter()
     }
