@@ -201,6 +201,9 @@ pub(super) struct ReportTally {
     /// Records with something the source can fix, the worst first once sorted; cut back
     /// to [`RECORDS_TO_FIX_LIMIT`] each time it holds twice that many.
     worst: Vec<(String, RecordAssessment)>,
+    /// The last of `worst` after its last cut (score, id): a record that comes after it
+    /// can no longer be among the worst, and is not copied.
+    cutoff: Option<(f64, String)>,
 }
 
 /// The order of the records to fix: lowest score first, then by id.
@@ -246,11 +249,15 @@ impl ReportTally {
                     .insert(publisher.to_owned(), (r.mqa_points, 1));
             }
         }
-        if r.messages.iter().any(|m| m.blame == Blame::Source) {
+        let beyond_cutoff = self.cutoff.as_ref().is_some_and(|(score, last)| {
+            r.score.total_cmp(score).then(id.cmp(last.as_str())) != std::cmp::Ordering::Less
+        });
+        if !beyond_cutoff && r.messages.iter().any(|m| m.blame == Blame::Source) {
             self.worst.push((id.to_owned(), r.clone()));
             if self.worst.len() >= 2 * RECORDS_TO_FIX_LIMIT {
                 self.worst.sort_by(worst_first);
                 self.worst.truncate(RECORDS_TO_FIX_LIMIT);
+                self.cutoff = self.worst.last().map(|(id, r)| (r.score, id.clone()));
             }
         }
     }

@@ -30,15 +30,17 @@ pub(super) struct QualityArgs {
 }
 
 fn stored_sources(store: &CatalogStore) -> anyhow::Result<Vec<Source>> {
-    let mut ids: BTreeSet<String> = BTreeSet::new();
-    store
-        .for_each_active_entry(|e| {
-            if !ids.contains(&e.source) {
-                ids.insert(e.source.clone());
-            }
-            Ok::<_, moisson_catalog::StoreError>(())
+    // Sources with an active record: each registry read up to its first one.
+    let ids: BTreeSet<String> = store
+        .registries()
+        .context("reading the registry")?
+        .iter()
+        .filter_map(|r| {
+            r.entries()
+                .find(|e| e.state == moisson_catalog::RecordState::Active)
+                .map(|e| e.source.clone())
         })
-        .context("reading the registry")?;
+        .collect();
     ids.into_iter()
         .map(|id| {
             Ok(Source::new(
