@@ -221,6 +221,39 @@ async fn producers_are_merged_across_sources_with_grouped_fixes_and_a_french_csv
         .is_some_and(|r| r.contains("SIREN")));
     let (_, missing) = sandbox.get_json("/api/publishers/nobody/quality").await;
     assert_eq!(missing["error"]["code"], "not_found");
+    // Every record, by dataset id, in pages that follow each other.
+    let ids = |page: &serde_json::Value| -> Vec<String> {
+        page["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .map(|r| r["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let all = ids(&q);
+    assert_eq!(all.len(), 5);
+    assert_eq!(q["records_total"], 5);
+    assert!(all.windows(2).all(|w| w[0] <= w[1]), "{all:?}");
+    assert!(
+        all.windows(2).any(|w| w[0] == w[1]),
+        "one IRI in two sources: {all:?}"
+    );
+    assert!(q.get("records_next").is_none(), "one page holds them");
+    let mut paged = Vec::new();
+    let mut url = "/api/publishers/ddt-du-finistere/quality?records_limit=2".to_owned();
+    loop {
+        let (status, page) = sandbox.get_json(&url).await;
+        assert_eq!(status, 200, "{page}");
+        paged.extend(ids(&page));
+        let Some(next) = page["records_next"].as_str() else {
+            break;
+        };
+        url = format!(
+            "/api/publishers/ddt-du-finistere/quality?records_limit=2&records_after={next}"
+        );
+        assert!(paged.len() <= 5, "{paged:?}");
+    }
+    assert_eq!(paged, all);
 
     let (status, page) = get(&sandbox, "/producteurs/ddt-du-finistere").await;
     assert_eq!(status, 200);

@@ -110,6 +110,76 @@ struct CachedConformity {
     issues: Vec<ConformityIssue>,
 }
 
+/// The record scores of a quality run, gathered record by record as they will be stored
+/// (chunks of `record IRI <TAB> score` lines, compressed) and as the store keeps them for
+/// record pages: no list of every (IRI, score) pair is held beside them.
+#[derive(Debug, Default)]
+pub struct RunScores {
+    chunks: Vec<Literal>,
+    text: String,
+    in_text: usize,
+    by_iri: HashMap<String, f64>,
+}
+
+impl RunScores {
+    /// Adds the score of `record_iri` (an IRI with a tab or a line break is not stored).
+    pub fn add(&mut self, record_iri: &str, score: f64) {
+        if record_iri.contains(['\t', '\n']) {
+            return;
+        }
+        self.text.push_str(record_iri);
+        self.text.push('\t');
+        self.text.push_str(&score.to_string());
+        self.text.push('\n');
+        self.in_text += 1;
+        self.by_iri.insert(record_iri.to_owned(), score);
+        if self.in_text == SCORES_PER_CHUNK {
+            self.close_chunk();
+        }
+    }
+
+    fn close_chunk(&mut self) {
+        if self.in_text > 0 {
+            self.chunks
+                .push(stored_text(std::mem::take(&mut self.text)));
+            self.in_text = 0;
+        }
+    }
+}
+
+/// The record summaries of a quality run, serialised and compressed chunk by chunk as
+/// records are assessed: a run at 1,025,000 records held every summary (about 1 KB
+/// each in memory, 8 allocations or more) until the end.
+#[derive(Debug, Default)]
+pub struct RunSummaries {
+    chunks: Vec<Literal>,
+    text: String,
+    in_text: usize,
+}
+
+impl RunSummaries {
+    /// Adds one record's summary.
+    pub fn add(&mut self, summary: &RecordQuality) -> Result<(), StoreError> {
+        let line =
+            serde_json::to_string(summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.text.push_str(&line);
+        self.text.push('\n');
+        self.in_text += 1;
+        if self.in_text == SUMMARIES_PER_CHUNK {
+            self.close_chunk();
+        }
+        Ok(())
+    }
+
+    fn close_chunk(&mut self) {
+        if self.in_text > 0 {
+            self.chunks
+                .push(stored_text(std::mem::take(&mut self.text)));
+            self.in_text = 0;
+        }
+    }
+}
+
 impl CatalogStore {
     /// Returns the cached SHACL results of the record graphs `graphs` for shapes
     /// `version`; graphs without a cached result (or validated with other shapes) are
@@ -184,7 +254,7 @@ impl CatalogStore {
     pub fn save_quality_run(
         &self,
         report: &SourceQualityReport,
-        scores: &[(String, f64)],
+        mut scores: RunScores,
     ) -> Result<(), StoreError> {
         let g = graph();
         let source = report.source.as_str();
@@ -267,20 +337,12 @@ impl CatalogStore {
         // Record scores: a few chunk literals per source instead of a measurement per record.
         let scores_node = NamedNode::new_unchecked(format!("{SCORES_PREFIX}{source}"));
         stale_scores(&mut tx, &scores_node, &g)?;
-        let mut by_iri: HashMap<String, f64> = HashMap::with_capacity(scores.len());
-        for chunk in scores.chunks(SCORES_PER_CHUNK) {
-            let mut text = String::with_capacity(chunk.len() * 80);
-            for (record_iri, score) in chunk {
-                if record_iri.contains(['\t', '\n']) {
-                    continue;
-                }
-                text.push_str(&format!("{record_iri}\t{score}\n"));
-                by_iri.insert(record_iri.clone(), *score);
-            }
+        scores.close_chunk();
+        for chunk in scores.chunks {
             quads.push(Quad::new(
                 scores_node.clone(),
                 n(RECORD_SCORES),
-                stored_text(text),
+                chunk,
                 g.clone(),
             ));
         }
@@ -289,7 +351,7 @@ impl CatalogStore {
             tx.insert(q);
         }
         tx.commit()?;
-        self.cache_record_scores(source, Arc::new(by_iri));
+        self.cache_record_scores(source, Arc::new(scores.by_iri));
         Ok(())
     }
 
@@ -299,7 +361,7 @@ impl CatalogStore {
     pub fn save_record_qualities(
         &self,
         source: &str,
-        summaries: &[RecordQuality],
+        mut summaries: RunSummaries,
     ) -> Result<(), StoreError> {
         let g = graph();
         let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}{source}"));
@@ -315,50 +377,60 @@ impl CatalogStore {
         for q in &old {
             tx.remove(q);
         }
-        for chunk in summaries.chunks(SUMMARIES_PER_CHUNK) {
-            let mut text = String::with_capacity(chunk.len() * 400);
-            for r in chunk {
-                let line =
-                    serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                text.push_str(&line);
-                text.push('\n');
-            }
+        summaries.close_chunk();
+        for chunk in summaries.chunks {
             tx.insert(&Quad::new(
                 node.clone(),
                 n(RECORD_SUMMARIES),
-                stored_text(text),
+                chunk,
                 g.clone(),
             ));
         }
         tx.commit()?;
+        self.summaries_changed();
         Ok(())
     }
 
     /// Returns the record summaries of the last quality run of `source` (empty before
-    /// any run, or for a run older than summaries).
+    /// any run, or for a run older than summaries), by dataset id. Holds them all: views
+    /// over a source or producer of any size go through [`Self::for_each_record_quality`].
     pub fn record_qualities(&self, source: &str) -> Result<Vec<RecordQuality>, StoreError> {
-        let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}{source}"));
         let mut out = Vec::new();
+        self.for_each_record_quality(source, |r| {
+            out.push(r);
+            Ok::<_, StoreError>(())
+        })?;
+        out.sort_by(|a: &RecordQuality, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// Calls `each` with every record summary of the last quality run of `source`, in
+    /// the stored order, decoding one chunk (2,000 summaries) at a time.
+    pub fn for_each_record_quality<E: From<StoreError>>(
+        &self,
+        source: &str,
+        mut each: impl FnMut(RecordQuality) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}{source}"));
         for quad in self.oxigraph().quads_for_pattern(
             Some(node.as_ref().into()),
             Some(n(RECORD_SUMMARIES)),
             None,
             Some(graph().as_ref()),
         ) {
-            if let Term::Literal(l) = quad?.object {
+            let quad = quad.map_err(StoreError::from)?;
+            if let Term::Literal(l) = quad.object {
                 for line in text_of(l.value(), "record summaries")?
                     .lines()
                     .filter(|l| !l.is_empty())
                 {
-                    out.push(
-                        serde_json::from_str(line)
-                            .map_err(|e| StoreError::Corrupt(format!("record summary: {e}")))?,
-                    );
+                    let summary = serde_json::from_str(line)
+                        .map_err(|e| StoreError::Corrupt(format!("record summary: {e}")))?;
+                    each(summary)?;
                 }
             }
         }
-        out.sort_by(|a: &RecordQuality, b| a.id.cmp(&b.id));
-        Ok(out)
+        Ok(())
     }
 
     /// Returns the score (0–100) the last quality run of `source` gave record
@@ -599,7 +671,11 @@ mod tests {
     fn rewritten_texts_are_stored_compressed_and_older_plain_ones_still_read() {
         let store = CatalogStore::in_memory().expect("store");
         let summaries: Vec<RecordQuality> = (0..50).map(summary).collect();
-        store.save_record_qualities("s", &summaries).expect("saved");
+        let mut run = RunSummaries::default();
+        for summary in &summaries {
+            run.add(summary).expect("added");
+        }
+        store.save_record_qualities("s", run).expect("saved");
         let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}s"));
         let stored: Vec<String> = store
             .oxigraph()

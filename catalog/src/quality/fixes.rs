@@ -55,11 +55,26 @@ pub fn group_fixes<'a>(
     records: impl IntoIterator<Item = &'a RecordQuality>,
     origin_of: &dyn Fn(&str) -> RecordOrigin,
 ) -> FixGroups {
-    // (indicator, counted, mapping) → (records, points, ISO records)
-    let mut groups: BTreeMap<(IndicatorId, bool, bool), (usize, f64, usize)> = BTreeMap::new();
-    let mut records_to_fix = 0;
+    let mut tally = FixTally::default();
     for r in records {
-        let iso = origin_of(&r.source) == RecordOrigin::Iso19139Mapping;
+        tally.add(r, origin_of(&r.source));
+    }
+    tally.finish()
+}
+
+/// Fixes grouped as records come, one at a time: a quality run counts each record's
+/// summary and drops it (what [`group_fixes`] does over records held together).
+#[derive(Debug, Default)]
+pub struct FixTally {
+    /// (indicator, counted, mapping) → (records, points, ISO records).
+    groups: BTreeMap<(IndicatorId, bool, bool), (usize, f64, usize)>,
+    records_to_fix: usize,
+}
+
+impl FixTally {
+    /// Counts the fixes of `r`, a record that reached us as `origin`.
+    pub fn add(&mut self, r: &RecordQuality, origin: RecordOrigin) {
+        let iso = origin == RecordOrigin::Iso19139Mapping;
         let mut seen = Vec::new();
         let mut any_counted = false;
         for f in &r.fixes {
@@ -69,52 +84,67 @@ pub fn group_fixes<'a>(
             }
             seen.push(key);
             any_counted |= f.counted;
-            let e = groups.entry(key).or_default();
+            let e = self.groups.entry(key).or_default();
             e.0 += 1;
             e.1 += if f.counted { f.points } else { 0.0 };
             e.2 += usize::from(iso);
         }
-        records_to_fix += usize::from(any_counted);
+        self.records_to_fix += usize::from(any_counted);
     }
-    let mut out = FixGroups {
-        records_to_fix,
-        ..FixGroups::default()
-    };
-    for ((indicator, counted, mapping), (count, points, iso_records)) in groups {
-        let row = indicator.indicator();
-        // Advice in ISO terms when most of the group's records are ISO records.
-        let advice = if iso_records * 2 > count {
-            iso_advice(indicator).unwrap_or(row.advice)
-        } else {
-            row.advice
-        };
-        let group = FixGroup {
-            indicator,
-            label: row.label.to_owned(),
-            advice: advice.to_owned(),
-            records: count,
-            points_each: round1(points / count as f64),
-            points_total: round1(points),
-            counted,
-            mapping,
-        };
-        if counted {
-            out.counted.push(group);
-        } else {
-            out.apart.push(group);
+
+    /// Adds the records `other` counted (records counted by neither).
+    pub fn merge(&mut self, other: FixTally) {
+        for (key, (records, points, iso)) in other.groups {
+            let e = self.groups.entry(key).or_default();
+            e.0 += records;
+            e.1 += points;
+            e.2 += iso;
         }
+        self.records_to_fix += other.records_to_fix;
     }
-    out.counted.sort_by(|a, b| {
-        b.points_total
-            .total_cmp(&a.points_total)
-            .then(a.indicator.cmp(&b.indicator))
-    });
-    out.apart.sort_by(|a, b| {
-        b.records
-            .cmp(&a.records)
-            .then(a.indicator.cmp(&b.indicator))
-    });
-    out
+
+    /// The groups of every record counted, ranked.
+    pub fn finish(self) -> FixGroups {
+        let mut out = FixGroups {
+            records_to_fix: self.records_to_fix,
+            ..FixGroups::default()
+        };
+        for ((indicator, counted, mapping), (count, points, iso_records)) in self.groups {
+            let row = indicator.indicator();
+            // Advice in ISO terms when most of the group's records are ISO records.
+            let advice = if iso_records * 2 > count {
+                iso_advice(indicator).unwrap_or(row.advice)
+            } else {
+                row.advice
+            };
+            let group = FixGroup {
+                indicator,
+                label: row.label.to_owned(),
+                advice: advice.to_owned(),
+                records: count,
+                points_each: round1(points / count as f64),
+                points_total: round1(points),
+                counted,
+                mapping,
+            };
+            if counted {
+                out.counted.push(group);
+            } else {
+                out.apart.push(group);
+            }
+        }
+        out.counted.sort_by(|a, b| {
+            b.points_total
+                .total_cmp(&a.points_total)
+                .then(a.indicator.cmp(&b.indicator))
+        });
+        out.apart.sort_by(|a, b| {
+            b.records
+                .cmp(&a.records)
+                .then(a.indicator.cmp(&b.indicator))
+        });
+        out
+    }
 }
 
 /// Returns the records of `records` to fix, worst first: those with a fix that counts
@@ -132,6 +162,126 @@ pub fn records_to_fix<'a>(
         .collect();
     out.sort_by(|a, b| a.points.total_cmp(&b.points).then(a.id.cmp(&b.id)));
     out
+}
+
+/// The `keep` lowest of many items by key, gathered one at a time in bounded memory:
+/// sorted and cut back to `keep` whenever twice as many are held; an item whose key
+/// cannot be among the lowest any more is not even built. Views over every record of a
+/// large source or producer (1,000,000 summaries) list a page of them this way instead
+/// of holding them all.
+#[derive(Debug)]
+pub struct Lowest<K, T> {
+    keep: usize,
+    items: Vec<(K, T)>,
+    /// The highest key kept at the last cut: keys from it on are not kept.
+    cutoff: Option<K>,
+    offered: usize,
+}
+
+impl<K: Ord + Clone, T> Lowest<K, T> {
+    /// Keeps the `keep` lowest.
+    pub fn new(keep: usize) -> Self {
+        Self {
+            keep,
+            items: Vec::new(),
+            cutoff: None,
+            offered: 0,
+        }
+    }
+
+    /// Offers an item of key `key`, built by `item` only when it may be kept.
+    pub fn offer(&mut self, key: K, item: impl FnOnce() -> T) {
+        self.offered += 1;
+        if self.keep == 0 || self.cutoff.as_ref().is_some_and(|c| key >= *c) {
+            return;
+        }
+        self.items.push((key, item()));
+        if self.items.len() >= self.keep.saturating_mul(2) {
+            self.cut();
+        }
+    }
+
+    fn cut(&mut self) {
+        self.items.sort_by(|a, b| a.0.cmp(&b.0));
+        self.items.truncate(self.keep);
+        // An item with the last kept key or a higher one cannot enter any more (the
+        // first `keep` offered with that key are held already).
+        self.cutoff = self.items.last().map(|(k, _)| k.clone());
+    }
+
+    /// How many items were offered (kept or not).
+    pub fn offered(&self) -> usize {
+        self.offered
+    }
+
+    /// The lowest `keep` items, lowest first.
+    pub fn into_sorted(mut self) -> Vec<(K, T)> {
+        self.items.sort_by(|a, b| a.0.cmp(&b.0));
+        self.items.truncate(self.keep);
+        self.items
+    }
+}
+
+/// Record points as a sort key (total order over `f64`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Points(pub f64);
+
+impl Eq for Points {}
+
+impl PartialOrd for Points {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Points {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// A list of records to fix as a page shows it, gathered from summaries one at a time:
+/// the same records, in the same order, as [`records_to_fix`], of which the first
+/// `shown`, and the real total.
+#[derive(Debug)]
+pub struct FixList {
+    indicator: Option<IndicatorId>,
+    lowest: Lowest<(Points, String), RecordQuality>,
+}
+
+impl FixList {
+    /// Lists records failing `indicator` (or with a fix that counts), `shown` at most.
+    pub fn new(indicator: Option<IndicatorId>, shown: usize) -> Self {
+        Self {
+            indicator,
+            lowest: Lowest::new(shown),
+        }
+    }
+
+    /// Offers one record.
+    pub fn add(&mut self, r: RecordQuality) {
+        let fails = match self.indicator {
+            Some(i) => r.fixes.iter().any(|f| f.indicator == i),
+            None => r.fixes.iter().any(|f| f.counted),
+        };
+        if fails {
+            self.lowest.offer((Points(r.points), r.id.clone()), || r);
+        }
+    }
+
+    /// How many records are to fix (all of them, not only those shown).
+    pub fn total(&self) -> usize {
+        self.lowest.offered()
+    }
+
+    /// The records shown, worst first.
+    pub fn into_records(self) -> Vec<RecordQuality> {
+        self.lowest
+            .into_sorted()
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -183,5 +333,45 @@ mod tests {
         // ISO producers read ISO elements.
         let iso = group_fixes(&records, &|_| RecordOrigin::Iso19139Mapping);
         assert!(iso.counted[0].advice.contains("gmd:accessConstraints"));
+    }
+
+    #[test]
+    fn a_page_of_records_to_fix_is_the_head_of_the_full_list() {
+        // Scores with many ties, offered in a scrambled order.
+        let records: Vec<RecordQuality> = (0..2_345_usize)
+            .map(|i| {
+                let n = (i * 7_919) % 2_345;
+                let fixes: &[(IndicatorId, f64, bool)] = match n % 3 {
+                    0 => &[(IndicatorId::AccessRights, 10.0, true)],
+                    1 => &[(IndicatorId::TitleQuality, 5.0, false)],
+                    _ => &[],
+                };
+                RecordQuality {
+                    points: f64::from(u32::try_from(n % 37).expect("small")) * 10.0,
+                    ..record(&format!("r{n}"), fixes)
+                }
+            })
+            .collect();
+        for (indicator, shown) in [
+            (None, 200),
+            (Some(IndicatorId::TitleQuality), 7),
+            (Some(IndicatorId::Keywords), 5),
+            (None, 0),
+            (None, 5_000),
+        ] {
+            let full = records_to_fix(&records, indicator);
+            let mut list = FixList::new(indicator, shown);
+            for r in &records {
+                list.add(r.clone());
+            }
+            assert_eq!(list.total(), full.len());
+            let page = list.into_records();
+            let expected: Vec<&RecordQuality> = full.into_iter().take(shown).collect();
+            assert_eq!(
+                page.iter().collect::<Vec<_>>(),
+                expected,
+                "{indicator:?} {shown}"
+            );
+        }
     }
 }

@@ -24,8 +24,12 @@ mod summary;
 mod udata;
 mod vocabularies;
 
-pub use dqv::{source_node, terms as dqv_terms, QUALITY_GRAPH, SCORE_METRIC};
-pub use fixes::{group_fixes, records_to_fix, FixGroup, FixGroups};
+pub use dqv::{
+    source_node, terms as dqv_terms, RunScores, RunSummaries, QUALITY_GRAPH, SCORE_METRIC,
+};
+pub use fixes::{
+    group_fixes, records_to_fix, FixGroup, FixGroups, FixList, FixTally, Lowest, Points,
+};
 pub use graph::RecordGraph;
 pub use indicators::{
     iso_advice, mqa_rating, mqa_total_points, rating, total_points, Dimension, Entity, Indicator,

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use oxigraph::model::Term;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::fixes::group_fixes;
+use super::dqv::{RunScores, RunSummaries};
+use super::fixes::FixTally;
 use super::graph::RecordGraph;
 use super::record::{
     assess_record, AssessContext, ConformityIssue, LinkLookup, RecordAssessment, RecordOrigin,
@@ -301,8 +302,9 @@ pub fn assess_source(
     let mut fresh: Vec<(String, Vec<ConformityIssue>)> = Vec::new();
     let today = how.now.date_naive();
     let mut tally = ReportTally::default();
-    let mut scores: Vec<(String, f64)> = Vec::with_capacity(entries.len());
-    let mut summaries: Vec<RecordQuality> = Vec::with_capacity(entries.len());
+    let mut fixes = FixTally::default();
+    let mut scores = RunScores::default();
+    let mut summaries = RunSummaries::default();
     let none: Vec<String> = Vec::new();
     for chunk in entries.chunks(CONFORMITY_CHUNK) {
         // SHACL results of unchanged record graphs are reused; the others are computed
@@ -331,12 +333,13 @@ pub fn assess_source(
             };
             let assessment = assess_record(&e.record_iri, e.kind, &graph, &context);
             tally.add(&e.dataset_id, &assessment);
-            summaries.push(RecordQuality::from_assessment(
-                &e.dataset_id,
-                source,
-                &assessment,
-            ));
-            scores.push((assessment.record_iri, assessment.score));
+            // The summary is grouped into the fixes and serialised, then dropped.
+            let summary = RecordQuality::from_assessment(&e.dataset_id, source, &assessment);
+            fixes.add(&summary, how.origin);
+            if writable {
+                summaries.add(&summary)?;
+                scores.add(&assessment.record_iri, assessment.score);
+            }
             if let Some(issues) = computed {
                 fresh.push((e.graph.clone(), issues));
             }
@@ -346,12 +349,12 @@ pub fn assess_source(
     let computed_at = how.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut report = tally.finish(source, &computed_at);
     (report.shared_records, report.shared_records_total) = shared_records(&all, source);
-    report.fix_groups = group_fixes(&summaries, &|_| how.origin);
+    report.fix_groups = fixes.finish();
     if !writable {
         return Ok(report);
     }
-    store.save_quality_run(&report, &scores)?;
-    store.save_record_qualities(source, &summaries)?;
+    store.save_quality_run(&report, scores)?;
+    store.save_record_qualities(source, summaries)?;
     Ok(store.quality_report(source)?.unwrap_or(report))
 }
 

@@ -95,6 +95,10 @@ pub struct CatalogStore {
     /// so they never go stale): a source's run then reads only the records that changed,
     /// not every record of every source.
     key_prints: Arc<Mutex<crate::quality::KeptKeys>>,
+    /// The producers last grouped from the record summaries (`CatalogStore::producers`),
+    /// with what they were grouped from; held while a grouping runs, so concurrent
+    /// requests wait for one grouping instead of each reading every summary.
+    pub(crate) producers: Arc<Mutex<crate::publishers::ProducersCache>>,
     /// Opened with [`CatalogStore::open_read_only`]: nothing is ever written, not even
     /// the caches some reads keep in the store (SHACL results, quality runs).
     read_only: bool,
@@ -164,6 +168,7 @@ impl CatalogStore {
             registry_cache: Arc::default(),
             record_scores: Arc::default(),
             key_prints: Arc::default(),
+            producers: Arc::default(),
             active_cache: Arc::new(Mutex::new(None)),
             read_only: false,
             flush_lock: Arc::default(),

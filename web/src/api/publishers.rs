@@ -7,8 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use moisson_catalog::publishers::{Producer, ProducerQuality, Producers};
-use moisson_catalog::quality::{RecordOrigin, RecordQuality};
+use moisson_catalog::quality::{FixList, Lowest, RecordOrigin, RecordQuality};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -19,11 +20,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/publishers/{slug}/quality", get(quality))
 }
 
-/// Reads the producers of every configured source (blocking).
-pub fn producers(state: &AppState) -> Result<Producers, moisson_catalog::StoreError> {
+/// The producers of every configured source, grouped once per quality run (blocking:
+/// the first call after a run reads every record summary).
+pub fn producers(state: &AppState) -> Result<Arc<Producers>, moisson_catalog::StoreError> {
     let configured = state.sources.current();
-    let ids: Vec<&str> = configured.iter().map(|s| s.id.as_str()).collect();
-    Producers::read(&state.store, &ids)
+    let sources: Vec<(&str, RecordOrigin)> = configured
+        .iter()
+        .map(|s| (s.id.as_str(), crate::runner::record_origin(s)))
+        .collect();
+    state.store.producers(&sources)
 }
 
 /// How the records of source `id` reached us.
@@ -41,14 +46,28 @@ pub fn origin_of(state: &AppState) -> impl Fn(&str) -> RecordOrigin + '_ {
 
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<Producer>>, ApiError> {
     let producers = tokio::task::spawn_blocking(move || producers(&state)).await??;
-    Ok(Json(producers.groups.into_iter().map(|(p, _)| p).collect()))
+    Ok(Json(
+        producers
+            .groups
+            .iter()
+            .map(|q| q.producer.clone())
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize)]
 struct QualityQuery {
     /// Records to fix to list (default 100, at most 1,000).
     limit: Option<usize>,
+    /// Records to list, by dataset id (default and at most 1,000).
+    records_limit: Option<usize>,
+    /// List the records after this one (the previous answer's `records_next`: a
+    /// dataset id and a source id, `{id}:{source}`).
+    records_after: Option<String>,
 }
+
+/// Records listed per answer, at most.
+const RECORDS_PAGE: usize = 1_000;
 
 /// A record of a producer, with the one score every view shows.
 #[derive(Serialize)]
@@ -90,8 +109,14 @@ struct QualityAnswer {
     records_to_fix_total: usize,
     /// The worst of them first (at most `limit`).
     records_to_fix: Vec<ProducerRecord>,
-    /// Every record of the producer, by dataset id.
+    /// The producer's records by dataset id then source (a record two sources publish is
+    /// listed once for each), a page of them (`records_limit`, after `records_after`).
     records: Vec<ProducerRecord>,
+    /// Every record of the producer (`record_count`).
+    records_total: usize,
+    /// The `records_after` of the next page, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    records_next: Option<String>,
 }
 
 async fn quality(
@@ -99,29 +124,61 @@ async fn quality(
     Path(slug): Path<String>,
     Query(q): Query<QualityQuery>,
 ) -> Result<Json<QualityAnswer>, ApiError> {
-    if slug.len() > 200 {
-        return Err(ApiError::invalid_input("producer slug too long"));
+    if slug.len() > 200 || q.records_after.as_ref().is_some_and(|a| a.len() > 1_000) {
+        return Err(ApiError::invalid_input(
+            "producer slug or records_after too long",
+        ));
     }
     let limit = q.limit.unwrap_or(100).min(1000);
+    let page = q
+        .records_limit
+        .unwrap_or(RECORDS_PAGE)
+        .clamp(1, RECORDS_PAGE);
     let answer = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let producers = producers(&state)?;
-        let origin = origin_of(&state);
-        let Some(quality) = producers.quality(&slug, &origin) else {
+        let Some(quality) = producers.find(&slug).cloned() else {
             return Err(ApiError::not_found(format!("no producer {slug:?}")));
         };
-        let (_, records) = producers.find(&slug).expect("found just above");
-        let to_fix = moisson_catalog::quality::records_to_fix(records.iter().copied(), None);
+        // One read of the producer's records, holding only what the answer lists.
+        let mut to_fix = FixList::new(None, limit);
+        // By dataset id then source: a record published by two sources is there twice.
+        let mut by_id: Lowest<(String, String), ProducerRecord> =
+            Lowest::new(page.saturating_add(1));
+        let after = q
+            .records_after
+            .as_deref()
+            .map(|a| match a.rsplit_once(':') {
+                Some((id, source)) => (id, source),
+                None => (a, ""),
+            });
+        producers.for_each_record(&state.store, &slug, |r| {
+            if after.is_none_or(|a| (r.id.as_str(), r.source.as_str()) > a) {
+                by_id.offer((r.id.clone(), r.source.clone()), || {
+                    ProducerRecord::from_summary(&r)
+                });
+            }
+            to_fix.add(r);
+            Ok::<_, ApiError>(())
+        })?;
+        let mut records: Vec<ProducerRecord> =
+            by_id.into_sorted().into_iter().map(|(_, r)| r).collect();
+        let records_next = (records.len() > page).then(|| {
+            records.truncate(page);
+            records
+                .last()
+                .map(|r| format!("{}:{}", r.id, r.source))
+                .unwrap_or_default()
+        });
         Ok(QualityAnswer {
-            records_to_fix_total: to_fix.len(),
+            records_to_fix_total: to_fix.total(),
             records_to_fix: to_fix
+                .into_records()
                 .iter()
-                .take(limit)
-                .map(|r| ProducerRecord::from_summary(r))
+                .map(ProducerRecord::from_summary)
                 .collect(),
-            records: records
-                .iter()
-                .map(|r| ProducerRecord::from_summary(r))
-                .collect(),
+            records,
+            records_total: quality.producer.record_count,
+            records_next,
             quality,
         })
     })

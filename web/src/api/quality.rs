@@ -97,29 +97,36 @@ struct CsvLine<'a> {
 /// Writes `lines` as a CSV French Excel opens as it is: UTF-8 with a byte-order mark,
 /// semicolons, French headers, decimal commas, CRLF line ends.
 fn write_csv<'a>(lines: impl IntoIterator<Item = CsvLine<'a>>) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::from("\u{feff}");
-    out.push_str(CSV_HEADER);
-    out.push_str("\r\n");
+    let mut out = csv_head();
     for l in lines {
-        let score = moisson_catalog::quality::Score::from_points(l.points);
-        let _ = write!(
-            out,
-            "{};{};{};{};{};{};{};{};{};{};{}\r\n",
-            csv_field(l.source),
-            csv_number(l.source_score),
-            csv_field(l.id),
-            csv_field(l.title),
-            csv_number(score.score),
-            csv_number(score.points),
-            score.band_label,
-            csv_field(l.indicator.indicator().label),
-            csv_number(l.gain),
-            if l.counted { "oui" } else { "non" },
-            csv_field(&l.text)
-        );
+        push_csv_line(&mut out, &l);
     }
     out
+}
+
+/// The start of every records-to-fix CSV: the byte-order mark and the header line.
+pub fn csv_head() -> String {
+    format!("\u{feff}{CSV_HEADER}\r\n")
+}
+
+fn push_csv_line(out: &mut String, l: &CsvLine<'_>) {
+    use std::fmt::Write as _;
+    let score = moisson_catalog::quality::Score::from_points(l.points);
+    let _ = write!(
+        out,
+        "{};{};{};{};{};{};{};{};{};{};{}\r\n",
+        csv_field(l.source),
+        csv_number(l.source_score),
+        csv_field(l.id),
+        csv_field(l.title),
+        csv_number(score.score),
+        csv_number(score.points),
+        score.band_label,
+        csv_field(l.indicator.indicator().label),
+        csv_number(l.gain),
+        if l.counted { "oui" } else { "non" },
+        csv_field(&l.text)
+    );
 }
 
 /// The records to fix of `reports` (at most the report's list) as a French Excel CSV:
@@ -142,24 +149,25 @@ pub fn records_to_fix_csv(reports: &[SourceQualityReport]) -> String {
     }))
 }
 
-/// Every record of `records` to fix (every one, not a display cap), worst first, as a
-/// French Excel CSV; `indicator` keeps the records failing that indicator only.
-pub fn record_summaries_csv(
-    records: &[&moisson_catalog::quality::RecordQuality],
+/// The CSV lines of record `r` (one per fix; `indicator` keeps that indicator's only),
+/// whose source's score is `source_score` and whose records reached us as `origin`.
+pub fn record_csv_lines(
+    r: &moisson_catalog::quality::RecordQuality,
     indicator: Option<moisson_catalog::quality::IndicatorId>,
-    source_score: &dyn Fn(&str) -> f64,
-    origin_of: &dyn Fn(&str) -> moisson_catalog::quality::RecordOrigin,
+    source_score: f64,
+    origin: moisson_catalog::quality::RecordOrigin,
 ) -> String {
-    let rows = moisson_catalog::quality::records_to_fix(records.iter().copied(), indicator);
-    write_csv(rows.into_iter().flat_map(|r| {
-        let origin = origin_of(&r.source);
-        let score = source_score(&r.source);
-        r.fixes
-            .iter()
-            .filter(move |f| indicator.is_none_or(|i| i == f.indicator))
-            .map(move |f| CsvLine {
+    let mut out = String::new();
+    for f in r
+        .fixes
+        .iter()
+        .filter(|f| indicator.is_none_or(|i| i == f.indicator))
+    {
+        push_csv_line(
+            &mut out,
+            &CsvLine {
                 source: &r.source,
-                source_score: score,
+                source_score,
                 id: &r.id,
                 title: r.display_title(),
                 points: r.points,
@@ -167,8 +175,10 @@ pub fn record_summaries_csv(
                 gain: if f.counted { f.points } else { 0.0 },
                 counted: f.counted,
                 text: f.text(origin),
-            })
-    }))
+            },
+        );
+    }
+    out
 }
 
 /// Returns the indicator whose key is `key` (`license`…).

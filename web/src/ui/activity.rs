@@ -73,7 +73,10 @@ pub(crate) async fn producer_feed(
     let base = PublicUrl::resolve(site, &headers);
     let body = blocking(move || {
         let producers = crate::api::publishers::producers(&state)?;
-        let (p, _) = producers.find(&slug).ok_or_else(UiError::not_found)?;
+        let p = &producers
+            .find(&slug)
+            .ok_or_else(UiError::not_found)?
+            .producer;
         let mut events = Vec::new();
         for source in p.sources.keys() {
             events.extend(activity_of(&state, source)?);

@@ -4,8 +4,7 @@
 //! to fix as CSV.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{html, Markup};
 use moisson_catalog::quality::SourceQualityReport;
 use moisson_catalog::{JobReport, JobStatus, SourceCounts};
@@ -17,7 +16,7 @@ use super::components::{big_score, breadcrumb, quality_badge, search_href};
 use super::layout::{page as layout_page, Nav};
 use super::producers::{fix_groups, fix_list, indicator_param, FixQuery};
 use super::{blocking, charts, fr, Page, UiError};
-use crate::api::quality::{record_summaries_csv, source_report};
+use crate::api::quality::source_report;
 use crate::api::sources::{summarize, SourceSummary};
 use crate::app::AppState;
 
@@ -219,44 +218,25 @@ pub(crate) async fn csv_download(
 ) -> Result<Response, UiError> {
     let indicator = indicator_param(&q)?;
     let source = find_source(&state, &id)?;
-    let body = blocking(move || {
-        let last = state.store.last_job(source.id.as_str())?;
-        let report = quality_report(&state, &source, last.as_ref())?;
-        let records = state.store.record_qualities(source.id.as_str())?;
-        let refs: Vec<&_> = records.iter().collect();
-        let origin = crate::runner::record_origin(&source);
-        Ok(record_summaries_csv(
-            &refs,
-            indicator,
-            &|_| report.score,
-            &|_| origin,
-        ))
+    let score = blocking({
+        let (state, source) = (state.clone(), source.clone());
+        move || {
+            let last = state.store.last_job(source.id.as_str())?;
+            Ok(quality_report(&state, &source, last.as_ref())?.score)
+        }
     })
     .await?;
-    Ok(csv_response(&id, body))
-}
-
-/// A CSV download named `{name}-fiches-a-corriger.csv`.
-pub(crate) fn csv_response(name: &str, body: String) -> Response {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!("attachment; filename=\"{safe}-fiches-a-corriger.csv\"");
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response()
+    let context = super::fix_csv::CsvContext {
+        indicator,
+        source_scores: HashMap::from([(source.id.to_string(), score)]),
+        origins: HashMap::from([(source.id.to_string(), crate::runner::record_origin(&source))]),
+    };
+    Ok(super::fix_csv::response(&id, context, move |each| {
+        state
+            .store
+            .for_each_record_quality(source.id.as_str(), each)
+    })
+    .await)
 }
 
 /// `/catalogues/{id}/a-corriger?indicateur=…`: the records of a source failing one problem.
@@ -268,24 +248,29 @@ pub(crate) async fn fixes_page(
     let indicator = indicator_param(&q)?;
     let source = find_source(&state, &id)?;
     let markup = blocking(move || {
-        let records = state.store.record_qualities(source.id.as_str())?;
-        let refs: Vec<&_> = records.iter().collect();
         let base = format!("/catalogues/{}", source.id);
         let csv = match indicator {
             Some(i) => format!("{base}/a-corriger.csv?indicateur={}", i.as_str()),
             None => format!("{base}/a-corriger.csv"),
         };
-        Ok(fix_list(
+        fix_list(
             &source.name,
             &[
                 ("/", "Accueil"),
                 ("/catalogues", "Catalogues"),
                 (&base, &source.name),
             ],
-            &refs,
             indicator,
             &csv,
-        ))
+            |list| {
+                state
+                    .store
+                    .for_each_record_quality(source.id.as_str(), |r| {
+                        list.add(r);
+                        Ok::<_, UiError>(())
+                    })
+            },
+        )
     })
     .await?;
     Ok(Page::ok(markup))

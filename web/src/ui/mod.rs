@@ -14,6 +14,7 @@ mod dataset;
 pub mod design;
 mod dsfr_markup;
 mod feed;
+mod fix_csv;
 mod fr;
 mod home;
 mod jsonld;

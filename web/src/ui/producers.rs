@@ -7,8 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{html, Markup};
 use moisson_catalog::publishers::ProducerQuality;
-use moisson_catalog::quality::{FixGroups, RecordQuality};
+use moisson_catalog::quality::{FixGroups, FixList, Lowest, RecordQuality};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 use super::components::{big_score, breadcrumb, quality_badge};
 use super::layout::{page as layout_page, Nav};
@@ -44,7 +45,8 @@ pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiE
                                 th scope="col" { "Qualité" }
                             } }
                             tbody {
-                                @for (p, _) in &producers.groups {
+                                @for q in &producers.groups {
+                                    @let p = &q.producer;
                                     tr {
                                         th scope="row" { a href={ "/producteurs/" (p.slug) } { (p.name) } }
                                         td.num { (fr::int(p.record_count as u64)) }
@@ -67,22 +69,31 @@ pub(crate) async fn producer_page(
 ) -> Result<Page, UiError> {
     let markup = blocking(move || {
         let producers = producers(&state)?;
-        let origin = origin_of(&state);
-        let q = producers
-            .quality(&slug, &origin)
-            .ok_or_else(UiError::not_found)?;
-        let (_, records) = producers.find(&slug).ok_or_else(UiError::not_found)?;
-        Ok(render(&q, &records, &state))
+        let q = producers.find(&slug).ok_or_else(UiError::not_found)?;
+        // The first datasets by title, read in one pass over the producer's records.
+        let mut datasets: Lowest<(String, String), RecordQuality> = Lowest::new(DATASETS_SHOWN);
+        producers.for_each_record(&state.store, &slug, |r| {
+            datasets.offer((r.title.clone(), r.id.clone()), || r);
+            Ok::<_, UiError>(())
+        })?;
+        let total = datasets.offered();
+        let datasets: Vec<RecordQuality> =
+            datasets.into_sorted().into_iter().map(|(_, r)| r).collect();
+        Ok(render(q, &datasets, total, &state))
     })
     .await?;
     Ok(Page::ok(markup))
 }
 
-fn render(q: &ProducerQuality, records: &[&RecordQuality], state: &AppState) -> Markup {
+/// The page of producer `q`: `datasets` are the first of its `total` records by title.
+fn render(
+    q: &ProducerQuality,
+    datasets: &[RecordQuality],
+    total: usize,
+    state: &AppState,
+) -> Markup {
     let p = &q.producer;
     let base = format!("/producteurs/{}", p.slug);
-    let mut datasets: Vec<&&RecordQuality> = records.iter().collect();
-    datasets.sort_by(|a, b| a.title.cmp(&b.title));
     layout_page(
         &format!("Producteur {}", p.name),
         Nav::Producers,
@@ -129,12 +140,12 @@ fn render(q: &ProducerQuality, records: &[&RecordQuality], state: &AppState) -> 
                 section aria-labelledby="jeux" {
                     h2 #jeux { "Jeux de données" }
                     ul {
-                        @for r in datasets.iter().take(DATASETS_SHOWN) {
+                        @for r in datasets {
                             li { a href={ "/jeux-de-donnees/" (r.id) } { (r.display_title()) } " " (quality_badge(Some(r.score().score))) }
                         }
                     }
-                    @if datasets.len() > DATASETS_SHOWN {
-                        p.muted { "Et " (fr::int((datasets.len() - DATASETS_SHOWN) as u64)) " autres." }
+                    @if total > datasets.len() {
+                        p.muted { "Et " (fr::int((total - datasets.len()) as u64)) " autres." }
                     }
                 }
                 section aria-labelledby="regle" {
@@ -233,17 +244,22 @@ pub(crate) struct FixQuery {
     indicateur: Option<String>,
 }
 
-/// The records failing one problem (or every record to fix), worst first.
+/// The records failing one problem (or every record to fix), worst first: the first
+/// [`FIX_RECORDS_SHOWN`] of them, gathered by `read` (which offers every record of the
+/// source or producer to the list it is given).
 pub(crate) fn fix_list(
     title: &str,
     crumbs: &[(&str, &str)],
-    records: &[&RecordQuality],
     indicator: Option<moisson_catalog::quality::IndicatorId>,
     csv_href: &str,
-) -> Markup {
-    let rows = moisson_catalog::quality::records_to_fix(records.iter().copied(), indicator);
+    read: impl FnOnce(&mut FixList) -> Result<(), UiError>,
+) -> Result<Markup, UiError> {
+    let mut list = FixList::new(indicator, FIX_RECORDS_SHOWN);
+    read(&mut list)?;
+    let total = list.total();
+    let rows = list.into_records();
     let label = indicator.map_or("Toutes les corrections", |i| i.indicator().label);
-    layout_page(
+    Ok(layout_page(
         &format!("{title} — {label}"),
         Nav::None,
         html! {
@@ -251,11 +267,11 @@ pub(crate) fn fix_list(
                 (breadcrumb(crumbs, label))
                 h1 { (title) " — " (label) }
                 p {
-                    (fr::int(rows.len() as u64)) " fiches concernées, les moins bonnes d'abord. "
+                    (fr::int(total as u64)) " fiches concernées, les moins bonnes d'abord. "
                     a.button href=(csv_href) download { "Télécharger (CSV)" }
                 }
                 ol.fix-list {
-                    @for r in rows.iter().take(FIX_RECORDS_SHOWN) {
+                    @for r in &rows {
                         li {
                             a href={ "/jeux-de-donnees/" (r.id) } { (r.display_title()) }
                             " " (quality_badge(Some(r.score().score)))
@@ -265,12 +281,12 @@ pub(crate) fn fix_list(
                         }
                     }
                 }
-                @if rows.len() > FIX_RECORDS_SHOWN {
-                    p.muted { "Les " (fr::int((rows.len() - FIX_RECORDS_SHOWN) as u64)) " autres sont dans le fichier CSV." }
+                @if total > rows.len() {
+                    p.muted { "Les " (fr::int((total - rows.len()) as u64)) " autres sont dans le fichier CSV." }
                 }
             }
         },
-    )
+    ))
 }
 
 /// Parses `?indicateur=`; an unknown key is a bad request.
@@ -293,23 +309,32 @@ pub(crate) async fn producer_fixes(
     let indicator = indicator_param(&q)?;
     let markup = blocking(move || {
         let producers = producers(&state)?;
-        let (p, records) = producers.find(&slug).ok_or_else(UiError::not_found)?;
+        let p = &producers
+            .find(&slug)
+            .ok_or_else(UiError::not_found)?
+            .producer;
         let base = format!("/producteurs/{}", p.slug);
         let csv = match indicator {
             Some(i) => format!("{base}/a-corriger.csv?indicateur={}", i.as_str()),
             None => format!("{base}/a-corriger.csv"),
         };
-        Ok(fix_list(
+        fix_list(
             &p.name,
             &[
                 ("/", "Accueil"),
                 ("/producteurs", "Producteurs"),
                 (&base, &p.name),
             ],
-            &records,
             indicator,
             &csv,
-        ))
+            |list| {
+                producers.for_each_record(&state.store, &slug, |r| {
+                    list.add(r);
+                    Ok::<_, UiError>(())
+                })?;
+                Ok(())
+            },
+        )
     })
     .await?;
     Ok(Page::ok(markup))
@@ -321,21 +346,33 @@ pub(crate) async fn producer_csv(
     Query(q): Query<FixQuery>,
 ) -> Result<Response, UiError> {
     let indicator = indicator_param(&q)?;
-    let (name, body) = blocking(move || {
-        let producers = producers(&state)?;
-        let (p, records) = producers.find(&slug).ok_or_else(UiError::not_found)?;
-        let origin = origin_of(&state);
-        let mut scores = std::collections::HashMap::new();
-        for s in p.sources.keys() {
-            let score = state.store.quality_report(s)?.map_or(0.0, |r| r.score);
-            scores.insert(s.clone(), score);
+    let (producers, context) = blocking({
+        let (state, slug) = (state.clone(), slug.clone());
+        move || {
+            let producers = producers(&state)?;
+            let p = &producers
+                .find(&slug)
+                .ok_or_else(UiError::not_found)?
+                .producer;
+            let origin = origin_of(&state);
+            let mut context = super::fix_csv::CsvContext {
+                indicator,
+                source_scores: HashMap::new(),
+                origins: HashMap::new(),
+            };
+            for s in p.sources.keys() {
+                let score = state.store.quality_report(s)?.map_or(0.0, |r| r.score);
+                context.source_scores.insert(s.clone(), score);
+                context.origins.insert(s.clone(), origin(s));
+            }
+            Ok((producers, context))
         }
-        let score = |s: &str| scores.get(s).copied().unwrap_or(0.0);
-        Ok((
-            p.slug.clone(),
-            crate::api::quality::record_summaries_csv(&records, indicator, &score, &origin),
-        ))
     })
     .await?;
-    Ok(super::catalogues::csv_response(&name, body))
+    let name = slug.clone();
+    Ok(super::fix_csv::response(&name, context, move |each| {
+        producers.for_each_record(&state.store, &slug, each)?;
+        Ok(())
+    })
+    .await)
 }
