@@ -392,8 +392,10 @@ impl CatalogStore {
     }
 
     /// Returns the record summaries of the last quality run of `source` (empty before
-    /// any run, or for a run older than summaries), by dataset id. Holds them all: views
-    /// over a source or producer of any size go through [`Self::for_each_record_quality`].
+    /// any run, or for a run older than summaries), by dataset id. Holds them all (tests
+    /// only): views over a source or producer of any size go through
+    /// [`Self::for_each_record_quality`].
+    #[cfg(test)]
     pub fn record_qualities(&self, source: &str) -> Result<Vec<RecordQuality>, StoreError> {
         let mut out = Vec::new();
         self.for_each_record_quality(source, |r| {
