@@ -254,7 +254,7 @@ async fn no_duplicate_passes_exactly_when_the_index_merged_nothing() {
         moisson_web::runner::assess_quality(&sandbox.store, source).expect("quality");
     }
     let mut merged = 0;
-    for record in &sandbox.store.active_snapshot().expect("snapshot").records {
+    for record in sandbox.store.active_snapshot().expect("snapshot").records() {
         let id = &record.dataset_id;
         let (status, detail) = sandbox.get_json(&format!("/api/datasets/{id}")).await;
         assert_eq!(status, 200, "{id}");

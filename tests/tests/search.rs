@@ -736,7 +736,7 @@ fn classification_dev_set_is_scored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dataset_pages_show_the_classification_the_facets_count() {
     let sandbox = two_sources().await;
-    for record in &sandbox.store.active_snapshot().expect("snapshot").records {
+    for record in sandbox.store.active_snapshot().expect("snapshot").records() {
         let id = &record.dataset_id;
         let summary = sandbox
             .index

@@ -322,7 +322,7 @@ fn harvest_and_storage(state: &AppState) -> Result<String, ApiError> {
     }
     let snapshot = state.store.active_snapshot()?;
     let mut active: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-    for r in &snapshot.records {
+    for r in snapshot.records() {
         *active
             .entry((r.source.as_str(), r.kind.as_str()))
             .or_default() += 1;

@@ -18,7 +18,6 @@ use std::sync::Arc;
 
 use super::federated::Assigned;
 use super::{CatalogStore, RecordEntry, RecordState, StoreError};
-use crate::model::RecordKind;
 use crate::vocab::foaf;
 
 /// Serializations of an export.
@@ -162,26 +161,11 @@ impl<W: Write> ExportWriter<W> {
     }
 }
 
-/// One active record, as paged exports list it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActiveRecord {
-    /// The record graph of its current version.
-    pub graph: String,
-    /// The source it was harvested from.
-    pub source: String,
-    /// The record IRI.
-    pub record_iri: String,
-    /// The public dataset id.
-    pub dataset_id: String,
-    /// Dataset, service or series.
-    pub kind: RecordKind,
-    /// First harvested, RFC 3339.
-    pub first_seen: String,
-    /// Last changed by a harvest, RFC 3339.
-    pub last_changed: String,
-}
+/// One active record, as paged exports list it: its registry entry (the snapshot of
+/// active records points into the cached registries instead of copying them).
+pub type ActiveRecord = RecordEntry;
 
-impl ActiveRecord {
+impl RecordEntry {
     /// Returns true when a harvest last changed the record at or after `since` (Unix
     /// seconds): the modification of its `dcat:CatalogRecord`, as ckanext-dcat's
     /// `modified_since` reads CKAN's `metadata_modified`.
@@ -195,12 +179,52 @@ impl ActiveRecord {
 pub struct ActiveSnapshot {
     /// The registry generation it was read at ([`CatalogStore::registry_generation`]).
     pub generation: u64,
-    /// The active records, sorted by source then record IRI (a stable order for paging).
-    pub records: Vec<ActiveRecord>,
     /// A hash of the graphs of every active record in order: equal hashes, equal exports.
     pub content_hash: String,
     /// The latest change of the registry: a record added, changed or withdrawn.
     pub last_modified: Option<DateTime<Utc>>,
+    /// The registries the records are read from (shared with the store's cache).
+    registries: Vec<super::Registry>,
+    /// Each active record as (registry, entry) numbers, sorted by source then record IRI
+    /// (a stable order for paging): 8 bytes a record, where a copy of each entry took
+    /// about 500 (1,025,000 records: a snapshot built by the first sitemap, export page or
+    /// metrics scrape peaked 800 MB above the server and kept about 500 MB).
+    order: Vec<(u32, u32)>,
+    /// The sources with an active record, in order.
+    sources: Vec<String>,
+}
+
+impl ActiveSnapshot {
+    /// The sources with an active record, in the records' order (by id).
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+
+    /// The active records, sorted by source then record IRI.
+    pub fn records(&self) -> impl ExactSizeIterator<Item = &ActiveRecord> + Clone + '_ {
+        self.order.iter().map(|&(r, e)| self.entry(r, e))
+    }
+
+    /// The `i`-th active record (< [`Self::len`]).
+    pub fn record(&self, i: usize) -> Option<&ActiveRecord> {
+        self.order.get(i).map(|&(r, e)| self.entry(r, e))
+    }
+
+    fn entry(&self, registry: u32, entry: u32) -> &ActiveRecord {
+        self.registries[registry as usize]
+            .entry(entry as usize)
+            .expect("numbers taken from these registries")
+    }
+
+    /// The number of active records.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether there is no active record.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
 }
 
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
@@ -227,44 +251,54 @@ impl CatalogStore {
     }
 
     fn read_active_snapshot(&self, generation: u64) -> Result<ActiveSnapshot, StoreError> {
-        let mut records = Vec::new();
+        let registries = self.registries()?;
+        let mut order = Vec::new();
         let mut last_modified: Option<DateTime<Utc>> = None;
-        for entry in self.all_entries()? {
-            let changed = [Some(&entry.last_changed), entry.withdrawn_at.as_ref()];
-            for time in changed.into_iter().flatten().filter_map(|t| parse_time(t)) {
-                last_modified = last_modified.max(Some(time));
+        for (r, registry) in registries.iter().enumerate() {
+            for (e, entry) in registry.entries().enumerate() {
+                let changed = [Some(&entry.last_changed), entry.withdrawn_at.as_ref()];
+                for time in changed.into_iter().flatten().filter_map(|t| parse_time(t)) {
+                    last_modified = last_modified.max(Some(time));
+                }
+                if entry.state != RecordState::Active {
+                    continue;
+                }
+                let numbers = (u32::try_from(r), u32::try_from(e));
+                let (Ok(r), Ok(e)) = numbers else {
+                    return Err(StoreError::Corrupt(
+                        "more than 2^32 registry entries".into(),
+                    ));
+                };
+                order.push((r, e));
             }
-            if entry.state != RecordState::Active {
-                continue;
-            }
-            records.push(ActiveRecord::from(entry));
         }
-        records.sort_by(|a, b| (&a.source, &a.record_iri).cmp(&(&b.source, &b.record_iri)));
+        let key = |&(r, e): &(u32, u32)| {
+            let entry = registries[r as usize]
+                .entry(e as usize)
+                .expect("numbers taken from these registries");
+            (entry.source.as_str(), entry.record_iri.as_str())
+        };
+        order.sort_by(|a, b| key(a).cmp(&key(b)));
+        let mut snapshot = ActiveSnapshot {
+            generation,
+            content_hash: String::new(),
+            last_modified,
+            registries,
+            order,
+            sources: Vec::new(),
+        };
         let mut hasher = blake3::Hasher::new();
-        for r in &records {
+        let mut sources: Vec<String> = Vec::new();
+        for r in snapshot.records() {
             hasher.update(r.graph.as_bytes());
             hasher.update(b"\n");
+            if sources.last() != Some(&r.source) {
+                sources.push(r.source.clone());
+            }
         }
-        Ok(ActiveSnapshot {
-            generation,
-            content_hash: hasher.finalize().to_hex()[..32].to_owned(),
-            records,
-            last_modified,
-        })
-    }
-}
-
-impl From<RecordEntry> for ActiveRecord {
-    fn from(entry: RecordEntry) -> Self {
-        Self {
-            graph: entry.graph,
-            source: entry.source,
-            record_iri: entry.record_iri,
-            dataset_id: entry.dataset_id,
-            kind: entry.kind,
-            first_seen: entry.first_seen,
-            last_changed: entry.last_changed,
-        }
+        snapshot.sources = sources;
+        snapshot.content_hash = hasher.finalize().to_hex()[..32].to_owned();
+        Ok(snapshot)
     }
 }
 

@@ -232,16 +232,16 @@ impl CatalogStore {
         out: W,
     ) -> Result<usize, StoreError> {
         let snapshot = self.active_snapshot()?;
-        self.export_records(format, root, &snapshot.records, assigned, source_name, out)
+        self.export_records(format, root, snapshot.records(), assigned, source_name, out)
     }
 
     /// Writes `records` as the federated catalogue does (see [`Self::export_federated`]):
     /// one dataset's notice, or a whole export.
-    pub fn export_records<W: Write>(
+    pub fn export_records<'r, W: Write>(
         &self,
         format: ExportFormat,
         root: &str,
-        records: &[ActiveRecord],
+        records: impl IntoIterator<Item = &'r ActiveRecord>,
         assigned: &dyn Fn(&ActiveRecord) -> Assigned,
         source_name: &dyn Fn(&str) -> String,
         out: W,
@@ -249,14 +249,16 @@ impl CatalogStore {
         let mut writer = FederatedWriter::new(self, format, out, root)?;
         let mut sources: Vec<(String, String)> = Vec::new();
         let mut named = std::collections::HashSet::new();
+        let mut count = 0;
         for record in records {
             writer.record(record, &assigned(record))?;
+            count += 1;
             if named.insert(record.source.as_str()) {
                 sources.push((record.source.clone(), source_name(&record.source)));
             }
         }
         writer.catalogs(&sources)?;
         writer.finish()?;
-        Ok(records.len())
+        Ok(count)
     }
 }

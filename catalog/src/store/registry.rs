@@ -271,6 +271,11 @@ impl Registry {
     pub fn entries(&self) -> impl Iterator<Item = &RecordEntry> + '_ {
         self.inner.entries.iter()
     }
+
+    /// The `i`-th entry in the stored order ([`Self::entries`]).
+    pub fn entry(&self, i: usize) -> Option<&RecordEntry> {
+        self.inner.entries.get(i)
+    }
 }
 
 /// Registries read so far, per source, and the list of sources once read. The store is

@@ -484,7 +484,7 @@ impl SparqlStore {
         let stats = Arc::make_mut(stats.as_mut().expect("read just above"));
 
         // Record graphs: the wanted names, then the difference.
-        let wanted: HashSet<&str> = snapshot.records.iter().map(|r| r.graph.as_str()).collect();
+        let wanted: HashSet<&str> = snapshot.records().map(|r| r.graph.as_str()).collect();
         let gone: Vec<String> = held
             .iter()
             .filter(|g| !wanted.contains(g.as_str()))
@@ -1630,7 +1630,7 @@ mod tests {
 
                 let snapshot = catalog.active_snapshot().unwrap();
                 let mut stated: HashMap<Triple, u64> = HashMap::new();
-                for record in &snapshot.records {
+                for record in snapshot.records() {
                     for q in catalog.graph_quads(&record.graph).unwrap() {
                         *stated.entry(Triple::from(q)).or_default() += 1;
                     }

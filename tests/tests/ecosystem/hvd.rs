@@ -197,8 +197,7 @@ async fn catalog_modified_since_selects_records_changed_at_or_after_it() {
     assert_eq!(report.counts.updated, 1, "{report:?}");
     let snapshot = sandbox.store.active_snapshot().expect("snapshot");
     let changed = snapshot
-        .records
-        .iter()
+        .records()
         .find(|r| r.record_iri == "https://ddt.example.org/jdd/3")
         .expect("record 3");
     let since = changed.last_changed.clone();

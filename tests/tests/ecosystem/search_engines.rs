@@ -185,6 +185,11 @@ async fn sitemaps_list_every_dataset_page_with_absolute_urls() {
         .map(|e| e.text.as_str())
         .collect();
     assert!(locs.len() <= 50_000);
+    assert_eq!(
+        locs.iter().collect::<BTreeSet<_>>().len(),
+        locs.len(),
+        "each URL once"
+    );
     assert!(locs.iter().all(|l| l.starts_with(PUBLIC_URL)), "{locs:?}");
     let listed: BTreeSet<&str> = locs
         .iter()

@@ -35,8 +35,7 @@ fn tamper_with(sandbox: &Sandbox, record_iri: &str) -> usize {
     let store = sandbox.store.oxigraph();
     let snapshot = sandbox.store.active_snapshot().expect("snapshot");
     let record = snapshot
-        .records
-        .iter()
+        .records()
         .find(|r| r.record_iri == record_iri)
         .expect("the record is active");
     let graph = NamedNode::new(record.graph.as_str()).expect("graph name");

@@ -47,7 +47,7 @@ type Holdings = BTreeMap<String, (BTreeSet<Option<String>>, BTreeSet<String>, Ve
 fn datasets_of(sandbox: &Sandbox) -> Holdings {
     let store: &CatalogStore = &sandbox.store;
     let mut out = Holdings::new();
-    for record in &store.active_snapshot().expect("snapshot").records {
+    for record in store.active_snapshot().expect("snapshot").records() {
         if record.kind == RecordKind::Service {
             continue;
         }
@@ -101,12 +101,7 @@ async fn a_second_moisson_harvesting_catalog_gets_the_same_datasets() {
 
     let expected = datasets_of(&first);
     let got = datasets_of(&second);
-    let total = first
-        .store
-        .active_snapshot()
-        .expect("snapshot")
-        .records
-        .len();
+    let total = first.store.active_snapshot().expect("snapshot").len();
     assert!(
         report.counts.pages as usize >= total.div_ceil(7),
         "paged: {} pages for {total} records",
@@ -146,7 +141,7 @@ async fn the_export_adds_no_violation_of_the_dcat_ap_shapes() {
     let sandbox = harvested_sandbox().await;
     let validator = moisson_web::api::quality::validator().expect("shapes compile");
     let mut input = Graph::new();
-    for record in &sandbox.store.active_snapshot().expect("snapshot").records {
+    for record in sandbox.store.active_snapshot().expect("snapshot").records() {
         for q in sandbox.store.graph_quads(&record.graph).expect("graph") {
             input.insert(&Triple::new(q.subject, q.predicate, q.object));
         }

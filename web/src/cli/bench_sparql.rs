@@ -256,7 +256,7 @@ pub(super) async fn run(args: BenchSparqlArgs) -> anyhow::Result<ExitCode> {
         worker,
     };
     let started = Instant::now();
-    let records = runner.store.active_snapshot()?.records.len();
+    let records = runner.store.active_snapshot()?.len();
     println!(
         "store: {records} active records (active set read in {:.0} ms); mode: {}",
         started.elapsed().as_secs_f64() * 1000.0,

@@ -88,12 +88,7 @@ async fn notice(
     }
     let root = PublicUrl::or_default(public_url).catalog_root();
     let body = blocking(move || {
-        let records: Vec<ActiveRecord> = state
-            .store
-            .entries_for_dataset(&id)?
-            .into_iter()
-            .map(ActiveRecord::from)
-            .collect();
+        let records: Vec<ActiveRecord> = state.store.entries_for_dataset(&id)?;
         if records.is_empty() {
             return Err(UiError::not_found());
         }
