@@ -8,6 +8,9 @@
 //!   index/   the tantivy search index (rebuilt from the store when missing or outdated)
 //!   store-sparql/  the SPARQL store: the graphs queries may see, derived from the store
 //!                  (rebuilt when deleted; `moisson_catalog::SparqlStore`)
+//!   tmp/     sorted runs of a records-to-fix CSV being sent (anonymous files: the
+//!            folder looks empty; `ui/fix_csv.rs`)
+//!   diagnostics/   the allocator's statistics written on `SIGUSR1`
 //! ```
 
 use std::path::{Path, PathBuf};

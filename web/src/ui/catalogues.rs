@@ -228,6 +228,7 @@ pub(crate) async fn csv_download(
     .await?;
     let context = super::fix_csv::CsvContext {
         indicator,
+        spill_dir: super::fix_csv::spill_dir(&state),
         source_scores: HashMap::from([(source.id.to_string(), score)]),
         origins: HashMap::from([(source.id.to_string(), crate::runner::record_origin(&source))]),
     };

@@ -1,8 +1,8 @@
 //! The « fiches à corriger » CSV of a source or a producer: every record to fix, worst
 //! first, whatever their number, in bounded memory. Records are read one chunk of
 //! summaries at a time; each record's lines are kept with its sort key (points, id) and
-//! sorted in runs of at most [`RUN_BYTES`], spilled to anonymous temporary files (gone
-//! when closed, even after a crash) and merged while the response is sent. A download
+//! sorted in runs of at most [`RUN_BYTES`], spilled to anonymous temporary files in
+//! `data_dir/tmp` (gone when closed, even after a crash) and merged while the response is sent. A download
 //! at 1,000,000 records built the whole file (about 1 GB) next to every summary (1.3 GB).
 //!
 //! Invariant: the CSV is the one [`crate::api::quality::record_csv_lines`] gives for
@@ -45,15 +45,18 @@ type Key = (Points, String);
 /// spilled to temporary files, then merged.
 pub(crate) struct SortedRows {
     budget: usize,
+    /// Where runs are written (the system's temporary folder when `None`).
+    dir: Option<std::path::PathBuf>,
     held: Vec<(Key, String)>,
     held_bytes: usize,
     runs: Vec<std::fs::File>,
 }
 
 impl SortedRows {
-    pub(crate) fn new(budget: usize) -> Self {
+    pub(crate) fn new(budget: usize, dir: Option<std::path::PathBuf>) -> Self {
         Self {
             budget,
+            dir,
             held: Vec::new(),
             held_bytes: 0,
             runs: Vec::new(),
@@ -74,7 +77,14 @@ impl SortedRows {
     fn spill(&mut self) -> std::io::Result<()> {
         // Stable: equal keys keep the order they came in, as in one sort of them all.
         self.held.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out = BufWriter::new(tempfile::tempfile()?);
+        let file = match &self.dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                tempfile::tempfile_in(dir)?
+            }
+            None => tempfile::tempfile()?,
+        };
+        let mut out = BufWriter::new(file);
         for ((points, id), rows) in self.held.drain(..) {
             out.write_all(&points.0.to_bits().to_le_bytes())?;
             for text in [&id, &rows] {
@@ -153,9 +163,22 @@ fn read_entry(reader: &mut impl Read) -> std::io::Result<Option<(Key, String)>> 
     )))
 }
 
+/// The folder CSV runs are spilled to: `tmp` in the data directory (none for a server
+/// without an on-disk index, as in tests: the system's temporary folder).
+pub(crate) fn spill_dir(state: &crate::app::AppState) -> Option<std::path::PathBuf> {
+    state
+        .index
+        .dir()
+        .and_then(crate::data_dir::DataDir::of_index)
+        .map(|d| d.root().join("tmp"))
+}
+
 /// What the lines of each record depend on: its source's score and origin.
 pub(crate) struct CsvContext {
     pub(crate) indicator: Option<IndicatorId>,
+    /// Where sorted runs are spilled: `data_dir/tmp` (on the data's disk: `/tmp` is
+    /// often a `tmpfs`, which holds its files in memory).
+    pub(crate) spill_dir: Option<std::path::PathBuf>,
     pub(crate) source_scores: HashMap<String, f64>,
     pub(crate) origins: HashMap<String, RecordOrigin>,
 }
@@ -225,7 +248,7 @@ fn write<R>(
 where
     R: FnOnce(&mut dyn FnMut(RecordQuality) -> Result<(), ExportError>) -> Result<(), ExportError>,
 {
-    let mut rows = SortedRows::new(RUN_BYTES);
+    let mut rows = SortedRows::new(RUN_BYTES, context.spill_dir.clone());
     read(&mut |r| {
         let fails = match context.indicator {
             Some(i) => r.fixes.iter().any(|f| f.indicator == i),
@@ -310,6 +333,7 @@ mod tests {
         let records: Vec<RecordQuality> = (0..3_001).map(record).collect();
         let context = CsvContext {
             indicator: None,
+            spill_dir: None,
             source_scores: HashMap::from([("a".into(), 55.0), ("b".into(), 72.5)]),
             origins: HashMap::from([("b".into(), RecordOrigin::Iso19139Mapping)]),
         };
@@ -322,8 +346,10 @@ mod tests {
                 context.origins.get(&r.source).copied().unwrap_or_default(),
             ));
         }
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let spill = folder.path().join("tmp");
         for budget in [usize::MAX, 4_096, 1] {
-            let mut rows = SortedRows::new(budget);
+            let mut rows = SortedRows::new(budget, Some(spill.clone()));
             let mut got = crate::api::quality::csv_head();
             for r in &records {
                 let fails = r.fixes.iter().any(|f| f.counted);
@@ -347,6 +373,10 @@ mod tests {
             assert!(got == expected, "budget {budget}: {spilled} runs");
             if budget == 4_096 {
                 assert!(spilled > 10, "{spilled} runs");
+            }
+            // Runs are anonymous files: nothing is left in the folder, during or after.
+            if spill.is_dir() {
+                assert_eq!(std::fs::read_dir(&spill).expect("listed").count(), 0);
             }
         }
         // The same through `write`, sent in chunks.

@@ -357,6 +357,7 @@ pub(crate) async fn producer_csv(
             let origin = origin_of(&state);
             let mut context = super::fix_csv::CsvContext {
                 indicator,
+                spill_dir: super::fix_csv::spill_dir(&state),
                 source_scores: HashMap::new(),
                 origins: HashMap::new(),
             };
