@@ -127,9 +127,9 @@ pub fn duplicate_index(
             }
         };
         // One lookup a record: its keys as kept, stamped with this run, or read now.
-        let slot = match kept.by_graph.entry_ref(e.graph.as_str()) {
-            hashbrown::hash_map::EntryRef::Occupied(kept) => kept.into_mut(),
-            hashbrown::hash_map::EntryRef::Vacant(slot) => match record_identifiers(store, e) {
+        let slot = match kept.by_graph.entry(key_print(&e.graph)) {
+            hashbrown::hash_map::Entry::Occupied(kept) => kept.into_mut(),
+            hashbrown::hash_map::Entry::Vacant(slot) => match record_identifiers(store, e) {
                 Ok(identifiers) => slot.insert((epoch, key_prints(&e.record_iri, &identifiers))),
                 Err(error) => {
                     // What was kept stays for the next run.
@@ -159,7 +159,7 @@ pub fn duplicate_index(
         .filter(|e| mine.is_some() && e.source == source)
     {
         let mut others = BTreeSet::new();
-        let prints = kept.by_graph.get(e.graph.as_str()).map(|(_, p)| &**p);
+        let prints = kept.by_graph.get(&key_print(&e.graph)).map(|(_, p)| &**p);
         for &print in prints.into_iter().flatten() {
             let start = pairs.partition_point(|&(p, _)| p < print);
             let holders = pairs[start..].iter().take_while(|&&(p, _)| p == print);
@@ -204,8 +204,12 @@ fn record_identifiers(store: &CatalogStore, e: &RecordEntry) -> Result<Vec<Strin
 pub(crate) struct KeptKeys {
     /// The number of the last run.
     epoch: u32,
-    /// Graph name → (last run that saw it active, its key prints).
-    by_graph: hashbrown::HashMap<String, (u32, Box<[u64]>)>,
+    /// The print of a graph name ([`key_print`]) → (last run that saw the graph active,
+    /// its key prints): about 60 bytes a record, where the name as a string took about
+    /// 200 (graph names are content-addressed: two graphs with one print would share
+    /// their keys, a wrong « en doublon » at worst: about one chance in 30 million at
+    /// 1,000,000 records).
+    by_graph: hashbrown::HashMap<u64, (u32, Box<[u64]>)>,
 }
 
 impl KeptKeys {
@@ -218,7 +222,7 @@ impl KeptKeys {
     /// Whether the keys of `graph` are kept.
     #[cfg(test)]
     pub(crate) fn contains(&self, graph: &str) -> bool {
-        self.by_graph.contains_key(graph)
+        self.by_graph.contains_key(&key_print(graph))
     }
 }
 
