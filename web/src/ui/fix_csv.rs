@@ -203,7 +203,8 @@ where
         let failing = tx.clone();
         let built = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            write(&context, read, &mut |chunk| {
+            let gone = tx.clone();
+            write(&context, read, &|| gone.is_closed(), &mut |chunk| {
                 tx.blocking_send(Ok(Bytes::from(chunk)))
                     .map_err(|_| ExportError::Gone)
             })
@@ -240,16 +241,24 @@ where
 }
 
 /// Writes the CSV of the records `read` offers to `send`, a chunk at a time.
+/// `gone` says the client left: reading stops at the next record (the rows of a large
+/// source take seconds to read and sort before the first byte is sent).
 fn write<R>(
     context: &CsvContext,
     read: R,
+    gone: &dyn Fn() -> bool,
     send: &mut dyn FnMut(String) -> Result<(), ExportError>,
 ) -> Result<(), ExportError>
 where
     R: FnOnce(&mut dyn FnMut(RecordQuality) -> Result<(), ExportError>) -> Result<(), ExportError>,
 {
     let mut rows = SortedRows::new(RUN_BYTES, context.spill_dir.clone());
+    let mut read_so_far = 0_usize;
     read(&mut |r| {
+        read_so_far += 1;
+        if read_so_far.is_multiple_of(1_024) && gone() {
+            return Err(ExportError::Gone);
+        }
         let fails = match context.indicator {
             Some(i) => r.fixes.iter().any(|f| f.indicator == i),
             None => r.fixes.iter().any(|f| f.counted),
@@ -386,6 +395,7 @@ mod tests {
             |each: &mut dyn FnMut(RecordQuality) -> Result<(), ExportError>| {
                 records.iter().cloned().try_for_each(each)
             },
+            &|| false,
             &mut |chunk| {
                 sent.push_str(&chunk);
                 Ok(())
@@ -393,5 +403,20 @@ mod tests {
         )
         .expect("written");
         assert!(sent == expected);
+        // A client that left stops the reading.
+        let mut offered = 0;
+        let stopped = write(
+            &context,
+            |each: &mut dyn FnMut(RecordQuality) -> Result<(), ExportError>| {
+                records.iter().cloned().try_for_each(|r| {
+                    offered += 1;
+                    each(r)
+                })
+            },
+            &|| true,
+            &mut |_| panic!("nothing sent"),
+        );
+        assert!(matches!(stopped, Err(ExportError::Gone)), "{stopped:?}");
+        assert_eq!(offered, 1_024);
     }
 }
