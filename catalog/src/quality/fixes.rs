@@ -155,10 +155,7 @@ pub fn records_to_fix<'a>(
 ) -> Vec<&'a RecordQuality> {
     let mut out: Vec<&RecordQuality> = records
         .into_iter()
-        .filter(|r| match indicator {
-            Some(i) => r.fixes.iter().any(|f| f.indicator == i),
-            None => r.fixes.iter().any(|f| f.counted),
-        })
+        .filter(|r| r.is_to_fix(indicator))
         .collect();
     out.sort_by(|a, b| a.points.total_cmp(&b.points).then(a.id.cmp(&b.id)));
     out
@@ -260,11 +257,7 @@ impl FixList {
 
     /// Offers one record.
     pub fn add(&mut self, r: RecordQuality) {
-        let fails = match self.indicator {
-            Some(i) => r.fixes.iter().any(|f| f.indicator == i),
-            None => r.fixes.iter().any(|f| f.counted),
-        };
-        if fails {
+        if r.is_to_fix(self.indicator) {
             self.lowest.offer((Points(r.points), r.id.clone()), || r);
         }
     }

@@ -167,6 +167,16 @@ impl RecordQuality {
         super::score::Score::from_points(self.points)
     }
 
+    /// Whether the record is to fix: it fails `indicator` (counted or not), or, without
+    /// one, it has a fix that counts in the score. Every list of records to fix (pages,
+    /// CSV, API) selects with this.
+    pub fn is_to_fix(&self, indicator: Option<IndicatorId>) -> bool {
+        match indicator {
+            Some(i) => self.fixes.iter().any(|f| f.indicator == i),
+            None => self.fixes.iter().any(|f| f.counted),
+        }
+    }
+
     /// Returns the title, or « Fiche sans titre ».
     pub fn display_title(&self) -> &str {
         if self.title.trim().is_empty() {

@@ -205,6 +205,15 @@ impl ActiveSnapshot {
         self.order.iter().map(|&(r, e)| self.entry(r, e))
     }
 
+    /// The positions of the active records of `source` (contiguous: records are sorted
+    /// by source first).
+    pub fn source_range(&self, source: &str) -> std::ops::Range<usize> {
+        let source_at = |&(r, e): &(u32, u32)| self.entry(r, e).source.as_str();
+        let start = self.order.partition_point(|n| source_at(n) < source);
+        let end = start + self.order[start..].partition_point(|n| source_at(n) == source);
+        start..end
+    }
+
     /// The `i`-th active record (< [`Self::len`]).
     pub fn record(&self, i: usize) -> Option<&ActiveRecord> {
         self.order.get(i).map(|&(r, e)| self.entry(r, e))

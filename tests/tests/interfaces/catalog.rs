@@ -346,6 +346,40 @@ async fn catalog_negotiates_pages_filters_and_answers_conditionally() {
     assert_eq!(hydra(&triples, "totalItems").as_deref(), Some("4"));
     assert!(!objects(&triples, "http://www.w3.org/ns/dcat#dataset")
         .contains(&"https://ddt.example.org/jdd/5".to_owned()));
+
+    // Source filters: each source's records, alone or together, on either side of
+    // another source in the order of the snapshot.
+    let copy = sandbox.source("aa-copie", &sandbox.server.url("/ddt.ttl"));
+    sandbox.harvest(&copy).await;
+    let last = sandbox.source("zz-copie", &sandbox.server.url("/ddt.ttl"));
+    sandbox.harvest(&last).await;
+    let app = sandbox.app();
+    for (query, total) in [
+        ("", "12"),
+        ("?source=ddt-29", "4"),
+        ("?source=aa-copie", "4"),
+        ("?source=zz-copie&source=aa-copie", "8"),
+        ("?source=ddt-29&source=nope", "4"),
+        ("?source=ddt-29&page_size=3&page=2", "4"),
+    ] {
+        let reply = get(&app, &format!("/catalog{query}"), &[]).await;
+        assert_eq!(reply.status, 200, "{query}");
+        let triples = parse(&reply, RdfFormat::Turtle);
+        assert_eq!(
+            hydra(&triples, "totalItems").as_deref(),
+            Some(total),
+            "{query}"
+        );
+    }
+    let second_page = parse(
+        &get(&app, "/catalog?source=ddt-29&page_size=3&page=2", &[]).await,
+        RdfFormat::Turtle,
+    );
+    assert_eq!(
+        objects(&second_page, "http://www.w3.org/ns/dcat#dataset").len(),
+        1,
+        "the fourth of ddt-29's records"
+    );
 }
 
 /// Issue 16: `/catalog` and the SPARQL classification graph name communes and EPCIs too,

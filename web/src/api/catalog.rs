@@ -336,9 +336,20 @@ fn plan_page(
     let selected: Vec<&ActiveRecord> = if unfiltered {
         Vec::new()
     } else {
-        snapshot
-            .records()
-            .filter(|r| request.sources.is_empty() || request.sources.contains(&r.source))
+        // The records of the sources asked for are each a range of the snapshot.
+        let candidates: Box<dyn Iterator<Item = &ActiveRecord>> = if request.sources.is_empty() {
+            Box::new(snapshot.records())
+        } else {
+            Box::new(
+                snapshot
+                    .sources()
+                    .iter()
+                    .filter(|s| request.sources.contains(*s))
+                    .flat_map(|s| snapshot.source_range(s))
+                    .filter_map(|i| snapshot.record(i)),
+            )
+        };
+        candidates
             .filter(|r| members.as_ref().is_none_or(|m| m.contains(&r.dataset_id)))
             .filter(|r| {
                 request

@@ -259,11 +259,7 @@ where
         if read_so_far.is_multiple_of(1_024) && gone() {
             return Err(ExportError::Gone);
         }
-        let fails = match context.indicator {
-            Some(i) => r.fixes.iter().any(|f| f.indicator == i),
-            None => r.fixes.iter().any(|f| f.counted),
-        };
-        if !fails {
+        if !r.is_to_fix(context.indicator) {
             return Ok(());
         }
         let lines = crate::api::quality::record_csv_lines(
@@ -361,8 +357,7 @@ mod tests {
             let mut rows = SortedRows::new(budget, Some(spill.clone()));
             let mut got = crate::api::quality::csv_head();
             for r in &records {
-                let fails = r.fixes.iter().any(|f| f.counted);
-                if fails {
+                if r.is_to_fix(None) {
                     let lines = crate::api::quality::record_csv_lines(
                         r,
                         None,
