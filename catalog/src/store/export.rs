@@ -190,28 +190,40 @@ pub struct ActiveSnapshot {
     /// about 500 (1,025,000 records: a snapshot built by the first sitemap, export page or
     /// metrics scrape peaked 800 MB above the server and kept about 500 MB).
     order: Vec<(u32, u32)>,
-    /// The sources with an active record, in order.
-    sources: Vec<String>,
+    /// The sources with an active record, in order, each with the range of its records
+    /// and a hash of their graphs (as `content_hash`, over that source's records).
+    sources: Vec<(String, std::ops::Range<usize>, String)>,
 }
 
 impl ActiveSnapshot {
     /// The sources with an active record, in the records' order (by id).
-    pub fn sources(&self) -> &[String] {
-        &self.sources
+    pub fn sources(&self) -> impl Iterator<Item = &str> + '_ {
+        self.sources.iter().map(|(id, _, _)| id.as_str())
+    }
+
+    /// The positions of the active records of `source` (contiguous: records are sorted
+    /// by source first; empty for a source without any).
+    pub fn source_range(&self, source: &str) -> std::ops::Range<usize> {
+        self.source_slice(source)
+            .map_or(0..0, |(_, range, _)| range.clone())
+    }
+
+    /// A hash of the graphs of the active records of `source`, in order (equal hashes,
+    /// equal records), or `None` for a source without any.
+    pub fn source_hash(&self, source: &str) -> Option<&str> {
+        self.source_slice(source).map(|(_, _, hash)| hash.as_str())
+    }
+
+    fn source_slice(&self, source: &str) -> Option<&(String, std::ops::Range<usize>, String)> {
+        self.sources
+            .binary_search_by(|(id, _, _)| id.as_str().cmp(source))
+            .ok()
+            .map(|at| &self.sources[at])
     }
 
     /// The active records, sorted by source then record IRI.
     pub fn records(&self) -> impl ExactSizeIterator<Item = &ActiveRecord> + Clone + '_ {
         self.order.iter().map(|&(r, e)| self.entry(r, e))
-    }
-
-    /// The positions of the active records of `source` (contiguous: records are sorted
-    /// by source first).
-    pub fn source_range(&self, source: &str) -> std::ops::Range<usize> {
-        let source_at = |&(r, e): &(u32, u32)| self.entry(r, e).source.as_str();
-        let start = self.order.partition_point(|n| source_at(n) < source);
-        let end = start + self.order[start..].partition_point(|n| source_at(n) == source);
-        start..end
     }
 
     /// The `i`-th active record (< [`Self::len`]).
@@ -297,13 +309,26 @@ impl CatalogStore {
             sources: Vec::new(),
         };
         let mut hasher = blake3::Hasher::new();
-        let mut sources: Vec<String> = Vec::new();
-        for r in snapshot.records() {
+        let mut sources: Vec<(String, std::ops::Range<usize>, String)> = Vec::new();
+        let mut source_hasher = blake3::Hasher::new();
+        for (at, r) in snapshot.records().enumerate() {
             hasher.update(r.graph.as_bytes());
             hasher.update(b"\n");
-            if sources.last() != Some(&r.source) {
-                sources.push(r.source.clone());
+            if sources.last().map(|(id, _, _)| id) != Some(&r.source) {
+                if let Some(last) = sources.last_mut() {
+                    last.2 = source_hasher.finalize().to_hex()[..32].to_owned();
+                    source_hasher = blake3::Hasher::new();
+                }
+                sources.push((r.source.clone(), at..at, String::new()));
             }
+            if let Some(last) = sources.last_mut() {
+                last.1.end = at + 1;
+            }
+            source_hasher.update(r.graph.as_bytes());
+            source_hasher.update(b"\n");
+        }
+        if let Some(last) = sources.last_mut() {
+            last.2 = source_hasher.finalize().to_hex()[..32].to_owned();
         }
         snapshot.sources = sources;
         snapshot.content_hash = hasher.finalize().to_hex()[..32].to_owned();

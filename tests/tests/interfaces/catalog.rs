@@ -380,6 +380,29 @@ async fn catalog_negotiates_pages_filters_and_answers_conditionally() {
         1,
         "the fourth of ddt-29's records"
     );
+    // A source's pages change their ETag when its records change, not another's.
+    let etag_of = |reply: &Reply| reply.header("etag").expect("etag").to_owned();
+    let ddt_before = etag_of(&get(&app, "/catalog?source=ddt-29", &[]).await);
+    let copy_before = etag_of(&get(&app, "/catalog?source=aa-copie", &[]).await);
+    serve(&[1, 2, 3], None);
+    sandbox.harvest(&source).await;
+    let app = sandbox.app();
+    let ddt_after = get(&app, "/catalog?source=ddt-29", &[]).await;
+    assert_ne!(etag_of(&ddt_after), ddt_before);
+    let triples = parse(&ddt_after, RdfFormat::Turtle);
+    assert_eq!(hydra(&triples, "totalItems").as_deref(), Some("3"));
+    assert_eq!(
+        etag_of(&get(&app, "/catalog?source=aa-copie", &[]).await),
+        copy_before
+    );
+    // The same number of records, one of them changed.
+    serve(&[1, 2, 3], Some(1));
+    sandbox.harvest(&source).await;
+    let app = sandbox.app();
+    let changed = get(&app, "/catalog?source=ddt-29", &[]).await;
+    let triples = parse(&changed, RdfFormat::Turtle);
+    assert_eq!(hydra(&triples, "totalItems").as_deref(), Some("3"));
+    assert_ne!(etag_of(&changed), etag_of(&ddt_after));
 }
 
 /// Issue 16: `/catalog` and the SPARQL classification graph name communes and EPCIs too,

@@ -329,21 +329,30 @@ fn plan_page(
     } else {
         Some(state.index.members_matching(&request.index_filters)?)
     };
-    let unfiltered =
-        request.sources.is_empty() && members.is_none() && request.modified_since.is_none();
-    // Every record: the page is read straight from the snapshot (a selection of
-    // 1,025,000 references per page took 0.2 s more).
-    let selected: Vec<&ActiveRecord> = if unfiltered {
+    // Without filters but on sources, the records are ranges of the snapshot (every
+    // record, or each source's): a page is read straight from them, whatever their
+    // number (a selection of 1,025,000 references per page took 0.2 s more).
+    let by_source = members.is_none() && request.modified_since.is_none();
+    let ranges: Vec<std::ops::Range<usize>> = if !by_source {
+        Vec::new()
+    } else if request.sources.is_empty() {
+        std::iter::once(0..snapshot.len()).collect()
+    } else {
+        snapshot
+            .sources()
+            .filter(|s| request.sources.contains(*s))
+            .map(|s| snapshot.source_range(s))
+            .collect()
+    };
+    let selected: Vec<&ActiveRecord> = if by_source {
         Vec::new()
     } else {
-        // The records of the sources asked for are each a range of the snapshot.
         let candidates: Box<dyn Iterator<Item = &ActiveRecord>> = if request.sources.is_empty() {
             Box::new(snapshot.records())
         } else {
             Box::new(
                 snapshot
                     .sources()
-                    .iter()
                     .filter(|s| request.sources.contains(*s))
                     .flat_map(|s| snapshot.source_range(s))
                     .filter_map(|i| snapshot.record(i)),
@@ -359,8 +368,8 @@ fn plan_page(
             })
             .collect()
     };
-    let total = if unfiltered {
-        snapshot.len()
+    let total = if by_source {
+        ranges.iter().map(ExactSizeIterator::len).sum()
     } else {
         selected.len()
     };
@@ -373,8 +382,15 @@ fn plan_page(
     }
     let start = (request.page - 1) * request.page_size;
     let page = start..(start + request.page_size).min(total);
-    let records: Vec<ActiveRecord> = if unfiltered {
-        page.filter_map(|i| snapshot.record(i).cloned()).collect()
+    let records: Vec<ActiveRecord> = if by_source {
+        ranges
+            .iter()
+            .cloned()
+            .flatten()
+            .skip(page.start)
+            .take(page.len())
+            .filter_map(|i| snapshot.record(i).cloned())
+            .collect()
     } else {
         selected[page].iter().map(|r| (*r).clone()).collect()
     };
@@ -387,8 +403,11 @@ fn plan_page(
         .iter()
         .map(|s| (s.id.as_str(), s.name.as_str()))
         .collect();
-    let source_ids: Vec<&str> = if unfiltered {
-        snapshot.sources().iter().map(String::as_str).collect()
+    let source_ids: Vec<&str> = if by_source {
+        snapshot
+            .sources()
+            .filter(|s| request.sources.is_empty() || request.sources.contains(*s))
+            .collect()
     } else {
         let mut ids: Vec<&str> = selected.iter().map(|r| r.source.as_str()).collect();
         ids.dedup();
@@ -404,8 +423,12 @@ fn plan_page(
     // Graph names are content-addressed: equal inputs, equal page bytes.
     let mut hasher = std::hash::DefaultHasher::new();
     (LAYOUT_VERSION, etag_seed, request.page, request.page_size).hash(&mut hasher);
-    if unfiltered {
+    if by_source && request.sources.is_empty() {
         snapshot.content_hash.hash(&mut hasher);
+    } else if by_source {
+        for id in &source_ids {
+            snapshot.source_hash(id).hash(&mut hasher);
+        }
     } else {
         for r in &selected {
             r.graph.hash(&mut hasher);
