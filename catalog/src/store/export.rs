@@ -193,6 +193,10 @@ pub struct ActiveSnapshot {
     /// The sources with an active record, in order, each with the range of its records
     /// and a hash of their graphs (as `content_hash`, over that source's records).
     sources: Vec<(String, std::ops::Range<usize>, String)>,
+    /// When a harvest last changed each record (Unix seconds, `i64::MIN` when
+    /// unreadable), in the records' order: `modified_since` filters read it instead of
+    /// parsing every record's date per request.
+    changed: Vec<i64>,
 }
 
 impl ActiveSnapshot {
@@ -224,6 +228,12 @@ impl ActiveSnapshot {
     /// The active records, sorted by source then record IRI.
     pub fn records(&self) -> impl ExactSizeIterator<Item = &ActiveRecord> + Clone + '_ {
         self.order.iter().map(|&(r, e)| self.entry(r, e))
+    }
+
+    /// Whether the `i`-th record was last changed by a harvest at or after `since` (Unix
+    /// seconds): [`RecordEntry::changed_since`], read once per snapshot.
+    pub fn changed_since(&self, i: usize, since: i64) -> bool {
+        self.changed.get(i).is_some_and(|&t| t >= since)
     }
 
     /// The `i`-th active record (< [`Self::len`]).
@@ -307,7 +317,12 @@ impl CatalogStore {
             registries,
             order,
             sources: Vec::new(),
+            changed: Vec::new(),
         };
+        snapshot.changed = snapshot
+            .records()
+            .map(|r| crate::dates::parse_timestamp(&r.last_changed).unwrap_or(i64::MIN))
+            .collect();
         let mut hasher = blake3::Hasher::new();
         let mut sources: Vec<(String, std::ops::Range<usize>, String)> = Vec::new();
         let mut source_hasher = blake3::Hasher::new();

@@ -347,25 +347,26 @@ fn plan_page(
     let selected: Vec<&ActiveRecord> = if by_source {
         Vec::new()
     } else {
-        let candidates: Box<dyn Iterator<Item = &ActiveRecord>> = if request.sources.is_empty() {
-            Box::new(snapshot.records())
+        // Positions in the snapshot: every record, or the ranges of the sources asked for.
+        let candidates: Box<dyn Iterator<Item = usize>> = if request.sources.is_empty() {
+            Box::new(0..snapshot.len())
         } else {
             Box::new(
                 snapshot
                     .sources()
                     .filter(|s| request.sources.contains(*s))
-                    .flat_map(|s| snapshot.source_range(s))
-                    .filter_map(|i| snapshot.record(i)),
+                    .flat_map(|s| snapshot.source_range(s)),
             )
         };
         candidates
-            .filter(|r| members.as_ref().is_none_or(|m| m.contains(&r.dataset_id)))
-            .filter(|r| {
+            .filter(|&i| {
                 request
                     .modified_since
                     .as_ref()
-                    .is_none_or(|(_, since)| r.changed_since(*since))
+                    .is_none_or(|(_, since)| snapshot.changed_since(i, *since))
             })
+            .filter_map(|i| snapshot.record(i))
+            .filter(|r| members.as_ref().is_none_or(|m| m.contains(&r.dataset_id)))
             .collect()
     };
     let total = if by_source {
