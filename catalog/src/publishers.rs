@@ -449,16 +449,15 @@ impl Producers {
     }
 }
 
-/// Producers grouped at a generation of the summaries, from sources with their origins.
-type Grouped = (u64, Vec<(String, RecordOrigin)>, Arc<Producers>);
+/// Source ids with how each source's records reached us.
+type SourcesAndOrigins = Vec<(String, RecordOrigin)>;
 
-/// The producers last grouped, and what from: which sources (with how their records
-/// reached us) at which state of the record summaries.
+/// The producers last grouped and the sources (with how their records reached us) they
+/// were grouped from; emptied whenever a source's record summaries are rewritten (a
+/// grouping under way holds the lock, so it is emptied after it, never kept stale).
 #[derive(Debug, Default)]
 pub(crate) struct ProducersCache {
-    grouped: Option<Grouped>,
-    /// Bumped whenever a source's record summaries are rewritten.
-    summaries_generation: u64,
+    grouped: Option<(SourcesAndOrigins, Arc<Producers>)>,
 }
 
 impl crate::CatalogStore {
@@ -475,10 +474,8 @@ impl crate::CatalogStore {
             .producers
             .lock()
             .map_err(|_| crate::StoreError::Corrupt("producers cache poisoned".into()))?;
-        let generation = cache.summaries_generation;
-        if let Some((at, from, producers)) = &cache.grouped {
-            let same = *at == generation
-                && from.len() == sources.len()
+        if let Some((from, producers)) = &cache.grouped {
+            let same = from.len() == sources.len()
                 && from
                     .iter()
                     .zip(sources)
@@ -489,14 +486,13 @@ impl crate::CatalogStore {
         }
         let producers = Arc::new(Producers::read(self, sources)?);
         let from = sources.iter().map(|&(s, o)| (s.to_owned(), o)).collect();
-        cache.grouped = Some((generation, from, producers.clone()));
+        cache.grouped = Some((from, producers.clone()));
         Ok(producers)
     }
 
     /// Marks the producers grouped so far stale (a source's summaries changed).
     pub(crate) fn summaries_changed(&self) {
         if let Ok(mut cache) = self.producers.lock() {
-            cache.summaries_generation = cache.summaries_generation.wrapping_add(1);
             cache.grouped = None;
         }
     }
@@ -690,6 +686,44 @@ mod tests {
         assert!(!stored
             .for_each_record(&store, "nobody", |_| Ok::<_, crate::StoreError>(()))
             .expect("read"));
+    }
+
+    /// The grouping is kept while nothing changes and redone after a source's summaries
+    /// are rewritten, or for other sources.
+    #[test]
+    fn grouped_producers_follow_the_summaries_and_the_sources() {
+        use crate::quality::RunSummaries;
+        let store = crate::CatalogStore::in_memory().expect("store");
+        let save = |source: &str, records: &[RecordQuality]| {
+            let mut run = RunSummaries::default();
+            for r in records {
+                run.add(r).expect("added");
+            }
+            store.save_record_qualities(source, run).expect("saved");
+        };
+        save("a", &[record("a1", "a", named("DDT 29"), 100.0)]);
+        save("b", &[record("b1", "b", named("DDT 29"), 300.0)]);
+        let only_a = [("a", RecordOrigin::Dcat)];
+        let both = [("a", RecordOrigin::Dcat), ("b", RecordOrigin::Dcat)];
+        let first = store.producers(&only_a).expect("grouped");
+        assert_eq!(first.groups[0].producer.record_count, 1);
+        assert!(Arc::ptr_eq(
+            &first,
+            &store.producers(&only_a).expect("kept")
+        ));
+        let merged = store.producers(&both).expect("other sources");
+        assert_eq!(merged.groups[0].producer.record_count, 2);
+        assert_eq!(merged.groups[0].producer.points, 200.0);
+        save(
+            "b",
+            &[
+                record("b1", "b", named("DDT 29"), 300.0),
+                record("b2", "b", named("DDT 29"), 500.0),
+            ],
+        );
+        let after = store.producers(&both).expect("regrouped");
+        assert_eq!(after.groups[0].producer.record_count, 3);
+        assert_eq!(after.groups[0].producer.points, 300.0);
     }
 
     #[test]

@@ -165,15 +165,6 @@ impl<W: Write> ExportWriter<W> {
 /// active records points into the cached registries instead of copying them).
 pub type ActiveRecord = RecordEntry;
 
-impl RecordEntry {
-    /// Returns true when a harvest last changed the record at or after `since` (Unix
-    /// seconds): the modification of its `dcat:CatalogRecord`, as ckanext-dcat's
-    /// `modified_since` reads CKAN's `metadata_modified`.
-    pub fn changed_since(&self, since: i64) -> bool {
-        crate::dates::parse_timestamp(&self.last_changed).is_some_and(|t| t >= since)
-    }
-}
-
 /// Every active record at one registry generation, sorted by source then record IRI.
 #[derive(Debug)]
 pub struct ActiveSnapshot {
@@ -231,7 +222,9 @@ impl ActiveSnapshot {
     }
 
     /// Whether the `i`-th record was last changed by a harvest at or after `since` (Unix
-    /// seconds): [`RecordEntry::changed_since`], read once per snapshot.
+    /// seconds): the modification of its `dcat:CatalogRecord`, as ckanext-dcat's
+    /// `modified_since` reads CKAN's `metadata_modified` (each date read once per
+    /// snapshot).
     pub fn changed_since(&self, i: usize, since: i64) -> bool {
         self.changed.get(i).is_some_and(|&t| t >= since)
     }
