@@ -8,6 +8,8 @@
 //!   index/   the tantivy search index (rebuilt from the store when missing or outdated)
 //!   store-sparql/  the SPARQL store: the graphs queries may see, derived from the store
 //!                  (rebuilt when deleted; `moisson_catalog::SparqlStore`)
+//!   store.keys     the duplicate keys of the last quality run, read by the next process
+//!                  (a cache: `moisson_catalog::CatalogStore::key_prints_path`)
 //!   tmp/     sorted runs of a records-to-fix CSV being sent (anonymous files: the
 //!            folder looks empty; `ui/fix_csv.rs`)
 //!   diagnostics/   the allocator's statistics written on `SIGUSR1`

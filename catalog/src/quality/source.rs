@@ -130,7 +130,10 @@ pub fn duplicate_index(
         let slot = match kept.by_graph.entry(key_print(&e.graph)) {
             hashbrown::hash_map::Entry::Occupied(kept) => kept.into_mut(),
             hashbrown::hash_map::Entry::Vacant(slot) => match record_identifiers(store, e) {
-                Ok(identifiers) => slot.insert((epoch, key_prints(&e.record_iri, &identifiers))),
+                Ok(identifiers) => {
+                    kept.unsaved += 1;
+                    slot.insert((epoch, key_prints(&e.record_iri, &identifiers)))
+                }
                 Err(error) => {
                     // What was kept stays for the next run.
                     failure = Some(error);
@@ -147,7 +150,9 @@ pub fn duplicate_index(
         return Err(error);
     }
     // The keys of graphs no longer active go.
+    let before = kept.by_graph.len();
     kept.by_graph.retain(|_, (seen, _)| *seen == epoch);
+    kept.unsaved += before - kept.by_graph.len();
     pairs.sort_unstable();
     let mut out = HashMap::new();
     let mine = source_names
@@ -210,9 +215,180 @@ pub(crate) struct KeptKeys {
     /// their keys, a wrong « en doublon » at worst: about one chance in 30 million at
     /// 1,000,000 records).
     by_graph: hashbrown::HashMap<u64, (u32, Box<[u64]>)>,
+    /// Records whose keys were read, or dropped, since the keys were last written to or
+    /// read from the store's file of kept keys (`CatalogStore::keep_key_prints`).
+    unsaved: usize,
+}
+
+/// The first bytes of the file of kept keys ([`KeptKeys::write_to`]); the format number
+/// changes with the layout.
+const KEYS_FILE_MAGIC: &[u8] = b"moisson duplicate keys 1\n";
+
+/// Keys of one record past which a file of kept keys is taken as damaged (a record has
+/// its IRI's key and one per identifier).
+const KEYS_FILE_MAX_PER_RECORD: u32 = 65_536;
+
+/// A print of the key rules (`crate::identifiers`, [`key_print`]) over sample IRIs and
+/// identifiers of every kind they recognise: a file written under other rules is not read
+/// (its keys would no longer match those computed now).
+fn key_rules_print() -> u64 {
+    const SAMPLES: &[(&str, &[&str])] = &[
+        ("https://a.example.org/jdd/1", &[]),
+        (
+            "HTTP://A.Example.org/jdd/1/",
+            &["https://a.example.org/jdd/1"],
+        ),
+        (
+            "https://b.example.org/x?id=7#f",
+            &["urn:uuid:0F8FAD5B-D9CB-469F-A165-70867728950E"],
+        ),
+        (
+            "https://c.example.org/d",
+            &["{0f8fad5b-d9cb-469f-a165-70867728950e}"],
+        ),
+        (
+            "https://doi.org/10.1234/ABC",
+            &["doi:10.1234/abc", "10.1234/abc"],
+        ),
+        (
+            "https://d.example.org/e",
+            &["FR-120066022-JDD-1234", "  spaced identifier  "],
+        ),
+        (
+            "urn:x-local:f",
+            &["https://e.example.org/ark:/12345/x1", "ark:/12345/x1"],
+        ),
+        (
+            "https://g.example.org/h",
+            &["fr-200046977-ZH-2019", "http://g.example.org/h"],
+        ),
+    ];
+    use std::hash::Hasher;
+    #[allow(deprecated)] // Fixed keys: a stable print.
+    let mut hasher = std::hash::SipHasher::new();
+    for (iri, identifiers) in SAMPLES {
+        let identifiers: Vec<String> = identifiers.iter().map(|i| (*i).to_owned()).collect();
+        for print in key_prints(iri, &identifiers).iter() {
+            hasher.write_u64(*print);
+        }
+        hasher.write_u8(0);
+    }
+    hasher.finish()
 }
 
 impl KeptKeys {
+    /// Writes the kept keys to `path` (through a temporary file renamed over it, so a
+    /// reader never sees half a file): a process that starts reads them back
+    /// ([`KeptKeys::read_from`]) instead of every record's identifiers (30 s at 1,025,000
+    /// records).
+    pub(crate) fn write_to(&self, path: &std::path::Path) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        let temporary = std::path::PathBuf::from(temporary);
+        let written = (|| {
+            let mut out =
+                std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&temporary)?);
+            out.write_all(KEYS_FILE_MAGIC)?;
+            out.write_all(&key_rules_print().to_le_bytes())?;
+            out.write_all(&(self.by_graph.len() as u64).to_le_bytes())?;
+            for (graph, (_, prints)) in &self.by_graph {
+                out.write_all(&graph.to_le_bytes())?;
+                let count = u32::try_from(prints.len()).unwrap_or(u32::MAX);
+                out.write_all(&count.to_le_bytes())?;
+                for print in prints.iter().take(count as usize) {
+                    out.write_all(&print.to_le_bytes())?;
+                }
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        })();
+        match written {
+            Ok(()) => std::fs::rename(&temporary, path),
+            Err(error) => {
+                let _ = std::fs::remove_file(&temporary);
+                Err(error)
+            }
+        }
+    }
+
+    /// Reads keys written by [`KeptKeys::write_to`]: `Ok(None)` when there is no file, an
+    /// error (with what is wrong) when it is not one, was written under other key rules
+    /// or is cut short. Sizes are checked against the file's length before anything is
+    /// allocated.
+    pub(crate) fn read_from(path: &std::path::Path) -> std::io::Result<Option<Self>> {
+        use std::io::Read as _;
+        let invalid =
+            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let length = file.metadata()?.len();
+        let mut input = std::io::BufReader::with_capacity(1 << 16, file);
+        let mut magic = vec![0; KEYS_FILE_MAGIC.len()];
+        input
+            .read_exact(&mut magic)
+            .map_err(|_| invalid("not a file of duplicate keys (too short)"))?;
+        if magic != KEYS_FILE_MAGIC {
+            return Err(invalid("not a file of duplicate keys of this version"));
+        }
+        let mut word = [0u8; 8];
+        let mut next_u64 = |input: &mut std::io::BufReader<std::fs::File>| {
+            input
+                .read_exact(&mut word)
+                .map(|()| u64::from_le_bytes(word))
+                .map_err(|_| invalid("cut short"))
+        };
+        if next_u64(&mut input)? != key_rules_print() {
+            return Err(invalid("written under other key rules"));
+        }
+        let count = next_u64(&mut input)?;
+        // Each record takes at least 12 bytes (its graph's print and its number of keys).
+        if count > length / 12 {
+            return Err(invalid("more records than the file can hold"));
+        }
+        let mut by_graph = hashbrown::HashMap::with_capacity(count as usize);
+        for _ in 0..count {
+            let graph = next_u64(&mut input)?;
+            let mut half = [0u8; 4];
+            input
+                .read_exact(&mut half)
+                .map_err(|_| invalid("cut short"))?;
+            let keys = u32::from_le_bytes(half);
+            if keys > KEYS_FILE_MAX_PER_RECORD {
+                return Err(invalid("a record with too many keys"));
+            }
+            let prints = (0..keys)
+                .map(|_| next_u64(&mut input))
+                .collect::<Result<Box<[u64]>, _>>()?;
+            by_graph.insert(graph, (0, prints));
+        }
+        if input.read(&mut [0u8; 1])? != 0 {
+            return Err(invalid("bytes past the last record"));
+        }
+        Ok(Some(Self {
+            epoch: 0,
+            by_graph,
+            unsaved: 0,
+        }))
+    }
+
+    /// Records read or dropped since the keys were last written (or read back).
+    pub(crate) fn unsaved(&self) -> usize {
+        self.unsaved
+    }
+
+    /// Records whose keys are kept.
+    pub(crate) fn records(&self) -> usize {
+        self.by_graph.len()
+    }
+
+    /// Notes that the kept keys are those of the file.
+    pub(crate) fn mark_saved(&mut self) {
+        self.unsaved = 0;
+    }
+
     /// Graphs whose keys are kept.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
@@ -498,5 +674,120 @@ mod tests {
             BTreeMap::new(),
             "no such source"
         );
+    }
+
+    /// The store's own records: a record's keys come from its graph's `dct:identifier`.
+    fn sharing_records() -> Vec<RecordEntry> {
+        vec![
+            entry("a", "a1", "https://a.example.org/1"),
+            entry("a", "a2", "https://a.example.org/2"),
+            entry("b", "b1", "https://b.example.org/1"),
+        ]
+    }
+
+    /// A process that starts reads the keys the last one wrote instead of every record's
+    /// identifiers: after a restart, a record whose identifier quads were taken out of its
+    /// (content-addressed) graph is still found sharing its key, which only the file can
+    /// tell; without the file (or with a damaged one) the identifiers are read again.
+    #[test]
+    fn kept_keys_outlive_the_process() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("store");
+        let active = sharing_records();
+        let quad = |e: &RecordEntry, id: &str| {
+            Quad::new(
+                NamedNode::new_unchecked(&e.record_iri),
+                NamedNode::new_unchecked(dct::IDENTIFIER),
+                Literal::new_simple_literal(id),
+                NamedNode::new_unchecked(&e.graph),
+            )
+        };
+        {
+            let store = CatalogStore::open(&path).expect("store");
+            identify(&store, &active[1], "https://b.example.org/1");
+            let found = duplicates_of(&store, &active, "a");
+            assert_eq!(found["a2"], vec!["b".to_owned()]);
+            store
+                .oxigraph()
+                .remove(&quad(&active[1], "https://b.example.org/1"))
+                .expect("remove");
+        }
+        let file = CatalogStore::key_prints_path(&path);
+        let read = KeptKeys::read_from(&file).expect("read").expect("written");
+        assert_eq!(read.records(), 3);
+        assert_eq!(read.unsaved(), 0);
+        {
+            let store = CatalogStore::open(&path).expect("reopened");
+            let found = duplicates_of(&store, &active, "a");
+            assert_eq!(
+                found.get("a2"),
+                Some(&vec!["b".to_owned()]),
+                "keys read from the file"
+            );
+        }
+        // A damaged file is not read: the identifiers are (and the quad is gone).
+        let bytes = std::fs::read(&file).expect("bytes");
+        std::fs::write(&file, &bytes[..bytes.len() - 3]).expect("cut");
+        {
+            let store = CatalogStore::open(&path).expect("reopened");
+            assert!(duplicates_of(&store, &active, "a").is_empty());
+        }
+        // The run that read every record wrote the file again.
+        let again = KeptKeys::read_from(&file).expect("read").expect("written");
+        assert_eq!(again.records(), 3);
+        std::fs::remove_file(&file).expect("remove");
+        {
+            let store = CatalogStore::open(&path).expect("reopened");
+            assert!(duplicates_of(&store, &active, "a").is_empty());
+        }
+    }
+
+    /// What `read_from` refuses, each with its reason: no file is `None`; a file of
+    /// another kind, cut short, with bytes past the end, with counts its length cannot
+    /// hold (refused before anything is allocated), or written under other key rules.
+    #[test]
+    fn damaged_files_of_kept_keys_are_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("store.keys");
+        assert!(KeptKeys::read_from(&file).expect("no file").is_none());
+        let store = CatalogStore::in_memory().expect("store");
+        let active = sharing_records();
+        identify(&store, &active[0], "FR-120066022-JDD-1234");
+        duplicates_of(&store, &active, "a");
+        let kept = store.take_key_prints();
+        kept.write_to(&file).expect("write");
+        let good = std::fs::read(&file).expect("bytes");
+        let back = KeptKeys::read_from(&file).expect("read").expect("some");
+        assert_eq!(back.by_graph.len(), kept.by_graph.len());
+        for (graph, (_, prints)) in &kept.by_graph {
+            assert_eq!(back.by_graph[graph].1, *prints);
+        }
+        assert!(
+            !dir.path().join("store.keys.tmp").is_file(),
+            "the temporary file is renamed"
+        );
+        let refused = |bytes: &[u8], why: &str| {
+            std::fs::write(&file, bytes).expect("write");
+            let error = KeptKeys::read_from(&file).expect_err(why);
+            assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{why}");
+            assert!(error.to_string().contains(why), "{error} / {why}");
+        };
+        let header = KEYS_FILE_MAGIC.len();
+        refused(b"moisson", "too short");
+        refused(
+            &[b"other file\n".as_slice(), &good[11..]].concat(),
+            "not a file",
+        );
+        refused(&good[..good.len() - 1], "cut short");
+        refused(&[good.as_slice(), &[0]].concat(), "past the last record");
+        let mut rules = good.clone();
+        rules[header] ^= 1;
+        refused(&rules, "other key rules");
+        let mut count = good.clone();
+        count[header + 8..header + 16].copy_from_slice(&u64::MAX.to_le_bytes());
+        refused(&count, "more records than the file can hold");
+        let mut keys = good.clone();
+        keys[header + 24..header + 28].copy_from_slice(&u32::MAX.to_le_bytes());
+        refused(&keys, "too many keys");
     }
 }

@@ -34,8 +34,8 @@ pub use writer::{HarvestWriter, RecordWriter, WriteBatch, WriterStats};
 use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef};
 use oxigraph::store::Store;
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::vocab::moisson;
@@ -95,6 +95,10 @@ pub struct CatalogStore {
     /// so they never go stale): a source's run then reads only the records that changed,
     /// not every record of every source.
     key_prints: Arc<Mutex<crate::quality::KeptKeys>>,
+    /// Where the kept duplicate keys are written for the next process (`{store}.keys`,
+    /// beside the store's folder; none in memory), and whether this process has read it.
+    key_prints_file: Option<Arc<PathBuf>>,
+    key_prints_read: Arc<AtomicBool>,
     /// The producers last grouped from the record summaries (`CatalogStore::producers`),
     /// with what they were grouped from; held while a grouping runs, so concurrent
     /// requests wait for one grouping instead of each reading every summary.
@@ -112,7 +116,10 @@ pub struct CatalogStore {
 impl CatalogStore {
     /// Opens (or creates) the on-disk store in `dir` (RocksDB).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let store = Self::over(Store::open(dir)?);
+        let store = Self {
+            key_prints_file: Some(Arc::new(Self::key_prints_path(dir))),
+            ..Self::over(Store::open(dir)?)
+        };
         store.migrate_registry()?;
         // What an earlier process left in the write-ahead log goes to table files now.
         store.flush_log();
@@ -147,6 +154,7 @@ impl CatalogStore {
         let store = open_read_only_retrying(dir)?;
         Ok(Self {
             read_only: true,
+            key_prints_file: Some(Arc::new(Self::key_prints_path(dir))),
             ..Self::over(store)
         })
     }
@@ -168,6 +176,8 @@ impl CatalogStore {
             registry_cache: Arc::default(),
             record_scores: Arc::default(),
             key_prints: Arc::default(),
+            key_prints_file: None,
+            key_prints_read: Arc::default(),
             producers: Arc::default(),
             active_cache: Arc::new(Mutex::new(None)),
             read_only: false,
@@ -191,17 +201,53 @@ impl CatalogStore {
         }
     }
 
-    /// Takes the duplicate keys kept by the last quality run (see `key_prints`); a run
-    /// beside it gets none and reads what it needs.
-    pub(crate) fn take_key_prints(&self) -> crate::quality::KeptKeys {
-        self.key_prints
-            .lock()
-            .map(|mut c| std::mem::take(&mut *c))
-            .unwrap_or_default()
+    /// The file of kept duplicate keys of the store in `dir`: `{dir}.keys`, beside it.
+    pub fn key_prints_path(dir: &Path) -> PathBuf {
+        let mut name = dir.as_os_str().to_owned();
+        name.push(".keys");
+        PathBuf::from(name)
     }
 
-    /// Keeps the duplicate keys of the active record graphs for the next quality run.
-    pub(crate) fn keep_key_prints(&self, prints: crate::quality::KeptKeys) {
+    /// Takes the duplicate keys kept by the last quality run (see `key_prints`); a run
+    /// beside it gets none and reads what it needs. The first take of a process reads
+    /// what the last process wrote (`{store}.keys`), if anything: a file that is not
+    /// readable is logged and left, and the run reads every record's identifiers.
+    pub(crate) fn take_key_prints(&self) -> crate::quality::KeptKeys {
+        let Ok(mut cache) = self.key_prints.lock() else {
+            return crate::quality::KeptKeys::default();
+        };
+        if let Some(path) = &self.key_prints_file {
+            if !self.key_prints_read.swap(true, Ordering::AcqRel) && cache.records() == 0 {
+                match crate::quality::KeptKeys::read_from(path) {
+                    Ok(Some(read)) => *cache = read,
+                    Ok(None) => {}
+                    Err(error) => tracing::warn!(
+                        path = %path.display(), %error,
+                        "the kept duplicate keys are not readable: every record's identifiers are read again"
+                    ),
+                }
+            }
+        }
+        std::mem::take(&mut *cache)
+    }
+
+    /// Keeps the duplicate keys of the active record graphs for the next quality run, and
+    /// writes them for the next process once the records read or dropped since they were
+    /// last written reach 1 % of those kept (a run after a few changes in a large store
+    /// writes nothing; a start then reads at most that 1 % again).
+    pub(crate) fn keep_key_prints(&self, mut prints: crate::quality::KeptKeys) {
+        let unsaved = prints.unsaved();
+        if let (Some(path), false) = (&self.key_prints_file, self.read_only) {
+            if unsaved > 0 && unsaved.saturating_mul(100) >= prints.records() {
+                match prints.write_to(path) {
+                    Ok(()) => prints.mark_saved(),
+                    Err(error) => tracing::warn!(
+                        path = %path.display(), %error,
+                        "writing the kept duplicate keys failed: the next start reads every record's identifiers"
+                    ),
+                }
+            }
+        }
         if let Ok(mut cache) = self.key_prints.lock() {
             *cache = prints;
         }
