@@ -692,7 +692,28 @@ pub(crate) fn for_each_copy_graph(
     store: &Store,
     mut f: impl FnMut(NamedNode) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    each_copy_quad(store, |graph, _| f(graph))
+    // A query, so that oxigraph decodes the graph names only: reading the quads decodes
+    // each copy too (one dictionary read of ~400 bytes a record; 10 s of every start at
+    // 1,025,000 records).
+    let query =
+        format!("SELECT ?g WHERE {{ GRAPH <{BLOB_GRAPH}> {{ ?g <{BLOB_PREDICATE}> ?copy }} }}");
+    let failed =
+        |e: &dyn std::fmt::Display| StoreError::Crashed(format!("listing compact copies: {e}"));
+    let results = oxigraph::sparql::SparqlEvaluator::new()
+        .parse_query(&query)
+        .map_err(|e| failed(&e))?
+        .on_store(store)
+        .execute()
+        .map_err(|e| failed(&e))?;
+    if let oxigraph::sparql::QueryResults::Solutions(rows) = results {
+        for row in rows {
+            let row = row.map_err(|e| failed(&e))?;
+            if let Some(Term::NamedNode(graph)) = row.get("g") {
+                f(graph.clone())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Calls `f` with the graph and the stored object of every compact copy in `store`.
