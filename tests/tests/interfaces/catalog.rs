@@ -405,6 +405,117 @@ async fn catalog_negotiates_pages_filters_and_answers_conditionally() {
     assert_ne!(etag_of(&changed), etag_of(&ddt_after));
 }
 
+/// Issue 19: the pages of a filtered selection (theme, `modified_since`) are sliced from
+/// one selection kept between requests; they still tile it exactly, and a harvest that
+/// changes its records (a new snapshot, a new index generation) is seen at once by every
+/// page, its total and its ETag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filtered_pages_follow_the_catalogue_through_kept_selections() {
+    let sandbox = Sandbox::start().await;
+    let serve = |ids: &[u32], changed: Option<u32>| {
+        sandbox.server.set(
+            "/ddt.ttl",
+            Route::Bytes(
+                turtle_catalogue(ids, changed, None).into_bytes(),
+                "text/turtle".into(),
+            ),
+        );
+    };
+    serve(&[1, 2, 3, 4, 5, 6, 7], None);
+    let source = sandbox.source("ddt-29", &sandbox.server.url("/ddt.ttl"));
+    sandbox.harvest(&source).await;
+    let app = sandbox.app();
+    let themes = sandbox.get_json("/api/themes").await.1;
+    let slug = themes
+        .as_array()
+        .expect("themes")
+        .iter()
+        .find(|t| t["count"].as_u64() == Some(7))
+        .and_then(|t| t["id"].as_str())
+        .expect("a theme of every dataset")
+        .to_owned();
+    let datasets = |triples: &[Triple]| {
+        let mut found = objects(triples, "http://www.w3.org/ns/dcat#dataset");
+        found.sort();
+        found
+    };
+    for filter in [
+        format!("theme={slug}"),
+        "modified_since=2001-01-01".to_owned(),
+        format!("theme={slug}&source=ddt-29&modified_since=2001-01-01"),
+    ] {
+        let whole = parse(
+            &get(&app, &format!("/catalog?{filter}&page_size=1000"), &[]).await,
+            RdfFormat::Turtle,
+        );
+        assert_eq!(
+            hydra(&whole, "totalItems").as_deref(),
+            Some("7"),
+            "{filter}"
+        );
+        // Twice over: the second pass reads the kept selection.
+        for pass in 0..2 {
+            let mut paged = Vec::new();
+            for page in 1..=3 {
+                let reply = get(
+                    &app,
+                    &format!("/catalog?{filter}&page_size=3&page={page}"),
+                    &[],
+                )
+                .await;
+                assert_eq!(reply.status, 200, "{filter} page {page}");
+                let triples = parse(&reply, RdfFormat::Turtle);
+                assert_eq!(hydra(&triples, "totalItems").as_deref(), Some("7"));
+                paged.extend(datasets(&triples));
+            }
+            paged.sort();
+            assert_eq!(
+                paged,
+                datasets(&whole),
+                "{filter}, pass {pass}: pages tile the selection"
+            );
+        }
+    }
+    let themed = format!("/catalog?theme={slug}&page_size=3&page=1");
+    let before = get(&app, &themed, &[]).await;
+    let etag = before.header("etag").expect("etag");
+    assert_eq!(
+        get(&app, &themed, &[("if-none-match", &etag)]).await.status,
+        304
+    );
+    // One record withdrawn, one changed: the kept selection is not used any more.
+    serve(&[2, 3, 4, 5, 6, 7], Some(2));
+    sandbox.harvest(&source).await;
+    let app = sandbox.app();
+    let after = get(&app, &themed, &[("if-none-match", &etag)]).await;
+    assert_eq!(after.status, 200, "the page changed");
+    let triples = parse(&after, RdfFormat::Turtle);
+    assert_eq!(hydra(&triples, "totalItems").as_deref(), Some("6"));
+    assert!(!datasets(&triples).contains(&"https://ddt.example.org/jdd/1".to_owned()));
+    let since = parse(
+        &get(
+            &app,
+            "/catalog?modified_since=2001-01-01&page_size=3&page=2",
+            &[],
+        )
+        .await,
+        RdfFormat::Turtle,
+    );
+    assert_eq!(hydra(&since, "totalItems").as_deref(), Some("6"));
+    assert_eq!(datasets(&since).len(), 3);
+    assert_eq!(
+        get(
+            &app,
+            "/catalog?modified_since=2001-01-01&page_size=3&page=3",
+            &[]
+        )
+        .await
+        .status,
+        404,
+        "six records: two pages"
+    );
+}
+
 /// Issue 16: `/catalog` and the SPARQL classification graph name communes and EPCIs too,
 /// with INSEE IRIs (the EPCI by its SIREN), labelled; the output parses again and every
 /// `dct:spatial` IRI is one Moisson's own territory reader understands.
