@@ -131,7 +131,7 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
 }
 
 /// What the records of one publisher reference add up to.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Tally {
     records: usize,
     points: f64,
@@ -195,6 +195,35 @@ impl ProducerGrouping {
             }
         };
         self.refs[at].1.add(r, origin);
+    }
+
+    /// Counts what `other` counted, as if its records were added after those counted here
+    /// (publisher references keep the order they first appeared in).
+    pub fn merge(&mut self, other: &ProducerGrouping) {
+        for (p, tally) in &other.refs {
+            match self.index_of.get(p) {
+                Some(&at) => self.refs[at].1.merge(tally.clone()),
+                None => {
+                    self.refs.push((p.clone(), tally.clone()));
+                    self.index_of.insert(p.clone(), self.refs.len() - 1);
+                }
+            }
+        }
+    }
+
+    /// Groups the record summaries of `source`, whose records reached us as `origin`,
+    /// read one chunk at a time.
+    fn of_source(
+        store: &crate::CatalogStore,
+        source: &str,
+        origin: RecordOrigin,
+    ) -> Result<Self, crate::StoreError> {
+        let mut grouping = Self::default();
+        store.for_each_record_quality(source, |r| {
+            grouping.add(&r, origin);
+            Ok::<_, crate::StoreError>(())
+        })?;
+        Ok(grouping)
     }
 
     /// The producers: publisher references sharing an identity key merged (transitively),
@@ -387,10 +416,7 @@ impl Producers {
     ) -> Result<Self, crate::StoreError> {
         let mut grouping = ProducerGrouping::default();
         for &(source, origin) in sources {
-            store.for_each_record_quality(source, |r| {
-                grouping.add(&r, origin);
-                Ok::<_, crate::StoreError>(())
-            })?;
+            grouping.merge(&ProducerGrouping::of_source(store, source, origin)?);
         }
         Ok(grouping.finish())
     }
@@ -453,11 +479,13 @@ impl Producers {
 type SourcesAndOrigins = Vec<(String, RecordOrigin)>;
 
 /// The producers last grouped and the sources (with how their records reached us) they
-/// were grouped from; emptied whenever a source's record summaries are rewritten (a
-/// grouping under way holds the lock, so it is emptied after it, never kept stale).
+/// were grouped from, and each source's grouping (by source and origin); a rewrite of a
+/// source's record summaries drops the producers and that source's grouping (a grouping
+/// under way holds the lock, so they are dropped after it, never kept stale).
 #[derive(Debug, Default)]
 pub(crate) struct ProducersCache {
     grouped: Option<(SourcesAndOrigins, Arc<Producers>)>,
+    by_source: HashMap<(String, RecordOrigin), Arc<ProducerGrouping>>,
 }
 
 impl crate::CatalogStore {
@@ -466,6 +494,10 @@ impl crate::CatalogStore {
     /// or of the sources. Every producer page and API answer starts here: grouping reads
     /// every summary (1,000,000 at national scale: 3.7 s and 1.3 GB when each request did
     /// it, 5.1 GB for four at once), so it is done once and concurrent requests wait for it.
+    /// Each source's grouping (its publisher references with their sums: a few hundred)
+    /// is kept too: after a source's quality run, only that source's summaries are read
+    /// again, and the groupings merged (every summary of every source was read again:
+    /// 1.9 s at 1,025,000 records after a 200-record source's run).
     pub fn producers(
         &self,
         sources: &[(&str, RecordOrigin)],
@@ -484,16 +516,35 @@ impl crate::CatalogStore {
                 return Ok(producers.clone());
             }
         }
-        let producers = Arc::new(Producers::read(self, sources)?);
+        let mut grouping = ProducerGrouping::default();
+        for &(source, origin) in sources {
+            let key = (source.to_owned(), origin);
+            let of_source = match cache.by_source.get(&key) {
+                Some(kept) => kept.clone(),
+                None => {
+                    let read = Arc::new(ProducerGrouping::of_source(self, source, origin)?);
+                    cache.by_source.insert(key, read.clone());
+                    read
+                }
+            };
+            grouping.merge(&of_source);
+        }
+        // Sources no longer asked for (removed from the configuration) are let go.
+        cache
+            .by_source
+            .retain(|(s, o), _| sources.iter().any(|&(a, b)| a == s && b == *o));
+        let producers = Arc::new(grouping.finish());
         let from = sources.iter().map(|&(s, o)| (s.to_owned(), o)).collect();
         cache.grouped = Some((from, producers.clone()));
         Ok(producers)
     }
 
-    /// Marks the producers grouped so far stale (a source's summaries changed).
-    pub(crate) fn summaries_changed(&self) {
+    /// Marks the producers grouped so far, and the grouping of `source`, stale (its
+    /// summaries changed).
+    pub(crate) fn summaries_changed(&self, source: &str) {
         if let Ok(mut cache) = self.producers.lock() {
             cache.grouped = None;
+            cache.by_source.retain(|(s, _), _| s != source);
         }
     }
 }
@@ -721,9 +772,33 @@ mod tests {
                 record("b2", "b", named("DDT 29"), 500.0),
             ],
         );
+        let kept = |source: &str| {
+            store.producers.lock().expect("cache").by_source
+                [&(source.to_owned(), RecordOrigin::Dcat)]
+                .clone()
+        };
+        let a_before = kept("a");
         let after = store.producers(&both).expect("regrouped");
         assert_eq!(after.groups[0].producer.record_count, 3);
         assert_eq!(after.groups[0].producer.points, 300.0);
+        assert!(
+            Arc::ptr_eq(&a_before, &kept("a")),
+            "a's grouping is kept through b's run"
+        );
+        // The same as grouping every source again, in another order of the sources too.
+        let fresh = Producers::read(&store, &both).expect("read");
+        assert_eq!(
+            serde_json::to_value(&after.groups).ok(),
+            serde_json::to_value(&fresh.groups).ok()
+        );
+        let reversed = [("b", RecordOrigin::Dcat), ("a", RecordOrigin::Dcat)];
+        let other_order = store.producers(&reversed).expect("grouped");
+        assert_eq!(other_order.groups[0].producer.record_count, 3);
+        // A source no longer asked for is let go.
+        store
+            .producers(&[("b", RecordOrigin::Dcat)])
+            .expect("grouped");
+        assert_eq!(store.producers.lock().expect("cache").by_source.len(), 1);
     }
 
     #[test]

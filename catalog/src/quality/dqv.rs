@@ -387,7 +387,7 @@ impl CatalogStore {
             ));
         }
         tx.commit()?;
-        self.summaries_changed();
+        self.summaries_changed(source);
         Ok(())
     }
 

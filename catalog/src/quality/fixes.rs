@@ -64,7 +64,7 @@ pub fn group_fixes<'a>(
 
 /// Fixes grouped as records come, one at a time: a quality run counts each record's
 /// summary and drops it (what [`group_fixes`] does over records held together).
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FixTally {
     /// (indicator, counted, mapping) → (records, points, ISO records).
     groups: BTreeMap<(IndicatorId, bool, bool), (usize, f64, usize)>,

@@ -23,7 +23,7 @@ const SCHEMA_START_DATE: &str = "http://schema.org/startDate";
 const SCHEMA_END_DATE: &str = "http://schema.org/endDate";
 
 /// How a record reached Moisson: as DCAT from its producer, or through our own mapping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordOrigin {
     /// The producer published DCAT (any RDF serialization).
