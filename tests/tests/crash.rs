@@ -195,8 +195,20 @@ async fn sigkill_mid_harvest_keeps_earlier_data_and_sigterm_aborts_within_the_gr
     child.kill().await.expect("SIGKILL");
     drop(child);
 
-    // 3. The next start: earlier data intact, the interrupted job marked failed.
+    // 3. The next start: earlier data intact, the interrupted job marked failed, the
+    // graphs it may have left removed while the server already answers.
     let server = Server::start(&binary, &config, &log).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("orphan record graphs collected: harvests may start")
+    {
+        if Instant::now() > deadline {
+            print_log(&log);
+            panic!("orphan graphs not collected after the start");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let small = server.get("/api/sources/small").await;
     assert_eq!(small["dataset_count"], 3, "{small}");
     assert_eq!(small["last_job"]["status"], "ok", "{small}");

@@ -73,6 +73,8 @@ pub struct Harvests {
 /// The global and per-host limits on harvests running at the same time.
 pub struct Limits {
     global: Arc<tokio::sync::Semaphore>,
+    /// The global slots in all.
+    global_slots: u32,
     per_host: usize,
     /// Per-host semaphores; `None` once closed.
     hosts: Mutex<Option<HashMap<String, Arc<tokio::sync::Semaphore>>>>,
@@ -95,8 +97,10 @@ impl Slots {
 impl Limits {
     /// At most `global` harvests at once, and `per_host` on one host.
     pub fn new(global: usize, per_host: usize) -> Self {
+        let global_slots = u32::try_from(global.max(1)).unwrap_or(u32::MAX >> 3);
         Self {
-            global: Arc::new(tokio::sync::Semaphore::new(global.max(1))),
+            global: Arc::new(tokio::sync::Semaphore::new(global_slots as usize)),
+            global_slots,
             per_host: per_host.max(1),
             hosts: Mutex::new(Some(HashMap::new())),
         }
@@ -123,6 +127,17 @@ impl Limits {
             host: Some(host),
             _global: global,
         })
+    }
+
+    /// Takes every global slot once the running jobs have freed theirs: no harvest starts
+    /// until the returned permit is dropped (jobs wait for a slot meanwhile); `None` once
+    /// the limits are closed.
+    pub async fn pause(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.global
+            .clone()
+            .acquire_many_owned(self.global_slots)
+            .await
+            .ok()
     }
 
     /// Refuses every slot from now on, to jobs waiting for one too; running jobs keep theirs.
@@ -309,4 +324,38 @@ pub fn app(state: AppState) -> Router {
             axum::http::HeaderValue::from_static("same-origin"),
         ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A pause waits for the running jobs' slots, and no job gets one while it holds.
+    #[tokio::test]
+    async fn a_pause_holds_every_harvest_back() {
+        let limits = Arc::new(Limits::new(2, 2));
+        let running = limits
+            .acquire("https://a.example.org/")
+            .await
+            .expect("slot");
+        let pausing = {
+            let limits = limits.clone();
+            tokio::spawn(async move { limits.pause().await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!pausing.is_finished(), "a running job holds a slot");
+        drop(running);
+        let paused = pausing.await.expect("task").expect("paused");
+        let waiting = {
+            let limits = limits.clone();
+            tokio::spawn(async move { limits.acquire("https://b.example.org/").await.is_some() })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "no slot while paused");
+        drop(paused);
+        assert!(waiting.await.expect("task"), "a slot once the pause ends");
+        limits.close();
+        assert!(limits.pause().await.is_none(), "closed");
+    }
 }

@@ -233,6 +233,27 @@ pub fn open_store_for_reading(data_dir: &Path) -> anyhow::Result<CatalogStore> {
 /// Opens the store under `data_dir/store`, marks jobs a crash interrupted as failed and
 /// removes graphs an interrupted harvest left behind.
 pub fn open_store(data_dir: &Path) -> anyhow::Result<CatalogStore> {
+    let store = open_store_collecting_later(data_dir)?;
+    collect_orphans(&store)?;
+    Ok(store)
+}
+
+/// Removes the record graphs an interrupted or failed harvest left behind (no registry
+/// names them: no reader sees them). Harvests must not run meanwhile: a graph being
+/// written by one is named by no registry yet.
+pub(crate) fn collect_orphans(store: &CatalogStore) -> anyhow::Result<()> {
+    let orphans = store
+        .collect_garbage()
+        .context("removing orphan record graphs")?;
+    if orphans > 0 {
+        tracing::info!(graphs = orphans, "orphan record graphs removed");
+    }
+    Ok(())
+}
+
+/// [`open_store`] without the removal of orphan graphs, which the caller runs before any
+/// harvest ([`collect_orphans`]; `serve` does it while it already answers requests).
+pub(crate) fn open_store_collecting_later(data_dir: &Path) -> anyhow::Result<CatalogStore> {
     let dir = crate::DataDir::new(data_dir).store();
     // A `moisson compact-store` interrupted between its renames left no `store`: never
     // open (and so create) an empty one in its place.
@@ -252,12 +273,6 @@ pub fn open_store(data_dir: &Path) -> anyhow::Result<CatalogStore> {
             jobs = interrupted,
             "jobs interrupted by an earlier stop marked failed"
         );
-    }
-    let orphans = store
-        .collect_garbage()
-        .context("removing orphan record graphs")?;
-    if orphans > 0 {
-        tracing::info!(graphs = orphans, "orphan record graphs removed");
     }
     Ok(store)
 }

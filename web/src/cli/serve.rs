@@ -258,12 +258,35 @@ pub(super) async fn run(
 ) -> anyhow::Result<ExitCode> {
     // A missing DSFR stops the start before anything is opened.
     crate::ui::design::Design::load(&config.ui)?;
-    let store = super::open_store(&config.data_dir)?;
+    let store = super::open_store_collecting_later(&config.data_dir)?;
     let bind = args.bind.unwrap_or_else(|| config.bind.clone());
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("listening on {bind}"))?;
     let state = state_for(&config, store).await?;
+    // Orphan graphs (left by an interrupted harvest, seen by no reader) are removed while
+    // the server already answers; harvests wait for a slot until then (the removal read
+    // every compact copy's name: 5 s of every start at 1,025,000 records).
+    let paused = state
+        .harvests
+        .limits
+        .pause()
+        .await
+        .context("pausing harvests")?;
+    let collecting = state.store.clone();
+    tokio::spawn(async move {
+        let started = Instant::now();
+        match tokio::task::spawn_blocking(move || super::collect_orphans(&collecting)).await {
+            Ok(Ok(())) => tracing::info!(
+                millis = started.elapsed().as_millis() as u64,
+                "orphan record graphs collected: harvests may start"
+            ),
+            // Harvests start anyway: orphans are invisible and collected at the next start.
+            Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "collecting orphan graphs"),
+            Err(e) => tracing::error!(error = %e, "collecting orphan graphs"),
+        }
+        drop(paused);
+    });
     let stop = CancellationToken::new();
     let _scheduler = crate::scheduler::spawn_live(
         state.store.clone(),
