@@ -97,7 +97,7 @@ impl Slots {
 impl Limits {
     /// At most `global` harvests at once, and `per_host` on one host.
     pub fn new(global: usize, per_host: usize) -> Self {
-        let global_slots = u32::try_from(global.max(1)).unwrap_or(u32::MAX >> 3);
+        let global_slots = u32::try_from(global.clamp(1, 65_536)).unwrap_or(65_536);
         Self {
             global: Arc::new(tokio::sync::Semaphore::new(global_slots as usize)),
             global_slots,
