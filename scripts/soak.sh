@@ -23,6 +23,10 @@ SECS=${SOAK_SECS:-600}
 SOURCES=${SOAK_SOURCES:-50}
 DATASETS=${SOAK_DATASETS:-500}
 CHANGED_PER_MINUTE=${SOAK_CHANGED_PER_MINUTE:-5}
+# The changed catalogues are drawn among the first SOAK_CHANGED_AMONG sources (all by
+# default): a smaller number tells memory that follows the sources reached from memory
+# that follows the changes themselves.
+CHANGED_AMONG=${SOAK_CHANGED_AMONG:-$SOURCES}
 # The server's log, the RSS samples and the summary are kept here (the data is not).
 REPORT=${SOAK_REPORT_DIR:-/tmp/moisson-soak-report}
 [ -x "$BIN" ] || { echo "error: $BIN is missing: cargo build --release --workspace" >&2; exit 1; }
@@ -129,7 +133,7 @@ while :; do
     if [ "$NOW" -ge "$NEXT_CHANGE" ]; then
         REVISION=$((REVISION + 1))
         for _ in $(seq 1 "$CHANGED_PER_MINUTE"); do
-            generate "$WORK/www/s$(( (RANDOM % SOURCES) + 1 )).ttl" "$REVISION"
+            generate "$WORK/www/s$(( (RANDOM % CHANGED_AMONG) + 1 )).ttl" "$REVISION"
         done
         NEXT_CHANGE=$((NEXT_CHANGE + 60))
     fi
