@@ -179,18 +179,21 @@ async fn the_export_adds_no_violation_of_the_dcat_ap_shapes() {
     );
 }
 
+/// Serves the test catalogue of `ids` at `/ddt.ttl` (`changed`: the one with a revised title).
+fn serve_ddt(sandbox: &Sandbox, ids: &[u32], changed: Option<u32>) {
+    sandbox.server.set(
+        "/ddt.ttl",
+        Route::Bytes(
+            turtle_catalogue(ids, changed, None).into_bytes(),
+            "text/turtle".into(),
+        ),
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catalog_negotiates_pages_filters_and_answers_conditionally() {
     let sandbox = Sandbox::start().await;
-    let serve = |ids: &[u32], changed: Option<u32>| {
-        sandbox.server.set(
-            "/ddt.ttl",
-            Route::Bytes(
-                turtle_catalogue(ids, changed, None).into_bytes(),
-                "text/turtle".into(),
-            ),
-        );
-    };
+    let serve = |ids: &[u32], changed: Option<u32>| serve_ddt(&sandbox, ids, changed);
     serve(&[1, 2, 3, 4, 5], None);
     let source = sandbox.source("ddt-29", &sandbox.server.url("/ddt.ttl"));
     sandbox.harvest(&source).await;
@@ -412,15 +415,7 @@ async fn catalog_negotiates_pages_filters_and_answers_conditionally() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filtered_pages_follow_the_catalogue_through_kept_selections() {
     let sandbox = Sandbox::start().await;
-    let serve = |ids: &[u32], changed: Option<u32>| {
-        sandbox.server.set(
-            "/ddt.ttl",
-            Route::Bytes(
-                turtle_catalogue(ids, changed, None).into_bytes(),
-                "text/turtle".into(),
-            ),
-        );
-    };
+    let serve = |ids: &[u32], changed: Option<u32>| serve_ddt(&sandbox, ids, changed);
     serve(&[1, 2, 3, 4, 5, 6, 7], None);
     let source = sandbox.source("ddt-29", &sandbox.server.url("/ddt.ttl"));
     sandbox.harvest(&source).await;
