@@ -12,6 +12,8 @@
 #   SOAK_SECS=120 SOAK_SOURCES=10 ./scripts/soak.sh      # a shorter run
 #   SOAK_KEEP_DATA=1 ./scripts/soak.sh   # keeps the data folder and its moisson.toml in the
 #     report folder (e.g. for `moisson compact-store --config /tmp/moisson-soak-report/moisson.toml`)
+#   SOAK_CHANGED_PER_MINUTE=0 ./scripts/soak.sh   # no catalogue changes: memory of unchanged harvests
+#   SOAK_CHANGED_AMONG=5 ./scripts/soak.sh        # changes drawn among 5 sources only (README, « soak »)
 #
 # Each sample also reads the allocator's figures from the server's /metrics (Linux):
 # bytes allocated by the program, apart from what the allocator keeps resident, to tell
