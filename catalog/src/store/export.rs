@@ -188,6 +188,58 @@ pub struct ActiveSnapshot {
     /// unreadable), in the records' order: `modified_since` filters read it instead of
     /// parsing every record's date per request.
     changed: Vec<i64>,
+    /// The records by dataset id, built at the first call of [`Self::by_dataset`].
+    by_dataset: std::sync::OnceLock<DatasetOrder>,
+}
+
+/// The active records of a snapshot by dataset id: record numbers sorted by id, and where
+/// each distinct id starts (8 bytes a record: one sitemap page built a map of every id,
+/// 2.5 s and 800 MB at 1,025,000 records).
+#[derive(Debug)]
+pub struct DatasetOrder {
+    by_id: Vec<u32>,
+    starts: Vec<u32>,
+}
+
+impl DatasetOrder {
+    fn of(snapshot: &ActiveSnapshot) -> Self {
+        let id = |i: &u32| {
+            snapshot
+                .record(*i as usize)
+                .map_or("", |r| r.dataset_id.as_str())
+        };
+        let count = u32::try_from(snapshot.len()).unwrap_or(u32::MAX);
+        let mut by_id: Vec<u32> = (0..count).collect();
+        by_id.sort_by(|a, b| id(a).cmp(id(b)));
+        let mut starts = Vec::new();
+        for (at, i) in by_id.iter().enumerate() {
+            if at == 0 || id(i) != id(&by_id[at - 1]) {
+                starts.push(u32::try_from(at).unwrap_or(u32::MAX));
+            }
+        }
+        Self { by_id, starts }
+    }
+
+    /// The number of distinct dataset ids.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether there is no dataset.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// The positions in the snapshot of the records of the `k`-th dataset id, in id
+    /// order (empty past the last).
+    pub fn records_of(&self, k: usize) -> impl Iterator<Item = usize> + '_ {
+        let start = self.starts.get(k).map_or(self.by_id.len(), |&s| s as usize);
+        let end = self
+            .starts
+            .get(k + 1)
+            .map_or(self.by_id.len(), |&e| e as usize);
+        self.by_id[start..end].iter().map(|&i| i as usize)
+    }
 }
 
 impl ActiveSnapshot {
@@ -240,6 +292,12 @@ impl ActiveSnapshot {
             .expect("numbers taken from these registries")
     }
 
+    /// The active records by dataset id (one id may have records in several sources),
+    /// built once per snapshot.
+    pub fn by_dataset(&self) -> &DatasetOrder {
+        self.by_dataset.get_or_init(|| DatasetOrder::of(self))
+    }
+
     /// The number of active records.
     pub fn len(&self) -> usize {
         self.order.len()
@@ -276,14 +334,14 @@ impl CatalogStore {
 
     fn read_active_snapshot(&self, generation: u64) -> Result<ActiveSnapshot, StoreError> {
         let registries = self.registries()?;
-        let mut order = Vec::new();
+        // Each active record's numbers with its last change, each date read once.
+        let mut active: Vec<((u32, u32), i64)> = Vec::new();
         let mut last_modified: Option<DateTime<Utc>> = None;
         for (r, registry) in registries.iter().enumerate() {
             for (e, entry) in registry.entries().enumerate() {
-                let changed = [Some(&entry.last_changed), entry.withdrawn_at.as_ref()];
-                for time in changed.into_iter().flatten().filter_map(|t| parse_time(t)) {
-                    last_modified = last_modified.max(Some(time));
-                }
+                let changed = parse_time(&entry.last_changed);
+                let withdrawn = entry.withdrawn_at.as_deref().and_then(parse_time);
+                last_modified = last_modified.max(changed).max(withdrawn);
                 if entry.state != RecordState::Active {
                     continue;
                 }
@@ -293,16 +351,21 @@ impl CatalogStore {
                         "more than 2^32 registry entries".into(),
                     ));
                 };
-                order.push((r, e));
+                // Moisson writes RFC 3339; other forms (older stores) are read as dates.
+                let stamp = changed
+                    .map(|t| t.timestamp())
+                    .or_else(|| crate::dates::parse_timestamp(&entry.last_changed));
+                active.push(((r, e), stamp.unwrap_or(i64::MIN)));
             }
         }
-        let key = |&(r, e): &(u32, u32)| {
+        let key = |&((r, e), _): &((u32, u32), i64)| {
             let entry = registries[r as usize]
                 .entry(e as usize)
                 .expect("numbers taken from these registries");
             (entry.source.as_str(), entry.record_iri.as_str())
         };
-        order.sort_by(|a, b| key(a).cmp(&key(b)));
+        active.sort_by(|a, b| key(a).cmp(&key(b)));
+        let (order, changed) = active.into_iter().unzip();
         let mut snapshot = ActiveSnapshot {
             generation,
             content_hash: String::new(),
@@ -310,12 +373,9 @@ impl CatalogStore {
             registries,
             order,
             sources: Vec::new(),
-            changed: Vec::new(),
+            changed,
+            by_dataset: std::sync::OnceLock::new(),
         };
-        snapshot.changed = snapshot
-            .records()
-            .map(|r| crate::dates::parse_timestamp(&r.last_changed).unwrap_or(i64::MIN))
-            .collect();
         let mut hasher = blake3::Hasher::new();
         let mut sources: Vec<(String, std::ops::Range<usize>, String)> = Vec::new();
         let mut source_hasher = blake3::Hasher::new();

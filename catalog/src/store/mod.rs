@@ -23,7 +23,7 @@ mod writable;
 mod writer;
 
 pub use compact::{compact_store, dir_bytes, recover_interrupted_compaction, CompactReport};
-pub use export::{ActiveRecord, ActiveSnapshot, ExportFormat, ExportWriter};
+pub use export::{ActiveRecord, ActiveSnapshot, DatasetOrder, ExportFormat, ExportWriter};
 pub use federated::{catalog_record_iri, source_catalog_iri, Assigned, FederatedWriter};
 pub use registry::{order_copies, HarvestCommit, RecordEntry, RecordState, Registry, SourceCounts};
 pub use sparql_store::{DescribeSubject, ExtraGraph, PatternStats, SparqlStore, SyncReport};

@@ -76,6 +76,19 @@ struct CatalogRequest {
 impl CatalogRequest {
     /// The filters and format as a canonical query string (sorted), for links and ETags.
     fn canonical_query(&self) -> String {
+        let mut pairs = self.filter_pairs();
+        if let Some(f) = self.format {
+            pairs.append_pair("format", f);
+        }
+        pairs.finish()
+    }
+
+    /// The filters alone as a canonical query string: what a selection is made of.
+    fn canonical_filters(&self) -> String {
+        self.filter_pairs().finish()
+    }
+
+    fn filter_pairs(&self) -> url::form_urlencoded::Serializer<'static, String> {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
         for (name, values) in &self.index_filters {
             for v in values {
@@ -88,10 +101,7 @@ impl CatalogRequest {
         if let Some((text, _)) = &self.modified_since {
             pairs.append_pair("modified_since", text);
         }
-        if let Some(f) = self.format {
-            pairs.append_pair("format", f);
-        }
-        pairs.finish()
+        pairs
     }
 }
 
@@ -456,19 +466,7 @@ fn selection(
     request: &CatalogRequest,
 ) -> Result<Arc<Selection>, ApiError> {
     let index_generation = state.index.generation();
-    let mut filters = url::form_urlencoded::Serializer::new(String::new());
-    for source in &request.sources {
-        filters.append_pair("source", source);
-    }
-    for (name, values) in &request.index_filters {
-        for value in values {
-            filters.append_pair(name, value);
-        }
-    }
-    if let Some((_, since)) = &request.modified_since {
-        filters.append_pair("modified_since", &since.to_string());
-    }
-    let filters = filters.finish();
+    let filters = request.canonical_filters();
     let matches = |key: &SelectionKey| {
         std::ptr::eq(key.snapshot.as_ptr(), Arc::as_ptr(snapshot))
             && std::ptr::eq(key.index.as_ptr(), Arc::as_ptr(&state.index))
