@@ -282,9 +282,7 @@ async fn registry_of(store: &CatalogStore, source: &str) -> Option<Registry> {
 /// Removes every retired copy of a dropped record graph (kept for the SPARQL store's
 /// sync: only where no SPARQL store exists); returns how many.
 pub fn purge_retired(store: &CatalogStore) -> Result<usize, moisson_catalog::StoreError> {
-    let retired = store.retired_graphs()?;
-    store.purge_retired(&retired)?;
-    Ok(retired.len())
+    store.purge_retired(|_| false)
 }
 
 /// Re-indexes the datasets of `source` whose registry entries the harvest changed.

@@ -593,18 +593,34 @@ impl CatalogStore {
         Ok(out)
     }
 
-    /// Removes the retired copies of `graphs`, in transactions of a thousand graphs.
-    pub fn purge_retired(&self, graphs: &[NamedNode]) -> Result<(), StoreError> {
-        for part in graphs.chunks(1000) {
+    /// Removes the retired copies nobody will read: those of graphs `held` says the
+    /// SPARQL store does not hold (it never takes their triples out), and those of graphs
+    /// active again (their compact copy is read instead). Returns how many went.
+    ///
+    /// Decided in each transaction from what it reads, under `retire_lock`, never from a
+    /// snapshot of the active records: a harvest that retires a graph after a SPARQL sync
+    /// took its snapshot would otherwise see that graph's copy purged as "active", and
+    /// the next sync, finding nothing to read, rebuild the whole SPARQL store.
+    pub fn purge_retired(&self, held: impl Fn(&str) -> bool) -> Result<usize, StoreError> {
+        let mut purged = 0;
+        for part in self.retired_graphs()?.chunks(1000) {
+            let _no_retirement = self.retire_lock.lock().unwrap_or_else(|e| e.into_inner());
             let mut tx = self.store.start_transaction()?;
             for graph in part {
-                for q in copies_in_tx(&tx, graph.as_ref(), retired_graph())? {
+                if held(graph.as_str())
+                    && copies_in_tx(&tx, graph.as_ref(), blob_graph())?.is_empty()
+                {
+                    continue;
+                }
+                let copies = copies_in_tx(&tx, graph.as_ref(), retired_graph())?;
+                purged += usize::from(!copies.is_empty());
+                for q in copies {
                     tx.remove(&q);
                 }
             }
             tx.commit()?;
         }
-        Ok(())
+        Ok(purged)
     }
 }
 

@@ -111,6 +111,11 @@ pub struct CatalogStore {
     /// its caller waits forever: seen under load at the end of the demo's concurrent
     /// harvests, 2 runs of 30), so flushes of this store go one at a time.
     flush_lock: Arc<Mutex<()>>,
+    /// Held by every commit that retires compact copies and by every purge of retired
+    /// copies: oxigraph's transactions read a snapshot and detect no conflict, so a purge
+    /// that decided from its snapshot could remove a copy a commit retires at the same
+    /// moment (the SPARQL store then finds nothing to read and rebuilds itself whole).
+    retire_lock: Arc<Mutex<()>>,
 }
 
 impl CatalogStore {
@@ -182,6 +187,7 @@ impl CatalogStore {
             active_cache: Arc::new(Mutex::new(None)),
             read_only: false,
             flush_lock: Arc::default(),
+            retire_lock: Arc::default(),
         }
     }
 

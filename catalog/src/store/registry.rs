@@ -551,6 +551,10 @@ impl CatalogStore {
         source: &str,
         mut commit: HarvestCommit,
     ) -> Result<(), StoreError> {
+        // A commit that retires copies waits for a purge of retired copies to end (see
+        // `retire_lock`).
+        let retiring = (!commit.dropped_graphs.is_empty() || !commit.purges.is_empty())
+            .then(|| self.retire_lock.lock().unwrap_or_else(|e| e.into_inner()));
         let mut tx = self.store.start_transaction()?;
         let registry_changes = !(commit.upserts.is_empty()
             && commit.updates.is_empty()
@@ -585,6 +589,7 @@ impl CatalogStore {
             self.job_into_tx(&mut tx, job)?;
         }
         tx.commit()?;
+        drop(retiring);
         self.flush_log();
         if let Some(entries) = rewritten {
             let registry = Arc::new(SourceRegistry::new(entries));

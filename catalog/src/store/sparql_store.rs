@@ -520,13 +520,9 @@ impl SparqlStore {
             self.write_held(held)?;
             self.end_change()?;
         }
-        // Retired copies nobody needs any more: their graph is not held, or active again.
-        let purge: Vec<NamedNode> = catalog
-            .retired_graphs()?
-            .into_iter()
-            .filter(|g| !held.contains(g.as_str()) || wanted.contains(g.as_str()))
-            .collect();
-        catalog.purge_retired(&purge)?;
+        // Retired copies nobody needs any more: their graph is not held, or active again
+        // (as the store has it now: `wanted` may predate a harvest that retired a graph).
+        catalog.purge_retired(|g| held.contains(g))?;
 
         // Vocabulary graphs, copied once as named graphs.
         let mut loader = Loader::new(&self.store);
@@ -1662,6 +1658,81 @@ mod tests {
                 assert!(catalog.retired_graphs().unwrap().is_empty(), "step {step}");
             }
         }
+    }
+
+    /// A harvest that drops a held graph between the moment a sync takes its snapshot of
+    /// the active records and the moment it purges retired copies (two sources' harvests
+    /// overlapping, as on any busy server): the dropped graph's copy stays for the next
+    /// sync, which takes its triples out instead of rebuilding the whole store.
+    #[test]
+    fn a_graph_dropped_while_a_sync_runs_is_taken_out_by_the_next_one() {
+        use crate::store::{HarvestCommit, RecordState};
+        let catalog = CatalogStore::in_memory().unwrap();
+        let sparql = SparqlStore::in_memory().unwrap();
+        let graph = |v: usize| format!("urn:moisson:record:a:0:{v}");
+        let harvest = |v: usize, dropped: Option<usize>| {
+            let writer = catalog.harvest_writer().unwrap();
+            writer
+                .write_graph(&NamedNode::new_unchecked(graph(v)), version(0, v))
+                .unwrap();
+            writer.finish().unwrap();
+            let commit = HarvestCommit {
+                upserts: vec![test_entry(
+                    "a",
+                    0,
+                    graph(v),
+                    format!("h{v}"),
+                    RecordState::Active,
+                )],
+                dropped_graphs: dropped.map(graph).into_iter().collect(),
+                ..HarvestCommit::default()
+            };
+            catalog.commit_harvest("a", commit).unwrap();
+        };
+        harvest(0, None);
+        sparql.sync(&catalog, 1, || Ok(Vec::new())).unwrap();
+        // The sync's snapshot, then the harvest that drops version 0 for version 1.
+        let before = catalog.active_snapshot().unwrap();
+        harvest(1, Some(0));
+        {
+            let mut synced = sparql.synced.lock().unwrap();
+            let report = sparql
+                .sync_held(&mut synced, &catalog, &before, Vec::new())
+                .unwrap();
+            assert!(!report.rebuilt);
+        }
+        assert_eq!(
+            catalog.retired_graphs().unwrap(),
+            vec![NamedNode::new_unchecked(graph(0))],
+            "the copy the next sync reads is kept"
+        );
+        let report = sparql.sync(&catalog, 1, || Ok(Vec::new())).unwrap();
+        assert!(!report.rebuilt, "taken out, not rebuilt");
+        assert_eq!(report.graphs_removed, 1);
+        assert_eq!(
+            triples_in(sparql.oxigraph(), GraphNameRef::DefaultGraph),
+            version(0, 1).into_iter().collect()
+        );
+        assert!(catalog.retired_graphs().unwrap().is_empty());
+        // A graph the SPARQL store does not hold, or active again, has its copy purged.
+        harvest(2, Some(1));
+        assert_eq!(catalog.purge_retired(|_| false).unwrap(), 1);
+        harvest(1, Some(2));
+        assert_eq!(
+            catalog.purge_retired(|_| true).unwrap(),
+            0,
+            "graph 2: held, retired"
+        );
+        harvest(2, Some(1));
+        assert_eq!(
+            catalog.purge_retired(|_| true).unwrap(),
+            1,
+            "graph 2: active again"
+        );
+        assert_eq!(
+            catalog.retired_graphs().unwrap(),
+            vec![NamedNode::new_unchecked(graph(1))]
+        );
     }
 
     #[test]
