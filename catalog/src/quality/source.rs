@@ -283,8 +283,16 @@ impl KeptKeys {
     /// records).
     pub(crate) fn write_to(&self, path: &std::path::Path) -> std::io::Result<()> {
         use std::io::Write as _;
+        // A temporary file of its own: quality runs of several sources end at the same
+        // moment, and with one shared name a writer truncated another's file (written
+        // by both at once, renamed by one, the other's rename then failing).
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
+        temporary.push(format!(
+            ".{}-{}.tmp",
+            std::process::id(),
+            WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         let temporary = std::path::PathBuf::from(temporary);
         let written = (|| {
             let mut out =
@@ -716,6 +724,9 @@ mod tests {
         let read = KeptKeys::read_from(&file).expect("read").expect("written");
         assert_eq!(read.records(), 3);
         assert_eq!(read.unsaved(), 0);
+        // A write another process left halfway (no process has the number 0).
+        let stale = dir.path().join("store.keys.0-7.tmp");
+        std::fs::write(&stale, b"moisson").expect("stale");
         {
             let store = CatalogStore::open(&path).expect("reopened");
             let found = duplicates_of(&store, &active, "a");
@@ -725,6 +736,7 @@ mod tests {
                 "keys read from the file"
             );
         }
+        assert!(!stale.is_file(), "the stale temporary file is removed");
         // A damaged file is not read: the identifiers are (and the quad is gone).
         let bytes = std::fs::read(&file).expect("bytes");
         std::fs::write(&file, &bytes[..bytes.len() - 3]).expect("cut");
@@ -740,6 +752,44 @@ mod tests {
             let store = CatalogStore::open(&path).expect("reopened");
             assert!(duplicates_of(&store, &active, "a").is_empty());
         }
+    }
+
+    /// Quality runs of several sources write the kept keys at the same moment: each
+    /// write succeeds and the file is always one of them whole, never a mix.
+    #[test]
+    fn concurrent_writes_of_kept_keys_leave_one_whole_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("store.keys");
+        let keys = |writer: u64| {
+            let mut kept = KeptKeys::default();
+            for graph in 0..20_000_u64 {
+                let prints = vec![writer; 1 + (graph % 3) as usize].into_boxed_slice();
+                kept.by_graph.insert(graph, (0, prints));
+            }
+            kept
+        };
+        std::thread::scope(|scope| {
+            for writer in 0..4 {
+                let (file, kept) = (&file, keys(writer));
+                scope.spawn(move || {
+                    for _ in 0..10 {
+                        kept.write_to(file).expect("every write succeeds");
+                    }
+                });
+            }
+        });
+        let read = KeptKeys::read_from(&file)
+            .expect("readable")
+            .expect("written");
+        assert_eq!(read.by_graph.len(), 20_000);
+        let writer = read.by_graph[&0].1[0];
+        assert!(
+            read.by_graph
+                .values()
+                .all(|(_, p)| p.iter().all(|k| *k == writer)),
+            "one writer's keys only"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
     }
 
     /// What `read_from` refuses, each with its reason: no file is `None`; a file of
@@ -762,8 +812,9 @@ mod tests {
         for (graph, (_, prints)) in &kept.by_graph {
             assert_eq!(back.by_graph[graph].1, *prints);
         }
-        assert!(
-            !dir.path().join("store.keys.tmp").is_file(),
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            1,
             "the temporary file is renamed"
         );
         let refused = |bytes: &[u8], why: &str| {

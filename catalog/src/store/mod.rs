@@ -223,14 +223,19 @@ impl CatalogStore {
             return crate::quality::KeptKeys::default();
         };
         if let Some(path) = &self.key_prints_file {
-            if !self.key_prints_read.swap(true, Ordering::AcqRel) && cache.records() == 0 {
-                match crate::quality::KeptKeys::read_from(path) {
-                    Ok(Some(read)) => *cache = read,
-                    Ok(None) => {}
-                    Err(error) => tracing::warn!(
-                        path = %path.display(), %error,
-                        "the kept duplicate keys are not readable: every record's identifiers are read again"
-                    ),
+            if !self.key_prints_read.swap(true, Ordering::AcqRel) {
+                if !self.read_only {
+                    remove_stale_key_files(path);
+                }
+                if cache.records() == 0 {
+                    match crate::quality::KeptKeys::read_from(path) {
+                        Ok(Some(read)) => *cache = read,
+                        Ok(None) => {}
+                        Err(error) => tracing::warn!(
+                            path = %path.display(), %error,
+                            "the kept duplicate keys are not readable: every record's identifiers are read again"
+                        ),
+                    }
                 }
             }
         }
@@ -287,6 +292,30 @@ impl CatalogStore {
     pub fn flush(&self) -> Result<(), StoreError> {
         let _one_at_a_time = self.flush_lock.lock().unwrap_or_else(|e| e.into_inner());
         Ok(self.store.flush()?)
+    }
+}
+
+/// Removes the temporary files of kept keys (`{keys}.{pid}-{n}.tmp`) another process left
+/// when it stopped halfway through writing them.
+fn remove_stale_key_files(keys: &Path) {
+    let (Some(dir), Some(name)) = (keys.parent(), keys.file_name().and_then(|n| n.to_str())) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let ours = format!("{name}.{}-", std::process::id());
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(file) = file.to_str() else { continue };
+        if file.starts_with(&format!("{name}."))
+            && file.ends_with(".tmp")
+            && !file.starts_with(&ours)
+        {
+            if let Err(error) = std::fs::remove_file(entry.path()) {
+                tracing::warn!(path = %entry.path().display(), %error, "removing a stale temporary file of kept keys");
+            }
+        }
     }
 }
 
