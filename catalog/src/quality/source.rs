@@ -102,6 +102,7 @@ pub fn duplicate_index(
     active: &[&RecordEntry],
     source: &str,
 ) -> Result<HashMap<String, Vec<String>>, StoreError> {
+    let _turn = store.key_prints_turn();
     let mut kept = store.take_key_prints();
     kept.epoch = kept.epoch.wrapping_add(1);
     let epoch = kept.epoch;
@@ -752,6 +753,44 @@ mod tests {
             let store = CatalogStore::open(&path).expect("reopened");
             assert!(duplicates_of(&store, &active, "a").is_empty());
         }
+    }
+
+    /// Quality runs of several sources at once each use the kept keys (one after the
+    /// other): none starts from an empty set and reads every record's identifiers again,
+    /// which a record whose identifier quads were taken out of its graph tells (only the
+    /// kept keys still know it shares its key).
+    #[test]
+    fn concurrent_runs_share_the_kept_keys() {
+        let store = CatalogStore::in_memory().expect("store");
+        let mut active = sharing_records();
+        active.extend((0..3_000).map(|n| {
+            let iri = format!("https://c.example.org/{n}");
+            entry("c", &format!("c{n}"), &iri)
+        }));
+        identify(&store, &active[1], "https://b.example.org/1");
+        assert_eq!(
+            duplicates_of(&store, &active, "a")["a2"],
+            vec!["b".to_owned()]
+        );
+        store
+            .oxigraph()
+            .remove(&Quad::new(
+                NamedNode::new_unchecked(&active[1].record_iri),
+                NamedNode::new_unchecked(dct::IDENTIFIER),
+                Literal::new_simple_literal("https://b.example.org/1"),
+                NamedNode::new_unchecked(&active[1].graph),
+            ))
+            .expect("remove");
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..10 {
+                        let found = duplicates_of(&store, &active, "a");
+                        assert_eq!(found.get("a2"), Some(&vec!["b".to_owned()]));
+                    }
+                });
+            }
+        });
     }
 
     /// Quality runs of several sources write the kept keys at the same moment: each
