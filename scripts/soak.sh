@@ -14,6 +14,7 @@
 #     report folder (e.g. for `moisson compact-store --config /tmp/moisson-soak-report/moisson.toml`)
 #   SOAK_CHANGED_PER_MINUTE=0 ./scripts/soak.sh   # no catalogue changes: memory of unchanged harvests
 #   SOAK_CHANGED_AMONG=5 ./scripts/soak.sh        # changes drawn among 5 sources only (README, « soak »)
+#   SOAK_SEED=1 ./scripts/soak.sh                 # the same changes as another run with this seed
 #
 # Each sample also reads the allocator's figures from the server's /metrics (Linux):
 # bytes allocated by the program, apart from what the allocator keeps resident, to tell
@@ -29,6 +30,9 @@ CHANGED_PER_MINUTE=${SOAK_CHANGED_PER_MINUTE:-5}
 # default): a smaller number tells memory that follows the sources reached from memory
 # that follows the changes themselves.
 CHANGED_AMONG=${SOAK_CHANGED_AMONG:-$SOURCES}
+# The changed catalogues are drawn at random; SOAK_SEED makes two runs change the same
+# catalogues in the same minutes (to compare two builds or settings).
+[ -n "${SOAK_SEED:-}" ] && RANDOM=$SOAK_SEED
 # The server's log, the RSS samples and the summary are kept here (the data is not).
 REPORT=${SOAK_REPORT_DIR:-/tmp/moisson-soak-report}
 [ -x "$BIN" ] || { echo "error: $BIN is missing: cargo build --release --workspace" >&2; exit 1; }
