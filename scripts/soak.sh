@@ -15,6 +15,7 @@
 #   SOAK_CHANGED_PER_MINUTE=0 ./scripts/soak.sh   # no catalogue changes: memory of unchanged harvests
 #   SOAK_CHANGED_AMONG=5 ./scripts/soak.sh        # changes drawn among 5 sources only (README, « soak »)
 #   SOAK_SEED=1 ./scripts/soak.sh                 # the same changes as another run with this seed
+#   SOAK_CHANGE_ALL_FIRST=1 ./scripts/soak.sh     # every catalogue changed once in minute 1
 #
 # Each sample also reads the allocator's figures from the server's /metrics (Linux):
 # bytes allocated by the program, apart from what the allocator keeps resident, to tell
@@ -33,6 +34,10 @@ CHANGED_AMONG=${SOAK_CHANGED_AMONG:-$SOURCES}
 # The changed catalogues are drawn at random; SOAK_SEED makes two runs change the same
 # catalogues in the same minutes (to compare two builds or settings).
 [ -n "${SOAK_SEED:-}" ] && RANDOM=$SOAK_SEED
+# SOAK_CHANGE_ALL_FIRST=1: the first minute's changes rewrite every catalogue, so every
+# source has been through a changing harvest from minute 1 (tells the memory of sources
+# reached for the first time from the memory of changes themselves).
+CHANGE_ALL_FIRST=${SOAK_CHANGE_ALL_FIRST:-}
 # The server's log, the RSS samples and the summary are kept here (the data is not).
 REPORT=${SOAK_REPORT_DIR:-/tmp/moisson-soak-report}
 [ -x "$BIN" ] || { echo "error: $BIN is missing: cargo build --release --workspace" >&2; exit 1; }
@@ -138,6 +143,9 @@ while :; do
     echo "$ELAPSED,$(rss),$(rss_parts),$(allocator)" >>"$WORK/rss.csv"
     if [ "$NOW" -ge "$NEXT_CHANGE" ]; then
         REVISION=$((REVISION + 1))
+        if [ "$REVISION" = 1 ] && [ -n "$CHANGE_ALL_FIRST" ]; then
+            for i in $(seq 1 "$SOURCES"); do generate "$WORK/www/s$i.ttl" "$REVISION"; done
+        fi
         for _ in $(seq 1 "$CHANGED_PER_MINUTE"); do
             generate "$WORK/www/s$(( (RANDOM % CHANGED_AMONG) + 1 )).ttl" "$REVISION"
         done
