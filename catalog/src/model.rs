@@ -316,14 +316,31 @@ pub struct JobError {
 }
 
 impl JobError {
-    /// An error or warning at `at`.
+    /// An error or warning at `at` (its message clipped: [`clip_message`]).
     pub fn new(at: Location, message: impl Into<String>) -> Self {
         Self {
             location: at.to_string(),
             at,
-            message: message.into(),
+            message: clip_message(message.into()),
         }
     }
+}
+
+/// The longest message or reason a job report keeps, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+
+/// `message` cut to [`MAX_MESSAGE_CHARS`] characters, saying how many bytes went. Parser
+/// messages quote the input: an XML end tag that does not match its start quotes the
+/// whole "name" it read, up to the next `>` (tens of kilobytes from one damaged CSW page,
+/// as much as a page holds from a hostile one), and each job report is kept in the store,
+/// logged and shown to the producer.
+pub fn clip_message(mut message: String) -> String {
+    if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        let dropped = message.len() - cut;
+        message.truncate(cut);
+        message.push_str(&format!(" […] ({dropped} octets de plus)"));
+    }
+    message
 }
 
 /// The report of one harvest job, as kept in the metadata graph and served by the API.
@@ -415,7 +432,7 @@ impl JobReport {
     pub fn finish(&mut self, status: JobStatus, reason: Option<String>) {
         let now = chrono::Utc::now();
         self.status = status;
-        self.reason = reason;
+        self.reason = reason.map(clip_message);
         self.finished = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         if let Ok(started) = chrono::DateTime::parse_from_rfc3339(&self.started) {
             let ms = (now - started.with_timezone(&chrono::Utc)).num_milliseconds();
@@ -438,6 +455,45 @@ mod tests {
         assert_ne!(dataset_id("urn:a"), dataset_id("urn:b"));
         assert!(dataset_id("urn:moisson:genid:///").starts_with("genid-"));
         assert!(dataset_id("%%%").starts_with("jdd-"));
+    }
+
+    /// A message quoting megabytes of a hostile page is kept to its start (where the
+    /// location is) and says how much went; short ones, and multi-byte text at the cut,
+    /// are safe.
+    #[test]
+    fn job_messages_and_reasons_are_clipped() {
+        let quoted = format!(
+            "xml error at byte 27680: expected `</gmd:name>`, but `</gmd:name{}` was found",
+            "é".repeat(500_000)
+        );
+        let mut job = JobReport::start(&SourceId::new("ddt-29").expect("valid id"));
+        job.push_error("page 1", quoted.clone());
+        job.push_warning("page 1", "court");
+        job.finish(JobStatus::Failed, Some(quoted.clone()));
+        for kept in [&job.errors[0].message, job.reason.as_ref().expect("reason")] {
+            assert!(
+                kept.starts_with("xml error at byte 27680: expected"),
+                "{kept:.80}"
+            );
+            assert!(
+                kept.chars().count() < MAX_MESSAGE_CHARS + 40,
+                "{}",
+                kept.len()
+            );
+            let dropped = quoted.len()
+                - quoted
+                    .char_indices()
+                    .nth(MAX_MESSAGE_CHARS)
+                    .expect("long")
+                    .0;
+            assert!(
+                kept.ends_with(&format!(" […] ({dropped} octets de plus)")),
+                "{kept}"
+            );
+        }
+        assert_eq!(job.warnings[0].message, "court");
+        let exact = "a".repeat(MAX_MESSAGE_CHARS);
+        assert_eq!(clip_message(exact.clone()), exact);
     }
 
     #[test]
