@@ -441,6 +441,7 @@ impl CatalogStore {
         if let Some(scores) = self.cached_record_scores(source) {
             return Ok(scores.get(record_iri).copied());
         }
+        let seen = self.record_scores_seen();
         let node = NamedNode::new_unchecked(format!("{SCORES_PREFIX}{source}"));
         let mut scores = HashMap::new();
         for quad in self.oxigraph().quads_for_pattern(
@@ -460,7 +461,7 @@ impl CatalogStore {
             }
         }
         let found = scores.get(record_iri).copied();
-        self.cache_record_scores(source, Arc::new(scores));
+        self.cache_read_record_scores(source, Arc::new(scores), seen);
         Ok(found)
     }
 
@@ -667,6 +668,28 @@ mod tests {
             publisher: None,
             fixes: Vec::new(),
         }
+    }
+
+    /// A page reading a source's stored scores while its quality run writes newer ones
+    /// does not cache its older read over the run's (it would be shown until the next
+    /// run); a read with no run in between is cached.
+    #[test]
+    fn scores_read_during_a_run_do_not_replace_the_runs() {
+        let store = CatalogStore::in_memory().expect("store");
+        let scores = |score: f64| Arc::new(HashMap::from([("https://ex.org/1".to_owned(), score)]));
+        let seen = store.record_scores_seen();
+        store.cache_record_scores("s", scores(80.0));
+        store.cache_read_record_scores("s", scores(40.0), seen);
+        assert_eq!(
+            store.record_score("s", "https://ex.org/1").expect("score"),
+            Some(80.0)
+        );
+        let seen = store.record_scores_seen();
+        store.cache_read_record_scores("t", scores(40.0), seen);
+        assert_eq!(
+            store.record_score("t", "https://ex.org/1").expect("score"),
+            Some(40.0)
+        );
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub struct CatalogStore {
     registry_cache: Arc<registry::RegistryCache>,
     /// Record scores of each source's last quality run, per source, as read or written.
     record_scores: Arc<Mutex<HashMap<String, Arc<RecordScores>>>>,
+    /// Bumped (under `record_scores`' lock) by every quality run's scores: a reader that
+    /// read the stored scores while a run wrote newer ones does not cache its older read.
+    record_scores_written: Arc<AtomicU64>,
     /// The duplicate keys (as 64-bit prints: `quality::source::duplicate_index`) of the
     /// active record graphs as last read by a quality run (graphs are content-addressed,
     /// so they never go stale): a source's run then reads only the records that changed,
@@ -184,6 +187,7 @@ impl CatalogStore {
             registry_generation: Arc::new(AtomicU64::new(0)),
             registry_cache: Arc::default(),
             record_scores: Arc::default(),
+            record_scores_written: Arc::default(),
             key_prints: Arc::default(),
             key_prints_turn: Arc::default(),
             key_prints_file: None,
@@ -206,9 +210,32 @@ impl CatalogStore {
         self.record_scores.lock().ok()?.get(source).cloned()
     }
 
+    /// Caches the scores a quality run of `source` just wrote.
     pub(crate) fn cache_record_scores(&self, source: &str, scores: Arc<RecordScores>) {
         if let Ok(mut cache) = self.record_scores.lock() {
+            self.record_scores_written.fetch_add(1, Ordering::AcqRel);
             cache.insert(source.to_owned(), scores);
+        }
+    }
+
+    /// What [`Self::cache_read_record_scores`] is given before reading stored scores.
+    pub(crate) fn record_scores_seen(&self) -> u64 {
+        self.record_scores_written.load(Ordering::Acquire)
+    }
+
+    /// Caches scores of `source` read from the store, unless a quality run wrote scores
+    /// since `seen` ([`Self::record_scores_seen`], taken before the read): the read may
+    /// then be older than what the run cached, which it would replace until the next run.
+    pub(crate) fn cache_read_record_scores(
+        &self,
+        source: &str,
+        scores: Arc<RecordScores>,
+        seen: u64,
+    ) {
+        if let Ok(mut cache) = self.record_scores.lock() {
+            if self.record_scores_written.load(Ordering::Acquire) == seen {
+                cache.insert(source.to_owned(), scores);
+            }
         }
     }
 

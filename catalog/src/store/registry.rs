@@ -364,12 +364,22 @@ impl CatalogStore {
         if let Some(r) = self.cached_registry(source) {
             return Ok(r);
         }
+        let seen = self.registry_generation();
         let entries = entries_from_chunks(self.registry_chunks(source))?;
         let registry = Arc::new(SourceRegistry::new(entries));
-        if let Ok(mut cache) = self.registry_cache.lock() {
-            cache.by_source.insert(source.to_owned(), registry.clone());
-        }
+        self.cache_read_registry(source, registry.clone(), seen);
         Ok(registry)
+    }
+
+    /// Caches a registry read from the store, unless a commit changed the registry since
+    /// `seen` (the generation taken before the read): the read may then be older than what
+    /// the commit cached, and would replace it until the source's next commit.
+    fn cache_read_registry(&self, source: &str, registry: Arc<SourceRegistry>, seen: u64) {
+        if let Ok(mut cache) = self.registry_cache.lock() {
+            if self.registry_generation() == seen {
+                cache.by_source.insert(source.to_owned(), registry);
+            }
+        }
     }
 
     /// Returns the registry chunks of `source` as stored (quads whose objects are chunk
@@ -397,6 +407,7 @@ impl CatalogStore {
         {
             return Ok(sources.into_iter().collect());
         }
+        let seen = self.registry_generation();
         let mut out = BTreeSet::new();
         for quad in self.store.quads_for_pattern(
             None,
@@ -410,8 +421,11 @@ impl CatalogStore {
                 }
             }
         }
+        // Not cached when a commit came in between: it may have added a source.
         if let Ok(mut cache) = self.registry_cache.lock() {
-            cache.sources = Some(out.clone());
+            if self.registry_generation() == seen {
+                cache.sources = Some(out.clone());
+            }
         }
         Ok(out.into_iter().collect())
     }
@@ -593,13 +607,18 @@ impl CatalogStore {
         self.flush_log();
         if let Some(entries) = rewritten {
             let registry = Arc::new(SourceRegistry::new(entries));
-            if let Ok(mut cache) = self.registry_cache.lock() {
+            // The generation moves under the cache's lock: a reader that read the store
+            // before this commit then leaves its read uncached (`cache_read_registry`).
+            let cache = self.registry_cache.lock();
+            if let Ok(mut cache) = cache {
                 cache.by_source.insert(source.to_owned(), registry);
                 if let Some(sources) = cache.sources.as_mut() {
                     sources.insert(source.to_owned());
                 }
+                self.registry_changed();
+            } else {
+                self.registry_changed();
             }
-            self.registry_changed();
         }
         Ok(())
     }
@@ -764,8 +783,10 @@ impl CatalogStore {
         tx.commit()?;
         if let Ok(mut cache) = self.registry_cache.lock() {
             *cache = CachedRegistries::default();
+            self.registry_changed();
+        } else {
+            self.registry_changed();
         }
-        self.registry_changed();
         Ok(converted)
     }
 
@@ -993,6 +1014,47 @@ mod tests {
         assert_eq!(registry.len(), 4_999);
         assert!(!registry.contains_key("http://example.org/d/7"));
         assert_eq!(store.source_counts("a").expect("counts").datasets, 4_999);
+    }
+
+    /// A registry (or the list of sources) read from the store while a commit of that
+    /// source lands is not cached over what the commit cached: views would show the
+    /// registry before the harvest until the source's next commit.
+    #[test]
+    fn a_registry_read_while_a_commit_lands_is_not_cached_over_it() {
+        let store = CatalogStore::in_memory().expect("store");
+        let commit = |n: usize| HarvestCommit {
+            upserts: vec![entry("a", n)],
+            ..HarvestCommit::default()
+        };
+        store.commit_harvest("a", commit(1)).expect("commit");
+        *store.registry_cache.lock().expect("cache") = CachedRegistries::default();
+        // A reader reads the registry and the sources as they are before the commit...
+        let seen = store.registry_generation();
+        let before = Arc::new(SourceRegistry::new(
+            entries_from_chunks(store.registry_chunks("a")).expect("entries"),
+        ));
+        store.commit_harvest("a", commit(2)).expect("commit");
+        store
+            .commit_harvest(
+                "b",
+                HarvestCommit {
+                    upserts: vec![entry("b", 3)],
+                    ..HarvestCommit::default()
+                },
+            )
+            .expect("commit");
+        // ...and would cache them after it.
+        store.cache_read_registry("a", before, seen);
+        assert_eq!(
+            store.registry("a").expect("registry").len(),
+            2,
+            "the commit's registry"
+        );
+        assert_eq!(store.registry_sources().expect("sources"), ["a", "b"]);
+        // A read with no commit in between is cached.
+        *store.registry_cache.lock().expect("cache") = CachedRegistries::default();
+        assert_eq!(store.registry("a").expect("registry").len(), 2);
+        assert!(store.cached_registry("a").is_some());
     }
 
     /// What a start does before any registry is cached (`collect_garbage`, then a full
