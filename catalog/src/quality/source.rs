@@ -460,6 +460,9 @@ pub fn assess_source(
     source: &str,
     how: &SourceAssessment<'_>,
 ) -> Result<SourceQualityReport, StoreError> {
+    // One run of a source at a time (`CatalogStore::quality_turn`).
+    let turn = store.quality_turn(source);
+    let _turn = turn.lock().unwrap_or_else(|e| e.into_inner());
     // Every source's registry, shared with the store's cache, not copied.
     let registries = store.registries()?;
     let all: Vec<&RecordEntry> = registries

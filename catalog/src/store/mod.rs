@@ -102,6 +102,11 @@ pub struct CatalogStore {
     /// gives them back: runs of several sources use them one after the other (a run that
     /// found them taken read every record's identifiers again: 34 s at 1,000,000 records).
     key_prints_turn: Arc<Mutex<()>>,
+    /// One lock per source, held by its quality runs from their first read to their last
+    /// write: two runs of one source at once (a link check's recomputation beside the
+    /// next harvest's run) would each remove the same old summaries and add their own,
+    /// oxigraph's transactions detecting no conflict.
+    quality_turns: Arc<Mutex<HashMap<String, Arc<Mutex<()>>>>>,
     /// Where the kept duplicate keys are written for the next process (`{store}.keys`,
     /// beside the store's folder; none in memory), and whether this process has read it.
     key_prints_file: Option<Arc<PathBuf>>,
@@ -190,6 +195,7 @@ impl CatalogStore {
             record_scores_written: Arc::default(),
             key_prints: Arc::default(),
             key_prints_turn: Arc::default(),
+            quality_turns: Arc::default(),
             key_prints_file: None,
             key_prints_read: Arc::default(),
             producers: Arc::default(),
@@ -252,6 +258,12 @@ impl CatalogStore {
         self.key_prints_turn
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The lock of `source`'s quality runs (see `quality_turns`).
+    pub(crate) fn quality_turn(&self, source: &str) -> Arc<Mutex<()>> {
+        let mut turns = self.quality_turns.lock().unwrap_or_else(|e| e.into_inner());
+        turns.entry(source.to_owned()).or_default().clone()
     }
 
     /// Takes the duplicate keys kept by the last quality run (see `key_prints`); runs
