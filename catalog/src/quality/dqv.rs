@@ -441,7 +441,7 @@ impl CatalogStore {
         if let Some(scores) = self.cached_record_scores(source) {
             return Ok(scores.get(record_iri).copied());
         }
-        let seen = self.record_scores_seen();
+        let seen = self.record_scores_seen(source);
         let node = NamedNode::new_unchecked(format!("{SCORES_PREFIX}{source}"));
         let mut scores = HashMap::new();
         for quad in self.oxigraph().quads_for_pattern(
@@ -677,14 +677,16 @@ mod tests {
     fn scores_read_during_a_run_do_not_replace_the_runs() {
         let store = CatalogStore::in_memory().expect("store");
         let scores = |score: f64| Arc::new(HashMap::from([("https://ex.org/1".to_owned(), score)]));
-        let seen = store.record_scores_seen();
+        let seen = store.record_scores_seen("s");
         store.cache_record_scores("s", scores(80.0));
         store.cache_read_record_scores("s", scores(40.0), seen);
         assert_eq!(
             store.record_score("s", "https://ex.org/1").expect("score"),
             Some(80.0)
         );
-        let seen = store.record_scores_seen();
+        // Another source's run in between does not matter.
+        let seen = store.record_scores_seen("t");
+        store.cache_record_scores("u", scores(60.0));
         store.cache_read_record_scores("t", scores(40.0), seen);
         assert_eq!(
             store.record_score("t", "https://ex.org/1").expect("score"),

@@ -78,6 +78,15 @@ pub const READ_ONLY_ATTEMPTS: u32 = 5;
 /// Record IRI → score (0–100) of one source's last quality run.
 pub(crate) type RecordScores = HashMap<String, f64>;
 
+/// Record scores of each source's last quality run, as read or written, and how many runs
+/// of each source wrote scores in this process: a read from the store is cached only if
+/// no run of its source wrote meanwhile (`CatalogStore::cache_read_record_scores`).
+#[derive(Debug, Default)]
+pub(crate) struct ScoresCache {
+    by_source: HashMap<String, Arc<RecordScores>>,
+    writes: HashMap<String, u64>,
+}
+
 /// The catalogue store: an oxigraph store plus Moisson's registry conventions.
 #[derive(Clone)]
 pub struct CatalogStore {
@@ -89,10 +98,7 @@ pub struct CatalogStore {
     /// Registries read so far, per source (see [`registry`]).
     registry_cache: Arc<registry::RegistryCache>,
     /// Record scores of each source's last quality run, per source, as read or written.
-    record_scores: Arc<Mutex<HashMap<String, Arc<RecordScores>>>>,
-    /// Bumped (under `record_scores`' lock) by every quality run's scores: a reader that
-    /// read the stored scores while a run wrote newer ones does not cache its older read.
-    record_scores_written: Arc<AtomicU64>,
+    record_scores: Arc<Mutex<ScoresCache>>,
     /// The duplicate keys (as 64-bit prints: `quality::source::duplicate_index`) of the
     /// active record graphs as last read by a quality run (graphs are content-addressed,
     /// so they never go stale): a source's run then reads only the records that changed,
@@ -192,7 +198,6 @@ impl CatalogStore {
             registry_generation: Arc::new(AtomicU64::new(0)),
             registry_cache: Arc::default(),
             record_scores: Arc::default(),
-            record_scores_written: Arc::default(),
             key_prints: Arc::default(),
             key_prints_turn: Arc::default(),
             quality_turns: Arc::default(),
@@ -213,34 +218,41 @@ impl CatalogStore {
     }
 
     pub(crate) fn cached_record_scores(&self, source: &str) -> Option<Arc<RecordScores>> {
-        self.record_scores.lock().ok()?.get(source).cloned()
+        self.record_scores
+            .lock()
+            .ok()?
+            .by_source
+            .get(source)
+            .cloned()
     }
 
     /// Caches the scores a quality run of `source` just wrote.
     pub(crate) fn cache_record_scores(&self, source: &str, scores: Arc<RecordScores>) {
         if let Ok(mut cache) = self.record_scores.lock() {
-            self.record_scores_written.fetch_add(1, Ordering::AcqRel);
-            cache.insert(source.to_owned(), scores);
+            *cache.writes.entry(source.to_owned()).or_default() += 1;
+            cache.by_source.insert(source.to_owned(), scores);
         }
     }
 
-    /// What [`Self::cache_read_record_scores`] is given before reading stored scores.
-    pub(crate) fn record_scores_seen(&self) -> u64 {
-        self.record_scores_written.load(Ordering::Acquire)
+    /// What [`Self::cache_read_record_scores`] is given, taken before reading the stored
+    /// scores of `source`.
+    pub(crate) fn record_scores_seen(&self, source: &str) -> Option<u64> {
+        let cache = self.record_scores.lock().ok()?;
+        Some(cache.writes.get(source).copied().unwrap_or(0))
     }
 
-    /// Caches scores of `source` read from the store, unless a quality run wrote scores
-    /// since `seen` ([`Self::record_scores_seen`], taken before the read): the read may
-    /// then be older than what the run cached, which it would replace until the next run.
+    /// Caches scores of `source` read from the store, unless a quality run of `source`
+    /// wrote scores since `seen` ([`Self::record_scores_seen`]): the read may then be
+    /// older than what the run cached, which it would replace until the next run.
     pub(crate) fn cache_read_record_scores(
         &self,
         source: &str,
         scores: Arc<RecordScores>,
-        seen: u64,
+        seen: Option<u64>,
     ) {
         if let Ok(mut cache) = self.record_scores.lock() {
-            if self.record_scores_written.load(Ordering::Acquire) == seen {
-                cache.insert(source.to_owned(), scores);
+            if Some(cache.writes.get(source).copied().unwrap_or(0)) == seen {
+                cache.by_source.insert(source.to_owned(), scores);
             }
         }
     }

@@ -287,6 +287,32 @@ pub(crate) struct CachedRegistries {
     /// records: it is done once, not at each dataset lookup).
     sources: Option<BTreeSet<String>>,
     by_source: HashMap<String, Arc<SourceRegistry>>,
+    /// Commits of each source, and commits that made a new source or emptied the cache,
+    /// counted as they reach the cache: a read from the store is cached only if these
+    /// did not move while it read ([`CatalogStore::cache_read_registry`]). Per source, so
+    /// that a long read (a 1,000,000-entry registry) is not left uncached by other
+    /// sources' commits.
+    commits: HashMap<String, u64>,
+    new_sources: u64,
+}
+
+/// What a reader of the store saw of [`CachedRegistries`]' counts before reading.
+type RegistrySeen = (u64, u64);
+
+impl CachedRegistries {
+    fn seen(&self, source: &str) -> RegistrySeen {
+        (
+            self.commits.get(source).copied().unwrap_or(0),
+            self.new_sources,
+        )
+    }
+
+    /// Forgets every registry read (their layout changed in the store).
+    fn reset(&mut self) {
+        self.sources = None;
+        self.by_source.clear();
+        self.new_sources += 1;
+    }
 }
 
 /// See [`CachedRegistries`].
@@ -364,19 +390,30 @@ impl CatalogStore {
         if let Some(r) = self.cached_registry(source) {
             return Ok(r);
         }
-        let seen = self.registry_generation();
+        let seen = self.registry_seen(source);
         let entries = entries_from_chunks(self.registry_chunks(source))?;
         let registry = Arc::new(SourceRegistry::new(entries));
         self.cache_read_registry(source, registry.clone(), seen);
         Ok(registry)
     }
 
-    /// Caches a registry read from the store, unless a commit changed the registry since
-    /// `seen` (the generation taken before the read): the read may then be older than what
-    /// the commit cached, and would replace it until the source's next commit.
-    fn cache_read_registry(&self, source: &str, registry: Arc<SourceRegistry>, seen: u64) {
+    /// What [`Self::cache_read_registry`] is given, taken before reading the store.
+    fn registry_seen(&self, source: &str) -> Option<RegistrySeen> {
+        self.registry_cache.lock().ok().map(|c| c.seen(source))
+    }
+
+    /// Caches a registry of `source` read from the store, unless a commit of that source
+    /// (or one that made a new source) reached the cache since `seen`: the read may then
+    /// be older than what the commit cached, and would replace it until the source's
+    /// next commit.
+    fn cache_read_registry(
+        &self,
+        source: &str,
+        registry: Arc<SourceRegistry>,
+        seen: Option<RegistrySeen>,
+    ) {
         if let Ok(mut cache) = self.registry_cache.lock() {
-            if self.registry_generation() == seen {
+            if Some(cache.seen(source)) == seen {
                 cache.by_source.insert(source.to_owned(), registry);
             }
         }
@@ -407,7 +444,7 @@ impl CatalogStore {
         {
             return Ok(sources.into_iter().collect());
         }
-        let seen = self.registry_generation();
+        let seen = self.registry_cache.lock().ok().map(|c| c.new_sources);
         let mut out = BTreeSet::new();
         for quad in self.store.quads_for_pattern(
             None,
@@ -421,9 +458,9 @@ impl CatalogStore {
                 }
             }
         }
-        // Not cached when a commit came in between: it may have added a source.
+        // Not cached when a commit made a new source meanwhile: the list may lack it.
         if let Ok(mut cache) = self.registry_cache.lock() {
-            if self.registry_generation() == seen {
+            if Some(cache.new_sources) == seen {
                 cache.sources = Some(out.clone());
             }
         }
@@ -575,7 +612,19 @@ impl CatalogStore {
             && commit.purges.is_empty()
             && commit.dropped_graphs.is_empty());
         let rewritten = if registry_changes {
-            Some(self.rewrite_registry_in_tx(&mut tx, source, &mut commit)?)
+            let had_registry = tx
+                .quads_for_pattern(
+                    Some(registry_subject(source).as_ref().into()),
+                    Some(named(moisson::REGISTRY_CHUNK)),
+                    None,
+                    Some(meta_graph()),
+                )
+                .next()
+                .is_some();
+            Some((
+                self.rewrite_registry_in_tx(&mut tx, source, &mut commit)?,
+                had_registry,
+            ))
         } else {
             None
         };
@@ -605,20 +654,21 @@ impl CatalogStore {
         tx.commit()?;
         drop(retiring);
         self.flush_log();
-        if let Some(entries) = rewritten {
+        if let Some((entries, had_registry)) = rewritten {
             let registry = Arc::new(SourceRegistry::new(entries));
-            // The generation moves under the cache's lock: a reader that read the store
-            // before this commit then leaves its read uncached (`cache_read_registry`).
-            let cache = self.registry_cache.lock();
-            if let Ok(mut cache) = cache {
+            if let Ok(mut cache) = self.registry_cache.lock() {
                 cache.by_source.insert(source.to_owned(), registry);
                 if let Some(sources) = cache.sources.as_mut() {
                     sources.insert(source.to_owned());
                 }
-                self.registry_changed();
-            } else {
-                self.registry_changed();
+                // Counted under the lock: a reader that read the store before this
+                // commit leaves its read uncached (`cache_read_registry`).
+                *cache.commits.entry(source.to_owned()).or_default() += 1;
+                if !had_registry {
+                    cache.new_sources += 1;
+                }
             }
+            self.registry_changed();
         }
         Ok(())
     }
@@ -782,11 +832,9 @@ impl CatalogStore {
         }
         tx.commit()?;
         if let Ok(mut cache) = self.registry_cache.lock() {
-            *cache = CachedRegistries::default();
-            self.registry_changed();
-        } else {
-            self.registry_changed();
+            cache.reset();
         }
+        self.registry_changed();
         Ok(converted)
     }
 
@@ -1029,7 +1077,8 @@ mod tests {
         store.commit_harvest("a", commit(1)).expect("commit");
         *store.registry_cache.lock().expect("cache") = CachedRegistries::default();
         // A reader reads the registry and the sources as they are before the commit...
-        let seen = store.registry_generation();
+        let seen = store.registry_seen("a");
+        let sources_seen = store.registry_cache.lock().expect("cache").new_sources;
         let before = Arc::new(SourceRegistry::new(
             entries_from_chunks(store.registry_chunks("a")).expect("entries"),
         ));
@@ -1050,11 +1099,28 @@ mod tests {
             2,
             "the commit's registry"
         );
+        assert_eq!(
+            store.registry_cache.lock().expect("cache").new_sources,
+            sources_seen + 1,
+            "a list of sources read before b's first commit is not cached"
+        );
         assert_eq!(store.registry_sources().expect("sources"), ["a", "b"]);
-        // A read with no commit in between is cached.
+        // A read during another source's commit (not a new one) is cached: a long read of
+        // a large registry is not left uncached by the small sources' harvests.
         *store.registry_cache.lock().expect("cache") = CachedRegistries::default();
-        assert_eq!(store.registry("a").expect("registry").len(), 2);
-        assert!(store.cached_registry("a").is_some());
+        let seen = store.registry_seen("a");
+        let read = Arc::new(SourceRegistry::new(
+            entries_from_chunks(store.registry_chunks("a")).expect("entries"),
+        ));
+        let b = |n: usize| HarvestCommit {
+            upserts: vec![entry("b", n)],
+            ..HarvestCommit::default()
+        };
+        store.commit_harvest("b", b(4)).expect("commit");
+        store.cache_read_registry("a", read.clone(), seen);
+        let cached = store.cached_registry("a").expect("cached");
+        assert!(Arc::ptr_eq(&cached, &read));
+        assert_eq!(cached.entries.len(), 2);
     }
 
     /// What a start does before any registry is cached (`collect_garbage`, then a full
