@@ -677,20 +677,19 @@ mod tests {
     fn scores_read_during_a_run_do_not_replace_the_runs() {
         let store = CatalogStore::in_memory().expect("store");
         let scores = |score: f64| Arc::new(HashMap::from([("https://ex.org/1".to_owned(), score)]));
-        let seen = store.record_scores_seen("s");
-        store.cache_record_scores("s", scores(80.0));
-        store.cache_read_record_scores("s", scores(40.0), seen);
+        // Scores of `read` read before a run of `written` wrote, cached after it: what a
+        // record page of `read` gets then.
+        let late_read = |read: &str, written: &str| {
+            let seen = store.record_scores_seen(read);
+            store.cache_record_scores(written, scores(80.0));
+            store.cache_read_record_scores(read, scores(40.0), seen);
+            store.record_score(read, "https://ex.org/1").expect("score")
+        };
+        assert_eq!(late_read("s", "s"), Some(80.0), "the run's scores stay");
         assert_eq!(
-            store.record_score("s", "https://ex.org/1").expect("score"),
-            Some(80.0)
-        );
-        // Another source's run in between does not matter.
-        let seen = store.record_scores_seen("t");
-        store.cache_record_scores("u", scores(60.0));
-        store.cache_read_record_scores("t", scores(40.0), seen);
-        assert_eq!(
-            store.record_score("t", "https://ex.org/1").expect("score"),
-            Some(40.0)
+            late_read("t", "u"),
+            Some(40.0),
+            "another source's run: cached"
         );
     }
 
