@@ -612,19 +612,7 @@ impl CatalogStore {
             && commit.purges.is_empty()
             && commit.dropped_graphs.is_empty());
         let rewritten = if registry_changes {
-            let had_registry = tx
-                .quads_for_pattern(
-                    Some(registry_subject(source).as_ref().into()),
-                    Some(named(moisson::REGISTRY_CHUNK)),
-                    None,
-                    Some(meta_graph()),
-                )
-                .next()
-                .is_some();
-            Some((
-                self.rewrite_registry_in_tx(&mut tx, source, &mut commit)?,
-                had_registry,
-            ))
+            Some(self.rewrite_registry_in_tx(&mut tx, source, &mut commit)?)
         } else {
             None
         };
@@ -675,13 +663,14 @@ impl CatalogStore {
 
     /// Applies `commit`'s entry changes to the registry of `source` inside `tx`: the
     /// source's chunks are read, changed and written back. Returns the new entries, sorted
-    /// by graph; `commit`'s upserts and updates are moved into them.
+    /// by graph (`commit`'s upserts and updates are moved into them), and whether the
+    /// source had a registry before.
     fn rewrite_registry_in_tx(
         &self,
         tx: &mut oxigraph::store::Transaction<'_>,
         source: &str,
         commit: &mut HarvestCommit,
-    ) -> Result<Vec<RecordEntry>, StoreError> {
+    ) -> Result<(Vec<RecordEntry>, bool), StoreError> {
         let subject = registry_subject(source);
         let old_chunks: Vec<Quad> = tx
             .quads_for_pattern(
@@ -738,7 +727,7 @@ impl CatalogStore {
                 g.clone(),
             ));
         }
-        Ok(entries)
+        Ok((entries, !old_chunks.is_empty()))
     }
 
     /// Removes record graphs that no registry entry names (left by an interrupted harvest),
