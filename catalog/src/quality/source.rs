@@ -102,8 +102,9 @@ pub fn duplicate_index(
     active: &[&RecordEntry],
     source: &str,
 ) -> Result<HashMap<String, Vec<String>>, StoreError> {
-    let _turn = store.key_prints_turn();
-    let mut kept = store.take_key_prints();
+    // Held until the run is done with them (runs of several sources take turns).
+    let mut held = store.kept_keys();
+    let kept = &mut *held;
     kept.epoch = kept.epoch.wrapping_add(1);
     let epoch = kept.epoch;
     // Sources by number, in order of first appearance (entries come source by source).
@@ -147,7 +148,7 @@ pub fn duplicate_index(
         pairs.extend(prints.iter().map(|&print| (print, number)));
     }
     if let Some(error) = failure {
-        store.keep_key_prints(kept);
+        store.save_kept_keys(kept);
         return Err(error);
     }
     // The keys of graphs no longer active go.
@@ -185,7 +186,7 @@ pub fn duplicate_index(
             );
         }
     }
-    store.keep_key_prints(kept);
+    store.save_kept_keys(kept);
     Ok(out)
 }
 
@@ -204,7 +205,7 @@ fn record_identifiers(store: &CatalogStore, e: &RecordEntry) -> Result<Vec<Strin
 }
 
 /// The duplicate keys of the active record graphs as last read by a quality run (kept by
-/// the store between runs: `CatalogStore::take_key_prints`), each stamped with the last
+/// the store between runs: `CatalogStore::kept_keys`), each stamped with the last
 /// run that saw its graph active.
 #[derive(Debug, Default)]
 pub(crate) struct KeptKeys {
@@ -217,7 +218,7 @@ pub(crate) struct KeptKeys {
     /// 1,000,000 records).
     by_graph: hashbrown::HashMap<u64, (u32, Box<[u64]>)>,
     /// Records whose keys were read, or dropped, since the keys were last written to or
-    /// read from the store's file of kept keys (`CatalogStore::keep_key_prints`).
+    /// read from the store's file of kept keys (`CatalogStore::save_kept_keys`).
     unsaved: usize,
 }
 
@@ -663,11 +664,7 @@ mod tests {
             duplicates_of(&store, &active, "b"),
             BTreeMap::from([("b9".to_owned(), strings(&["a"]))])
         );
-        assert_eq!(
-            store.take_key_prints().len(),
-            7,
-            "every active graph's keys kept"
-        );
+        assert_eq!(store.kept_keys().len(), 7, "every active graph's keys kept");
         // Taken away: the next run reads every record again, with the same answer.
         assert_eq!(duplicates_of(&store, &active, "b").len(), 1);
         // a2 changes (a new graph, without the identifier); c7 is withdrawn.
@@ -677,7 +674,7 @@ mod tests {
         assert!(!a.contains_key("a2-v2"), "{a:?}");
         assert_eq!(a["a4"], strings(&["a"]));
         assert!(duplicates_of(&store, &active, "b").is_empty());
-        let kept = store.take_key_prints();
+        let kept = std::mem::take(&mut *store.kept_keys());
         assert_eq!(kept.len(), 6);
         assert!(!kept.contains("urn:moisson:record:a2"));
         assert!(!kept.contains("urn:moisson:record:c7"));
@@ -846,7 +843,7 @@ mod tests {
         let active = sharing_records();
         identify(&store, &active[0], "FR-120066022-JDD-1234");
         duplicates_of(&store, &active, "a");
-        let kept = store.take_key_prints();
+        let kept = std::mem::take(&mut *store.kept_keys());
         kept.write_to(&file).expect("write");
         let good = std::fs::read(&file).expect("bytes");
         let back = KeptKeys::read_from(&file).expect("read").expect("some");

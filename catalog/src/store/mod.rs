@@ -104,10 +104,6 @@ pub struct CatalogStore {
     /// so they never go stale): a source's run then reads only the records that changed,
     /// not every record of every source.
     key_prints: Arc<Mutex<crate::quality::KeptKeys>>,
-    /// Held by a quality run from the moment it takes the kept keys to the moment it
-    /// gives them back: runs of several sources use them one after the other (a run that
-    /// found them taken read every record's identifiers again: 34 s at 1,000,000 records).
-    key_prints_turn: Arc<Mutex<()>>,
     /// One lock per source, held by its quality runs from their first read to their last
     /// write: two runs of one source at once (a link check's recomputation beside the
     /// next harvest's run) would each remove the same old summaries and add their own,
@@ -199,7 +195,6 @@ impl CatalogStore {
             registry_cache: Arc::default(),
             record_scores: Arc::default(),
             key_prints: Arc::default(),
-            key_prints_turn: Arc::default(),
             quality_turns: Arc::default(),
             key_prints_file: None,
             key_prints_read: Arc::default(),
@@ -264,29 +259,21 @@ impl CatalogStore {
         PathBuf::from(name)
     }
 
-    /// The turn of a quality run with the kept duplicate keys (see `key_prints_turn`),
-    /// held from [`Self::take_key_prints`] to [`Self::keep_key_prints`].
-    pub(crate) fn key_prints_turn(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.key_prints_turn
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-    }
-
     /// The lock of `source`'s quality runs (see `quality_turns`).
     pub(crate) fn quality_turn(&self, source: &str) -> Arc<Mutex<()>> {
         let mut turns = self.quality_turns.lock().unwrap_or_else(|e| e.into_inner());
         turns.entry(source.to_owned()).or_default().clone()
     }
 
-    /// Takes the duplicate keys kept by the last quality run (see `key_prints`); runs
-    /// take them in turn ([`Self::key_prints_turn`]), a take outside a turn may find
-    /// them taken and get none. The first take of a process reads
-    /// what the last process wrote (`{store}.keys`), if anything: a file that is not
-    /// readable is logged and left, and the run reads every record's identifiers.
-    pub(crate) fn take_key_prints(&self) -> crate::quality::KeptKeys {
-        let Ok(mut cache) = self.key_prints.lock() else {
-            return crate::quality::KeptKeys::default();
-        };
+    /// The duplicate keys kept by the last quality run (see `key_prints`), held by a run
+    /// until it is done with them: runs of several sources use them one after the other
+    /// (a run that found them taken by another read every record's identifiers again: 34 s
+    /// at 1,000,000 records). The first use in a process reads what the last process
+    /// wrote (`{store}.keys`), if anything: a file that is not readable is logged and
+    /// left, and the run reads every record's identifiers.
+    pub(crate) fn kept_keys(&self) -> std::sync::MutexGuard<'_, crate::quality::KeptKeys> {
+        // A run that panicked left keys that are each right, some merely not stamped.
+        let mut cache = self.key_prints.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(path) = &self.key_prints_file {
             if !self.key_prints_read.swap(true, Ordering::AcqRel) {
                 if !self.read_only {
@@ -304,14 +291,13 @@ impl CatalogStore {
                 }
             }
         }
-        std::mem::take(&mut *cache)
+        cache
     }
 
-    /// Keeps the duplicate keys of the active record graphs for the next quality run, and
-    /// writes them for the next process once the records read or dropped since they were
-    /// last written reach 1 % of those kept (a run after a few changes in a large store
-    /// writes nothing; a start then reads at most that 1 % again).
-    pub(crate) fn keep_key_prints(&self, mut prints: crate::quality::KeptKeys) {
+    /// Writes the kept duplicate keys for the next process once the records read or
+    /// dropped since they were last written reach 1 % of those kept (a run after a few
+    /// changes in a large store writes nothing; a start then reads at most that 1 % again).
+    pub(crate) fn save_kept_keys(&self, prints: &mut crate::quality::KeptKeys) {
         let unsaved = prints.unsaved();
         if let (Some(path), false) = (&self.key_prints_file, self.read_only) {
             if unsaved > 0 && unsaved.saturating_mul(100) >= prints.records() {
@@ -323,9 +309,6 @@ impl CatalogStore {
                     ),
                 }
             }
-        }
-        if let Ok(mut cache) = self.key_prints.lock() {
-            *cache = prints;
         }
     }
 
