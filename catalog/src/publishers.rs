@@ -414,9 +414,22 @@ impl Producers {
         store: &crate::CatalogStore,
         sources: &[(&str, RecordOrigin)],
     ) -> Result<Self, crate::StoreError> {
+        Self::merged(sources, |source, origin| {
+            ProducerGrouping::of_source(store, source, origin).map(Arc::new)
+        })
+    }
+
+    /// The producers of `sources`, from each source's grouping as `of_source` gives it.
+    fn merged(
+        sources: &[(&str, RecordOrigin)],
+        mut of_source: impl FnMut(
+            &str,
+            RecordOrigin,
+        ) -> Result<Arc<ProducerGrouping>, crate::StoreError>,
+    ) -> Result<Self, crate::StoreError> {
         let mut grouping = ProducerGrouping::default();
         for &(source, origin) in sources {
-            grouping.merge(&ProducerGrouping::of_source(store, source, origin)?);
+            grouping.merge(&*of_source(source, origin)?);
         }
         Ok(grouping.finish())
     }
@@ -516,24 +529,19 @@ impl crate::CatalogStore {
                 return Ok(producers.clone());
             }
         }
-        let mut grouping = ProducerGrouping::default();
-        for &(source, origin) in sources {
+        let producers = Arc::new(Producers::merged(sources, |source, origin| {
             let key = (source.to_owned(), origin);
-            let of_source = match cache.by_source.get(&key) {
-                Some(kept) => kept.clone(),
-                None => {
-                    let read = Arc::new(ProducerGrouping::of_source(self, source, origin)?);
-                    cache.by_source.insert(key, read.clone());
-                    read
-                }
-            };
-            grouping.merge(&of_source);
-        }
+            if let Some(kept) = cache.by_source.get(&key) {
+                return Ok(kept.clone());
+            }
+            let read = Arc::new(ProducerGrouping::of_source(self, source, origin)?);
+            cache.by_source.insert(key, read.clone());
+            Ok(read)
+        })?);
         // Sources no longer asked for (removed from the configuration) are let go.
         cache
             .by_source
             .retain(|(s, o), _| sources.iter().any(|&(a, b)| a == s && b == *o));
-        let producers = Arc::new(grouping.finish());
         let from = sources.iter().map(|&(s, o)| (s.to_owned(), o)).collect();
         cache.grouped = Some((from, producers.clone()));
         Ok(producers)
