@@ -352,14 +352,14 @@ fn remove_stale_key_files(keys: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let ours = format!("{name}.{}-", std::process::id());
+    let (theirs, ours) = (
+        format!("{name}."),
+        format!("{name}.{}-", std::process::id()),
+    );
     for entry in entries.flatten() {
         let file = entry.file_name();
         let Some(file) = file.to_str() else { continue };
-        if file.starts_with(&format!("{name}."))
-            && file.ends_with(".tmp")
-            && !file.starts_with(&ours)
-        {
+        if file.starts_with(&theirs) && file.ends_with(".tmp") && !file.starts_with(&ours) {
             if let Err(error) = std::fs::remove_file(entry.path()) {
                 tracing::warn!(path = %entry.path().display(), %error, "removing a stale temporary file of kept keys");
             }
