@@ -550,6 +550,10 @@ impl crate::CatalogStore {
     /// Marks the producers grouped so far, and the grouping of `source`, stale (its
     /// summaries changed).
     pub(crate) fn summaries_changed(&self, source: &str) {
+        self.fix_lists
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .summaries_changed(source);
         if let Ok(mut cache) = self.producers.lock() {
             cache.grouped = None;
             cache.by_source.retain(|(s, _), _| s != source);

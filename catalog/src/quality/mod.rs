@@ -12,6 +12,7 @@
 //! - French text lives here, never in an error's `Display`.
 
 mod dqv;
+mod fix_cache;
 mod fixes;
 mod graph;
 mod indicators;
@@ -27,8 +28,11 @@ mod vocabularies;
 pub use dqv::{
     source_node, terms as dqv_terms, RunScores, RunSummaries, QUALITY_GRAPH, SCORE_METRIC,
 };
+pub(crate) use fix_cache::FixListsCache;
+pub use fix_cache::{FIX_LIST_SHOWN, KEPT_RECORDS, KEPT_SCOPES};
 pub use fixes::{
-    group_fixes, records_to_fix, FixGroup, FixGroups, FixList, FixTally, Lowest, Points,
+    group_fixes, records_to_fix, FixGroup, FixGroups, FixList, FixLists, FixTally, KeptFixLists,
+    Lowest, Points,
 };
 pub use graph::RecordGraph;
 pub use indicators::{

@@ -117,6 +117,8 @@ pub struct CatalogStore {
     /// with what they were grouped from; held while a grouping runs, so concurrent
     /// requests wait for one grouping instead of each reading every summary.
     pub(crate) producers: Arc<Mutex<crate::publishers::ProducersCache>>,
+    /// The lists of records to fix last read for pages (`quality::fix_cache`).
+    pub(crate) fix_lists: Arc<Mutex<crate::quality::FixListsCache>>,
     /// Opened with [`CatalogStore::open_read_only`]: nothing is ever written, not even
     /// the caches some reads keep in the store (SHACL results, quality runs).
     read_only: bool,
@@ -199,6 +201,7 @@ impl CatalogStore {
             key_prints_file: None,
             key_prints_read: Arc::default(),
             producers: Arc::default(),
+            fix_lists: Arc::default(),
             active_cache: Arc::new(Mutex::new(None)),
             read_only: false,
             flush_lock: Arc::default(),

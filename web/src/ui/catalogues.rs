@@ -248,13 +248,13 @@ pub(crate) async fn fixes_page(
 ) -> Result<Page, UiError> {
     let indicator = indicator_param(&q)?;
     let source = find_source(&state, &id)?;
-    let markup = blocking(move || {
+    let markup = blocking(move || -> Result<_, UiError> {
         let base = format!("/catalogues/{}", source.id);
         let csv = match indicator {
             Some(i) => format!("{base}/a-corriger.csv?indicateur={}", i.as_str()),
             None => format!("{base}/a-corriger.csv"),
         };
-        fix_list(
+        Ok(fix_list(
             &source.name,
             &[
                 ("/", "Accueil"),
@@ -263,15 +263,8 @@ pub(crate) async fn fixes_page(
             ],
             indicator,
             &csv,
-            |list| {
-                state
-                    .store
-                    .for_each_record_quality(source.id.as_str(), |r| {
-                        list.add(r);
-                        Ok::<_, UiError>(())
-                    })
-            },
-        )
+            &*state.store.source_fix_lists(source.id.as_str())?,
+        ))
     })
     .await?;
     Ok(Page::ok(markup))

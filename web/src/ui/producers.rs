@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{html, Markup};
 use moisson_catalog::publishers::ProducerQuality;
-use moisson_catalog::quality::{FixGroups, FixList, Lowest, RecordQuality};
+use moisson_catalog::quality::{FixGroups, KeptFixLists, Lowest, RecordQuality};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -19,8 +19,6 @@ use crate::app::AppState;
 
 /// Datasets listed on a producer page.
 const DATASETS_SHOWN: usize = 100;
-/// Records listed on a « voir les fiches » page (the CSV has them all).
-const FIX_RECORDS_SHOWN: usize = 200;
 
 pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiError> {
     let producers = blocking(move || Ok(producers(&state)?)).await?;
@@ -245,21 +243,19 @@ pub(crate) struct FixQuery {
 }
 
 /// The records failing one problem (or every record to fix), worst first: the first
-/// [`FIX_RECORDS_SHOWN`] of them, gathered by `read` (which offers every record of the
-/// source or producer to the list it is given).
+/// [`FIX_LIST_SHOWN`](moisson_catalog::quality::FIX_LIST_SHOWN) of them, from the lists
+/// of the source or producer (read once for every problem, and kept:
+/// `moisson_catalog::quality::fix_cache`).
 pub(crate) fn fix_list(
     title: &str,
     crumbs: &[(&str, &str)],
     indicator: Option<moisson_catalog::quality::IndicatorId>,
     csv_href: &str,
-    read: impl FnOnce(&mut FixList) -> Result<(), UiError>,
-) -> Result<Markup, UiError> {
-    let mut list = FixList::new(indicator, FIX_RECORDS_SHOWN);
-    read(&mut list)?;
-    let total = list.total();
-    let rows = list.into_records();
+    lists: &KeptFixLists,
+) -> Markup {
+    let (total, rows) = lists.list(indicator);
     let label = indicator.map_or("Toutes les corrections", |i| i.indicator().label);
-    Ok(layout_page(
+    layout_page(
         &format!("{title} — {label}"),
         Nav::None,
         html! {
@@ -271,7 +267,7 @@ pub(crate) fn fix_list(
                     a.button href=(csv_href) download { "Télécharger (CSV)" }
                 }
                 ol.fix-list {
-                    @for r in &rows {
+                    @for r in rows {
                         li {
                             a href={ "/jeux-de-donnees/" (r.id) } { (r.display_title()) }
                             " " (quality_badge(Some(r.score().score)))
@@ -286,7 +282,7 @@ pub(crate) fn fix_list(
                 }
             }
         },
-    ))
+    )
 }
 
 /// Parses `?indicateur=`; an unknown key is a bad request.
@@ -313,12 +309,16 @@ pub(crate) async fn producer_fixes(
             .find(&slug)
             .ok_or_else(UiError::not_found)?
             .producer;
+        let lists = state
+            .store
+            .producer_fix_lists(&producers, &slug)?
+            .ok_or_else(UiError::not_found)?;
         let base = format!("/producteurs/{}", p.slug);
         let csv = match indicator {
             Some(i) => format!("{base}/a-corriger.csv?indicateur={}", i.as_str()),
             None => format!("{base}/a-corriger.csv"),
         };
-        fix_list(
+        Ok(fix_list(
             &p.name,
             &[
                 ("/", "Accueil"),
@@ -327,14 +327,8 @@ pub(crate) async fn producer_fixes(
             ],
             indicator,
             &csv,
-            |list| {
-                producers.for_each_record(&state.store, &slug, |r| {
-                    list.add(r);
-                    Ok::<_, UiError>(())
-                })?;
-                Ok(())
-            },
-        )
+            &lists,
+        ))
     })
     .await?;
     Ok(Page::ok(markup))
