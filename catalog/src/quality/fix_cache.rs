@@ -222,6 +222,13 @@ mod tests {
             assert_eq!(ids, expected, "{indicator:?}");
         }
         assert_eq!(kept.list(Some(IndicatorId::Themes)), (0, &[][..]));
+        // Every indicator's list has a bit of its own.
+        let bits: std::collections::HashSet<u64> = crate::quality::INDICATORS
+            .iter()
+            .map(|i| super::super::fixes::list_bit(Some(i.id)))
+            .chain([super::super::fixes::list_bit(None)])
+            .collect();
+        assert_eq!(bits.len(), crate::quality::INDICATORS.len() + 1);
         // 334 records to fix, 200 shown in each list, the keywords' among the licence's.
         assert!(kept.records_held() <= 400, "{}", kept.records_held());
     }

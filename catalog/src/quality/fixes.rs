@@ -207,6 +207,18 @@ impl<K: Ord + Clone, T> Lowest<K, T> {
         self.cutoff = self.items.last().map(|(k, _)| k.clone());
     }
 
+    /// The key from which offered items are not kept any more (`None` while every item
+    /// is kept).
+    pub fn cutoff(&self) -> Option<&K> {
+        self.cutoff.as_ref()
+    }
+
+    /// Counts an offer of an item whose key is not below [`Self::cutoff`], without it.
+    pub fn pass(&mut self) {
+        debug_assert!(self.cutoff.is_some() || self.keep == 0);
+        self.offered += 1;
+    }
+
     /// How many items were offered (kept or not).
     pub fn offered(&self) -> usize {
         self.offered
@@ -306,10 +318,30 @@ impl FixLists {
     /// Offers one record to every list whose problem it has.
     pub fn add(&mut self, r: RecordQuality) {
         self.read += 1;
+        // The lists the record is in, as bits (as `RecordQuality::is_to_fix`).
+        let mut lists_of = 0u64;
+        for f in &r.fixes {
+            lists_of |= list_bit(Some(f.indicator)) | u64::from(f.counted);
+        }
+        let mine = |indicator: &Option<IndicatorId>| lists_of & list_bit(*indicator) != 0;
+        // Most records of a large source enter no list once the lists are full: they are
+        // counted without being shared.
+        let key = (Points(r.points), r.id.as_str());
+        let enters = self.lists.iter().any(|(indicator, lowest)| {
+            mine(indicator) && lowest.cutoff().is_none_or(|c| key < (c.0, &*c.1))
+        });
+        if !enters {
+            for (indicator, lowest) in &mut self.lists {
+                if mine(indicator) {
+                    lowest.pass();
+                }
+            }
+            return;
+        }
         let id: Arc<str> = Arc::from(r.id.as_str());
         let r = Arc::new(r);
         for (indicator, lowest) in &mut self.lists {
-            if r.is_to_fix(*indicator) {
+            if mine(indicator) {
                 lowest.offer((Points(r.points), id.clone()), || r.clone());
             }
         }
@@ -331,6 +363,12 @@ impl FixLists {
             read: self.read,
         }
     }
+}
+
+/// The bit of a list in [`FixLists::add`]'s set: every record to fix (bit 0), or the
+/// records failing one indicator (31 of them, bits 1 to 31).
+pub(super) fn list_bit(indicator: Option<IndicatorId>) -> u64 {
+    indicator.map_or(1, |i| 2 << (i as u32))
 }
 
 /// The lists of [`FixLists`], as pages show them.
