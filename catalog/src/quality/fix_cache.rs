@@ -14,6 +14,8 @@
 //!   them again.
 //! - Bounded: at most [`KEPT_SCOPES`] sources or producers and [`KEPT_RECORDS`] records
 //!   held in all; the oldest go first.
+//! - One read of a source's or producer's lists at a time: requests arriving during it
+//!   wait for it and take what it kept.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -35,6 +37,14 @@ enum Scope {
 }
 
 impl Scope {
+    /// The name of its read's turn.
+    fn name(&self) -> String {
+        match self {
+            Scope::Source(source) => format!("source {source}"),
+            Scope::Producer(_, slug) => format!("producer {slug}"),
+        }
+    }
+
     fn is(&self, other: &Scope) -> bool {
         match (self, other) {
             (Scope::Source(a), Scope::Source(b)) => a == b,
@@ -44,10 +54,12 @@ impl Scope {
     }
 }
 
-/// The kept lists, oldest first, and the summary rewrites counted.
+/// The kept lists, oldest first, the summary rewrites counted, and one lock per source or
+/// producer taken by its reads (as many as sources and producers were asked for).
 #[derive(Debug, Default)]
 pub(crate) struct FixListsCache {
     kept: VecDeque<(Scope, Arc<KeptFixLists>, usize)>,
+    reads: HashMap<String, Arc<Mutex<()>>>,
     writes_by_source: HashMap<String, u64>,
     writes: u64,
 }
@@ -134,6 +146,16 @@ impl CatalogStore {
         scope: Scope,
         read: impl FnOnce(&mut FixLists) -> Result<(), StoreError>,
     ) -> Result<Arc<KeptFixLists>, StoreError> {
+        let turn = {
+            let mut cache = lock(&self.fix_lists);
+            if let Some(kept) = cache.get(&scope) {
+                return Ok(kept);
+            }
+            cache.reads.entry(scope.name()).or_default().clone()
+        };
+        // Requests for the same lists at once (the links of a dashboard followed
+        // together) wait for one read instead of each reading every summary.
+        let _turn = turn.lock().unwrap_or_else(|e| e.into_inner());
         let seen = {
             let cache = lock(&self.fix_lists);
             if let Some(kept) = cache.get(&scope) {
@@ -288,6 +310,30 @@ mod tests {
             })
             .unwrap();
         assert!(Arc::ptr_eq(&read, &store.source_fix_lists("a").unwrap()));
+    }
+
+    #[test]
+    fn requests_at_once_wait_for_one_read() {
+        let store = CatalogStore::in_memory().unwrap();
+        save(&store, "a", &[record("a1", 10.0, &[IndicatorId::License])]);
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    store
+                        .fix_lists_of(Scope::Source("a".into()), |lists| {
+                            reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(100));
+                            store.for_each_record_quality("a", |r| {
+                                lists.add(r);
+                                Ok::<_, StoreError>(())
+                            })
+                        })
+                        .unwrap()
+                });
+            }
+        });
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[test]
