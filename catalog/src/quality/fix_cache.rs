@@ -223,13 +223,28 @@ mod tests {
                     1 => &[IndicatorId::License, IndicatorId::Keywords],
                     _ => &[],
                 };
-                record(&format!("r{i:03}"), f64::from(i % 97), fixes)
+                let mut r = record(&format!("r{i:03}"), f64::from(i % 97), fixes);
+                // Titles in another order than ids, some shared.
+                r.title = format!("Titre {}", (500 - i) / 2);
+                r
             })
             .collect();
         let mut lists = FixLists::new(FIX_LIST_SHOWN);
         records.iter().cloned().for_each(|r| lists.add(r));
         let kept = lists.finish();
         assert_eq!(kept.records_read(), 500);
+        // The first by title then id, as a producer's page lists them.
+        let mut by_title: Vec<(&str, &str)> = records
+            .iter()
+            .map(|r| (r.title.as_str(), r.id.as_str()))
+            .collect();
+        by_title.sort();
+        let first: Vec<(&str, &str)> = kept
+            .first_by_title()
+            .iter()
+            .map(|r| (r.title.as_str(), r.id.as_str()))
+            .collect();
+        assert_eq!(first, by_title[..crate::quality::FIRST_BY_TITLE]);
         for indicator in [
             None,
             Some(IndicatorId::License),
@@ -251,8 +266,9 @@ mod tests {
             .chain([super::super::fixes::list_bit(None)])
             .collect();
         assert_eq!(bits.len(), crate::quality::INDICATORS.len() + 1);
-        // 334 records to fix, 200 shown in each list, the keywords' among the licence's.
-        assert!(kept.records_held() <= 400, "{}", kept.records_held());
+        // 334 records to fix, 200 shown in each list, the keywords' among the licence's,
+        // and 100 by title.
+        assert!(kept.records_held() <= 500, "{}", kept.records_held());
     }
 
     #[test]

@@ -298,12 +298,19 @@ type WorstRecords = Lowest<(Points, Arc<str>), Arc<RecordQuality>>;
 /// with its real total and its `shown` worst records (records in several lists are held
 /// once). A producer going through its problems one by one then costs one read, not one
 /// per problem (a read of 1,000,000 summaries takes about two seconds).
+///
+/// The same pass keeps the scope's first records by title (then id), which a producer's
+/// page lists ([`FIRST_BY_TITLE`]).
 #[derive(Debug)]
 pub struct FixLists {
     /// `None` (every record to fix) first, then each indicator in [`INDICATORS`] order.
     lists: Vec<(Option<IndicatorId>, WorstRecords)>,
+    by_title: Lowest<(Arc<str>, Arc<str>), Arc<RecordQuality>>,
     read: usize,
 }
+
+/// How many records [`FixLists`] keeps by title.
+pub const FIRST_BY_TITLE: usize = 100;
 
 impl FixLists {
     /// Lists of `shown` records at most.
@@ -312,7 +319,11 @@ impl FixLists {
             .chain(INDICATORS.iter().map(|i| Some(i.id)))
             .map(|i| (i, Lowest::new(shown)))
             .collect();
-        Self { lists, read: 0 }
+        Self {
+            lists,
+            by_title: Lowest::new(FIRST_BY_TITLE),
+            read: 0,
+        }
     }
 
     /// Offers one record to every list whose problem it has.
@@ -327,10 +338,16 @@ impl FixLists {
         // Most records of a large source enter no list once the lists are full: they are
         // counted without being shared.
         let key = (Points(r.points), r.id.as_str());
-        let enters = self.lists.iter().any(|(indicator, lowest)| {
-            mine(indicator) && lowest.cutoff().is_none_or(|c| key < (c.0, &*c.1))
-        });
+        let titled = self
+            .by_title
+            .cutoff()
+            .is_none_or(|c| (r.title.as_str(), r.id.as_str()) < (&*c.0, &*c.1));
+        let enters = titled
+            || self.lists.iter().any(|(indicator, lowest)| {
+                mine(indicator) && lowest.cutoff().is_none_or(|c| key < (c.0, &*c.1))
+            });
         if !enters {
+            self.by_title.pass();
             for (indicator, lowest) in &mut self.lists {
                 if mine(indicator) {
                     lowest.pass();
@@ -340,6 +357,12 @@ impl FixLists {
         }
         let id: Arc<str> = Arc::from(r.id.as_str());
         let r = Arc::new(r);
+        if titled {
+            self.by_title
+                .offer((Arc::from(r.title.as_str()), id.clone()), || r.clone());
+        } else {
+            self.by_title.pass();
+        }
         for (indicator, lowest) in &mut self.lists {
             if mine(indicator) {
                 lowest.offer((Points(r.points), id.clone()), || r.clone());
@@ -358,8 +381,15 @@ impl FixLists {
                 (indicator, total, records)
             })
             .collect();
+        let by_title = self
+            .by_title
+            .into_sorted()
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
         KeptFixLists {
             lists,
+            by_title,
             read: self.read,
         }
     }
@@ -375,6 +405,7 @@ pub(super) fn list_bit(indicator: Option<IndicatorId>) -> u64 {
 #[derive(Debug)]
 pub struct KeptFixLists {
     lists: Vec<(Option<IndicatorId>, usize, Vec<Arc<RecordQuality>>)>,
+    by_title: Vec<Arc<RecordQuality>>,
     read: usize,
 }
 
@@ -388,6 +419,11 @@ impl KeptFixLists {
             .map_or((0, &[][..]), |(_, total, records)| (*total, records))
     }
 
+    /// The first [`FIRST_BY_TITLE`] records by title, then id.
+    pub fn first_by_title(&self) -> &[Arc<RecordQuality>] {
+        &self.by_title
+    }
+
     /// How many summaries were read.
     pub fn records_read(&self) -> usize {
         self.read
@@ -398,7 +434,9 @@ impl KeptFixLists {
         let mut seen: Vec<*const RecordQuality> = self
             .lists
             .iter()
-            .flat_map(|(_, _, records)| records.iter().map(Arc::as_ptr))
+            .flat_map(|(_, _, records)| records)
+            .chain(&self.by_title)
+            .map(Arc::as_ptr)
             .collect();
         seen.sort_unstable();
         seen.dedup();

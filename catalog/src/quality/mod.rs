@@ -32,7 +32,7 @@ pub(crate) use fix_cache::FixListsCache;
 pub use fix_cache::{FIX_LIST_SHOWN, KEPT_RECORDS, KEPT_SCOPES};
 pub use fixes::{
     group_fixes, records_to_fix, FixGroup, FixGroups, FixList, FixLists, FixTally, KeptFixLists,
-    Lowest, Points,
+    Lowest, Points, FIRST_BY_TITLE,
 };
 pub use graph::RecordGraph;
 pub use indicators::{

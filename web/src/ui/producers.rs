@@ -7,18 +7,16 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{html, Markup};
 use moisson_catalog::publishers::ProducerQuality;
-use moisson_catalog::quality::{FixGroups, KeptFixLists, Lowest, RecordQuality};
+use moisson_catalog::quality::{FixGroups, KeptFixLists, RecordQuality};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::components::{big_score, breadcrumb, quality_badge};
 use super::layout::{page as layout_page, Nav};
 use super::{blocking, fr, Page, UiError};
 use crate::api::publishers::{origin_of, producers};
 use crate::app::AppState;
-
-/// Datasets listed on a producer page.
-const DATASETS_SHOWN: usize = 100;
 
 pub(crate) async fn list_page(State(state): State<AppState>) -> Result<Page, UiError> {
     let producers = blocking(move || Ok(producers(&state)?)).await?;
@@ -68,16 +66,18 @@ pub(crate) async fn producer_page(
     let markup = blocking(move || {
         let producers = producers(&state)?;
         let q = producers.find(&slug).ok_or_else(UiError::not_found)?;
-        // The first datasets by title, read in one pass over the producer's records.
-        let mut datasets: Lowest<(String, String), RecordQuality> = Lowest::new(DATASETS_SHOWN);
-        producers.for_each_record(&state.store, &slug, |r| {
-            datasets.offer((r.title.clone(), r.id.clone()), || r);
-            Ok::<_, UiError>(())
-        })?;
-        let total = datasets.offered();
-        let datasets: Vec<RecordQuality> =
-            datasets.into_sorted().into_iter().map(|(_, r)| r).collect();
-        Ok(render(q, &datasets, total, &state))
+        // The first datasets by title, read in the same pass over the producer's records
+        // as its lists of records to fix, and kept with them.
+        let lists = state
+            .store
+            .producer_fix_lists(&producers, &slug)?
+            .ok_or_else(UiError::not_found)?;
+        Ok(render(
+            q,
+            lists.first_by_title(),
+            lists.records_read(),
+            &state,
+        ))
     })
     .await?;
     Ok(Page::ok(markup))
@@ -86,7 +86,7 @@ pub(crate) async fn producer_page(
 /// The page of producer `q`: `datasets` are the first of its `total` records by title.
 fn render(
     q: &ProducerQuality,
-    datasets: &[RecordQuality],
+    datasets: &[Arc<RecordQuality>],
     total: usize,
     state: &AppState,
 ) -> Markup {
