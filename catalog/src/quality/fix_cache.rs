@@ -17,11 +17,12 @@
 //! - One read of a source's or producer's lists at a time: requests arriving during it
 //!   wait for it and take what it kept.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use super::fixes::{FixLists, KeptFixLists};
 use crate::publishers::Producers;
+use crate::store::{Turns, WriteCounts};
 use crate::{CatalogStore, StoreError};
 
 /// Sources or producers whose lists are kept at most.
@@ -59,9 +60,8 @@ impl Scope {
 #[derive(Debug, Default)]
 pub(crate) struct FixListsCache {
     kept: VecDeque<(Scope, Arc<KeptFixLists>, usize)>,
-    reads: HashMap<String, Arc<Mutex<()>>>,
-    writes_by_source: HashMap<String, u64>,
-    writes: u64,
+    reads: Turns,
+    writes: WriteCounts,
 }
 
 impl FixListsCache {
@@ -75,8 +75,8 @@ impl FixListsCache {
     /// The count of writes a read of `scope` must see unchanged to be kept.
     fn seen(&self, scope: &Scope) -> u64 {
         match scope {
-            Scope::Source(source) => self.writes_by_source.get(source).copied().unwrap_or(0),
-            Scope::Producer(..) => self.writes,
+            Scope::Source(source) => self.writes.of(source),
+            Scope::Producer(..) => self.writes.all(),
         }
     }
 
@@ -93,8 +93,7 @@ impl FixListsCache {
 
     /// The summaries of `source` were rewritten.
     pub(crate) fn summaries_changed(&mut self, source: &str) {
-        self.writes += 1;
-        *self.writes_by_source.entry(source.to_owned()).or_default() += 1;
+        self.writes.count(source);
         self.kept.retain(|(s, _, _)| match s {
             Scope::Source(s) => s != source,
             Scope::Producer(..) => false,
@@ -147,11 +146,11 @@ impl CatalogStore {
         read: impl FnOnce(&mut FixLists) -> Result<(), StoreError>,
     ) -> Result<Arc<KeptFixLists>, StoreError> {
         let turn = {
-            let mut cache = lock(&self.fix_lists);
+            let cache = lock(&self.fix_lists);
             if let Some(kept) = cache.get(&scope) {
                 return Ok(kept);
             }
-            cache.reads.entry(scope.name()).or_default().clone()
+            cache.reads.of(&scope.name())
         };
         // Requests for the same lists at once (the links of a dashboard followed
         // together) wait for one read instead of each reading every summary.

@@ -84,7 +84,49 @@ pub(crate) type RecordScores = HashMap<String, f64>;
 #[derive(Debug, Default)]
 pub(crate) struct ScoresCache {
     by_source: HashMap<String, Arc<RecordScores>>,
-    writes: HashMap<String, u64>,
+    writes: WriteCounts,
+}
+
+/// Writes counted as they reach a read-through cache, per source and in all: a reader
+/// notes the count before reading the store and caches what it read only if the count
+/// has not moved, so an older read never replaces a newer write. Per source, so that a
+/// long read (a 1,000,000-entry registry, its scores) is not left uncached by other
+/// sources' writes.
+#[derive(Debug, Default)]
+pub(crate) struct WriteCounts {
+    by_source: HashMap<String, u64>,
+    all: u64,
+}
+
+impl WriteCounts {
+    /// Writes of `source` counted so far.
+    pub(crate) fn of(&self, source: &str) -> u64 {
+        self.by_source.get(source).copied().unwrap_or(0)
+    }
+
+    /// Writes of every source counted so far.
+    pub(crate) fn all(&self) -> u64 {
+        self.all
+    }
+
+    /// Counts a write of `source`.
+    pub(crate) fn count(&mut self, source: &str) {
+        self.all += 1;
+        *self.by_source.entry(source.to_owned()).or_default() += 1;
+    }
+}
+
+/// One lock per key (a source, a page's scope), made at its first use and kept: work on
+/// one key takes turns while work on others runs.
+#[derive(Debug, Default)]
+pub(crate) struct Turns(Mutex<HashMap<String, Arc<Mutex<()>>>>);
+
+impl Turns {
+    /// The lock of `key`.
+    pub(crate) fn of(&self, key: &str) -> Arc<Mutex<()>> {
+        let mut turns = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        turns.entry(key.to_owned()).or_default().clone()
+    }
 }
 
 /// The catalogue store: an oxigraph store plus Moisson's registry conventions.
@@ -108,7 +150,7 @@ pub struct CatalogStore {
     /// write: two runs of one source at once (a link check's recomputation beside the
     /// next harvest's run) would each remove the same old summaries and add their own,
     /// oxigraph's transactions detecting no conflict.
-    quality_turns: Arc<Mutex<HashMap<String, Arc<Mutex<()>>>>>,
+    quality_turns: Arc<Turns>,
     /// Where the kept duplicate keys are written for the next process (`{store}.keys`,
     /// beside the store's folder; none in memory), and whether this process has read it.
     key_prints_file: Option<Arc<PathBuf>>,
@@ -227,7 +269,7 @@ impl CatalogStore {
     /// Caches the scores a quality run of `source` just wrote.
     pub(crate) fn cache_record_scores(&self, source: &str, scores: Arc<RecordScores>) {
         if let Ok(mut cache) = self.record_scores.lock() {
-            *cache.writes.entry(source.to_owned()).or_default() += 1;
+            cache.writes.count(source);
             cache.by_source.insert(source.to_owned(), scores);
         }
     }
@@ -236,7 +278,7 @@ impl CatalogStore {
     /// scores of `source`.
     pub(crate) fn record_scores_seen(&self, source: &str) -> Option<u64> {
         let cache = self.record_scores.lock().ok()?;
-        Some(cache.writes.get(source).copied().unwrap_or(0))
+        Some(cache.writes.of(source))
     }
 
     /// Caches scores of `source` read from the store, unless a quality run of `source`
@@ -249,7 +291,7 @@ impl CatalogStore {
         seen: Option<u64>,
     ) {
         if let Ok(mut cache) = self.record_scores.lock() {
-            if Some(cache.writes.get(source).copied().unwrap_or(0)) == seen {
+            if Some(cache.writes.of(source)) == seen {
                 cache.by_source.insert(source.to_owned(), scores);
             }
         }
@@ -264,8 +306,7 @@ impl CatalogStore {
 
     /// The lock of `source`'s quality runs (see `quality_turns`).
     pub(crate) fn quality_turn(&self, source: &str) -> Arc<Mutex<()>> {
-        let mut turns = self.quality_turns.lock().unwrap_or_else(|e| e.into_inner());
-        turns.entry(source.to_owned()).or_default().clone()
+        self.quality_turns.of(source)
     }
 
     /// The duplicate keys kept by the last quality run (see `key_prints`), held by a run

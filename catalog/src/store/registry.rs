@@ -289,10 +289,8 @@ pub(crate) struct CachedRegistries {
     by_source: HashMap<String, Arc<SourceRegistry>>,
     /// Commits of each source, and commits that made a new source or emptied the cache,
     /// counted as they reach the cache: a read from the store is cached only if these
-    /// did not move while it read ([`CatalogStore::cache_read_registry`]). Per source, so
-    /// that a long read (a 1,000,000-entry registry) is not left uncached by other
-    /// sources' commits.
-    commits: HashMap<String, u64>,
+    /// did not move while it read ([`CatalogStore::cache_read_registry`]).
+    commits: super::WriteCounts,
     new_sources: u64,
 }
 
@@ -301,10 +299,7 @@ type RegistrySeen = (u64, u64);
 
 impl CachedRegistries {
     fn seen(&self, source: &str) -> RegistrySeen {
-        (
-            self.commits.get(source).copied().unwrap_or(0),
-            self.new_sources,
-        )
+        (self.commits.of(source), self.new_sources)
     }
 
     /// Forgets every registry read (their layout changed in the store).
@@ -651,7 +646,7 @@ impl CatalogStore {
                 }
                 // Counted under the lock: a reader that read the store before this
                 // commit leaves its read uncached (`cache_read_registry`).
-                *cache.commits.entry(source.to_owned()).or_default() += 1;
+                cache.commits.count(source);
                 if !had_registry {
                     cache.new_sources += 1;
                 }
