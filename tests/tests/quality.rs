@@ -3,6 +3,7 @@
 
 mod bench;
 mod corpus_scores;
+mod incremental;
 mod shacl_suite;
 
 use moisson_catalog::quality::{LinkHealth, QUALITY_GRAPH};

@@ -395,7 +395,17 @@ pub fn assess_quality(
     store: &CatalogStore,
     source: &Source,
 ) -> Result<moisson_catalog::quality::SourceQualityReport, moisson_catalog::StoreError> {
-    use moisson_catalog::quality::{assess_source, Conformance, SourceAssessment};
+    assess_quality_with(store, source, moisson_catalog::quality::Reuse::Unchanged)
+}
+
+/// [`assess_quality`], taking from the previous run what `reuse` allows (records whose
+/// inputs did not change are counted from their summaries, without being read).
+pub fn assess_quality_with(
+    store: &CatalogStore,
+    source: &Source,
+    reuse: moisson_catalog::quality::Reuse,
+) -> Result<moisson_catalog::quality::SourceQualityReport, moisson_catalog::StoreError> {
+    use moisson_catalog::quality::{assess_source_counted, Conformance, SourceAssessment};
     let validator = crate::api::quality::validator();
     let links = store.stored_links();
     let how = SourceAssessment {
@@ -404,7 +414,16 @@ pub fn assess_quality(
         conformance: validator.map(|v| v as &dyn Conformance),
         links: &links,
     };
-    assess_source(store, source.id.as_str(), &how)
+    let started = std::time::Instant::now();
+    let (report, counts) = assess_source_counted(store, source.id.as_str(), &how, reuse)?;
+    tracing::info!(
+        source = %source.id,
+        assessed = counts.assessed,
+        unchanged = counts.reused,
+        ms = started.elapsed().as_millis() as u64,
+        "quality run"
+    );
+    Ok(report)
 }
 
 /// Checks the links of `source` that are due (bounded, cached, after a name resolution

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use super::indicators::Dimension;
 use super::record::ConformityIssue;
 use super::report::{SourceQualityReport, TrendPoint};
-use super::summary::RecordQuality;
+use super::summary::{RecordQuality, RunPart};
 use crate::store::{is_packed, pack_text, unpack_text, CatalogStore, StoreError};
 use crate::vocab::{moisson, rdf};
 
@@ -160,9 +160,26 @@ pub struct RunSummaries {
 impl RunSummaries {
     /// Adds one record's summary.
     pub fn add(&mut self, summary: &RecordQuality) -> Result<(), StoreError> {
+        self.add_with_part(summary, None)
+    }
+
+    /// Adds one record's summary and what the next run needs to count it again without
+    /// reading it, after a tab on the same line (JSON never holds a raw tab: readers of
+    /// summaries alone stop there).
+    pub(crate) fn add_with_part(
+        &mut self,
+        summary: &RecordQuality,
+        part: Option<&RunPart>,
+    ) -> Result<(), StoreError> {
         let line =
             serde_json::to_string(summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.text.push_str(&line);
+        if let Some(part) = part {
+            let part =
+                serde_json::to_string(part).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            self.text.push('\t');
+            self.text.push_str(&part);
+        }
         self.text.push('\n');
         self.in_text += 1;
         if self.in_text == SUMMARIES_PER_CHUNK {
@@ -413,6 +430,46 @@ impl CatalogStore {
         source: &str,
         mut each: impl FnMut(RecordQuality) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.for_each_summary_line(source, |line| {
+            let json = line.split_once('\t').map_or(line, |(json, _)| json);
+            let summary = serde_json::from_str(json)
+                .map_err(|e| StoreError::Corrupt(format!("record summary: {e}")))?;
+            each(summary)
+        })
+    }
+
+    /// Calls `each` with every record summary of the last quality run of `source` and
+    /// what that run kept to count it again (`None` for lines written without it), in
+    /// the stored order, one chunk at a time.
+    pub(crate) fn for_each_record_quality_with_part<E: From<StoreError>>(
+        &self,
+        source: &str,
+        mut each: impl FnMut(RecordQuality, Option<RunPart>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.for_each_summary_line(source, |line| {
+            let (json, part) = match line.split_once('\t') {
+                Some((json, part)) => (json, Some(part)),
+                None => (line, None),
+            };
+            let summary = serde_json::from_str(json)
+                .map_err(|e| StoreError::Corrupt(format!("record summary: {e}")))?;
+            let part =
+                match part {
+                    Some(part) => Some(serde_json::from_str(part).map_err(|e| {
+                        StoreError::Corrupt(format!("record summary's run part: {e}"))
+                    })?),
+                    None => None,
+                };
+            each(summary, part)
+        })
+    }
+
+    /// Calls `each` with every line of the stored summaries of `source`.
+    fn for_each_summary_line<E: From<StoreError>>(
+        &self,
+        source: &str,
+        mut each: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
         let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}{source}"));
         for quad in self.oxigraph().quads_for_pattern(
             Some(node.as_ref().into()),
@@ -426,9 +483,7 @@ impl CatalogStore {
                     .lines()
                     .filter(|l| !l.is_empty())
                 {
-                    let summary = serde_json::from_str(line)
-                        .map_err(|e| StoreError::Corrupt(format!("record summary: {e}")))?;
-                    each(summary)?;
+                    each(line)?;
                 }
             }
         }
@@ -668,6 +723,42 @@ mod tests {
             publisher: None,
             fixes: Vec::new(),
         }
+    }
+
+    /// What the next run counts from is stored on the summary's line, after a tab: readers
+    /// of summaries get the same summaries, with or without it, whatever the texts hold
+    /// (tabs and line breaks included); a line without it gives none.
+    #[test]
+    fn run_parts_ride_on_summary_lines_without_changing_what_readers_see() {
+        let store = CatalogStore::in_memory().expect("store");
+        let mut odd = summary(1);
+        odd.title = "titre\tavec tabulation\net retour".into();
+        let part = RunPart {
+            fp: u64::MAX,
+            u: 0.5,
+            p: Some("DDT\t29 « x »".into()),
+            v: vec![(0, 1.0), (3, 0.25)],
+            d: vec![(0, "détail\tlong\n".into())],
+            l: vec![("https://ex.org/a\tb".into(), 2)],
+            e: Some(3),
+        };
+        let mut run = RunSummaries::default();
+        run.add_with_part(&odd, Some(&part)).expect("add");
+        run.add(&summary(2)).expect("add");
+        store.save_record_qualities("s", run).expect("save");
+        assert_eq!(
+            store.record_qualities("s").expect("read"),
+            vec![odd.clone(), summary(2)]
+        );
+        let mut seen = Vec::new();
+        store
+            .for_each_record_quality_with_part("s", |r, p| {
+                seen.push((r, p));
+                Ok::<_, StoreError>(())
+            })
+            .expect("read");
+        seen.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        assert_eq!(seen, vec![(odd, Some(part)), (summary(2), None)]);
     }
 
     /// A page reading a source's stored scores while its quality run writes newer ones

@@ -24,13 +24,23 @@ impl RecordGraph {
         &self.graph
     }
 
+    /// Returns the objects of `subject`'s `predicate` in a fixed order (IRIs, blank
+    /// nodes, then literals, each by value): the in-memory graph's own order depends on
+    /// its interning, which differs between two reads of the same record, and an
+    /// assessment (which value is read first, the order of the specifics) must not.
     pub(crate) fn objects<'a>(
         &'a self,
         subject: NamedOrBlankNodeRef<'a>,
         predicate: &'a str,
     ) -> impl Iterator<Item = TermRef<'a>> + 'a {
-        self.graph
+        let mut objects: Vec<TermRef<'a>> = self
+            .graph
             .objects_for_subject_predicate(subject, NamedNodeRef::new_unchecked(predicate))
+            .collect();
+        if objects.len() > 1 {
+            objects.sort_by(|a, b| term_key(a).cmp(&term_key(b)));
+        }
+        objects.into_iter()
     }
 
     /// Returns true when `subject` has at least one non-empty value for `predicate`.
@@ -97,6 +107,17 @@ impl RecordGraph {
     }
 }
 
+/// The order of [`RecordGraph::objects`].
+fn term_key<'a>(t: &TermRef<'a>) -> (u8, &'a str, &'a str) {
+    match *t {
+        TermRef::NamedNode(n) => (0, n.as_str(), ""),
+        TermRef::BlankNode(b) => (1, b.as_str(), ""),
+        TermRef::Literal(l) => (2, l.value(), l.language().unwrap_or(l.datatype().as_str())),
+        #[allow(unreachable_patterns)]
+        _ => (3, "", ""),
+    }
+}
+
 /// A date value as read from the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DateValue {
@@ -146,6 +167,42 @@ mod tests {
         let valid = NaiveDate::from_ymd_opt(2020, 3, 4).expect("valid");
         assert_eq!(parse_date("2020-03-04"), DateValue::Valid(valid));
         assert_eq!(parse_date("2010-01-35"), DateValue::Invalid);
+    }
+
+    /// The same triples given in any order are read in one order: an assessment made
+    /// twice of the same record gives the same specifics.
+    #[test]
+    fn values_come_in_one_order_whatever_the_order_given() {
+        use oxigraph::model::{GraphName, Literal, NamedNode};
+        let s = NamedNode::new_unchecked("https://ex.org/jdd/1");
+        let p = NamedNode::new_unchecked("http://purl.org/dc/terms/format");
+        let quad =
+            |o: oxigraph::model::Term| Quad::new(s.clone(), p.clone(), o, GraphName::DefaultGraph);
+        let mut quads = vec![
+            quad(Literal::new_simple_literal("zip").into()),
+            quad(NamedNode::new_unchecked("https://ex.org/ft/CSV").into()),
+            quad(Literal::new_simple_literal("bin").into()),
+            quad(Literal::new_language_tagged_literal_unchecked("bin", "fr").into()),
+            quad(NamedNode::new_unchecked("https://ex.org/ft/AAA").into()),
+        ];
+        let read =
+            |quads: &[Quad]| RecordGraph::from_quads(quads).values(s.as_ref().into(), p.as_str());
+        let first = read(&quads);
+        assert_eq!(
+            first.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>(),
+            [
+                "https://ex.org/ft/AAA",
+                "https://ex.org/ft/CSV",
+                "bin",
+                "bin",
+                "zip"
+            ]
+        );
+        for _ in 0..8 {
+            quads.rotate_left(2);
+            quads.swap(0, 3);
+            assert_eq!(read(&quads), first);
+        }
     }
 
     #[test]

@@ -14,6 +14,9 @@ use crate::vocab::dcat;
 /// The named graph holding link-check results.
 pub const LINKS_GRAPH: &str = "urn:moisson:links";
 const LINK_CHECK: &str = "urn:moisson:ns#linkCheck";
+/// How many times a link's health changed (on the node of [`LINKS_GRAPH`]): a quality run
+/// reuses a record's stored assessment only when no link changed since it was made.
+const LINKS_EPOCH: &str = "urn:moisson:ns#linksEpoch";
 
 /// The result of checking one URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,20 +39,37 @@ fn node_of(url: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("urn:moisson:link:{}", &key[..32]))
 }
 
+fn epoch_of(term: &Term) -> Option<u64> {
+    match term {
+        Term::Literal(l) => l.value().parse().ok(),
+        _ => None,
+    }
+}
+
 fn graph() -> GraphName {
     GraphName::NamedNode(NamedNode::new_unchecked(LINKS_GRAPH))
 }
 
 impl CatalogStore {
     /// Stores link-check results, replacing earlier results for the same URLs.
+    /// When a URL's health is new or changed, the links epoch
+    /// ([`Self::links_epoch`]) moves on in the same transaction.
     pub fn save_link_checks(&self, checks: &[LinkCheck]) -> Result<(), StoreError> {
         let g = graph();
         let mut tx = self.oxigraph().start_transaction()?;
+        let mut health_changed = false;
         for check in checks {
             let node = node_of(&check.url);
             let old: Vec<Quad> = tx
                 .quads_for_pattern(Some(node.as_ref().into()), None, None, Some(g.as_ref()))
                 .collect::<Result<_, _>>()?;
+            let old_health = old.iter().find_map(|q| match &q.object {
+                Term::Literal(l) => serde_json::from_str::<LinkCheck>(l.value())
+                    .ok()
+                    .map(|c| c.health),
+                _ => None,
+            });
+            health_changed |= old_health != Some(check.health);
             for q in &old {
                 tx.remove(q);
             }
@@ -62,8 +82,49 @@ impl CatalogStore {
                 g.clone(),
             ));
         }
+        if health_changed {
+            let epoch_node = NamedNode::new_unchecked(LINKS_GRAPH);
+            let old: Vec<Quad> = tx
+                .quads_for_pattern(
+                    Some(epoch_node.as_ref().into()),
+                    Some(NamedNodeRef::new_unchecked(LINKS_EPOCH)),
+                    None,
+                    Some(g.as_ref()),
+                )
+                .collect::<Result<_, _>>()?;
+            let epoch = old
+                .iter()
+                .filter_map(|q| epoch_of(&q.object))
+                .max()
+                .unwrap_or(0);
+            for q in &old {
+                tx.remove(q);
+            }
+            tx.insert(&Quad::new(
+                epoch_node,
+                NamedNodeRef::new_unchecked(LINKS_EPOCH),
+                Literal::from(epoch.saturating_add(1) as i64),
+                g,
+            ));
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Returns how many times a link's stored health changed (0 before any check): two
+    /// equal readings mean every URL's health is as it was.
+    pub fn links_epoch(&self) -> Result<u64, StoreError> {
+        let node = NamedNode::new_unchecked(LINKS_GRAPH);
+        let mut epoch = 0;
+        for q in self.oxigraph().quads_for_pattern(
+            Some(node.as_ref().into()),
+            Some(NamedNodeRef::new_unchecked(LINKS_EPOCH)),
+            None,
+            Some(graph().as_ref()),
+        ) {
+            epoch = epoch.max(epoch_of(&q?.object).unwrap_or(0));
+        }
+        Ok(epoch)
     }
 
     /// Returns the stored results for `urls` (URLs never checked are absent).
@@ -151,6 +212,16 @@ pub struct StoredLinks<'a> {
 }
 
 impl LinkLookup for StoredLinks<'_> {
+    fn epoch(&self) -> Option<u64> {
+        match self.store.links_epoch() {
+            Ok(epoch) => Some(epoch),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the links epoch");
+                None
+            }
+        }
+    }
+
     fn health(&self, url: &str) -> Option<LinkHealth> {
         match self.store.link_checks([url]) {
             Ok(mut checks) => checks.remove(url).map(|c| c.health),

@@ -52,7 +52,8 @@ pub use report::{
 pub use score::{out_of_100, Band, Score};
 pub(crate) use source::KeptKeys;
 pub use source::{
-    assess_records, assess_source, duplicate_index, shared_records, Conformance, SourceAssessment,
+    assess_records, assess_source, assess_source_counted, duplicate_index, shared_records,
+    Conformance, Reuse, RunCounts, SourceAssessment,
 };
 pub use summary::{Fix, PublisherRef, RecordQuality};
 pub use udata::UdataScore;

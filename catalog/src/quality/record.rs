@@ -57,6 +57,13 @@ pub enum LinkHealth {
 pub trait LinkLookup {
     /// Returns the last known health of `url`.
     fn health(&self, url: &str) -> Option<LinkHealth>;
+
+    /// Returns a number that changes whenever the answer of [`Self::health`] changes for
+    /// any URL, or `None` when the lookup cannot tell (assessments made with it are then
+    /// never reused).
+    fn epoch(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A lookup that knows no link: accessibility checks are then not evaluated.
@@ -65,6 +72,10 @@ pub struct NoLinks;
 impl LinkLookup for NoLinks {
     fn health(&self, _url: &str) -> Option<LinkHealth> {
         None
+    }
+
+    fn epoch(&self) -> Option<u64> {
+        Some(0)
     }
 }
 
@@ -331,6 +342,24 @@ fn read_dataset(graph: &RecordGraph, focus: NamedOrBlankNodeRef<'_>) -> DatasetF
     }
 }
 
+/// The advice of a message on indicator `id` blamed on `blame`, for a record that reached
+/// us as `origin` (French).
+pub(crate) fn message_text(id: IndicatorId, blame: Blame, origin: RecordOrigin) -> String {
+    let row = id.indicator();
+    match blame {
+        Blame::Source if origin == RecordOrigin::Iso19139Mapping => {
+            super::indicators::iso_advice(id)
+                .unwrap_or(row.advice)
+                .to_owned()
+        }
+        Blame::Source => row.advice.to_owned(),
+        Blame::Mapping => format!(
+            "{} (Peut-être une perte de notre conversion ISO 19139 → DCAT-AP : non compté dans votre note.)",
+            row.advice
+        ),
+    }
+}
+
 struct Builder {
     origin: RecordOrigin,
     results: Vec<IndicatorResult>,
@@ -367,21 +396,9 @@ impl Builder {
             Blame::Source
         };
         if value < 1.0 {
-            let text = match blame {
-                Blame::Source if self.origin == RecordOrigin::Iso19139Mapping => {
-                    super::indicators::iso_advice(id)
-                        .unwrap_or(row.advice)
-                        .to_owned()
-                }
-                Blame::Source => row.advice.to_owned(),
-                Blame::Mapping => format!(
-                    "{} (Peut-être une perte de notre conversion ISO 19139 → DCAT-AP : non compté dans votre note.)",
-                    row.advice
-                ),
-            };
             self.messages.push(Message {
                 indicator: id,
-                text,
+                text: message_text(id, blame, self.origin),
                 detail,
                 blame,
                 points: if excused { 0.0 } else { points * (1.0 - value) },
@@ -1509,5 +1526,75 @@ mod tests {
             "{detail}"
         );
         assert!(detail.contains("le contact « Service eau »"), "{detail}");
+    }
+
+    /// What a run keeps beside a record's summary gives back its assessment's messages
+    /// (texts, blame and points for both origins, whole specifics however long) and the
+    /// indicator values and publisher the report counts; without the whole specifics the
+    /// summary shortened, nothing is given back.
+    #[test]
+    fn a_summary_and_its_run_part_give_back_what_a_report_counts() {
+        use super::super::summary::{RecordQuality, RunPart};
+        let long: Vec<ConformityIssue> = (0..8)
+            .map(|n| ConformityIssue {
+                focus: "https://ex.org/jdd/2".into(),
+                path: Some(format!("http://purl.org/dc/terms/p{n}")),
+                constraint: "sh:MinCountConstraintComponent".into(),
+                message: format!("Propriété obligatoire n°{n} manquante ou mal formée"),
+                severity: "violation".into(),
+            })
+            .collect();
+        for origin in [RecordOrigin::Dcat, RecordOrigin::Iso19139Mapping] {
+            let context = AssessContext {
+                today: today(),
+                origin,
+                conformity: Some(&long),
+                links: &NoLinks,
+                duplicate_sources: &["autre".to_owned()],
+            };
+            let a = assess_record(
+                "https://ex.org/jdd/2",
+                RecordKind::Dataset,
+                &graph(BAD),
+                &context,
+            );
+            assert!(
+                a.messages
+                    .iter()
+                    .any(|m| m.detail.as_ref().is_some_and(|d| d.chars().count() > 240)),
+                "a specific longer than summaries keep"
+            );
+            if origin == RecordOrigin::Iso19139Mapping {
+                assert!(a.messages.iter().any(|m| m.blame == Blame::Mapping));
+            }
+            let summary = RecordQuality::from_assessment("jdd-2", "s", &a);
+            let part = RunPart::of(&a, 42, Vec::new(), None);
+            let messages = part.messages(&summary, origin).expect("messages");
+            assert_eq!(
+                serde_json::to_value(&messages).expect("json"),
+                serde_json::to_value(&a.messages).expect("json")
+            );
+            assert_eq!(part.p, a.publisher);
+            assert_eq!(part.u, a.udata.score);
+            let values: Vec<(&str, f64)> = a
+                .indicators
+                .iter()
+                .filter_map(|i| i.value.map(|v| (i.id.as_str(), v)))
+                .collect();
+            assert_eq!(part.values().expect("values"), values);
+            let without = RunPart {
+                d: Vec::new(),
+                ..part.clone()
+            };
+            assert!(without.messages(&summary, origin).is_none());
+            let unknown = RunPart {
+                v: vec![(u8::MAX, 1.0)],
+                ..part
+            };
+            assert!(
+                unknown.values().is_none(),
+                "a row this program does not have"
+            );
+        }
     }
 }

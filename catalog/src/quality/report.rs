@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::indicators::{mqa_rating, rating, Dimension, INDICATORS};
-use super::record::{round1, Blame, Message, RecordAssessment};
+use super::record::{round1, Blame, Message, RecordAssessment, RecordOrigin};
+use super::summary::{RecordQuality, RunPart};
 
 /// How many records to fix a report keeps (worst first).
 pub const RECORDS_TO_FIX_LIMIT: usize = 500;
@@ -200,65 +201,176 @@ pub(super) struct ReportTally {
     publishers: BTreeMap<String, (f64, usize)>,
     /// Records with something the source can fix, the worst first once sorted; cut back
     /// to [`RECORDS_TO_FIX_LIMIT`] each time it holds twice that many.
-    worst: Vec<(String, RecordAssessment)>,
+    worst: Vec<WorstRecord>,
     /// The last of `worst` after its last cut (score, id): a record that comes after it
     /// can no longer be among the worst, and is not copied.
     cutoff: Option<(f64, String)>,
 }
 
+/// One of the worst records to fix, as the report lists it.
+#[derive(Debug)]
+struct WorstRecord {
+    id: String,
+    score: f64,
+    to_fix: RecordToFix,
+}
+
+impl RecordToFix {
+    fn of(id: &str, r: &RecordAssessment) -> Self {
+        Self {
+            id: id.to_owned(),
+            iri: r.record_iri.clone(),
+            title: r.title.clone(),
+            score: r.score,
+            messages: r.messages.iter().map(message_line).collect(),
+            details: r.messages.clone(),
+        }
+    }
+}
+
 /// The order of the records to fix: lowest score first, then by id.
-fn worst_first(
-    a: &(String, RecordAssessment),
-    b: &(String, RecordAssessment),
-) -> std::cmp::Ordering {
-    a.1.score.total_cmp(&b.1.score).then(a.0.cmp(&b.0))
+fn worst_first(a: &WorstRecord, b: &WorstRecord) -> std::cmp::Ordering {
+    a.score.total_cmp(&b.score).then(a.id.cmp(&b.id))
+}
+
+/// What a report counts of one record, from its assessment or from its stored summary.
+struct Counted<'a> {
+    id: &'a str,
+    mqa_points: f64,
+    score: f64,
+    udata: f64,
+    mapping_artefacts: usize,
+    dimensions: &'a [[f64; 2]],
+    values: &'a mut dyn Iterator<Item = (&'static str, f64)>,
+    publisher: Option<&'a str>,
+    to_fix: bool,
 }
 
 impl ReportTally {
     /// Counts the assessment `r` of record `id`.
     pub(super) fn add(&mut self, id: &str, r: &RecordAssessment) {
-        self.records += 1;
-        self.mqa_points += r.mqa_points;
-        self.udata += r.udata.score;
-        self.mapping_artefacts += r
-            .messages
+        let dimensions = super::summary::dimension_totals(&r.indicators);
+        let mut values = r
+            .indicators
             .iter()
-            .filter(|m| m.blame == Blame::Mapping)
-            .count();
-        for i in &r.indicators {
-            let dimension = i.id.indicator().dimension;
-            if let Some(at) = Dimension::ALL.iter().position(|d| *d == dimension) {
-                self.dimensions[at].0 += i.earned;
-                self.dimensions[at].1 += i.max;
-            }
-            if let Some(v) = i.value {
-                let e = self.indicators.entry(i.id.as_str()).or_default();
-                e.0 += v;
-                e.1 += 1;
+            .filter_map(|i| i.value.map(|v| (i.id.as_str(), v)));
+        let kept = self.count(Counted {
+            id,
+            mqa_points: r.mqa_points,
+            score: r.score,
+            udata: r.udata.score,
+            mapping_artefacts: r
+                .messages
+                .iter()
+                .filter(|m| m.blame == Blame::Mapping)
+                .count(),
+            dimensions: &dimensions,
+            values: &mut values,
+            publisher: r.publisher.as_deref(),
+            to_fix: r.messages.iter().any(|m| m.blame == Blame::Source),
+        });
+        if kept {
+            self.keep_worst(WorstRecord {
+                id: id.to_owned(),
+                score: r.score,
+                to_fix: RecordToFix::of(id, r),
+            });
+        }
+    }
+
+    /// Counts record `summary` of a source whose records reached us as `origin` from
+    /// what its last run kept (`part`), as [`Self::add`] would count its assessment.
+    /// Returns false, counting nothing, when they do not hold all of it (the record must
+    /// then be assessed).
+    pub(super) fn add_summary(
+        &mut self,
+        summary: &RecordQuality,
+        part: &RunPart,
+        origin: RecordOrigin,
+    ) -> bool {
+        let Some(values) = part.values() else {
+            return false;
+        };
+        let Some(details) = part.messages(summary, origin) else {
+            return false;
+        };
+        if summary.dimensions.len() != Dimension::ALL.len() {
+            return false;
+        }
+        let score = super::score::out_of_100(summary.points);
+        let kept = self.count(Counted {
+            id: &summary.id,
+            mqa_points: summary.points,
+            score,
+            udata: part.u,
+            mapping_artefacts: summary
+                .fixes
+                .iter()
+                .filter(|f| f.blame == Blame::Mapping)
+                .count(),
+            dimensions: &summary.dimensions,
+            values: &mut values.into_iter(),
+            publisher: part.p.as_deref(),
+            to_fix: summary.fixes.iter().any(|f| f.blame == Blame::Source),
+        });
+        if kept {
+            self.keep_worst(WorstRecord {
+                id: summary.id.clone(),
+                score,
+                to_fix: RecordToFix {
+                    id: summary.id.clone(),
+                    iri: summary.iri.clone(),
+                    title: summary.title.clone(),
+                    score,
+                    messages: details.iter().map(message_line).collect(),
+                    details,
+                },
+            });
+        }
+        true
+    }
+
+    /// Counts `c`; returns true when the record is to keep among the worst.
+    fn count(&mut self, c: Counted<'_>) -> bool {
+        self.records += 1;
+        self.mqa_points += c.mqa_points;
+        self.udata += c.udata;
+        self.mapping_artefacts += c.mapping_artefacts;
+        for (at, [earned, max]) in c.dimensions.iter().enumerate() {
+            if let Some(d) = self.dimensions.get_mut(at) {
+                d.0 += earned;
+                d.1 += max;
             }
         }
-        self.buckets[((r.score / 10.0).floor() as usize).min(9)] += 1;
-        let publisher = r.publisher.as_deref().unwrap_or("(éditeur non renseigné)");
+        for (key, v) in c.values {
+            let e = self.indicators.entry(key).or_default();
+            e.0 += v;
+            e.1 += 1;
+        }
+        self.buckets[((c.score / 10.0).floor() as usize).min(9)] += 1;
+        let publisher = c.publisher.unwrap_or("(éditeur non renseigné)");
         match self.publishers.get_mut(publisher) {
             Some(e) => {
-                e.0 += r.mqa_points;
+                e.0 += c.mqa_points;
                 e.1 += 1;
             }
             None => {
                 self.publishers
-                    .insert(publisher.to_owned(), (r.mqa_points, 1));
+                    .insert(publisher.to_owned(), (c.mqa_points, 1));
             }
         }
         let beyond_cutoff = self.cutoff.as_ref().is_some_and(|(score, last)| {
-            r.score.total_cmp(score).then(id.cmp(last.as_str())) != std::cmp::Ordering::Less
+            c.score.total_cmp(score).then(c.id.cmp(last.as_str())) != std::cmp::Ordering::Less
         });
-        if !beyond_cutoff && r.messages.iter().any(|m| m.blame == Blame::Source) {
-            self.worst.push((id.to_owned(), r.clone()));
-            if self.worst.len() >= 2 * RECORDS_TO_FIX_LIMIT {
-                self.worst.sort_by(worst_first);
-                self.worst.truncate(RECORDS_TO_FIX_LIMIT);
-                self.cutoff = self.worst.last().map(|(id, r)| (r.score, id.clone()));
-            }
+        !beyond_cutoff && c.to_fix
+    }
+
+    fn keep_worst(&mut self, w: WorstRecord) {
+        self.worst.push(w);
+        if self.worst.len() >= 2 * RECORDS_TO_FIX_LIMIT {
+            self.worst.sort_by(worst_first);
+            self.worst.truncate(RECORDS_TO_FIX_LIMIT);
+            self.cutoff = self.worst.last().map(|w| (w.score, w.id.clone()));
         }
     }
 
@@ -326,18 +438,7 @@ impl ReportTally {
         });
         self.worst.sort_by(worst_first);
         self.worst.truncate(RECORDS_TO_FIX_LIMIT);
-        let records_to_fix = self
-            .worst
-            .into_iter()
-            .map(|(id, r)| RecordToFix {
-                id,
-                iri: r.record_iri,
-                title: r.title,
-                score: r.score,
-                messages: r.messages.iter().map(message_line).collect(),
-                details: r.messages,
-            })
-            .collect();
+        let records_to_fix = self.worst.into_iter().map(|w| w.to_fix).collect();
         SourceQualityReport {
             source: source.to_owned(),
             computed_at: computed_at.to_owned(),

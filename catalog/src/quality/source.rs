@@ -4,16 +4,18 @@
 
 use chrono::{DateTime, Utc};
 use oxigraph::model::Term;
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::dqv::{RunScores, RunSummaries};
 use super::fixes::FixTally;
 use super::graph::RecordGraph;
 use super::record::{
-    assess_record, AssessContext, ConformityIssue, LinkLookup, RecordAssessment, RecordOrigin,
+    assess_record, AssessContext, ConformityIssue, LinkHealth, LinkLookup, RecordAssessment,
+    RecordOrigin,
 };
 use super::report::{ReportTally, SharedRecord, SourceQualityReport, SHARED_RECORDS_LIMIT};
-use super::summary::RecordQuality;
+use super::summary::{health_code, RecordQuality, RunPart};
 use crate::store::{CatalogStore, RecordEntry, RecordState, StoreError};
 use crate::vocab::dct;
 
@@ -454,6 +456,80 @@ pub fn shared_records(active: &[&RecordEntry], source: &str) -> (Vec<SharedRecor
     (shared, total)
 }
 
+/// The print of everything a record's assessment is made from, but the record and its
+/// links: the program (its code, vocabularies and shapes), the source, the day, how
+/// records reached us, the SHACL shapes. With the record's graph (content-addressed)
+/// and the other sources holding the same dataset, it gives the record's input print;
+/// its links are checked apart ([`RunPart::links_unchanged`]).
+struct InputPrint(blake3::Hasher);
+
+impl InputPrint {
+    fn new(source: &str, how: &SourceAssessment<'_>) -> Self {
+        let mut h = blake3::Hasher::new();
+        for part in [
+            env!("MOISSON_ASSESSMENT_PRINT"),
+            source,
+            &how.now.date_naive().to_string(),
+            &format!("{:?}", how.origin),
+            how.conformance.map_or("no shapes", |c| c.version()),
+        ] {
+            h.update(part.as_bytes());
+            h.update(&[0]);
+        }
+        Self(h)
+    }
+
+    /// The input print of record `e`, held by `duplicate_sources` too.
+    fn of(&self, e: &RecordEntry, duplicate_sources: &[String]) -> u64 {
+        let mut h = self.0.clone();
+        for part in [
+            e.graph.as_str(),
+            e.record_iri.as_str(),
+            e.dataset_id.as_str(),
+            &format!("{:?}", e.kind),
+        ] {
+            h.update(part.as_bytes());
+            h.update(&[0]);
+        }
+        for s in duplicate_sources {
+            h.update(s.as_bytes());
+            h.update(&[1]);
+        }
+        let bytes = h.finalize();
+        let mut first = [0_u8; 8];
+        first.copy_from_slice(&bytes.as_bytes()[..8]);
+        u64::from_le_bytes(first)
+    }
+}
+
+/// What a quality run gathers record by record.
+#[derive(Default)]
+struct RunTally {
+    tally: ReportTally,
+    fixes: FixTally,
+    scores: RunScores,
+    summaries: RunSummaries,
+}
+
+/// Counts of a quality run: records assessed (their graph read) and counted from the
+/// previous run's summaries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunCounts {
+    /// Records whose graph was read and assessed.
+    pub assessed: usize,
+    /// Records counted from the previous run's summary (inputs unchanged).
+    pub reused: usize,
+}
+
+/// What a quality run may take from the previous one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// Records whose inputs did not change are counted from their summaries.
+    Unchanged,
+    /// Every record is read and assessed (`moisson quality --recompute`).
+    Nothing,
+}
+
 /// Assesses every active record of `source`, stores the run (DQV, trend point, report)
 /// and returns the report with its trend.
 pub fn assess_source(
@@ -461,6 +537,23 @@ pub fn assess_source(
     source: &str,
     how: &SourceAssessment<'_>,
 ) -> Result<SourceQualityReport, StoreError> {
+    assess_source_counted(store, source, how, Reuse::Unchanged).map(|(report, _)| report)
+}
+
+/// [`assess_source`], with how many records were read and how many were counted from
+/// the previous run.
+///
+/// A record whose input print (its graph, which is content-addressed, and everything
+/// else it is assessed with: [`InputPrint`]) equals the one stored with its summary by
+/// the previous run is counted from that summary and what the run kept beside it
+/// ([`RunPart`]: values, publisher, whole specifics) without being read: the report,
+/// fixes, scores and summaries are the ones a full run would make.
+pub fn assess_source_counted(
+    store: &CatalogStore,
+    source: &str,
+    how: &SourceAssessment<'_>,
+    reuse: Reuse,
+) -> Result<(SourceQualityReport, RunCounts), StoreError> {
     // One run of a source at a time (`CatalogStore::quality_turn`).
     let turn = store.quality_turn(source);
     let _turn = turn.lock().unwrap_or_else(|e| e.into_inner());
@@ -478,77 +571,194 @@ pub fn assess_source(
     entries.sort_by(|a, b| a.record_iri.cmp(&b.record_iri));
     // A read-only store (next to a running server) keeps neither the SHACL cache nor the run.
     let writable = !store.is_read_only();
-    let save_fresh = |fresh: &mut Vec<(String, Vec<ConformityIssue>)>| match how.conformance {
-        Some(validator) if writable && !fresh.is_empty() => {
-            let saved = store.save_conformity(fresh, validator.version());
-            fresh.clear();
-            saved
-        }
-        _ => {
-            fresh.clear();
+    let none: Vec<String> = Vec::new();
+    let print = InputPrint::new(source, how);
+    let print_of = |e: &RecordEntry| print.of(e, duplicates.get(&e.graph).unwrap_or(&none));
+    // Read once: a link check saved during the run moves it on, and the records
+    // assessed after it are checked against their links at the next run.
+    let epoch = how.links.epoch();
+    let mut run = RunTally::default();
+    let mut counts = RunCounts::default();
+    // Records whose inputs are unchanged since the previous run: counted from its
+    // summaries, read in their stored order.
+    let mut done = vec![false; entries.len()];
+    if reuse == Reuse::Unchanged {
+        let mut by_print: HashMap<u64, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(at, e)| (print_of(e), at))
+            .collect();
+        let read = store.for_each_record_quality_with_part(source, |summary, part| {
+            let Some(part) = part else {
+                return Ok::<_, StoreError>(());
+            };
+            let Some(&at) = by_print.get(&part.fp) else {
+                return Ok(());
+            };
+            let e = entries[at];
+            if summary.iri != e.record_iri || summary.id != e.dataset_id || summary.source != source
+            {
+                return Ok(());
+            }
+            if !part.links_unchanged(how.links, epoch)
+                || !run.tally.add_summary(&summary, &part, how.origin)
+            {
+                return Ok(());
+            }
+            by_print.remove(&part.fp);
+            run.fixes.add(&summary, how.origin);
+            if writable {
+                run.summaries.add_with_part(&summary, Some(&part))?;
+                run.scores
+                    .add(&summary.iri, super::score::out_of_100(summary.points));
+            }
+            done[at] = true;
+            counts.reused += 1;
             Ok(())
+        });
+        if let Err(e) = read {
+            // Damaged summaries: every record is assessed, as before any run.
+            tracing::warn!(source, error = %e, "previous quality run unreadable: every record is assessed");
+            run = RunTally::default();
+            counts = RunCounts::default();
+            done.iter_mut().for_each(|d| *d = false);
         }
+    }
+    let assess = Assessor {
+        store,
+        how,
+        duplicates: &duplicates,
+        writable,
     };
-    // One record at a time: its assessment is counted, summarised and dropped (a run
+    // The others, one at a time: an assessment is counted, summarised and dropped (a run
     // holding them all took 6.5 GB at 1,025,000 records); records go by chunks of 2,000,
     // whose cached SHACL results are read, and new ones saved, together.
-    let mut fresh: Vec<(String, Vec<ConformityIssue>)> = Vec::new();
-    let today = how.now.date_naive();
-    let mut tally = ReportTally::default();
-    let mut fixes = FixTally::default();
-    let mut scores = RunScores::default();
-    let mut summaries = RunSummaries::default();
-    let none: Vec<String> = Vec::new();
-    for chunk in entries.chunks(CONFORMITY_CHUNK) {
-        // SHACL results of unchanged record graphs are reused; the others are computed
-        // below, from the same read of the record as its indicators, and cached.
-        let known = match how.conformance {
-            Some(validator) => {
-                let graphs: Vec<&str> = chunk.iter().map(|e| e.graph.as_str()).collect();
-                store.cached_conformity(&graphs, validator.version())?
-            }
-            None => HashMap::new(),
-        };
-        for e in chunk {
-            let graph = RecordGraph::from_quads(&store.graph_quads(&e.graph)?);
-            let computed = match (how.conformance, known.contains_key(&e.graph)) {
-                (Some(validator), false) => Some(validator.check(&graph)),
-                _ => None,
-            };
-            let context = AssessContext {
-                today,
-                origin: how.origin,
-                conformity: computed
-                    .as_deref()
-                    .or_else(|| known.get(&e.graph).map(Vec::as_slice)),
-                links: how.links,
-                duplicate_sources: duplicates.get(&e.graph).unwrap_or(&none),
-            };
-            let assessment = assess_record(&e.record_iri, e.kind, &graph, &context);
-            tally.add(&e.dataset_id, &assessment);
+    let to_assess: Vec<&RecordEntry> = entries
+        .iter()
+        .zip(&done)
+        .filter(|(_, done)| !**done)
+        .map(|(e, _)| *e)
+        .collect();
+    drop(done);
+    for chunk in to_assess.chunks(CONFORMITY_CHUNK) {
+        assess.each(chunk, |e, assessment, links| {
+            run.tally.add(&e.dataset_id, &assessment);
             // The summary is grouped into the fixes and serialised, then dropped.
             let summary = RecordQuality::from_assessment(&e.dataset_id, source, &assessment);
-            fixes.add(&summary, how.origin);
+            run.fixes.add(&summary, how.origin);
             if writable {
-                summaries.add(&summary)?;
-                scores.add(&assessment.record_iri, assessment.score);
+                let part = RunPart::of(&assessment, print_of(e), links, epoch);
+                run.summaries.add_with_part(&summary, Some(&part))?;
+                run.scores.add(&assessment.record_iri, assessment.score);
             }
-            if let Some(issues) = computed {
-                fresh.push((e.graph.clone(), issues));
-            }
-        }
-        save_fresh(&mut fresh)?;
+            counts.assessed += 1;
+            Ok(())
+        })?;
     }
+    let RunTally {
+        tally,
+        fixes,
+        scores,
+        summaries,
+    } = run;
     let computed_at = how.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut report = tally.finish(source, &computed_at);
     (report.shared_records, report.shared_records_total) = shared_records(&all, source);
     report.fix_groups = fixes.finish();
     if !writable {
-        return Ok(report);
+        return Ok((report, counts));
     }
     store.save_quality_run(&report, scores)?;
     store.save_record_qualities(source, summaries)?;
-    Ok(store.quality_report(source)?.unwrap_or(report))
+    Ok((store.quality_report(source)?.unwrap_or(report), counts))
+}
+
+/// A record's link lookups, noted (each URL once) for the next run to check them.
+struct LinksSeen<'a> {
+    links: &'a dyn LinkLookup,
+    seen: RefCell<Vec<(String, u8)>>,
+}
+
+impl LinkLookup for LinksSeen<'_> {
+    fn health(&self, url: &str) -> Option<LinkHealth> {
+        let health = self.links.health(url);
+        let mut seen = self.seen.borrow_mut();
+        if !seen.iter().any(|(u, _)| u == url) {
+            seen.push((url.to_owned(), health_code(health)));
+        }
+        health
+    }
+
+    fn epoch(&self) -> Option<u64> {
+        self.links.epoch()
+    }
+}
+
+/// Reads and assesses records of a run, with their cached SHACL results (new ones are
+/// computed from the same read and saved).
+struct Assessor<'a> {
+    store: &'a CatalogStore,
+    how: &'a SourceAssessment<'a>,
+    duplicates: &'a HashMap<String, Vec<String>>,
+    writable: bool,
+}
+
+impl Assessor<'_> {
+    /// Calls `each` with every record of `chunk` (in order), its assessment and the links
+    /// it looked up (with their [`health_code`]).
+    fn each(
+        &self,
+        chunk: &[&RecordEntry],
+        mut each: impl FnMut(
+            &RecordEntry,
+            RecordAssessment,
+            Vec<(String, u8)>,
+        ) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let none: Vec<String> = Vec::new();
+        // SHACL results of unchanged record graphs are reused; the others are computed
+        // below, from the same read of the record as its indicators, and cached.
+        let known = match self.how.conformance {
+            Some(validator) => {
+                let graphs: Vec<&str> = chunk.iter().map(|e| e.graph.as_str()).collect();
+                self.store.cached_conformity(&graphs, validator.version())?
+            }
+            None => HashMap::new(),
+        };
+        let mut fresh: Vec<(String, Vec<ConformityIssue>)> = Vec::new();
+        let today = self.how.now.date_naive();
+        for e in chunk {
+            let graph = RecordGraph::from_quads(&self.store.graph_quads(&e.graph)?);
+            let computed = match (self.how.conformance, known.contains_key(&e.graph)) {
+                (Some(validator), false) => Some(validator.check(&graph)),
+                _ => None,
+            };
+            let links = LinksSeen {
+                links: self.how.links,
+                seen: RefCell::new(Vec::new()),
+            };
+            let context = AssessContext {
+                today,
+                origin: self.how.origin,
+                conformity: computed
+                    .as_deref()
+                    .or_else(|| known.get(&e.graph).map(Vec::as_slice)),
+                links: &links,
+                duplicate_sources: self.duplicates.get(&e.graph).unwrap_or(&none),
+            };
+            let assessment = assess_record(&e.record_iri, e.kind, &graph, &context);
+            each(e, assessment, links.seen.into_inner())?;
+            if let Some(issues) = computed {
+                fresh.push((e.graph.clone(), issues));
+            }
+        }
+        match self.how.conformance {
+            Some(validator) if self.writable && !fresh.is_empty() => {
+                self.store.save_conformity(&fresh, validator.version())
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Assesses records given as quads (offline validation of one document).

@@ -9,8 +9,9 @@ use oxigraph::model::NamedOrBlankNodeRef;
 use serde::{Deserialize, Serialize};
 
 use super::graph::RecordGraph;
+use super::indicators::INDICATORS;
 use super::indicators::{Dimension, IndicatorId};
-use super::record::{Blame, Message, RecordAssessment};
+use super::record::{Blame, IndicatorResult, Message, RecordAssessment};
 use crate::vocab::{dct, foaf, skos};
 
 /// Longest detail kept per message in a summary (characters).
@@ -93,6 +94,14 @@ impl Fix {
         }
     }
 
+    /// Whether the summary shortened the specifics (or might have: a detail of the
+    /// shortened length ending with an ellipsis).
+    fn shortened(&self) -> bool {
+        self.detail
+            .as_ref()
+            .is_some_and(|d| d.ends_with('…') && d.chars().count() > DETAIL_CHARS)
+    }
+
     fn from_message(m: &Message) -> Self {
         Self {
             indicator: m.indicator,
@@ -100,7 +109,7 @@ impl Fix {
             counted: m.counts_in_score(),
             blame: m.blame,
             detail: m.detail.as_ref().map(|d| {
-                if d.chars().count() > DETAIL_CHARS {
+                if longer_than_kept(d) {
                     let mut s: String = d.chars().take(DETAIL_CHARS).collect();
                     s.push('…');
                     s
@@ -109,6 +118,155 @@ impl Fix {
                 }
             }),
         }
+    }
+}
+
+/// Points earned and at stake per dimension, in [`Dimension::ALL`] order, summed over
+/// `indicators` in their order: a summary keeps these, and a run's report adds them up
+/// record by record, so a report counted from summaries equals one counted from the
+/// assessments.
+pub(crate) fn dimension_totals(indicators: &[IndicatorResult]) -> [[f64; 2]; Dimension::ALL.len()] {
+    let mut totals = [[0.0; 2]; Dimension::ALL.len()];
+    for (at, d) in Dimension::ALL.iter().enumerate() {
+        for r in indicators {
+            if r.id.indicator().dimension == *d {
+                totals[at][0] += r.earned;
+                totals[at][1] += r.max;
+            }
+        }
+    }
+    totals
+}
+
+/// Whether a summary shortens `detail`.
+fn longer_than_kept(detail: &str) -> bool {
+    detail.chars().count() > DETAIL_CHARS
+}
+
+/// What a quality run counts of a record's assessment beyond its summary, with the print
+/// of everything the assessment was made from. Stored after the summary on its line: the
+/// next run counts a record whose print is unchanged from these, without reading it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RunPart {
+    /// Print of the assessment's inputs (see `quality::source::InputPrint`).
+    pub(crate) fp: u64,
+    /// data.gouv.fr's score of the record.
+    pub(crate) u: f64,
+    /// The publisher's name (or IRI) the report groups records by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) p: Option<String>,
+    /// Measured indicator values: (row in [`INDICATORS`], value).
+    pub(crate) v: Vec<(u8, f64)>,
+    /// The specifics the summary shortened: (message's rank, whole text).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) d: Vec<(u16, String)>,
+    /// The links the assessment looked up, with what it was told: 0 unknown, 1 working,
+    /// 2 broken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) l: Vec<(String, u8)>,
+    /// The links epoch when it was made ([`super::record::LinkLookup::epoch`]): while it
+    /// is unchanged, no link needs looking up again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) e: Option<u64>,
+}
+
+/// A link's health as a [`RunPart`] keeps it.
+pub(crate) fn health_code(health: Option<super::record::LinkHealth>) -> u8 {
+    match health {
+        None => 0,
+        Some(super::record::LinkHealth::Ok) => 1,
+        Some(super::record::LinkHealth::Broken) => 2,
+    }
+}
+
+impl RunPart {
+    /// The part of the assessment `a` made from inputs of print `fp`, having looked up
+    /// `links` at links epoch `epoch`.
+    pub(crate) fn of(
+        a: &RecordAssessment,
+        fp: u64,
+        links: Vec<(String, u8)>,
+        epoch: Option<u64>,
+    ) -> Self {
+        Self {
+            fp,
+            l: links,
+            e: epoch,
+            u: a.udata.score,
+            p: a.publisher.clone(),
+            v: a.indicators
+                .iter()
+                .filter_map(|i| {
+                    let value = i.value?;
+                    let row = INDICATORS.iter().position(|r| r.id == i.id)?;
+                    Some((u8::try_from(row).ok()?, value))
+                })
+                .collect(),
+            d: a.messages
+                .iter()
+                .enumerate()
+                .filter_map(|(rank, m)| {
+                    let detail = m.detail.as_ref().filter(|d| longer_than_kept(d))?;
+                    Some((u16::try_from(rank).ok()?, detail.clone()))
+                })
+                .collect(),
+        }
+    }
+
+    /// The messages of the assessment `summary` was made from, for a record that reached
+    /// us as `origin`; `None` when a shortened specific is not here.
+    pub(crate) fn messages(
+        &self,
+        summary: &RecordQuality,
+        origin: super::record::RecordOrigin,
+    ) -> Option<Vec<Message>> {
+        summary
+            .fixes
+            .iter()
+            .enumerate()
+            .map(|(rank, f)| {
+                let whole = self
+                    .d
+                    .iter()
+                    .find(|(r, _)| usize::from(*r) == rank)
+                    .map(|(_, d)| d.clone());
+                let detail = match whole {
+                    Some(d) => Some(d),
+                    None if f.shortened() => return None,
+                    None => f.detail.clone(),
+                };
+                Some(Message {
+                    indicator: f.indicator,
+                    text: super::record::message_text(f.indicator, f.blame, origin),
+                    detail,
+                    blame: f.blame,
+                    points: f.points,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether every link the assessment looked up has the same health in `links` now
+    /// (at links epoch `epoch`).
+    pub(crate) fn links_unchanged(
+        &self,
+        links: &dyn super::record::LinkLookup,
+        epoch: Option<u64>,
+    ) -> bool {
+        (self.e.is_some() && self.e == epoch)
+            || self
+                .l
+                .iter()
+                .all(|(url, code)| health_code(links.health(url)) == *code)
+    }
+
+    /// The measured values as (indicator key, value); `None` when a row is unknown (a
+    /// part written by another program: the record is then assessed again).
+    pub(crate) fn values(&self) -> Option<Vec<(&'static str, f64)>> {
+        self.v
+            .iter()
+            .map(|(row, value)| INDICATORS.get(usize::from(*row)).map(|r| (r.key, *value)))
+            .collect()
     }
 }
 
@@ -137,19 +295,7 @@ pub struct RecordQuality {
 impl RecordQuality {
     /// Summarises the assessment of the record `id` of `source`.
     pub fn from_assessment(id: &str, source: &str, a: &RecordAssessment) -> Self {
-        let dimensions = Dimension::ALL
-            .iter()
-            .map(|d| {
-                let (mut earned, mut max) = (0.0, 0.0);
-                for r in &a.indicators {
-                    if r.id.indicator().dimension == *d {
-                        earned += r.earned;
-                        max += r.max;
-                    }
-                }
-                [earned, max]
-            })
-            .collect();
+        let dimensions = dimension_totals(&a.indicators).to_vec();
         Self {
             id: id.to_owned(),
             iri: a.record_iri.clone(),

@@ -100,6 +100,13 @@ pub(super) async fn run(
                 };
                 let report = match stored {
                     Some(r) => r,
+                    // Asked for again: every record read, nothing taken from the last run.
+                    None if recompute => runner::assess_quality_with(
+                        &store,
+                        s,
+                        moisson_catalog::quality::Reuse::Nothing,
+                    )
+                    .with_context(|| format!("assessing {}", s.id))?,
                     None => runner::assess_quality(&store, s)
                         .with_context(|| format!("assessing {}", s.id))?,
                 };
