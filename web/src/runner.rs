@@ -405,6 +405,22 @@ pub fn assess_quality_with(
     source: &Source,
     reuse: moisson_catalog::quality::Reuse,
 ) -> Result<moisson_catalog::quality::SourceQualityReport, moisson_catalog::StoreError> {
+    assess_quality_counted(store, source, reuse).map(|(report, _)| report)
+}
+
+/// [`assess_quality_with`], with how many records were read and how many were counted
+/// from the last run's summaries.
+pub fn assess_quality_counted(
+    store: &CatalogStore,
+    source: &Source,
+    reuse: moisson_catalog::quality::Reuse,
+) -> Result<
+    (
+        moisson_catalog::quality::SourceQualityReport,
+        moisson_catalog::quality::RunCounts,
+    ),
+    moisson_catalog::StoreError,
+> {
     use moisson_catalog::quality::{assess_source_counted, Conformance, SourceAssessment};
     let validator = crate::api::quality::validator();
     let links = store.stored_links();
@@ -423,7 +439,7 @@ pub fn assess_quality_with(
         ms = started.elapsed().as_millis() as u64,
         "quality run"
     );
-    Ok(report)
+    Ok((report, counts))
 }
 
 /// Checks the links of `source` that are due (bounded, cached, after a name resolution

@@ -217,7 +217,8 @@ impl CatalogStore {
                 Some(g.as_ref()),
             ) {
                 if let Term::Literal(l) = q?.object {
-                    let cached: CachedConformity = serde_json::from_str(l.value())
+                    let text = text_of(l.value(), "conformity cache")?;
+                    let cached: CachedConformity = serde_json::from_str(&text)
                         .map_err(|e| StoreError::Corrupt(format!("conformity cache: {e}")))?;
                     if cached.version == version {
                         out.insert((*graph_name).to_owned(), cached.issues);
@@ -254,10 +255,15 @@ impl CatalogStore {
                 issues: issues.clone(),
             })
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            // Compressed when that is shorter (results naming the record's own nodes differ
+            // from record to record; an empty result is one string shared by all).
+            let text = pack_text(&json)
+                .filter(|packed| packed.len() < json.len())
+                .unwrap_or(json);
             tx.insert(&Quad::new(
                 subject,
                 n(CONFORMITY),
-                Literal::new_simple_literal(json),
+                Literal::new_simple_literal(text),
                 g.clone(),
             ));
         }

@@ -110,15 +110,24 @@ async fn quality_step(
     source: &Source,
 ) -> anyhow::Result<(Step, moisson_catalog::quality::SourceQualityReport)> {
     let (s, src) = (store.clone(), source.clone());
-    let (report, seconds, rss) =
-        timed(move || Ok(crate::runner::assess_quality(&s, &src)?)).await?;
+    let ((report, counts), seconds, rss) = timed(move || {
+        Ok(crate::runner::assess_quality_counted(
+            &s,
+            &src,
+            moisson_catalog::quality::Reuse::Unchanged,
+        )?)
+    })
+    .await?;
     let step = Step {
         name: name.to_owned(),
         seconds,
         items: report.record_count as u64,
         unit: "records",
         peak_rss_mb: rss,
-        detail: String::new(),
+        detail: format!(
+            "{} read and assessed, {} unchanged counted from the last run",
+            counts.assessed, counts.reused
+        ),
     };
     Ok((step, report))
 }
@@ -237,7 +246,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
         )
         .await?;
         steps.push(Step {
-            detail: format!("score {:.1}", report.score),
+            detail: format!("score {:.1}; {}", report.score, step.detail),
             ..step
         });
     }
@@ -310,10 +319,7 @@ pub(super) async fn run(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
     steps.push(sparql_step("SPARQL store sync after it", &store, &index, &sparql).await?);
     if !args.no_quality {
         let (step, _) = quality_step("quality rerun after it", &store, &source).await?;
-        steps.push(Step {
-            detail: "SHACL only for changed records".into(),
-            ..step
-        });
+        steps.push(step);
     }
     print_steps(&steps);
     let records = store.source_counts(source.id.as_str())?.datasets.max(1);

@@ -21,7 +21,8 @@ pub(super) struct QualityArgs {
     /// table, json or csv (csv: one line per record to fix).
     #[arg(long, default_value = "table")]
     format: String,
-    /// Recompute now (adds a point to the trend) instead of reading the last report.
+    /// Recompute now, reading every record (adds a point to the trend), instead of reading
+    /// the last report. (The runs after harvests read only the records whose inputs changed.)
     #[arg(long)]
     recompute: bool,
     /// Records to fix shown per source in the table.
