@@ -144,13 +144,18 @@ async fn unchanged_records_are_counted_from_the_last_run_as_a_full_run_would() {
     let source = sandbox.source("ddt-29", &sandbox.server.url("/a.ttl"));
     sandbox.harvest(&source).await;
     // Another source shares the defective records' identifiers (duplicates are inputs).
-    let other = "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
+    let serve_copy = |identifier: &str| {
+        let turtle = format!(
+            "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
 <https://autre.example.org/cat> a dcat:Catalog ; dcat:dataset <https://autre.example.org/jdd/1> .\n\
-<https://autre.example.org/jdd/1> a dcat:Dataset ; dct:title \"Copie\"@fr ; dct:identifier \"partage-2\" .\n";
-    sandbox.server.set(
-        "/b.ttl",
-        Route::Bytes(other.as_bytes().to_vec(), "text/turtle".into()),
-    );
+<https://autre.example.org/jdd/1> a dcat:Dataset ; dct:title \"Copie\"@fr ; dct:identifier \"{identifier}\" .\n"
+        );
+        sandbox.server.set(
+            "/b.ttl",
+            Route::Bytes(turtle.into_bytes(), "text/turtle".into()),
+        );
+    };
+    serve_copy("partage-2");
     let copy = sandbox.source("ddt-56", &sandbox.server.url("/b.ttl"));
     sandbox.harvest(&copy).await;
 
@@ -248,13 +253,7 @@ async fn unchanged_records_are_counted_from_the_last_run_as_a_full_run_would() {
     assert_eq!((counts.assessed, counts.reused), (0, records));
 
     // The other source drops the shared identifier: the record it shared is read.
-    let alone = "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
-<https://autre.example.org/cat> a dcat:Catalog ; dcat:dataset <https://autre.example.org/jdd/1> .\n\
-<https://autre.example.org/jdd/1> a dcat:Dataset ; dct:title \"Copie\"@fr ; dct:identifier \"autre-chose\" .\n";
-    sandbox.server.set(
-        "/b.ttl",
-        Route::Bytes(alone.as_bytes().to_vec(), "text/turtle".into()),
-    );
+    serve_copy("autre-chose");
     sandbox.harvest(&copy).await;
     let (_, counts) = runs.run_as_full(now, RecordOrigin::Dcat);
     assert_eq!((counts.assessed, counts.reused), (1, records - 1));
