@@ -171,21 +171,27 @@ impl RunSummaries {
         summary: &RecordQuality,
         part: Option<&RunPart>,
     ) -> Result<(), StoreError> {
-        let line =
+        let mut line =
             serde_json::to_string(summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.text.push_str(&line);
         if let Some(part) = part {
             let part =
                 serde_json::to_string(part).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            self.text.push('\t');
-            self.text.push_str(&part);
+            line.push('\t');
+            line.push_str(&part);
         }
+        self.add_line(&line);
+        Ok(())
+    }
+
+    /// Adds a line as a previous run stored it (summary and part unchanged: not encoded
+    /// again).
+    pub(crate) fn add_line(&mut self, line: &str) {
+        self.text.push_str(line);
         self.text.push('\n');
         self.in_text += 1;
         if self.in_text == SUMMARIES_PER_CHUNK {
             self.close_chunk();
         }
-        Ok(())
     }
 
     fn close_chunk(&mut self) {
@@ -444,13 +450,13 @@ impl CatalogStore {
         })
     }
 
-    /// Calls `each` with every record summary of the last quality run of `source` and
-    /// what that run kept to count it again (`None` for lines written without it), in
-    /// the stored order, one chunk at a time.
+    /// Calls `each` with every line of the last quality run of `source`, its record
+    /// summary and what that run kept to count it again (`None` for lines written
+    /// without it), in the stored order, one chunk at a time.
     pub(crate) fn for_each_record_quality_with_part<E: From<StoreError>>(
         &self,
         source: &str,
-        mut each: impl FnMut(RecordQuality, Option<RunPart>) -> Result<(), E>,
+        mut each: impl FnMut(&str, RecordQuality, Option<RunPart>) -> Result<(), E>,
     ) -> Result<(), E> {
         self.for_each_summary_line(source, |line| {
             let (json, part) = match line.split_once('\t') {
@@ -466,7 +472,7 @@ impl CatalogStore {
                     })?),
                     None => None,
                 };
-            each(summary, part)
+            each(line, summary, part)
         })
     }
 
@@ -758,7 +764,7 @@ mod tests {
         );
         let mut seen = Vec::new();
         store
-            .for_each_record_quality_with_part("s", |r, p| {
+            .for_each_record_quality_with_part("s", |_, r, p| {
                 seen.push((r, p));
                 Ok::<_, StoreError>(())
             })

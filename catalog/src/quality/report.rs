@@ -291,10 +291,7 @@ impl ReportTally {
         let Some(values) = part.values() else {
             return false;
         };
-        let Some(details) = part.messages(summary, origin) else {
-            return false;
-        };
-        if summary.dimensions.len() != Dimension::ALL.len() {
+        if !part.holds_shortened(summary) || summary.dimensions.len() != Dimension::ALL.len() {
             return false;
         }
         let score = super::score::out_of_100(summary.points);
@@ -313,7 +310,8 @@ impl ReportTally {
             publisher: part.p.as_deref(),
             to_fix: summary.fixes.iter().any(|f| f.blame == Blame::Source),
         });
-        if kept {
+        // The messages are rebuilt only for a record kept among the worst.
+        if let Some(details) = kept.then(|| part.messages(summary, origin)).flatten() {
             self.keep_worst(WorstRecord {
                 id: summary.id.clone(),
                 score,

@@ -588,8 +588,8 @@ pub fn assess_source_counted(
             .enumerate()
             .map(|(at, e)| (print_of(e), at))
             .collect();
-        let read = store.for_each_record_quality_with_part(source, |summary, part| {
-            let Some(part) = part else {
+        let read = store.for_each_record_quality_with_part(source, |line, summary, part| {
+            let Some(mut part) = part else {
                 return Ok::<_, StoreError>(());
             };
             let Some(&at) = by_print.get(&part.fp) else {
@@ -607,8 +607,15 @@ pub fn assess_source_counted(
             }
             by_print.remove(&part.fp);
             run.fixes.add(&summary, how.origin);
-            if writable {
+            if writable && part.e == epoch {
+                run.summaries.add_line(line);
+            } else if writable {
+                // Its links were looked up and found as they were: the next run need not
+                // look them up again while the epoch stays.
+                part.e = epoch;
                 run.summaries.add_with_part(&summary, Some(&part))?;
+            }
+            if writable {
                 run.scores
                     .add(&summary.iri, super::score::out_of_100(summary.points));
             }

@@ -213,6 +213,15 @@ impl RunPart {
         }
     }
 
+    /// Whether the whole text of every specific `summary` shortened is here.
+    pub(crate) fn holds_shortened(&self, summary: &RecordQuality) -> bool {
+        summary
+            .fixes
+            .iter()
+            .enumerate()
+            .all(|(rank, f)| !f.shortened() || self.d.iter().any(|(r, _)| usize::from(*r) == rank))
+    }
+
     /// The messages of the assessment `summary` was made from, for a record that reached
     /// us as `origin`; `None` when a shortened specific is not here.
     pub(crate) fn messages(
