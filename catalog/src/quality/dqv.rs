@@ -242,6 +242,7 @@ impl CatalogStore {
         version: &str,
     ) -> Result<(), StoreError> {
         let g = graph();
+        let (mut quads, mut written) = (0, 0);
         let mut tx = self.oxigraph().start_transaction()?;
         for (graph_name, issues) in results {
             let subject = NamedNode::new_unchecked(graph_name.as_str());
@@ -266,6 +267,8 @@ impl CatalogStore {
             let text = pack_text(&json)
                 .filter(|packed| packed.len() < json.len())
                 .unwrap_or(json);
+            quads += old.len() + 1;
+            written += text.len();
             tx.insert(&Quad::new(
                 subject,
                 n(CONFORMITY),
@@ -274,6 +277,7 @@ impl CatalogStore {
             ));
         }
         tx.commit()?;
+        self.wrote(quads, written);
         Ok(())
     }
 
@@ -376,10 +380,15 @@ impl CatalogStore {
             ));
         }
         quads.extend(metric_definitions(&g));
+        let mut written = 0;
         for q in &quads {
+            if let Term::Literal(l) = &q.object {
+                written += l.value().len();
+            }
             tx.insert(q);
         }
         tx.commit()?;
+        self.wrote(quads.len() + stale.len(), written);
         self.cache_record_scores(source, Arc::new(scores.by_iri));
         Ok(())
     }
@@ -407,6 +416,8 @@ impl CatalogStore {
             tx.remove(q);
         }
         summaries.close_chunk();
+        let written = summaries.chunks.iter().map(|c| c.value().len()).sum();
+        let quads = old.len() + summaries.chunks.len();
         for chunk in summaries.chunks {
             tx.insert(&Quad::new(
                 node.clone(),
@@ -416,6 +427,7 @@ impl CatalogStore {
             ));
         }
         tx.commit()?;
+        self.wrote(quads, written);
         self.summaries_changed(source);
         Ok(())
     }

@@ -75,6 +75,47 @@ impl StoreError {
 /// Tries of [`CatalogStore::open_read_only`] before it gives up.
 pub const READ_ONLY_ATTEMPTS: u32 = 5;
 
+/// What writes put in a store's write-ahead log since its last flush, estimated, for
+/// writers that commit many transactions without flushing (quality runs, SPARQL store
+/// syncs).
+///
+/// RocksDB removes a log file once every write it holds is flushed to table files, and
+/// oxigraph has it keep up to ten removed logs for reuse, each as large as it grew: the
+/// bytes written between two flushes are what the logs take on disk, several times over,
+/// and what the memtables hold. A quality run of 100,000 records left 107 MB of log (a
+/// third of the record store on disk after `bench-search`, and its memtables in memory
+/// until the next harvest); flushing every [`LogBudget::BYTES`] keeps each log at ~20 MB.
+#[derive(Debug, Default)]
+pub(crate) struct LogBudget(AtomicU64);
+
+impl LogBudget {
+    /// Estimated bytes of log past which the writer flushes (a soak's quality run of 500
+    /// records writes about 1 MB).
+    const BYTES: u64 = 8 * 1024 * 1024;
+
+    /// What the log takes for one quad besides its literal: six index keys of 33 to 68
+    /// bytes and the dictionary entries of its terms, written again with each quad (`ldb
+    /// dump_wal` of a quality run: 4 dictionary puts and 6 index puts a quad).
+    const QUAD_BYTES: u64 = 512;
+
+    /// Notes a committed write of `quads` quads with `text_bytes` bytes of literals;
+    /// true when the writes since the last [`Self::reset`] call for a flush.
+    pub(crate) fn note(&self, quads: usize, text_bytes: usize) -> bool {
+        let bytes = (quads as u64)
+            .saturating_mul(Self::QUAD_BYTES)
+            .saturating_add(text_bytes as u64);
+        self.0
+            .fetch_add(bytes, Ordering::Relaxed)
+            .saturating_add(bytes)
+            >= Self::BYTES
+    }
+
+    /// Called by every flush, before it starts.
+    pub(crate) fn reset(&self) {
+        self.0.store(0, Ordering::Relaxed);
+    }
+}
+
 /// Record IRI → score (0–100) of one source's last quality run.
 pub(crate) type RecordScores = HashMap<String, f64>;
 
@@ -169,6 +210,9 @@ pub struct CatalogStore {
     /// its caller waits forever: seen under load at the end of the demo's concurrent
     /// harvests, 2 runs of 30), so flushes of this store go one at a time.
     flush_lock: Arc<Mutex<()>>,
+    /// Bytes of texts written since the last flush by writers that do not flush on their
+    /// own (quality runs: SHACL results, summaries, reports): see [`Self::wrote`].
+    unflushed: Arc<LogBudget>,
     /// Held by every commit that retires compact copies and by every purge of retired
     /// copies: oxigraph's transactions read a snapshot and detect no conflict, so a purge
     /// that decided from its snapshot could remove a copy a commit retires at the same
@@ -247,6 +291,7 @@ impl CatalogStore {
             active_cache: Arc::new(Mutex::new(None)),
             read_only: false,
             flush_lock: Arc::default(),
+            unflushed: Arc::default(),
             retire_lock: Arc::default(),
         }
     }
@@ -383,7 +428,21 @@ impl CatalogStore {
     /// Flushes memtables to disk (one flush at a time: see `flush_lock`).
     pub fn flush(&self) -> Result<(), StoreError> {
         let _one_at_a_time = self.flush_lock.lock().unwrap_or_else(|e| e.into_inner());
+        // Counted before the flush: what is written during it is flushed by the next one.
+        self.unflushed.reset();
         Ok(self.store.flush()?)
+    }
+
+    /// Notes a committed write of `quads` quads holding `text_bytes` bytes of literals,
+    /// and flushes once the writes since the last flush fill a [`LogBudget`].
+    ///
+    /// A write stays in RocksDB's memtables (memory) and its write-ahead log (disk) until a
+    /// flush. Harvest commits flush, but the first quality run of 100,000 records wrote
+    /// 107 MB of log (SHACL results, summaries, reports) that stayed there.
+    pub(crate) fn wrote(&self, quads: usize, text_bytes: usize) {
+        if self.unflushed.note(quads, text_bytes) {
+            self.flush_log();
+        }
     }
 }
 

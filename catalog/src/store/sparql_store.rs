@@ -51,7 +51,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::{CatalogStore, StoreError};
+use super::{CatalogStore, LogBudget, StoreError};
 use crate::vocab::{mv, rdf};
 
 /// The vocabulary graphs (`urn:moisson:vocab:{name}`), copied once.
@@ -62,6 +62,9 @@ const BULK_QUADS: usize = 50_000;
 
 /// Record graphs added in one sync from which their triples go through the bulk loader.
 const BULK_GRAPHS: usize = 1_000;
+
+/// Quads (removed and added) per transaction writing the counts of shared triples.
+const COUNTS_PER_TX: usize = 20_000;
 
 /// Record graphs added or removed per transaction below [`BULK_GRAPHS`].
 const TX_GRAPHS: usize = 500;
@@ -241,6 +244,8 @@ pub struct SparqlStore {
     dirty: Arc<AtomicBool>,
     /// Record graphs added in one sync from which the bulk loader is used.
     bulk_graphs: usize,
+    /// What its transactions wrote to the log since the last flush.
+    log: Arc<LogBudget>,
 }
 
 impl std::fmt::Debug for SparqlStore {
@@ -382,7 +387,24 @@ impl SparqlStore {
             synced: Arc::new(Mutex::new(Synced::default())),
             dirty: Arc::new(AtomicBool::new(false)),
             bulk_graphs: BULK_GRAPHS,
+            log: Arc::default(),
         }
+    }
+
+    /// Moves the writes kept in memtables and in the write-ahead log to table files.
+    fn flush(&self) -> Result<(), StoreError> {
+        self.log.reset();
+        Ok(self.store.flush()?)
+    }
+
+    /// Notes a committed transaction of `quads` quads, and flushes once the log holds a
+    /// [`LogBudget`] (read-only opens replay the whole log; RocksDB keeps each log file
+    /// as large as it grew).
+    fn logged(&self, quads: usize) -> Result<(), StoreError> {
+        if self.log.note(quads, 0) {
+            self.flush()?;
+        }
+        Ok(())
     }
 
     /// The oxigraph store queries run on (the union of its graphs is their default graph).
@@ -516,7 +538,7 @@ impl SparqlStore {
                 self.assert_in_transactions(catalog, &missing, stats, &mut report)?;
             }
             held.extend(missing.iter().map(|g| (*g).to_owned()));
-            self.store.flush()?;
+            self.flush()?;
             self.write_held(held)?;
             self.end_change()?;
         }
@@ -555,7 +577,7 @@ impl SparqlStore {
         }
         if !report.is_empty() {
             // Read-only opens replay the write-ahead log: leave it short.
-            self.store.flush()?;
+            self.flush()?;
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
         Ok(report)
@@ -576,6 +598,7 @@ impl SparqlStore {
     ) -> Result<bool, StoreError> {
         for part in gone.chunks(TX_GRAPHS) {
             let mut tx = self.store.start_transaction()?;
+            let mut written = 0;
             for graph in part {
                 let Some(triples) = catalog.kept_graph_triples(&NamedNode::new_unchecked(graph))?
                 else {
@@ -588,6 +611,7 @@ impl SparqlStore {
                         Some(triple.object.as_ref()),
                         None,
                     ))?;
+                    written += 2;
                     if n >= 2 {
                         tx.remove(triple.as_ref().in_graph(shared_graph(n).as_ref()));
                         if n > 2 {
@@ -601,6 +625,7 @@ impl SparqlStore {
                 }
             }
             tx.commit()?;
+            self.logged(written)?;
             for graph in part {
                 held.remove(graph);
             }
@@ -620,6 +645,7 @@ impl SparqlStore {
     ) -> Result<(), StoreError> {
         for part in graphs.chunks(TX_GRAPHS) {
             let mut tx = self.store.start_transaction()?;
+            let mut written = 0;
             for graph in part {
                 for triple in distinct(read_graph(catalog, graph)?) {
                     let quad = triple.as_ref().in_graph(GraphNameRef::DefaultGraph);
@@ -640,10 +666,12 @@ impl SparqlStore {
                         tx.insert(quad);
                     }
                     report.quads_added += 1;
+                    written += 2;
                 }
                 report.graphs_added += 1;
             }
             tx.commit()?;
+            self.logged(written)?;
         }
         Ok(())
     }
@@ -743,13 +771,15 @@ impl SparqlStore {
                     tx.remove(triple.as_ref().in_graph(shared_graph(before).as_ref()));
                 }
                 tx.insert(triple.as_ref().in_graph(shared_graph(total).as_ref()));
-                written += 1;
-                if written % BULK_QUADS == 0 {
+                written += 2;
+                if written >= COUNTS_PER_TX {
                     std::mem::replace(&mut tx, self.store.start_transaction()?).commit()?;
+                    self.logged(std::mem::take(&mut written))?;
                 }
             }
         }
         tx.commit()?;
+        self.logged(written)?;
         Ok(())
     }
 
@@ -929,6 +959,7 @@ impl SparqlStore {
                 tx.remove(quad);
             }
             tx.commit()?;
+            self.logged(part.len())?;
         }
         Ok(())
     }
