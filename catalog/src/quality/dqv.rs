@@ -78,6 +78,15 @@ const SCORES_PER_CHUNK: usize = 5_000;
 const RECORD_SUMMARIES: &str = "urn:moisson:ns#recordSummaries";
 const SUMMARIES_PREFIX: &str = "urn:moisson:quality:summaries:";
 const SUMMARIES_PER_CHUNK: usize = 2_000;
+/// On a source's summaries node, the slot node (`{node}#a` or `{node}#b`) holding the
+/// chunks of its last run. Without it, the chunks are on the node itself (stores written
+/// before slots).
+const CURRENT_SUMMARIES: &str = "urn:moisson:ns#currentSummaries";
+/// Bytes of chunk text written per transaction when summaries are saved: a run's
+/// summaries (~150 bytes a record once compressed) went in one transaction, whose log,
+/// memtables and write batch grew with the source (18 MB at 100,000 records, the largest
+/// write of a `bench-search`, and RocksDB keeps a log file as large as it grew).
+const SUMMARY_BYTES_PER_TX: usize = 4 << 20;
 /// The number of records to fix after a run, on the run node.
 const RECORDS_TO_FIX: &str = "urn:moisson:ns#recordsToFix";
 /// The metric of the overall 0–100 score.
@@ -396,6 +405,12 @@ impl CatalogStore {
     /// Stores the record summaries of the last quality run of `source` (replacing the
     /// previous run's): what producer pages, grouped fixes and lists of records to fix
     /// read without assessing records again.
+    ///
+    /// The chunks go to the slot the last run does not use, in transactions of at most
+    /// [`SUMMARY_BYTES_PER_TX`]; one small transaction then points the source at that slot
+    /// and the other slot is emptied. Readers read the pointer and the chunks in one
+    /// snapshot, so they see one run whole; a failure or a crash midway leaves the last
+    /// run in place, and what was written of the new one is removed by the next save.
     pub fn save_record_qualities(
         &self,
         source: &str,
@@ -403,32 +418,96 @@ impl CatalogStore {
     ) -> Result<(), StoreError> {
         let g = graph();
         let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}{source}"));
+        let current = self.current_summaries(&node)?;
+        let slot = NamedNode::new_unchecked(format!(
+            "{}#{}",
+            node.as_str(),
+            if current.as_str().ends_with("#a") {
+                'b'
+            } else {
+                'a'
+            }
+        ));
+        // What a failed save left in the free slot.
+        self.remove_summary_chunks(&slot)?;
+        summaries.close_chunk();
+        let mut chunks = summaries.chunks.into_iter().peekable();
+        while chunks.peek().is_some() {
+            let mut tx = self.oxigraph().start_transaction()?;
+            let (mut quads, mut written) = (0, 0);
+            while written < SUMMARY_BYTES_PER_TX {
+                let Some(chunk) = chunks.next() else { break };
+                written += chunk.value().len();
+                quads += 1;
+                tx.insert(&Quad::new(
+                    slot.clone(),
+                    n(RECORD_SUMMARIES),
+                    chunk,
+                    g.clone(),
+                ));
+            }
+            tx.commit()?;
+            self.wrote(quads, written);
+        }
+        // The switch: the pointer, and the chunks of a store written before slots.
+        let mut tx = self.oxigraph().start_transaction()?;
+        let stale: Vec<Quad> = tx
+            .quads_for_pattern(Some(node.as_ref().into()), None, None, Some(g.as_ref()))
+            .collect::<Result<_, _>>()?;
+        for q in &stale {
+            tx.remove(q);
+        }
+        tx.insert(&Quad::new(
+            node.clone(),
+            n(CURRENT_SUMMARIES),
+            slot.clone(),
+            g.clone(),
+        ));
+        tx.commit()?;
+        self.wrote(stale.len() + 1, 0);
+        if current != node {
+            self.remove_summary_chunks(&current)?;
+        }
+        self.summaries_changed(source);
+        Ok(())
+    }
+
+    /// The node holding the chunks of the last run of the source whose summaries node is
+    /// `node` (the node itself before any run or in a store written before slots).
+    fn current_summaries(&self, node: &NamedNode) -> Result<NamedNode, StoreError> {
+        current_slot(
+            self.oxigraph()
+                .quads_for_pattern(
+                    Some(node.as_ref().into()),
+                    Some(n(CURRENT_SUMMARIES)),
+                    None,
+                    Some(graph().as_ref()),
+                )
+                .next(),
+            node,
+        )
+    }
+
+    /// Removes the summary chunks on `slot` (deletions only: their log is a few keys).
+    fn remove_summary_chunks(&self, slot: &NamedNode) -> Result<(), StoreError> {
+        let g = graph();
         let mut tx = self.oxigraph().start_transaction()?;
         let old: Vec<Quad> = tx
             .quads_for_pattern(
-                Some(node.as_ref().into()),
+                Some(slot.as_ref().into()),
                 Some(n(RECORD_SUMMARIES)),
                 None,
                 Some(g.as_ref()),
             )
             .collect::<Result<_, _>>()?;
+        if old.is_empty() {
+            return Ok(());
+        }
         for q in &old {
             tx.remove(q);
         }
-        summaries.close_chunk();
-        let written = summaries.chunks.iter().map(|c| c.value().len()).sum();
-        let quads = old.len() + summaries.chunks.len();
-        for chunk in summaries.chunks {
-            tx.insert(&Quad::new(
-                node.clone(),
-                n(RECORD_SUMMARIES),
-                chunk,
-                g.clone(),
-            ));
-        }
         tx.commit()?;
-        self.wrote(quads, written);
-        self.summaries_changed(source);
+        self.wrote(old.len(), 0);
         Ok(())
     }
 
@@ -488,19 +567,27 @@ impl CatalogStore {
         })
     }
 
-    /// Calls `each` with every line of the stored summaries of `source`.
+    /// Calls `each` with every line of the stored summaries of `source`, read from one
+    /// snapshot of the store (a save switching slots meanwhile is not seen).
     fn for_each_summary_line<E: From<StoreError>>(
         &self,
         source: &str,
         mut each: impl FnMut(&str) -> Result<(), E>,
     ) -> Result<(), E> {
         let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}{source}"));
-        for quad in self.oxigraph().quads_for_pattern(
-            Some(node.as_ref().into()),
-            Some(n(RECORD_SUMMARIES)),
-            None,
-            Some(graph().as_ref()),
-        ) {
+        let g = graph();
+        let snapshot = self.snapshot()?;
+        let read = |s: NamedNodeRef<'_>, p: &str| match &snapshot {
+            Some(tx) => tx.quads_for_pattern(Some(s.into()), Some(n(p)), None, Some(g.as_ref())),
+            None => self.oxigraph().quads_for_pattern(
+                Some(s.into()),
+                Some(n(p)),
+                None,
+                Some(g.as_ref()),
+            ),
+        };
+        let slot = current_slot(read(node.as_ref(), CURRENT_SUMMARIES).next(), &node)?;
+        for quad in read(slot.as_ref(), RECORD_SUMMARIES) {
             let quad = quad.map_err(StoreError::from)?;
             if let Term::Literal(l) = quad.object {
                 for line in text_of(l.value(), "record summaries")?
@@ -642,6 +729,20 @@ impl CatalogStore {
 }
 
 /// Removes the record-score chunks of `node` inside `tx`.
+/// The slot a `moisson:currentSummaries` quad (the first one read) points to, or `node`.
+fn current_slot(
+    pointer: Option<Result<Quad, oxigraph::store::StorageError>>,
+    node: &NamedNode,
+) -> Result<NamedNode, StoreError> {
+    match pointer.transpose()? {
+        Some(Quad {
+            object: Term::NamedNode(slot),
+            ..
+        }) => Ok(slot),
+        _ => Ok(node.clone()),
+    }
+}
+
 fn stale_scores(
     tx: &mut oxigraph::store::Transaction<'_>,
     node: &NamedNode,
@@ -749,6 +850,119 @@ mod tests {
         }
     }
 
+    /// Quads holding summary chunks, by subject.
+    fn chunk_subjects(store: &CatalogStore) -> Vec<String> {
+        let mut subjects: Vec<String> = store
+            .oxigraph()
+            .quads_for_pattern(None, Some(n(RECORD_SUMMARIES)), None, None)
+            .map(|q| q.expect("quad").subject.to_string())
+            .collect();
+        subjects.sort();
+        subjects.dedup();
+        subjects
+    }
+
+    fn run_of(range: std::ops::Range<usize>, points: f64) -> (RunSummaries, Vec<RecordQuality>) {
+        let mut run = RunSummaries::default();
+        let mut all = Vec::new();
+        for i in range {
+            let mut s = summary(i);
+            s.points = points;
+            run.add(&s).expect("added");
+            all.push(s);
+        }
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        (run, all)
+    }
+
+    /// A run's summaries are written to the slot the last run does not use, in several
+    /// transactions, then switched to at once: readers see one run whole, a reader
+    /// reading while a save switches keeps reading the run it started with, what a failed
+    /// save left is never read and is removed by the next save, and summaries stored
+    /// before slots are read, then replaced.
+    #[test]
+    fn summaries_are_switched_to_whole_and_the_previous_slot_emptied() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = CatalogStore::open(dir.path()).expect("store");
+        // Stored before slots: chunks on the source's node itself.
+        let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}s"));
+        let line = serde_json::to_string(&summary(7)).expect("json");
+        store
+            .oxigraph()
+            .insert(&Quad::new(
+                node.clone(),
+                n(RECORD_SUMMARIES),
+                stored_text(format!("{line}\n")),
+                graph(),
+            ))
+            .expect("insert");
+        assert_eq!(store.record_qualities("s").expect("read"), vec![summary(7)]);
+
+        // 12,000 records: 6 chunks of 2,000, more than one transaction's bytes.
+        let (first, first_all) = run_of(0..12_000, 1.0);
+        store.save_record_qualities("s", first).expect("saved");
+        assert!(store.record_qualities("s").expect("read") == first_all);
+        assert_eq!(
+            chunk_subjects(&store),
+            vec![format!("<{}#a>", node.as_str())]
+        );
+
+        // What a save that failed after writing some chunks left in the free slot.
+        let slot_b = NamedNode::new_unchecked(format!("{}#b", node.as_str()));
+        store
+            .oxigraph()
+            .insert(&Quad::new(
+                slot_b.clone(),
+                n(RECORD_SUMMARIES),
+                stored_text(format!(
+                    "{}\n",
+                    serde_json::to_string(&summary(99_999)).expect("json")
+                )),
+                graph(),
+            ))
+            .expect("insert");
+        assert!(
+            store.record_qualities("s").expect("read") == first_all,
+            "a partial slot is read"
+        );
+
+        // A save while a reader is halfway through: the reader finishes the run it began.
+        let (second, second_all) = run_of(5..6_005, 2.0);
+        let mut second = Some(second);
+        let mut seen = Vec::new();
+        store
+            .for_each_record_quality("s", |r| {
+                if let Some(run) = second.take() {
+                    store.save_record_qualities("s", run)?;
+                }
+                seen.push(r);
+                Ok::<_, StoreError>(())
+            })
+            .expect("read");
+        seen.sort_by(|a, b| a.id.cmp(&b.id));
+        assert!(
+            seen == first_all,
+            "the reader saw {} summaries of mixed runs",
+            seen.len()
+        );
+        assert!(store.record_qualities("s").expect("read") == second_all);
+        assert_eq!(
+            chunk_subjects(&store),
+            vec![format!("<{}>", slot_b.as_str())]
+        );
+
+        // And back to the first slot; a store opened again reads the same.
+        let (third, third_all) = run_of(0..10, 3.0);
+        store.save_record_qualities("s", third).expect("saved");
+        assert_eq!(
+            chunk_subjects(&store),
+            vec![format!("<{}#a>", node.as_str())]
+        );
+        drop(store);
+        let store = CatalogStore::open(dir.path()).expect("store");
+        assert!(store.record_qualities("s").expect("read") == third_all);
+    }
+
     /// What the next run counts from is stored on the summary's line, after a tab: readers
     /// of summaries get the same summaries, with or without it, whatever the texts hold
     /// (tabs and line breaks included); a line without it gives none.
@@ -817,10 +1031,9 @@ mod tests {
             run.add(summary).expect("added");
         }
         store.save_record_qualities("s", run).expect("saved");
-        let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}s"));
         let stored: Vec<String> = store
             .oxigraph()
-            .quads_for_pattern(Some(node.as_ref().into()), None, None, None)
+            .quads_for_pattern(None, Some(n(RECORD_SUMMARIES)), None, None)
             .map(|q| match q.expect("quad").object {
                 Term::Literal(l) => l.value().to_owned(),
                 other => panic!("{other}"),

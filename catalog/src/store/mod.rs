@@ -205,6 +205,11 @@ pub struct CatalogStore {
     /// Opened with [`CatalogStore::open_read_only`]: nothing is ever written, not even
     /// the caches some reads keep in the store (SHACL results, quality runs).
     read_only: bool,
+    /// Whether reads that must see several quads as of one instant take a snapshot
+    /// ([`Self::snapshot`]): only on disk and for writing (a read-only open sees the
+    /// store as it was when it opened; the in-memory store's transactions lock every
+    /// other one out, so a reader calling a writer back would wait for itself).
+    snapshots: bool,
     /// Held by every flush: RocksDB can lose a manual flush request when two threads flush
     /// the same column family at once (the second one's memtable is never scheduled, and
     /// its caller waits forever: seen under load at the end of the demo's concurrent
@@ -225,6 +230,7 @@ impl CatalogStore {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let store = Self {
             key_prints_file: Some(Arc::new(Self::key_prints_path(dir))),
+            snapshots: true,
             ..Self::over(Store::open(dir)?)
         };
         store.migrate_registry()?;
@@ -290,6 +296,7 @@ impl CatalogStore {
             fix_lists: Arc::default(),
             active_cache: Arc::new(Mutex::new(None)),
             read_only: false,
+            snapshots: false,
             flush_lock: Arc::default(),
             unflushed: Arc::default(),
             retire_lock: Arc::default(),
@@ -423,6 +430,16 @@ impl CatalogStore {
     /// Returns the number of quads in the store (all graphs).
     pub fn quad_count(&self) -> Result<usize, StoreError> {
         Ok(self.store.len()?)
+    }
+
+    /// A snapshot to read several quads as of one instant from (a transaction never
+    /// committed), or `None` where the store's plain reads must do (see `snapshots`).
+    pub(crate) fn snapshot(&self) -> Result<Option<oxigraph::store::Transaction<'_>>, StoreError> {
+        Ok(if self.snapshots {
+            Some(self.store.start_transaction()?)
+        } else {
+            None
+        })
     }
 
     /// Flushes memtables to disk (one flush at a time: see `flush_lock`).
