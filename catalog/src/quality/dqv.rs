@@ -476,14 +476,7 @@ impl CatalogStore {
     /// `node` (the node itself before any run or in a store written before slots).
     fn current_summaries(&self, node: &NamedNode) -> Result<NamedNode, StoreError> {
         current_slot(
-            self.oxigraph()
-                .quads_for_pattern(
-                    Some(node.as_ref().into()),
-                    Some(n(CURRENT_SUMMARIES)),
-                    None,
-                    Some(graph().as_ref()),
-                )
-                .next(),
+            summary_quads(None, self.oxigraph(), node.as_ref(), CURRENT_SUMMARIES).next(),
             node,
         )
     }
@@ -575,17 +568,9 @@ impl CatalogStore {
         mut each: impl FnMut(&str) -> Result<(), E>,
     ) -> Result<(), E> {
         let node = NamedNode::new_unchecked(format!("{SUMMARIES_PREFIX}{source}"));
-        let g = graph();
         let snapshot = self.snapshot()?;
-        let read = |s: NamedNodeRef<'_>, p: &str| match &snapshot {
-            Some(tx) => tx.quads_for_pattern(Some(s.into()), Some(n(p)), None, Some(g.as_ref())),
-            None => self.oxigraph().quads_for_pattern(
-                Some(s.into()),
-                Some(n(p)),
-                None,
-                Some(g.as_ref()),
-            ),
-        };
+        let read =
+            |s: NamedNodeRef<'_>, p: &str| summary_quads(snapshot.as_ref(), self.oxigraph(), s, p);
         let slot = current_slot(read(node.as_ref(), CURRENT_SUMMARIES).next(), &node)?;
         for quad in read(slot.as_ref(), RECORD_SUMMARIES) {
             let quad = quad.map_err(StoreError::from)?;
@@ -729,6 +714,31 @@ impl CatalogStore {
 }
 
 /// Removes the record-score chunks of `node` inside `tx`.
+/// The quads of `subject` and `predicate` in the quality graph, read from `snapshot` when
+/// there is one, else from `store`.
+fn summary_quads<'a>(
+    snapshot: Option<&'a oxigraph::store::Transaction<'_>>,
+    store: &'a oxigraph::store::Store,
+    subject: NamedNodeRef<'_>,
+    predicate: &str,
+) -> oxigraph::store::QuadIter<'a> {
+    let g = graph();
+    match snapshot {
+        Some(tx) => tx.quads_for_pattern(
+            Some(subject.into()),
+            Some(n(predicate)),
+            None,
+            Some(g.as_ref()),
+        ),
+        None => store.quads_for_pattern(
+            Some(subject.into()),
+            Some(n(predicate)),
+            None,
+            Some(g.as_ref()),
+        ),
+    }
+}
+
 /// The slot a `moisson:currentSummaries` quad (the first one read) points to, or `node`.
 fn current_slot(
     pointer: Option<Result<Quad, oxigraph::store::StorageError>>,

@@ -582,11 +582,18 @@ pub fn assess_source_counted(
     // Records whose inputs are unchanged since the previous run: counted from its
     // summaries, read in their stored order.
     let mut done = vec![false; entries.len()];
+    // Each record's input print, computed once: the records assessed below need theirs
+    // for their summary (a run reusing nothing computes them there).
+    let prints: Vec<u64> = if reuse == Reuse::Unchanged {
+        entries.iter().map(|e| print_of(e)).collect()
+    } else {
+        Vec::new()
+    };
     if reuse == Reuse::Unchanged {
-        let mut by_print: HashMap<u64, usize> = entries
+        let mut by_print: HashMap<u64, usize> = prints
             .iter()
             .enumerate()
-            .map(|(at, e)| (print_of(e), at))
+            .map(|(at, fp)| (*fp, at))
             .collect();
         let read = store.for_each_record_quality_with_part(source, |line, summary, part| {
             let Some(mut part) = part else {
@@ -640,21 +647,30 @@ pub fn assess_source_counted(
     // The others, one at a time: an assessment is counted, summarised and dropped (a run
     // holding them all took 6.5 GB at 1,025,000 records); records go by chunks of 2,000,
     // whose cached SHACL results are read, and new ones saved, together.
-    let to_assess: Vec<&RecordEntry> = entries
+    let to_assess: Vec<(&RecordEntry, Option<u64>)> = entries
         .iter()
-        .zip(&done)
-        .filter(|(_, done)| !**done)
-        .map(|(e, _)| *e)
+        .enumerate()
+        .filter(|(at, _)| !done[*at])
+        .map(|(at, e)| (*e, prints.get(at).copied()))
         .collect();
     drop(done);
+    drop(prints);
     for chunk in to_assess.chunks(CONFORMITY_CHUNK) {
-        assess.each(chunk, |e, assessment, links| {
+        let records: Vec<&RecordEntry> = chunk.iter().map(|(e, _)| *e).collect();
+        // `each` gives the chunk's records in order; a print not known here is computed.
+        let mut known = chunk.iter();
+        assess.each(&records, |e, assessment, links| {
+            let fp = known
+                .next()
+                .filter(|(k, _)| std::ptr::eq(*k, e))
+                .and_then(|(_, fp)| *fp)
+                .unwrap_or_else(|| print_of(e));
             run.tally.add(&e.dataset_id, &assessment);
             // The summary is grouped into the fixes and serialised, then dropped.
             let summary = RecordQuality::from_assessment(&e.dataset_id, source, &assessment);
             run.fixes.add(&summary, how.origin);
             if writable {
-                let part = RunPart::of(&assessment, print_of(e), links, epoch);
+                let part = RunPart::of(&assessment, fp, links, epoch);
                 run.summaries.add_with_part(&summary, Some(&part))?;
                 run.scores.add(&assessment.record_iri, assessment.score);
             }
